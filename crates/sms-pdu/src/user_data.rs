@@ -1,0 +1,238 @@
+//! TP-UDL and TP-UD: the user data, with its optional header (3GPP TS
+//! 23.040 9.2.3.16, 9.2.3.24) and its text in the alphabet TP-DCS names.
+
+use crate::dcs::{Alphabet, DataCodingScheme};
+use crate::error::{DecodeError, DecodeErrorKind, EncodeError, Warning};
+use crate::reader::Reader;
+use crate::septets;
+use crate::udh::UserDataHeader;
+
+/// Most septets one message carries.
+pub const MAX_SEPTETS: usize = 160;
+/// Most octets one message carries.
+pub const MAX_OCTETS: usize = 140;
+
+/// The body of the user data, after the header.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Body {
+    /// GSM 7-bit septets, unpacked, one septet per element.
+    Septets(Vec<u8>),
+    /// Octets: UCS2 text, 8-bit data, or compressed text.
+    Octets(Vec<u8>),
+}
+
+/// The user data of a TPDU.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct UserData {
+    /// The user data header; its presence is what TP-UDHI announces.
+    pub header: Option<UserDataHeader>,
+    /// The rest of the user data.
+    pub body: Body,
+}
+
+impl Default for Body {
+    fn default() -> Body {
+        Body::Septets(Vec::new())
+    }
+}
+
+/// Whether user data of this scheme is written in packed septets.
+pub(crate) fn uses_septets(dcs: DataCodingScheme) -> bool {
+    let meaning = dcs.meaning();
+    meaning.alphabet == Alphabet::Gsm7 && !meaning.compressed
+}
+
+impl UserData {
+    /// Decodes TP-UDL and TP-UD from `reader`, which must hold exactly the
+    /// rest of the TPDU (anything after the user data is reported).
+    pub(crate) fn decode(
+        reader: &mut Reader<'_>,
+        dcs: DataCodingScheme,
+        has_header: bool,
+        warnings: &mut Vec<Warning>,
+    ) -> Result<UserData, DecodeError> {
+        let udl_offset = reader.offset();
+        let udl = usize::from(reader.u8("TP-UDL")?);
+        let user_data = if uses_septets(dcs) {
+            if udl > MAX_SEPTETS {
+                return Err(bad_length(udl_offset, udl, MAX_SEPTETS));
+            }
+            let mut ud = reader.sub(septets::packed_len(udl, 0), "TP-UD")?;
+            let header = match has_header {
+                true => Some(decode_header(&mut ud, udl_offset, udl, warnings)?),
+                false => None,
+            };
+            let header_octets = header.as_ref().map_or(0, UserDataHeader::encoded_len);
+            let header_septets = septets::header_septets(header_octets);
+            if header_septets > udl {
+                return Err(bad_length(udl_offset, udl, header_septets));
+            }
+            let fill_bits = septets::fill_bits_after_header(header_octets);
+            let body = septets::unpack(ud.rest(), fill_bits, udl - header_septets);
+            UserData {
+                header,
+                body: Body::Septets(body),
+            }
+        } else {
+            if udl > MAX_OCTETS {
+                return Err(bad_length(udl_offset, udl, MAX_OCTETS));
+            }
+            let mut ud = reader.sub(udl, "TP-UD")?;
+            let header = match has_header {
+                true => Some(decode_header(&mut ud, udl_offset, udl, warnings)?),
+                false => None,
+            };
+            UserData {
+                header,
+                body: Body::Octets(ud.rest().to_vec()),
+            }
+        };
+        if !reader.is_empty() {
+            warnings.push(Warning::at(
+                reader.offset(),
+                "TP-UD",
+                format!("{} octet(s) after the user data, ignored", reader.remaining()),
+            ));
+            reader.rest();
+        }
+        Ok(user_data)
+    }
+
+    /// Appends TP-UDL and TP-UD.
+    pub(crate) fn encode(&self, dcs: DataCodingScheme, out: &mut Vec<u8>) -> Result<(), EncodeError> {
+        let header = self
+            .header
+            .as_ref()
+            .map(UserDataHeader::encode)
+            .unwrap_or_default();
+        if header.len() > MAX_OCTETS {
+            return Err(EncodeError::HeaderTooLong(header.len()));
+        }
+        match (&self.body, uses_septets(dcs)) {
+            (Body::Septets(body), true) => {
+                let udl = septets::header_septets(header.len()) + body.len();
+                if udl > MAX_SEPTETS {
+                    return Err(EncodeError::TooLong {
+                        len: udl,
+                        max: MAX_SEPTETS,
+                        unit: "septets",
+                    });
+                }
+                out.push(udl as u8);
+                out.extend_from_slice(&header);
+                septets::pack_into(body, septets::fill_bits_after_header(header.len()), out);
+            }
+            (Body::Octets(body), false) => {
+                let udl = header.len() + body.len();
+                if udl > MAX_OCTETS {
+                    return Err(EncodeError::TooLong {
+                        len: udl,
+                        max: MAX_OCTETS,
+                        unit: "octets",
+                    });
+                }
+                out.push(udl as u8);
+                out.extend_from_slice(&header);
+                out.extend_from_slice(body);
+            }
+            (Body::Septets(_), false) => {
+                return Err(EncodeError::PayloadMismatch {
+                    payload: "septets",
+                    dcs: "octets",
+                })
+            }
+            (Body::Octets(_), true) => {
+                return Err(EncodeError::PayloadMismatch {
+                    payload: "octets",
+                    dcs: "GSM 7-bit septets",
+                })
+            }
+        }
+        Ok(())
+    }
+
+    /// The text of the body, read in the alphabet `dcs` names, or `None`
+    /// for 8-bit data and compressed text. Oddities (unassigned codes, an
+    /// odd UCS2 length, a lone surrogate) are read leniently and listed.
+    pub fn text(&self, dcs: DataCodingScheme) -> Option<(String, Vec<String>)> {
+        let meaning = dcs.meaning();
+        if meaning.compressed {
+            return None;
+        }
+        match (&self.body, meaning.alphabet) {
+            (Body::Septets(septets), _) => {
+                let tables = self
+                    .header
+                    .as_ref()
+                    .map(UserDataHeader::gsm7_tables)
+                    .unwrap_or_default();
+                let (text, anomalies) = tables.decode(septets);
+                let notes = anomalies
+                    .into_iter()
+                    .map(|anomaly| format!("septet {}: {}", anomaly.septet_idx, anomaly.message))
+                    .collect();
+                Some((text, notes))
+            }
+            (Body::Octets(octets), Alphabet::Ucs2) => Some(decode_ucs2(octets)),
+            (Body::Octets(_), _) => None,
+        }
+    }
+
+    /// The body as octets (for 8-bit data), or `None` for septets.
+    pub fn octets(&self) -> Option<&[u8]> {
+        match &self.body {
+            Body::Octets(octets) => Some(octets),
+            Body::Septets(_) => None,
+        }
+    }
+}
+
+fn decode_header(
+    ud: &mut Reader<'_>,
+    udl_offset: usize,
+    udl: usize,
+    warnings: &mut Vec<Warning>,
+) -> Result<UserDataHeader, DecodeError> {
+    if udl == 0 {
+        return Err(DecodeError::at(
+            udl_offset,
+            "TP-UDL",
+            DecodeErrorKind::MissingHeader,
+        ));
+    }
+    UserDataHeader::decode(ud, warnings)
+}
+
+fn bad_length(offset: usize, value: usize, max: usize) -> DecodeError {
+    DecodeError::at(offset, "TP-UDL", DecodeErrorKind::BadLength { value, max })
+}
+
+/// Reads UTF-16BE, replacing lone surrogates and a stray last octet.
+pub(crate) fn decode_ucs2(octets: &[u8]) -> (String, Vec<String>) {
+    let mut notes = Vec::new();
+    if octets.len() % 2 != 0 {
+        notes.push(format!("odd UCS2 length {}, last octet ignored", octets.len()));
+    }
+    let units = octets
+        .chunks_exact(2)
+        .map(|pair| u16::from_be_bytes([pair[0], pair[1]]));
+    let mut text = String::with_capacity(octets.len() / 2);
+    for (unit_idx, decoded) in char::decode_utf16(units).enumerate() {
+        match decoded {
+            Ok(ch) => text.push(ch),
+            Err(err) => {
+                notes.push(format!(
+                    "UCS2 character {unit_idx}: lone surrogate {:#06x}, read as U+FFFD",
+                    err.unpaired_surrogate()
+                ));
+                text.push(char::REPLACEMENT_CHARACTER);
+            }
+        }
+    }
+    (text, notes)
+}
+
+/// Writes text as UTF-16BE.
+pub(crate) fn encode_ucs2(text: &str) -> Vec<u8> {
+    text.encode_utf16().flat_map(u16::to_be_bytes).collect()
+}

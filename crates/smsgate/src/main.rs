@@ -1,0 +1,3 @@
+//! The `smsgate` command.
+
+fn main() {}
