@@ -41,6 +41,7 @@ mod dcs;
 mod error;
 pub mod gsm7;
 mod hex;
+pub mod outgoing;
 mod pid;
 mod reader;
 pub mod reassembly;
