@@ -369,6 +369,15 @@ fn decode_digits(
             "filler semi-octet F inside the number, skipped",
         ));
     }
+    // TS 23.040 9.1.2.3: an odd number of digits is padded with F; smstools3
+    // reports other padding too.
+    if semi_octets % 2 == 1 && octets.get(semi_octets / 2).is_some_and(|&last| last >> 4 != 0x0F) {
+        warnings.push(Warning::at(
+            offset,
+            field,
+            "odd number of digits not padded with F",
+        ));
+    }
     number
 }
 

@@ -62,6 +62,9 @@ pub struct SplitOptions {
     /// National languages whose shift tables may be used (none by default:
     /// not every phone has them).
     pub national_languages: Vec<NationalLanguage>,
+    /// Use only the single-shift tables of those languages, never their
+    /// locking-shift tables (some phones have only the former).
+    pub single_shift_only: bool,
     /// The splitting mode.
     pub autosplit: Autosplit,
     /// The concatenation reference, shared by all parts of one message.
@@ -218,7 +221,10 @@ fn candidates(text: &str, options: &SplitOptions) -> Vec<Candidate> {
                     single: Some(single),
                 }));
             }
-            for &locking in languages.iter().filter(|language| language.has_locking_shift()) {
+            let lockings = languages
+                .iter()
+                .filter(|language| language.has_locking_shift() && !options.single_shift_only);
+            for &locking in lockings {
                 list.push(Candidate::Gsm7(Gsm7Tables {
                     locking: Some(locking),
                     single: None,

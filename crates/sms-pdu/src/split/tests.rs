@@ -200,3 +200,37 @@ fn autosplit_numbers() {
     assert_eq!(Autosplit::from_smstools(3), Some(Autosplit::Concatenated));
     assert_eq!(Autosplit::from_smstools(4), None);
 }
+
+/// AOSP telephony tests, GsmSmsTest.testFragmentTurkishText: with only the
+/// Turkish single-shift table enabled, 77 two-septet characters fit one
+/// message (154 septets behind a 4-octet header), 78 need two parts of 74
+/// and 4, and 160 need three of 74, 74 and 12.
+#[test]
+fn aosp_turkish_single_shift_fragments() {
+    let options = SplitOptions {
+        national_languages: vec![NationalLanguage::Turkish],
+        single_shift_only: true,
+        ..options(Autosplit::Concatenated)
+    };
+    let unit = "ĞŞİğşı";
+    for (n_chars, expected) in [(77, vec![77]), (78, vec![74, 4]), (160, vec![74, 74, 12])] {
+        let text: String = unit.chars().cycle().take(n_chars).collect();
+        let split = split_text(&text, &options).unwrap();
+        assert_eq!(split.alphabet, Alphabet::Gsm7);
+        assert_eq!(split.tables.single, Some(NationalLanguage::Turkish));
+        assert_eq!(split.tables.locking, None);
+        let counts: Vec<usize> = texts(&split).iter().map(|text| text.chars().count()).collect();
+        assert_eq!(counts, expected, "{n_chars} characters");
+        assert_eq!(texts(&split).concat(), text);
+    }
+    // With the locking-shift table allowed too, each of these characters
+    // takes one septet: 155 fit one message behind the 4-octet header.
+    let both = SplitOptions {
+        single_shift_only: false,
+        ..options
+    };
+    let text: String = unit.chars().cycle().take(155).collect();
+    let split = split_text(&text, &both).unwrap();
+    assert_eq!(split.parts.len(), 1);
+    assert_eq!(split.tables.locking, Some(NationalLanguage::Turkish));
+}
