@@ -9,7 +9,7 @@
 use std::collections::HashMap;
 
 use crate::address::Address;
-use crate::tpdu::Deliver;
+use crate::tpdu::{Deliver, Tpdu};
 use crate::udh::ConcatInfo;
 
 /// What identifies the parts of one concatenated message.
@@ -42,6 +42,20 @@ impl MessageKey {
         let concat = deliver.user_data.header.as_ref()?.concat()?;
         Some((MessageKey::new(&deliver.originator, &concat), concat.seq))
     }
+
+    /// The key and part number of any TPDU that is a part of a concatenated
+    /// message: a DELIVER is keyed by its originator, a SUBMIT (as the
+    /// simulator sees them) by its destination.
+    pub fn of_tpdu(tpdu: &Tpdu) -> Option<(MessageKey, u8)> {
+        let address = match tpdu {
+            Tpdu::Deliver(deliver) => &deliver.originator,
+            Tpdu::Submit(submit) => &submit.destination,
+            Tpdu::StatusReport(report) => &report.recipient,
+        };
+        let (user_data, _) = tpdu.user_data()?;
+        let concat = user_data.header.as_ref()?.concat()?;
+        Some((MessageKey::new(address, &concat), concat.seq))
+    }
 }
 
 /// What became of a part fed to the reassembler.
@@ -65,6 +79,11 @@ pub enum Outcome<P> {
 }
 
 /// Collects parts until messages are complete.
+///
+/// A completed message is forgotten: a copy of one of its parts arriving
+/// later starts a new pending message. Callers that must recognise such late
+/// duplicates (the daemon does) remember completed keys themselves, for as
+/// long as they choose.
 #[derive(Debug)]
 pub struct Reassembler<P> {
     pending: HashMap<MessageKey, Vec<Option<P>>>,

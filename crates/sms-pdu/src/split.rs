@@ -106,9 +106,18 @@ pub fn split_text(text: &str, options: &SplitOptions) -> Result<SplitText, Encod
                     }
                 }
             }
-            Err(err) => {
-                first_error.get_or_insert(err);
-            }
+            // Report why the text can't be sent at all: "too long" from a
+            // candidate that could write every character says more than
+            // "character X has no code" from one that could not.
+            Err(err) => match (&first_error, &err) {
+                (None, _) | (Some(EncodeError::Unrepresentable { .. }), EncodeError::TooLong { .. }) => {
+                    first_error = Some(err)
+                }
+                (Some(EncodeError::Unrepresentable { .. }), EncodeError::TooManyParts(_)) => {
+                    first_error = Some(err)
+                }
+                _ => {}
+            },
         }
     }
     let Some((candidate, _)) = best else {

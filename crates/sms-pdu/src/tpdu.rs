@@ -194,6 +194,19 @@ impl Tpdu {
         Ok(out)
     }
 
+    /// The user data with the coding scheme it is written in; `None` for a
+    /// status report without user data.
+    pub fn user_data(&self) -> Option<(&UserData, DataCodingScheme)> {
+        match self {
+            Tpdu::Deliver(deliver) => Some((&deliver.user_data, deliver.dcs)),
+            Tpdu::Submit(submit) => Some((&submit.user_data, submit.dcs)),
+            Tpdu::StatusReport(report) => {
+                let user_data = report.user_data.as_ref()?;
+                Some((user_data, report.dcs.unwrap_or(DataCodingScheme::GSM7)))
+            }
+        }
+    }
+
     fn decode_from(reader: &mut Reader<'_>, warnings: &mut Vec<Warning>) -> Result<Tpdu, DecodeError> {
         let first = reader
             .peek()

@@ -22,7 +22,10 @@ const FORBIDDEN_IN_PURE: &[&str] = &[
 ];
 
 fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
 }
 
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
@@ -60,7 +63,11 @@ fn every_module_says_what_it_is() {
         .filter(|path| !std::fs::read_to_string(path).unwrap().starts_with("//!"))
         .map(|path| path.display().to_string())
         .collect();
-    assert!(missing.is_empty(), "files without a //! header:\n{}", missing.join("\n"));
+    assert!(
+        missing.is_empty(),
+        "files without a //! header:\n{}",
+        missing.join("\n")
+    );
 }
 
 #[test]
@@ -74,7 +81,11 @@ fn no_trailing_whitespace() {
             }
         }
     }
-    assert!(offenders.is_empty(), "trailing whitespace:\n{}", offenders.join("\n"));
+    assert!(
+        offenders.is_empty(),
+        "trailing whitespace:\n{}",
+        offenders.join("\n")
+    );
 }
 
 #[test]
@@ -95,10 +106,15 @@ fn pure_crates_do_no_io() {
                 }
             }
         }
-        let manifest = std::fs::read_to_string(root.join("crates").join(crate_name).join("Cargo.toml")).unwrap();
+        let manifest =
+            std::fs::read_to_string(root.join("crates").join(crate_name).join("Cargo.toml")).unwrap();
         let dependencies = manifest.split("[dependencies]").nth(1).unwrap_or("");
         let dependencies = dependencies.split("\n[").next().unwrap_or("");
         assert!(!dependencies.contains("tokio"), "{crate_name} depends on tokio");
     }
-    assert!(offenders.is_empty(), "I/O in a pure crate:\n{}", offenders.join("\n"));
+    assert!(
+        offenders.is_empty(),
+        "I/O in a pure crate:\n{}",
+        offenders.join("\n")
+    );
 }

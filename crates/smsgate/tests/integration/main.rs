@@ -1,0 +1,12 @@
+//! Command-line tests: each runs the real `smsgate` binary and checks what
+//! it prints and how it exits, as a user or a script would see it.
+//!
+//! One test binary for all of them (ripgrep's layout), so they link once.
+
+#[macro_use]
+mod macros;
+mod util;
+
+mod help;
+mod pdu_decode;
+mod pdu_encode;
