@@ -195,7 +195,7 @@ impl Address {
                 return Err(self.bad("longer than 11 GSM characters"));
             }
             out.push(semi_octets as u8);
-            out.push(self.toa.0 | 0x80);
+            out.push(self.toa.0);
             out.extend_from_slice(&packed);
             return Ok(());
         }
@@ -203,7 +203,7 @@ impl Address {
             return Err(self.bad("more than 20 digits"));
         }
         out.push(self.number.len() as u8);
-        out.push(self.toa.0 | 0x80);
+        out.push(self.toa.0);
         self.encode_digits(out)
     }
 
@@ -214,7 +214,7 @@ impl Address {
             return Err(self.bad("more than 20 digits"));
         }
         out.push(1 + self.number.len().div_ceil(2) as u8);
-        out.push(self.toa.0 | 0x80);
+        out.push(self.toa.0);
         self.encode_digits(out)
     }
 

@@ -79,6 +79,14 @@ pub enum DecodeErrorKind {
     /// The input was empty.
     #[error("empty PDU")]
     Empty,
+    /// TP-UDL counts fewer septets than the user data header takes.
+    #[error("length {udl} is shorter than the user data header, which takes {header} septets")]
+    ShorterThanHeader {
+        /// TP-UDL.
+        udl: usize,
+        /// Septets the header and its fill bits take.
+        header: usize,
+    },
     /// TP-UDHI announces a header but there is no user data.
     #[error("TP-UDHI announces a user data header but TP-UDL is 0")]
     MissingHeader,

@@ -65,7 +65,14 @@ impl UserData {
             let header_octets = header.as_ref().map_or(0, UserDataHeader::encoded_len);
             let header_septets = septets::header_septets(header_octets);
             if header_septets > udl {
-                return Err(bad_length(udl_offset, udl, header_septets));
+                return Err(DecodeError::at(
+                    udl_offset,
+                    "TP-UDL",
+                    DecodeErrorKind::ShorterThanHeader {
+                        udl,
+                        header: header_septets,
+                    },
+                ));
             }
             let fill_bits = septets::fill_bits_after_header(header_octets);
             let body = septets::unpack(ud.rest(), fill_bits, udl - header_septets);
