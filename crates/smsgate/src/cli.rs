@@ -33,6 +33,10 @@ pub(crate) enum Command {
     /// Decode and encode SMS PDUs, without a modem.
     #[command(subcommand, arg_required_else_help = true)]
     Pdu(PduCommand),
+    /// Run virtual modems on pseudo-terminals, or control running ones
+    /// (`sim ctl`).
+    #[command(args_conflicts_with_subcommands = true, after_help = SIM_AFTER_HELP)]
+    Sim(SimArgs),
 }
 
 /// `smsgate pdu ...`.
@@ -146,6 +150,211 @@ pub(crate) enum AlphabetArg {
     /// 8-bit data; --text is hex.
     #[value(alias = "8bit")]
     Binary,
+}
+
+const SIM_AFTER_HELP: &str = "\
+Each modem is a pseudo-terminal behind the link DIR/modemN, which clients \
+(smsd, gammu, smsgate) open like a serial port; the link survives re-plugs. \
+Messages between the modems' numbers travel through a virtual network; \
+messages to other numbers are logged (`sim ctl external`). Runs until \
+Ctrl-C or SIGTERM, then removes the links.";
+
+/// The control API address `sim` listens on and `sim ctl` calls.
+pub(crate) const DEFAULT_CONTROL: &str = "127.0.0.1:7700";
+
+/// Arguments of `smsgate sim`.
+#[derive(Debug, Args)]
+pub(crate) struct SimArgs {
+    /// `sim ctl`; without it, `sim` runs the modems.
+    #[command(subcommand)]
+    pub(crate) command: Option<SimCommand>,
+    #[command(flatten)]
+    pub(crate) run: SimRunArgs,
+}
+
+/// How to run the simulator.
+#[derive(Debug, Args)]
+pub(crate) struct SimRunArgs {
+    /// How many modems.
+    #[arg(long, value_name = "N", default_value_t = 2, value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub(crate) modems: u16,
+    /// Where the links modem0, modem1, ... go [default: smsgate-sim in the
+    /// temporary directory].
+    #[arg(long, value_name = "DIR")]
+    pub(crate) dir: Option<std::path::PathBuf>,
+    /// Also serve modem N over TCP on this address's port + N (like
+    /// ser2net; one client per modem at a time).
+    #[arg(long, value_name = "BASE_ADDR")]
+    pub(crate) tcp: Option<std::net::SocketAddr>,
+    /// The control API address; loopback only (port 0 picks a free port).
+    #[arg(long, value_name = "ADDR", default_value = DEFAULT_CONTROL)]
+    pub(crate) control: std::net::SocketAddr,
+    /// How long a message takes through the network.
+    #[arg(long, value_name = "MS", default_value_t = 0)]
+    pub(crate) air_time_ms: u64,
+}
+
+/// The subcommands of `smsgate sim`.
+#[derive(Debug, Subcommand)]
+pub(crate) enum SimCommand {
+    /// Call the control API of a running `smsgate sim` and print its JSON
+    /// answer.
+    Ctl(CtlArgs),
+}
+
+/// Arguments of `smsgate sim ctl`.
+#[derive(Debug, Args)]
+pub(crate) struct CtlArgs {
+    /// The control API address of the simulator.
+    #[arg(long, value_name = "ADDR", default_value = DEFAULT_CONTROL, global = true)]
+    pub(crate) control: std::net::SocketAddr,
+    /// What to do.
+    #[command(subcommand)]
+    pub(crate) request: CtlRequest,
+}
+
+/// The requests of `smsgate sim ctl`, one per control API endpoint.
+#[derive(Debug, Subcommand)]
+pub(crate) enum CtlRequest {
+    /// List the modems: links, PTYs, numbers, stores.
+    Modems,
+    /// Deliver a message to a modem as if it came from outside.
+    Inject(CtlInjectArgs),
+    /// Send a modem a status report about a message it sent.
+    StatusReport {
+        /// The modem index.
+        index: usize,
+        /// The +CMGS reference of the message.
+        #[arg(long)]
+        mr: u8,
+        /// TP-ST: 0 delivered, 64-127 permanent errors (70: validity
+        /// expired).
+        #[arg(long, default_value_t = 0)]
+        status: u8,
+        /// The recipient the report names [default: the destination of the
+        /// message with that reference].
+        #[arg(long, value_name = "NUMBER", allow_hyphen_values = true)]
+        to: Option<String>,
+    },
+    /// List what a modem sent (AT+CMGS).
+    Submitted {
+        /// The modem index.
+        index: usize,
+    },
+    /// List the messages sent to numbers outside the simulator.
+    External,
+    /// Set the network's answer to a USSD code.
+    Ussd {
+        /// The modem index.
+        index: usize,
+        /// The code, e.g. *100#.
+        #[arg(long, allow_hyphen_values = true)]
+        code: String,
+        /// The answer.
+        #[arg(long, allow_hyphen_values = true)]
+        answer: String,
+    },
+    /// Inject a fault into a modem.
+    Fault {
+        /// The modem index.
+        index: usize,
+        /// What goes wrong.
+        #[arg(value_enum)]
+        kind: FaultKind,
+        /// The error code of cms-error and cme-error (38: network out of
+        /// order).
+        #[arg(long)]
+        code: Option<u16>,
+        /// How many sends cms-error, cme-error and prompt-error affect
+        /// [default: 1].
+        #[arg(long)]
+        count: Option<u32>,
+        /// The delay of delay, in milliseconds.
+        #[arg(long)]
+        ms: Option<u64>,
+    },
+    /// Unplug a modem and plug it back in: a new PTY behind the same link.
+    Replug {
+        /// The modem index.
+        index: usize,
+    },
+}
+
+/// Arguments of `smsgate sim ctl inject`.
+#[derive(Debug, Args)]
+pub(crate) struct CtlInjectArgs {
+    /// The modem index.
+    pub(crate) index: usize,
+    /// The sender: +digits, digits, or a name of up to 11 characters.
+    #[arg(
+        long,
+        value_name = "SENDER",
+        allow_hyphen_values = true,
+        required_unless_present = "pdu"
+    )]
+    pub(crate) from: Option<String>,
+    /// The text; long texts become concatenated parts.
+    #[arg(
+        long,
+        allow_hyphen_values = true,
+        conflicts_with = "pdu",
+        required_unless_present = "pdu"
+    )]
+    pub(crate) text: Option<String>,
+    /// An SMS-DELIVER or SMS-STATUS-REPORT in hex, SMSC address first.
+    #[arg(long, value_name = "HEX")]
+    pub(crate) pdu: Option<String>,
+    /// The alphabet of --text.
+    #[arg(long, value_enum, default_value_t = InjectEncoding::Auto, conflicts_with = "pdu")]
+    pub(crate) encoding: InjectEncoding,
+    /// Send --text as a class 0 ("flash") message.
+    #[arg(long, conflicts_with = "pdu")]
+    pub(crate) class0: bool,
+    /// Deliver only these parts of --text, in this order, e.g. 3,1,2.
+    #[arg(long, value_name = "N,N,...", value_delimiter = ',', conflicts_with = "pdu")]
+    pub(crate) parts_order: Option<Vec<usize>>,
+}
+
+/// The values of `sim ctl inject --encoding`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum InjectEncoding {
+    /// GSM 7-bit when the text fits it, else UCS2.
+    Auto,
+    /// GSM 7-bit.
+    Gsm7,
+    /// UCS2.
+    Ucs2,
+}
+
+/// The faults of `sim ctl fault`, named as in the control API.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum FaultKind {
+    /// Every answer comes --ms late.
+    Delay,
+    /// Commands are carried out but nothing is written.
+    Silence,
+    /// The next answer is line noise.
+    Garbage,
+    /// The next --count sends end in +CMS ERROR: --code.
+    CmsError,
+    /// The next --count sends end in +CME ERROR: --code.
+    CmeError,
+    /// The next --count AT+CMGS get ERROR instead of the prompt.
+    PromptError,
+    /// The firmware hangs until cleared or re-plugged.
+    Hang,
+    /// The SIM is pulled.
+    SimRemoved,
+    /// The SIM asks for its PIN.
+    PinRequired,
+    /// The message stores take nothing more.
+    SimFull,
+    /// No network registration.
+    NoNetwork,
+    /// The modem leaves the bus and comes back after a pause.
+    Unplug,
+    /// End every fault.
+    Clear,
 }
 
 fn parse_validity(text: &str) -> Result<ValidityPeriod, String> {

@@ -14,6 +14,7 @@ mod multipart;
 mod pdu_cmd;
 mod pdu_dump;
 mod pdu_json;
+mod sim_cmd;
 
 use std::io;
 use std::process::ExitCode;
@@ -36,6 +37,7 @@ fn main() -> ExitCode {
 fn run(cli: &Cli) -> anyhow::Result<()> {
     match &cli.command {
         Command::Pdu(command) => pdu_cmd::run(command),
+        Command::Sim(args) => sim_cmd::run(args),
     }
 }
 

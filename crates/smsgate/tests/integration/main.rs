@@ -10,3 +10,4 @@ mod util;
 mod help;
 mod pdu_decode;
 mod pdu_encode;
+mod sim;
