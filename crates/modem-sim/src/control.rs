@@ -1,7 +1,7 @@
 //! The control API: HTTP/JSON on loopback, for tests and scripts in any
 //! language to drive a running simulator (`smsgate sim ctl` is one
 //! client). Each endpoint is one [`SimClient`] operation; the routes and
-//! bodies are listed in `DESIGN.md`.
+//! bodies are listed in the crate README.
 //!
 //! Request bodies are read field by field rather than through serde
 //! derive, so that every error names the field it is about (`{"error":
