@@ -66,6 +66,8 @@ pub struct Framer {
     searched: usize,
     /// Set after an overlong line, until its end arrives.
     skipping: bool,
+    /// Set when a prompt's `>` ended a read: its space may start the next.
+    space_may_follow_prompt: bool,
     max_line: usize,
 }
 
@@ -78,6 +80,7 @@ impl Framer {
             start: 0,
             searched: 0,
             skipping: false,
+            space_may_follow_prompt: false,
             max_line: max_line.max(MIN_MAX_LINE),
         }
     }
@@ -104,6 +107,7 @@ impl Framer {
         self.start = 0;
         self.searched = 0;
         self.skipping = false;
+        self.space_may_follow_prompt = false;
     }
 
     /// The next frame, or `None` if more bytes are needed. A `>` at the
@@ -134,11 +138,19 @@ impl Framer {
                     }
                 }
             }
+            if self.space_may_follow_prompt {
+                // The space of a `> ` prompt whose `>` came in an earlier
+                // read: drop it here, so that every chunking of the input
+                // gives the same frames.
+                self.space_may_follow_prompt = false;
+                if rest[0] == b' ' {
+                    self.advance(1);
+                    continue;
+                }
+            }
             if prompt_due && rest[0] == b'>' {
-                // The space after `>` may come in a later read; if it does,
-                // it starts the next line and is trimmed away there, so both
-                // chunkings give the same frames.
                 let space = rest.get(1) == Some(&b' ');
+                self.space_may_follow_prompt = rest.len() == 1;
                 self.advance(1 + usize::from(space));
                 return Some(Frame::Prompt);
             }
@@ -258,6 +270,22 @@ mod tests {
         let mut framer = Framer::default();
         assert_eq!(frames(&mut framer, b"\r\n> ", false), []);
         assert_eq!(frames(&mut framer, b"quoted\r\n", false), [line("> quoted")]);
+    }
+
+    /// Found by `framer_output_does_not_depend_on_read_sizes`: a prompt's
+    /// space arriving in the next read used to be kept at the start of an
+    /// overlong line that followed.
+    #[test]
+    fn prompt_space_in_a_later_read() {
+        let mut whole = Framer::new(MIN_MAX_LINE);
+        let mut input = b"> ".to_vec();
+        input.extend(std::iter::repeat_n(b'x', MIN_MAX_LINE + 5));
+        let expected = frames(&mut whole, &input, true);
+        let mut split = Framer::new(MIN_MAX_LINE);
+        let mut got = frames(&mut split, &input[..1], true);
+        got.extend(frames(&mut split, &input[1..], true));
+        assert_eq!(got, expected);
+        assert!(matches!(&expected[1], Frame::Overlong { start, .. } if start.starts_with('x')));
     }
 
     #[test]

@@ -318,7 +318,7 @@ async fn ussd(State(client): State<SimClient>, Path(index): Path<String>, body: 
 
 /// The values of `"kind"`, in the order of [`Fault`].
 const FAULT_KINDS: &str = "delay, silence, garbage, cms-error, cme-error, prompt-error, hang, sim-removed, \
-                           pin-required, sim-full, no-network, unplug, clear";
+                           pin-required, sim-full, no-network, unplug, unplug-on-send, clear";
 
 async fn fault(State(client): State<SimClient>, Path(index): Path<String>, body: Bytes) -> ApiResult<Done> {
     let index = modem_index(&index)?;
@@ -356,6 +356,7 @@ async fn fault(State(client): State<SimClient>, Path(index): Path<String>, body:
         "sim-full" => (Fault::SimFull, &[]),
         "no-network" => (Fault::NoNetwork, &[]),
         "unplug" => (Fault::Unplug, &[]),
+        "unplug-on-send" => (Fault::UnplugOnSend, &[]),
         "clear" => (Fault::Clear, &[]),
         other => {
             return Err(ApiError::bad(

@@ -66,6 +66,10 @@ pub enum Fault {
     /// The modem leaves the bus: [`crate::Action::Unplug`] now, and the
     /// modem ignores everything until [`crate::Modem::power_cycle`].
     Unplug,
+    /// The next send goes out (the network gets the PDU), and then the
+    /// modem leaves the bus before it answers, as [`Fault::Unplug`] does:
+    /// the client cannot know whether its message went.
+    UnplugOnSend,
     /// Ends every fault: the SIM is back and ready, the network too.
     Clear,
 }
@@ -93,6 +97,7 @@ pub(crate) struct FaultState {
     pub(crate) sim_full: bool,
     pub(crate) no_network: bool,
     pub(crate) unplugged: bool,
+    pub(crate) unplug_on_send: bool,
 }
 
 /// Errors waiting for the next sends.

@@ -92,6 +92,24 @@ pub enum Delivery {
     Rejected(&'static str),
 }
 
+/// What the SIM waits for ([`Modem::sim_state`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum SimState {
+    /// Unlocked (or no PIN set).
+    Ready,
+    /// `+CPIN: SIM PIN`: this many wrong PINs until it blocks (3 after
+    /// power-up).
+    PinRequired {
+        /// Tries left.
+        tries_left: u8,
+    },
+    /// `+CPIN: SIM PUK`: blocked after three wrong PINs.
+    PukRequired {
+        /// Tries left.
+        tries_left: u8,
+    },
+}
+
 /// One virtual modem. See the module documentation.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Modem {
@@ -435,6 +453,25 @@ impl Modem {
         self.flush_unsolicited()
     }
 
+    /// Like [`Modem::ussd_response`], but `raw` goes out as it is, in
+    /// `+CUSD: <status>,"<raw>",<dcs>`: for answers that arrive encoded,
+    /// such as RouterOS's example `+CUSD: 0,"EBB79B1E0685E9ECF4BADE9E03",15`
+    /// (packed GSM 7-bit in hex). `raw` must not contain a `"`.
+    pub fn ussd_response_raw(&mut self, raw: &str, dcs: u8, status: u8) -> Vec<Action> {
+        self.queue_ussd_raw(raw, dcs, status);
+        self.flush_unsolicited()
+    }
+
+    /// What the SIM waits for, and how many tries are left: a test can
+    /// see how many PINs a client typed.
+    pub fn sim_state(&self) -> SimState {
+        match self.sim {
+            SimLock::Ready => SimState::Ready,
+            SimLock::Pin { tries_left } => SimState::PinRequired { tries_left },
+            SimLock::Puk { tries_left } => SimState::PukRequired { tries_left },
+        }
+    }
+
     /// The result codes that waited for the line, if it is idle now.
     pub fn flush_unsolicited(&mut self) -> Vec<Action> {
         let mut out = Output::new(&self.faults);
@@ -473,6 +510,7 @@ impl Modem {
                 self.faults.unplugged = true;
                 return vec![Action::Unplug];
             }
+            Fault::UnplugOnSend => self.faults.unplug_on_send = true,
             Fault::Clear => {
                 if self.faults.hang {
                     // The firmware restarted its parser; whatever was half

@@ -32,8 +32,9 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use nix::fcntl::{fcntl, FcntlArg, OFlag};
-use nix::pty::openpty;
+use nix::fcntl::OFlag;
+use nix::pty::{grantpt, posix_openpt, ptsname_r, unlockpt};
+use nix::sys::stat::Mode;
 use nix::sys::termios::{cfmakeraw, tcflush, tcgetattr, tcsetattr, FlushArg, SetArg, Termios};
 use tokio::io::unix::AsyncFd;
 
@@ -214,16 +215,28 @@ impl Drop for PtyPort {
 }
 
 impl Pty {
+    /// Both descriptors are close-on-exec from the moment they exist
+    /// (`openpty` gives inheritable ones): a child process that inherited
+    /// the master would keep the line alive after an unplug, so its client
+    /// would never see the hang-up. Tests that run smsd, gammu or smsgate
+    /// next to the simulator fork such children all the time, from other
+    /// threads too, so setting the flag afterwards would leave a window.
     fn open() -> io::Result<Pty> {
-        let pair = openpty(None, None).map_err(io::Error::from)?;
-        make_raw(&pair.slave)?;
-        let slave_path = nix::unistd::ttyname(&pair.slave).map_err(io::Error::from)?;
-        let flags = fcntl(&pair.master, FcntlArg::F_GETFL).map_err(io::Error::from)?;
-        let flags = OFlag::from_bits_retain(flags) | OFlag::O_NONBLOCK;
-        fcntl(&pair.master, FcntlArg::F_SETFL(flags)).map_err(io::Error::from)?;
+        let master = posix_openpt(OFlag::O_RDWR | OFlag::O_NOCTTY | OFlag::O_CLOEXEC | OFlag::O_NONBLOCK)
+            .map_err(io::Error::from)?;
+        grantpt(&master).map_err(io::Error::from)?;
+        unlockpt(&master).map_err(io::Error::from)?;
+        let slave_path = PathBuf::from(ptsname_r(&master).map_err(io::Error::from)?);
+        let slave = nix::fcntl::open(
+            &slave_path,
+            OFlag::O_RDWR | OFlag::O_NOCTTY | OFlag::O_CLOEXEC,
+            Mode::empty(),
+        )
+        .map_err(io::Error::from)?;
+        make_raw(&slave)?;
         Ok(Pty {
-            master: register(pair.master)?,
-            slave: pair.slave,
+            master: register(OwnedFd::from(master))?,
+            slave,
             slave_path,
         })
     }
@@ -299,4 +312,28 @@ fn replace_symlink(target: &Path, link: &Path) -> io::Result<()> {
     std::fs::rename(&tmp_link, link).inspect_err(|_| {
         let _ = std::fs::remove_file(&tmp_link);
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use nix::fcntl::{fcntl, FcntlArg, FdFlag};
+
+    use super::*;
+
+    fn close_on_exec(fd: impl AsFd) -> bool {
+        let flags = fcntl(fd, FcntlArg::F_GETFD).unwrap();
+        FdFlag::from_bits_retain(flags).contains(FdFlag::FD_CLOEXEC)
+    }
+
+    /// A child that inherited the master would keep an unplugged line
+    /// alive for the client (found by smsgate's CLI tests: a send whose
+    /// port was pulled waited a minute instead of failing).
+    #[tokio::test]
+    async fn no_child_process_inherits_the_pty() {
+        let dir = tempfile::tempdir().unwrap();
+        let port = PtyPort::open(dir.path().join("modem0")).unwrap();
+        let pty = port.pty.as_ref().unwrap();
+        assert!(close_on_exec(pty.master.get_ref()));
+        assert!(close_on_exec(&pty.slave));
+    }
 }

@@ -39,13 +39,14 @@ use crate::network::SubmitSummary;
 use crate::pty::PtyPort;
 use crate::tcp::TcpPort;
 use crate::{
-    ExternalMessage, Fault, InjectedText, Modem, ModemConfig, ModemId, Network, RoutingKind, TextEncoding,
+    ExternalMessage, Fault, InjectedText, Modem, ModemConfig, ModemId, Network, RoutingKind, SimState,
+    TextEncoding,
 };
 
 mod modem_task;
 mod network_task;
 
-use modem_task::{ModemCommand, ModemTask};
+use modem_task::{ModemCommand, ModemTask, UssdAnswer};
 use network_task::{NetworkCommand, NetworkTask};
 
 /// What to simulate.
@@ -108,6 +109,8 @@ pub struct ModemInfo {
     /// Whether it is registered to the network (see
     /// [`Modem::is_registered`]).
     pub registered: bool,
+    /// What its SIM waits for ([`Modem::sim_state`]).
+    pub sim: SimState,
 }
 
 /// A message to put into a modem as if it came over the air.
@@ -401,6 +404,11 @@ impl SimHandle {
         self.client.set_ussd(index, code, answer).await
     }
 
+    /// See [`SimClient::set_ussd_raw`].
+    pub async fn set_ussd_raw(&self, index: usize, code: &str, raw: &str, dcs: u8) -> Result<(), SimError> {
+        self.client.set_ussd_raw(index, code, raw, dcs).await
+    }
+
     /// See [`SimClient::fault`].
     pub async fn fault(&self, index: usize, fault: Fault) -> Result<(), SimError> {
         self.client.fault(index, fault).await
@@ -477,6 +485,7 @@ impl SimClient {
             sm: live.sm,
             me: live.me,
             registered: live.registered,
+            sim: live.sim,
         })
     }
 
@@ -584,7 +593,24 @@ impl SimClient {
     /// (`*100#`). Codes without an answer get `+CUSD: 4` (operation not
     /// supported).
     pub async fn set_ussd(&self, index: usize, code: &str, answer: &str) -> Result<(), SimError> {
-        let (code, answer) = (code.trim().to_owned(), answer.to_owned());
+        let (code, answer) = (code.trim().to_owned(), UssdAnswer::Text(answer.to_owned()));
+        self.ask_modem(index, |reply| ModemCommand::SetUssd { code, answer, reply })
+            .await
+    }
+
+    /// Sets an answer to USSD `code` that goes out as given, already
+    /// encoded: `+CUSD: 0,"<raw>",<dcs>` (see [`Modem::ussd_response_raw`]).
+    /// RouterOS's example is `raw` `EBB79B1E0685E9ECF4BADE9E03` with `dcs`
+    /// 15, packed GSM 7-bit for "konta atlikums".
+    pub async fn set_ussd_raw(&self, index: usize, code: &str, raw: &str, dcs: u8) -> Result<(), SimError> {
+        if raw.contains('"') || raw.chars().any(char::is_control) {
+            return Err(SimError::bad("raw", "may not contain '\"' or control characters"));
+        }
+        let code = code.trim().to_owned();
+        let answer = UssdAnswer::Raw {
+            raw: raw.to_owned(),
+            dcs,
+        };
         self.ask_modem(index, |reply| ModemCommand::SetUssd { code, answer, reply })
             .await
     }

@@ -8,7 +8,9 @@
 //! command's business, and failing that is exit status 1.
 //!
 //! Each subcommand is one variant of [`Command`] with its own argument
-//! struct, so `run`, `sim`, `send` and `demo` slot in beside `pdu`.
+//! struct, so `run` and `demo` slot in beside `pdu`; the commands that
+//! talk to a modem (`send`, `inbox`, `ussd`, `at-chat`, `status`) are
+//! [`ModemCommand`], flattened in, and share [`PortArgs`].
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use sms_pdu::split::Autosplit;
@@ -37,6 +39,205 @@ pub(crate) enum Command {
     /// (`sim ctl`).
     #[command(args_conflicts_with_subcommands = true, after_help = SIM_AFTER_HELP)]
     Sim(SimArgs),
+    /// The commands that talk to a modem.
+    #[command(flatten)]
+    Modem(ModemCommand),
+}
+
+const PORT_AFTER_HELP: &str = "\
+PORT is a port name from the config file, a serial device such as \
+/dev/ttyUSB2 (or a simulator's link), or tcp://HOST:PORT for a serial server \
+such as ser2net. The port is locked while the command runs; a second user is \
+told who holds it.
+
+The config file (--config, or ./smsgate.toml) names ports in [ports.NAME] \
+sections with the keys device = \"PATH or tcp://HOST:PORT\" (or devices = \
+[...], one per --channel), baud-rate, flow-control (none, software, \
+hardware), sim-pin, sms-storage (sim, modem), init (command lines sent after \
+the set-up), handshake-timeout-ms, send-timeout-ms, registration-timeout-ms \
+and ussd-timeout-ms; and lock-dir at the top.
+
+Exit status: 0 on success, 1 when the command fails (the message says why: \
+no answer, a +CMS ERROR with its meaning, a SIM PIN problem, the port in \
+use), 2 on a usage error.";
+
+/// The commands that talk to a modem, as RouterOS's `/tool sms` and
+/// `/interface lte at-chat`.
+#[derive(Debug, Subcommand)]
+pub(crate) enum ModemCommand {
+    /// Send an SMS and print its message reference(s), one per part.
+    #[command(after_help = PORT_AFTER_HELP)]
+    Send(SendArgs),
+    /// List the messages stored in a modem (parts joined), or remove one.
+    #[command(after_help = PORT_AFTER_HELP)]
+    Inbox(InboxArgs),
+    /// Send a USSD code such as *245# and print the network's answer.
+    #[command(after_help = PORT_AFTER_HELP)]
+    Ussd(UssdArgs),
+    /// Send a raw AT command and print the modem's answer.
+    #[command(after_help = PORT_AFTER_HELP)]
+    AtChat(AtChatArgs),
+    /// Show registration, operator, signal, identities, SMSC and storage.
+    #[command(after_help = PORT_AFTER_HELP)]
+    Status(StatusArgs),
+}
+
+impl ModemCommand {
+    /// The port options every modem command has.
+    pub(crate) fn port(&self) -> &PortArgs {
+        match self {
+            ModemCommand::Send(args) => &args.port,
+            ModemCommand::Inbox(args) => &args.port,
+            ModemCommand::Ussd(args) => &args.port,
+            ModemCommand::AtChat(args) => &args.port,
+            ModemCommand::Status(args) => &args.port,
+        }
+    }
+}
+
+/// Which modem, and how to reach it.
+#[derive(Debug, Args)]
+pub(crate) struct PortArgs {
+    /// A port name from the config file, a device path or tcp://HOST:PORT.
+    #[arg(value_name = "PORT")]
+    pub(crate) port: String,
+    /// Which of the port's devices to use (`devices = [...]` in the config
+    /// file), from 0.
+    #[arg(long, value_name = "N")]
+    pub(crate) channel: Option<usize>,
+    /// The config file [default: ./smsgate.toml if there is one].
+    #[arg(long, value_name = "FILE")]
+    pub(crate) config: Option<std::path::PathBuf>,
+    /// Where LCK..<device> lock files go [default: lock-dir from the
+    /// config file, else /var/lock].
+    #[arg(long, value_name = "DIR")]
+    pub(crate) lock_dir: Option<std::path::PathBuf>,
+    /// Log every byte written to and read from the modem on stderr
+    /// (tracing targets gsm::write and gsm::read; RUST_LOG=gsm=debug does
+    /// the same).
+    #[arg(long)]
+    pub(crate) debug_at: bool,
+}
+
+/// Arguments of `smsgate send`.
+#[derive(Debug, Args)]
+pub(crate) struct SendArgs {
+    #[command(flatten)]
+    pub(crate) port: PortArgs,
+    /// The recipient: the characters 0123456789*# abc; a leading + makes
+    /// it international, otherwise its type is unknown.
+    #[arg(value_name = "PHONE", allow_hyphen_values = true)]
+    pub(crate) phone: String,
+    /// The text. Any length and any characters: long texts go in several
+    /// parts, characters outside GSM 7-bit in UCS2.
+    #[arg(long, allow_hyphen_values = true)]
+    pub(crate) message: String,
+    /// The service centre to send through [default: the modem's].
+    #[arg(long, value_name = "NUMBER", allow_hyphen_values = true)]
+    pub(crate) smsc: Option<String>,
+    /// class-0 is shown at once and not stored ("flash"); class-1 to
+    /// class-3 are the other classes [default: no class].
+    #[arg(long = "type", value_enum, value_name = "TYPE")]
+    pub(crate) sms_type: Option<SmsType>,
+    /// Ask for a status report when the message is delivered.
+    #[arg(long, value_enum, value_name = "yes|no", default_value_t = YesNo::Yes)]
+    pub(crate) status_report_request: YesNo,
+    /// Where the modem keeps received messages (AT+CPMS) [default: from
+    /// the config file, else sim].
+    #[arg(long, value_enum)]
+    pub(crate) sms_storage: Option<StorageArg>,
+    /// Print {"references": [...]} instead of one reference per line.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+/// Arguments of `smsgate inbox`.
+#[derive(Debug, Args)]
+pub(crate) struct InboxArgs {
+    #[command(flatten)]
+    pub(crate) port: PortArgs,
+    /// Print JSON: phone, message, timestamp (as the operator sent it),
+    /// type, status, indexes.
+    #[arg(long)]
+    pub(crate) json: bool,
+    /// Remove the message at index N instead of listing: all its parts, if
+    /// it is one of a concatenated message.
+    #[arg(long, value_name = "N")]
+    pub(crate) remove: Option<u32>,
+    /// Which storage to read [default: from the config file, else sim].
+    #[arg(long, value_enum)]
+    pub(crate) sms_storage: Option<StorageArg>,
+}
+
+/// Arguments of `smsgate ussd`.
+#[derive(Debug, Args)]
+pub(crate) struct UssdArgs {
+    #[command(flatten)]
+    pub(crate) port: PortArgs,
+    /// The code, e.g. *245#.
+    #[arg(value_name = "CODE", allow_hyphen_values = true)]
+    pub(crate) code: String,
+    /// Print JSON: status, text, raw, dcs, encoding.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+/// Arguments of `smsgate at-chat`.
+#[derive(Debug, Args)]
+pub(crate) struct AtChatArgs {
+    #[command(flatten)]
+    pub(crate) port: PortArgs,
+    /// The command line, e.g. 'AT+CSQ'.
+    #[arg(value_name = "COMMAND", allow_hyphen_values = true)]
+    pub(crate) command: String,
+    /// How long to wait for the final result, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value = "2", value_parser = parse_seconds)]
+    pub(crate) timeout: std::time::Duration,
+}
+
+/// Arguments of `smsgate status`.
+#[derive(Debug, Args)]
+pub(crate) struct StatusArgs {
+    #[command(flatten)]
+    pub(crate) port: PortArgs,
+    /// Print JSON.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+/// The values of `send --type`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum SmsType {
+    /// Shown at once, not stored ("flash").
+    #[value(name = "class-0")]
+    Class0,
+    /// Stored in the phone.
+    #[value(name = "class-1")]
+    Class1,
+    /// Stored on the SIM.
+    #[value(name = "class-2")]
+    Class2,
+    /// For the terminal equipment.
+    #[value(name = "class-3")]
+    Class3,
+}
+
+/// RouterOS's yes/no.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum YesNo {
+    /// Yes.
+    Yes,
+    /// No.
+    No,
+}
+
+/// RouterOS's `sms-storage` values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum StorageArg {
+    /// The SIM card ("SM").
+    Sim,
+    /// The modem's memory ("ME").
+    Modem,
 }
 
 /// `smsgate pdu ...`.
@@ -353,8 +554,19 @@ pub(crate) enum FaultKind {
     NoNetwork,
     /// The modem leaves the bus and comes back after a pause.
     Unplug,
+    /// The next send reaches the network, then the modem leaves the bus
+    /// before answering.
+    UnplugOnSend,
     /// End every fault.
     Clear,
+}
+
+fn parse_seconds(text: &str) -> Result<std::time::Duration, String> {
+    text.parse::<f64>()
+        .ok()
+        .filter(|seconds| seconds.is_finite() && *seconds > 0.0 && *seconds <= 3600.0)
+        .map(std::time::Duration::from_secs_f64)
+        .ok_or_else(|| "a number of seconds, more than 0 and at most 3600".to_owned())
 }
 
 fn parse_validity(text: &str) -> Result<ValidityPeriod, String> {
@@ -401,6 +613,9 @@ mod tests {
         assert_eq!(parse_autosplit("0"), Ok(Autosplit::Off));
         assert_eq!(parse_autosplit("3"), Ok(Autosplit::Concatenated));
         assert!(parse_autosplit("4").is_err());
+        assert_eq!(parse_seconds("0.5"), Ok(std::time::Duration::from_millis(500)));
+        assert!(parse_seconds("0").is_err());
+        assert!(parse_seconds("soon").is_err());
         assert_eq!(parse_language("Turkish"), Ok(NationalLanguage::Turkish));
         assert!(parse_language("klingon")
             .unwrap_err()

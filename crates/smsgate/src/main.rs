@@ -9,7 +9,9 @@
 //! - 2: a usage error, reported by clap before anything runs.
 
 mod cli;
+mod config;
 mod decoded;
+mod modem_cmd;
 mod multipart;
 mod pdu_cmd;
 mod pdu_dump;
@@ -38,6 +40,7 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
     match &cli.command {
         Command::Pdu(command) => pdu_cmd::run(command),
         Command::Sim(args) => sim_cmd::run(args),
+        Command::Modem(command) => modem_cmd::run(command),
     }
 }
 

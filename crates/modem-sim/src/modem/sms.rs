@@ -258,6 +258,13 @@ impl Modem {
             Ok(pdu) => {
                 let mr = self.next_mr;
                 self.next_mr = mr.checked_add(1).unwrap_or(1);
+                if std::mem::take(&mut self.faults.unplug_on_send) {
+                    // Gone after the network took it, before the answer.
+                    out.actions.push(Action::Submitted { mr, pdu });
+                    self.faults.unplugged = true;
+                    out.actions.push(Action::Unplug);
+                    return;
+                }
                 self.answer(out, format!("\r\n+CMGS: {mr}\r\n\r\nOK\r\n").into_bytes());
                 out.actions.push(Action::Submitted { mr, pdu });
             }

@@ -59,6 +59,16 @@ impl Modem {
         Ok(Flow::Next)
     }
 
+    /// Queues `+CUSD: <status>,"<raw>",<dcs>` with `raw` as given: an
+    /// answer already encoded the way a network or modem sends it (packed
+    /// GSM 7-bit hex, UCS2 hex), which clients must decode themselves.
+    pub(super) fn queue_ussd_raw(&mut self, raw: &str, dcs: u8, status: u8) {
+        if !self.settings.ussd_presentation {
+            return;
+        }
+        self.queue_unsolicited(&format!("+CUSD: {status},\"{raw}\",{dcs}"));
+    }
+
     /// Queues `+CUSD` for `text`, in the `+CSCS` character set when it can
     /// carry the text (DCS 15), else as UCS2 hex (DCS 72). Without text
     /// only the status goes out (`+CUSD: 4`, operation not supported).

@@ -20,7 +20,7 @@ use super::network_task::{NetworkCommand, Parcel};
 use super::{sleep_until, SimError};
 use crate::pty::{PtyPort, RAW_CHECK_INTERVAL};
 use crate::tcp::TcpPort;
-use crate::{Action, Fault, Modem, ModemId, RoutingKind};
+use crate::{Action, Fault, Modem, ModemId, RoutingKind, SimState};
 
 /// What a modem task is asked to do.
 pub(super) enum ModemCommand {
@@ -28,7 +28,7 @@ pub(super) enum ModemCommand {
     Info(oneshot::Sender<LiveInfo>),
     SetUssd {
         code: String,
-        answer: String,
+        answer: UssdAnswer,
         reply: oneshot::Sender<()>,
     },
     Fault {
@@ -38,12 +38,21 @@ pub(super) enum ModemCommand {
     Replug(oneshot::Sender<Result<(), SimError>>),
 }
 
+/// What the network answers to a USSD code.
+pub(super) enum UssdAnswer {
+    /// Text, encoded by the modem for its `+CSCS`.
+    Text(String),
+    /// Sent as it is, with this data coding scheme.
+    Raw { raw: String, dcs: u8 },
+}
+
 /// The parts of [`super::ModemInfo`] that change.
 pub(super) struct LiveInfo {
     pub(super) pts: Option<PathBuf>,
     pub(super) sm: (usize, usize),
     pub(super) me: (usize, usize),
     pub(super) registered: bool,
+    pub(super) sim: SimState,
 }
 
 /// One modem: its port(s), its [`Modem`], and the bytes waiting to be
@@ -62,7 +71,7 @@ pub(super) struct ModemTask {
     pub(super) replug_at: Option<Instant>,
     pub(super) replug_pause: Duration,
     /// USSD code to answer.
-    pub(super) ussd: HashMap<String, String>,
+    pub(super) ussd: HashMap<String, UssdAnswer>,
 }
 
 impl ModemTask {
@@ -127,6 +136,7 @@ impl ModemTask {
                     sm: (stores.sm.used(), stores.sm.capacity()),
                     me: (stores.me.used(), stores.me.capacity()),
                     registered: self.modem.is_registered(),
+                    sim: self.modem.sim_state(),
                 });
             }
             ModemCommand::SetUssd { code, answer, reply } => {
@@ -175,7 +185,8 @@ impl ModemTask {
                 }
                 Action::UssdRequest { request, dcs: _ } => {
                     let follow_up = match self.ussd.get(request.trim()) {
-                        Some(answer) => self.modem.ussd_response(answer, 0),
+                        Some(UssdAnswer::Text(answer)) => self.modem.ussd_response(answer, 0),
+                        Some(UssdAnswer::Raw { raw, dcs }) => self.modem.ussd_response_raw(raw, *dcs, 0),
                         // TS 27.007 +CUSD <m> 4: operation not supported.
                         None => self.modem.ussd_response("", 4),
                     };

@@ -33,6 +33,30 @@ fn every_command_has_help() {
                 "AT+CMGS",
             ],
         ),
+        (&["--help"], &["send", "inbox", "ussd", "at-chat", "status"]),
+        (
+            &["send", "--help"],
+            &[
+                "<PORT>",
+                "<PHONE>",
+                "--message",
+                "--channel",
+                "--smsc",
+                "--type",
+                "class-0",
+                "--status-report-request",
+                "--sms-storage",
+                "--config",
+                "--lock-dir",
+                "--debug-at",
+                "0123456789*# abc",
+                "tcp://HOST:PORT",
+            ],
+        ),
+        (&["inbox", "--help"], &["--json", "--remove", "--sms-storage"]),
+        (&["ussd", "--help"], &["<CODE>", "*245#", "--json"]),
+        (&["at-chat", "--help"], &["<COMMAND>", "--timeout"]),
+        (&["status", "--help"], &["--json", "signal"]),
     ];
     for (args, expected_words) in cases {
         let help = TestCommand::new(*args).stdout();
@@ -91,6 +115,21 @@ fn usage_errors_exit_2() {
             "--reference",
             "65536",
         ],
+        &["send", "/dev/null", "+123"],
+        &["send", "/dev/null", "+123", "--message", "x", "--type", "class-9"],
+        &[
+            "send",
+            "/dev/null",
+            "+123",
+            "--message",
+            "x",
+            "--status-report-request",
+            "maybe",
+        ],
+        &["inbox"],
+        &["inbox", "/dev/null", "--remove", "x"],
+        &["ussd", "/dev/null"],
+        &["at-chat", "/dev/null", "AT", "--timeout", "0"],
     ];
     for args in cases {
         let printed = TestCommand::new(*args).expect_status(2);

@@ -8,6 +8,7 @@ mod macros;
 mod util;
 
 mod help;
+mod modem_commands;
 mod pdu_decode;
 mod pdu_encode;
 mod sim;
