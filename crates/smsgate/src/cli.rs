@@ -42,6 +42,27 @@ pub(crate) enum Command {
     /// The commands that talk to a modem.
     #[command(flatten)]
     Modem(ModemCommand),
+    /// Print the smsgate configuration (TOML) equivalent to an smstools3
+    /// smsd.conf.
+    #[command(after_help = IMPORT_AFTER_HELP)]
+    ImportSmsdConf(ImportSmsdConfArgs),
+}
+
+const IMPORT_AFTER_HELP: &str = "\
+Reads smsd.conf (global settings, [default], [queues], [providers] and one \
+section per modem in `devices`) and prints the TOML for `smsgate run \
+--config`. Settings smsgate cannot honour are listed, with their line and \
+the reason, in a comment at the top; nothing is dropped silently.
+
+Exit status: 0 when the TOML was printed, 1 when smsd.conf cannot be read or \
+mapped (the message names the line), 2 on a usage error.";
+
+/// Arguments of `smsgate import-smsd-conf`.
+#[derive(Debug, Args)]
+pub(crate) struct ImportSmsdConfArgs {
+    /// The smstools3 configuration, e.g. /etc/smsd.conf.
+    #[arg(value_name = "FILE")]
+    pub(crate) file: std::path::PathBuf,
 }
 
 const PORT_AFTER_HELP: &str = "\

@@ -32,6 +32,7 @@ use std::time::Duration;
 
 use anyhow::{anyhow, bail, Context};
 use modem::{FlowControl, PortAddress, SmsStorage};
+use serde::de::IgnoredAny;
 use serde::Deserialize;
 use toml::Spanned;
 
@@ -92,88 +93,7 @@ impl ConfigFile {
             // the key; ours adds the file.
             anyhow!("{}: {}", path.display(), err.to_string().trim_end())
         })?;
-        let located = |span: Range<usize>, key: &str, message: &str| {
-            anyhow!(
-                "{}: line {}: {key}: {message}",
-                path.display(),
-                line_of(text, span.start)
-            )
-        };
-        let mut ports = BTreeMap::new();
-        for (name, section) in raw.ports {
-            let key = |field: &str| format!("ports.{name}.{field}");
-            let devices = match (section.device, section.devices) {
-                (Some(device), None) => vec![device],
-                (None, Some(devices)) => {
-                    if devices.get_ref().is_empty() {
-                        return Err(located(devices.span(), &key("devices"), "is empty"));
-                    }
-                    devices.into_inner()
-                }
-                (Some(device), Some(_)) => {
-                    return Err(located(
-                        device.span(),
-                        &format!("ports.{name}"),
-                        "give either `device` or `devices`, not both",
-                    ))
-                }
-                (None, None) => {
-                    return Err(anyhow!(
-                        "{}: [ports.{name}]: has neither `device` nor `devices`",
-                        path.display()
-                    ))
-                }
-            };
-            let devices = devices
-                .into_iter()
-                .map(|device| {
-                    let span = device.span();
-                    device
-                        .into_inner()
-                        .parse::<PortAddress>()
-                        .map_err(|err| located(span, &key("device"), &err.to_string()))
-                })
-                .collect::<anyhow::Result<Vec<_>>>()?;
-            if let Some(pin) = &section.sim_pin {
-                let digits = pin.get_ref();
-                if !(4..=8).contains(&digits.len()) || !digits.bytes().all(|byte| byte.is_ascii_digit()) {
-                    return Err(located(pin.span(), &key("sim-pin"), "a SIM PIN is 4 to 8 digits"));
-                }
-            }
-            let init = match section.init {
-                None => Vec::new(),
-                Some(Init::One(line)) => vec![line],
-                Some(Init::Many(lines)) => lines,
-            };
-            for line in &init {
-                if let Err(err) = at::Command::new(line.as_str()) {
-                    bail!("{}: {}: {err}", path.display(), key("init"));
-                }
-            }
-            let millis = |value: Option<u64>| value.map(Duration::from_millis);
-            ports.insert(
-                name.clone(),
-                PortSection {
-                    devices,
-                    baud_rate: section.baud_rate,
-                    flow_control: section.flow_control.map(|flow| match flow {
-                        RawFlowControl::None => FlowControl::None,
-                        RawFlowControl::Software => FlowControl::Software,
-                        RawFlowControl::Hardware => FlowControl::Hardware,
-                    }),
-                    sim_pin: section.sim_pin.map(Spanned::into_inner),
-                    sms_storage: section.sms_storage.map(|storage| match storage {
-                        RawStorage::Sim => SmsStorage::Sim,
-                        RawStorage::Modem => SmsStorage::Modem,
-                    }),
-                    init,
-                    handshake_timeout: millis(section.handshake_timeout_ms),
-                    send_timeout: millis(section.send_timeout_ms),
-                    registration_timeout: millis(section.registration_timeout_ms),
-                    ussd_timeout: millis(section.ussd_timeout_ms),
-                },
-            );
-        }
+        let ports = ports_from_raw(raw.ports, text, path)?;
         Ok(ConfigFile {
             path: path.to_path_buf(),
             lock_dir: raw.lock_dir,
@@ -194,17 +114,121 @@ impl ConfigFile {
     }
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-struct RawConfig {
-    lock_dir: Option<PathBuf>,
-    #[serde(default)]
-    ports: BTreeMap<String, RawPort>,
+/// Checks the `[ports.NAME]` sections of `text` (read from `path`, named in
+/// errors); shared with the daemon's configuration, which names its
+/// modems' ports the same way.
+pub(crate) fn ports_from_raw(
+    raw_ports: BTreeMap<String, RawPort>,
+    text: &str,
+    path: &Path,
+) -> anyhow::Result<BTreeMap<String, PortSection>> {
+    let located = |span: Range<usize>, key: &str, message: &str| {
+        anyhow!(
+            "{}: line {}: {key}: {message}",
+            path.display(),
+            line_of(text, span.start)
+        )
+    };
+    let mut ports = BTreeMap::new();
+    for (name, section) in raw_ports {
+        let key = |field: &str| format!("ports.{name}.{field}");
+        let devices = match (section.device, section.devices) {
+            (Some(device), None) => vec![device],
+            (None, Some(devices)) => {
+                if devices.get_ref().is_empty() {
+                    return Err(located(devices.span(), &key("devices"), "is empty"));
+                }
+                devices.into_inner()
+            }
+            (Some(device), Some(_)) => {
+                return Err(located(
+                    device.span(),
+                    &format!("ports.{name}"),
+                    "give either `device` or `devices`, not both",
+                ))
+            }
+            (None, None) => {
+                return Err(anyhow!(
+                    "{}: [ports.{name}]: has neither `device` nor `devices`",
+                    path.display()
+                ))
+            }
+        };
+        let devices = devices
+            .into_iter()
+            .map(|device| {
+                let span = device.span();
+                device
+                    .into_inner()
+                    .parse::<PortAddress>()
+                    .map_err(|err| located(span, &key("device"), &err.to_string()))
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        if let Some(pin) = &section.sim_pin {
+            let digits = pin.get_ref();
+            if !(4..=8).contains(&digits.len()) || !digits.bytes().all(|byte| byte.is_ascii_digit()) {
+                return Err(located(pin.span(), &key("sim-pin"), "a SIM PIN is 4 to 8 digits"));
+            }
+        }
+        let init = match section.init {
+            None => Vec::new(),
+            Some(Init::One(line)) => vec![line],
+            Some(Init::Many(lines)) => lines,
+        };
+        for line in &init {
+            if let Err(err) = at::Command::new(line.as_str()) {
+                bail!("{}: {}: {err}", path.display(), key("init"));
+            }
+        }
+        let millis = |value: Option<u64>| value.map(Duration::from_millis);
+        ports.insert(
+            name.clone(),
+            PortSection {
+                devices,
+                baud_rate: section.baud_rate,
+                flow_control: section.flow_control.map(|flow| match flow {
+                    RawFlowControl::None => FlowControl::None,
+                    RawFlowControl::Software => FlowControl::Software,
+                    RawFlowControl::Hardware => FlowControl::Hardware,
+                }),
+                sim_pin: section.sim_pin.map(Spanned::into_inner),
+                sms_storage: section.sms_storage.map(|storage| match storage {
+                    RawStorage::Sim => SmsStorage::Sim,
+                    RawStorage::Modem => SmsStorage::Modem,
+                }),
+                init,
+                handshake_timeout: millis(section.handshake_timeout_ms),
+                send_timeout: millis(section.send_timeout_ms),
+                registration_timeout: millis(section.registration_timeout_ms),
+                ussd_timeout: millis(section.ussd_timeout_ms),
+            },
+        );
+    }
+    Ok(ports)
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
-struct RawPort {
+#[allow(dead_code, reason = "the daemon's sections are accepted here, never read")]
+struct RawConfig {
+    lock_dir: Option<PathBuf>,
+    #[serde(default)]
+    ports: BTreeMap<String, RawPort>,
+    // The daemon's sections (`daemon_config.rs`), so that one file serves
+    // `smsgate run` and `smsgate send`; checked only when the daemon reads
+    // the file.
+    spool: Option<IgnoredAny>,
+    modems: Option<IgnoredAny>,
+    queues: Option<IgnoredAny>,
+    handlers: Option<IgnoredAny>,
+    limits: Option<IgnoredAny>,
+    numbering: Option<IgnoredAny>,
+}
+
+/// One `[ports.NAME]` section as written.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(crate) struct RawPort {
     device: Option<Spanned<String>>,
     devices: Option<Spanned<Vec<Spanned<String>>>>,
     baud_rate: Option<u32>,
@@ -243,7 +267,7 @@ enum Init {
 }
 
 /// The 1-based line of byte `offset` in `text`.
-fn line_of(text: &str, offset: usize) -> usize {
+pub(crate) fn line_of(text: &str, offset: usize) -> usize {
     text.get(..offset).unwrap_or(text).matches('\n').count() + 1
 }
 

@@ -10,13 +10,16 @@
 
 mod cli;
 mod config;
+mod daemon_config;
 mod decoded;
+mod import_cmd;
 mod modem_cmd;
 mod multipart;
 mod pdu_cmd;
 mod pdu_dump;
 mod pdu_json;
 mod sim_cmd;
+mod smsd_conf;
 
 use std::io;
 use std::process::ExitCode;
@@ -41,6 +44,7 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
         Command::Pdu(command) => pdu_cmd::run(command),
         Command::Sim(args) => sim_cmd::run(args),
         Command::Modem(command) => modem_cmd::run(command),
+        Command::ImportSmsdConf(args) => import_cmd::run(args),
     }
 }
 

@@ -57,6 +57,11 @@ fn every_command_has_help() {
         (&["ussd", "--help"], &["<CODE>", "*245#", "--json"]),
         (&["at-chat", "--help"], &["<COMMAND>", "--timeout"]),
         (&["status", "--help"], &["--json", "signal"]),
+        (&["--help"], &["import-smsd-conf"]),
+        (
+            &["import-smsd-conf", "--help"],
+            &["<FILE>", "[providers]", "listed", "Exit status"],
+        ),
     ];
     for (args, expected_words) in cases {
         let help = TestCommand::new(*args).stdout();

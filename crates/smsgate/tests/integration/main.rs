@@ -8,6 +8,7 @@ mod macros;
 mod util;
 
 mod help;
+mod import_smsd_conf;
 mod modem_commands;
 mod pdu_decode;
 mod pdu_encode;

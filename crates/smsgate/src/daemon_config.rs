@@ -1,0 +1,720 @@
+//! The daemon's configuration (`smsgate run --config FILE`): the spool, the
+//! modems and the queues they serve, the smstools3-style hooks, the retry
+//! and blocking limits, and number classification.
+//!
+//! It is the same file as `config.rs`'s `smsgate.toml`: the modems'
+//! serial settings live in its `[ports.NAME]` sections, so `smsgate send
+//! gsm1` and the daemon's modem `gsm1` use one definition.
+//!
+//! ```toml
+//! [spool]
+//! base = "/var/spool/sms"          # outgoing/, checked/, failed/, ... under it
+//! sent = "/srv/sms/sent"           # any directory may be set on its own
+//!
+//! [ports.gsm1]
+//! device = "/dev/ttyUSB0"
+//!
+//! [modems.gsm1]                    # port = "gsm1" by default: the same name
+//! queues = ["o2"]                  # in order; none: the default queue, checked/
+//! send-retries = 2                 # and block-after, block-time-s: from [limits]
+//! report = true                    # request status reports unless the file says
+//! autosplit = 3                    # smstools3's 0-3
+//! validity = "2 days"              # or 0-255
+//! smsc = "+4917200000"
+//! receive = true                   # read incoming messages (smsd's `incoming`)
+//!
+//! [queues.o2]                      # smstools3's [queues] and [providers]
+//! prefixes = ["49176", "49179"]
+//! directory = "/var/spool/sms/o2"  # default: base/NAME
+//!
+//! [handlers]
+//! eventhandler = "/usr/local/bin/sms-event"
+//! checkhandler = "/usr/local/bin/sms-check"
+//! alarmhandler = "/usr/local/bin/sms-alarm"
+//! alarm-level = 4                  # 2 (critical) to 5
+//!
+//! [limits]
+//! retry-interval-s = 10            # smsd's errorsleeptime
+//! send-retries = 2
+//! block-after = 3                  # failures in a row that block a modem
+//! block-time-s = 3600
+//!
+//! [numbering]
+//! international-prefixes = ["49"]
+//! national-prefixes = ["0"]
+//! ```
+//!
+//! Reading is ripgrep's low/high split: serde reads the raw sections
+//! (unknown keys refused, so a misspelt `sned-retries` is not silently
+//! ignored), then [`DaemonConfig::parse`] checks what only the whole file can
+//! tell (a queue no modem serves, two modems on one device) and gives the
+//! validated values. Every error names the file, the line and the key;
+//! all problems are reported at once, one per line.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{anyhow, Context};
+use modem::PortAddress;
+use serde::Deserialize;
+use sms_pdu::split::Autosplit;
+use toml::Spanned;
+
+use crate::config::{line_of, ports_from_raw, PortSection, RawPort};
+
+/// Where smstools3 keeps its spool, and so the default base.
+pub(crate) const DEFAULT_SPOOL_BASE: &str = "/var/spool/sms";
+
+/// A validated daemon configuration.
+#[derive(Debug)]
+#[allow(
+    dead_code,
+    reason = "read by the daemon (`smsgate run`), which is being built"
+)]
+pub(crate) struct DaemonConfig {
+    /// `lock-dir`.
+    pub(crate) lock_dir: Option<PathBuf>,
+    /// `[ports.NAME]`, as `smsgate send` reads them.
+    pub(crate) ports: BTreeMap<String, PortSection>,
+    pub(crate) spool: SpoolDirs,
+    /// `[modems.NAME]`, by name.
+    pub(crate) modems: BTreeMap<String, ModemSettings>,
+    /// `[queues.NAME]`, by name.
+    pub(crate) queues: BTreeMap<String, QueueSettings>,
+    pub(crate) handlers: Handlers,
+    pub(crate) limits: Limits,
+    pub(crate) numbering: Numbering,
+}
+
+/// `[spool]`: every directory resolved (`base/NAME` unless set).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[allow(
+    dead_code,
+    reason = "read by the daemon (`smsgate run`), which is being built"
+)]
+pub(crate) struct SpoolDirs {
+    pub(crate) outgoing: PathBuf,
+    pub(crate) checked: PathBuf,
+    pub(crate) failed: PathBuf,
+    pub(crate) incoming: PathBuf,
+    pub(crate) report: PathBuf,
+    pub(crate) sent: PathBuf,
+    pub(crate) saved: PathBuf,
+    pub(crate) phonecalls: PathBuf,
+}
+
+/// One `[modems.NAME]`, with the defaults of `[limits]` filled in.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[allow(
+    dead_code,
+    reason = "read by the daemon (`smsgate run`), which is being built"
+)]
+pub(crate) struct ModemSettings {
+    /// The `[ports.NAME]` it uses.
+    pub(crate) port: String,
+    /// The device of that port (`channel` picked among `devices`).
+    pub(crate) device: PortAddress,
+    /// The queues it serves, in order; empty: the default queue.
+    pub(crate) queues: Vec<String>,
+    pub(crate) receive: bool,
+    pub(crate) send_retries: u32,
+    pub(crate) block_after: u32,
+    pub(crate) block_time: Duration,
+    pub(crate) report: bool,
+    pub(crate) autosplit: Autosplit,
+    /// TP-VP, relative format; none: no validity period in the PDU.
+    pub(crate) validity: Option<u8>,
+    pub(crate) smsc: Option<String>,
+}
+
+/// One `[queues.NAME]`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[allow(
+    dead_code,
+    reason = "read by the daemon (`smsgate run`), which is being built"
+)]
+pub(crate) struct QueueSettings {
+    /// Numbers starting with one of these go to this queue.
+    pub(crate) prefixes: Vec<String>,
+    pub(crate) directory: PathBuf,
+}
+
+/// `[handlers]`: smstools3's hooks.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[allow(
+    dead_code,
+    reason = "read by the daemon (`smsgate run`), which is being built"
+)]
+pub(crate) struct Handlers {
+    pub(crate) eventhandler: Option<PathBuf>,
+    pub(crate) checkhandler: Option<PathBuf>,
+    pub(crate) alarmhandler: Option<PathBuf>,
+    /// Alarms of this severity or worse call the alarm handler (syslog
+    /// levels: 2 critical ... 5 notice).
+    pub(crate) alarm_level: u8,
+}
+
+/// `[limits]`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[allow(
+    dead_code,
+    reason = "read by the daemon (`smsgate run`), which is being built"
+)]
+pub(crate) struct Limits {
+    /// The wait before retrying after a modem error (smsd's
+    /// `errorsleeptime`).
+    pub(crate) retry_interval: Duration,
+    pub(crate) send_retries: u32,
+    pub(crate) block_after: u32,
+    pub(crate) block_time: Duration,
+}
+
+/// `[numbering]`: how numbers without `+` are classified (the type of
+/// address), as smstools3's settings of the same names.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[allow(
+    dead_code,
+    reason = "read by the daemon (`smsgate run`), which is being built"
+)]
+pub(crate) struct Numbering {
+    pub(crate) international_prefixes: Vec<String>,
+    pub(crate) national_prefixes: Vec<String>,
+}
+
+impl Limits {
+    /// smstools3's defaults: errorsleeptime 10, send_retries 2, blockafter
+    /// 3, blocktime 3600.
+    pub(crate) const DEFAULT: Limits = Limits {
+        retry_interval: Duration::from_secs(10),
+        send_retries: 2,
+        block_after: 3,
+        block_time: Duration::from_secs(3600),
+    };
+}
+
+/// smstools3's default `alarmlevel`.
+pub(crate) const DEFAULT_ALARM_LEVEL: u8 = 4;
+
+impl DaemonConfig {
+    /// Reads and checks `path`.
+    #[allow(dead_code, reason = "called by `smsgate run`, which is being built")]
+    pub(crate) fn load(path: &Path) -> anyhow::Result<DaemonConfig> {
+        let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        DaemonConfig::parse(&text, path)
+    }
+
+    /// Parses and checks `text`, read from `path` (named in errors).
+    pub(crate) fn parse(text: &str, path: &Path) -> anyhow::Result<DaemonConfig> {
+        let mut raw: RawDaemonConfig = toml::from_str(text).map_err(|err| toml_error(path, text, &err))?;
+        let ports = ports_from_raw(std::mem::take(&mut raw.ports), text, path)?;
+        let mut checker = Checker {
+            path,
+            text,
+            problems: Vec::new(),
+        };
+        let config = checker.check(raw, ports);
+        if checker.problems.is_empty() {
+            Ok(config)
+        } else {
+            Err(anyhow!("{}", checker.problems.join("\n")))
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawDaemonConfig {
+    lock_dir: Option<PathBuf>,
+    #[serde(default)]
+    ports: BTreeMap<String, RawPort>,
+    #[serde(default)]
+    spool: RawSpool,
+    #[serde(default)]
+    modems: BTreeMap<Spanned<String>, RawModem>,
+    #[serde(default)]
+    queues: BTreeMap<Spanned<String>, RawQueue>,
+    #[serde(default)]
+    handlers: RawHandlers,
+    #[serde(default)]
+    limits: RawLimits,
+    #[serde(default)]
+    numbering: RawNumbering,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawSpool {
+    base: Option<PathBuf>,
+    outgoing: Option<Spanned<PathBuf>>,
+    checked: Option<Spanned<PathBuf>>,
+    failed: Option<Spanned<PathBuf>>,
+    incoming: Option<Spanned<PathBuf>>,
+    report: Option<Spanned<PathBuf>>,
+    sent: Option<Spanned<PathBuf>>,
+    saved: Option<Spanned<PathBuf>>,
+    phonecalls: Option<Spanned<PathBuf>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawModem {
+    port: Option<Spanned<String>>,
+    channel: Option<Spanned<usize>>,
+    #[serde(default)]
+    queues: Vec<Spanned<String>>,
+    #[serde(default)]
+    receive: bool,
+    send_retries: Option<u32>,
+    block_after: Option<Spanned<u32>>,
+    block_time_s: Option<u64>,
+    #[serde(default)]
+    report: bool,
+    autosplit: Option<Spanned<u8>>,
+    validity: Option<Spanned<RawValidity>>,
+    smsc: Option<Spanned<String>>,
+}
+
+/// `validity = 167` or `validity = "2 days"`.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum RawValidity {
+    Relative(i64),
+    Period(String),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawQueue {
+    prefixes: Vec<Spanned<String>>,
+    directory: Option<PathBuf>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawHandlers {
+    eventhandler: Option<PathBuf>,
+    checkhandler: Option<PathBuf>,
+    alarmhandler: Option<PathBuf>,
+    alarm_level: Option<Spanned<u8>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawLimits {
+    retry_interval_s: Option<Spanned<u64>>,
+    send_retries: Option<u32>,
+    block_after: Option<Spanned<u32>>,
+    block_time_s: Option<u64>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawNumbering {
+    #[serde(default)]
+    international_prefixes: Vec<Spanned<String>>,
+    #[serde(default)]
+    national_prefixes: Vec<Spanned<String>>,
+}
+
+/// The high-level step: raw sections in, validated values out, problems
+/// collected.
+struct Checker<'a> {
+    path: &'a Path,
+    text: &'a str,
+    problems: Vec<String>,
+}
+
+impl Checker<'_> {
+    fn problem(&mut self, offset: usize, key: &str, message: &str) {
+        self.problems.push(format!(
+            "{}: line {}: {key}: {message}",
+            self.path.display(),
+            line_of(self.text, offset)
+        ));
+    }
+
+    fn check(&mut self, raw: RawDaemonConfig, ports: BTreeMap<String, PortSection>) -> DaemonConfig {
+        let base = raw
+            .spool
+            .base
+            .clone()
+            .unwrap_or_else(|| PathBuf::from(DEFAULT_SPOOL_BASE));
+        let spool = self.spool(raw.spool, &base);
+        let limits = self.limits(raw.limits);
+        let raw_queues = raw.queues;
+        let raw_modems = raw.modems;
+        let mut queues = BTreeMap::new();
+        for (name, raw_queue) in &raw_queues {
+            for prefix in &raw_queue.prefixes {
+                if !is_queue_prefix(prefix.get_ref()) {
+                    self.problem(
+                        prefix.span().start,
+                        &format!("queues.{}.prefixes", name.get_ref()),
+                        &format!(
+                            "{:?} is not digits (optionally after `s`, short numbers)",
+                            prefix.get_ref()
+                        ),
+                    );
+                }
+            }
+            queues.insert(
+                name.get_ref().clone(),
+                QueueSettings {
+                    prefixes: raw_queue
+                        .prefixes
+                        .iter()
+                        .map(|prefix| prefix.get_ref().clone())
+                        .collect(),
+                    directory: raw_queue
+                        .directory
+                        .clone()
+                        .unwrap_or_else(|| base.join(name.get_ref())),
+                },
+            );
+        }
+        let mut modems = BTreeMap::new();
+        let mut device_users: Vec<(PortAddress, String)> = Vec::new();
+        for (name, raw_modem) in &raw_modems {
+            let modem_name = name.get_ref().clone();
+            let key = |field: &str| format!("modems.{modem_name}.{field}");
+            let (port, port_offset) = match &raw_modem.port {
+                Some(port) => (port.get_ref().clone(), port.span().start),
+                None => (modem_name.clone(), name.span().start),
+            };
+            let device = match ports.get(&port) {
+                None => {
+                    let message = format!(
+                        "no [ports.{port}] for it (ports: {}); add one, or name one with `port = \"NAME\"`",
+                        names(ports.keys())
+                    );
+                    self.problem(port_offset, &key("port"), &message);
+                    None
+                }
+                Some(section) => self.pick_device(section, raw_modem.channel.as_ref(), port_offset, &key),
+            };
+            if let Some(device) = &device {
+                if let Some((_, user)) = device_users.iter().find(|(used, _)| used == device) {
+                    let message = format!("device {device} is already used by modem {user}");
+                    self.problem(port_offset, &key("port"), &message);
+                } else {
+                    device_users.push((device.clone(), modem_name.clone()));
+                }
+            }
+            for queue in &raw_modem.queues {
+                if !queues.contains_key(queue.get_ref()) {
+                    let message = format!(
+                        "no [queues.{}] (queues: {})",
+                        queue.get_ref(),
+                        names(queues.keys())
+                    );
+                    self.problem(queue.span().start, &key("queues"), &message);
+                }
+            }
+            let block_after = match &raw_modem.block_after {
+                Some(block_after) => self.block_after(block_after, &key("block-after")),
+                None => limits.block_after,
+            };
+            let autosplit = match &raw_modem.autosplit {
+                None => Autosplit::Concatenated,
+                Some(mode) => Autosplit::from_smstools(*mode.get_ref()).unwrap_or_else(|| {
+                    self.problem(mode.span().start, &key("autosplit"), "is 0, 1, 2 or 3");
+                    Autosplit::Concatenated
+                }),
+            };
+            let validity = raw_modem
+                .validity
+                .as_ref()
+                .and_then(|validity| self.validity(validity, &key("validity")));
+            if let Some(smsc) = &raw_modem.smsc {
+                if !is_phone_number(smsc.get_ref()) {
+                    self.problem(
+                        smsc.span().start,
+                        &key("smsc"),
+                        "is a number: digits, optionally after `+`",
+                    );
+                }
+            }
+            let Some(device) = device else { continue };
+            modems.insert(
+                modem_name.clone(),
+                ModemSettings {
+                    port,
+                    device,
+                    queues: raw_modem
+                        .queues
+                        .iter()
+                        .map(|queue| queue.get_ref().clone())
+                        .collect(),
+                    receive: raw_modem.receive,
+                    send_retries: raw_modem.send_retries.unwrap_or(limits.send_retries),
+                    block_after,
+                    block_time: raw_modem
+                        .block_time_s
+                        .map_or(limits.block_time, Duration::from_secs),
+                    report: raw_modem.report,
+                    autosplit,
+                    validity,
+                    smsc: raw_modem.smsc.as_ref().map(|smsc| smsc.get_ref().clone()),
+                },
+            );
+        }
+        for name in raw_queues.keys() {
+            let served = raw_modems.values().any(|raw_modem| {
+                raw_modem
+                    .queues
+                    .iter()
+                    .any(|queue| queue.get_ref() == name.get_ref())
+            });
+            if !served {
+                let message = "no modem serves this queue (add it to some modem's `queues`)";
+                self.problem(name.span().start, &format!("queues.{}", name.get_ref()), message);
+            }
+        }
+        let handlers = Handlers {
+            eventhandler: raw.handlers.eventhandler,
+            checkhandler: raw.handlers.checkhandler,
+            alarmhandler: raw.handlers.alarmhandler,
+            alarm_level: match raw.handlers.alarm_level {
+                None => DEFAULT_ALARM_LEVEL,
+                Some(level) => {
+                    if !(2..=5).contains(level.get_ref()) {
+                        self.problem(
+                            level.span().start,
+                            "handlers.alarm-level",
+                            "is 2 (critical) to 5 (notice)",
+                        );
+                    }
+                    *level.get_ref()
+                }
+            },
+        };
+        let numbering = Numbering {
+            international_prefixes: self.digit_list(raw.numbering.international_prefixes, "international"),
+            national_prefixes: self.digit_list(raw.numbering.national_prefixes, "national"),
+        };
+        DaemonConfig {
+            lock_dir: raw.lock_dir,
+            ports,
+            spool,
+            modems,
+            queues,
+            handlers,
+            limits,
+            numbering,
+        }
+    }
+
+    fn spool(&mut self, raw: RawSpool, base: &Path) -> SpoolDirs {
+        let entries = [
+            ("outgoing", raw.outgoing),
+            ("checked", raw.checked),
+            ("failed", raw.failed),
+            ("incoming", raw.incoming),
+            ("report", raw.report),
+            ("sent", raw.sent),
+            ("saved", raw.saved),
+            ("phonecalls", raw.phonecalls),
+        ];
+        let mut resolved: Vec<PathBuf> = Vec::new();
+        for (entry_idx, (name, dir)) in entries.iter().enumerate() {
+            let path = dir
+                .as_ref()
+                .map_or_else(|| base.join(name), |dir| dir.get_ref().clone());
+            if let Some(other_idx) = resolved.iter().position(|other| *other == path) {
+                let offset = dir
+                    .as_ref()
+                    .or(entries[other_idx].1.as_ref())
+                    .map_or(0, |dir| dir.span().start);
+                let message = format!(
+                    "{} is also spool.{}; each spool directory must be its own",
+                    path.display(),
+                    entries[other_idx].0
+                );
+                self.problem(offset, &format!("spool.{}", entries[entry_idx].0), &message);
+            }
+            resolved.push(path);
+        }
+        let mut dirs = resolved.into_iter();
+        let mut next = || dirs.next().unwrap_or_default();
+        SpoolDirs {
+            outgoing: next(),
+            checked: next(),
+            failed: next(),
+            incoming: next(),
+            report: next(),
+            sent: next(),
+            saved: next(),
+            phonecalls: next(),
+        }
+    }
+
+    fn limits(&mut self, raw: RawLimits) -> Limits {
+        let retry_interval = match raw.retry_interval_s {
+            None => Limits::DEFAULT.retry_interval,
+            Some(seconds) => {
+                if *seconds.get_ref() == 0 {
+                    self.problem(
+                        seconds.span().start,
+                        "limits.retry-interval-s",
+                        "must be at least 1: a modem error would be retried at once, in a loop",
+                    );
+                }
+                Duration::from_secs(*seconds.get_ref())
+            }
+        };
+        Limits {
+            retry_interval,
+            send_retries: raw.send_retries.unwrap_or(Limits::DEFAULT.send_retries),
+            block_after: raw
+                .block_after
+                .map_or(Limits::DEFAULT.block_after, |block_after| {
+                    self.block_after(&block_after, "limits.block-after")
+                }),
+            block_time: raw
+                .block_time_s
+                .map_or(Limits::DEFAULT.block_time, Duration::from_secs),
+        }
+    }
+
+    fn block_after(&mut self, block_after: &Spanned<u32>, key: &str) -> u32 {
+        if *block_after.get_ref() == 0 {
+            let message = "must be at least 1 (failures in a row before the modem is blocked)";
+            self.problem(block_after.span().start, key, message);
+        }
+        *block_after.get_ref()
+    }
+
+    fn pick_device(
+        &mut self,
+        section: &PortSection,
+        channel: Option<&Spanned<usize>>,
+        port_offset: usize,
+        key: &dyn Fn(&str) -> String,
+    ) -> Option<PortAddress> {
+        match channel {
+            None if section.devices.len() == 1 => section.devices.first().cloned(),
+            None => {
+                let message = format!(
+                    "the port has {} devices; choose one with `channel = N`",
+                    section.devices.len()
+                );
+                self.problem(port_offset, &key("port"), &message);
+                None
+            }
+            Some(channel) => {
+                let device = section.devices.get(*channel.get_ref()).cloned();
+                if device.is_none() {
+                    let message = format!(
+                        "{} is out of range: the port has {} device(s), from 0",
+                        channel.get_ref(),
+                        section.devices.len()
+                    );
+                    self.problem(channel.span().start, &key("channel"), &message);
+                }
+                device
+            }
+        }
+    }
+
+    fn validity(&mut self, validity: &Spanned<RawValidity>, key: &str) -> Option<u8> {
+        let parsed = match validity.get_ref() {
+            RawValidity::Relative(value) => u8::try_from(*value).map_err(|_| format!("{value} is not 0-255")),
+            RawValidity::Period(text) => {
+                sms_pdu::parse_smstools_validity(text).map_err(|err| err.to_string())
+            }
+        };
+        match parsed {
+            Ok(value) => Some(value),
+            Err(message) => {
+                self.problem(validity.span().start, key, &message);
+                None
+            }
+        }
+    }
+
+    fn digit_list(&mut self, prefixes: Vec<Spanned<String>>, kind: &str) -> Vec<String> {
+        let key = format!("numbering.{kind}-prefixes");
+        prefixes
+            .into_iter()
+            .map(|prefix| {
+                let text = prefix.get_ref();
+                if text.is_empty() || !text.bytes().all(|byte| byte.is_ascii_digit()) {
+                    self.problem(prefix.span().start, &key, &format!("{text:?} is not digits"));
+                }
+                prefix.into_inner()
+            })
+            .collect()
+    }
+}
+
+/// Formats a TOML error as `FILE: line N: KEY: message`, naming the table,
+/// and an unknown key as `unknown key "KEY" in [TABLE], expected one of
+/// ...`.
+pub(crate) fn toml_error(path: &Path, text: &str, err: &toml::de::Error) -> anyhow::Error {
+    let message = err.message().trim_end();
+    let Some(span) = err.span() else {
+        return anyhow!("{}: {message}", path.display());
+    };
+    let line = line_of(text, span.start);
+    let line_text = text.lines().nth(line - 1).unwrap_or_default();
+    let table = table_at(text, line);
+    let in_table = table.as_ref().map_or_else(
+        || " at the top level".to_owned(),
+        |table| format!(" in [{table}]"),
+    );
+    if let Some((key, expected)) = message
+        .strip_prefix("unknown field `")
+        .and_then(|rest| rest.split_once('`'))
+    {
+        return anyhow!(
+            "{}: line {line}: unknown key {key:?}{in_table}{expected}",
+            path.display()
+        );
+    }
+    match line_text.split_once('=') {
+        Some((key, _)) if !line_text.trim_start().starts_with('[') => {
+            let key = key.trim();
+            let key = table.map_or_else(|| key.to_owned(), |table| format!("{table}.{key}"));
+            anyhow!("{}: line {line}: {key}: {message}", path.display())
+        }
+        _ => anyhow!("{}: line {line}: {message}{in_table}", path.display()),
+    }
+}
+
+/// The table whose body holds 1-based `line`: the last header above it.
+fn table_at(text: &str, line: usize) -> Option<String> {
+    text.lines()
+        .take(line)
+        .filter_map(|line_text| {
+            let header = line_text.trim();
+            let header = header.strip_prefix('[')?;
+            let end = header.find(']')?;
+            Some(header[..end].trim_matches(|c| c == '[' || c == ' ').to_owned())
+        })
+        .last()
+}
+
+/// A prefix of `[queues.NAME] prefixes`: digits, optionally after `s`
+/// (smstools3's mark for short numbers).
+fn is_queue_prefix(prefix: &str) -> bool {
+    let digits = prefix.strip_prefix('s').unwrap_or(prefix);
+    !prefix.is_empty() && digits.bytes().all(|byte| byte.is_ascii_digit())
+}
+
+fn is_phone_number(number: &str) -> bool {
+    let digits = number.strip_prefix('+').unwrap_or(number);
+    !digits.is_empty() && digits.bytes().all(|byte| byte.is_ascii_digit())
+}
+
+fn names<'a>(keys: impl Iterator<Item = &'a String>) -> String {
+    let names: Vec<&str> = keys.map(String::as_str).collect();
+    if names.is_empty() {
+        "none".to_owned()
+    } else {
+        names.join(", ")
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,295 @@
+use std::path::Path;
+
+use super::*;
+use crate::config::ConfigFile;
+
+fn parse(text: &str) -> anyhow::Result<DaemonConfig> {
+    DaemonConfig::parse(text, Path::new("smsgate.toml"))
+}
+
+fn error(text: &str) -> String {
+    format!("{:#}", parse(text).unwrap_err())
+}
+
+/// One port and one modem on it, then `extra`.
+fn with_modem(extra: &str) -> String {
+    format!("[ports.gsm1]\ndevice = \"/dev/ttyUSB0\"\n\n[modems.gsm1]\n{extra}")
+}
+
+fn example_path() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/smsgate.toml")
+}
+
+#[test]
+fn defaults_are_smstools3s() {
+    let config = parse(&with_modem("")).unwrap();
+    let base = Path::new("/var/spool/sms");
+    assert_eq!(config.spool.outgoing, base.join("outgoing"));
+    assert_eq!(config.spool.checked, base.join("checked"));
+    assert_eq!(config.spool.failed, base.join("failed"));
+    assert_eq!(config.spool.incoming, base.join("incoming"));
+    assert_eq!(config.spool.report, base.join("report"));
+    assert_eq!(config.spool.sent, base.join("sent"));
+    assert_eq!(config.spool.saved, base.join("saved"));
+    assert_eq!(config.spool.phonecalls, base.join("phonecalls"));
+    assert_eq!(config.limits, Limits::DEFAULT);
+    assert_eq!(
+        config.handlers,
+        Handlers {
+            alarm_level: 4,
+            ..Handlers::default()
+        }
+    );
+    assert_eq!(config.numbering, Numbering::default());
+    let modem = &config.modems["gsm1"];
+    assert_eq!(
+        *modem,
+        ModemSettings {
+            port: "gsm1".to_owned(),
+            device: PortAddress::Serial(PathBuf::from("/dev/ttyUSB0")),
+            queues: Vec::new(),
+            receive: false,
+            send_retries: 2,
+            block_after: 3,
+            block_time: Duration::from_secs(3600),
+            report: false,
+            autosplit: Autosplit::Concatenated,
+            validity: None,
+            smsc: None,
+        }
+    );
+}
+
+// Every key, one assertion each (style C8), through the example file, which
+// sets them all.
+#[test]
+fn example_config_sets_every_key() {
+    let config = DaemonConfig::load(&example_path()).unwrap();
+    assert_eq!(config.lock_dir, Some(PathBuf::from("/var/lock")));
+    // [spool]: base, and one directory set on its own.
+    assert_eq!(config.spool.outgoing, Path::new("/var/spool/sms/outgoing"));
+    assert_eq!(config.spool.sent, Path::new("/var/spool/sms/sent"));
+    // [ports] are config.rs's.
+    assert_eq!(config.ports["gsm1"].sim_pin.as_deref(), Some("1234"));
+    // [modems.gsm1]: port by its own name, queues, report, receive.
+    let gsm1 = &config.modems["gsm1"];
+    assert_eq!(gsm1.port, "gsm1");
+    assert_eq!(gsm1.device, PortAddress::Serial(PathBuf::from("/dev/ttyUSB0")));
+    assert_eq!(gsm1.queues, ["o2", "other"]);
+    assert!(gsm1.report);
+    assert!(gsm1.receive);
+    // [modems.lte1]: channel, send-retries, block-after, block-time-s,
+    // autosplit, validity, smsc.
+    let lte1 = &config.modems["lte1"];
+    assert_eq!(lte1.device, PortAddress::Serial(PathBuf::from("/dev/ttyUSB3")));
+    assert_eq!(lte1.send_retries, 4);
+    assert_eq!(lte1.block_after, 5);
+    assert_eq!(lte1.block_time, Duration::from_secs(600));
+    assert_eq!(lte1.autosplit, Autosplit::Concatenated);
+    assert_eq!(lte1.validity, Some(168));
+    assert_eq!(lte1.smsc.as_deref(), Some("+4917200000"));
+    // [queues]: prefixes, directory (default base/NAME).
+    assert_eq!(config.queues["o2"].prefixes, ["49176", "49179"]);
+    assert_eq!(config.queues["o2"].directory, Path::new("/var/spool/sms/o2"));
+    assert_eq!(
+        config.queues["other"].directory,
+        Path::new("/var/spool/sms/other")
+    );
+    // [handlers]
+    assert_eq!(
+        config.handlers,
+        Handlers {
+            eventhandler: Some(PathBuf::from("/usr/local/bin/sms-event")),
+            checkhandler: Some(PathBuf::from("/usr/local/bin/sms-check")),
+            alarmhandler: Some(PathBuf::from("/usr/local/bin/sms-alarm")),
+            alarm_level: 3,
+        }
+    );
+    // [limits]
+    assert_eq!(config.limits, Limits::DEFAULT);
+    // [numbering]
+    assert_eq!(config.numbering.international_prefixes, ["49", "43"]);
+    assert_eq!(config.numbering.national_prefixes, ["0"]);
+}
+
+#[test]
+fn example_config_serves_smsgate_send_too() {
+    let config = ConfigFile::load(&example_path()).unwrap();
+    assert_eq!(config.port_names(), "gsm1, lte1");
+}
+
+// hickory's test_reject_unknown_fields: an unknown key in any table of the
+// example is refused, naming the line, the key and the table.
+#[test]
+fn example_config_rejects_an_unknown_key_in_every_table() {
+    let text = std::fs::read_to_string(example_path()).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let mut tables = 0;
+    for (line_idx, line) in lines.iter().enumerate() {
+        let Some(header) = line.trim().strip_prefix('[') else {
+            continue;
+        };
+        let table = &header[..header.find(']').unwrap()];
+        tables += 1;
+        let mut edited = lines.clone();
+        edited.insert(line_idx + 1, "bogus-key = 1");
+        let message = error(&edited.join("\n"));
+        let expected = format!(
+            "smsgate.toml: line {}: unknown key \"bogus-key\" in [{table}], expected",
+            line_idx + 2
+        );
+        assert!(message.starts_with(&expected), "{message}");
+    }
+    assert_eq!(tables, 10);
+    let message = error(&format!("bogus-key = 1\n{text}"));
+    assert!(
+        message.starts_with("smsgate.toml: line 1: unknown key \"bogus-key\" at the top level, expected"),
+        "{message}"
+    );
+}
+
+#[test]
+fn syntax_errors_name_line_and_key() {
+    assert_eq!(
+        error(&with_modem("baudrat = 9600\n")),
+        "smsgate.toml: line 5: unknown key \"baudrat\" in [modems.gsm1], expected one of `port`, `channel`, \
+         `queues`, `receive`, `send-retries`, `block-after`, `block-time-s`, `report`, `autosplit`, \
+         `validity`, `smsc`"
+    );
+    let message = error("[limits]\nsend-retries = \"many\"\n");
+    assert!(
+        message.starts_with("smsgate.toml: line 2: limits.send-retries: invalid type"),
+        "{message}"
+    );
+    let message = error("[queues.o2]\ndirectory = \"/x\"\n");
+    assert!(
+        message.contains("line 1") && message.contains("missing field `prefixes`"),
+        "{message}"
+    );
+}
+
+#[test]
+fn limits_are_checked() {
+    assert_eq!(
+        error("[limits]\nretry-interval-s = 0\n"),
+        "smsgate.toml: line 2: limits.retry-interval-s: must be at least 1: a modem error would be retried \
+         at once, in a loop"
+    );
+    assert_eq!(
+        error("[limits]\nblock-after = 0\n"),
+        "smsgate.toml: line 2: limits.block-after: must be at least 1 (failures in a row before the modem \
+         is blocked)"
+    );
+    let config = parse(&with_modem("").replace(
+        "[ports",
+        "[limits]\nsend-retries = 5\nblock-after = 7\nblock-time-s = 60\n\n[ports",
+    ))
+    .unwrap();
+    let modem = &config.modems["gsm1"];
+    assert_eq!((modem.send_retries, modem.block_after), (5, 7));
+    assert_eq!(modem.block_time, Duration::from_secs(60));
+}
+
+#[test]
+fn modem_values_are_checked() {
+    assert_eq!(
+        error(&with_modem("block-after = 0\n")),
+        "smsgate.toml: line 5: modems.gsm1.block-after: must be at least 1 (failures in a row before the \
+         modem is blocked)"
+    );
+    assert_eq!(
+        error(&with_modem("autosplit = 4\n")),
+        "smsgate.toml: line 5: modems.gsm1.autosplit: is 0, 1, 2 or 3"
+    );
+    assert!(error(&with_modem("validity = 256\n")).ends_with("modems.gsm1.validity: 256 is not 0-255"));
+    assert!(error(&with_modem("validity = \"3 fortnights\"\n")).contains("line 5: modems.gsm1.validity: "));
+    assert_eq!(
+        parse(&with_modem("validity = 255\n")).unwrap().modems["gsm1"].validity,
+        Some(255)
+    );
+    assert_eq!(
+        error(&with_modem("smsc = \"+49 172\"\n")),
+        "smsgate.toml: line 5: modems.gsm1.smsc: is a number: digits, optionally after `+`"
+    );
+    assert_eq!(
+        parse(&with_modem("autosplit = 0\n")).unwrap().modems["gsm1"].autosplit,
+        Autosplit::Off
+    );
+}
+
+#[test]
+fn modems_name_existing_ports_and_distinct_devices() {
+    assert_eq!(
+        error("[modems.gsm2]\nreport = true\n"),
+        "smsgate.toml: line 1: modems.gsm2.port: no [ports.gsm2] for it (ports: none); add one, or name \
+         one with `port = \"NAME\"`"
+    );
+    assert_eq!(
+        error(&with_modem("port = \"usb9\"\n")),
+        "smsgate.toml: line 5: modems.gsm1.port: no [ports.usb9] for it (ports: gsm1); add one, or name \
+         one with `port = \"NAME\"`"
+    );
+    let two_devices = "[ports.lte]\ndevices = [\"/dev/a\", \"/dev/b\"]\n\n[modems.lte]\n";
+    assert_eq!(
+        error(two_devices),
+        "smsgate.toml: line 4: modems.lte.port: the port has 2 devices; choose one with `channel = N`"
+    );
+    assert_eq!(
+        error(&format!("{two_devices}channel = 2\n")),
+        "smsgate.toml: line 5: modems.lte.channel: 2 is out of range: the port has 2 device(s), from 0"
+    );
+    assert_eq!(
+        error(&with_modem("\n[modems.gsm2]\nport = \"gsm1\"\n")),
+        "smsgate.toml: line 7: modems.gsm2.port: device /dev/ttyUSB0 is already used by modem gsm1"
+    );
+}
+
+#[test]
+fn queues_are_defined_and_served() {
+    assert_eq!(
+        error(&with_modem("queues = [\"o2\"]\n")),
+        "smsgate.toml: line 5: modems.gsm1.queues: no [queues.o2] (queues: none)"
+    );
+    assert_eq!(
+        error(&with_modem("\n[queues.o2]\nprefixes = [\"49176\"]\n")),
+        "smsgate.toml: line 6: queues.o2: no modem serves this queue (add it to some modem's `queues`)"
+    );
+    assert_eq!(
+        error(&with_modem("queues = [\"o2\"]\n\n[queues.o2]\nprefixes = [\"49+\"]\n")),
+        "smsgate.toml: line 8: queues.o2.prefixes: \"49+\" is not digits (optionally after `s`, short numbers)"
+    );
+    let config = parse(&with_modem(
+        "queues = [\"short\"]\n\n[queues.short]\nprefixes = [\"s\", \"s11\"]\n",
+    ))
+    .unwrap();
+    assert_eq!(config.queues["short"].prefixes, ["s", "s11"]);
+}
+
+#[test]
+fn handlers_spool_and_numbering_are_checked() {
+    assert_eq!(
+        error("[handlers]\nalarm-level = 7\n"),
+        "smsgate.toml: line 2: handlers.alarm-level: is 2 (critical) to 5 (notice)"
+    );
+    assert_eq!(
+        error("[spool]\nbase = \"/s\"\nsent = \"/s/failed\"\n"),
+        "smsgate.toml: line 3: spool.sent: /s/failed is also spool.failed; each spool directory must be its own"
+    );
+    assert_eq!(
+        error("[numbering]\nnational-prefixes = [\"0\", \"+0\"]\n"),
+        "smsgate.toml: line 2: numbering.national-prefixes: \"+0\" is not digits"
+    );
+    let config = parse("[spool]\nbase = \"/srv/sms\"\n").unwrap();
+    assert_eq!(config.spool.checked, Path::new("/srv/sms/checked"));
+}
+
+// ripgrep's `Partial`: every problem of the file at once, one per line.
+#[test]
+fn all_problems_are_reported_together() {
+    let message = error("[limits]\nretry-interval-s = 0\nblock-after = 0\n\n[handlers]\nalarm-level = 1\n");
+    let lines: Vec<&str> = message.lines().collect();
+    assert_eq!(lines.len(), 3, "{message}");
+    assert!(lines[0].starts_with("smsgate.toml: line 2: limits.retry-interval-s"));
+    assert!(lines[1].starts_with("smsgate.toml: line 3: limits.block-after"));
+    assert!(lines[2].starts_with("smsgate.toml: line 6: handlers.alarm-level"));
+}

@@ -1,0 +1,824 @@
+//! An outgoing spool file (smstools3 "SMS file format"): its headers, each
+//! checked and typed, and its body decoded in the file's alphabet.
+//!
+//! Headers are `Name: value` lines up to the first empty line; names are
+//! case-sensitive, lines may end in LF or CRLF, and lines that are not a
+//! known header are kept in [`OutgoingFile::unknown`] and otherwise
+//! ignored, as smsd does. Every problem of the file is collected before the
+//! parse gives up, each naming its line.
+//!
+//! Where smsgate is stricter than smsd, deliberately (a file smsd would
+//! send in some guessed way is refused with a reason instead):
+//! - a header that takes one value given twice (smsd takes the last one);
+//! - an `Alphabet:` that is none of the known ones (smsd uses its default);
+//! - `Hex: yes` without `Alphabet: binary`, `UDH: yes` together with
+//!   `UDH-DATA:`, `Replace:` together with `System_message:` (smsd ignores
+//!   one of each pair);
+//! - `Replace:` outside 1-7 and `Validity:` that is not understood (smsd
+//!   ignores them).
+//!
+//! Where it differs otherwise: text files without `Alphabet:` are read as
+//! UTF-8, not ISO-8859-1 (the two agree on ASCII).
+
+use std::collections::HashMap;
+
+use sms_pdu::split::Autosplit;
+use sms_pdu::{
+    parse_smstools_validity, Address, Gsm7Tables, InformationElement, TypeOfAddress, UserDataHeader,
+};
+
+use crate::error::{ParseError, Place, Problem};
+use crate::hex_data::{hex_bytes, parse_hex_lines};
+use crate::lines::{split_lines, Line};
+use crate::numbering::{Recipient, ToToa};
+use crate::voicecall::Voicecall;
+
+/// Reads the files `Include:` headers name. The spool crate reads no files:
+/// the caller does, and decides which names it allows (smsgate confines
+/// them to a configured directory).
+pub trait IncludeResolver {
+    /// The bytes of the file `name`, or why it may not or cannot be read.
+    fn resolve(&mut self, name: &str) -> Result<Vec<u8>, String>;
+}
+
+impl<F: FnMut(&str) -> Result<Vec<u8>, String>> IncludeResolver for F {
+    fn resolve(&mut self, name: &str) -> Result<Vec<u8>, String> {
+        self(name)
+    }
+}
+
+/// Refuses every `Include:`.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct NoIncludes;
+
+impl IncludeResolver for NoIncludes {
+    fn resolve(&mut self, _name: &str) -> Result<Vec<u8>, String> {
+        Err("includes are not enabled".to_owned())
+    }
+}
+
+/// The character set of the file's body (`Alphabet:`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FileAlphabet {
+    /// `ISO`, `Latin`, `Ansi`: ISO-8859-1 text, sent in GSM 7-bit.
+    Iso,
+    /// `GSM`: the bytes are GSM 7-bit default alphabet codes.
+    Gsm,
+    /// `UCS2`, `UCS-2`: UTF-16BE text, sent in UCS2.
+    Ucs2,
+    /// `UTF-8`: UTF-8 text, sent in GSM 7-bit when it can be, else UCS2.
+    /// smsgate's default.
+    Utf8,
+    /// `binary`: 8-bit data, no text.
+    Binary,
+}
+
+impl FileAlphabet {
+    /// Reads an `Alphabet:` value. Like smsd, only the first three
+    /// characters count (any case), so `ISO-8859-15` and `UCS-2` work.
+    pub fn parse(value: &str) -> Option<FileAlphabet> {
+        let key: String = value.chars().take(3).collect::<String>().to_ascii_uppercase();
+        Some(match key.as_str() {
+            "ISO" | "LAT" | "ANS" => FileAlphabet::Iso,
+            "GSM" => FileAlphabet::Gsm,
+            "UCS" => FileAlphabet::Ucs2,
+            "UTF" => FileAlphabet::Utf8,
+            "BIN" => FileAlphabet::Binary,
+            _ => return None,
+        })
+    }
+}
+
+/// `Priority:`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Priority {
+    /// Anything but `High`.
+    #[default]
+    Normal,
+    /// `High`: handled first when spooling and sending.
+    High,
+}
+
+/// `System_message:` values other than negative ones.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SystemMessage {
+    /// `yes`: TP-PID 0x40 (short message type 0), TP-DCS 0xF4.
+    ShortMessageType0,
+    /// `2` or `ToSIM`: TP-PID 0x7F (SIM data download), TP-DCS 0xF6
+    /// (class 2, stored to the SIM). Binary messages only.
+    ToSim,
+}
+
+/// One `Macro: name=value`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Macro {
+    /// The text to replace in the body.
+    pub name: String,
+    /// What to replace it with.
+    pub value: String,
+}
+
+/// A header line smsgate does not know, or a line that is no header.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UnknownLine {
+    /// Where it is.
+    pub place: Place,
+    /// The line, without its ending.
+    pub text: String,
+}
+
+/// What the message carries, decoded.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Content {
+    /// Text, macros replaced; a trailing newline of the file is still there
+    /// (see [`crate::TrailingNewline`]).
+    Text(String),
+    /// 8-bit data (binary files, hex decoded, and system messages), macros
+    /// replaced; with `UDH: true` it starts with the user data header.
+    Binary(Vec<u8>),
+    /// The tones of a voice call.
+    Voicecall(Voicecall),
+}
+
+/// A parsed outgoing file. `Option` fields are `None` when the header is
+/// absent, so that the caller's defaults apply.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OutgoingFile {
+    /// `To:`.
+    pub to: Recipient,
+    /// `To_TOA:`.
+    pub to_toa: Option<ToToa>,
+    /// `From:`, which smsd does nothing with.
+    pub from: Option<String>,
+    /// `Flash:`: send as class 0.
+    pub flash: bool,
+    /// `Alphabet:`.
+    pub alphabet: Option<FileAlphabet>,
+    /// `UDH:`: whether binary data starts with a user data header.
+    pub udh: Option<bool>,
+    /// `UDH-DATA:`, the user data header given as hex.
+    pub udh_data: Option<UserDataHeader>,
+    /// `SMSC:`.
+    pub smsc: Option<Address>,
+    /// `Queue:` or `Provider:`.
+    pub queue: Option<String>,
+    /// `Report:`: request status reports.
+    pub report: Option<bool>,
+    /// `Autosplit:`.
+    pub autosplit: Option<Autosplit>,
+    /// `Priority:`.
+    pub priority: Priority,
+    /// `Validity:`, as a TP-VP relative value.
+    pub validity: Option<u8>,
+    /// `Voicecall:`.
+    pub voicecall: bool,
+    /// `Hex:`.
+    pub hex: bool,
+    /// `Replace:`, 1-7.
+    pub replace: Option<u8>,
+    /// `Include:` names, in order.
+    pub includes: Vec<String>,
+    /// `Macro:` definitions, in order.
+    pub macros: Vec<Macro>,
+    /// `System_message:`.
+    pub system_message: Option<SystemMessage>,
+    /// Lines kept but not understood.
+    pub unknown: Vec<UnknownLine>,
+    /// The body as in the file (after includes, before macros).
+    pub body: Vec<u8>,
+    /// The body decoded.
+    pub content: Content,
+}
+
+impl OutgoingFile {
+    /// The alphabet, UTF-8 when the file names none.
+    pub fn alphabet(&self) -> FileAlphabet {
+        self.alphabet.unwrap_or(FileAlphabet::Utf8)
+    }
+
+    /// Parses an outgoing file. `Include:` headers go through `includes`.
+    pub fn parse(file: &[u8], includes: &mut dyn IncludeResolver) -> Result<OutgoingFile, ParseError> {
+        let mut problems = Vec::new();
+        let lines = expand_includes(file, includes, &mut problems);
+        let separator = lines.iter().position(|line| line.content().is_empty());
+        let (header_lines, body_lines) = match separator {
+            Some(separator) => (&lines[..separator], &lines[separator + 1..]),
+            None => (&lines[..], &lines[lines.len()..]),
+        };
+        let headers = Headers::parse(header_lines, &mut problems);
+        let body: Vec<u8> = body_lines
+            .iter()
+            .flat_map(|line| line.raw.iter().copied())
+            .collect();
+        let content = headers.content(body_lines, &body, &mut problems);
+        let to = match headers.to {
+            Some(to) => Some(to),
+            // A To: line that was not understood has its own problem.
+            None if headers.to_given => None,
+            None => {
+                problems.push(Problem {
+                    place: None,
+                    header: Some("To"),
+                    message: "missing: every outgoing file needs a recipient".to_owned(),
+                });
+                None
+            }
+        };
+        match (to, content) {
+            (Some(to), Some(content)) if problems.is_empty() => Ok(OutgoingFile {
+                to,
+                to_toa: headers.to_toa,
+                from: headers.from,
+                flash: headers.flash,
+                alphabet: headers.alphabet,
+                udh: headers.udh,
+                udh_data: headers.udh_data,
+                smsc: headers.smsc,
+                queue: headers.queue,
+                report: headers.report,
+                autosplit: headers.autosplit,
+                priority: headers.priority,
+                validity: headers.validity,
+                voicecall: headers.voicecall,
+                hex: headers.hex,
+                replace: headers.replace,
+                includes: headers.includes,
+                macros: headers.macros,
+                system_message: headers.system_message,
+                unknown: headers.unknown,
+                body,
+                content,
+            }),
+            _ => {
+                // Problems with a line first, in line order; the parse found
+                // them header by header, then in the body.
+                problems.sort_by_key(|problem| match &problem.place {
+                    Some(Place::Line(line)) => (0, *line),
+                    Some(Place::Included { .. }) => (1, 0),
+                    None => (2, 0),
+                });
+                Err(ParseError { problems })
+            }
+        }
+    }
+}
+
+/// The file's lines with each `Include:` header followed by the included
+/// file's lines, as smsd splices them in: an included file with only text
+/// starts with an empty line, which ends the header there.
+fn expand_includes(
+    file: &[u8],
+    includes: &mut dyn IncludeResolver,
+    problems: &mut Vec<Problem>,
+) -> Vec<Line> {
+    let mut lines = Vec::new();
+    let mut in_header = true;
+    for line in split_lines(file, Place::Line) {
+        let content = line.content();
+        if content.is_empty() {
+            in_header = false;
+        }
+        let include_name = match in_header {
+            true => content
+                .strip_prefix(b"Include:")
+                .map(|name| text_of(name).trim().to_owned()),
+            false => None,
+        };
+        let place = line.place.clone();
+        lines.push(line);
+        let Some(name) = include_name else {
+            continue;
+        };
+        match includes.resolve(&name) {
+            Ok(bytes) => {
+                let mut included = split_lines(&bytes, |line| Place::Included {
+                    name: name.clone(),
+                    line,
+                });
+                if let Some(last) = included.last_mut() {
+                    if !last.raw.ends_with(b"\n") {
+                        last.raw.push(b'\n');
+                    }
+                }
+                for included_line in included {
+                    if in_header && included_line.content().is_empty() {
+                        in_header = false;
+                    }
+                    lines.push(included_line);
+                }
+            }
+            Err(reason) => problems.push(Problem {
+                place: Some(place),
+                header: Some("Include"),
+                message: format!("{name:?} refused: {reason}"),
+            }),
+        }
+    }
+    lines
+}
+
+/// A header line's text: UTF-8 when it is, else ISO-8859-1 (the seed's
+/// "8 bit character set" for headers).
+fn text_of(bytes: &[u8]) -> String {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => text.to_owned(),
+        Err(_) => bytes.iter().map(|&byte| char::from(byte)).collect(),
+    }
+}
+
+/// The seed: "true, yes, on or 1 for positive values. All other words are
+/// interpreted as negative."
+fn boolean(value: &str) -> bool {
+    matches!(value.to_ascii_lowercase().as_str(), "true" | "yes" | "on" | "1")
+}
+
+/// The headers of a file, as far as they could be read.
+#[derive(Default)]
+struct Headers {
+    to: Option<Recipient>,
+    to_given: bool,
+    to_toa: Option<ToToa>,
+    from: Option<String>,
+    flash: bool,
+    alphabet: Option<FileAlphabet>,
+    udh: Option<bool>,
+    udh_place: Option<Place>,
+    udh_data: Option<UserDataHeader>,
+    udh_data_place: Option<Place>,
+    smsc: Option<Address>,
+    queue: Option<String>,
+    report: Option<bool>,
+    autosplit: Option<Autosplit>,
+    priority: Priority,
+    validity: Option<u8>,
+    voicecall: bool,
+    voicecall_place: Option<Place>,
+    hex: bool,
+    hex_place: Option<Place>,
+    replace: Option<u8>,
+    replace_place: Option<Place>,
+    includes: Vec<String>,
+    macros: Vec<Macro>,
+    system_message: Option<SystemMessage>,
+    unknown: Vec<UnknownLine>,
+}
+
+/// Headers that may be given more than once.
+const REPEATABLE: &[&str] = &["Include", "Macro"];
+
+impl Headers {
+    fn parse(lines: &[Line], problems: &mut Vec<Problem>) -> Headers {
+        let mut headers = Headers::default();
+        let mut seen: HashMap<&'static str, Place> = HashMap::new();
+        for line in lines {
+            let text = text_of(line.content());
+            let known = text
+                .split_once(':')
+                .and_then(|(name, value)| Some((known_name(name)?, value.trim())));
+            let Some((name, value)) = known else {
+                headers.unknown.push(UnknownLine {
+                    place: line.place.clone(),
+                    text,
+                });
+                continue;
+            };
+            let mut problem = |message: String| {
+                problems.push(Problem {
+                    place: Some(line.place.clone()),
+                    header: Some(name),
+                    message,
+                })
+            };
+            // Provider and Queue are one header under two names.
+            let key = if name == "Provider" { "Queue" } else { name };
+            if !REPEATABLE.contains(&key) {
+                if let Some(first) = seen.get(key) {
+                    problem(format!("given twice (first on {first})"));
+                    continue;
+                }
+                seen.insert(key, line.place.clone());
+            }
+            if let Err(message) = headers.set(name, value, &line.place) {
+                problem(message);
+            }
+        }
+        headers
+    }
+
+    /// Reads one header's value.
+    fn set(&mut self, name: &'static str, value: &str, place: &Place) -> Result<(), String> {
+        match name {
+            "To" => {
+                self.to_given = true;
+                self.to = Some(Recipient::parse(value)?);
+            }
+            "To_TOA" => {
+                self.to_toa = Some(
+                    ToToa::parse(value)
+                        .ok_or_else(|| format!("{value:?} is not Unknown, International or National"))?,
+                )
+            }
+            "From" => self.from = Some(value.to_owned()),
+            "Flash" => self.flash = boolean(value),
+            "Alphabet" => {
+                self.alphabet = Some(FileAlphabet::parse(value).ok_or_else(|| {
+                    format!("{value:?} is not ISO (Latin, Ansi), GSM, UCS2, UTF-8 or binary")
+                })?)
+            }
+            "UDH" => {
+                self.udh = Some(boolean(value));
+                self.udh_place = Some(place.clone());
+            }
+            "UDH-DATA" => {
+                self.udh_data = Some(parse_udh_data(value)?);
+                self.udh_data_place = Some(place.clone());
+            }
+            "SMSC" => {
+                let digits: String = value.chars().filter(|c| !c.is_whitespace()).collect();
+                let digits = digits.strip_prefix('+').unwrap_or(&digits);
+                self.smsc = Some(
+                    Address::numeric(digits, TypeOfAddress::INTERNATIONAL)
+                        .map_err(|_| format!("{value:?} is not a phone number"))?,
+                );
+            }
+            "Provider" | "Queue" => self.queue = Some(value.to_owned()),
+            "Report" => self.report = Some(boolean(value)),
+            "Autosplit" => {
+                self.autosplit = Some(
+                    value
+                        .parse::<u8>()
+                        .ok()
+                        .and_then(Autosplit::from_smstools)
+                        .ok_or_else(|| format!("{value:?} is not 0-3"))?,
+                )
+            }
+            "Priority" => {
+                // smsd knows only High; any other word is normal priority.
+                self.priority = match value.eq_ignore_ascii_case("high") {
+                    true => Priority::High,
+                    false => Priority::Normal,
+                }
+            }
+            "Validity" => {
+                self.validity = Some(parse_smstools_validity(value).map_err(|err| err.to_string())?)
+            }
+            "Voicecall" => {
+                self.voicecall = boolean(value);
+                self.voicecall_place = Some(place.clone());
+            }
+            "Hex" => {
+                self.hex = boolean(value);
+                self.hex_place = Some(place.clone());
+            }
+            "Replace" => {
+                self.replace = Some(
+                    value
+                        .parse::<u8>()
+                        .ok()
+                        .filter(|code| (1..=7).contains(code))
+                        .ok_or_else(|| format!("{value:?} is not 1-7"))?,
+                );
+                self.replace_place = Some(place.clone());
+            }
+            "Include" => {
+                if matches!(place, Place::Included { .. }) {
+                    return Err("an included file cannot include another".to_owned());
+                }
+                if value.is_empty() {
+                    return Err("no file name".to_owned());
+                }
+                self.includes.push(value.to_owned());
+            }
+            "Macro" => {
+                let (macro_name, macro_value) = value
+                    .split_once('=')
+                    .filter(|(macro_name, _)| !macro_name.is_empty())
+                    .ok_or_else(|| format!("{value:?} is not name=value"))?;
+                self.macros.push(Macro {
+                    name: macro_name.to_owned(),
+                    value: macro_value.to_owned(),
+                });
+            }
+            "System_message" => {
+                self.system_message = if value == "2" || value.eq_ignore_ascii_case("tosim") {
+                    Some(SystemMessage::ToSim)
+                } else if boolean(value) {
+                    Some(SystemMessage::ShortMessageType0)
+                } else {
+                    None
+                }
+            }
+            // known_name returns only the names above.
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// Checks the headers against each other and decodes the body.
+    fn content(&self, body_lines: &[Line], body: &[u8], problems: &mut Vec<Problem>) -> Option<Content> {
+        fn problem_at(
+            problems: &mut Vec<Problem>,
+            place: &Option<Place>,
+            header: &'static str,
+            message: &str,
+        ) {
+            problems.push(Problem {
+                place: place.clone(),
+                header: Some(header),
+                message: message.to_owned(),
+            })
+        }
+        let alphabet = self.alphabet.unwrap_or(FileAlphabet::Utf8);
+        let binary = alphabet == FileAlphabet::Binary;
+        if self.hex && !binary {
+            problem_at(problems, &self.hex_place, "Hex", "yes needs Alphabet: binary");
+        }
+        if self.udh == Some(true) && self.udh_data.is_some() {
+            problem_at(
+                problems,
+                &self.udh_place,
+                "UDH",
+                "yes says the body starts with a user data header, but UDH-DATA gives one",
+            );
+        }
+        if let Some(system_message) = self.system_message {
+            if self.udh_data.is_some() {
+                problem_at(
+                    problems,
+                    &self.udh_data_place,
+                    "UDH-DATA",
+                    "a system message cannot have a user data header",
+                );
+            }
+            if self.udh == Some(true) {
+                problem_at(
+                    problems,
+                    &self.udh_place,
+                    "UDH",
+                    "a system message cannot have a user data header",
+                );
+            }
+            if self.replace.is_some() {
+                problem_at(
+                    problems,
+                    &self.replace_place,
+                    "Replace",
+                    "cannot be combined with System_message",
+                );
+            }
+            if system_message == SystemMessage::ToSim && !binary {
+                problem_at(problems, &None, "System_message", "ToSIM needs Alphabet: binary");
+            }
+        }
+        let first_body_place = body_lines.first().map(|line| line.place.clone());
+        if self.voicecall {
+            let text = match alphabet {
+                FileAlphabet::Utf8 => String::from_utf8_lossy(body).into_owned(),
+                _ => text_of(body),
+            };
+            return match Voicecall::parse(&self.expand_text(text)) {
+                Ok(voicecall) => Some(Content::Voicecall(voicecall)),
+                Err(message) => {
+                    problem_at(
+                        problems,
+                        &first_body_place.or(self.voicecall_place.clone()),
+                        "Voicecall",
+                        &message,
+                    );
+                    None
+                }
+            };
+        }
+        if binary || self.system_message.is_some() {
+            if !self.hex {
+                return Some(Content::Binary(self.expand_bytes(body)));
+            }
+            let expanded: Vec<Line> = body_lines
+                .iter()
+                .map(|line| Line {
+                    place: line.place.clone(),
+                    raw: self.expand_bytes(&line.raw),
+                })
+                .collect();
+            return match parse_hex_lines(&expanded) {
+                Ok(data) => Some(Content::Binary(data)),
+                Err(hex_problems) => {
+                    problems.extend(hex_problems);
+                    None
+                }
+            };
+        }
+        let text = match alphabet {
+            FileAlphabet::Iso => text_of_latin1(body),
+            FileAlphabet::Gsm => {
+                let mut bad = false;
+                for line in body_lines {
+                    if let Some(byte) = line.raw.iter().find(|&&byte| byte > 0x7F) {
+                        bad = true;
+                        problem_at(
+                            problems,
+                            &Some(line.place.clone()),
+                            "Alphabet",
+                            &format!("GSM: byte {byte:#04x} is not a GSM 7-bit code (0x00-0x7F)"),
+                        );
+                    }
+                }
+                if bad {
+                    return None;
+                }
+                Gsm7Tables::DEFAULT.decode(body).0
+            }
+            FileAlphabet::Ucs2 => match decode_utf16be(body) {
+                Ok(text) => text,
+                Err(message) => {
+                    problem_at(
+                        problems,
+                        &first_body_place,
+                        "Alphabet",
+                        &format!("UCS2: {message}"),
+                    );
+                    return None;
+                }
+            },
+            FileAlphabet::Utf8 | FileAlphabet::Binary => {
+                let mut bad = false;
+                for line in body_lines {
+                    if let Err(err) = std::str::from_utf8(&line.raw) {
+                        bad = true;
+                        problem_at(
+                            problems,
+                            &Some(line.place.clone()),
+                            "Alphabet",
+                            &format!(
+                                "UTF-8: byte {} of the line is not UTF-8 (name the file's character set in Alphabet:)",
+                                err.valid_up_to() + 1
+                            ),
+                        );
+                    }
+                }
+                if bad {
+                    return None;
+                }
+                String::from_utf8_lossy(body).into_owned()
+            }
+        };
+        Some(Content::Text(self.expand_text(text)))
+    }
+
+    fn expand_text(&self, mut text: String) -> String {
+        for macro_def in &self.macros {
+            text = text.replace(&macro_def.name, &macro_def.value);
+        }
+        text
+    }
+
+    fn expand_bytes(&self, bytes: &[u8]) -> Vec<u8> {
+        let mut bytes = bytes.to_vec();
+        for macro_def in &self.macros {
+            bytes = replace_bytes(&bytes, macro_def.name.as_bytes(), macro_def.value.as_bytes());
+        }
+        bytes
+    }
+}
+
+/// The name of a header smsgate reads, as a static string.
+fn known_name(name: &str) -> Option<&'static str> {
+    const NAMES: &[&str] = &[
+        "To",
+        "To_TOA",
+        "From",
+        "Flash",
+        "Alphabet",
+        "UDH",
+        "UDH-DATA",
+        "SMSC",
+        "Provider",
+        "Queue",
+        "Report",
+        "Autosplit",
+        "Priority",
+        "Validity",
+        "Voicecall",
+        "Hex",
+        "Replace",
+        "Include",
+        "Macro",
+        "System_message",
+    ];
+    NAMES.iter().copied().find(|known| *known == name)
+}
+
+fn text_of_latin1(bytes: &[u8]) -> String {
+    bytes.iter().map(|&byte| char::from(byte)).collect()
+}
+
+fn decode_utf16be(bytes: &[u8]) -> Result<String, String> {
+    if bytes.len() % 2 != 0 {
+        return Err(format!(
+            "the body is {} bytes, not whole UTF-16BE characters",
+            bytes.len()
+        ));
+    }
+    let units = bytes
+        .chunks_exact(2)
+        .map(|pair| u16::from_be_bytes([pair[0], pair[1]]));
+    char::decode_utf16(units)
+        .enumerate()
+        .map(|(unit_idx, ch)| {
+            ch.map_err(|err| {
+                format!(
+                    "unpaired surrogate {:#06x} at character {}",
+                    err.unpaired_surrogate(),
+                    unit_idx + 1
+                )
+            })
+        })
+        .collect()
+}
+
+fn replace_bytes(haystack: &[u8], from: &[u8], to: &[u8]) -> Vec<u8> {
+    if from.is_empty() {
+        return haystack.to_vec();
+    }
+    let mut out = Vec::with_capacity(haystack.len());
+    let mut idx = 0;
+    while idx < haystack.len() {
+        if haystack[idx..].starts_with(from) {
+            out.extend_from_slice(to);
+            idx += from.len();
+        } else {
+            out.push(haystack[idx]);
+            idx += 1;
+        }
+    }
+    out
+}
+
+/// Reads a `UDH-DATA:` value: the header as hex, its length octet first,
+/// e.g. `05 00 03 A7 02 01`.
+fn parse_udh_data(value: &str) -> Result<UserDataHeader, String> {
+    let mut bytes = Vec::new();
+    hex_bytes(value.as_bytes(), &mut bytes)?;
+    parse_udh(&bytes)
+}
+
+/// Reads a user data header, length octet first, which must cover exactly
+/// `bytes`.
+pub(crate) fn parse_udh(bytes: &[u8]) -> Result<UserDataHeader, String> {
+    let Some((&udhl, mut rest)) = bytes.split_first() else {
+        return Err("the user data header is empty".to_owned());
+    };
+    if usize::from(udhl) != rest.len() {
+        return Err(format!(
+            "the header length octet says {udhl}, but {} octets follow",
+            rest.len()
+        ));
+    }
+    let mut elements = Vec::new();
+    while let [iei, len, tail @ ..] = rest {
+        let len = usize::from(*len);
+        if len > tail.len() {
+            return Err(format!(
+                "element {iei:#04x} says {len} octets, but {} are left",
+                tail.len()
+            ));
+        }
+        elements.push(element(*iei, &tail[..len]));
+        rest = &tail[len..];
+    }
+    if !rest.is_empty() {
+        return Err("the last element has no length octet".to_owned());
+    }
+    Ok(UserDataHeader { elements })
+}
+
+/// Elements typed as sms-pdu types them, so that the header's concatenation
+/// and ports are seen; they encode to the same octets either way.
+fn element(iei: u8, data: &[u8]) -> InformationElement {
+    match (iei, data) {
+        (0x00, &[reference, total, seq]) => InformationElement::Concat8 {
+            reference,
+            total,
+            seq,
+        },
+        (0x08, &[high, low, total, seq]) => InformationElement::Concat16 {
+            reference: u16::from_be_bytes([high, low]),
+            total,
+            seq,
+        },
+        (0x04, &[dst, src]) => InformationElement::Ports8 { dst, src },
+        (0x05, &[dst_high, dst_low, src_high, src_low]) => InformationElement::Ports16 {
+            dst: u16::from_be_bytes([dst_high, dst_low]),
+            src: u16::from_be_bytes([src_high, src_low]),
+        },
+        (0x24, &[id]) => InformationElement::NationalSingleShift(id),
+        (0x25, &[id]) => InformationElement::NationalLockingShift(id),
+        _ => InformationElement::Other {
+            iei,
+            data: data.to_vec(),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests;

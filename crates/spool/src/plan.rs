@@ -1,0 +1,251 @@
+//! From a parsed outgoing file to what a modem is asked to do: the
+//! SMS-SUBMIT PDUs of a message, or a voice call.
+//!
+//! Decisions, where smsd's behaviour is not the one we want or not known:
+//! - Trailing newline: an editor ends the body with a newline, and smsd
+//!   sends it for `Alphabet: UTF` files (a `000A` at the end of the UCS2
+//!   text; notes, gotcha 13) but not for ISO ones. By default smsgate drops
+//!   one trailing newline (LF or CRLF) of every text body: it costs a
+//!   character and shows as an empty line. [`TrailingNewline::LikeSmsd`]
+//!   keeps it for UTF-8 and UCS2 bodies, for a byte-exact comparison with
+//!   smsd.
+//! - `Alphabet: UTF-8` text goes in the cheapest encoding (GSM 7-bit when
+//!   every character has a code, else UCS2); `ISO` and `GSM` text must fit
+//!   GSM 7-bit (smsd drops the characters that do not; smsgate refuses the
+//!   file, naming the character); `UCS2` text goes in UCS2.
+//! - Binary data with its user data header in the body goes in one message
+//!   of at most 140 octets, as in smsd; binary data without one is split
+//!   like text, by `Autosplit:`.
+
+use sms_pdu::outgoing::OutgoingMessage;
+use sms_pdu::split::{AlphabetChoice, Autosplit, SplitOptions};
+use sms_pdu::{
+    Address, Alphabet, Body, DataCodingScheme, EncodeError, MessageClass, Pdu, ProtocolIdentifier, UserData,
+    ValidityPeriod, MAX_OCTETS,
+};
+
+use crate::error::PlanError;
+use crate::numbering::NumberingPolicy;
+use crate::outgoing::{parse_udh, Content, FileAlphabet, OutgoingFile, SystemMessage};
+use crate::voicecall::Voicecall;
+
+/// What to do with a text body's trailing newline.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum TrailingNewline {
+    /// Drop one trailing LF or CRLF from every text body.
+    #[default]
+    Strip,
+    /// As smsd 3.1.21: drop it from ISO and GSM bodies, send it with UTF-8
+    /// and UCS2 ones.
+    LikeSmsd,
+}
+
+/// The settings of the config file that a spool file's headers override.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PlanDefaults {
+    /// smsd.conf `report`: request status reports.
+    pub report: bool,
+    /// smsd.conf `autosplit` (smsd's default is 3, concatenated).
+    pub autosplit: Autosplit,
+    /// smsd.conf `validity`, a TP-VP relative value (smsd's default is 255).
+    pub validity: u8,
+    /// smsd.conf `smsc`. The `SMSC:` header is honoured only when this is
+    /// set, as in smsd >= 3.1.
+    pub smsc: Option<Address>,
+    /// smsd.conf `international_prefixes` and `national_prefixes`.
+    pub numbering: NumberingPolicy,
+    /// See [`TrailingNewline`].
+    pub trailing_newline: TrailingNewline,
+    /// The concatenation reference for a message that needs parts; the
+    /// caller keeps the counter.
+    pub concat_reference: u16,
+}
+
+impl Default for PlanDefaults {
+    fn default() -> PlanDefaults {
+        PlanDefaults {
+            report: false,
+            autosplit: Autosplit::Concatenated,
+            validity: 255,
+            smsc: None,
+            numbering: NumberingPolicy::default(),
+            trailing_newline: TrailingNewline::Strip,
+            concat_reference: 0,
+        }
+    }
+}
+
+/// The SMS of a file: the settings every part shares, and the parts.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SmsPlan {
+    /// Destination, SMSC, class, report request, validity, TP-PID.
+    pub message: OutgoingMessage,
+    /// One PDU per part, in order.
+    pub pdus: Vec<Pdu>,
+}
+
+/// What to do for a file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Plan {
+    /// Send these PDUs.
+    Sms(SmsPlan),
+    /// Call `destination` and play the tones.
+    Voicecall {
+        /// Whom to call.
+        destination: Address,
+        /// What to play.
+        call: Voicecall,
+    },
+}
+
+/// Plans a parsed file with the config's defaults.
+pub fn plan(file: &OutgoingFile, defaults: &PlanDefaults) -> Result<Plan, PlanError> {
+    let destination = file.to.address(file.to_toa, &defaults.numbering);
+    let data = match &file.content {
+        Content::Voicecall(call) => {
+            return Ok(Plan::Voicecall {
+                destination,
+                call: call.clone(),
+            })
+        }
+        Content::Text(text) => return text_plan(file, text, destination, defaults).map(Plan::Sms),
+        Content::Binary(data) => data,
+    };
+    let mut message = message(file, destination, defaults);
+    let pdus = if let Some(system_message) = file.system_message {
+        if data.len() > MAX_OCTETS {
+            return Err(too_long("System_message", data.len()));
+        }
+        // smsd's pdu.c: 0x40/0xF4, and for ToSIM 0x7F/0xF6 (class 2).
+        let (pid, dcs) = match system_message {
+            SystemMessage::ShortMessageType0 => (ProtocolIdentifier::SHORT_MESSAGE_TYPE_0, 0xF4),
+            SystemMessage::ToSim => (ProtocolIdentifier::SIM_DATA_DOWNLOAD, 0xF6),
+        };
+        message.pid = pid;
+        message.pdus(DataCodingScheme(dcs), vec![octets(None, data)])
+    } else if file.udh.unwrap_or(true) && file.udh_data.is_none() {
+        let Some(&udhl) = data.first() else {
+            return Err(PlanError {
+                header: "UDH",
+                reason: "the body is empty, but UDH: true (the default for binary) says it starts with a user data header".to_owned(),
+            });
+        };
+        if data.len() > MAX_OCTETS {
+            return Err(too_long("Alphabet", data.len()));
+        }
+        let header_end = 1 + usize::from(udhl);
+        let header = data
+            .get(..header_end)
+            .ok_or_else(|| format!("the header length octet says {udhl}, but the body is shorter"))
+            .and_then(parse_udh)
+            .map_err(|reason| PlanError {
+                header: "UDH",
+                reason: format!("the body starts with no valid user data header: {reason}"),
+            })?;
+        let dcs = DataCodingScheme::new(Alphabet::EightBit, message.class);
+        message.pdus(dcs, vec![octets(Some(header), &data[header_end..])])
+    } else {
+        message
+            .data_pdus(data, &split_options(file, defaults, AlphabetChoice::Auto))
+            .map_err(encode_error)?
+    };
+    Ok(Plan::Sms(SmsPlan { message, pdus }))
+}
+
+fn text_plan(
+    file: &OutgoingFile,
+    text: &str,
+    destination: Address,
+    defaults: &PlanDefaults,
+) -> Result<SmsPlan, PlanError> {
+    let alphabet = file.alphabet();
+    let keep_newline = defaults.trailing_newline == TrailingNewline::LikeSmsd
+        && matches!(alphabet, FileAlphabet::Utf8 | FileAlphabet::Ucs2);
+    let text = match keep_newline {
+        true => text,
+        false => {
+            let without_lf = text.strip_suffix('\n').unwrap_or(text);
+            match without_lf.len() < text.len() {
+                true => without_lf.strip_suffix('\r').unwrap_or(without_lf),
+                false => text,
+            }
+        }
+    };
+    let choice = match alphabet {
+        FileAlphabet::Iso | FileAlphabet::Gsm => AlphabetChoice::Gsm7,
+        FileAlphabet::Ucs2 => AlphabetChoice::Ucs2,
+        FileAlphabet::Utf8 | FileAlphabet::Binary => AlphabetChoice::Auto,
+    };
+    let message = message(file, destination, defaults);
+    let pdus = message
+        .text_pdus(text, &split_options(file, defaults, choice))
+        .map_err(encode_error)?;
+    Ok(SmsPlan { message, pdus })
+}
+
+/// The settings all parts share.
+fn message(file: &OutgoingFile, destination: Address, defaults: &PlanDefaults) -> OutgoingMessage {
+    // The SMSC: header counts only when the config names an SMSC (smsd >= 3.1).
+    let smsc = defaults
+        .smsc
+        .as_ref()
+        .map(|configured| file.smsc.clone().unwrap_or_else(|| configured.clone()));
+    OutgoingMessage {
+        smsc,
+        class: file.flash.then_some(MessageClass::Class0),
+        status_report_request: file.report.unwrap_or(defaults.report),
+        validity: Some(ValidityPeriod::Relative(
+            file.validity.unwrap_or(defaults.validity),
+        )),
+        pid: file
+            .replace
+            .and_then(ProtocolIdentifier::replace)
+            .unwrap_or(ProtocolIdentifier::DEFAULT),
+        ..OutgoingMessage::to(destination)
+    }
+}
+
+fn split_options(file: &OutgoingFile, defaults: &PlanDefaults, alphabet: AlphabetChoice) -> SplitOptions {
+    SplitOptions {
+        alphabet,
+        autosplit: file.autosplit.unwrap_or(defaults.autosplit),
+        reference: defaults.concat_reference,
+        extra_elements: file
+            .udh_data
+            .as_ref()
+            .map(|header| header.elements.clone())
+            .unwrap_or_default(),
+        ..SplitOptions::default()
+    }
+}
+
+fn octets(header: Option<sms_pdu::UserDataHeader>, data: &[u8]) -> UserData {
+    UserData {
+        header,
+        body: Body::Octets(data.to_vec()),
+    }
+}
+
+fn too_long(header: &'static str, len: usize) -> PlanError {
+    PlanError {
+        header,
+        reason: format!("{len} octets, at most {MAX_OCTETS} fit one message"),
+    }
+}
+
+/// Names the header that decides what went wrong.
+fn encode_error(err: EncodeError) -> PlanError {
+    let header = match err {
+        EncodeError::TooLong { .. } | EncodeError::TooManyParts(_) => "Autosplit",
+        EncodeError::HeaderTooLong(_) => "UDH-DATA",
+        EncodeError::BadAddress { .. } => "To",
+        _ => "Alphabet",
+    };
+    PlanError {
+        header,
+        reason: err.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests;

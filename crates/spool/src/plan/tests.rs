@@ -1,0 +1,351 @@
+//! Tests of planning: known answers from the smsd lab captures, and each
+//! header's effect on the PDUs.
+
+use sms_pdu::{Tpdu, TypeOfAddress};
+
+use super::*;
+use crate::outgoing::NoIncludes;
+use crate::ToToa;
+
+fn file(text: &[u8]) -> OutgoingFile {
+    OutgoingFile::parse(text, &mut NoIncludes).unwrap()
+}
+
+fn sms(text: &[u8], defaults: &PlanDefaults) -> SmsPlan {
+    match plan(&file(text), defaults).unwrap() {
+        Plan::Sms(sms) => sms,
+        other => panic!("not an SMS: {other:?}"),
+    }
+}
+
+fn hexes(text: &[u8], defaults: &PlanDefaults) -> Vec<String> {
+    sms(text, defaults)
+        .pdus
+        .iter()
+        .map(|pdu| pdu.to_cmgs().unwrap().1)
+        .collect()
+}
+
+fn submit(pdu: &Pdu) -> &sms_pdu::Submit {
+    match &pdu.tpdu {
+        Tpdu::Submit(submit) => submit,
+        other => panic!("not a SUBMIT: {other:?}"),
+    }
+}
+
+fn smsd_defaults() -> PlanDefaults {
+    PlanDefaults {
+        report: true,
+        ..PlanDefaults::default()
+    }
+}
+
+/// Capture: smsd 3.1.21 lab, "plain" ISO file with `report = yes`
+/// (the same PDU sms-pdu's outgoing tests check).
+#[test]
+fn smsd_capture_plain_iso() {
+    assert_eq!(
+        hexes(
+            b"To: 4917212345678\nAlphabet: ISO\n\nHello from smsd\n",
+            &smsd_defaults()
+        ),
+        ["0031000D91947112325476F80000FF0FC8329BFD0699E5EF3668DE9E9301"]
+    );
+}
+
+/// Capture: smsd 3.1.21 lab, `Alphabet: UTF` sent as UCS2 with the file's
+/// trailing newline (`000A`), reproduced with `TrailingNewline::LikeSmsd`.
+#[test]
+fn smsd_capture_utf_with_newline() {
+    let defaults = PlanDefaults {
+        trailing_newline: TrailingNewline::LikeSmsd,
+        ..smsd_defaults()
+    };
+    let text = "To: 4917212345678\nAlphabet: UTF-8\n\nUnicode from smsd: Привет €\n";
+    assert_eq!(
+        hexes(text.as_bytes(), &defaults),
+        ["0031000D91947112325476F80008FF380055006E00690063006F00640065002000660072006F006D00200073006D00730064003A0020041F04400438043204350442002020AC000A"]
+    );
+    // smsgate's default drops it: 27 characters, not 28.
+    let stripped = sms(text.as_bytes(), &smsd_defaults());
+    assert_eq!(
+        submit(&stripped.pdus[0]).text().unwrap(),
+        "Unicode from smsd: Привет €"
+    );
+}
+
+#[test]
+fn trailing_newline_stripped_once() {
+    let plan = sms(b"To: 1\n\nHi\r\n\r\n", &PlanDefaults::default());
+    assert_eq!(submit(&plan.pdus[0]).text().unwrap(), "Hi\r\n");
+    let like_smsd = PlanDefaults {
+        trailing_newline: TrailingNewline::LikeSmsd,
+        ..PlanDefaults::default()
+    };
+    let iso = sms(b"To: 1\nAlphabet: ISO\n\nHi\n", &like_smsd);
+    assert_eq!(submit(&iso.pdus[0]).text().unwrap(), "Hi");
+}
+
+#[test]
+fn utf8_text_goes_in_gsm7_when_it_can() {
+    let plan = sms(b"To: 1\n\nplain ascii\n", &PlanDefaults::default());
+    assert_eq!(submit(&plan.pdus[0]).dcs, DataCodingScheme::GSM7);
+}
+
+#[test]
+fn ucs2_file_goes_in_ucs2() {
+    let plan = sms(b"To: 1\nAlphabet: UCS2\n\n\x00\x41", &PlanDefaults::default());
+    assert_eq!(submit(&plan.pdus[0]).dcs, DataCodingScheme::UCS2);
+}
+
+#[test]
+fn iso_text_must_fit_gsm7() {
+    let error = plan(
+        &file(b"To: 1\nAlphabet: ISO\n\nmoney: \xa5 \xe2"),
+        &PlanDefaults::default(),
+    );
+    // ¥ is in GSM 7-bit, â (0xE2) is not.
+    let error = error.unwrap_err();
+    assert_eq!(error.header, "Alphabet");
+    assert!(
+        error.to_string().starts_with("Alphabet: character 'â'"),
+        "{error}"
+    );
+}
+
+#[test]
+fn to_and_numbering_policy() {
+    let defaults = PlanDefaults {
+        numbering: NumberingPolicy {
+            international_prefixes: vec!["358".into()],
+            ..NumberingPolicy::default()
+        },
+        ..PlanDefaults::default()
+    };
+    let plan = sms(b"To: 0401234567\n\nx", &defaults);
+    assert_eq!(plan.message.destination.toa, TypeOfAddress::NATIONAL);
+    let plan = sms(b"To: 0401234567\nTo_TOA: Unknown\n\nx", &defaults);
+    assert_eq!(plan.message.destination.toa, TypeOfAddress::UNKNOWN);
+    let plan = sms(b"To: s16400\n\nx", &PlanDefaults::default());
+    assert_eq!(submit(&plan.pdus[0]).destination.toa, TypeOfAddress::UNKNOWN);
+    assert_eq!(
+        file(b"To: 1\nTo_TOA: national\n\nx").to_toa,
+        Some(ToToa::National)
+    );
+}
+
+#[test]
+fn flash_is_class_0() {
+    let plan = sms(b"To: 1\nFlash: yes\n\nx", &PlanDefaults::default());
+    // smsd's flash DCS (notes, gotcha 12).
+    assert_eq!(submit(&plan.pdus[0]).dcs, DataCodingScheme(0x10));
+}
+
+#[test]
+fn report_header_overrides_config() {
+    assert!(sms(b"To: 1\n\nx", &smsd_defaults()).message.status_report_request);
+    assert!(
+        !sms(b"To: 1\nReport: no\n\nx", &smsd_defaults())
+            .message
+            .status_report_request
+    );
+    assert!(
+        sms(b"To: 1\nReport: yes\n\nx", &PlanDefaults::default())
+            .message
+            .status_report_request
+    );
+}
+
+#[test]
+fn validity_header_overrides_config() {
+    let plan = sms(b"To: 1\nValidity: 1 day\n\nx", &PlanDefaults::default());
+    assert_eq!(
+        submit(&plan.pdus[0]).validity,
+        Some(ValidityPeriod::Relative(167))
+    );
+    let plan = sms(b"To: 1\n\nx", &PlanDefaults::default());
+    assert_eq!(
+        submit(&plan.pdus[0]).validity,
+        Some(ValidityPeriod::Relative(255))
+    );
+}
+
+#[test]
+fn autosplit_header_overrides_config() {
+    let long = format!("To: 1\n\n{}", "a".repeat(200));
+    assert_eq!(sms(long.as_bytes(), &PlanDefaults::default()).pdus.len(), 2);
+    let error = plan(
+        &file(format!("To: 1\nAutosplit: 0\n\n{}", "a".repeat(200)).as_bytes()),
+        &PlanDefaults::default(),
+    )
+    .unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "Autosplit: user data is 200 septets, at most 160 fit one message"
+    );
+    let numbered = sms(
+        format!("To: 1\nAutosplit: 2\n\n{}", "a".repeat(200)).as_bytes(),
+        &PlanDefaults::default(),
+    );
+    assert!(submit(&numbered.pdus[0]).text().unwrap().starts_with("1/2"));
+}
+
+#[test]
+fn concat_reference_comes_from_the_caller() {
+    let defaults = PlanDefaults {
+        concat_reference: 0xED,
+        ..PlanDefaults::default()
+    };
+    let plan = sms(format!("To: 1\n\n{}", "a".repeat(200)).as_bytes(), &defaults);
+    let header = submit(&plan.pdus[1]).user_data.header.clone().unwrap();
+    assert_eq!(header.concat().unwrap().reference, 0xED);
+}
+
+#[test]
+fn smsc_header_needs_a_configured_smsc() {
+    let without = sms(b"To: 1\nSMSC: 358401\n\nx", &PlanDefaults::default());
+    assert_eq!(without.message.smsc, None);
+    let defaults = PlanDefaults {
+        smsc: Some(Address::numeric("4915", TypeOfAddress::INTERNATIONAL).unwrap()),
+        ..PlanDefaults::default()
+    };
+    assert_eq!(
+        sms(b"To: 1\nSMSC: 358401\n\nx", &defaults)
+            .message
+            .smsc
+            .unwrap()
+            .number,
+        "358401"
+    );
+    assert_eq!(sms(b"To: 1\n\nx", &defaults).message.smsc.unwrap().number, "4915");
+}
+
+#[test]
+fn replace_sets_the_pid() {
+    let plan = sms(b"To: 1\nReplace: 3\n\nx", &PlanDefaults::default());
+    assert_eq!(submit(&plan.pdus[0]).pid, ProtocolIdentifier(0x43));
+}
+
+#[test]
+fn system_message() {
+    let plan = sms(b"To: 1\nSystem_message: yes\n\nping", &PlanDefaults::default());
+    let part = submit(&plan.pdus[0]);
+    assert_eq!(
+        (part.pid, part.dcs),
+        (ProtocolIdentifier(0x40), DataCodingScheme(0xF4))
+    );
+    assert_eq!(part.user_data.header, None);
+    assert_eq!(part.user_data.octets(), Some(&b"ping"[..]));
+    let plan = sms(
+        b"To: 1\nAlphabet: binary\nSystem_message: ToSIM\n\n\x01\x02",
+        &PlanDefaults::default(),
+    );
+    let part = submit(&plan.pdus[0]);
+    assert_eq!(
+        (part.pid, part.dcs),
+        (ProtocolIdentifier(0x7F), DataCodingScheme(0xF6))
+    );
+    let long = [b"To: 1\nSystem_message: 1\n\n".to_vec(), vec![b'a'; 141]].concat();
+    assert_eq!(
+        super::plan(&file(&long), &PlanDefaults::default())
+            .unwrap_err()
+            .to_string(),
+        "System_message: 141 octets, at most 140 fit one message"
+    );
+}
+
+/// The seed's WAP push: one 8-bit PDU whose header is the body's first 7
+/// bytes (16-bit ports 2948 <- 9200).
+#[test]
+fn seed_wap_push() {
+    let plan = sms(
+        include_bytes!("../../test_data/wap_push.txt"),
+        &PlanDefaults::default(),
+    );
+    assert_eq!(plan.pdus.len(), 1);
+    let part = submit(&plan.pdus[0]);
+    assert_eq!(part.dcs, DataCodingScheme::EIGHT_BIT);
+    assert_eq!(
+        part.user_data.header.as_ref().unwrap().ports(),
+        Some((2948, 9200))
+    );
+    assert_eq!(part.user_data.octets().unwrap().len(), 49);
+    let (length, hex) = plan.pdus[0].to_cmgs().unwrap();
+    // SUBMIT with UDHI, to +491721234567, PID 00, DCS 04, VP FF, UDL 56.
+    assert_eq!(
+        hex,
+        "0051000C919471123254760004FF38\
+         0605040B8423F0010601AE0205040045C60D850300110103\
+         57617020707573682064656D6F2066726F6D20736D73746F6F6C73332E000101"
+    );
+    assert_eq!(length, 13 + 1 + 56);
+}
+
+#[test]
+fn binary_with_bad_body_header() {
+    let error = plan(
+        &file(b"To: 1\nAlphabet: binary\n\n\x05\x00\x03"),
+        &PlanDefaults::default(),
+    )
+    .unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "UDH: the body starts with no valid user data header: the header length octet says 5, but the body is shorter"
+    );
+    let error = plan(&file(b"To: 1\nAlphabet: binary\n\n"), &PlanDefaults::default()).unwrap_err();
+    assert_eq!(error.header, "UDH");
+}
+
+#[test]
+fn binary_with_udh_data_is_split() {
+    let text = [
+        b"To: 1\nAlphabet: binary\nUDH-DATA: 04 04 02 E2 E2\n\n".to_vec(),
+        vec![7; 200],
+    ]
+    .concat();
+    let plan = sms(&text, &PlanDefaults::default());
+    assert_eq!(plan.pdus.len(), 2);
+    for pdu in &plan.pdus {
+        let header = submit(pdu).user_data.header.clone().unwrap();
+        assert_eq!(header.ports(), Some((0xE2, 0xE2)));
+        assert!(header.concat().is_some());
+    }
+}
+
+#[test]
+fn binary_without_udh() {
+    let plan = sms(
+        b"To: 1\nAlphabet: binary\nUDH: no\n\n\x00\x01",
+        &PlanDefaults::default(),
+    );
+    let part = submit(&plan.pdus[0]);
+    assert_eq!(part.user_data.header, None);
+    assert_eq!(part.user_data.octets(), Some(&[0u8, 1][..]));
+}
+
+#[test]
+fn text_with_udh_data() {
+    let plan = sms(b"To: 1\nUDH-DATA: 04 04 02 E2 E2\n\nhi", &PlanDefaults::default());
+    let part = submit(&plan.pdus[0]);
+    assert_eq!(
+        part.user_data.header.as_ref().unwrap().ports(),
+        Some((0xE2, 0xE2))
+    );
+    assert_eq!(part.text().unwrap(), "hi");
+}
+
+#[test]
+fn voicecall() {
+    match plan(
+        &file(b"To: 491721234567\nVoicecall: yes\n\nTONE: 5 #,#,#\n"),
+        &PlanDefaults::default(),
+    )
+    .unwrap()
+    {
+        Plan::Voicecall { destination, call } => {
+            assert_eq!(destination.to_string(), "+491721234567");
+            assert_eq!(call.repeat, 5);
+        }
+        other => panic!("not a call: {other:?}"),
+    }
+}

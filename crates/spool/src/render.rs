@@ -1,0 +1,260 @@
+//! The `sent/` and `failed/` files: the outgoing file's own bytes with the
+//! headers smsd adds, inserted before the empty line; the body is never
+//! touched.
+//!
+//! smsd 3.1.21's layouts (notes, sections 9 and 10):
+//! - sent: `Modem:`, `Sent:`, `Sending_time:`, `Message_id:`, `IMSI:`,
+//!   `IMEI:`;
+//! - failed: `Modem:`, `IMSI:`, `IMEI:`, `Fail_reason:`, `Failed:`, `PDU:`.
+//!
+//! One difference: for a message of several parts smsd writes the
+//! `Message_id` of the last part only; smsgate writes one `Message_id:`
+//! line per part, in the order of the parts, so that every part's status
+//! report can be matched to the file.
+
+use std::fmt;
+
+use crate::lines::layout;
+
+/// A local time as smsd writes it: `YY-MM-DD hh:mm:ss`. The caller reads
+/// the clock.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SpoolTime {
+    /// The year; only its last two digits are written.
+    pub year: u16,
+    /// 1-12.
+    pub month: u8,
+    /// 1-31.
+    pub day: u8,
+    /// 0-23.
+    pub hour: u8,
+    /// 0-59.
+    pub minute: u8,
+    /// 0-59.
+    pub second: u8,
+}
+
+impl fmt::Display for SpoolTime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{:02}-{:02}-{:02} {:02}:{:02}:{:02}",
+            self.year % 100,
+            self.month,
+            self.day,
+            self.hour,
+            self.minute,
+            self.second
+        )
+    }
+}
+
+/// What `sent/` files record.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SentRecord {
+    /// The modem's name.
+    pub modem: String,
+    /// When the (last part of the) message was sent.
+    pub sent: SpoolTime,
+    /// Seconds the sending took, if known (`Sending_time:`).
+    pub sending_time: Option<u32>,
+    /// The `+CMGS: <mr>` reference of each part, in order.
+    pub message_ids: Vec<u8>,
+    /// The SIM's IMSI, if the modem told it.
+    pub imsi: Option<String>,
+    /// The modem's IMEI, if it told it.
+    pub imei: Option<String>,
+}
+
+/// What `failed/` files record.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FailedRecord {
+    /// The modem's name, if a modem tried.
+    pub modem: Option<String>,
+    /// The SIM's IMSI, if known.
+    pub imsi: Option<String>,
+    /// The modem's IMEI, if known.
+    pub imei: Option<String>,
+    /// Why, e.g. `+CMS ERROR: 38 (Network out of order)`.
+    pub reason: String,
+    /// When it was given up.
+    pub failed: SpoolTime,
+    /// The PDU that failed, as hex, if one was tried.
+    pub pdu: Option<String>,
+}
+
+/// The `sent/` file for `original`, the outgoing file's bytes.
+pub fn render_sent(original: &[u8], record: &SentRecord) -> Vec<u8> {
+    let mut headers = vec![("Modem", record.modem.clone()), ("Sent", record.sent.to_string())];
+    if let Some(seconds) = record.sending_time {
+        headers.push(("Sending_time", seconds.to_string()));
+    }
+    for message_id in &record.message_ids {
+        headers.push(("Message_id", message_id.to_string()));
+    }
+    push_optional(&mut headers, "IMSI", &record.imsi);
+    push_optional(&mut headers, "IMEI", &record.imei);
+    insert_headers(original, &headers)
+}
+
+/// The `failed/` file for `original`, the outgoing file's bytes.
+pub fn render_failed(original: &[u8], record: &FailedRecord) -> Vec<u8> {
+    let mut headers = Vec::new();
+    push_optional(&mut headers, "Modem", &record.modem);
+    push_optional(&mut headers, "IMSI", &record.imsi);
+    push_optional(&mut headers, "IMEI", &record.imei);
+    headers.push(("Fail_reason", record.reason.clone()));
+    headers.push(("Failed", record.failed.to_string()));
+    push_optional(&mut headers, "PDU", &record.pdu);
+    insert_headers(original, &headers)
+}
+
+fn push_optional(headers: &mut Vec<(&'static str, String)>, name: &'static str, value: &Option<String>) {
+    if let Some(value) = value {
+        headers.push((name, value.clone()));
+    }
+}
+
+/// Inserts `headers` before the empty line that ends the header, in the
+/// file's line ending; a file without one gets them at its end.
+fn insert_headers(original: &[u8], headers: &[(&'static str, String)]) -> Vec<u8> {
+    let file_layout = layout(original);
+    let ending: &[u8] = if file_layout.crlf { b"\r\n" } else { b"\n" };
+    let insert_at = file_layout.separator.unwrap_or(original.len());
+    let mut out = Vec::with_capacity(original.len() + 32 * headers.len());
+    out.extend_from_slice(&original[..insert_at]);
+    if insert_at > 0 && original[insert_at - 1] != b'\n' {
+        out.extend_from_slice(ending);
+    }
+    for (name, value) in headers {
+        out.extend_from_slice(name.as_bytes());
+        out.extend_from_slice(b": ");
+        // A value (a modem's error text) must not end the header early.
+        let value: String = value
+            .chars()
+            .map(|ch| if ch.is_control() { ' ' } else { ch })
+            .collect();
+        out.extend_from_slice(value.trim().as_bytes());
+        out.extend_from_slice(ending);
+    }
+    out.extend_from_slice(&original[insert_at..]);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    const SENT: SpoolTime = SpoolTime {
+        year: 2026,
+        month: 11,
+        day: 21,
+        hour: 19,
+        minute: 6,
+        second: 2,
+    };
+
+    fn sent_record(message_ids: Vec<u8>) -> SentRecord {
+        SentRecord {
+            modem: "GSM1".to_owned(),
+            sent: SENT,
+            sending_time: None,
+            message_ids,
+            imsi: Some("001010123456789".to_owned()),
+            imei: Some("490154203237518".to_owned()),
+        }
+    }
+
+    #[test]
+    fn time_format() {
+        assert_eq!(SENT.to_string(), "26-11-21 19:06:02");
+    }
+
+    #[test]
+    fn sent_file() {
+        let original = b"To: 4917212345678\nReport: yes\n\nHello from smsd\n";
+        let rendered = render_sent(original, &sent_record(vec![7]));
+        assert_eq!(
+            String::from_utf8(rendered).unwrap(),
+            "To: 4917212345678\nReport: yes\nModem: GSM1\nSent: 26-11-21 19:06:02\nMessage_id: 7\n\
+             IMSI: 001010123456789\nIMEI: 490154203237518\n\nHello from smsd\n"
+        );
+    }
+
+    #[test]
+    fn one_message_id_per_part_and_sending_time() {
+        let record = SentRecord {
+            sending_time: Some(3),
+            imsi: None,
+            imei: None,
+            ..sent_record(vec![1, 2, 3])
+        };
+        let rendered = render_sent(b"To: 1\n\nx", &record);
+        assert_eq!(
+            String::from_utf8(rendered).unwrap(),
+            "To: 1\nModem: GSM1\nSent: 26-11-21 19:06:02\nSending_time: 3\n\
+             Message_id: 1\nMessage_id: 2\nMessage_id: 3\n\nx"
+        );
+    }
+
+    /// The layout of smsd's `failed/` file after `+CMS ERROR: 38` (notes, section 9).
+    #[test]
+    fn failed_file_like_smsd() {
+        let record = FailedRecord {
+            modem: Some("GSM1".to_owned()),
+            imsi: Some("001010123456789".to_owned()),
+            imei: Some("490154203237518".to_owned()),
+            reason: "+CMS ERROR: 38 (Network out of order)".to_owned(),
+            failed: SENT,
+            pdu: Some("0031000D91947112325476F80000FF0FC3E6145496CBDF72105CFE169701".to_owned()),
+        };
+        let rendered = render_failed(b"To: 4917212345678\n\nCMS error probe\n", &record);
+        assert_eq!(
+            String::from_utf8(rendered).unwrap(),
+            "To: 4917212345678\nModem: GSM1\nIMSI: 001010123456789\nIMEI: 490154203237518\n\
+             Fail_reason: +CMS ERROR: 38 (Network out of order)\nFailed: 26-11-21 19:06:02\n\
+             PDU: 0031000D91947112325476F80000FF0FC3E6145496CBDF72105CFE169701\n\nCMS error probe\n"
+        );
+    }
+
+    #[test]
+    fn failed_before_any_modem_tried() {
+        let record = FailedRecord {
+            modem: None,
+            imsi: None,
+            imei: None,
+            reason: "line 2: Validity: \"x\" is bad\r\nline 3: more".to_owned(),
+            failed: SENT,
+            pdu: None,
+        };
+        let rendered = render_failed(b"To: 1\r\n\r\nbody\r\n", &record);
+        assert_eq!(
+            String::from_utf8(rendered).unwrap(),
+            "To: 1\r\nFail_reason: line 2: Validity: \"x\" is bad  line 3: more\r\n\
+             Failed: 26-11-21 19:06:02\r\n\r\nbody\r\n"
+        );
+    }
+
+    #[test]
+    fn file_without_empty_line_or_final_newline() {
+        let rendered = render_sent(b"To: 1", &sent_record(vec![]));
+        assert!(rendered.starts_with(b"To: 1\nModem: GSM1\n"));
+        assert!(rendered.ends_with(b"IMEI: 490154203237518\n"));
+    }
+
+    proptest! {
+        /// Whatever the file, rendering keeps its body byte for byte and
+        /// its header lines in front.
+        #[test]
+        fn render_keeps_the_body(original in proptest::collection::vec(any::<u8>(), 0..300), ids in proptest::collection::vec(any::<u8>(), 0..4)) {
+            let before = layout(&original);
+            let rendered = render_sent(&original, &sent_record(ids));
+            let after = layout(&rendered);
+            prop_assert_eq!(&rendered[after.body_start..], &original[before.body_start..]);
+            let head = before.separator.unwrap_or(original.len());
+            prop_assert!(rendered.starts_with(&original[..head]));
+        }
+    }
+}
