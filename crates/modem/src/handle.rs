@@ -111,6 +111,15 @@ impl ModemHandle {
         self.ask(|reply| Request::Send { pdus, reply }).await
     }
 
+    /// Sends PDUs already encoded (SMSC address octets first, as
+    /// [`sms_pdu::Pdu::encode`] gives them), one `AT+CMGS` each, within the
+    /// send timeout; returns the message reference of each. For callers
+    /// that plan the parts themselves (the spool daemon sends one part per
+    /// call, to journal each before it is written). Nothing is retried.
+    pub async fn send_pdus(&self, pdus: Vec<Vec<u8>>) -> Result<Vec<MessageReference>, ModemError> {
+        self.ask(|reply| Request::Send { pdus, reply }).await
+    }
+
     /// Every message in `storage` (the configured one if `None`), the
     /// parts of concatenated messages joined.
     pub async fn list_messages(&self, storage: Option<SmsStorage>) -> Result<Vec<InboxMessage>, ModemError> {

@@ -46,6 +46,37 @@ pub(crate) enum Command {
     /// smsd.conf.
     #[command(after_help = IMPORT_AFTER_HELP)]
     ImportSmsdConf(ImportSmsdConfArgs),
+    /// Run the spool daemon: send the files dropped into outgoing/.
+    #[command(after_help = RUN_AFTER_HELP)]
+    Run(RunArgs),
+    /// Try smsgate without hardware: two virtual modems, the daemon on
+    /// them, and a message sent from one to the other.
+    Demo(DemoArgs),
+}
+
+const RUN_AFTER_HELP: &str = "\
+Files dropped into the spool's outgoing/ (smstools3's format) are sent and \
+moved to sent/ or failed/, with smstools3's headers; the eventhandler is \
+called as smsd calls it. SIGINT or SIGTERM stops the daemon after the sends \
+in flight have finished.
+
+Exit status: 0 after a clean stop, 1 when the configuration is wrong or a \
+modem cannot be opened (the message says which).";
+
+/// Arguments of `smsgate run`.
+#[derive(Debug, Args)]
+pub(crate) struct RunArgs {
+    /// The configuration file.
+    #[arg(long, value_name = "FILE", default_value = crate::config::DEFAULT_PATH)]
+    pub(crate) config: std::path::PathBuf,
+}
+
+/// Arguments of `smsgate demo`.
+#[derive(Debug, Args)]
+pub(crate) struct DemoArgs {
+    /// Where the spool, the modems' links and the config go.
+    #[arg(value_name = "DIR", default_value = "demo-spool")]
+    pub(crate) dir: std::path::PathBuf,
 }
 
 const IMPORT_AFTER_HELP: &str = "\

@@ -266,6 +266,42 @@ enum Init {
     Many(Vec<String>),
 }
 
+/// The driver's configuration for `address`, with a `[ports.NAME]`
+/// section's settings if the port has one.
+pub(crate) fn driver_config(
+    address: PortAddress,
+    section: Option<&PortSection>,
+    lock_dir: PathBuf,
+) -> modem::Config {
+    let mut config = modem::Config::new(address);
+    config.lock_dir = Some(lock_dir);
+    if let Some(section) = section {
+        if let Some(baud_rate) = section.baud_rate {
+            config.serial.baud_rate = baud_rate;
+        }
+        if let Some(flow_control) = section.flow_control {
+            config.serial.flow_control = flow_control;
+        }
+        config.sim_pin = section.sim_pin.clone();
+        if let Some(storage) = section.sms_storage {
+            config.sms_storage = storage;
+        }
+        config.init = section.init.clone();
+        let timeouts = &mut config.timeouts;
+        for (setting, value) in [
+            (&mut timeouts.handshake, section.handshake_timeout),
+            (&mut timeouts.send, section.send_timeout),
+            (&mut timeouts.registration, section.registration_timeout),
+            (&mut timeouts.ussd, section.ussd_timeout),
+        ] {
+            if let Some(value) = value {
+                *setting = value;
+            }
+        }
+    }
+    config
+}
+
 /// The 1-based line of byte `offset` in `text`.
 pub(crate) fn line_of(text: &str, offset: usize) -> usize {
     text.get(..offset).unwrap_or(text).matches('\n').count() + 1

@@ -10,6 +10,7 @@
 //! [spool]
 //! base = "/var/spool/sms"          # outgoing/, checked/, failed/, ... under it
 //! sent = "/srv/sms/sent"           # any directory may be set on its own
+//! unknown-outcome = "fail"         # or "resend": a send cut off by a crash
 //!
 //! [ports.gsm1]
 //! device = "/dev/ttyUSB0"
@@ -68,10 +69,6 @@ pub(crate) const DEFAULT_SPOOL_BASE: &str = "/var/spool/sms";
 
 /// A validated daemon configuration.
 #[derive(Debug)]
-#[allow(
-    dead_code,
-    reason = "read by the daemon (`smsgate run`), which is being built"
-)]
 pub(crate) struct DaemonConfig {
     /// `lock-dir`.
     pub(crate) lock_dir: Option<PathBuf>,
@@ -85,15 +82,27 @@ pub(crate) struct DaemonConfig {
     pub(crate) handlers: Handlers,
     pub(crate) limits: Limits,
     pub(crate) numbering: Numbering,
+    /// `[spool] unknown-outcome`.
+    pub(crate) unknown_outcome: UnknownOutcome,
+}
+
+/// What to do with a file whose send was cut off (smsgate killed, the
+/// port lost) after a PDU went to the modem and before its answer: the
+/// message may or may not have gone out.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) enum UnknownOutcome {
+    /// Move it to `failed/`, flagged, and say why: nothing is sent twice.
+    #[default]
+    Fail,
+    /// Send it again (flagged in the `sent/` file): nothing is lost.
+    Resend,
 }
 
 /// `[spool]`: every directory resolved (`base/NAME` unless set).
 #[derive(Clone, Debug, PartialEq, Eq)]
-#[allow(
-    dead_code,
-    reason = "read by the daemon (`smsgate run`), which is being built"
-)]
 pub(crate) struct SpoolDirs {
+    /// `base`: the journal lives here.
+    pub(crate) base: PathBuf,
     pub(crate) outgoing: PathBuf,
     pub(crate) checked: PathBuf,
     pub(crate) failed: PathBuf,
@@ -106,10 +115,6 @@ pub(crate) struct SpoolDirs {
 
 /// One `[modems.NAME]`, with the defaults of `[limits]` filled in.
 #[derive(Clone, Debug, PartialEq, Eq)]
-#[allow(
-    dead_code,
-    reason = "read by the daemon (`smsgate run`), which is being built"
-)]
 pub(crate) struct ModemSettings {
     /// The `[ports.NAME]` it uses.
     pub(crate) port: String,
@@ -130,10 +135,6 @@ pub(crate) struct ModemSettings {
 
 /// One `[queues.NAME]`.
 #[derive(Clone, Debug, PartialEq, Eq)]
-#[allow(
-    dead_code,
-    reason = "read by the daemon (`smsgate run`), which is being built"
-)]
 pub(crate) struct QueueSettings {
     /// Numbers starting with one of these go to this queue.
     pub(crate) prefixes: Vec<String>,
@@ -142,10 +143,6 @@ pub(crate) struct QueueSettings {
 
 /// `[handlers]`: smstools3's hooks.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-#[allow(
-    dead_code,
-    reason = "read by the daemon (`smsgate run`), which is being built"
-)]
 pub(crate) struct Handlers {
     pub(crate) eventhandler: Option<PathBuf>,
     pub(crate) checkhandler: Option<PathBuf>,
@@ -157,10 +154,6 @@ pub(crate) struct Handlers {
 
 /// `[limits]`.
 #[derive(Clone, Debug, PartialEq, Eq)]
-#[allow(
-    dead_code,
-    reason = "read by the daemon (`smsgate run`), which is being built"
-)]
 pub(crate) struct Limits {
     /// The wait before retrying after a modem error (smsd's
     /// `errorsleeptime`).
@@ -173,10 +166,6 @@ pub(crate) struct Limits {
 /// `[numbering]`: how numbers without `+` are classified (the type of
 /// address), as smstools3's settings of the same names.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-#[allow(
-    dead_code,
-    reason = "read by the daemon (`smsgate run`), which is being built"
-)]
 pub(crate) struct Numbering {
     pub(crate) international_prefixes: Vec<String>,
     pub(crate) national_prefixes: Vec<String>,
@@ -198,7 +187,6 @@ pub(crate) const DEFAULT_ALARM_LEVEL: u8 = 4;
 
 impl DaemonConfig {
     /// Reads and checks `path`.
-    #[allow(dead_code, reason = "called by `smsgate run`, which is being built")]
     pub(crate) fn load(path: &Path) -> anyhow::Result<DaemonConfig> {
         let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
         DaemonConfig::parse(&text, path)
@@ -254,6 +242,7 @@ struct RawSpool {
     sent: Option<Spanned<PathBuf>>,
     saved: Option<Spanned<PathBuf>>,
     phonecalls: Option<Spanned<PathBuf>>,
+    unknown_outcome: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -340,6 +329,18 @@ impl Checker<'_> {
             .base
             .clone()
             .unwrap_or_else(|| PathBuf::from(DEFAULT_SPOOL_BASE));
+        let unknown_outcome = match &raw.spool.unknown_outcome {
+            None => UnknownOutcome::default(),
+            Some(value) => match value.get_ref().as_str() {
+                "fail" => UnknownOutcome::Fail,
+                "resend" => UnknownOutcome::Resend,
+                other => {
+                    let message = format!("{other:?} is \"fail\" or \"resend\"");
+                    self.problem(value.span().start, "spool.unknown-outcome", &message);
+                    UnknownOutcome::default()
+                }
+            },
+        };
         let spool = self.spool(raw.spool, &base);
         let limits = self.limits(raw.limits);
         let raw_queues = raw.queues;
@@ -502,6 +503,7 @@ impl Checker<'_> {
             handlers,
             limits,
             numbering,
+            unknown_outcome,
         }
     }
 
@@ -538,6 +540,7 @@ impl Checker<'_> {
         let mut dirs = resolved.into_iter();
         let mut next = || dirs.next().unwrap_or_default();
         SpoolDirs {
+            base: base.to_path_buf(),
             outgoing: next(),
             checked: next(),
             failed: next(),

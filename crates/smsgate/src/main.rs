@@ -10,9 +10,12 @@
 
 mod cli;
 mod config;
+mod daemon;
 mod daemon_config;
 mod decoded;
+mod demo;
 mod import_cmd;
+mod logging;
 mod modem_cmd;
 mod multipart;
 mod pdu_cmd;
@@ -45,6 +48,8 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
         Command::Sim(args) => sim_cmd::run(args),
         Command::Modem(command) => modem_cmd::run(command),
         Command::ImportSmsdConf(args) => import_cmd::run(args),
+        Command::Run(args) => daemon::run(&args.config),
+        Command::Demo(args) => demo::run(&args.dir),
     }
 }
 

@@ -294,38 +294,12 @@ fn modem_config(args: &PortArgs, config_file: Option<&ConfigFile>) -> anyhow::Re
             crate::config::DEFAULT_PATH
         ),
     };
-    let mut config = modem::Config::new(address);
-    config.lock_dir = Some(
-        args.lock_dir
-            .clone()
-            .or_else(|| config_file.and_then(|config_file| config_file.lock_dir.clone()))
-            .unwrap_or_else(|| DEFAULT_LOCK_DIR.into()),
-    );
-    if let Some(section) = section {
-        if let Some(baud_rate) = section.baud_rate {
-            config.serial.baud_rate = baud_rate;
-        }
-        if let Some(flow_control) = section.flow_control {
-            config.serial.flow_control = flow_control;
-        }
-        config.sim_pin = section.sim_pin.clone();
-        if let Some(storage) = section.sms_storage {
-            config.sms_storage = storage;
-        }
-        config.init = section.init.clone();
-        let timeouts = &mut config.timeouts;
-        for (setting, value) in [
-            (&mut timeouts.handshake, section.handshake_timeout),
-            (&mut timeouts.send, section.send_timeout),
-            (&mut timeouts.registration, section.registration_timeout),
-            (&mut timeouts.ussd, section.ussd_timeout),
-        ] {
-            if let Some(value) = value {
-                *setting = value;
-            }
-        }
-    }
-    Ok(config)
+    let lock_dir = args
+        .lock_dir
+        .clone()
+        .or_else(|| config_file.and_then(|config_file| config_file.lock_dir.clone()))
+        .unwrap_or_else(|| DEFAULT_LOCK_DIR.into());
+    Ok(crate::config::driver_config(address, section, lock_dir))
 }
 
 /// A phone number by the seed's rules: `0123456789*# abc`, a leading `+`

@@ -39,5 +39,5 @@ pub use outgoing::{
     UnknownLine,
 };
 pub use plan::{plan, Plan, PlanDefaults, SmsPlan, TrailingNewline};
-pub use render::{render_failed, render_sent, FailedRecord, SentRecord, SpoolTime};
+pub use render::{add_headers, render_failed, render_sent, FailedRecord, SentRecord, SpoolTime};
 pub use voicecall::{DtmfTone, Voicecall};

@@ -115,9 +115,15 @@ fn push_optional(headers: &mut Vec<(&'static str, String)>, name: &'static str, 
     }
 }
 
-/// Inserts `headers` before the empty line that ends the header, in the
-/// file's line ending; a file without one gets them at its end.
-fn insert_headers(original: &[u8], headers: &[(&'static str, String)]) -> Vec<u8> {
+/// Adds header lines to a spool file: `headers` go before the empty line
+/// that ends the header, in the file's line ending (a file without one
+/// gets them at its end); the body is kept byte for byte. Control
+/// characters in a value become spaces, so a value cannot end the header.
+pub fn add_headers(original: &[u8], headers: &[(&str, String)]) -> Vec<u8> {
+    insert_headers(original, headers)
+}
+
+fn insert_headers(original: &[u8], headers: &[(&str, String)]) -> Vec<u8> {
     let file_layout = layout(original);
     let ending: &[u8] = if file_layout.crlf { b"\r\n" } else { b"\n" };
     let insert_at = file_layout.separator.unwrap_or(original.len());
@@ -235,6 +241,15 @@ mod tests {
             "To: 1\r\nFail_reason: line 2: Validity: \"x\" is bad  line 3: more\r\n\
              Failed: 26-11-21 19:06:02\r\n\r\nbody\r\n"
         );
+    }
+
+    #[test]
+    fn added_headers_go_before_the_body() {
+        let flagged = add_headers(
+            b"To: 1\r\n\r\nbody\n",
+            &[("X-Smsgate-Outcome", "unknown\n".to_owned())],
+        );
+        assert_eq!(flagged, b"To: 1\r\nX-Smsgate-Outcome: unknown\r\n\r\nbody\n");
     }
 
     #[test]

@@ -76,12 +76,23 @@ async fn send_one_part_and_several() {
     assert!(first.status_report_request);
     assert_eq!(first.destination.to_string(), bench.number(1));
 
+    // PDUs planned by the caller go out as they are, one AT+CMGS each.
+    let pdus = message
+        .text_pdus("planned", &SplitOptions::default())
+        .unwrap()
+        .iter()
+        .map(|pdu| pdu.encode().unwrap())
+        .collect();
+    assert_eq!(modem.send_pdus(pdus).await.unwrap(), [MessageReference(4)]);
+    let submitted = bench.sim.submitted(0).await.unwrap();
+    assert_eq!(submitted.len(), 4);
+
     // The other modem got both messages, the second in two parts, and
     // lists it joined.
     let receiver = ModemHandle::open(bench.config(1)).await.unwrap();
-    let inbox = eventually("both messages arrive", || async {
+    let inbox = eventually("all three messages arrive", || async {
         let inbox = receiver.list_messages(None).await.unwrap();
-        (inbox.len() == 2).then_some(inbox)
+        (inbox.len() == 3).then_some(inbox)
     })
     .await;
     assert_eq!(

@@ -41,6 +41,7 @@ fn defaults_are_smstools3s() {
         }
     );
     assert_eq!(config.numbering, Numbering::default());
+    assert_eq!(config.unknown_outcome, UnknownOutcome::Fail);
     let modem = &config.modems["gsm1"];
     assert_eq!(
         *modem,
@@ -279,6 +280,12 @@ fn handlers_spool_and_numbering_are_checked() {
         error("[numbering]\nnational-prefixes = [\"0\", \"+0\"]\n"),
         "smsgate.toml: line 2: numbering.national-prefixes: \"+0\" is not digits"
     );
+    assert_eq!(
+        error("[spool]\nunknown-outcome = \"retry\"\n"),
+        "smsgate.toml: line 2: spool.unknown-outcome: \"retry\" is \"fail\" or \"resend\""
+    );
+    let config = parse("[spool]\nunknown-outcome = \"resend\"\n").unwrap();
+    assert_eq!(config.unknown_outcome, UnknownOutcome::Resend);
     let config = parse("[spool]\nbase = \"/srv/sms\"\n").unwrap();
     assert_eq!(config.spool.checked, Path::new("/srv/sms/checked"));
 }

@@ -7,6 +7,7 @@
 mod macros;
 mod util;
 
+mod daemon;
 mod help;
 mod import_smsd_conf;
 mod modem_commands;

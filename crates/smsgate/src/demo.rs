@@ -1,0 +1,187 @@
+//! `smsgate demo`: smsgate without hardware. Starts the simulator (two
+//! virtual modems) and the daemon on them in this process, with the spool,
+//! the modems' links, the lock files and the generated config under one
+//! directory; sends a message from modem0 to modem1 through the spool and
+//! shows the `sent/` file and what modem1 received; then keeps running
+//! until SIGINT or SIGTERM and says where to drop files and what to try.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{bail, Context};
+use modem_sim::sim::{SimConfig, SimHandle, Simulator};
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+use crate::daemon::{cancel_on_signal, Daemon};
+use crate::daemon_config::DaemonConfig;
+
+/// The demo message's file name in `outgoing/`.
+const DEMO_FILE: &str = "demo-hello";
+
+/// How long the first message may take before the demo gives up.
+const PATIENCE: Duration = Duration::from_secs(30);
+
+/// Runs the demo in `dir` until a signal.
+pub(crate) fn run(dir: &Path) -> anyhow::Result<()> {
+    crate::logging::init("warn");
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let dir = dir
+        .canonicalize()
+        .with_context(|| format!("resolving {}", dir.display()))?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    runtime.block_on(async {
+        let shutdown = CancellationToken::new();
+        let signals = tokio::spawn(cancel_on_signal(shutdown.clone()));
+        let mut sim_config = SimConfig::new(2, dir.join("dev"));
+        sim_config.control = Some(([127, 0, 0, 1], 0).into());
+        let sim = Simulator::start(sim_config)
+            .await
+            .context("starting the simulator")?;
+        let result = demo(&dir, &sim, &shutdown).await;
+        signals.abort();
+        sim.shutdown().await;
+        result
+    })
+}
+
+async fn demo(dir: &Path, sim: &SimHandle, shutdown: &CancellationToken) -> anyhow::Result<()> {
+    let config_path = write_config(dir)?;
+    let config = DaemonConfig::load(&config_path)?;
+    let spool = config.spool.clone();
+    let daemon = Daemon::start(config, shutdown.clone()).await?;
+    let outcome = show_one_message(dir, sim, &spool.outgoing, &spool.sent, shutdown).await;
+    if outcome.is_ok() {
+        print_instructions(dir, sim, &config_path);
+        shutdown.cancelled().await;
+        println!("stopping");
+    } else {
+        shutdown.cancel();
+    }
+    let stopped = daemon.join().await;
+    outcome.and(stopped)
+}
+
+/// The demo's config: the two simulated modems on the default queue.
+fn write_config(dir: &Path) -> anyhow::Result<PathBuf> {
+    let lock_dir = dir.join("lock");
+    std::fs::create_dir_all(&lock_dir).with_context(|| format!("creating {}", lock_dir.display()))?;
+    let mut text = format!(
+        "# Written by `smsgate demo`; `smsgate run --config {}` reads it too.\n\
+         lock-dir = {:?}\n\n[spool]\nbase = {:?}\n\n[limits]\nretry-interval-s = 1\n",
+        dir.join("smsgate.toml").display(),
+        lock_dir.display().to_string(),
+        dir.display().to_string()
+    );
+    for index in 0..2 {
+        let device = dir.join("dev").join(format!("modem{index}"));
+        let _ = write!(
+            text,
+            "\n[ports.modem{index}]\ndevice = {:?}\n\n[modems.modem{index}]\n",
+            device.display().to_string()
+        );
+    }
+    let path = dir.join("smsgate.toml");
+    std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
+    Ok(path)
+}
+
+/// Drops a message for modem1 into `outgoing/`, waits until it is in
+/// `sent/` and at modem1, and shows both.
+async fn show_one_message(
+    dir: &Path,
+    sim: &SimHandle,
+    outgoing: &Path,
+    sent_dir: &Path,
+    shutdown: &CancellationToken,
+) -> anyhow::Result<()> {
+    let receiver = sim.modem(1).await?;
+    let text = format!(
+        "To: {}\n\nHello from smsgate! Grüße, €5 😀\n",
+        receiver.config.msisdn
+    );
+    let sent_path = sent_dir.join(DEMO_FILE);
+    // A leftover of an earlier run would look like this run's result.
+    let _ = std::fs::remove_file(&sent_path);
+    // Written under a dotfile name and renamed, so that the daemon never
+    // sees half a file.
+    let temporary = outgoing.join(format!(".{DEMO_FILE}"));
+    std::fs::write(&temporary, &text).with_context(|| format!("writing {}", temporary.display()))?;
+    std::fs::rename(&temporary, outgoing.join(DEMO_FILE))?;
+    println!(
+        "smsgate demo in {}\n\ndropped {}/{DEMO_FILE}:\n\n{}",
+        dir.display(),
+        outgoing.display(),
+        indent(&text)
+    );
+    let deadline = Instant::now() + PATIENCE;
+    while !sent_path.exists() {
+        if Instant::now() >= deadline || shutdown.is_cancelled() {
+            bail!(
+                "the message did not reach {} within {} s",
+                sent_dir.display(),
+                PATIENCE.as_secs()
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let sent_file = std::fs::read_to_string(&sent_path)?;
+    println!("sent: {}\n\n{}", sent_path.display(), indent(&sent_file));
+    while sim.modem(1).await?.sm.0 == 0 {
+        if Instant::now() >= deadline || shutdown.is_cancelled() {
+            bail!(
+                "modem1 did not receive the message within {} s",
+                PATIENCE.as_secs()
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let submitted = sim.submitted(0).await?;
+    let receiver = sim.modem(1).await?;
+    println!(
+        "received by modem1 (+{}), now {} message(s) in its SIM store:",
+        receiver.config.msisdn, receiver.sm.0
+    );
+    for message in submitted {
+        if let Ok(summary) = message.summary {
+            println!(
+                "  from modem0, TP-MR {}, to {}: {:?}",
+                message.mr,
+                summary.destination,
+                summary.text.unwrap_or_default()
+            );
+        }
+    }
+    println!();
+    Ok(())
+}
+
+fn print_instructions(dir: &Path, sim: &SimHandle, config_path: &Path) {
+    let control = sim
+        .control_addr()
+        .map_or_else(|| "(none)".to_owned(), |control| control.to_string());
+    println!(
+        "smsgate is running (stop it with Ctrl-C). Try:\n\n\
+         \x20 # send: drop a file into outgoing/ (write it elsewhere or as a .dotfile, then rename)\n\
+         \x20 printf 'To: 4917200000000\\n\\nHi modem0\\n' > {dir}/.msg && mv {dir}/.msg {dir}/outgoing/msg1\n\
+         \x20 ls {dir}/sent {dir}/failed; cat {dir}/sent/msg1\n\n\
+         \x20 # the virtual network, through the simulator's control API\n\
+         \x20 smsgate sim ctl --control {control} modems\n\
+         \x20 smsgate sim ctl --control {control} submitted 0\n\
+         \x20 smsgate sim ctl --control {control} fault 0 cms-error --code 38 --count 1\n\n\
+         The daemon holds both modems' ports ({dir}/dev/modem0, modem1), so `smsgate inbox` or \
+         `send` on them\nwould find them busy while it runs; stop the demo first, or use `smsgate sim ctl`.\n\
+         The config is {config}; the journal is {dir}/smsgate.journal.",
+        dir = dir.display(),
+        config = config_path.display(),
+    );
+}
+
+fn indent(text: &str) -> String {
+    text.lines().map(|line| format!("    {line}\n")).collect()
+}
