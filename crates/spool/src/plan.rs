@@ -122,6 +122,13 @@ pub fn plan(file: &OutgoingFile, defaults: &PlanDefaults) -> Result<Plan, PlanEr
             SystemMessage::ToSim => (ProtocolIdentifier::SIM_DATA_DOWNLOAD, 0xF6),
         };
         message.pid = pid;
+        // A system message written as text (neither `Alphabet: binary` nor
+        // `Hex:`) ends with the file's newline, which smsd does not send;
+        // real binary data is sent as it is.
+        let data = match file.alphabet() == FileAlphabet::Binary || file.hex {
+            true => &data[..],
+            false => strip_trailing_newline(data),
+        };
         message.pdus(DataCodingScheme(dcs), vec![octets(None, data)])
     } else if file.udh.unwrap_or(true) && file.udh_data.is_none() {
         let Some(&udhl) = data.first() else {
@@ -249,3 +256,11 @@ fn encode_error(err: EncodeError) -> PlanError {
 
 #[cfg(test)]
 mod tests;
+
+/// `data` without one trailing LF or CRLF.
+fn strip_trailing_newline(data: &[u8]) -> &[u8] {
+    match data.strip_suffix(b"\n") {
+        Some(without_lf) => without_lf.strip_suffix(b"\r").unwrap_or(without_lf),
+        None => data,
+    }
+}

@@ -245,6 +245,18 @@ fn system_message() {
         (part.pid, part.dcs),
         (ProtocolIdentifier(0x7F), DataCodingScheme(0xF6))
     );
+    // Found by the differential test against smsd: a text body loses its
+    // trailing newline, binary data keeps every byte.
+    let plan = sms(
+        b"To: 1\nSystem_message: yes\n\nping\r\n",
+        &PlanDefaults::default(),
+    );
+    assert_eq!(submit(&plan.pdus[0]).user_data.octets(), Some(&b"ping"[..]));
+    let plan = sms(
+        b"To: 1\nAlphabet: binary\nSystem_message: yes\n\nping\n",
+        &PlanDefaults::default(),
+    );
+    assert_eq!(submit(&plan.pdus[0]).user_data.octets(), Some(&b"ping\n"[..]));
     let long = [b"To: 1\nSystem_message: 1\n\n".to_vec(), vec![b'a'; 141]].concat();
     assert_eq!(
         super::plan(&file(&long), &PlanDefaults::default())

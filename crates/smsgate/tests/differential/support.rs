@@ -1,0 +1,232 @@
+//! Helpers for the differential test: a simulator on a runtime of its own,
+//! client processes killed (with their process group) in teardown, waits
+//! with deadlines, and the byte-level reading of a submitted PDU that the
+//! comparison needs (the destination, and where TP-MR and the
+//! concatenation reference sit). Borrowed from modem-sim's
+//! `tests/interop_support`, cut down to what a send-only run needs.
+
+use std::fs::File;
+use std::os::unix::process::CommandExt as _;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use modem_sim::sim::{SimConfig, SimHandle, Simulator, SubmittedMessage};
+use nix::sys::signal::{killpg, Signal};
+use nix::unistd::Pid;
+
+/// A simulator with one numbered modem (the same identity in every rig),
+/// in its own temporary directory, on its own runtime.
+pub(crate) struct Rig {
+    handle: Option<SimHandle>,
+    runtime: Option<tokio::runtime::Runtime>,
+    /// `sim/` holds the modem link; the rest is the run's spool and logs.
+    pub(crate) dir: tempfile::TempDir,
+}
+
+impl Rig {
+    pub(crate) fn start(prefix: &str) -> Rig {
+        let keep = std::env::var_os("SMSGATE_DIFFERENTIAL_KEEP").is_some();
+        let dir = tempfile::Builder::new()
+            .prefix(prefix)
+            .disable_cleanup(keep)
+            .tempdir()
+            .expect("creating the temporary directory");
+        if keep {
+            eprintln!("SMSGATE_DIFFERENTIAL_KEEP: keeping {}", dir.path().display());
+        }
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .expect("building the simulator's runtime");
+        let handle = runtime
+            .block_on(Simulator::start(SimConfig::new(1, dir.path().join("sim"))))
+            .expect("starting the simulator");
+        Rig {
+            handle: Some(handle),
+            runtime: Some(runtime),
+            dir,
+        }
+    }
+
+    pub(crate) fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    /// The link a client opens for the modem.
+    pub(crate) fn link(&self) -> PathBuf {
+        self.path("sim").join("modem0")
+    }
+
+    /// Everything the modem received with `AT+CMGS`, oldest first.
+    pub(crate) fn submitted(&self) -> Vec<SubmittedMessage> {
+        let (Some(runtime), Some(handle)) = (self.runtime.as_ref(), self.handle.as_ref()) else {
+            return Vec::new();
+        };
+        runtime
+            .block_on(async { tokio::time::timeout(Duration::from_secs(10), handle.submitted(0)).await })
+            .expect("the simulator did not answer within 10 s")
+            .expect("the submitted list")
+    }
+}
+
+impl Drop for Rig {
+    fn drop(&mut self) {
+        if let (Some(handle), Some(runtime)) = (self.handle.take(), self.runtime.as_ref()) {
+            let _ = runtime
+                .block_on(async { tokio::time::timeout(Duration::from_secs(5), handle.shutdown()).await });
+        }
+        if let Some(runtime) = self.runtime.take() {
+            runtime.shutdown_timeout(Duration::from_secs(1));
+        }
+    }
+}
+
+/// A process in a process group of its own: dropping the guard sends
+/// SIGTERM to the group (smsd forks one process per modem), waits a
+/// little, then SIGKILLs the group.
+pub(crate) struct ProcessGuard {
+    child: Child,
+}
+
+impl ProcessGuard {
+    /// Starts `command` with stdout and stderr in `dir/NAME.out` and `.err`.
+    pub(crate) fn spawn(mut command: Command, dir: &Path, name: &str) -> ProcessGuard {
+        let create = |suffix: &str| File::create(dir.join(format!("{name}.{suffix}"))).unwrap();
+        command
+            .stdin(Stdio::null())
+            .stdout(create("out"))
+            .stderr(create("err"))
+            .process_group(0);
+        let child = command
+            .spawn()
+            .unwrap_or_else(|err| panic!("starting {name} ({command:?}): {err}"));
+        ProcessGuard { child }
+    }
+}
+
+impl Drop for ProcessGuard {
+    fn drop(&mut self) {
+        let group = Pid::from_raw(i32::try_from(self.child.id()).expect("a pid fits i32"));
+        let _ = killpg(group, Signal::SIGTERM);
+        let deadline = Instant::now() + Duration::from_secs(3);
+        while self.child.try_wait().ok().flatten().is_none() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        // The leader may be gone while a forked modem process lingers.
+        let _ = killpg(group, Signal::SIGKILL);
+        let _ = self.child.wait();
+    }
+}
+
+/// Polls `probe` every 50 ms until it gives a value; fails the test with
+/// `what` and `diagnose()` after `limit`.
+pub(crate) fn wait_for<T>(
+    what: &str,
+    limit: Duration,
+    mut probe: impl FnMut() -> Option<T>,
+    diagnose: impl FnOnce() -> String,
+) -> T {
+    let deadline = Instant::now() + limit;
+    loop {
+        if let Some(value) = probe() {
+            return value;
+        }
+        if Instant::now() > deadline {
+            panic!("timed out after {limit:?} waiting for {what}\n{}", diagnose());
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Writes `bytes` as `dir/name` the way applications should: under a
+/// dotfile name, then renamed, so no reader sees half a file.
+pub(crate) fn drop_file(dir: &Path, name: &str, bytes: &[u8]) {
+    let hidden = dir.join(format!(".{name}"));
+    std::fs::write(&hidden, bytes).unwrap();
+    std::fs::rename(&hidden, dir.join(name)).unwrap();
+}
+
+/// The last `n_lines` lines of a file, for failure messages.
+pub(crate) fn tail(path: &Path, n_lines: usize) -> String {
+    let text = String::from_utf8_lossy(&std::fs::read(path).unwrap_or_default()).into_owned();
+    let lines: Vec<&str> = text.lines().collect();
+    let start = lines.len().saturating_sub(n_lines);
+    format!("--- {} (tail) ---\n{}", path.display(), lines[start..].join("\n"))
+}
+
+/// The destination digits of a raw SMS-SUBMIT (SMSC address included), as
+/// the modem received it; `None` when the PDU is too short.
+pub(crate) fn destination_digits(pdu: &[u8]) -> Option<String> {
+    let after_smsc = 1 + usize::from(*pdu.first()?);
+    let n_digits = usize::from(*pdu.get(after_smsc + 2)?);
+    let bcd = pdu.get(after_smsc + 4..after_smsc + 4 + n_digits.div_ceil(2))?;
+    let mut digits = String::new();
+    for octet in bcd {
+        for nibble in [octet & 0x0F, octet >> 4] {
+            if nibble < 10 {
+                digits.push(char::from(b'0' + nibble));
+            }
+        }
+    }
+    Some(digits)
+}
+
+/// The PDU with TP-MR and every concatenation reference (IEI 00 and 08)
+/// set to zero: the two fields that may differ between two correct
+/// implementations. A PDU that does not parse this far is returned as is.
+pub(crate) fn normalised(pdu: &[u8]) -> Vec<u8> {
+    let mut out = pdu.to_vec();
+    let _ = zero_volatile_fields(&mut out);
+    out
+}
+
+fn zero_volatile_fields(pdu: &mut [u8]) -> Option<()> {
+    let first_octet_at = 1 + usize::from(*pdu.first()?);
+    let first_octet = *pdu.get(first_octet_at)?;
+    *pdu.get_mut(first_octet_at + 1)? = 0;
+    let n_digits = usize::from(*pdu.get(first_octet_at + 2)?);
+    // DA (length, TOA, digits), then TP-PID and TP-DCS.
+    let after_da = first_octet_at + 4 + n_digits.div_ceil(2);
+    let validity_len = match (first_octet >> 3) & 0b11 {
+        0b00 => 0,
+        0b10 => 1,
+        _ => 7,
+    };
+    let udl_at = after_da + 2 + validity_len;
+    if first_octet & 0x40 == 0 {
+        return Some(());
+    }
+    let udh_len = usize::from(*pdu.get(udl_at + 1)?);
+    let mut at = udl_at + 2;
+    let end = at + udh_len;
+    while at + 1 < end {
+        let (iei, len) = (pdu[at], usize::from(pdu[at + 1]));
+        match iei {
+            0x00 if len == 3 => *pdu.get_mut(at + 2)? = 0,
+            0x08 if len == 4 => {
+                *pdu.get_mut(at + 2)? = 0;
+                *pdu.get_mut(at + 3)? = 0;
+            }
+            _ => {}
+        }
+        at += 2 + len;
+    }
+    Some(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalising_zeroes_mr_and_the_concatenation_reference() {
+        // SCA 00, FO 51 (UDHI, VPF relative), MR 07, DA 12 digits
+        // international, PID, DCS, VP, UDL, UDH 05 00 03 AB 02 01.
+        let pdu = sms_pdu::decode_hex("0051070C919471020000100000FF0A050003AB0201C8329BFD06").unwrap();
+        let expected = sms_pdu::decode_hex("0051000C919471020000100000FF0A050003000201C8329BFD06").unwrap();
+        assert_eq!(normalised(&pdu), expected);
+        assert_eq!(destination_digits(&pdu).as_deref(), Some("491720000001"));
+    }
+}
