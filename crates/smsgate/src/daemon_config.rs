@@ -11,6 +11,7 @@
 //! base = "/var/spool/sms"          # outgoing/, checked/, failed/, ... under it
 //! sent = "/srv/sms/sent"           # any directory may be set on its own
 //! unknown-outcome = "fail"         # or "resend": a send cut off by a crash
+//! include-dir = "/etc/sms/include" # `Include:` reads only files under it; unset: refused
 //!
 //! [ports.gsm1]
 //! device = "/dev/ttyUSB0"
@@ -33,6 +34,7 @@
 //! checkhandler = "/usr/local/bin/sms-check"
 //! alarmhandler = "/usr/local/bin/sms-alarm"
 //! alarm-level = 4                  # 2 (critical) to 5
+//! timeout-s = 60                   # a handler still running then is killed
 //!
 //! [limits]
 //! retry-interval-s = 10            # smsd's errorsleeptime
@@ -84,6 +86,9 @@ pub(crate) struct DaemonConfig {
     pub(crate) numbering: Numbering,
     /// `[spool] unknown-outcome`.
     pub(crate) unknown_outcome: UnknownOutcome,
+    /// `[spool] include-dir`: the only directory `Include:` may read from;
+    /// none: `Include:` is refused.
+    pub(crate) include_dir: Option<PathBuf>,
 }
 
 /// What to do with a file whose send was cut off (smsgate killed, the
@@ -150,6 +155,9 @@ pub(crate) struct Handlers {
     /// Alarms of this severity or worse call the alarm handler (syslog
     /// levels: 2 critical ... 5 notice).
     pub(crate) alarm_level: u8,
+    /// `timeout-s`: how long any handler may run before it is killed (a
+    /// checkhandler killed so rejects its file).
+    pub(crate) timeout: Duration,
 }
 
 /// `[limits]`.
@@ -184,6 +192,9 @@ impl Limits {
 
 /// smstools3's default `alarmlevel`.
 pub(crate) const DEFAULT_ALARM_LEVEL: u8 = 4;
+
+/// The default `[handlers] timeout-s`.
+pub(crate) const DEFAULT_HANDLER_TIMEOUT: Duration = Duration::from_secs(60);
 
 impl DaemonConfig {
     /// Reads and checks `path`.
@@ -243,6 +254,7 @@ struct RawSpool {
     saved: Option<Spanned<PathBuf>>,
     phonecalls: Option<Spanned<PathBuf>>,
     unknown_outcome: Option<Spanned<String>>,
+    include_dir: Option<Spanned<PathBuf>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -286,6 +298,7 @@ struct RawHandlers {
     checkhandler: Option<PathBuf>,
     alarmhandler: Option<PathBuf>,
     alarm_level: Option<Spanned<u8>>,
+    timeout_s: Option<Spanned<u64>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -341,6 +354,16 @@ impl Checker<'_> {
                 }
             },
         };
+        let include_dir = raw.spool.include_dir.as_ref().map(|dir| {
+            if !dir.get_ref().is_absolute() {
+                let message = format!(
+                    "{} is relative; give an absolute path (the daemon's working directory is no anchor)",
+                    dir.get_ref().display()
+                );
+                self.problem(dir.span().start, "spool.include-dir", &message);
+            }
+            dir.get_ref().clone()
+        });
         let spool = self.spool(raw.spool, &base);
         let limits = self.limits(raw.limits);
         let raw_queues = raw.queues;
@@ -489,6 +512,19 @@ impl Checker<'_> {
                     *level.get_ref()
                 }
             },
+            timeout: match raw.handlers.timeout_s {
+                None => DEFAULT_HANDLER_TIMEOUT,
+                Some(seconds) => {
+                    if *seconds.get_ref() == 0 {
+                        self.problem(
+                            seconds.span().start,
+                            "handlers.timeout-s",
+                            "must be at least 1 (seconds a handler may run before it is killed)",
+                        );
+                    }
+                    Duration::from_secs(*seconds.get_ref())
+                }
+            },
         };
         let numbering = Numbering {
             international_prefixes: self.digit_list(raw.numbering.international_prefixes, "international"),
@@ -504,6 +540,7 @@ impl Checker<'_> {
             limits,
             numbering,
             unknown_outcome,
+            include_dir,
         }
     }
 

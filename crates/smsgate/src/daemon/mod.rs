@@ -16,7 +16,8 @@
 //! - [`scheduler`]: the order (`Priority: high`, then oldest), queues,
 //!   round robin over free modems, retries with backoff that never hold
 //!   up the other files, blocking of a failing modem.
-//! - [`hooks`]: the eventhandler.
+//! - [`hooks`]: the eventhandler, checkhandler and alarmhandler.
+//! - [`include`]: `Include:` confined to `[spool] include-dir`.
 //!
 //! Shutdown: a root [`CancellationToken`] (SIGINT, SIGTERM, or a test's
 //! own) stops the taking of new work; every send in flight finishes its
@@ -24,6 +25,7 @@
 //! before the modems are closed.
 
 pub(crate) mod hooks;
+pub(crate) mod include;
 pub(crate) mod journal;
 pub(crate) mod scheduler;
 pub(crate) mod spool_dir;
@@ -34,9 +36,11 @@ use anyhow::Context;
 use modem::ModemHandle;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
 use crate::config::{driver_config, DEFAULT_LOCK_DIR};
 use crate::daemon_config::DaemonConfig;
+use hooks::{Alarms, Severity};
 use journal::Journal;
 use scheduler::{ModemSlot, Scheduler};
 
@@ -68,6 +72,9 @@ impl Daemon {
             let handle = match ModemHandle::open(driver).await {
                 Ok(handle) => handle,
                 Err(err) => {
+                    let alarms = Alarms::new(&config.handlers, TaskTracker::new());
+                    alarms.raise(Severity::Error, name, &format!("cannot open the port: {err}"));
+                    alarms.flush().await;
                     for slot in &modems {
                         let slot: &ModemSlot = slot;
                         slot.handle.shutdown().await;

@@ -1,16 +1,21 @@
 //! The scheduler: one task that owns the state of every file between
 //! `outgoing/` and `sent/`/`failed/`, and the modems' availability.
 //!
-//! A new file is read and parsed whole, and planned into PDUs, before
-//! anything acts on it; one that does not parse or plan goes to `failed/`
-//! with every problem. The others wait in `pending`, and whenever a modem
+//! A new file first goes to the checkhandler, if one is configured (in
+//! a task of its own, so a slow handler holds up nothing else; see
+//! [`hooks::check`]), and is then read and parsed whole, its `Include:`s
+//! confined to `include-dir` ([`ConfinedIncludes`]), and planned into
+//! PDUs, before anything acts on it; one that does not parse or plan goes
+//! to `failed/` with every problem. The others wait in `pending`, and whenever a modem
 //! is free the first waiting file it serves is handed to it: `Priority:
 //! high` first, then the oldest, skipping files that wait out a retry
 //! backoff (so one bad number never holds up the rest). Modems serving a
 //! queue take turns (round robin). The send itself runs in its own task,
 //! which journals each part before its PDU is written and its outcome
 //! after, and reports back over a channel; the scheduler then moves the
-//! file, retries it, or blocks a modem that keeps failing.
+//! file, retries it, or blocks a modem that keeps failing. Failures the
+//! operator must hear of raise alarms ([`hooks::Alarms`]); a task per
+//! modem watches for a lost port.
 
 use std::collections::{BTreeMap, HashSet};
 use std::ffi::OsString;
@@ -20,18 +25,18 @@ use std::time::{Duration, SystemTime};
 
 use anyhow::Context as _;
 use chrono::{Datelike as _, Timelike as _};
-use modem::{Identity, ModemError, ModemHandle};
+use modem::{Identity, ModemError, ModemEvent, ModemHandle};
 use notify::Watcher as _;
 use spool::{
-    FailedRecord, NoIncludes, NumberingPolicy, OutgoingFile, Plan, PlanDefaults, Priority, SentRecord,
-    SpoolTime,
+    FailedRecord, NumberingPolicy, OutgoingFile, Plan, PlanDefaults, Priority, SentRecord, SpoolTime,
 };
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use crate::daemon::hooks;
+use crate::daemon::hooks::{self, Alarms, Severity, Verdict};
+use crate::daemon::include::ConfinedIncludes;
 use crate::daemon::journal::{Journal, Record};
 use crate::daemon::spool_dir;
 use crate::daemon_config::{DaemonConfig, ModemSettings, UnknownOutcome};
@@ -117,6 +122,13 @@ enum Outcome {
     Interrupted,
 }
 
+/// What a checkhandler task reports.
+#[derive(Debug)]
+struct CheckResult {
+    candidate: spool_dir::Candidate,
+    verdict: Verdict,
+}
+
 #[derive(Debug)]
 struct SendResult {
     file: String,
@@ -139,6 +151,15 @@ pub(crate) struct Scheduler {
     results_tx: mpsc::UnboundedSender<SendResult>,
     results: mpsc::UnboundedReceiver<SendResult>,
     wakeups: mpsc::UnboundedReceiver<()>,
+    /// Files with the checkhandler now.
+    checking: HashSet<String>,
+    /// Files whose checkhandler said it spooled them itself (exit status
+    /// 2): left alone until they leave `outgoing/`.
+    spooled_by_handler: HashSet<String>,
+    checks_tx: mpsc::UnboundedSender<CheckResult>,
+    checks: mpsc::UnboundedReceiver<CheckResult>,
+    includes: ConfinedIncludes,
+    alarms: Alarms,
     /// Kept for its inotify watch.
     _watcher: Option<notify::RecommendedWatcher>,
 }
@@ -173,6 +194,10 @@ impl Scheduler {
             }
         };
         let (results_tx, results) = mpsc::unbounded_channel();
+        let (checks_tx, checks) = mpsc::unbounded_channel();
+        let tasks = TaskTracker::new();
+        let alarms = Alarms::new(&config.handlers, tasks.clone());
+        let includes = ConfinedIncludes::new(config.include_dir.clone());
         // Concatenation references only need to differ between messages
         // to the same number that are in the air at the same time.
         let next_reference = SystemTime::now()
@@ -186,10 +211,16 @@ impl Scheduler {
             pending: BTreeMap::new(),
             next_reference,
             shutdown,
-            tasks: TaskTracker::new(),
+            tasks,
             results_tx,
             results,
             wakeups,
+            checking: HashSet::new(),
+            spooled_by_handler: HashSet::new(),
+            checks_tx,
+            checks,
+            includes,
+            alarms,
             _watcher: watcher,
         })
     }
@@ -198,6 +229,14 @@ impl Scheduler {
     /// been finished and recorded; then closes the modems.
     pub(crate) async fn run(mut self) -> anyhow::Result<()> {
         self.forget_vanished_files()?;
+        for slot in &self.modems {
+            self.tasks.spawn(watch_port(
+                slot.name.clone(),
+                slot.handle.clone(),
+                self.alarms.clone(),
+                self.shutdown.clone(),
+            ));
+        }
         tracing::info!(
             target: "smsgate",
             "ready: {} modem(s), watching {}",
@@ -218,6 +257,7 @@ impl Scheduler {
                 biased;
                 _ = self.shutdown.cancelled() => break,
                 Some(result) = self.results.recv() => self.finish_send(result),
+                Some(result) = self.checks.recv() => self.finish_check(result),
                 Some(()) = self.wakeups.recv() => {
                     while self.wakeups.try_recv().is_ok() {}
                     next_scan = Instant::now();
@@ -257,8 +297,9 @@ impl Scheduler {
         Ok(())
     }
 
-    /// Reads the new files of `outgoing/`, and forgets waiting files that
-    /// were removed by someone else.
+    /// Reads the new files of `outgoing/` (or hands them to the
+    /// checkhandler first), and forgets waiting files that were removed by
+    /// someone else.
     fn scan(&mut self) {
         let candidates = match spool_dir::scan(&self.config.spool.outgoing) {
             Ok(candidates) => candidates,
@@ -273,11 +314,68 @@ impl Scheduler {
             .collect();
         self.pending
             .retain(|name, job| job.in_flight || present.contains(name.as_str()));
+        self.spooled_by_handler
+            .retain(|name| present.contains(name.as_str()));
         for candidate in candidates {
-            if self.pending.contains_key(&candidate.name) {
+            if self.pending.contains_key(&candidate.name)
+                || self.checking.contains(&candidate.name)
+                || self.spooled_by_handler.contains(&candidate.name)
+            {
                 continue;
             }
+            self.check_or_take(candidate);
+        }
+    }
+
+    /// Hands a new file to the checkhandler, if there is one. A file the
+    /// journal knows was checked before a restart, and is not checked
+    /// again.
+    fn check_or_take(&mut self, candidate: spool_dir::Candidate) {
+        let Some(program) = self.config.handlers.checkhandler.clone() else {
             self.take(candidate);
+            return;
+        };
+        let known = self
+            .journal
+            .lock()
+            .ok()
+            .is_some_and(|journal| journal.state(&candidate.name).is_some());
+        if known {
+            self.take(candidate);
+            return;
+        }
+        self.checking.insert(candidate.name.clone());
+        let timeout = self.config.handlers.timeout;
+        let shutdown = self.shutdown.clone();
+        let checks = self.checks_tx.clone();
+        self.tasks.spawn(async move {
+            let verdict = hooks::check(&program, &candidate.path, timeout, &shutdown).await;
+            let _ = checks.send(CheckResult { candidate, verdict });
+        });
+    }
+
+    /// Acts on the checkhandler's verdict.
+    fn finish_check(&mut self, result: CheckResult) {
+        let CheckResult { candidate, verdict } = result;
+        self.checking.remove(&candidate.name);
+        let name = candidate.name.clone();
+        match verdict {
+            // Read again: the handler may have rewritten it.
+            Verdict::Accept => self.take(candidate),
+            Verdict::Reject(reason) => self.reject_checked(&candidate, &reason),
+            Verdict::Broken(reason) => {
+                self.alarms
+                    .raise(Severity::Error, "smsgate", &format!("{name}: {reason}"));
+                self.reject_checked(&candidate, &reason);
+            }
+            Verdict::Spooled => {
+                tracing::info!(
+                    target: "smsgate",
+                    "{name}: the checkhandler spooled it itself (exit status 2); left alone"
+                );
+                self.spooled_by_handler.insert(name);
+            }
+            Verdict::Interrupted => {}
         }
     }
 
@@ -362,6 +460,16 @@ impl Scheduler {
         );
     }
 
+    /// Moves a file the checkhandler rejected to `failed/`.
+    fn reject_checked(&mut self, candidate: &spool_dir::Candidate, reason: &str) {
+        let name = &candidate.name;
+        let Ok(bytes) = std::fs::read(&candidate.path) else {
+            tracing::info!(target: "smsgate", "{name}: {reason}, and it is gone already");
+            return;
+        };
+        self.fail_file(name, &candidate.path, &bytes, reason, None, None);
+    }
+
     /// Parses and plans a file: its encoded PDUs, or every problem on one
     /// line for `Fail_reason:`.
     fn plan(
@@ -369,7 +477,7 @@ impl Scheduler {
         bytes: &[u8],
         reference: Option<u16>,
     ) -> Result<(OutgoingFile, u16, Vec<Vec<u8>>), String> {
-        let file = OutgoingFile::parse(bytes, &mut NoIncludes).map_err(|err| err.one_line())?;
+        let file = OutgoingFile::parse(bytes, &mut self.includes).map_err(|err| err.one_line())?;
         let reference = reference.unwrap_or_else(|| {
             self.next_reference = self.next_reference.wrapping_add(1);
             self.next_reference
@@ -544,6 +652,8 @@ impl Scheduler {
                     let job = self.pending.remove(&result.file);
                     if let Some(job) = job {
                         let reason = format!("outcome unknown: {reason}");
+                        let text = format!("{}: failed: {reason}", job.name);
+                        self.alarms.raise(Severity::Error, &modem_name, &text);
                         self.fail_file(&job.name, &job.path, &job.bytes, &reason, Some(&modem_name), None);
                     }
                 }
@@ -562,6 +672,11 @@ impl Scheduler {
                 if give_up {
                     tracing::warn!(target: "smsgate", "{}: {reason}; giving up after {} tries", result.file, job.attempts);
                     if let Some(job) = self.pending.remove(&result.file) {
+                        let text = format!(
+                            "{}: sending failed, given up after {} tries: {reason}",
+                            job.name, job.attempts
+                        );
+                        self.alarms.raise(Severity::Error, &modem_name, &text);
                         self.fail_file(&job.name, &job.path, &job.bytes, &reason, Some(&modem_name), pdu);
                     }
                 } else {
@@ -580,6 +695,14 @@ impl Scheduler {
                         backoff.as_secs_f32()
                     );
                     job.not_before = Some(Instant::now() + backoff);
+                    let text = format!(
+                        "{}: sending failed, try {} of {} in {} s: {reason}",
+                        result.file,
+                        job.attempts + 1,
+                        retries + 1,
+                        backoff.as_secs_f32()
+                    );
+                    self.alarms.raise(Severity::Notice, &modem_name, &text);
                 }
                 self.modem_failed(result.modem_idx);
             }
@@ -599,6 +722,12 @@ impl Scheduler {
                 slot.failures_in_row,
                 slot.settings.block_time.as_secs()
             );
+            let text = format!(
+                "sending failed {} times in a row; modem blocked for {} s",
+                slot.failures_in_row,
+                slot.settings.block_time.as_secs()
+            );
+            self.alarms.raise(Severity::Critical, &slot.name, &text);
             slot.failures_in_row = 0;
             slot.blocked_until = Some(Instant::now() + slot.settings.block_time);
         }
@@ -680,7 +809,7 @@ impl Scheduler {
     fn event(&self, args: Vec<OsString>) {
         if let Some(program) = self.config.handlers.eventhandler.clone() {
             self.tasks
-                .spawn(hooks::run(program, args, hooks::HANDLER_TIMEOUT));
+                .spawn(hooks::run(program, args, self.config.handlers.timeout));
         }
     }
 
@@ -693,6 +822,30 @@ impl Scheduler {
             .filter_map(|job| job.not_before);
         let unblocks = self.modems.iter().filter_map(|slot| slot.blocked_until);
         retries.chain(unblocks).filter(|&at| at > Instant::now()).min()
+    }
+}
+
+/// Raises an alarm when a modem's port is lost or the modem stops
+/// answering, until shutdown.
+async fn watch_port(name: String, handle: ModemHandle, alarms: Alarms, shutdown: CancellationToken) {
+    let mut events = handle.subscribe();
+    loop {
+        let event = tokio::select! {
+            _ = shutdown.cancelled() => return,
+            event = events.recv() => event,
+        };
+        match event {
+            Ok(ModemEvent::Disconnected { cause }) => {
+                let text = format!("port {} lost ({cause}); reopening it", handle.port());
+                alarms.raise(Severity::Error, &name, &text);
+            }
+            Ok(ModemEvent::Hung) => {
+                let text = format!("the modem on {} does not answer", handle.port());
+                alarms.raise(Severity::Error, &name, &text);
+            }
+            Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+            Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
+        }
     }
 }
 

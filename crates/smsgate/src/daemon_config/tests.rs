@@ -37,11 +37,13 @@ fn defaults_are_smstools3s() {
         config.handlers,
         Handlers {
             alarm_level: 4,
+            timeout: Duration::from_secs(60),
             ..Handlers::default()
         }
     );
     assert_eq!(config.numbering, Numbering::default());
     assert_eq!(config.unknown_outcome, UnknownOutcome::Fail);
+    assert_eq!(config.include_dir, None);
     let modem = &config.modems["gsm1"];
     assert_eq!(
         *modem,
@@ -70,6 +72,10 @@ fn example_config_sets_every_key() {
     // [spool]: base, and one directory set on its own.
     assert_eq!(config.spool.outgoing, Path::new("/var/spool/sms/outgoing"));
     assert_eq!(config.spool.sent, Path::new("/var/spool/sms/sent"));
+    assert_eq!(
+        config.include_dir.as_deref(),
+        Some(Path::new("/etc/smsgate/include"))
+    );
     // [ports] are config.rs's.
     assert_eq!(config.ports["gsm1"].sim_pin.as_deref(), Some("1234"));
     // [modems.gsm1]: port by its own name, queues, report, receive.
@@ -104,6 +110,7 @@ fn example_config_sets_every_key() {
             checkhandler: Some(PathBuf::from("/usr/local/bin/sms-check")),
             alarmhandler: Some(PathBuf::from("/usr/local/bin/sms-alarm")),
             alarm_level: 3,
+            timeout: Duration::from_secs(30),
         }
     );
     // [limits]
@@ -288,6 +295,28 @@ fn handlers_spool_and_numbering_are_checked() {
     assert_eq!(config.unknown_outcome, UnknownOutcome::Resend);
     let config = parse("[spool]\nbase = \"/srv/sms\"\n").unwrap();
     assert_eq!(config.spool.checked, Path::new("/srv/sms/checked"));
+}
+
+#[test]
+fn include_dir_is_absolute() {
+    assert_eq!(
+        error("[spool]\ninclude-dir = \"include\"\n"),
+        "smsgate.toml: line 2: spool.include-dir: include is relative; give an absolute path \
+         (the daemon's working directory is no anchor)"
+    );
+    let config = parse("[spool]\ninclude-dir = \"/srv/sms/include\"\n").unwrap();
+    assert_eq!(config.include_dir.as_deref(), Some(Path::new("/srv/sms/include")));
+}
+
+#[test]
+fn handler_timeout_is_at_least_a_second() {
+    assert_eq!(
+        error("[handlers]\ntimeout-s = 0\n"),
+        "smsgate.toml: line 2: handlers.timeout-s: must be at least 1 (seconds a handler may run before it \
+         is killed)"
+    );
+    let config = parse("[handlers]\ntimeout-s = 5\n").unwrap();
+    assert_eq!(config.handlers.timeout, Duration::from_secs(5));
 }
 
 // ripgrep's `Partial`: every problem of the file at once, one per line.

@@ -80,6 +80,14 @@ impl SpoolBench {
 
     /// Starts `smsgate run` and waits until it says it is ready.
     fn start_daemon(&mut self) {
+        let log = self.spawn_daemon();
+        self.wait("the daemon is ready", || {
+            fs::read_to_string(&log).unwrap_or_default().contains("ready:")
+        });
+    }
+
+    /// Starts `smsgate run`; returns its log file.
+    fn spawn_daemon(&mut self) -> PathBuf {
         self.n_starts += 1;
         let log = self.dir.path().join(format!("daemon{}.log", self.n_starts));
         let child = Command::new(env!("CARGO_BIN_EXE_smsgate"))
@@ -93,9 +101,22 @@ impl SpoolBench {
             .spawn()
             .unwrap();
         self.daemon = Some(child);
-        self.wait("the daemon is ready", || {
-            fs::read_to_string(&log).unwrap_or_default().contains("ready:")
-        });
+        log
+    }
+
+    /// Edits the daemon's config.
+    fn edit_config(&self, edit: impl FnOnce(String) -> String) {
+        let path = self.dir.path().join("smsgate.toml");
+        let config = fs::read_to_string(&path).unwrap();
+        fs::write(&path, edit(config)).unwrap();
+    }
+
+    /// An executable shell script `name` in the test's directory.
+    fn script(&self, name: &str, body: &str) -> PathBuf {
+        let path = self.dir.path().join(name);
+        fs::write(&path, format!("#!/bin/sh\n{body}\n")).unwrap();
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o755)).unwrap();
+        path
     }
 
     /// The daemon's log so far, of its latest start.
@@ -462,4 +483,249 @@ fn demo_sends_a_message_and_stops_on_sigterm() {
     kill(Pid::from_raw(i32::try_from(child.id()).unwrap()), Signal::SIGTERM).unwrap();
     let status = wait_exit(&mut child);
     assert!(status.success(), "{status}");
+}
+
+#[test]
+fn the_checkhandler_accepts_rewrites_rejects_spools_and_times_out() {
+    let mut bench = SpoolBench::new(1, "");
+    let calls = bench.dir.path().join("checks.log");
+    let elsewhere = bench.dir.path().join("elsewhere");
+    fs::create_dir(&elsewhere).unwrap();
+    // Dispatches on the file's name; records every call.
+    let handler = bench.script(
+        "check.sh",
+        &format!(
+            "printf '%s\\n' \"$1\" >> '{calls}'\n\
+             case \"${{1##*/}}\" in\n\
+             rewrite) text=$(sed 's/draft/final/' \"$1\"); printf '%s\\n' \"$text\" > \"$1\"; exit 0;;\n\
+             reject) exit 1;;\n\
+             moved) mv \"$1\" '{elsewhere}/'; exit 2;;\n\
+             kept) exit 2;;\n\
+             slow) sleep 30; exit 0;;\n\
+             esac\n\
+             exit 0",
+            calls = calls.display(),
+            elsewhere = elsewhere.display(),
+        ),
+    );
+    bench.edit_config(|config| {
+        format!(
+            "{config}\n[handlers]\ncheckhandler = {:?}\ntimeout-s = 1\n",
+            handler.display().to_string()
+        )
+    });
+    bench.start_daemon();
+    let to = SpoolBench::number(1);
+    let started = Instant::now();
+    for name in ["rewrite", "reject", "moved", "kept", "slow"] {
+        bench.drop_file(name, &format!("To: {to}\n\n{name}: draft text\n"));
+    }
+    // 0: accepted, and read again after the handler rewrote it.
+    let sent = bench.wait_for_file("sent", "rewrite");
+    assert!(sent.ends_with("\n\nrewrite: final text\n"), "{sent}");
+    // 1: rejected, naming the handler and its status.
+    let failed = bench.wait_for_file("failed", "reject");
+    assert_eq!(
+        header_values(&failed, "Fail_reason"),
+        [format!(
+            "rejected by checkhandler {} (exit status 1)",
+            handler.display()
+        )]
+    );
+    assert!(failed.ends_with("\n\nreject: draft text\n"), "{failed}");
+    // A handler that does not end is killed at the timeout; its file is
+    // rejected.
+    let failed = bench.wait_for_file("failed", "slow");
+    let reason = header_values(&failed, "Fail_reason").join("");
+    assert_eq!(
+        reason,
+        format!(
+            "rejected: checkhandler {} was still running after 1 s and was killed",
+            handler.display()
+        )
+    );
+    // 2: the handler spooled it itself: a moved file is not followed, a
+    // kept one is left alone, also by the rescans after it.
+    assert!(elsewhere.join("moved").exists());
+    std::thread::sleep(Duration::from_millis(2500).saturating_sub(started.elapsed()));
+    assert!(bench.spool("outgoing").join("kept").exists());
+    for sub in ["sent", "failed"] {
+        for name in ["moved", "kept"] {
+            assert!(!bench.spool(sub).join(name).exists(), "{sub}/{name}");
+        }
+    }
+    assert_eq!(bench.submitted_texts(0), ["rewrite: final text"]);
+    // Called once per file, with the file in outgoing/.
+    let mut called = wait_for_lines(&calls, 5);
+    called.sort();
+    let outgoing = bench.spool("outgoing");
+    let expected: Vec<String> = ["kept", "moved", "reject", "rewrite", "slow"]
+        .iter()
+        .map(|name| outgoing.join(name).display().to_string())
+        .collect();
+    assert_eq!(called, expected);
+    assert!(bench.log().contains("kept: the checkhandler spooled it itself"));
+    assert!(bench.signal_daemon(Signal::SIGTERM).success());
+}
+
+/// An alarmhandler that appends its arguments, `|`-separated, one line per
+/// call, to the returned log.
+fn alarm_config(bench: &SpoolBench, level: u8) -> PathBuf {
+    let log = bench.dir.path().join("alarms.log");
+    let script = bench.script(
+        "alarm.sh",
+        &format!("printf '%s|' \"$@\" >> '{0}'\necho >> '{0}'", log.display()),
+    );
+    bench.edit_config(|config| {
+        format!(
+            "{config}\n[handlers]\nalarmhandler = {:?}\nalarm-level = {level}\n",
+            script.display().to_string()
+        )
+    });
+    log
+}
+
+/// Checks smsd's argument vector, `ALARM DATE TIME SEVERITY PROCESS TEXT`,
+/// and returns (severity, process, text).
+fn alarm_fields(line: &str) -> (String, String, String) {
+    let fields: Vec<&str> = line.split('|').collect();
+    assert_eq!(fields.len(), 7, "{line}");
+    assert_eq!(fields[0], "ALARM");
+    let shape = |text: &str, pattern: &str| {
+        text.len() == pattern.len()
+            && text
+                .chars()
+                .zip(pattern.chars())
+                .all(|(c, p)| if p == 'd' { c.is_ascii_digit() } else { c == p })
+    };
+    assert!(shape(fields[1], "dddd-dd-dd"), "date {:?}", fields[1]);
+    assert!(shape(fields[2], "dd:dd:dd"), "time {:?}", fields[2]);
+    (fields[3].to_owned(), fields[4].to_owned(), fields[5].to_owned())
+}
+
+#[test]
+fn alarms_for_a_blocked_modem_a_failed_file_and_a_lost_port() {
+    let mut bench = SpoolBench::new(1, "");
+    bench.edit_config(|config| {
+        format!(
+            "{config}\n[limits]\nretry-interval-s = 1\nsend-retries = 1\nblock-after = 1\nblock-time-s = 1\n"
+        )
+    });
+    // Level 3: the notice of a retry is filtered out.
+    let alarms = alarm_config(&bench, 3);
+    bench.start_daemon();
+    bench.fault(0, Fault::CmsError { code: 38, count: 2 });
+    bench.drop_file(
+        "unlucky",
+        &format!("To: {}\n\nnot today\n", SpoolBench::number(1)),
+    );
+    bench.wait_for_file("failed", "unlucky");
+    // Try 1 fails and blocks the modem for a second; try 2 fails, gives
+    // the file up and blocks it again.
+    let lines = wait_for_lines(&alarms, 3);
+    let fields: Vec<_> = lines.iter().map(|line| alarm_fields(line)).collect();
+    let blocked = (
+        "2".to_owned(),
+        "modem0".to_owned(),
+        "sending failed 1 times in a row; modem blocked for 1 s".to_owned(),
+    );
+    assert_eq!(fields[0], blocked);
+    assert!(fields[1..3].contains(&blocked), "{fields:?}");
+    let given_up = fields
+        .iter()
+        .find(|(severity, _, _)| severity == "3")
+        .unwrap_or_else(|| panic!("{fields:?}"));
+    assert_eq!(given_up.1, "modem0");
+    assert!(
+        given_up
+            .2
+            .starts_with("unlucky: sending failed, given up after 2 tries: ")
+            && given_up.2.contains("+CMS ERROR: 38"),
+        "{given_up:?}"
+    );
+    // The port goes away.
+    bench.fault(0, Fault::Unplug);
+    let lines = wait_for_lines(&alarms, 4);
+    let (severity, process, text) = alarm_fields(&lines[3]);
+    assert_eq!((severity.as_str(), process.as_str()), ("3", "modem0"));
+    let device = bench.dir.path().join("dev/modem0");
+    assert!(
+        text.starts_with(&format!("port {} lost (", device.display())),
+        "{text}"
+    );
+    assert!(
+        lines.iter().all(|line| !line.contains("|5|")),
+        "notices are below alarm-level 3: {lines:?}"
+    );
+    assert!(bench.signal_daemon(Signal::SIGTERM).success());
+}
+
+#[test]
+fn an_alarm_when_a_modem_port_cannot_be_opened() {
+    let mut bench = SpoolBench::new(1, "");
+    let missing = bench.dir.path().join("dev/no-such-modem");
+    let device = bench.dir.path().join("dev/modem0");
+    bench.edit_config(|config| {
+        config.replace(
+            &format!("{:?}", device.display().to_string()),
+            &format!("{:?}", missing.display().to_string()),
+        )
+    });
+    let alarms = alarm_config(&bench, 4);
+    bench.spawn_daemon();
+    let mut child = bench.daemon.take().unwrap();
+    let status = wait_exit(&mut child);
+    assert!(!status.success());
+    let lines = wait_for_lines(&alarms, 1);
+    let (severity, process, text) = alarm_fields(&lines[0]);
+    assert_eq!((severity.as_str(), process.as_str()), ("3", "modem0"));
+    assert!(text.starts_with("cannot open the port: "), "{text}");
+    assert!(text.contains("no-such-modem"), "{text}");
+}
+
+#[test]
+fn includes_are_confined_to_include_dir() {
+    let mut bench = SpoolBench::new(1, "");
+    let include = bench.dir.path().join("include");
+    fs::create_dir(&include).unwrap();
+    fs::write(include.join("greeting"), "\nHello from an include\n").unwrap();
+    let secret = bench.dir.path().join("secret");
+    fs::write(&secret, "\nsim-pin = 1234\n").unwrap();
+    std::os::unix::fs::symlink(&secret, include.join("escape")).unwrap();
+    bench.edit_config(|config| {
+        config.replace(
+            "[spool]\n",
+            &format!("[spool]\ninclude-dir = {:?}\n", include.display().to_string()),
+        )
+    });
+    bench.start_daemon();
+    let to = SpoolBench::number(1);
+    bench.drop_file("allowed", &format!("To: {to}\nInclude: greeting\n"));
+    let refused = [
+        ("dotdot", "../secret".to_owned()),
+        ("absolute", secret.display().to_string()),
+        ("symlink", "escape".to_owned()),
+    ];
+    for (name, target) in &refused {
+        bench.drop_file(name, &format!("To: {to}\nInclude: {target}\n"));
+    }
+    let sent = bench.wait_for_file("sent", "allowed");
+    // The file moves as it was written; the text went out included.
+    assert_eq!(header_values(&sent, "Include"), ["greeting"]);
+    let secret = secret.canonicalize().unwrap();
+    for (name, target) in &refused {
+        let failed = bench.wait_for_file("failed", name);
+        let reason = header_values(&failed, "Fail_reason").join("");
+        let expected = format!(
+            "line 2: Include: {target:?} refused: {} is outside include-dir {}",
+            secret.display(),
+            include.display()
+        );
+        assert!(
+            reason.contains(&expected),
+            "{name}: {reason:?} lacks {expected:?}"
+        );
+    }
+    assert_eq!(bench.submitted_texts(0), ["Hello from an include"]);
+    assert!(bench.signal_daemon(Signal::SIGTERM).success());
 }

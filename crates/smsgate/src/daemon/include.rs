@@ -1,0 +1,213 @@
+//! `Include:` confined to `[spool] include-dir`: the [`IncludeResolver`]
+//! the daemon parses outgoing files with.
+//!
+//! A spool file is written by whoever may write to `outgoing/`, and the
+//! daemon may read more than they may (the SIM's PIN in the config, other
+//! users' messages), so an `Include:` must not become a way to mail any
+//! file of the machine to a phone. The rules:
+//!
+//! - no `include-dir`: every `Include:` is refused;
+//! - a relative name is taken under `include-dir`, an absolute one as is;
+//! - the path is canonicalised (every symlink and `..` resolved) and must
+//!   then lie under the canonical `include-dir`: a `..` or a symlink that
+//!   leads out, or an absolute path elsewhere, is refused;
+//! - it must be a regular file (not a FIFO or a device, which could block
+//!   or never end), opened without following a final symlink, and at most
+//!   [`MAX_INCLUDE_BYTES`] long.
+//!
+//! Each refusal is a reason that the spool parser puts into the file's
+//! `Fail_reason:` (`Include: "../x" refused: ...`).
+
+use std::fs::File;
+use std::io::Read as _;
+use std::os::unix::fs::OpenOptionsExt as _;
+use std::path::{Path, PathBuf};
+
+use spool::IncludeResolver;
+
+/// The largest file an `Include:` may read: a message is at most 255
+/// parts of 153 characters, so anything near this is a mistake.
+pub(crate) const MAX_INCLUDE_BYTES: u64 = 64 * 1024;
+
+/// Reads `Include:` files from one directory only.
+#[derive(Clone, Debug)]
+pub(crate) struct ConfinedIncludes {
+    dir: Option<PathBuf>,
+}
+
+impl ConfinedIncludes {
+    /// `dir` is `[spool] include-dir`.
+    pub(crate) fn new(dir: Option<PathBuf>) -> ConfinedIncludes {
+        ConfinedIncludes { dir }
+    }
+
+    fn read(&self, name: &str) -> Result<Vec<u8>, String> {
+        let Some(dir) = &self.dir else {
+            return Err("Include is not enabled (set [spool] include-dir to allow it)".to_owned());
+        };
+        let root = dir
+            .canonicalize()
+            .map_err(|err| format!("include-dir {}: {err}", dir.display()))?;
+        let named = dir.join(name);
+        let path = named
+            .canonicalize()
+            .map_err(|err| format!("{}: {err}", named.display()))?;
+        if !path.starts_with(&root) {
+            return Err(format!(
+                "{} is outside include-dir {}",
+                path.display(),
+                dir.display()
+            ));
+        }
+        read_regular_file(&path)
+    }
+}
+
+impl IncludeResolver for ConfinedIncludes {
+    fn resolve(&mut self, name: &str) -> Result<Vec<u8>, String> {
+        self.read(name)
+    }
+}
+
+/// Reads `path`, which must be a regular file, not through a symlink,
+/// and not too long.
+fn read_regular_file(path: &Path) -> Result<Vec<u8>, String> {
+    let file = File::options()
+        .read(true)
+        .custom_flags(nix::libc::O_NOFOLLOW | nix::libc::O_NONBLOCK)
+        .open(path)
+        .map_err(|err| format!("{}: {err}", path.display()))?;
+    let metadata = file
+        .metadata()
+        .map_err(|err| format!("{}: {err}", path.display()))?;
+    if !metadata.is_file() {
+        return Err(format!("{} is not a regular file", path.display()));
+    }
+    if metadata.len() > MAX_INCLUDE_BYTES {
+        return Err(format!(
+            "{} has {} bytes, more than {MAX_INCLUDE_BYTES}",
+            path.display(),
+            metadata.len()
+        ));
+    }
+    let mut bytes = Vec::new();
+    file.take(MAX_INCLUDE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|err| format!("{}: {err}", path.display()))?;
+    Ok(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::fs;
+    use std::os::unix::fs::symlink;
+
+    use super::*;
+
+    /// `base/include/` with `greeting` in it, and `base/secret` outside.
+    fn layout() -> (tempfile::TempDir, ConfinedIncludes) {
+        let base = tempfile::tempdir().unwrap();
+        let include = base.path().join("include");
+        fs::create_dir_all(include.join("sub")).unwrap();
+        fs::write(include.join("greeting"), "\nhello\n").unwrap();
+        fs::write(include.join("sub/part"), "Flash: yes\n").unwrap();
+        fs::write(base.path().join("secret"), "sim-pin = 1234\n").unwrap();
+        (base, ConfinedIncludes::new(Some(include)))
+    }
+
+    #[test]
+    fn files_under_include_dir_are_read() {
+        let (base, mut includes) = layout();
+        assert_eq!(includes.resolve("greeting").unwrap(), b"\nhello\n");
+        assert_eq!(includes.resolve("sub/part").unwrap(), b"Flash: yes\n");
+        assert_eq!(includes.resolve("sub/../greeting").unwrap(), b"\nhello\n");
+        let absolute = base.path().join("include/greeting");
+        assert_eq!(
+            includes.resolve(absolute.to_str().unwrap()).unwrap(),
+            b"\nhello\n"
+        );
+        // A symlink that stays inside is fine.
+        symlink("greeting", base.path().join("include/alias")).unwrap();
+        assert_eq!(includes.resolve("alias").unwrap(), b"\nhello\n");
+    }
+
+    #[test]
+    fn without_include_dir_every_include_is_refused() {
+        let mut includes = ConfinedIncludes::new(None);
+        let reason = includes.resolve("greeting").unwrap_err();
+        assert_eq!(
+            reason,
+            "Include is not enabled (set [spool] include-dir to allow it)"
+        );
+    }
+
+    #[test]
+    fn dot_dot_out_of_the_directory_is_refused() {
+        let (base, mut includes) = layout();
+        let reason = includes.resolve("../secret").unwrap_err();
+        let secret = base.path().canonicalize().unwrap().join("secret");
+        assert!(
+            reason.starts_with(&format!("{} is outside include-dir", secret.display())),
+            "{reason}"
+        );
+        let reason = includes.resolve("sub/../../secret").unwrap_err();
+        assert!(reason.contains("is outside include-dir"), "{reason}");
+    }
+
+    #[test]
+    fn absolute_paths_elsewhere_are_refused() {
+        let (base, mut includes) = layout();
+        let secret = base.path().join("secret");
+        let reason = includes.resolve(secret.to_str().unwrap()).unwrap_err();
+        assert!(reason.contains("is outside include-dir"), "{reason}");
+        let reason = includes.resolve("/etc/passwd").unwrap_err();
+        assert!(
+            reason.starts_with("/etc/passwd is outside include-dir"),
+            "{reason}"
+        );
+    }
+
+    #[test]
+    fn symlinks_leading_out_are_refused() {
+        let (base, mut includes) = layout();
+        symlink(base.path().join("secret"), base.path().join("include/escape")).unwrap();
+        symlink(base.path(), base.path().join("include/up")).unwrap();
+        for name in ["escape", "up/secret"] {
+            let reason = includes.resolve(name).unwrap_err();
+            assert!(reason.contains("is outside include-dir"), "{name}: {reason}");
+        }
+    }
+
+    #[test]
+    fn missing_files_directories_and_fifos_are_refused() {
+        let (base, mut includes) = layout();
+        let reason = includes.resolve("nothing").unwrap_err();
+        assert!(reason.contains("No such file"), "{reason}");
+        let reason = includes.resolve("sub").unwrap_err();
+        assert!(reason.ends_with("sub is not a regular file"), "{reason}");
+        nix::unistd::mkfifo(
+            &base.path().join("include/fifo"),
+            nix::sys::stat::Mode::from_bits_truncate(0o600),
+        )
+        .unwrap();
+        let reason = includes.resolve("fifo").unwrap_err();
+        assert!(reason.ends_with("fifo is not a regular file"), "{reason}");
+        fs::write(
+            base.path().join("include/big"),
+            vec![b'x'; MAX_INCLUDE_BYTES as usize + 1],
+        )
+        .unwrap();
+        let reason = includes.resolve("big").unwrap_err();
+        assert!(reason.contains("more than 65536"), "{reason}");
+    }
+
+    #[test]
+    fn a_missing_include_dir_is_named() {
+        let mut includes = ConfinedIncludes::new(Some(PathBuf::from("/nonexistent/include")));
+        let reason = includes.resolve("x").unwrap_err();
+        assert!(
+            reason.starts_with("include-dir /nonexistent/include: "),
+            "{reason}"
+        );
+    }
+}
