@@ -100,6 +100,25 @@ impl SimBench {
             .collect()
     }
 
+    /// What modem `index` submitted, once it is at least `n_pdus` PDUs: the
+    /// simulator's network records a submission just after the modem
+    /// answers `+CMGS`, so a reader may be a moment early.
+    fn wait_submitted(&self, index: usize, n_pdus: usize) -> Vec<(Option<String>, Tpdu)> {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            let submitted = self.submitted_tpdus(index);
+            if submitted.len() >= n_pdus {
+                return submitted;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "modem {index} submitted {} PDUs, never {n_pdus}",
+                submitted.len()
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
     /// Waits until modem `index` holds `n_messages` messages.
     fn wait_for_stored(&self, index: usize, n_messages: usize) {
         let deadline = Instant::now() + PATIENCE;
@@ -165,7 +184,7 @@ fn send_prints_the_references_and_the_message_goes_out() {
         ])
         .stdout();
     eqnice_json!(json!({"references": [2, 3, 4]}), parse_json(&stdout));
-    let submitted = bench.submitted_tpdus(0);
+    let submitted = bench.wait_submitted(0, 4);
     assert_eq!(submitted.len(), 4);
     let (smsc, Tpdu::Submit(first)) = &submitted[0] else {
         panic!("not a SUBMIT");
@@ -187,7 +206,7 @@ fn send_prints_the_references_and_the_message_goes_out() {
     bench
         .smsgate(&["send", &bench.path(0), "4917200000001", "--message", "x"])
         .stdout();
-    let (_, Tpdu::Submit(national)) = &bench.submitted_tpdus(0)[4] else {
+    let (_, Tpdu::Submit(national)) = &bench.wait_submitted(0, 5)[4] else {
         panic!("not a SUBMIT");
     };
     assert!(!national.destination.is_international());
@@ -517,7 +536,7 @@ fn the_port_vanishing_mid_send_leaves_the_outcome_unknown() {
     );
     assert!(stderr.contains("not retried"), "{stderr}");
     // It did go out, once.
-    assert_eq!(bench.submitted_tpdus(0).len(), 1);
+    assert_eq!(bench.wait_submitted(0, 1).len(), 1);
 }
 
 #[test]
