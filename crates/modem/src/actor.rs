@@ -195,6 +195,13 @@ impl Actor {
         result
     }
 
+    /// Remembers why the first [`Actor::connect`] failed: the port is then
+    /// down, and [`Actor::run`] reopens it.
+    pub(crate) fn connect_failed(&mut self, err: &ModemError) {
+        self.link = None;
+        self.lost_cause = err.to_string();
+    }
+
     /// Serves requests until the token fires or every handle is gone.
     pub(crate) async fn run(mut self, mut requests: mpsc::Receiver<Request>, token: CancellationToken) {
         loop {
@@ -384,6 +391,55 @@ impl Actor {
             return Err(self.lost_during(&err, printable(bytes)));
         }
         Ok(())
+    }
+
+    /// Reads and throws away whatever the modem sends until the line has
+    /// been quiet for [`crate::Timeouts::stale_quiet`], for at most
+    /// [`crate::Timeouts::stale_max`]: a late answer to a command of a
+    /// process that died mid-exchange must not be taken for the answer to
+    /// ours. Then forgets any partial input. Returns how many bytes were
+    /// thrown away.
+    pub(crate) async fn discard_stale(&mut self) -> Result<usize, Lost> {
+        let quiet = self.config.timeouts.stale_quiet;
+        let cap = Instant::now() + self.config.timeouts.stale_max;
+        let mut discarded = 0;
+        while !quiet.is_zero() {
+            let wake = (Instant::now() + quiet).min(cap);
+            let read = {
+                let Some(link) = self.link.as_mut() else {
+                    return Ok(discarded);
+                };
+                let buf = &mut self.buf;
+                tokio::select! {
+                    read = link.read(buf) => Some(read),
+                    _ = tokio::time::sleep_until(wake) => None,
+                }
+            };
+            let err = match read {
+                None => break,
+                Some(Ok(0)) => io::Error::new(io::ErrorKind::UnexpectedEof, "end of file"),
+                Some(Ok(n_read)) => {
+                    tracing::debug!(target: "gsm::read", "{}: {}", self.port, printable(&self.buf[..n_read]));
+                    discarded += n_read;
+                    if Instant::now() >= cap {
+                        break;
+                    }
+                    continue;
+                }
+                Some(Err(err)) => err,
+            };
+            return Err(self.lost_during(&err, "(discarding stale input)".to_owned()));
+        }
+        if discarded > 0 {
+            tracing::info!(
+                target: "modem",
+                "{}: threw away {discarded} bytes the modem sent before the set-up (a late answer?)",
+                self.port
+            );
+        }
+        self.engine.reset();
+        self.discard_events();
+        Ok(discarded)
     }
 
     async fn transmit(&mut self) -> io::Result<()> {

@@ -208,6 +208,13 @@ pub struct Timeouts {
     pub reopen_initial: Duration,
     /// The longest pause between tries to reopen a port.
     pub reopen_max: Duration,
+    /// After opening a port, what the modem still sends (a late answer to
+    /// a command of a process that died mid-exchange) is read and thrown
+    /// away until the line has been quiet this long: 150 ms. Zero skips
+    /// the wait.
+    pub stale_quiet: Duration,
+    /// The longest that throwing away stale input may take: 1 s.
+    pub stale_max: Duration,
 }
 
 impl Default for Timeouts {
@@ -221,6 +228,8 @@ impl Default for Timeouts {
             ussd: Duration::from_secs(30),
             reopen_initial: Duration::from_millis(200),
             reopen_max: Duration::from_secs(30),
+            stale_quiet: Duration::from_millis(150),
+            stale_max: Duration::from_secs(1),
         }
     }
 }

@@ -59,11 +59,33 @@ impl ModemHandle {
         let (events, _) = broadcast::channel(EVENT_BACKLOG);
         let mut actor = Actor::new(config, events.clone());
         actor.connect().await?;
+        Ok(ModemHandle::spawn(actor, events))
+    }
+
+    /// [`ModemHandle::open`], except that a port that cannot be opened or
+    /// a modem that cannot be set up now is not given up on: its task
+    /// starts anyway and tries again in the background, with the pauses
+    /// of a reopen ([`crate::Timeouts::reopen_initial`] doubling up to
+    /// [`crate::Timeouts::reopen_max`]), refusing requests meanwhile with
+    /// [`ModemError::Disconnected`], and sends [`ModemEvent::Reconnected`]
+    /// once the modem is set up. Returns why the first try failed, if it
+    /// did. A PIN the SIM rejected is not entered again by the retries.
+    pub async fn open_or_retry(config: Config) -> (ModemHandle, Option<ModemError>) {
+        let (events, _) = broadcast::channel(EVENT_BACKLOG);
+        let mut actor = Actor::new(config, events.clone());
+        let failed = actor.connect().await.err();
+        if let Some(err) = &failed {
+            actor.connect_failed(err);
+        }
+        (ModemHandle::spawn(actor, events), failed)
+    }
+
+    fn spawn(actor: Actor, events: broadcast::Sender<ModemEvent>) -> ModemHandle {
         let port = actor.port.clone();
         let (requests, requests_rx) = mpsc::channel(QUEUE_DEPTH);
         let token = CancellationToken::new();
         let join = tokio::spawn(actor.run(requests_rx, token.clone()));
-        Ok(ModemHandle {
+        ModemHandle {
             port,
             requests,
             events,
@@ -71,7 +93,7 @@ impl ModemHandle {
                 token,
                 join: Mutex::new(Some(join)),
             }),
-        })
+        }
     }
 
     /// The port, as messages name it.

@@ -1,8 +1,11 @@
 //! Setting a modem up after the port is opened (and again after every
 //! reopen), in this order:
 //!
-//! 1. ESC, to leave a `> ` prompt an earlier program may have left open,
-//!    then `AT` with the handshake timeout (RouterOS: 2 s);
+//! 1. ESC, to leave a `> ` prompt an earlier program may have left open;
+//!    then whatever the modem still sends (a late answer to a process
+//!    killed mid-exchange) is thrown away until the line is quiet, and
+//!    `AT` with the handshake timeout (RouterOS: 2 s) is sent until a
+//!    clean `OK` answers it, a few times at most;
 //! 2. `ATE0` (echo off) and `AT+CMEE=1` (numeric `+CME ERROR`s);
 //! 3. `AT+CPIN?`, and the PIN if the SIM asks for it: once. A PIN the SIM
 //!    rejects is never entered again, and none is entered when the SIM
@@ -38,6 +41,9 @@ const SIM_READY_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// How often to ask while waiting for the SIM or the network.
 const POLL_INTERVAL: Duration = Duration::from_millis(500);
+
+/// How many `AT`s the handshake sends at most before a clean `OK`.
+const HANDSHAKE_TRIES: u32 = 3;
 
 /// How long `AT+CPIN=...` may take: SIMs are slow to check a PIN.
 const PIN_TIMEOUT: Duration = Duration::from_secs(10);
@@ -101,28 +107,60 @@ impl Actor {
         })
     }
 
+    /// ESC, then stale input thrown away, then `AT` until a clean `OK`
+    /// (no other lines, nothing after it) answers it: a late answer of a
+    /// process that died mid-exchange (`+CMGS: 7`, `OK`) that slipped past
+    /// the first wait must not shift every later answer by one.
     async fn handshake(&mut self) -> Result<(), ModemError> {
         self.write_raw(&[ESC])
             .await
             .map_err(|lost| self.port_lost(lost))?;
+        self.discard_stale().await.map_err(|lost| self.port_lost(lost))?;
         let handshake = self.config.timeouts.handshake;
-        let completion = self
-            .exec(Command::new("AT")?.timeout(handshake))
-            .await
-            .map_err(|lost| self.port_lost(lost))?;
-        match completion.outcome {
-            Outcome::Final(FinalResult::Ok) => Ok(()),
-            Outcome::TimedOut { .. } => Err(ModemError::NoAnswer {
-                port: self.port.to_string(),
-                after: handshake,
-            }),
-            _ => completion
-                .result()
-                .map(|_| ())
-                .map_err(|error| ModemError::Command {
-                    port: self.port.to_string(),
-                    error,
-                }),
+        let mut tries = 0;
+        loop {
+            tries += 1;
+            self.unclaimed.clear();
+            let completion = self
+                .exec(Command::new("AT")?.timeout(handshake))
+                .await
+                .map_err(|lost| self.port_lost(lost))?;
+            let clean = match &completion.outcome {
+                Outcome::Final(FinalResult::Ok) => {
+                    completion.result().is_ok_and(<[String]>::is_empty) && self.unclaimed.is_empty()
+                }
+                Outcome::TimedOut { .. } => {
+                    return Err(ModemError::NoAnswer {
+                        port: self.port.to_string(),
+                        after: handshake,
+                    })
+                }
+                _ => false,
+            };
+            // Whatever follows a clean OK is left over from before too.
+            let late = self.discard_stale().await.map_err(|lost| self.port_lost(lost))?;
+            if clean && late == 0 {
+                return Ok(());
+            }
+            tracing::debug!(
+                target: "modem",
+                "{}: the handshake got a leftover answer ({:?}, {} stray lines); again",
+                self.port,
+                completion.outcome,
+                self.unclaimed.len()
+            );
+            if tries >= HANDSHAKE_TRIES {
+                return match completion.result() {
+                    Err(error) => Err(ModemError::Command {
+                        port: self.port.to_string(),
+                        error,
+                    }),
+                    Ok(_) => Err(ModemError::NoAnswer {
+                        port: self.port.to_string(),
+                        after: handshake,
+                    }),
+                };
+            }
         }
     }
 

@@ -70,7 +70,7 @@ use crate::config::{line_of, ports_from_raw, PortSection, RawPort};
 pub(crate) const DEFAULT_SPOOL_BASE: &str = "/var/spool/sms";
 
 /// A validated daemon configuration.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub(crate) struct DaemonConfig {
     /// `lock-dir`.
     pub(crate) lock_dir: Option<PathBuf>,

@@ -17,7 +17,9 @@ use sms_pdu::Timestamp;
 use crate::support::{fast_timeouts, init_logging, next_event};
 
 /// A modem played by a script on a pseudo-terminal: each command line
-/// gets the answer `answer` gives (echo off). Stops when dropped.
+/// gets the answer `answer` gives (echo off), and so does an ESC, as
+/// `"\u{1b}"`; a NUL in an answer is a pause of [`PAUSE`] (the rest comes
+/// in a read of its own). Stops when dropped.
 struct ScriptedModem {
     slave_path: std::path::PathBuf,
     stop: Arc<AtomicBool>,
@@ -27,8 +29,20 @@ struct ScriptedModem {
 }
 
 impl ScriptedModem {
-    fn start(answer: fn(&str) -> String) -> ScriptedModem {
+    fn start(answer: impl FnMut(&str) -> String + Send + 'static) -> ScriptedModem {
+        ScriptedModem::start_with_waiting("", answer)
+    }
+
+    /// [`ScriptedModem::start`], with `waiting` sent before the driver
+    /// opens the port: it waits in the line's buffer.
+    fn start_with_waiting(
+        waiting: &str,
+        answer: impl FnMut(&str) -> String + Send + 'static,
+    ) -> ScriptedModem {
         let pair = nix::pty::openpty(None, None).unwrap();
+        if !waiting.is_empty() {
+            nix::unistd::write(&pair.master, waiting.as_bytes()).unwrap();
+        }
         let slave_path = nix::unistd::ttyname(&pair.slave).unwrap();
         let stop = Arc::new(AtomicBool::new(false));
         let thread = {
@@ -54,7 +68,7 @@ impl Drop for ScriptedModem {
     }
 }
 
-fn serve(master: &OwnedFd, stop: &AtomicBool, answer: fn(&str) -> String) {
+fn serve(master: &OwnedFd, stop: &AtomicBool, mut answer: impl FnMut(&str) -> String) {
     let mut pending = Vec::new();
     let mut buf = [0u8; 1024];
     while !stop.load(Ordering::Relaxed) {
@@ -68,14 +82,29 @@ fn serve(master: &OwnedFd, stop: &AtomicBool, answer: fn(&str) -> String) {
             continue;
         };
         pending.extend_from_slice(&buf[..n_read]);
+        while let Some(at) = pending.iter().position(|&byte| byte == 0x1B) {
+            pending.remove(at);
+            write_answer(master, &answer("\u{1b}"));
+        }
         while let Some(end) = pending.iter().position(|&byte| byte == b'\r') {
             let line: Vec<u8> = pending.drain(..=end).collect();
             let text = String::from_utf8_lossy(&line);
-            // The ESC the driver sends before its first AT.
             let Some(start) = text.find("AT") else { continue };
             let command = text[start..].trim_end();
-            let _ = nix::unistd::write(master, answer(command).as_bytes());
+            write_answer(master, &answer(command));
         }
+    }
+}
+
+/// How long a NUL in a scripted answer pauses it.
+const PAUSE: std::time::Duration = std::time::Duration::from_millis(10);
+
+fn write_answer(master: &OwnedFd, answer: &str) {
+    for (chunk_idx, chunk) in answer.split('\0').enumerate() {
+        if chunk_idx > 0 {
+            std::thread::sleep(PAUSE);
+        }
+        let _ = nix::unistd::write(master, chunk.as_bytes());
     }
 }
 
@@ -113,6 +142,7 @@ fn modem_with_interrupted_listing(command: &str) -> String {
     let answer = match command {
         "AT+CPIN?" => "+CPIN: READY".to_owned(),
         "AT+CREG?" => "+CREG: 0,1".to_owned(),
+        "\u{1b}" => return String::new(),
         command if command.starts_with("AT+CPMS=") => "+CPMS: 3,20,3,20,3,20".to_owned(),
         "AT+CMGL=4" => {
             let long = deliver("+37120000000", &long_text(), 7);
@@ -160,4 +190,61 @@ async fn unsolicited_codes_inside_a_listing_do_not_break_it() {
     })
     .await;
     modem.shutdown().await;
+}
+
+/// The late answer to an `AT+CMGS` of a daemon killed mid-exchange.
+const LATE_CMGS_ANSWER: &str = "\r\n+CMGS: 7\r\n\r\nOK\r\n";
+
+/// A modem that is set up, registered and has nothing stored.
+fn plain_modem(command: &str) -> String {
+    let answer = match command {
+        "AT+CPIN?" => "+CPIN: READY",
+        "AT+CREG?" => "+CREG: 0,1",
+        "AT+CSQ" => "+CSQ: 20,99",
+        command if command.starts_with("AT+CPMS") => "+CPMS: 0,20,0,20,0,20",
+        _ => return "\r\nOK\r\n".to_owned(),
+    };
+    format!("\r\n{answer}\r\n\r\nOK\r\n")
+}
+
+async fn open_and_ask_status(peer: &ScriptedModem) {
+    let mut config = Config::new(PortAddress::Serial(peer.slave_path.clone()));
+    config.timeouts = fast_timeouts();
+    // Well above the peer's pauses, even on a loaded machine.
+    config.timeouts.stale_quiet = std::time::Duration::from_millis(100);
+    let modem = ModemHandle::open(config)
+        .await
+        .expect("the late answer spoilt the set-up");
+    let status = modem.status().await.unwrap();
+    // Each answer went to its own command.
+    assert!(status.registration.is_some(), "{status:#?}");
+    assert_eq!(status.signal.map(|signal| signal.rssi), Some(20), "{status:#?}");
+    modem.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_late_answer_waiting_on_the_line_is_thrown_away() {
+    init_logging();
+    // On the line before the port is opened; each answer comes a moment
+    // after its command, in a read of its own, as from a real modem.
+    let peer = ScriptedModem::start_with_waiting(LATE_CMGS_ANSWER, |command| match command {
+        "\u{1b}" => String::new(),
+        command => format!("\0{}", plain_modem(command)),
+    });
+    open_and_ask_status(&peer).await;
+}
+
+#[tokio::test]
+async fn a_late_answer_mixed_into_the_handshake_does_not_shift_the_answers() {
+    init_logging();
+    // The late answer comes only once the first AT is sent (after the
+    // driver's wait for quiet), and that AT's own OK a moment after it:
+    // the handshake must not take the first OK for its own.
+    let mut first = true;
+    let peer = ScriptedModem::start(move |command| match command {
+        "\u{1b}" => String::new(),
+        "AT" if std::mem::take(&mut first) => format!("{LATE_CMGS_ANSWER}\0\r\nOK\r\n"),
+        command => plain_modem(command),
+    });
+    open_and_ask_status(&peer).await;
 }

@@ -85,6 +85,8 @@ pub(crate) fn fast_timeouts() -> Timeouts {
         ussd: Duration::from_secs(2),
         reopen_initial: Duration::from_millis(50),
         reopen_max: Duration::from_millis(200),
+        stale_quiet: Duration::from_millis(20),
+        stale_max: Duration::from_millis(200),
     }
 }
 

@@ -30,10 +30,12 @@ pub(crate) mod journal;
 pub(crate) mod scheduler;
 pub(crate) mod spool_dir;
 
+use std::collections::HashMap;
 use std::path::Path;
 
 use anyhow::Context;
-use modem::ModemHandle;
+use modem::{ModemEvent, ModemHandle};
+use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -54,32 +56,132 @@ impl Daemon {
     /// Creates the spool directories, replays the journal, opens every
     /// modem and starts the scheduler; returns once the daemon is ready.
     /// `shutdown` stops it.
+    ///
+    /// A modem that cannot be opened or set up does not stop the daemon:
+    /// an alarm is raised, the others serve, and it is tried again in the
+    /// background with growing pauses; once it is up, the scheduler is
+    /// restarted (sends in flight finish first) to take it in. The daemon
+    /// runs even with no modem at all: files then wait in `outgoing/`.
     pub(crate) async fn start(config: DaemonConfig, shutdown: CancellationToken) -> anyhow::Result<Daemon> {
         let dirs = &config.spool;
         for dir in [&dirs.base, &dirs.outgoing, &dirs.sent, &dirs.failed] {
             std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
         }
-        let journal = Journal::open(&dirs.base)
-            .with_context(|| format!("opening the journal in {}", dirs.base.display()))?;
+        let mut supervisor = Supervisor {
+            alarms: Alarms::new(&config.handlers, TaskTracker::new()),
+            config,
+            shutdown,
+            waiting: HashMap::new(),
+            came_up: mpsc::unbounded_channel(),
+        };
+        let running = supervisor.start_scheduler(HashMap::new()).await?;
+        let join = tokio::spawn(supervisor.run(running));
+        Ok(Daemon { join })
+    }
+
+    /// Waits until the daemon has stopped (after its token fired) and every
+    /// modem is closed.
+    pub(crate) async fn join(self) -> anyhow::Result<()> {
+        self.join.await.context("the daemon task failed")?
+    }
+}
+
+/// Owns the scheduler of the moment and the modems that could not be set
+/// up yet, whose drivers keep trying in the background.
+struct Supervisor {
+    config: DaemonConfig,
+    shutdown: CancellationToken,
+    alarms: Alarms,
+    /// By name: modems not set up yet.
+    waiting: HashMap<String, ModemHandle>,
+    /// The names of waiting modems that are set up now.
+    came_up: (mpsc::UnboundedSender<String>, mpsc::UnboundedReceiver<String>),
+}
+
+/// A scheduler at work, stopped by its own token (a child of the daemon's).
+struct Running {
+    join: JoinHandle<anyhow::Result<()>>,
+    token: CancellationToken,
+}
+
+impl Supervisor {
+    /// Until shutdown, restarting the scheduler whenever a waiting modem
+    /// comes up.
+    async fn run(mut self, mut running: Running) -> anyhow::Result<()> {
+        let result = loop {
+            let name = tokio::select! {
+                result = &mut running.join => break flatten(result),
+                Some(name) = self.came_up.1.recv() => name,
+            };
+            let Some(handle) = self.waiting.remove(&name) else {
+                continue;
+            };
+            tracing::info!(
+                target: "smsgate",
+                "modem {name} on {} is up now; restarting the scheduler to use it",
+                handle.port()
+            );
+            running.token.cancel();
+            if let Err(err) = flatten(running.join.await) {
+                handle.shutdown().await;
+                break Err(err);
+            }
+            if self.shutdown.is_cancelled() {
+                handle.shutdown().await;
+                break Ok(());
+            }
+            match self.start_scheduler(HashMap::from([(name, handle)])).await {
+                Ok(next) => running = next,
+                Err(err) => break Err(err),
+            }
+        };
+        for (_, handle) in self.waiting.drain() {
+            handle.shutdown().await;
+        }
+        self.alarms.flush().await;
+        result
+    }
+
+    /// Replays the journal, opens the modems that are neither in `ready`
+    /// (set up already) nor waiting, and starts a scheduler with those
+    /// that are set up.
+    async fn start_scheduler(&mut self, mut ready: HashMap<String, ModemHandle>) -> anyhow::Result<Running> {
+        let config = &self.config;
+        let journal = Journal::open(&config.spool.base)
+            .with_context(|| format!("opening the journal in {}", config.spool.base.display()))?;
         let lock_dir = config.lock_dir.clone().unwrap_or_else(|| DEFAULT_LOCK_DIR.into());
         let mut modems = Vec::new();
+        let mut failed = Vec::new();
         for (name, settings) in &config.modems {
-            let driver = driver_config(
-                settings.device.clone(),
-                config.ports.get(&settings.port),
-                lock_dir.clone(),
-            );
-            let handle = match ModemHandle::open(driver).await {
-                Ok(handle) => handle,
-                Err(err) => {
-                    let alarms = Alarms::new(&config.handlers, TaskTracker::new());
-                    alarms.raise(Severity::Error, name, &format!("cannot open the port: {err}"));
-                    alarms.flush().await;
-                    for slot in &modems {
-                        let slot: &ModemSlot = slot;
-                        slot.handle.shutdown().await;
+            if self.waiting.contains_key(name) {
+                continue;
+            }
+            let handle = match ready.remove(name) {
+                Some(handle) => handle,
+                None => {
+                    let driver = driver_config(
+                        settings.device.clone(),
+                        config.ports.get(&settings.port),
+                        lock_dir.clone(),
+                    );
+                    let (handle, error) = ModemHandle::open_or_retry(driver).await;
+                    if let Some(err) = error {
+                        tracing::error!(
+                            target: "smsgate",
+                            "modem {name}: {err}; the other modems serve meanwhile, and it is tried again"
+                        );
+                        self.alarms.raise(
+                            Severity::Error,
+                            name,
+                            &format!("cannot open the port: {err}; trying again in the background"),
+                        );
+                        // Subscribed at once: the first retry comes after a
+                        // short pause, and the others may take longer.
+                        let events = handle.subscribe();
+                        failed.push((name.clone(), handle, events));
+                        continue;
                     }
-                    return Err(err).with_context(|| format!("modem {name}"));
+                    handle
                 }
             };
             let identity = match handle.status().await {
@@ -97,19 +199,62 @@ impl Daemon {
             );
             modems.push(ModemSlot::new(name.clone(), settings.clone(), handle, identity));
         }
-        if modems.is_empty() {
+        if config.modems.is_empty() {
             tracing::warn!(target: "smsgate", "no [modems.NAME] configured: files will wait in outgoing/");
+        } else if modems.is_empty() {
+            tracing::warn!(target: "smsgate", "no modem is set up yet: files wait in outgoing/");
         }
-        let scheduler = Scheduler::new(config, journal, modems, shutdown)?;
+        let config = config.clone();
+        for (name, handle, events) in failed {
+            self.wait_for(name, handle, events);
+        }
+        let token = self.shutdown.child_token();
+        let scheduler = match Scheduler::new(config, journal, modems, token.clone()) {
+            Ok(scheduler) => scheduler,
+            Err(err) => {
+                for (_, handle) in self.waiting.drain() {
+                    handle.shutdown().await;
+                }
+                return Err(err);
+            }
+        };
         let join = tokio::spawn(scheduler.run());
-        Ok(Daemon { join })
+        Ok(Running { join, token })
     }
 
-    /// Waits until the daemon has stopped (after its token fired) and every
-    /// modem is closed.
-    pub(crate) async fn join(self) -> anyhow::Result<()> {
-        self.join.await.context("the scheduler task failed")?
+    /// Keeps `handle`, whose driver keeps trying to set the modem up, and
+    /// reports its name on [`Supervisor::came_up`] once it is.
+    fn wait_for(
+        &mut self,
+        name: String,
+        handle: ModemHandle,
+        mut events: tokio::sync::broadcast::Receiver<ModemEvent>,
+    ) {
+        let came_up = self.came_up.0.clone();
+        let shutdown = self.shutdown.clone();
+        let watched = name.clone();
+        tokio::spawn(async move {
+            loop {
+                let event = tokio::select! {
+                    _ = shutdown.cancelled() => return,
+                    event = events.recv() => event,
+                };
+                match event {
+                    Ok(ModemEvent::Reconnected) => {
+                        let _ = came_up.send(watched);
+                        return;
+                    }
+                    Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+                    Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
+                }
+            }
+        });
+        self.waiting.insert(name, handle);
     }
+}
+
+fn flatten(joined: Result<anyhow::Result<()>, tokio::task::JoinError>) -> anyhow::Result<()> {
+    joined.context("the scheduler task failed")?
 }
 
 /// `smsgate run`: the daemon until SIGINT or SIGTERM.

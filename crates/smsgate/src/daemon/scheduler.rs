@@ -17,7 +17,7 @@
 //! operator must hear of raise alarms ([`hooks::Alarms`]); a task per
 //! modem watches for a lost port.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::ffi::OsString;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -150,7 +150,9 @@ pub(crate) struct Scheduler {
     tasks: TaskTracker,
     results_tx: mpsc::UnboundedSender<SendResult>,
     results: mpsc::UnboundedReceiver<SendResult>,
-    wakeups: mpsc::UnboundedReceiver<()>,
+    /// The watcher's reports: the paths that changed, or `None` when only
+    /// a full rescan can tell (an error, an overflow).
+    wakeups: mpsc::UnboundedReceiver<Option<Vec<PathBuf>>>,
     /// Files with the checkhandler now.
     checking: HashSet<String>,
     /// Files whose checkhandler said it spooled them itself (exit status
@@ -172,9 +174,10 @@ impl Scheduler {
         shutdown: CancellationToken,
     ) -> anyhow::Result<Scheduler> {
         let (wake_tx, wakeups) = mpsc::unbounded_channel();
-        let watcher = notify::recommended_watcher(move |_event: notify::Result<notify::Event>| {
-            // Any event, even an error, is a reason to look again.
-            let _ = wake_tx.send(());
+        let watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
+            if let Some(wakeup) = wakeup_of(event) {
+                let _ = wake_tx.send(wakeup);
+            }
         })
         .and_then(|mut watcher| {
             watcher
@@ -258,9 +261,10 @@ impl Scheduler {
                 _ = self.shutdown.cancelled() => break,
                 Some(result) = self.results.recv() => self.finish_send(result),
                 Some(result) = self.checks.recv() => self.finish_check(result),
-                Some(()) = self.wakeups.recv() => {
-                    while self.wakeups.try_recv().is_ok() {}
-                    next_scan = Instant::now();
+                Some(first) = self.wakeups.recv() => {
+                    if !self.look_at_changes(first) {
+                        next_scan = Instant::now();
+                    }
                 }
                 _ = tokio::time::sleep_until(wake) => {}
             }
@@ -324,6 +328,57 @@ impl Scheduler {
                 continue;
             }
             self.check_or_take(candidate);
+        }
+    }
+
+    /// Looks at just the files the watcher reported changed (this report
+    /// and any queued behind it), so that a wakeup costs the same whatever
+    /// the number of files waiting. Returns false when only a full rescan
+    /// can tell what changed.
+    fn look_at_changes(&mut self, first: Option<Vec<PathBuf>>) -> bool {
+        let mut names = BTreeSet::new();
+        let mut report = Some(first);
+        while let Some(paths) = report {
+            let Some(paths) = paths else { return false };
+            for path in paths {
+                if path.parent() != Some(self.config.spool.outgoing.as_path()) {
+                    return false;
+                }
+                let Some(name) = path.file_name().and_then(|name| name.to_str()) else {
+                    continue;
+                };
+                // A lock coming or going changes whether its file may be
+                // taken.
+                if let Some(locked) = name.strip_suffix(".LOCK") {
+                    names.insert(locked.to_owned());
+                }
+                names.insert(name.to_owned());
+            }
+            report = self.wakeups.try_recv().ok();
+        }
+        for name in names {
+            self.look_at(&name);
+        }
+        true
+    }
+
+    /// [`Self::scan`] for one name.
+    fn look_at(&mut self, name: &str) {
+        match spool_dir::candidate(&self.config.spool.outgoing, name) {
+            Some(candidate) => {
+                if !(self.pending.contains_key(name)
+                    || self.checking.contains(name)
+                    || self.spooled_by_handler.contains(name))
+                {
+                    self.check_or_take(candidate);
+                }
+            }
+            None => {
+                if self.pending.get(name).is_some_and(|job| !job.in_flight) {
+                    self.pending.remove(name);
+                }
+                self.spooled_by_handler.remove(name);
+            }
         }
     }
 
@@ -565,6 +620,15 @@ impl Scheduler {
             return;
         }
         let now = Instant::now();
+        // Nothing to hand out without a free modem: the common case with
+        // a backlog, and not worth sorting every waiting file for.
+        let any_free = self
+            .modems
+            .iter()
+            .any(|slot| !slot.busy && slot.blocked_until.is_none_or(|until| until <= now));
+        if !any_free {
+            return;
+        }
         let mut order: Vec<&Job> = self
             .pending
             .values()
@@ -825,6 +889,25 @@ impl Scheduler {
     }
 }
 
+/// What a watcher event tells the scheduler: nothing (`None`), the paths
+/// that changed, or (`Some(None)`) that only a full rescan can tell (an
+/// error, an overflow).
+fn wakeup_of(event: notify::Result<notify::Event>) -> Option<Option<Vec<PathBuf>>> {
+    use notify::event::{AccessKind, AccessMode};
+    match event {
+        // Opening or reading a file or the directory changes nothing; and
+        // smsgate's own reads (each scan opens the directory, each file is
+        // read when taken) would otherwise wake it again at once, a rescan
+        // of every waiting file after another.
+        Ok(notify::Event {
+            kind: notify::EventKind::Access(access),
+            ..
+        }) if access != AccessKind::Close(AccessMode::Write) => None,
+        Ok(event) if !event.need_rescan() && !event.paths.is_empty() => Some(Some(event.paths)),
+        _ => Some(None),
+    }
+}
+
 /// Raises an alarm when a modem's port is lost or the modem stops
 /// answering, until shutdown.
 async fn watch_port(name: String, handle: ModemHandle, alarms: Alarms, shutdown: CancellationToken) {
@@ -950,4 +1033,54 @@ fn now() -> SpoolTime {
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|byte| format!("{byte:02X}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use notify::event::{
+        AccessKind, AccessMode, CreateKind, EventKind, Flag, ModifyKind, RemoveKind, RenameMode,
+    };
+    use notify::Event;
+
+    use super::*;
+
+    fn event(kind: EventKind, path: &str) -> notify::Result<Event> {
+        Ok(Event::new(kind).add_path(PathBuf::from(path)))
+    }
+
+    /// The cause of the slowdown with a large backlog: every scan opens
+    /// `outgoing/`, inotify reports the open, and the wakeup it caused
+    /// started the next full scan, without end.
+    #[test]
+    fn own_reads_do_not_wake_the_scheduler() {
+        for access in [
+            AccessKind::Open(AccessMode::Any),
+            AccessKind::Read,
+            AccessKind::Close(AccessMode::Read),
+            AccessKind::Any,
+        ] {
+            assert_eq!(
+                wakeup_of(event(EventKind::Access(access), "/spool/outgoing")),
+                None
+            );
+        }
+    }
+
+    #[test]
+    fn changes_wake_it_with_their_paths_only() {
+        for kind in [
+            EventKind::Create(CreateKind::File),
+            EventKind::Remove(RemoveKind::File),
+            EventKind::Modify(ModifyKind::Name(RenameMode::To)),
+            EventKind::Access(AccessKind::Close(AccessMode::Write)),
+        ] {
+            assert_eq!(
+                wakeup_of(event(kind, "/spool/outgoing/m1")),
+                Some(Some(vec![PathBuf::from("/spool/outgoing/m1")]))
+            );
+        }
+        let overflow = Event::new(EventKind::Other).set_flag(Flag::Rescan);
+        assert_eq!(wakeup_of(Ok(overflow)), Some(None));
+        assert_eq!(wakeup_of(Err(notify::Error::generic("lost"))), Some(None));
+    }
 }

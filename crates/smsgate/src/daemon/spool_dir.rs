@@ -69,6 +69,28 @@ pub(crate) fn scan(dir: &Path) -> io::Result<Vec<Candidate>> {
     Ok(candidates)
 }
 
+/// `dir/name` as a candidate, if it is one now: the same rules as
+/// [`scan`], for one name (a changed path the watcher reported), without
+/// reading the whole directory.
+pub(crate) fn candidate(dir: &Path, name: &str) -> Option<Candidate> {
+    if name.starts_with('.') || name.ends_with(".LOCK") || name.starts_with("LOCKED") {
+        return None;
+    }
+    if fs::symlink_metadata(dir.join(format!("{name}.LOCK"))).is_ok() {
+        return None;
+    }
+    let path = dir.join(name);
+    let metadata = fs::symlink_metadata(&path).ok()?;
+    if !metadata.is_file() {
+        return None;
+    }
+    Some(Candidate {
+        modified: metadata.modified().unwrap_or(SystemTime::UNIX_EPOCH),
+        path,
+        name: name.to_owned(),
+    })
+}
+
 /// Writes `bytes` as `dir/name` durably (temporary name, fsync, rename,
 /// fsync of the directory) and returns its path. An existing file of that
 /// name is replaced, as smsd does.
@@ -120,6 +142,22 @@ mod tests {
             .filter(|name| is_candidate(name, &names))
             .collect();
         assert_eq!(taken, ["a"]);
+    }
+
+    #[test]
+    fn one_candidate_follows_the_scan_rules() {
+        let dir = tempfile::tempdir().unwrap();
+        for name in ["a", "b", "b.LOCK", ".c", "LOCKED_d"] {
+            fs::write(dir.path().join(name), "").unwrap();
+        }
+        fs::create_dir(dir.path().join("e")).unwrap();
+        let taken: Vec<&str> = ["a", "b", "b.LOCK", ".c", "LOCKED_d", "e", "gone"]
+            .into_iter()
+            .filter(|name| candidate(dir.path(), name).is_some())
+            .collect();
+        assert_eq!(taken, ["a"]);
+        let scanned: Vec<String> = scan(dir.path()).unwrap().into_iter().map(|c| c.name).collect();
+        assert_eq!(scanned, ["a"]);
     }
 
     #[test]

@@ -574,7 +574,11 @@ fn alarm_config(bench: &SpoolBench, level: u8) -> PathBuf {
     let log = bench.dir.path().join("alarms.log");
     let script = bench.script(
         "alarm.sh",
-        &format!("printf '%s|' \"$@\" >> '{0}'\necho >> '{0}'", log.display()),
+        // One write per line: two alarms may be raised at once.
+        &format!(
+            "line=$(printf '%s|' \"$@\")\nprintf '%s\\n' \"$line\" >> '{0}'",
+            log.display()
+        ),
     );
     bench.edit_config(|config| {
         format!(
@@ -661,7 +665,51 @@ fn alarms_for_a_blocked_modem_a_failed_file_and_a_lost_port() {
 }
 
 #[test]
-fn an_alarm_when_a_modem_port_cannot_be_opened() {
+fn a_modem_that_cannot_be_opened_raises_an_alarm_and_comes_into_use_later() {
+    let mut bench = SpoolBench::new(2, "");
+    let missing = bench.dir.path().join("dev/late-modem1");
+    let device = bench.dir.path().join("dev/modem1");
+    bench.edit_config(|config| {
+        config.replace(
+            &format!("{:?}", device.display().to_string()),
+            &format!("{:?}", missing.display().to_string()),
+        )
+    });
+    let alarms = alarm_config(&bench, 4);
+    // The daemon does not stop: modem0 serves.
+    bench.start_daemon();
+    let lines = wait_for_lines(&alarms, 1);
+    let (severity, process, text) = alarm_fields(&lines[0]);
+    assert_eq!((severity.as_str(), process.as_str()), ("3", "modem1"));
+    assert!(text.starts_with("cannot open the port: "), "{text}");
+    assert!(text.contains("late-modem1"), "{text}");
+    bench.drop_file("early", &format!("To: {}\n\nearly bird\n", SpoolBench::number(5)));
+    bench.wait_for_file("sent", "early");
+    assert_eq!(bench.submitted_texts(0), ["early bird"]);
+    // The modem turns up: it is set up and takes its share.
+    std::os::unix::fs::symlink(&device, &missing).unwrap();
+    bench.wait("modem1 is taken in", || bench.log().contains("modem modem1 on "));
+    for round in 0..10 {
+        let name = format!("later{round}");
+        bench.drop_file(
+            &name,
+            &format!("To: {}\n\nround {round}\n", SpoolBench::number(5)),
+        );
+        bench.wait_for_file("sent", &name);
+        if !bench.submitted_texts(1).is_empty() {
+            break;
+        }
+    }
+    assert!(
+        !bench.submitted_texts(1).is_empty(),
+        "modem1 never sent\n{}",
+        bench.log()
+    );
+    assert!(bench.signal_daemon(Signal::SIGTERM).success());
+}
+
+#[test]
+fn the_daemon_keeps_running_without_any_modem() {
     let mut bench = SpoolBench::new(1, "");
     let missing = bench.dir.path().join("dev/no-such-modem");
     let device = bench.dir.path().join("dev/modem0");
@@ -672,15 +720,28 @@ fn an_alarm_when_a_modem_port_cannot_be_opened() {
         )
     });
     let alarms = alarm_config(&bench, 4);
-    bench.spawn_daemon();
-    let mut child = bench.daemon.take().unwrap();
-    let status = wait_exit(&mut child);
-    assert!(!status.success());
+    bench.start_daemon();
     let lines = wait_for_lines(&alarms, 1);
     let (severity, process, text) = alarm_fields(&lines[0]);
     assert_eq!((severity.as_str(), process.as_str()), ("3", "modem0"));
     assert!(text.starts_with("cannot open the port: "), "{text}");
     assert!(text.contains("no-such-modem"), "{text}");
+    // Files wait rather than fail.
+    bench.drop_file("patient", &format!("To: {}\n\nlater\n", SpoolBench::number(5)));
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(bench.spool("outgoing").join("patient").exists());
+    assert!(bench.daemon.as_mut().unwrap().try_wait().unwrap().is_none());
+    assert!(bench.signal_daemon(Signal::SIGTERM).success());
+}
+
+#[test]
+fn an_invalid_config_stops_the_daemon_at_once() {
+    let mut bench = SpoolBench::new(1, "");
+    bench.edit_config(|config| format!("{config}\n[modems.ghost]\nport = \"no-such-port\"\n"));
+    bench.spawn_daemon();
+    let mut child = bench.daemon.take().unwrap();
+    assert!(!wait_exit(&mut child).success());
+    assert!(bench.log().contains("error"), "{}", bench.log());
 }
 
 #[test]
