@@ -667,22 +667,11 @@ fn alarms_for_a_blocked_modem_a_failed_file_and_a_lost_port() {
 #[test]
 fn a_modem_that_cannot_be_opened_raises_an_alarm_and_comes_into_use_later() {
     let mut bench = SpoolBench::new(2, "");
-    let missing = bench.dir.path().join("dev/late-modem1");
-    let device = bench.dir.path().join("dev/modem1");
-    bench.edit_config(|config| {
-        config.replace(
-            &format!("{:?}", device.display().to_string()),
-            &format!("{:?}", missing.display().to_string()),
-        )
-    });
+    let (device, missing) = configure_missing_device(&mut bench, 1, "late-modem1");
     let alarms = alarm_config(&bench, 4);
     // The daemon does not stop: modem0 serves.
     bench.start_daemon();
-    let lines = wait_for_lines(&alarms, 1);
-    let (severity, process, text) = alarm_fields(&lines[0]);
-    assert_eq!((severity.as_str(), process.as_str()), ("3", "modem1"));
-    assert!(text.starts_with("cannot open the port: "), "{text}");
-    assert!(text.contains("late-modem1"), "{text}");
+    expect_cannot_open_alarm(&alarms, "modem1", "late-modem1");
     bench.drop_file("early", &format!("To: {}\n\nearly bird\n", SpoolBench::number(5)));
     bench.wait_for_file("sent", "early");
     assert_eq!(bench.submitted_texts(0), ["early bird"]);
@@ -711,21 +700,10 @@ fn a_modem_that_cannot_be_opened_raises_an_alarm_and_comes_into_use_later() {
 #[test]
 fn the_daemon_keeps_running_without_any_modem() {
     let mut bench = SpoolBench::new(1, "");
-    let missing = bench.dir.path().join("dev/no-such-modem");
-    let device = bench.dir.path().join("dev/modem0");
-    bench.edit_config(|config| {
-        config.replace(
-            &format!("{:?}", device.display().to_string()),
-            &format!("{:?}", missing.display().to_string()),
-        )
-    });
+    configure_missing_device(&mut bench, 0, "no-such-modem");
     let alarms = alarm_config(&bench, 4);
     bench.start_daemon();
-    let lines = wait_for_lines(&alarms, 1);
-    let (severity, process, text) = alarm_fields(&lines[0]);
-    assert_eq!((severity.as_str(), process.as_str()), ("3", "modem0"));
-    assert!(text.starts_with("cannot open the port: "), "{text}");
-    assert!(text.contains("no-such-modem"), "{text}");
+    expect_cannot_open_alarm(&alarms, "modem0", "no-such-modem");
     // Files wait rather than fail.
     bench.drop_file("patient", &format!("To: {}\n\nlater\n", SpoolBench::number(5)));
     std::thread::sleep(Duration::from_millis(500));
@@ -789,4 +767,27 @@ fn includes_are_confined_to_include_dir() {
     }
     assert_eq!(bench.submitted_texts(0), ["Hello from an include"]);
     assert!(bench.signal_daemon(Signal::SIGTERM).success());
+}
+
+/// Points modem `index` of the config at `dev/MISSING`, which does not
+/// exist; returns the real device and the missing path.
+fn configure_missing_device(bench: &mut SpoolBench, index: usize, missing: &str) -> (PathBuf, PathBuf) {
+    let device = bench.dir.path().join(format!("dev/modem{index}"));
+    let missing = bench.dir.path().join("dev").join(missing);
+    bench.edit_config(|config| {
+        config.replace(
+            &format!("{:?}", device.display().to_string()),
+            &format!("{:?}", missing.display().to_string()),
+        )
+    });
+    (device, missing)
+}
+
+/// The first alarm says that `modem` cannot open the port at `missing`.
+fn expect_cannot_open_alarm(alarms: &Path, modem: &str, missing: &str) {
+    let lines = wait_for_lines(alarms, 1);
+    let (severity, process, text) = alarm_fields(&lines[0]);
+    assert_eq!((severity.as_str(), process.as_str()), ("3", modem));
+    assert!(text.starts_with("cannot open the port: "), "{text}");
+    assert!(text.contains(missing), "{text}");
 }
