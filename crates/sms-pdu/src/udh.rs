@@ -218,6 +218,14 @@ impl UserDataHeader {
         Ok(UserDataHeader { elements })
     }
 
+    /// Decodes a header given on its own, UDHL first (as in smstools3's
+    /// `UDH-DATA:` or a binary body). Octets after the header are ignored;
+    /// the caller checks that UDHL covers what it expects.
+    pub fn decode_octets(octets: &[u8]) -> Result<UserDataHeader, DecodeError> {
+        let mut warnings = Vec::new();
+        UserDataHeader::decode(&mut Reader::new(octets), &mut warnings)
+    }
+
     /// The concatenation element, if any (the first, if several).
     pub fn concat(&self) -> Option<ConcatInfo> {
         self.elements.iter().find_map(|element| match *element {

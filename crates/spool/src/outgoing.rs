@@ -23,9 +23,7 @@
 use std::collections::HashMap;
 
 use sms_pdu::split::Autosplit;
-use sms_pdu::{
-    parse_smstools_validity, Address, Gsm7Tables, InformationElement, TypeOfAddress, UserDataHeader,
-};
+use sms_pdu::{parse_smstools_validity, Address, Gsm7Tables, TypeOfAddress, UserDataHeader};
 
 use crate::error::{ParseError, Place, Problem};
 use crate::hex_data::{hex_bytes, parse_hex_lines};
@@ -765,7 +763,7 @@ fn parse_udh_data(value: &str) -> Result<UserDataHeader, String> {
 /// Reads a user data header, length octet first, which must cover exactly
 /// `bytes`.
 pub(crate) fn parse_udh(bytes: &[u8]) -> Result<UserDataHeader, String> {
-    let Some((&udhl, mut rest)) = bytes.split_first() else {
+    let Some((&udhl, rest)) = bytes.split_first() else {
         return Err("the user data header is empty".to_owned());
     };
     if usize::from(udhl) != rest.len() {
@@ -774,50 +772,16 @@ pub(crate) fn parse_udh(bytes: &[u8]) -> Result<UserDataHeader, String> {
             rest.len()
         ));
     }
-    let mut elements = Vec::new();
-    while let [iei, len, tail @ ..] = rest {
-        let len = usize::from(*len);
-        if len > tail.len() {
-            return Err(format!(
-                "element {iei:#04x} says {len} octets, but {} are left",
-                tail.len()
-            ));
+    // Typed as sms-pdu types them, so that concatenation and ports are
+    // seen; unknown elements stay raw and encode to the same octets.
+    UserDataHeader::decode_octets(bytes).map_err(|err| match (err.kind, err.location) {
+        (sms_pdu::DecodeErrorKind::ElementOverrun { iei, len }, sms_pdu::Location::Octet { offset, .. }) => {
+            // The element's identifier and length octets start at `offset`.
+            let left = bytes.len().saturating_sub(offset + 2);
+            format!("element {iei:#04x} says {len} octets, but {left} are left")
         }
-        elements.push(element(*iei, &tail[..len]));
-        rest = &tail[len..];
-    }
-    if !rest.is_empty() {
-        return Err("the last element has no length octet".to_owned());
-    }
-    Ok(UserDataHeader { elements })
-}
-
-/// Elements typed as sms-pdu types them, so that the header's concatenation
-/// and ports are seen; they encode to the same octets either way.
-fn element(iei: u8, data: &[u8]) -> InformationElement {
-    match (iei, data) {
-        (0x00, &[reference, total, seq]) => InformationElement::Concat8 {
-            reference,
-            total,
-            seq,
-        },
-        (0x08, &[high, low, total, seq]) => InformationElement::Concat16 {
-            reference: u16::from_be_bytes([high, low]),
-            total,
-            seq,
-        },
-        (0x04, &[dst, src]) => InformationElement::Ports8 { dst, src },
-        (0x05, &[dst_high, dst_low, src_high, src_low]) => InformationElement::Ports16 {
-            dst: u16::from_be_bytes([dst_high, dst_low]),
-            src: u16::from_be_bytes([src_high, src_low]),
-        },
-        (0x24, &[id]) => InformationElement::NationalSingleShift(id),
-        (0x25, &[id]) => InformationElement::NationalLockingShift(id),
-        _ => InformationElement::Other {
-            iei,
-            data: data.to_vec(),
-        },
-    }
+        _ => "the last element has no length octet".to_owned(),
+    })
 }
 
 #[cfg(test)]
