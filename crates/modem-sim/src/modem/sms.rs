@@ -433,18 +433,27 @@ impl Modem {
         }
     }
 
+    /// The TPDU of a PDU the network hands over, or why it is not taken:
+    /// an undecodable PDU is rejected, and a modem off the network is
+    /// unreachable (the network holds the message and retries).
+    fn accept_incoming(&self, pdu: &[u8]) -> Result<Tpdu, Delivery> {
+        let tpdu = Pdu::decode(pdu)
+            .map_err(|_| Delivery::Rejected("not a valid PDU"))?
+            .value
+            .tpdu;
+        if !self.is_registered() {
+            return Err(Delivery::Unreachable);
+        }
+        Ok(tpdu)
+    }
+
     /// [`Modem::deliver`].
     pub(super) fn receive_deliver(&mut self, pdu: Vec<u8>) -> Delivery {
-        let deliver = match Pdu::decode(&pdu) {
-            Ok(decoded) => match decoded.value.tpdu {
-                Tpdu::Deliver(deliver) => deliver,
-                _ => return Delivery::Rejected("not an SMS-DELIVER"),
-            },
-            Err(_) => return Delivery::Rejected("not a valid PDU"),
+        let deliver = match self.accept_incoming(&pdu) {
+            Ok(Tpdu::Deliver(deliver)) => deliver,
+            Ok(_) => return Delivery::Rejected("not an SMS-DELIVER"),
+            Err(refusal) => return refusal,
         };
-        if !self.is_registered() {
-            return Delivery::Unreachable;
-        }
         // TS 27.005 3.4.1: mt 2 routes all but class 2, mt 3 routes class 3;
         // the rest is stored, with +CMTI unless mt is 0.
         let class = deliver.dcs.meaning().class;
@@ -468,16 +477,11 @@ impl Modem {
 
     /// [`Modem::status_report`].
     pub(super) fn receive_status_report(&mut self, pdu: Vec<u8>) -> Delivery {
-        let report = match Pdu::decode(&pdu) {
-            Ok(decoded) => match decoded.value.tpdu {
-                Tpdu::StatusReport(report) => report,
-                _ => return Delivery::Rejected("not an SMS-STATUS-REPORT"),
-            },
-            Err(_) => return Delivery::Rejected("not a valid PDU"),
+        let report = match self.accept_incoming(&pdu) {
+            Ok(Tpdu::StatusReport(report)) => report,
+            Ok(_) => return Delivery::Rejected("not an SMS-STATUS-REPORT"),
+            Err(refusal) => return refusal,
         };
-        if !self.is_registered() {
-            return Delivery::Unreachable;
-        }
         match self.settings.cnmi.ds {
             1 => {
                 let urc = match self.settings.text_mode {
