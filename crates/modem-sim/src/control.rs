@@ -21,7 +21,7 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 use crate::sim::{Injection, ModemInfo, SimClient, SimError, SubmittedMessage};
-use crate::{ExternalMessage, Fault, TextEncoding};
+use crate::{CallRecord, ExternalMessage, Fault, TextEncoding};
 
 /// The routes, for serving on a listener of your own.
 pub fn router(client: SimClient) -> Router {
@@ -31,6 +31,7 @@ pub fn router(client: SimClient) -> Router {
         .route("/modems/{index}/inject", post(inject))
         .route("/modems/{index}/status-report", post(status_report))
         .route("/modems/{index}/submitted", get(submitted))
+        .route("/modems/{index}/calls", get(calls))
         .route("/modems/{index}/ussd", put(ussd))
         .route("/modems/{index}/fault", post(fault))
         .route("/modems/{index}/replug", post(replug))
@@ -210,6 +211,27 @@ impl From<ExternalMessage> for ExternalJson {
 }
 
 #[derive(Serialize)]
+struct CallJson {
+    number: String,
+    result: &'static str,
+    answered: bool,
+    tones: String,
+    hung_up: bool,
+}
+
+impl From<CallRecord> for CallJson {
+    fn from(call: CallRecord) -> CallJson {
+        CallJson {
+            number: call.number,
+            result: call.result,
+            answered: call.answered,
+            tones: call.tones,
+            hung_up: call.hung_up,
+        }
+    }
+}
+
+#[derive(Serialize)]
 struct InjectedJson {
     parts: usize,
 }
@@ -292,6 +314,11 @@ async fn submitted(
     Ok(Json(messages.into_iter().map(SubmittedJson::from).collect()))
 }
 
+async fn calls(State(client): State<SimClient>, Path(index): Path<String>) -> ApiResult<Vec<CallJson>> {
+    let calls = client.calls(modem_index(&index)?).await?;
+    Ok(Json(calls.into_iter().map(CallJson::from).collect()))
+}
+
 async fn external(State(client): State<SimClient>) -> ApiResult<Vec<ExternalJson>> {
     Ok(Json(
         client
@@ -318,7 +345,8 @@ async fn ussd(State(client): State<SimClient>, Path(index): Path<String>, body: 
 
 /// The values of `"kind"`, in the order of [`Fault`].
 const FAULT_KINDS: &str = "delay, silence, garbage, cms-error, cme-error, prompt-error, hang, sim-removed, \
-                           pin-required, sim-full, no-network, unplug, unplug-on-send, clear";
+                           pin-required, sim-full, no-network, unplug, unplug-on-send, call-busy, \
+                           call-unanswered, clear";
 
 async fn fault(State(client): State<SimClient>, Path(index): Path<String>, body: Bytes) -> ApiResult<Done> {
     let index = modem_index(&index)?;
@@ -357,6 +385,8 @@ async fn fault(State(client): State<SimClient>, Path(index): Path<String>, body:
         "no-network" => (Fault::NoNetwork, &[]),
         "unplug" => (Fault::Unplug, &[]),
         "unplug-on-send" => (Fault::UnplugOnSend, &[]),
+        "call-busy" => (Fault::CallBusy, &[]),
+        "call-unanswered" => (Fault::CallUnanswered, &[]),
         "clear" => (Fault::Clear, &[]),
         other => {
             return Err(ApiError::bad(

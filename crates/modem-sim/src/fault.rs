@@ -70,6 +70,14 @@ pub enum Fault {
     /// modem leaves the bus before it answers, as [`Fault::Unplug`] does:
     /// the client cannot know whether its message went.
     UnplugOnSend,
+    /// Every call the modem places finds the callee busy: `ATD...;`
+    /// answers `BUSY`.
+    CallBusy,
+    /// Nobody answers the calls the modem places: `ATD...;` answers `OK`
+    /// at once, as modems that report the call set-up do, `AT+CLCC` shows
+    /// the call alerting until the client hangs up, and `AT+VTS` is
+    /// refused.
+    CallUnanswered,
     /// Ends every fault: the SIM is back and ready, the network too.
     Clear,
 }
@@ -98,6 +106,8 @@ pub(crate) struct FaultState {
     pub(crate) no_network: bool,
     pub(crate) unplugged: bool,
     pub(crate) unplug_on_send: bool,
+    pub(crate) call_busy: bool,
+    pub(crate) call_unanswered: bool,
 }
 
 /// Errors waiting for the next sends.

@@ -26,6 +26,8 @@ mod ussd;
 
 use std::collections::VecDeque;
 
+pub use call::CallRecord;
+
 use crate::config::{ModemConfig, DEFAULT_PUK};
 use crate::fault::{Fault, FaultState, SendError, DEFAULT_PIN, GARBAGE};
 use crate::store::{Storage, Stores};
@@ -133,6 +135,8 @@ pub struct Modem {
     /// captured modems started at 1.
     next_mr: u8,
     call: Option<Call>,
+    /// The calls placed, for tests ([`Modem::calls`]).
+    calls: Vec<CallRecord>,
     /// Routed `+CMT`/`+CDS` not yet acknowledged with `AT+CNMA`.
     unacknowledged: u32,
     /// Result codes waiting for the line to be idle.
@@ -220,9 +224,10 @@ enum SimLock {
     Puk { tries_left: u8 },
 }
 
+/// The call in progress; its number is in the last [`CallRecord`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 struct Call {
-    number: String,
+    answered: bool,
 }
 
 /// What the modem is reading.
@@ -384,6 +389,7 @@ impl Modem {
             smsc: config.smsc.clone(),
             next_mr: 1,
             call: None,
+            calls: Vec::new(),
             unacknowledged: 0,
             unsolicited: VecDeque::new(),
             buffered: Vec::new(),
@@ -506,6 +512,8 @@ impl Modem {
             }
             Fault::SimFull => self.faults.sim_full = true,
             Fault::NoNetwork => self.faults.no_network = true,
+            Fault::CallBusy => self.faults.call_busy = true,
+            Fault::CallUnanswered => self.faults.call_unanswered = true,
             Fault::Unplug => {
                 self.faults.unplugged = true;
                 return vec![Action::Unplug];

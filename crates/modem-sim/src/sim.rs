@@ -39,8 +39,8 @@ use crate::network::SubmitSummary;
 use crate::pty::PtyPort;
 use crate::tcp::TcpPort;
 use crate::{
-    ExternalMessage, Fault, InjectedText, Modem, ModemConfig, ModemId, Network, RoutingKind, SimState,
-    TextEncoding,
+    CallRecord, ExternalMessage, Fault, InjectedText, Modem, ModemConfig, ModemId, Network, RoutingKind,
+    SimState, TextEncoding,
 };
 
 mod modem_task;
@@ -394,6 +394,11 @@ impl SimHandle {
         self.client.submitted(index).await
     }
 
+    /// See [`SimClient::calls`].
+    pub async fn calls(&self, index: usize) -> Result<Vec<CallRecord>, SimError> {
+        self.client.calls(index).await
+    }
+
     /// See [`SimClient::external`].
     pub async fn external(&self) -> Result<Vec<ExternalMessage>, SimError> {
         self.client.external().await
@@ -580,6 +585,12 @@ impl SimClient {
             reply,
         })?;
         answer.await.map_err(|_| SimError::Stopped)
+    }
+
+    /// The voice calls modem `index` placed, oldest first: number, `ATD`
+    /// result, tones received, hang-up.
+    pub async fn calls(&self, index: usize) -> Result<Vec<CallRecord>, SimError> {
+        self.ask_modem(index, ModemCommand::Calls).await
     }
 
     /// Messages sent to numbers outside the network, oldest first.

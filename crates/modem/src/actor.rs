@@ -26,7 +26,7 @@ use std::io;
 use std::sync::Arc;
 use std::time::Duration;
 
-use at::parse::MessageReference;
+use at::parse::{MessageReference, StoredMessage};
 use at::{Command, Completion, Engine, Event, Urc};
 use tokio::sync::{broadcast, mpsc, oneshot};
 use tokio::time::Instant;
@@ -39,6 +39,7 @@ use crate::lock::LockFile;
 use crate::ops::{AtReply, UssdAnswer};
 use crate::status::ModemStatus;
 use crate::transport::{printable, Link};
+use crate::voice::{CallReport, VoiceCall};
 use crate::SmsStorage;
 
 /// What the driver tells subscribers ([`crate::ModemHandle::subscribe`]).
@@ -78,6 +79,13 @@ pub(crate) enum Request {
         index: u32,
         reply: Reply<Option<InboxMessage>>,
     },
+    ListStored {
+        reply: Reply<Vec<StoredMessage>>,
+    },
+    ReadStored {
+        index: u32,
+        reply: Reply<Option<StoredMessage>>,
+    },
     Delete {
         index: u32,
         reply: Reply<()>,
@@ -88,6 +96,10 @@ pub(crate) enum Request {
     },
     Status {
         reply: Reply<ModemStatus>,
+    },
+    VoiceCall {
+        call: VoiceCall,
+        reply: Reply<CallReport>,
     },
 }
 
@@ -102,9 +114,12 @@ impl Request {
             Request::Send { reply, .. } => reply.send(Err(error)).is_ok(),
             Request::List { reply, .. } => reply.send(Err(error)).is_ok(),
             Request::Read { reply, .. } => reply.send(Err(error)).is_ok(),
+            Request::ListStored { reply } => reply.send(Err(error)).is_ok(),
+            Request::ReadStored { reply, .. } => reply.send(Err(error)).is_ok(),
             Request::Delete { reply, .. } => reply.send(Err(error)).is_ok(),
             Request::Ussd { reply, .. } => reply.send(Err(error)).is_ok(),
             Request::Status { reply, .. } => reply.send(Err(error)).is_ok(),
+            Request::VoiceCall { reply, .. } => reply.send(Err(error)).is_ok(),
         };
     }
 }
@@ -251,6 +266,12 @@ impl Actor {
             Request::Read { index, reply } => {
                 let _ = reply.send(self.read(index).await);
             }
+            Request::ListStored { reply } => {
+                let _ = reply.send(self.list_stored().await);
+            }
+            Request::ReadStored { index, reply } => {
+                let _ = reply.send(self.read_stored(index).await);
+            }
             Request::Delete { index, reply } => {
                 let _ = reply.send(self.delete(index).await);
             }
@@ -259,6 +280,9 @@ impl Actor {
             }
             Request::Status { reply } => {
                 let _ = reply.send(self.status().await);
+            }
+            Request::VoiceCall { call, reply } => {
+                let _ = reply.send(self.voice_call(call).await);
             }
         }
     }

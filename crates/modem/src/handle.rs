@@ -18,6 +18,7 @@ use crate::error::ModemError;
 use crate::inbox::InboxMessage;
 use crate::ops::{AtReply, UssdAnswer};
 use crate::status::ModemStatus;
+use crate::voice::{CallReport, VoiceCall};
 use crate::SmsStorage;
 
 /// How many requests may wait in the queue before callers wait to queue.
@@ -154,6 +155,20 @@ impl ModemHandle {
         self.ask(|reply| Request::Read { index, reply }).await
     }
 
+    /// Every message of the configured storage as stored, one entry per
+    /// slot, parts not joined and PDUs not decoded: what a receiver that
+    /// must account for each slot (and delete it only once it is safe)
+    /// works with.
+    pub async fn list_stored(&self) -> Result<Vec<at::parse::StoredMessage>, ModemError> {
+        self.ask(|reply| Request::ListStored { reply }).await
+    }
+
+    /// The slot `index` of the configured storage as stored; `None` when
+    /// it is empty.
+    pub async fn read_stored(&self, index: u32) -> Result<Option<at::parse::StoredMessage>, ModemError> {
+        self.ask(|reply| Request::ReadStored { index, reply }).await
+    }
+
     /// Deletes the message at `index` of the configured storage.
     pub async fn delete(&self, index: u32) -> Result<(), ModemError> {
         self.ask(|reply| Request::Delete { index, reply }).await
@@ -168,6 +183,13 @@ impl ModemHandle {
     /// Registration, operator, signal, identities, service centre, storage.
     pub async fn status(&self) -> Result<ModemStatus, ModemError> {
         self.ask(|reply| Request::Status { reply }).await
+    }
+
+    /// Calls `call.number`, plays the tones when answered, and hangs up
+    /// (see [`crate::voice`]). Not answering, a busy line, a refused tone
+    /// are in the report, not errors: `Err` means the call was not tried.
+    pub async fn voice_call(&self, call: VoiceCall) -> Result<CallReport, ModemError> {
+        self.ask(|reply| Request::VoiceCall { call, reply }).await
     }
 
     /// Stops the task, after the request in flight (if any) has finished,

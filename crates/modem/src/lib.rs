@@ -22,7 +22,8 @@
 //!   within one minute; [`ModemHandle::list_messages`] joins concatenated
 //!   messages ([`inbox`]); [`ModemHandle::ussd`] decodes the answer;
 //!   [`ModemHandle::status`], [`ModemHandle::at_chat`], [`ModemHandle::read`],
-//!   [`ModemHandle::delete`].
+//!   [`ModemHandle::delete`]; [`ModemHandle::voice_call`] dials, plays
+//!   DTMF tones and hangs up ([`voice`]).
 //! - A port that dies is reported ([`ModemEvent::Disconnected`]) and
 //!   reopened with growing pauses. A send in flight then fails, saying
 //!   whether its outcome is unknown; it is never retried behind the
@@ -47,6 +48,7 @@ pub mod lock;
 mod ops;
 mod status;
 mod transport;
+pub mod voice;
 
 pub use actor::ModemEvent;
 pub use config::{
@@ -57,3 +59,4 @@ pub use handle::ModemHandle;
 pub use inbox::{Content, InboxMessage, MessageKind, Parts};
 pub use ops::{AtReply, UssdAnswer};
 pub use status::{Identity, ModemStatus};
+pub use voice::{CallReport, VoiceCall};

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use at::parse::{self, MessageReference, UssdEncoding, UssdStatus};
+use at::parse::{self, MessageReference, StoredMessage, UssdEncoding, UssdStatus};
 use at::{Command, CommandError, FinalResult, Outcome, Phase, Urc};
 use tokio::time::Instant;
 
@@ -194,6 +194,26 @@ impl Actor {
         };
         let stored = self.parsed(&command, parse::cmgr(index, &lines))?;
         Ok(stored.as_ref().map(inbox::single_message))
+    }
+
+    /// `AT+CMGL=4` in the configured storage, entries as they are.
+    pub(crate) async fn list_stored(&mut self) -> Result<Vec<StoredMessage>, ModemError> {
+        let lines = self
+            .command(Command::new("AT+CMGL=4")?.timeout(self.config.timeouts.list))
+            .await?;
+        self.parsed("AT+CMGL=4", parse::cmgl(&lines))
+    }
+
+    /// `AT+CMGR=<index>`; `None` for an empty slot.
+    pub(crate) async fn read_stored(&mut self, index: u32) -> Result<Option<StoredMessage>, ModemError> {
+        let command = format!("AT+CMGR={index}");
+        let lines = match self.simple(&command).await {
+            Ok(lines) => lines,
+            // 321: invalid memory index, the usual answer for an empty slot.
+            Err(err) if is_cms(&err, 321) => return Ok(None),
+            Err(err) => return Err(err),
+        };
+        self.parsed(&command, parse::cmgr(index, &lines))
     }
 
     pub(crate) async fn delete(&mut self, index: u32) -> Result<(), ModemError> {

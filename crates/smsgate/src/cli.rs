@@ -164,6 +164,11 @@ pub(crate) struct PortArgs {
     /// config file, else /var/lock].
     #[arg(long, value_name = "DIR")]
     pub(crate) lock_dir: Option<std::path::PathBuf>,
+    /// The daemon's control socket, through which the command runs when
+    /// `smsgate run` holds the port [default: $SMSGATE_CONTROL, else
+    /// [control] socket of the config file, else <spool base>/smsgate.sock].
+    #[arg(long, value_name = "PATH")]
+    pub(crate) control: Option<std::path::PathBuf>,
     /// Log every byte written to and read from the modem on stderr
     /// (tracing targets gsm::write and gsm::read; RUST_LOG=gsm=debug does
     /// the same).

@@ -223,6 +223,7 @@ struct RawConfig {
     handlers: Option<IgnoredAny>,
     limits: Option<IgnoredAny>,
     numbering: Option<IgnoredAny>,
+    control: Option<IgnoredAny>,
 }
 
 /// One `[ports.NAME]` section as written.

@@ -23,7 +23,10 @@
 //! autosplit = 3                    # smstools3's 0-3
 //! validity = "2 days"              # or 0-255
 //! smsc = "+4917200000"
-//! receive = true                   # read incoming messages (smsd's `incoming`)
+//! receive = true                   # read incoming messages (smsd's `incoming`, RouterOS's `receive-enabled`)
+//! polling = false                  # list the storage every 10 s (modems without +CMTI)
+//! auto-erase = false               # with receive off: a full storage loses its oldest message
+//! send = true                      # false: receive only, no queue (smsd's `outgoing = no`)
 //!
 //! [queues.o2]                      # smstools3's [queues] and [providers]
 //! prefixes = ["49176", "49179"]
@@ -41,10 +44,22 @@
 //! send-retries = 2
 //! block-after = 3                  # failures in a row that block a modem
 //! block-time-s = 3600
+//! incomplete-after-s = 86400       # parts of a long message wait this long for the rest
 //!
 //! [numbering]
 //! international-prefixes = ["49"]
 //! national-prefixes = ["0"]
+//!
+//! [control]                        # `smsgate send/inbox/...` reach the daemon's modems here
+//! socket = "/run/smsgate.sock"     # default: base/smsgate.sock, mode 0600
+//! enabled = true                   # false: no control socket
+//!
+//! [sms-commands]                   # `:cmd SECRET script NAME VAR=VAL` by SMS
+//! secret = "slepens"               # every key: daemon_config/commands.rs
+//! allowed-numbers = ["+37120000000"]
+//!
+//! [scripts.backup]                 # run by `:cmd slepens script backup`
+//! program = "/usr/local/bin/backup"
 //! ```
 //!
 //! Reading is ripgrep's low/high split: serde reads the raw sections
@@ -89,6 +104,12 @@ pub(crate) struct DaemonConfig {
     /// `[spool] include-dir`: the only directory `Include:` may read from;
     /// none: `Include:` is refused.
     pub(crate) include_dir: Option<PathBuf>,
+    /// `[control] socket` (default `base/smsgate.sock`); none: `enabled =
+    /// false`.
+    pub(crate) control_socket: Option<PathBuf>,
+    /// `[sms-commands]` with its `[scripts.NAME]`; none: `:cmd` messages
+    /// are ordinary messages.
+    pub(crate) sms_commands: Option<commands::SmsCommands>,
 }
 
 /// What to do with a file whose send was cut off (smsgate killed, the
@@ -128,6 +149,15 @@ pub(crate) struct ModemSettings {
     /// The queues it serves, in order; empty: the default queue.
     pub(crate) queues: Vec<String>,
     pub(crate) receive: bool,
+    /// `polling` (RouterOS): list the storage every 10 s, for modems
+    /// that give no new-message indication.
+    pub(crate) polling: bool,
+    /// `auto-erase` (RouterOS): with reception off, a full storage has its
+    /// oldest message deleted so that new ones still arrive.
+    pub(crate) auto_erase: bool,
+    /// `send`: whether files are handed to it (smsd's `outgoing`); false:
+    /// a receive-only modem.
+    pub(crate) send: bool,
     pub(crate) send_retries: u32,
     pub(crate) block_after: u32,
     pub(crate) block_time: Duration,
@@ -169,6 +199,10 @@ pub(crate) struct Limits {
     pub(crate) send_retries: u32,
     pub(crate) block_after: u32,
     pub(crate) block_time: Duration,
+    /// `incomplete-after-s`: how long the parts of a long message wait for
+    /// the missing ones before what arrived is delivered, marked
+    /// `Incomplete: yes`.
+    pub(crate) incomplete_after: Duration,
 }
 
 /// `[numbering]`: how numbers without `+` are classified (the type of
@@ -181,12 +215,14 @@ pub(crate) struct Numbering {
 
 impl Limits {
     /// smstools3's defaults: errorsleeptime 10, send_retries 2, blockafter
-    /// 3, blocktime 3600.
+    /// 3, blocktime 3600; smstools3 waits for missing parts for ever, we
+    /// for a day.
     pub(crate) const DEFAULT: Limits = Limits {
         retry_interval: Duration::from_secs(10),
         send_retries: 2,
         block_after: 3,
         block_time: Duration::from_secs(3600),
+        incomplete_after: Duration::from_secs(24 * 3600),
     };
 }
 
@@ -239,6 +275,18 @@ struct RawDaemonConfig {
     limits: RawLimits,
     #[serde(default)]
     numbering: RawNumbering,
+    #[serde(default)]
+    control: RawControl,
+    sms_commands: Option<Spanned<commands::RawSmsCommands>>,
+    #[serde(default)]
+    scripts: BTreeMap<Spanned<String>, commands::RawScript>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawControl {
+    socket: Option<PathBuf>,
+    enabled: Option<bool>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -264,8 +312,14 @@ struct RawModem {
     channel: Option<Spanned<usize>>,
     #[serde(default)]
     queues: Vec<Spanned<String>>,
-    #[serde(default)]
+    /// RouterOS calls it `receive-enabled`.
+    #[serde(default, alias = "receive-enabled")]
     receive: bool,
+    #[serde(default)]
+    polling: bool,
+    #[serde(default)]
+    auto_erase: bool,
+    send: Option<Spanned<bool>>,
     send_retries: Option<u32>,
     block_after: Option<Spanned<u32>>,
     block_time_s: Option<u64>,
@@ -288,7 +342,7 @@ enum RawValidity {
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 struct RawQueue {
     prefixes: Vec<Spanned<String>>,
-    directory: Option<PathBuf>,
+    directory: Option<Spanned<PathBuf>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -308,6 +362,7 @@ struct RawLimits {
     send_retries: Option<u32>,
     block_after: Option<Spanned<u32>>,
     block_time_s: Option<u64>,
+    incomplete_after_s: Option<Spanned<u64>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -364,6 +419,10 @@ impl Checker<'_> {
             }
             dir.get_ref().clone()
         });
+        let control_socket = match raw.control.enabled {
+            Some(false) => None,
+            _ => Some(raw.control.socket.unwrap_or_else(|| base.join("smsgate.sock"))),
+        };
         let spool = self.spool(raw.spool, &base);
         let limits = self.limits(raw.limits);
         let raw_queues = raw.queues;
@@ -382,6 +441,48 @@ impl Checker<'_> {
                     );
                 }
             }
+            let directory = raw_queue
+                .directory
+                .as_ref()
+                .map(|dir| dir.get_ref().clone())
+                .unwrap_or_else(|| base.join(name.get_ref()));
+            // Files are taken from a queue's directory as belonging to that
+            // queue: sharing it with another queue or a spool directory
+            // would send them through the wrong modems.
+            let spool_dirs = [
+                ("spool.outgoing", &spool.outgoing),
+                ("spool.checked", &spool.checked),
+                ("spool.failed", &spool.failed),
+                ("spool.incoming", &spool.incoming),
+                ("spool.report", &spool.report),
+                ("spool.sent", &spool.sent),
+                ("spool.saved", &spool.saved),
+                ("spool.phonecalls", &spool.phonecalls),
+            ];
+            let clash = spool_dirs
+                .iter()
+                .find(|(_, dir)| **dir == directory)
+                .map(|(key, _)| (*key).to_owned())
+                .or_else(|| {
+                    queues
+                        .iter()
+                        .find(|(_, queue): &(&String, &QueueSettings)| queue.directory == directory)
+                        .map(|(other, _)| format!("queues.{other}.directory"))
+                });
+            if let Some(other) = clash {
+                let offset = raw_queue
+                    .directory
+                    .as_ref()
+                    .map_or(name.span().start, |dir| dir.span().start);
+                self.problem(
+                    offset,
+                    &format!("queues.{}.directory", name.get_ref()),
+                    &format!(
+                        "{} is also {other}; each queue needs a directory of its own",
+                        directory.display()
+                    ),
+                );
+            }
             queues.insert(
                 name.get_ref().clone(),
                 QueueSettings {
@@ -390,10 +491,7 @@ impl Checker<'_> {
                         .iter()
                         .map(|prefix| prefix.get_ref().clone())
                         .collect(),
-                    directory: raw_queue
-                        .directory
-                        .clone()
-                        .unwrap_or_else(|| base.join(name.get_ref())),
+                    directory,
                 },
             );
         }
@@ -435,6 +533,12 @@ impl Checker<'_> {
                     self.problem(queue.span().start, &key("queues"), &message);
                 }
             }
+            if let (Some(send), Some(queue)) = (&raw_modem.send, raw_modem.queues.first()) {
+                if !send.get_ref() {
+                    let message = "a modem with `send = false` sends nothing, so it serves no queue";
+                    self.problem(queue.span().start, &key("queues"), message);
+                }
+            }
             let block_after = match &raw_modem.block_after {
                 Some(block_after) => self.block_after(block_after, &key("block-after")),
                 None => limits.block_after,
@@ -471,6 +575,9 @@ impl Checker<'_> {
                         .map(|queue| queue.get_ref().clone())
                         .collect(),
                     receive: raw_modem.receive,
+                    polling: raw_modem.polling,
+                    auto_erase: raw_modem.auto_erase,
+                    send: raw_modem.send.as_ref().is_none_or(|send| *send.get_ref()),
                     send_retries: raw_modem.send_retries.unwrap_or(limits.send_retries),
                     block_after,
                     block_time: raw_modem
@@ -541,6 +648,8 @@ impl Checker<'_> {
             numbering,
             unknown_outcome,
             include_dir,
+            control_socket,
+            sms_commands: self.sms_commands(raw.sms_commands, raw.scripts),
         }
     }
 
@@ -603,8 +712,22 @@ impl Checker<'_> {
                 Duration::from_secs(*seconds.get_ref())
             }
         };
+        let incomplete_after = match raw.incomplete_after_s {
+            None => Limits::DEFAULT.incomplete_after,
+            Some(seconds) => {
+                if *seconds.get_ref() == 0 {
+                    self.problem(
+                        seconds.span().start,
+                        "limits.incomplete-after-s",
+                        "must be at least 1: every part of a long message would be delivered on its own",
+                    );
+                }
+                Duration::from_secs(*seconds.get_ref())
+            }
+        };
         Limits {
             retry_interval,
+            incomplete_after,
             send_retries: raw.send_retries.unwrap_or(Limits::DEFAULT.send_retries),
             block_after: raw
                 .block_after
@@ -755,6 +878,8 @@ fn names<'a>(keys: impl Iterator<Item = &'a String>) -> String {
         names.join(", ")
     }
 }
+
+pub(crate) mod commands;
 
 #[cfg(test)]
 mod tests;

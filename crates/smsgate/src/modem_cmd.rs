@@ -7,12 +7,24 @@
 //! before touching the modem (a phone number, a text that cannot be
 //! encoded), opens the modem, does its one thing, prints, and closes the
 //! port again, releasing its lock.
+//!
+//! While the daemon (`smsgate run`) holds the port, the command goes
+//! through its control socket instead (`daemon/control.rs`): the socket of
+//! `--control`, `SMSGATE_CONTROL` or the config file's `[control]` is
+//! asked first, and the port is opened here only if no daemon serves it.
+//! Both ways build the same JSON, from which the output is printed, so the
+//! output does not depend on the way.
 
 use std::fmt::Write as _;
 use std::io::{IsTerminal, Write as _};
 
+use std::path::{Path, PathBuf};
+
 use anyhow::{anyhow, bail, Context};
-use modem::{Content, InboxMessage, MessageKind, ModemHandle, ModemStatus, PortAddress, Setup, SmsStorage};
+use modem::{
+    AtReply, Content, InboxMessage, MessageKind, ModemError, ModemHandle, ModemStatus, PortAddress, Setup,
+    SmsStorage, UssdAnswer,
+};
 use serde_json::{json, Value};
 use sms_pdu::outgoing::OutgoingMessage;
 use sms_pdu::split::SplitOptions;
@@ -22,6 +34,8 @@ use crate::cli::{
     AtChatArgs, InboxArgs, ModemCommand, PortArgs, SendArgs, SmsType, StatusArgs, StorageArg, UssdArgs, YesNo,
 };
 use crate::config::{ConfigFile, DEFAULT_LOCK_DIR};
+use crate::daemon::control::{self, Answer, Refusal, Request, Storage};
+use crate::daemon_config::{DaemonConfig, DEFAULT_SPOOL_BASE};
 
 /// Runs one modem command.
 pub(crate) fn run(command: &ModemCommand) -> anyhow::Result<()> {
@@ -70,14 +84,15 @@ async fn send(args: &SendArgs) -> anyhow::Result<()> {
         .map(phone_number)
         .transpose()
         .context("--smsc")?;
+    let class = args.sms_type.map(|sms_type| match sms_type {
+        SmsType::Class0 => MessageClass::Class0,
+        SmsType::Class1 => MessageClass::Class1,
+        SmsType::Class2 => MessageClass::Class2,
+        SmsType::Class3 => MessageClass::Class3,
+    });
     let message = OutgoingMessage {
         smsc,
-        class: args.sms_type.map(|sms_type| match sms_type {
-            SmsType::Class0 => MessageClass::Class0,
-            SmsType::Class1 => MessageClass::Class1,
-            SmsType::Class2 => MessageClass::Class2,
-            SmsType::Class3 => MessageClass::Class3,
-        }),
+        class,
         status_report_request: args.status_report_request == YesNo::Yes,
         ..OutgoingMessage::to(destination)
     };
@@ -88,16 +103,29 @@ async fn send(args: &SendArgs) -> anyhow::Result<()> {
     message
         .text_pdus(&args.message, &options)
         .map_err(|err| anyhow!("--message: {err}"))?;
-    let modem = open(&args.port, Setup::Full, args.sms_storage).await?;
-    let sent = modem.send_sms(&message, &args.message, &options).await;
-    modem.shutdown().await;
-    let references = sent?;
+    let request = Request::Send {
+        port: args.port.port.clone(),
+        device: None,
+        number: args.phone.clone(),
+        text: args.message.clone(),
+        smsc: args.smsc.clone(),
+        class: class.map(|class| class as u8),
+        status_report_request: message.status_report_request,
+    };
+    let result = match route(&args.port, request).await? {
+        Route::Daemon(answer) => done(answer)?,
+        Route::Direct(socket_note) => {
+            let modem = open(&args.port, Setup::Full, args.sms_storage, socket_note).await?;
+            let sent = modem.send_sms(&message, &args.message, &options).await;
+            modem.shutdown().await;
+            references_json(&sent?)
+        }
+    };
     let mut stdout = std::io::stdout().lock();
     if args.json {
-        let references: Vec<u8> = references.iter().map(|reference| reference.0).collect();
-        writeln!(stdout, "{}", json!({ "references": references }))?;
+        writeln!(stdout, "{result}")?;
     } else {
-        for reference in references {
+        for reference in as_array(&result["references"]) {
             writeln!(stdout, "{reference}")?;
         }
     }
@@ -105,23 +133,59 @@ async fn send(args: &SendArgs) -> anyhow::Result<()> {
 }
 
 async fn inbox(args: &InboxArgs) -> anyhow::Result<()> {
-    let modem = open(&args.port, Setup::Full, args.sms_storage).await?;
-    let result = match args.remove {
-        Some(index) => remove(&modem, index).await,
-        None => list(&modem, args.json).await,
+    let storage = args.sms_storage.map(|storage| match storage {
+        StorageArg::Sim => Storage::Sim,
+        StorageArg::Modem => Storage::Modem,
+    });
+    let request = match args.remove {
+        Some(index) => Request::Remove {
+            port: args.port.port.clone(),
+            device: None,
+            index,
+        },
+        None => Request::Inbox {
+            port: args.port.port.clone(),
+            device: None,
+            storage,
+        },
     };
-    modem.shutdown().await;
-    result
+    let result = match route(&args.port, request).await? {
+        Route::Daemon(Answer::Refused(Refusal::NoMessage, _)) => None,
+        Route::Daemon(answer) => Some(done(answer)?),
+        Route::Direct(socket_note) => {
+            let modem = open(&args.port, Setup::Full, args.sms_storage, socket_note).await?;
+            let result = match args.remove {
+                Some(index) => remove_message(&modem, index).await,
+                None => modem
+                    .list_messages(None)
+                    .await
+                    .map(|messages| Some(messages.iter().map(message_json).collect())),
+            };
+            modem.shutdown().await;
+            result?
+        }
+    };
+    let mut stdout = std::io::stdout().lock();
+    match (args.remove, result) {
+        (Some(index), None) => bail!("--remove {index}: no message at index {index}"),
+        (Some(_), Some(removed)) => writeln!(
+            stdout,
+            "removed the message from {} at index {}",
+            removed["phone"].as_str().unwrap_or_default(),
+            join_numbers(as_array(&removed["indexes"]))
+        )?,
+        (None, Some(messages)) => print_messages(&mut stdout, &messages, args.json)?,
+        (None, None) => bail!("the daemon's modem listed no messages"),
+    }
+    Ok(())
 }
 
-async fn list(modem: &ModemHandle, json: bool) -> anyhow::Result<()> {
-    let messages = modem.list_messages(None).await?;
-    let mut stdout = std::io::stdout().lock();
+fn print_messages(stdout: &mut impl std::io::Write, messages: &Value, json: bool) -> anyhow::Result<()> {
     if json {
-        let listed: Vec<Value> = messages.iter().map(message_json).collect();
-        writeln!(stdout, "{}", serde_json::to_string_pretty(&listed)?)?;
+        writeln!(stdout, "{}", serde_json::to_string_pretty(messages)?)?;
         return Ok(());
     }
+    let messages = as_array(messages);
     if messages.is_empty() {
         writeln!(stdout, "no messages")?;
     }
@@ -135,89 +199,135 @@ async fn list(modem: &ModemHandle, json: bool) -> anyhow::Result<()> {
 }
 
 /// Removes the message with a part at `index`: every part, so that no
-/// orphaned part is left to show up alone.
-async fn remove(modem: &ModemHandle, index: u32) -> anyhow::Result<()> {
+/// orphaned part is left to show up alone. `None` if there is none;
+/// else its sender and indexes, as `{"phone", "indexes"}`.
+pub(crate) async fn remove_message(modem: &ModemHandle, index: u32) -> Result<Option<Value>, ModemError> {
     let messages = modem.list_messages(None).await?;
     let Some(message) = messages.iter().find(|message| message.indexes.contains(&index)) else {
-        bail!("--remove {index}: no message at index {index}");
+        return Ok(None);
     };
     for &part_index in &message.indexes {
         modem.delete(part_index).await?;
     }
-    let mut stdout = std::io::stdout().lock();
-    writeln!(
-        stdout,
-        "removed the message from {} at index {}",
-        message.phone,
-        join_numbers(&message.indexes)
-    )?;
-    Ok(())
+    Ok(Some(
+        json!({ "phone": message.phone, "indexes": message.indexes }),
+    ))
 }
 
 async fn ussd(args: &UssdArgs) -> anyhow::Result<()> {
-    let modem = open(&args.port, Setup::Full, None).await?;
-    let answer = modem.ussd(&args.code).await;
-    modem.shutdown().await;
-    let answer = answer?;
+    let request = Request::Ussd {
+        port: args.port.port.clone(),
+        device: None,
+        code: args.code.clone(),
+    };
+    let answer = match route(&args.port, request).await? {
+        Route::Daemon(answer) => done(answer)?,
+        Route::Direct(socket_note) => {
+            let modem = open(&args.port, Setup::Full, None, socket_note).await?;
+            let answer = modem.ussd(&args.code).await;
+            modem.shutdown().await;
+            ussd_json(&answer?)
+        }
+    };
     let mut stdout = std::io::stdout().lock();
     if args.json {
-        let encoding = answer.encoding.map(|encoding| match encoding {
-            at::parse::UssdEncoding::PackedGsm7Hex => "gsm7-packed-hex",
-            at::parse::UssdEncoding::Ucs2Hex => "ucs2-hex",
-            at::parse::UssdEncoding::Text | at::parse::UssdEncoding::Auto => "text",
-        });
-        let answer = json!({
-            "status": answer.status.0,
-            "status_text": answer.status.meaning(),
-            "text": answer.text,
-            "raw": answer.raw,
-            "dcs": answer.dcs,
-            "encoding": encoding,
-        });
         writeln!(stdout, "{}", serde_json::to_string_pretty(&answer)?)?;
     } else {
-        writeln!(stdout, "{}", answer.text.as_deref().unwrap_or(""))?;
-        if answer.status.expects_reply() {
-            eprintln!("note: the network waits for a reply (+CUSD: {})", answer.status);
+        writeln!(stdout, "{}", answer["text"].as_str().unwrap_or(""))?;
+        let status = answer["status"]
+            .as_u64()
+            .and_then(|status| u8::try_from(status).ok());
+        let status = at::parse::UssdStatus(status.unwrap_or(0));
+        if status.expects_reply() {
+            eprintln!("note: the network waits for a reply (+CUSD: {status})");
         }
     }
     Ok(())
 }
 
+/// What `--json` prints for a USSD answer.
+pub(crate) fn ussd_json(answer: &UssdAnswer) -> Value {
+    let encoding = answer.encoding.map(|encoding| match encoding {
+        at::parse::UssdEncoding::PackedGsm7Hex => "gsm7-packed-hex",
+        at::parse::UssdEncoding::Ucs2Hex => "ucs2-hex",
+        at::parse::UssdEncoding::Text | at::parse::UssdEncoding::Auto => "text",
+    });
+    json!({
+        "status": answer.status.0,
+        "status_text": answer.status.meaning(),
+        "text": answer.text,
+        "raw": answer.raw,
+        "dcs": answer.dcs,
+        "encoding": encoding,
+    })
+}
+
 async fn at_chat(args: &AtChatArgs) -> anyhow::Result<()> {
-    let modem = open(&args.port, Setup::Minimal, None).await?;
-    let reply = modem.at_chat(&args.command, Some(args.timeout)).await;
-    modem.shutdown().await;
-    let reply = reply?;
+    let request = Request::AtChat {
+        port: args.port.port.clone(),
+        device: None,
+        command: args.command.clone(),
+        timeout_ms: Some(u64::try_from(args.timeout.as_millis()).unwrap_or(u64::MAX)),
+    };
+    let reply = match route(&args.port, request).await? {
+        Route::Daemon(answer) => done(answer)?,
+        Route::Direct(socket_note) => {
+            let modem = open(&args.port, Setup::Minimal, None, socket_note).await?;
+            let reply = modem.at_chat(&args.command, Some(args.timeout)).await;
+            modem.shutdown().await;
+            at_reply_json(&reply?)
+        }
+    };
     let mut stdout = std::io::stdout().lock();
-    for line in reply.lines.iter().chain(&reply.unclaimed) {
-        writeln!(stdout, "{line}")?;
+    for line in as_array(&reply["lines"]) {
+        writeln!(stdout, "{}", line.as_str().unwrap_or_default())?;
     }
-    writeln!(stdout, "{}", as_sent(&reply.result))?;
-    if !reply.result.is_success() {
-        bail!("{}: {}", args.command, reply.result);
+    writeln!(stdout, "{}", reply["result"].as_str().unwrap_or_default())?;
+    if reply["success"] != Value::Bool(true) {
+        bail!(
+            "{}: {}",
+            args.command,
+            reply["described"].as_str().unwrap_or_default()
+        );
     }
     Ok(())
 }
 
+/// An `at-chat` answer: the lines (the command's, then any unclaimed),
+/// the final result as the modem wrote it and as described.
+pub(crate) fn at_reply_json(reply: &AtReply) -> Value {
+    let lines: Vec<&String> = reply.lines.iter().chain(&reply.unclaimed).collect();
+    json!({
+        "lines": lines,
+        "result": as_sent(&reply.result),
+        "described": reply.result.to_string(),
+        "success": reply.result.is_success(),
+    })
+}
+
 async fn status(args: &StatusArgs) -> anyhow::Result<()> {
-    let modem = open(&args.port, Setup::Full, None).await?;
-    let status = modem.status().await;
-    let port = modem.port().to_owned();
-    modem.shutdown().await;
-    let status = status?;
+    let request = Request::Status {
+        port: args.port.port.clone(),
+        device: None,
+    };
+    let status = match route(&args.port, request).await? {
+        Route::Daemon(answer) => done(answer)?,
+        Route::Direct(socket_note) => {
+            let modem = open(&args.port, Setup::Full, None, socket_note).await?;
+            let status = modem.status().await;
+            let port = modem.port().to_owned();
+            modem.shutdown().await;
+            status_json(&port, &status?)
+        }
+    };
     let mut stdout = std::io::stdout().lock();
     if args.json {
-        writeln!(
-            stdout,
-            "{}",
-            serde_json::to_string_pretty(&status_json(&port, &status))?
-        )?;
+        writeln!(stdout, "{}", serde_json::to_string_pretty(&status)?)?;
     } else {
-        write!(stdout, "{}", status_text(&port, &status))?;
+        write!(stdout, "{}", status_text(&status))?;
     }
-    for problem in &status.problems {
-        eprintln!("note: {problem}");
+    for problem in as_array(&status["problems"]) {
+        eprintln!("note: {}", problem.as_str().unwrap_or_default());
     }
     Ok(())
 }
@@ -237,8 +347,81 @@ fn as_sent(result: &at::FinalResult) -> String {
     }
 }
 
-/// Opens the modem that `args` name.
-async fn open(args: &PortArgs, setup: Setup, storage: Option<StorageArg>) -> anyhow::Result<ModemHandle> {
+/// How a command reaches its modem.
+#[derive(Debug)]
+enum Route {
+    /// Through the daemon that holds the port: its answer.
+    Daemon(Answer),
+    /// By opening the port here; why the daemon's socket could not be
+    /// asked, if one was tried.
+    Direct(Option<String>),
+}
+
+/// Asks the daemon's control socket first, if there is one: the daemon
+/// may hold the port. A daemon that does not serve PORT, or no socket,
+/// leaves the port to be opened here; a socket given by `--control` or
+/// `SMSGATE_CONTROL` must answer.
+async fn route(args: &PortArgs, mut request: Request) -> anyhow::Result<Route> {
+    let config_file = ConfigFile::find(args.config.as_deref())?;
+    let Some((socket, given_by)) = control_socket(args, config_file.as_ref()) else {
+        return Ok(Route::Direct(None));
+    };
+    if let Ok(config) = modem_config(args, config_file.as_ref()) {
+        request.set_device(config.port.to_string());
+    }
+    match (control::ask(&socket, &request).await, given_by) {
+        (Ok(Answer::Refused(Refusal::UnknownModem, _)), None) => Ok(Route::Direct(None)),
+        (Ok(answer), _) => Ok(Route::Daemon(answer)),
+        (Err(err), Some(given_by)) => Err(err.context(given_by)),
+        (Err(err), None) => Ok(Route::Direct(Some(format!("{err:#}")))),
+    }
+}
+
+/// The control socket to try, and what gave it if the user did: `--control`,
+/// else `SMSGATE_CONTROL`, else the config file's `[control]` (none if
+/// that file is not a valid daemon config: no daemon runs on it), else
+/// the default spool's.
+fn control_socket(args: &PortArgs, config_file: Option<&ConfigFile>) -> Option<(PathBuf, Option<String>)> {
+    if let Some(path) = &args.control {
+        return Some((path.clone(), Some(format!("--control {}", path.display()))));
+    }
+    if let Some(path) = std::env::var_os(CONTROL_ENV).filter(|path| !path.is_empty()) {
+        let path = PathBuf::from(path);
+        let given_by = format!("{CONTROL_ENV}={}", path.display());
+        return Some((path, Some(given_by)));
+    }
+    match config_file {
+        Some(config_file) => DaemonConfig::load(&config_file.path)
+            .ok()?
+            .control_socket
+            .map(|path| (path, None)),
+        None => Some((Path::new(DEFAULT_SPOOL_BASE).join("smsgate.sock"), None)),
+    }
+}
+
+/// The environment variable that names the control socket.
+const CONTROL_ENV: &str = "SMSGATE_CONTROL";
+
+/// The result of a request the daemon did, or its refusal as an error.
+fn done(answer: Answer) -> anyhow::Result<Value> {
+    match answer {
+        Answer::Done(result) => Ok(result),
+        Answer::Refused(_, error) => Err(anyhow!("{error}")),
+    }
+}
+
+fn as_array(value: &Value) -> &[Value] {
+    value.as_array().map_or(&[], Vec::as_slice)
+}
+
+/// Opens the modem that `args` name. `socket_note`: why the daemon's
+/// control socket could not be asked, for when the daemon holds the port.
+async fn open(
+    args: &PortArgs,
+    setup: Setup,
+    storage: Option<StorageArg>,
+    socket_note: Option<String>,
+) -> anyhow::Result<ModemHandle> {
     let config_file = ConfigFile::find(args.config.as_deref())?;
     let mut config = modem_config(args, config_file.as_ref())?;
     config.setup = setup;
@@ -248,7 +431,33 @@ async fn open(args: &PortArgs, setup: Setup, storage: Option<StorageArg>) -> any
             StorageArg::Modem => SmsStorage::Modem,
         };
     }
-    Ok(ModemHandle::open(config).await?)
+    match ModemHandle::open(config).await {
+        Ok(modem) => Ok(modem),
+        Err(err @ ModemError::InUse { .. }) if held_by_smsgate(&err) => {
+            let why = socket_note.map_or_else(
+                || "no control socket of it serves this port".to_owned(),
+                |note| format!("its control socket cannot be reached ({note})"),
+            );
+            bail!(
+                "{err}: the smsgate daemon holds the port, and {why}; check [control] in its config, or \
+                 give the socket with --control PATH or {CONTROL_ENV}"
+            )
+        }
+        Err(err) => Err(err.into()),
+    }
+}
+
+fn held_by_smsgate(err: &ModemError) -> bool {
+    let ModemError::InUse { holders, .. } = err else {
+        return false;
+    };
+    holders.iter().any(|holder| {
+        holder
+            .command_line
+            .as_deref()
+            .and_then(|command_line| command_line.split(' ').next())
+            .is_some_and(|program| program.ends_with("smsgate"))
+    })
 }
 
 /// The driver's configuration for PORT: the config file's section if it
@@ -304,7 +513,7 @@ fn modem_config(args: &PortArgs, config_file: Option<&ConfigFile>) -> anyhow::Re
 
 /// A phone number by the seed's rules: `0123456789*# abc`, a leading `+`
 /// for international.
-fn phone_number(text: &str) -> anyhow::Result<Address> {
+pub(crate) fn phone_number(text: &str) -> anyhow::Result<Address> {
     Address::parse_phone(text).map_err(|err| match err {
         sms_pdu::EncodeError::BadAddress { reason, .. } => anyhow!(
             "{text:?}: {reason} (a phone number has the characters 0123456789*# abc, and a leading + \
@@ -317,7 +526,7 @@ fn phone_number(text: &str) -> anyhow::Result<Address> {
 /// A concatenation reference for a new message: phones join parts by
 /// sender and reference, so two long messages sent one after the other
 /// must not share one. The clock and the PID differ between runs.
-fn fresh_reference() -> u8 {
+pub(crate) fn fresh_reference() -> u8 {
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |since_epoch| since_epoch.subsec_nanos());
@@ -353,36 +562,39 @@ fn message_body(message: &InboxMessage) -> String {
     }
 }
 
-fn message_text(message: &InboxMessage) -> String {
+/// A message of `message_json` as `inbox` prints it.
+fn message_text(message: &Value) -> String {
+    let phone = message["phone"].as_str().unwrap_or_default();
     let mut text = format!(
         "{}  {}  {}  {}",
-        join_numbers(&message.indexes),
-        if message.phone.is_empty() {
-            "-"
-        } else {
-            &message.phone
-        },
-        message
-            .timestamp
-            .map_or_else(|| "-".to_owned(), |timestamp| timestamp.to_string()),
-        message_type(message),
+        join_numbers(as_array(&message["indexes"])),
+        if phone.is_empty() { "-" } else { phone },
+        message["timestamp"].as_str().unwrap_or("-"),
+        message["type"].as_str().unwrap_or_default(),
     );
-    if let Some(parts) = message.parts.as_ref().filter(|parts| !parts.missing.is_empty()) {
+    let missing = as_array(&message["parts"]["missing"]);
+    if !missing.is_empty() {
         let _ = write!(
             text,
             "  (incomplete: part {} of {} missing)",
-            join_numbers(&parts.missing),
-            parts.total
+            join_numbers(missing),
+            message["parts"]["total"]
         );
     }
     text.push('\n');
-    for line in message_body(message).lines() {
+    for line in message["message"].as_str().unwrap_or_default().lines() {
         let _ = writeln!(text, "    {line}");
     }
     text
 }
 
-fn message_json(message: &InboxMessage) -> Value {
+/// What `send --json` prints: the message reference of each part.
+pub(crate) fn references_json(references: &[at::parse::MessageReference]) -> Value {
+    let references: Vec<u8> = references.iter().map(|reference| reference.0).collect();
+    json!({ "references": references })
+}
+
+pub(crate) fn message_json(message: &InboxMessage) -> Value {
     let mut value = json!({
         "index": message.indexes.first(),
         "indexes": message.indexes,
@@ -404,48 +616,47 @@ fn message_json(message: &InboxMessage) -> Value {
     value
 }
 
-fn status_text(port: &str, status: &ModemStatus) -> String {
-    let unknown = || "unknown".to_owned();
-    let identity = &status.identity;
+/// A status of `status_json` as `status` prints it.
+fn status_text(status: &Value) -> String {
+    let text_or_unknown = |value: &Value| value.as_str().unwrap_or("unknown").to_owned();
+    let registration = &status["registration"];
+    let signal = &status["signal"];
+    let storage = &status["storage"];
     let rows = [
-        ("port", port.to_owned()),
+        ("port", status["port"].as_str().unwrap_or_default().to_owned()),
         (
             "registration",
-            status.registration.as_ref().map_or_else(unknown, |registration| {
-                registration
-                    .status
-                    .meaning()
-                    .map_or_else(|| registration.status.to_string(), str::to_owned)
-            }),
+            match (registration.is_null(), registration["meaning"].as_str()) {
+                (true, _) => "unknown".to_owned(),
+                (false, Some(meaning)) => meaning.to_owned(),
+                (false, None) => registration["status"].to_string(),
+            },
         ),
-        ("operator", status.operator.clone().unwrap_or_else(unknown)),
+        ("operator", text_or_unknown(&status["operator"])),
         (
             "signal",
-            status.signal.map_or_else(unknown, |signal| match signal.dbm() {
-                Some(dbm) => format!("{dbm} dBm ({} of 5 bars)", signal.bars()),
-                None => "not known (+CSQ 99)".to_owned(),
-            }),
+            match (signal.is_null(), &signal["dbm"]) {
+                (true, _) => "unknown".to_owned(),
+                (false, Value::Null) => "not known (+CSQ 99)".to_owned(),
+                (false, dbm) => format!("{dbm} dBm ({} of 5 bars)", signal["bars"]),
+            },
         ),
-        ("imei", identity.imei.clone().unwrap_or_else(unknown)),
-        ("imsi", identity.imsi.clone().unwrap_or_else(unknown)),
-        ("iccid", identity.iccid.clone().unwrap_or_else(unknown)),
-        (
-            "smsc",
-            identity
-                .smsc
-                .as_ref()
-                .map_or_else(unknown, |smsc| smsc.number.clone()),
-        ),
+        ("imei", text_or_unknown(&status["imei"])),
+        ("imsi", text_or_unknown(&status["imsi"])),
+        ("iccid", text_or_unknown(&status["iccid"])),
+        ("smsc", text_or_unknown(&status["smsc"])),
         (
             "storage",
-            status.storage.as_ref().map_or_else(unknown, |storage| {
+            if storage.is_null() {
+                "unknown".to_owned()
+            } else {
                 format!(
                     "{} {}/{}",
-                    storage.name.as_deref().unwrap_or("?"),
-                    storage.used,
-                    storage.total
+                    storage["memory"].as_str().unwrap_or("?"),
+                    storage["used"],
+                    storage["total"]
                 )
-            }),
+            },
         ),
     ];
     let mut text = String::new();
@@ -455,7 +666,7 @@ fn status_text(port: &str, status: &ModemStatus) -> String {
     text
 }
 
-fn status_json(port: &str, status: &ModemStatus) -> Value {
+pub(crate) fn status_json(port: &str, status: &ModemStatus) -> Value {
     let identity = &status.identity;
     json!({
         "port": port,
@@ -504,6 +715,7 @@ mod tests {
             channel,
             config: None,
             lock_dir: None,
+            control: None,
             debug_at: false,
         }
     }

@@ -379,6 +379,10 @@ impl Importer {
                     };
                     modem.push(("receive", receive.to_string()));
                 }
+                // smsd's default, yes, is smsgate's too: only a receive-only
+                // modem is written.
+                "outgoing" if yes_no(entry)? => {}
+                "outgoing" => modem.push(("send", "false".to_owned())),
                 "report" => modem.push(("report", yes_no(entry)?.to_string())),
                 "send_retries" => modem.push(("send-retries", number(entry)?.to_string())),
                 "autosplit" => modem.push(("autosplit", number(entry)?.to_string())),

@@ -88,7 +88,7 @@ impl Bench {
             ));
         }
         fs::write(dir.path().join("smsgate.toml"), config).unwrap();
-        for sub in ["outgoing", "sent", "failed"] {
+        for sub in ["outgoing", "checked", "sent", "failed"] {
             fs::create_dir_all(dir.path().join("spool").join(sub)).unwrap();
         }
         Bench {
@@ -312,7 +312,7 @@ fn kill_9_while_draining_loses_nothing_and_sends_nothing_twice() {
     let n_kills = rng.range(5, 9);
     let mut n_in_exchange = 0;
     for kill_index in 0..n_kills {
-        let left = bench.names("outgoing").0.len();
+        let left = bench.names("outgoing").0.len() + bench.names("checked").0.len();
         if left == 0 {
             println!("kill {kill_index}: the backlog is drained, no more kills");
             break;
@@ -362,7 +362,7 @@ fn kill_9_while_draining_loses_nothing_and_sends_nothing_twice() {
         std::thread::sleep(Duration::from_millis(delays.iter().max().unwrap() + 150));
         println!(
             "kill {kill_index}: {how}; delays {delays:?} ms; {left} -> {} files left",
-            bench.names("outgoing").0.len()
+            bench.names("outgoing").0.len() + bench.names("checked").0.len()
         );
     }
 
@@ -373,6 +373,7 @@ fn kill_9_while_draining_loses_nothing_and_sends_nothing_twice() {
         .max(Duration::from_secs(10));
     bench.wait("outgoing/ is drained", remaining, || {
         bench.names("outgoing").0.is_empty()
+            && bench.names("checked").0.is_empty()
             && bench.names("sent").0.len() + bench.names("failed").0.len() >= N_FILES
     });
     // Nothing more goes out after the drain.
@@ -414,6 +415,8 @@ fn kill_9_while_draining_loses_nothing_and_sends_nothing_twice() {
     let (sent, sent_temporary) = bench.names("sent");
     let (failed, failed_temporary) = bench.names("failed");
     let (outgoing, outgoing_hidden) = bench.names("outgoing");
+    // Checked files wait in checked/ (the default queue's directory).
+    let (checked, checked_hidden) = bench.names("checked");
     let mut lost = Vec::new();
     let mut duplicated = Vec::new();
     let mut in_both = Vec::new();
@@ -499,6 +502,10 @@ fn kill_9_while_draining_loses_nothing_and_sends_nothing_twice() {
 
     let context = format!("seed {seed}; replay with SMSGATE_CRASH_SEED={seed}");
     assert!(outgoing.is_empty(), "{context}: left in outgoing/: {outgoing:?}");
+    assert!(
+        checked.is_empty() && checked_hidden.is_empty(),
+        "{context}: left in checked/: {checked:?} {checked_hidden:?}"
+    );
     assert!(
         outgoing_hidden.is_empty(),
         "{context}: dotfiles in outgoing/: {outgoing_hidden:?}"

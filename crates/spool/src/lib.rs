@@ -25,6 +25,7 @@
 
 mod error;
 mod hex_data;
+pub mod incoming;
 mod lines;
 mod numbering;
 mod outgoing;

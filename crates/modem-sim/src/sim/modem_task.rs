@@ -20,12 +20,13 @@ use super::network_task::{NetworkCommand, Parcel};
 use super::{sleep_until, SimError};
 use crate::pty::{PtyPort, RAW_CHECK_INTERVAL};
 use crate::tcp::TcpPort;
-use crate::{Action, Fault, Modem, ModemId, RoutingKind, SimState};
+use crate::{Action, CallRecord, Fault, Modem, ModemId, RoutingKind, SimState};
 
 /// What a modem task is asked to do.
 pub(super) enum ModemCommand {
     Receive(Parcel),
     Info(oneshot::Sender<LiveInfo>),
+    Calls(oneshot::Sender<Vec<CallRecord>>),
     SetUssd {
         code: String,
         answer: UssdAnswer,
@@ -138,6 +139,9 @@ impl ModemTask {
                     registered: self.modem.is_registered(),
                     sim: self.modem.sim_state(),
                 });
+            }
+            ModemCommand::Calls(reply) => {
+                let _ = reply.send(self.modem.calls().to_vec());
             }
             ModemCommand::SetUssd { code, answer, reply } => {
                 self.ussd.insert(code, answer);

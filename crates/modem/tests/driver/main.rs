@@ -8,3 +8,4 @@ mod failures;
 mod scripted;
 mod session;
 mod support;
+mod voice;

@@ -20,8 +20,8 @@ use crate::support::{fast_timeouts, init_logging, next_event};
 /// gets the answer `answer` gives (echo off), and so does an ESC, as
 /// `"\u{1b}"`; a NUL in an answer is a pause of [`PAUSE`] (the rest comes
 /// in a read of its own). Stops when dropped.
-struct ScriptedModem {
-    slave_path: std::path::PathBuf,
+pub(crate) struct ScriptedModem {
+    pub(crate) slave_path: std::path::PathBuf,
     stop: Arc<AtomicBool>,
     thread: Option<JoinHandle<()>>,
     // Held so that the PTY lives while nobody else has the slave open.
@@ -29,7 +29,7 @@ struct ScriptedModem {
 }
 
 impl ScriptedModem {
-    fn start(answer: impl FnMut(&str) -> String + Send + 'static) -> ScriptedModem {
+    pub(crate) fn start(answer: impl FnMut(&str) -> String + Send + 'static) -> ScriptedModem {
         ScriptedModem::start_with_waiting("", answer)
     }
 
@@ -196,7 +196,7 @@ async fn unsolicited_codes_inside_a_listing_do_not_break_it() {
 const LATE_CMGS_ANSWER: &str = "\r\n+CMGS: 7\r\n\r\nOK\r\n";
 
 /// A modem that is set up, registered and has nothing stored.
-fn plain_modem(command: &str) -> String {
+pub(crate) fn plain_modem(command: &str) -> String {
     let answer = match command {
         "AT+CPIN?" => "+CPIN: READY",
         "AT+CREG?" => "+CREG: 0,1",

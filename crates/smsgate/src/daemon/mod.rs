@@ -18,20 +18,29 @@
 //!   up the other files, blocking of a failing modem.
 //! - [`hooks`]: the eventhandler, checkhandler and alarmhandler.
 //! - [`include`]: `Include:` confined to `[spool] include-dir`.
+//! - [`control`]: the control socket through which `smsgate send`,
+//!   `inbox`, `ussd`, `at-chat` and `status` use the daemon's modems.
 //!
 //! Shutdown: a root [`CancellationToken`] (SIGINT, SIGTERM, or a test's
 //! own) stops the taking of new work; every send in flight finishes its
 //! exchange with the modem and its outcome is journalled and acted on
 //! before the modems are closed.
 
+pub(crate) mod commands;
+pub(crate) mod control;
 pub(crate) mod hooks;
 pub(crate) mod include;
 pub(crate) mod journal;
+pub(crate) mod part_store;
+pub(crate) mod receive;
+pub(crate) mod reports;
 pub(crate) mod scheduler;
 pub(crate) mod spool_dir;
+pub(crate) mod voicecall;
 
 use std::collections::HashMap;
 use std::path::Path;
+use std::sync::Arc;
 
 use anyhow::Context;
 use modem::{ModemEvent, ModemHandle};
@@ -42,14 +51,20 @@ use tokio_util::task::TaskTracker;
 
 use crate::config::{driver_config, DEFAULT_LOCK_DIR};
 use crate::daemon_config::DaemonConfig;
+use commands::CommandRunner;
+use control::{ControlSocket, ModemRegistry};
 use hooks::{Alarms, Severity};
 use journal::Journal;
+use receive::Receiver;
+use reports::SentIndex;
 use scheduler::{ModemSlot, Scheduler};
 
 /// A running daemon.
 #[derive(Debug)]
 pub(crate) struct Daemon {
     join: JoinHandle<anyhow::Result<()>>,
+    /// The control socket's server and its token (control.rs).
+    control: Option<(JoinHandle<()>, CancellationToken)>,
 }
 
 impl Daemon {
@@ -64,25 +79,66 @@ impl Daemon {
     /// runs even with no modem at all: files then wait in `outgoing/`.
     pub(crate) async fn start(config: DaemonConfig, shutdown: CancellationToken) -> anyhow::Result<Daemon> {
         let dirs = &config.spool;
-        for dir in [&dirs.base, &dirs.outgoing, &dirs.sent, &dirs.failed] {
+        let queue_dirs = config.queues.values().map(|queue| &queue.directory);
+        for dir in [
+            &dirs.base,
+            &dirs.outgoing,
+            &dirs.checked,
+            &dirs.sent,
+            &dirs.failed,
+            &dirs.incoming,
+            &dirs.report,
+        ]
+        .into_iter()
+        .chain(queue_dirs)
+        {
             std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
         }
+        // control.rs: bound first, so that a second daemon on the same
+        // socket stops before it opens anything; served once the modems
+        // are registered.
+        let control_socket = config
+            .control_socket
+            .as_deref()
+            .map(ControlSocket::bind)
+            .transpose()?;
+        let registry = ModemRegistry::default();
+        let commands = match &config.sms_commands {
+            Some(settings) => Some(Arc::new(CommandRunner::new(settings)?)),
+            None => None,
+        };
         let mut supervisor = Supervisor {
             alarms: Alarms::new(&config.handlers, TaskTracker::new()),
+            sent_index: SentIndex::open(&config.spool.base, &config.spool.sent),
             config,
             shutdown,
             waiting: HashMap::new(),
             came_up: mpsc::unbounded_channel(),
+            registry: registry.clone(),
+            handles: Vec::new(),
+            receivers: TaskTracker::new(),
+            commands,
+            add_modem: None,
         };
-        let running = supervisor.start_scheduler(HashMap::new()).await?;
+        let running = supervisor.start_scheduler().await?;
+        let control = control_socket.map(|socket| {
+            let token = supervisor.shutdown.child_token();
+            (tokio::spawn(socket.serve(registry, token.clone())), token)
+        });
         let join = tokio::spawn(supervisor.run(running));
-        Ok(Daemon { join })
+        Ok(Daemon { join, control })
     }
 
     /// Waits until the daemon has stopped (after its token fired) and every
     /// modem is closed.
     pub(crate) async fn join(self) -> anyhow::Result<()> {
-        self.join.await.context("the daemon task failed")?
+        let result = self.join.await.context("the daemon task failed");
+        if let Some((control, token)) = self.control {
+            // Also when the daemon stopped on an error of its own.
+            token.cancel();
+            let _ = control.await;
+        }
+        result?
     }
 }
 
@@ -96,130 +152,144 @@ struct Supervisor {
     waiting: HashMap<String, ModemHandle>,
     /// The names of waiting modems that are set up now.
     came_up: (mpsc::UnboundedSender<String>, mpsc::UnboundedReceiver<String>),
-}
-
-/// A scheduler at work, stopped by its own token (a child of the daemon's).
-struct Running {
-    join: JoinHandle<anyhow::Result<()>>,
-    token: CancellationToken,
+    /// Every modem's handle, for the control socket.
+    registry: ModemRegistry,
+    /// Every modem opened, closed at the end.
+    handles: Vec<ModemHandle>,
+    /// The modems' receive tasks.
+    receivers: TaskTracker,
+    commands: Option<Arc<CommandRunner>>,
+    sent_index: SentIndex,
+    /// Gives the scheduler a modem that came up late.
+    add_modem: Option<mpsc::UnboundedSender<ModemSlot>>,
 }
 
 impl Supervisor {
-    /// Until shutdown, restarting the scheduler whenever a waiting modem
-    /// comes up.
-    async fn run(mut self, mut running: Running) -> anyhow::Result<()> {
+    /// Until shutdown: a modem that comes up late joins the scheduler and
+    /// starts receiving. Then waits for the scheduler (sends in flight are
+    /// finished) and the receive tasks, and closes every modem.
+    async fn run(mut self, mut scheduler: JoinHandle<anyhow::Result<()>>) -> anyhow::Result<()> {
         let result = loop {
             let name = tokio::select! {
-                result = &mut running.join => break flatten(result),
+                result = &mut scheduler => break flatten(result),
                 Some(name) = self.came_up.1.recv() => name,
             };
             let Some(handle) = self.waiting.remove(&name) else {
                 continue;
             };
-            tracing::info!(
-                target: "smsgate",
-                "modem {name} on {} is up now; restarting the scheduler to use it",
-                handle.port()
-            );
-            running.token.cancel();
-            if let Err(err) = flatten(running.join.await) {
-                handle.shutdown().await;
-                break Err(err);
-            }
-            if self.shutdown.is_cancelled() {
-                handle.shutdown().await;
-                break Ok(());
-            }
-            match self.start_scheduler(HashMap::from([(name, handle)])).await {
-                Ok(next) => running = next,
-                Err(err) => break Err(err),
+            tracing::info!(target: "smsgate", "modem {name} on {} is up now", handle.port());
+            if let Some(slot) = self.set_up(&name, handle).await {
+                if let Some(add) = &self.add_modem {
+                    let _ = add.send(slot);
+                }
             }
         };
-        for (_, handle) in self.waiting.drain() {
+        self.receivers.close();
+        self.receivers.wait().await;
+        for handle in self.handles.drain(..) {
             handle.shutdown().await;
         }
+        self.registry.clear();
         self.alarms.flush().await;
         result
     }
 
-    /// Replays the journal, opens the modems that are neither in `ready`
-    /// (set up already) nor waiting, and starts a scheduler with those
-    /// that are set up.
-    async fn start_scheduler(&mut self, mut ready: HashMap<String, ModemHandle>) -> anyhow::Result<Running> {
-        let config = &self.config;
+    /// Replays the journal, opens every modem and starts the scheduler
+    /// with those that are set up; the others are tried again in the
+    /// background ([`Supervisor::wait_for`]).
+    async fn start_scheduler(&mut self) -> anyhow::Result<JoinHandle<anyhow::Result<()>>> {
+        let config = self.config.clone();
         let journal = Journal::open(&config.spool.base)
             .with_context(|| format!("opening the journal in {}", config.spool.base.display()))?;
         let lock_dir = config.lock_dir.clone().unwrap_or_else(|| DEFAULT_LOCK_DIR.into());
         let mut modems = Vec::new();
-        let mut failed = Vec::new();
         for (name, settings) in &config.modems {
-            if self.waiting.contains_key(name) {
+            let driver = driver_config(
+                settings.device.clone(),
+                config.ports.get(&settings.port),
+                lock_dir.clone(),
+            );
+            let (handle, error) = ModemHandle::open_or_retry(driver).await;
+            self.registry
+                .register(name, &settings.port, &settings.device, &handle);
+            self.handles.push(handle.clone());
+            if let Some(err) = error {
+                tracing::error!(
+                    target: "smsgate",
+                    "modem {name}: {err}; the other modems serve meanwhile, and it is tried again"
+                );
+                self.alarms.raise(
+                    Severity::Error,
+                    name,
+                    &format!("cannot open the port: {err}; trying again in the background"),
+                );
+                // Subscribed at once: the first retry comes after a short
+                // pause, and the others may take longer.
+                let events = handle.subscribe();
+                self.wait_for(name.clone(), handle, events);
                 continue;
             }
-            let handle = match ready.remove(name) {
-                Some(handle) => handle,
-                None => {
-                    let driver = driver_config(
-                        settings.device.clone(),
-                        config.ports.get(&settings.port),
-                        lock_dir.clone(),
-                    );
-                    let (handle, error) = ModemHandle::open_or_retry(driver).await;
-                    if let Some(err) = error {
-                        tracing::error!(
-                            target: "smsgate",
-                            "modem {name}: {err}; the other modems serve meanwhile, and it is tried again"
-                        );
-                        self.alarms.raise(
-                            Severity::Error,
-                            name,
-                            &format!("cannot open the port: {err}; trying again in the background"),
-                        );
-                        // Subscribed at once: the first retry comes after a
-                        // short pause, and the others may take longer.
-                        let events = handle.subscribe();
-                        failed.push((name.clone(), handle, events));
-                        continue;
-                    }
-                    handle
-                }
-            };
-            let identity = match handle.status().await {
-                Ok(status) => status.identity,
-                Err(err) => {
-                    tracing::warn!(target: "smsgate", "modem {name}: no identity ({err})");
-                    Default::default()
-                }
-            };
-            tracing::info!(
-                target: "smsgate",
-                "modem {name} on {}: IMSI {}",
-                handle.port(),
-                identity.imsi.as_deref().unwrap_or("unknown")
-            );
-            modems.push(ModemSlot::new(name.clone(), settings.clone(), handle, identity));
+            if let Some(slot) = self.set_up(name, handle).await {
+                modems.push(slot);
+            }
         }
         if config.modems.is_empty() {
             tracing::warn!(target: "smsgate", "no [modems.NAME] configured: files will wait in outgoing/");
         } else if modems.is_empty() {
             tracing::warn!(target: "smsgate", "no modem is set up yet: files wait in outgoing/");
         }
-        let config = config.clone();
-        for (name, handle, events) in failed {
-            self.wait_for(name, handle, events);
-        }
-        let token = self.shutdown.child_token();
-        let scheduler = match Scheduler::new(config, journal, modems, token.clone()) {
-            Ok(scheduler) => scheduler,
+        let (add_modem, new_modems) = mpsc::unbounded_channel();
+        self.add_modem = Some(add_modem);
+        let scheduler = Scheduler::new(
+            config,
+            journal,
+            modems,
+            new_modems,
+            self.sent_index.clone(),
+            self.shutdown.clone(),
+        )?;
+        Ok(tokio::spawn(scheduler.run()))
+    }
+
+    /// A modem that is set up: reads its identity, starts its receive
+    /// task (if it receives), and gives the scheduler's view of it.
+    async fn set_up(&mut self, name: &str, handle: ModemHandle) -> Option<ModemSlot> {
+        let settings = self.config.modems.get(name)?.clone();
+        let identity = match handle.status().await {
+            Ok(status) => status.identity,
             Err(err) => {
-                for (_, handle) in self.waiting.drain() {
-                    handle.shutdown().await;
-                }
-                return Err(err);
+                tracing::warn!(target: "smsgate", "modem {name}: no identity ({err})");
+                Default::default()
             }
         };
-        let join = tokio::spawn(scheduler.run());
-        Ok(Running { join, token })
+        tracing::info!(
+            target: "smsgate",
+            "modem {name} on {}: IMSI {}",
+            handle.port(),
+            identity.imsi.as_deref().unwrap_or("unknown")
+        );
+        let receiver = Receiver::new(
+            &self.config,
+            name,
+            handle.clone(),
+            identity.clone(),
+            self.alarms.clone(),
+            self.commands.clone(),
+            self.sent_index.clone(),
+            self.receivers.clone(),
+        );
+        match receiver {
+            Ok(Some(receiver)) => {
+                self.receivers.spawn(receiver.run(self.shutdown.clone()));
+            }
+            Ok(None) => {}
+            Err(err) => {
+                tracing::error!(target: "smsgate", "{err:#}; not receiving");
+                self.alarms
+                    .raise(Severity::Error, name, &format!("{err:#}; not receiving"));
+            }
+        }
+        Some(ModemSlot::new(name.to_owned(), settings, handle, identity))
     }
 
     /// Keeps `handle`, whose driver keeps trying to set the modem up, and

@@ -6,7 +6,10 @@
 //! [`hooks::check`]), and is then read and parsed whole, its `Include:`s
 //! confined to `include-dir` ([`ConfinedIncludes`]), and planned into
 //! PDUs, before anything acts on it; one that does not parse or plan goes
-//! to `failed/` with every problem. The others wait in `pending`, and whenever a modem
+//! to `failed/` with every problem. The others move on, as with smstools3,
+//! to their queue's directory (`checked/`, or `[queues.NAME] directory`;
+//! a file put there directly is taken as checked, for that queue) and
+//! wait in `pending`, and whenever a modem
 //! is free the first waiting file it serves is handed to it: `Priority:
 //! high` first, then the oldest, skipping files that wait out a retry
 //! backoff (so one bad number never holds up the rest). Modems serving a
@@ -38,7 +41,9 @@ use tokio_util::task::TaskTracker;
 use crate::daemon::hooks::{self, Alarms, Severity, Verdict};
 use crate::daemon::include::ConfinedIncludes;
 use crate::daemon::journal::{Journal, Record};
+use crate::daemon::reports::{SentIndex, STATUS_REPORT_HEADER};
 use crate::daemon::spool_dir;
+use crate::daemon::voicecall::{self, CallOutcome, PlannedCall};
 use crate::daemon_config::{DaemonConfig, ModemSettings, UnknownOutcome};
 
 /// How often `outgoing/` is scanned even without an inotify event (files
@@ -81,8 +86,12 @@ impl ModemSlot {
         }
     }
 
-    /// Whether it serves `queue` (`None`: the default queue).
+    /// Whether it serves `queue` (`None`: the default queue); a
+    /// receive-only modem (`send = false`) serves none.
     fn serves(&self, queue: Option<&str>) -> bool {
+        if !self.settings.send {
+            return false;
+        }
         match queue {
             None => self.settings.queues.is_empty(),
             Some(queue) => self.settings.queues.iter().any(|served| served == queue),
@@ -90,10 +99,31 @@ impl ModemSlot {
     }
 }
 
+/// A directory files are taken from, as smstools3 lays them out: new
+/// files land in `outgoing/`; once checked, parsed and planned, a file
+/// moves on to its queue's directory (`checked/` for the default queue,
+/// `[queues.NAME] directory` for the others) and waits there for a modem.
+/// A file put straight into a queue's directory (smstools3 users do) is
+/// taken as already checked, for that queue.
+#[derive(Clone, Debug)]
+struct TakenFrom {
+    path: PathBuf,
+    stage: Stage,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Stage {
+    /// `outgoing/`: for the checkhandler, then to be moved on.
+    Outgoing,
+    /// A queue's directory (`None`: `checked/`, the default queue).
+    Queue(Option<String>),
+}
+
 /// A planned file waiting for, or in, a send.
 #[derive(Debug)]
 struct Job {
     name: String,
+    /// Where it is now: `outgoing/` or its queue's directory.
     path: PathBuf,
     /// The file as read (with the outcome flag, if it has one).
     bytes: Vec<u8>,
@@ -104,9 +134,21 @@ struct Job {
     pdus: Vec<Vec<u8>>,
     /// The reference of each part that went out.
     sent: Vec<Option<u8>>,
+    /// For `Voicecall: yes`: the call, journalled as the one part (whose
+    /// PDU is empty).
+    call: Option<PlannedCall>,
     attempts: u32,
     not_before: Option<Instant>,
     in_flight: bool,
+}
+
+/// A file read and planned.
+struct Planned {
+    file: OutgoingFile,
+    reference: u16,
+    /// Encoded PDUs, SMSC address first; one empty part for a call.
+    pdus: Vec<Vec<u8>>,
+    call: Option<PlannedCall>,
 }
 
 /// What a send task reports.
@@ -120,6 +162,9 @@ enum Outcome {
     Unknown(String),
     /// Shutdown came between two parts.
     Interrupted,
+    /// A voice call rang but was not answered, or broke off: failed, and
+    /// not tried again.
+    Failed(String),
 }
 
 /// What a checkhandler task reports.
@@ -143,7 +188,13 @@ pub(crate) struct Scheduler {
     config: DaemonConfig,
     journal: Arc<Mutex<Journal>>,
     modems: Vec<ModemSlot>,
+    /// Modems that came up after the start.
+    new_modems: mpsc::UnboundedReceiver<ModemSlot>,
+    /// Which part went out as which TP-MR, for the status reports.
+    sent_index: SentIndex,
     next_modem: usize,
+    /// `outgoing/` first, then `checked/` and the queues' directories.
+    dirs: Vec<TakenFrom>,
     pending: BTreeMap<String, Job>,
     next_reference: u16,
     shutdown: CancellationToken,
@@ -171,8 +222,26 @@ impl Scheduler {
         config: DaemonConfig,
         journal: Journal,
         modems: Vec<ModemSlot>,
+        new_modems: mpsc::UnboundedReceiver<ModemSlot>,
+        sent_index: SentIndex,
         shutdown: CancellationToken,
     ) -> anyhow::Result<Scheduler> {
+        let mut dirs = vec![
+            TakenFrom {
+                path: config.spool.outgoing.clone(),
+                stage: Stage::Outgoing,
+            },
+            TakenFrom {
+                path: config.spool.checked.clone(),
+                stage: Stage::Queue(None),
+            },
+        ];
+        for (name, queue) in &config.queues {
+            dirs.push(TakenFrom {
+                path: queue.directory.clone(),
+                stage: Stage::Queue(Some(name.clone())),
+            });
+        }
         let (wake_tx, wakeups) = mpsc::unbounded_channel();
         let watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
             if let Some(wakeup) = wakeup_of(event) {
@@ -180,17 +249,17 @@ impl Scheduler {
             }
         })
         .and_then(|mut watcher| {
-            watcher
-                .watch(&config.spool.outgoing, notify::RecursiveMode::NonRecursive)
-                .map(|()| watcher)
+            for dir in &dirs {
+                watcher.watch(&dir.path, notify::RecursiveMode::NonRecursive)?;
+            }
+            Ok(watcher)
         });
         let watcher = match watcher {
             Ok(watcher) => Some(watcher),
             Err(err) => {
                 tracing::warn!(
                     target: "smsgate",
-                    "cannot watch {} ({err}); scanning it every {} s",
-                    config.spool.outgoing.display(),
+                    "cannot watch the spool ({err}); scanning it every {} s",
                     RESCAN_INTERVAL.as_secs()
                 );
                 None
@@ -210,7 +279,10 @@ impl Scheduler {
             config,
             journal: Arc::new(Mutex::new(journal)),
             modems,
+            new_modems,
+            sent_index,
             next_modem: 0,
+            dirs,
             pending: BTreeMap::new(),
             next_reference,
             shutdown,
@@ -260,6 +332,7 @@ impl Scheduler {
                 biased;
                 _ = self.shutdown.cancelled() => break,
                 Some(result) = self.results.recv() => self.finish_send(result),
+                Some(slot) = self.new_modems.recv() => self.add_modem(slot),
                 Some(result) = self.checks.recv() => self.finish_check(result),
                 Some(first) = self.wakeups.recv() => {
                     if !self.look_at_changes(first) {
@@ -279,55 +352,83 @@ impl Scheduler {
         }
         self.tasks.close();
         self.tasks.wait().await;
-        for slot in &self.modems {
-            slot.handle.shutdown().await;
-        }
+        // The modems are closed by the daemon, after their receive tasks.
         tracing::info!(target: "smsgate", "stopped");
         Ok(())
     }
 
-    /// Ends the journal's records of files no longer in `outgoing/`: they
-    /// reached `sent/` or `failed/` just before a crash, or were removed.
+    /// A modem that came up after the start takes its share from now on.
+    fn add_modem(&mut self, slot: ModemSlot) {
+        tracing::info!(target: "smsgate", "modem {} joins the senders", slot.name);
+        self.tasks.spawn(watch_port(
+            slot.name.clone(),
+            slot.handle.clone(),
+            self.alarms.clone(),
+            self.shutdown.clone(),
+        ));
+        self.modems.push(slot);
+    }
+
+    /// Ends the journal's records of files no longer in `outgoing/` or a
+    /// queue's directory: they reached `sent/` or `failed/` just before a
+    /// crash, or were removed.
     fn forget_vanished_files(&mut self) -> anyhow::Result<()> {
         let mut journal = self
             .journal
             .lock()
             .map_err(|_| anyhow::anyhow!("journal lock poisoned"))?;
         for file in journal.open_files() {
-            if !self.config.spool.outgoing.join(&file).exists() {
+            if !self.dirs.iter().any(|dir| dir.path.join(&file).exists()) {
                 journal.append(Record::End { file })?;
             }
         }
         Ok(())
     }
 
-    /// Reads the new files of `outgoing/` (or hands them to the
-    /// checkhandler first), and forgets waiting files that were removed by
-    /// someone else.
+    /// Reads the new files of `outgoing/` (handing them to the
+    /// checkhandler first) and of the queues' directories, and forgets
+    /// waiting files that were removed by someone else.
     fn scan(&mut self) {
-        let candidates = match spool_dir::scan(&self.config.spool.outgoing) {
-            Ok(candidates) => candidates,
-            Err(err) => {
-                tracing::error!(target: "smsgate", "{}: {err}", self.config.spool.outgoing.display());
-                return;
+        // The queues' directories first: a file there is further along
+        // than a namesake that has just landed in `outgoing/`, which waits
+        // until the first one is done.
+        let mut found = Vec::new();
+        for dir_idx in (0..self.dirs.len()).rev() {
+            let dir = &self.dirs[dir_idx].path;
+            match spool_dir::scan(dir) {
+                Ok(candidates) => found.extend(candidates.into_iter().map(|candidate| (dir_idx, candidate))),
+                Err(err) => {
+                    // Without a full picture, nothing is forgotten.
+                    tracing::error!(target: "smsgate", "{}: {err}", dir.display());
+                    return;
+                }
             }
-        };
-        let present: HashSet<&str> = candidates
+        }
+        let present: HashSet<&std::path::Path> = found
             .iter()
-            .map(|candidate| candidate.name.as_str())
+            .map(|(_, candidate)| candidate.path.as_path())
             .collect();
         self.pending
-            .retain(|name, job| job.in_flight || present.contains(name.as_str()));
+            .retain(|_, job| job.in_flight || present.contains(job.path.as_path()));
+        let outgoing = &self.dirs[0].path;
         self.spooled_by_handler
-            .retain(|name| present.contains(name.as_str()));
-        for candidate in candidates {
+            .retain(|name| present.contains(outgoing.join(name).as_path()));
+        for (dir_idx, candidate) in found {
             if self.pending.contains_key(&candidate.name)
                 || self.checking.contains(&candidate.name)
                 || self.spooled_by_handler.contains(&candidate.name)
             {
                 continue;
             }
-            self.check_or_take(candidate);
+            self.arrived(dir_idx, candidate);
+        }
+    }
+
+    /// A new file in `self.dirs[dir_idx]`.
+    fn arrived(&mut self, dir_idx: usize, candidate: spool_dir::Candidate) {
+        match self.dirs[dir_idx].stage.clone() {
+            Stage::Outgoing => self.check_or_take(candidate),
+            Stage::Queue(queue) => self.take(candidate, Some(queue)),
         }
     }
 
@@ -341,43 +442,57 @@ impl Scheduler {
         while let Some(paths) = report {
             let Some(paths) = paths else { return false };
             for path in paths {
-                if path.parent() != Some(self.config.spool.outgoing.as_path()) {
+                let Some(dir_idx) = self
+                    .dirs
+                    .iter()
+                    .position(|dir| path.parent() == Some(dir.path.as_path()))
+                else {
                     return false;
-                }
+                };
                 let Some(name) = path.file_name().and_then(|name| name.to_str()) else {
                     continue;
                 };
                 // A lock coming or going changes whether its file may be
                 // taken.
                 if let Some(locked) = name.strip_suffix(".LOCK") {
-                    names.insert(locked.to_owned());
+                    names.insert((dir_idx, locked.to_owned()));
                 }
-                names.insert(name.to_owned());
+                names.insert((dir_idx, name.to_owned()));
             }
             report = self.wakeups.try_recv().ok();
         }
-        for name in names {
-            self.look_at(&name);
+        for (dir_idx, name) in names {
+            self.look_at(dir_idx, &name);
         }
         true
     }
 
-    /// [`Self::scan`] for one name.
-    fn look_at(&mut self, name: &str) {
-        match spool_dir::candidate(&self.config.spool.outgoing, name) {
+    /// [`Self::scan`] for one name in `self.dirs[dir_idx]`.
+    fn look_at(&mut self, dir_idx: usize, name: &str) {
+        let dir = &self.dirs[dir_idx].path;
+        match spool_dir::candidate(dir, name) {
             Some(candidate) => {
                 if !(self.pending.contains_key(name)
                     || self.checking.contains(name)
                     || self.spooled_by_handler.contains(name))
                 {
-                    self.check_or_take(candidate);
+                    self.arrived(dir_idx, candidate);
                 }
             }
             None => {
-                if self.pending.get(name).is_some_and(|job| !job.in_flight) {
+                let path = dir.join(name);
+                // Our own move on to a queue's directory reports the old
+                // path too: only a job still at this path is gone.
+                if self
+                    .pending
+                    .get(name)
+                    .is_some_and(|job| !job.in_flight && job.path == path)
+                {
                     self.pending.remove(name);
                 }
-                self.spooled_by_handler.remove(name);
+                if dir_idx == 0 {
+                    self.spooled_by_handler.remove(name);
+                }
             }
         }
     }
@@ -387,7 +502,7 @@ impl Scheduler {
     /// again.
     fn check_or_take(&mut self, candidate: spool_dir::Candidate) {
         let Some(program) = self.config.handlers.checkhandler.clone() else {
-            self.take(candidate);
+            self.take(candidate, None);
             return;
         };
         let known = self
@@ -396,7 +511,7 @@ impl Scheduler {
             .ok()
             .is_some_and(|journal| journal.state(&candidate.name).is_some());
         if known {
-            self.take(candidate);
+            self.take(candidate, None);
             return;
         }
         self.checking.insert(candidate.name.clone());
@@ -416,7 +531,7 @@ impl Scheduler {
         let name = candidate.name.clone();
         match verdict {
             // Read again: the handler may have rewritten it.
-            Verdict::Accept => self.take(candidate),
+            Verdict::Accept => self.take(candidate, None),
             Verdict::Reject(reason) => self.reject_checked(&candidate, &reason),
             Verdict::Broken(reason) => {
                 self.alarms
@@ -434,8 +549,10 @@ impl Scheduler {
         }
     }
 
-    /// Reads, parses and plans a new file: into `pending`, or to `failed/`.
-    fn take(&mut self, candidate: spool_dir::Candidate) {
+    /// Reads, parses and plans a new file: into `pending` (a file from
+    /// `outgoing/` moving on to its queue's directory), or to `failed/`.
+    /// `from_queue`: the queue whose directory it was found in.
+    fn take(&mut self, candidate: spool_dir::Candidate, from_queue: Option<Option<String>>) {
         let Ok(mut bytes) = std::fs::read(&candidate.path) else {
             // Gone meanwhile, or not readable yet; the next scan tells.
             return;
@@ -464,7 +581,12 @@ impl Scheduler {
             }
         }
         let planned = self.plan(&bytes, state.as_ref().map(|state| state.reference));
-        let (file, reference, pdus) = match planned {
+        let Planned {
+            file,
+            reference,
+            pdus,
+            call,
+        } = match planned {
             Ok(planned) => planned,
             Err(reason) => {
                 self.fail_file(&name, &candidate.path, &bytes, &reason, None, None);
@@ -489,30 +611,83 @@ impl Scheduler {
                 return;
             }
         }
-        let queue = match self.queue_of(&file) {
-            Ok(queue) => queue,
-            Err(reason) => {
-                self.fail_file(&name, &candidate.path, &bytes, &reason, None, None);
-                return;
+        let queue = match from_queue {
+            Some(queue) => {
+                if !self.modems.is_empty() && !self.modems.iter().any(|slot| slot.serves(queue.as_deref())) {
+                    let reason = match &queue {
+                        Some(queue) => format!("no modem serves queue {queue}, whose directory it is in"),
+                        None => "no modem serves checked/, the default queue (every modem lists `queues`)"
+                            .to_owned(),
+                    };
+                    self.fail_file(&name, &candidate.path, &bytes, &reason, None, None);
+                    return;
+                }
+                queue
             }
+            None => match self.queue_of(&file) {
+                Ok(queue) => queue,
+                Err(reason) => {
+                    self.fail_file(&name, &candidate.path, &bytes, &reason, None, None);
+                    return;
+                }
+            },
+        };
+        let path = match candidate.path.parent() == Some(self.dirs[0].path.as_path()) {
+            true => self.move_to_queue(&name, &candidate.path, queue.as_deref()),
+            false => candidate.path,
         };
         tracing::info!(target: "smsgate", "{name}: to {}, {} part(s)", file.to.number, pdus.len());
         self.pending.insert(
             name.clone(),
             Job {
                 name,
-                path: candidate.path,
+                path,
                 bytes,
                 priority: file.priority,
                 modified: candidate.modified,
                 queue,
                 pdus,
                 sent,
+                call,
                 attempts: 0,
                 not_before: None,
                 in_flight: false,
             },
         );
+    }
+
+    /// Moves a checked file on from `outgoing/` to its queue's directory,
+    /// as smstools3 does, and returns where it is now. The move need not be
+    /// durable: the journal already knows the file, so one that is found
+    /// back in `outgoing/` after a power loss is not checked again. A file
+    /// of that name already there (someone else's) is never replaced: the
+    /// file then waits in `outgoing/`.
+    fn move_to_queue(&self, name: &str, path: &std::path::Path, queue: Option<&str>) -> PathBuf {
+        let dir = match queue {
+            None => &self.config.spool.checked,
+            Some(queue) => match self.config.queues.get(queue) {
+                Some(settings) => &settings.directory,
+                None => return path.to_path_buf(),
+            },
+        };
+        let target = dir.join(name);
+        match nix::fcntl::renameat2(
+            nix::fcntl::AT_FDCWD,
+            path,
+            nix::fcntl::AT_FDCWD,
+            &target,
+            nix::fcntl::RenameFlags::RENAME_NOREPLACE,
+        ) {
+            Ok(()) => target,
+            Err(err) => {
+                tracing::warn!(
+                    target: "smsgate",
+                    "{name}: cannot move it to {} ({err}); it waits in outgoing/",
+                    dir.display()
+                );
+                path.to_path_buf()
+            }
+        }
     }
 
     /// Moves a file the checkhandler rejected to `failed/`.
@@ -527,11 +702,7 @@ impl Scheduler {
 
     /// Parses and plans a file: its encoded PDUs, or every problem on one
     /// line for `Fail_reason:`.
-    fn plan(
-        &mut self,
-        bytes: &[u8],
-        reference: Option<u16>,
-    ) -> Result<(OutgoingFile, u16, Vec<Vec<u8>>), String> {
+    fn plan(&mut self, bytes: &[u8], reference: Option<u16>) -> Result<Planned, String> {
         let file = OutgoingFile::parse(bytes, &mut self.includes).map_err(|err| err.one_line())?;
         let reference = reference.unwrap_or_else(|| {
             self.next_reference = self.next_reference.wrapping_add(1);
@@ -565,8 +736,17 @@ impl Scheduler {
                 .and_then(|smsc| sms_pdu::Address::parse_phone(smsc).ok());
         }
         let plan = spool::plan(&file, &defaults).map_err(|err| err.to_string())?;
-        let Plan::Sms(sms) = plan else {
-            return Err("Voicecall: voice calls are not supported by smsgate run yet".to_owned());
+        let sms = match plan {
+            Plan::Sms(sms) => sms,
+            Plan::Voicecall { destination, call } => {
+                let call = PlannedCall::new(&destination, call)?;
+                return Ok(Planned {
+                    file,
+                    reference,
+                    pdus: vec![Vec::new()],
+                    call: Some(call),
+                });
+            }
         };
         let pdus = sms
             .pdus
@@ -574,7 +754,12 @@ impl Scheduler {
             .map(sms_pdu::Pdu::encode)
             .collect::<Result<Vec<_>, _>>()
             .map_err(|err| format!("cannot encode the message: {err}"))?;
-        Ok((file, reference, pdus))
+        Ok(Planned {
+            file,
+            reference,
+            pdus,
+            call: None,
+        })
     }
 
     /// The queue of a file: its `Queue:`/`Provider:` header, else the queue
@@ -677,11 +862,19 @@ impl Scheduler {
             modem_name: slot.name.clone(),
             handle: slot.handle.clone(),
             journal: self.journal.clone(),
+            sent_index: self.sent_index.clone(),
+            parts: job.pdus.len(),
             shutdown: self.shutdown.clone(),
         };
         let results = self.results_tx.clone();
+        // A call the journal has as done (a restart before its file moved)
+        // is not placed again: the empty part list just finishes it.
+        let call = job.call.clone().filter(|_| !parts.is_empty());
         self.tasks.spawn(async move {
-            let result = task.send(parts).await;
+            let result = match call {
+                Some(call) => task.call(call).await,
+                None => task.send(parts).await,
+            };
             // The scheduler waits for every result before it stops.
             let _ = results.send(result);
         });
@@ -709,6 +902,13 @@ impl Scheduler {
                 }
             }
             Outcome::Interrupted => {}
+            Outcome::Failed(reason) => {
+                // The modem did its part; the callee did not.
+                self.modems[result.modem_idx].failures_in_row = 0;
+                if let Some(job) = self.pending.remove(&result.file) {
+                    self.fail_file(&job.name, &job.path, &job.bytes, &reason, Some(&modem_name), None);
+                }
+            }
             Outcome::Unknown(reason) => {
                 job.bytes = spool::add_headers(&job.bytes, &[(OUTCOME_HEADER, "unknown".to_owned())]);
                 tracing::warn!(target: "smsgate", "{}: {reason}", result.file);
@@ -732,6 +932,7 @@ impl Scheduler {
                     .iter()
                     .position(Option::is_none)
                     .and_then(|part_idx| job.pdus.get(part_idx))
+                    .filter(|pdu| !pdu.is_empty())
                     .map(|pdu| hex(pdu));
                 if give_up {
                     tracing::warn!(target: "smsgate", "{}: {reason}; giving up after {} tries", result.file, job.attempts);
@@ -803,7 +1004,11 @@ impl Scheduler {
             return;
         };
         let slot = &self.modems[modem_idx];
-        let message_ids: Vec<u8> = job.sent.iter().flatten().copied().collect();
+        let message_ids: Vec<u8> = match job.call {
+            // A call has no message reference.
+            Some(_) => Vec::new(),
+            None => job.sent.iter().flatten().copied().collect(),
+        };
         let record = SentRecord {
             modem: slot.name.clone(),
             sent: now(),
@@ -813,7 +1018,22 @@ impl Scheduler {
             imei: slot.identity.imei.clone(),
         };
         let bytes = spool::render_sent(&job.bytes, &record);
-        match spool_dir::finish(&job.path, &self.config.spool.sent, name, &bytes) {
+        // Under the index's lock: a status report that came while the
+        // message was being sent is written with it, and one that comes
+        // now waits until the file is there.
+        let sent_dir = &self.config.spool.sent;
+        let written = self.sent_index.write_sent(name, |early| {
+            let reports: Vec<(&str, String)> = early
+                .iter()
+                .map(|line| (STATUS_REPORT_HEADER, line.clone()))
+                .collect();
+            let bytes = match reports.is_empty() {
+                true => bytes,
+                false => spool::add_headers(&bytes, &reports),
+            };
+            spool_dir::finish(&job.path, sent_dir, name, &bytes).map(|target| (target.clone(), target))
+        });
+        match written {
             Ok(target) => {
                 tracing::info!(target: "smsgate", "{name}: sent by {} ({})", slot.name, target.display());
                 self.end(name);
@@ -939,10 +1159,64 @@ struct SendTask {
     modem_name: String,
     handle: ModemHandle,
     journal: Arc<Mutex<Journal>>,
+    sent_index: SentIndex,
+    /// The number of parts of the whole message.
+    parts: usize,
     shutdown: CancellationToken,
 }
 
 impl SendTask {
+    /// A voice call, journalled as part 1: started before the dial, its
+    /// outcome after. A call that rang unanswered is journalled as of
+    /// unknown outcome, so that a restart before its file reaches
+    /// `failed/` never calls again unasked (`[spool] unknown-outcome`).
+    async fn call(self, planned: PlannedCall) -> SendResult {
+        let outcome = self.place_call(&planned).await;
+        let sent = match outcome {
+            Outcome::Done => vec![(1, 0)],
+            _ => Vec::new(),
+        };
+        SendResult {
+            file: self.file,
+            modem_idx: self.modem_idx,
+            sent,
+            outcome,
+        }
+    }
+
+    async fn place_call(&self, planned: &PlannedCall) -> Outcome {
+        if self.shutdown.is_cancelled() {
+            return Outcome::Interrupted;
+        }
+        let (file, modem) = (self.file.clone(), self.modem_name.clone());
+        let start = Record::Start {
+            file: file.clone(),
+            part: 1,
+            modem: modem.clone(),
+        };
+        if let Err(err) = self.record(start) {
+            return Outcome::NotSent(format!("not called: {err}"));
+        }
+        let placed = voicecall::place_call(&self.handle, &planned.number, &planned.call).await;
+        let (record, outcome) = match placed {
+            Ok(CallOutcome::Played) => (Record::Sent { file, part: 1, mr: 0 }, Outcome::Done),
+            Ok(CallOutcome::Failed(reason)) => {
+                let record = Record::Unknown {
+                    file,
+                    part: 1,
+                    modem,
+                    reason: reason.clone(),
+                };
+                (record, Outcome::Failed(reason))
+            }
+            Err(reason) => (Record::NotSent { file, part: 1 }, Outcome::NotSent(reason)),
+        };
+        if let Err(err) = self.record(record) {
+            tracing::error!(target: "smsgate", "{}: {err}", self.file);
+        }
+        outcome
+    }
+
     async fn send(self, parts: Vec<(usize, Vec<u8>)>) -> SendResult {
         let mut sent = Vec::new();
         let outcome = self.send_parts(parts, &mut sent).await;
@@ -974,6 +1248,8 @@ impl SendTask {
                 Ok(references) => {
                     let mr = references.first().map_or(0, |reference| reference.0);
                     sent.push((part, mr));
+                    self.sent_index
+                        .sent_part(&self.modem_name, mr, &self.file, part, self.parts);
                     let record = Record::Sent {
                         file: self.file.clone(),
                         part,

@@ -52,6 +52,9 @@ fn defaults_are_smstools3s() {
             device: PortAddress::Serial(PathBuf::from("/dev/ttyUSB0")),
             queues: Vec::new(),
             receive: false,
+            polling: false,
+            auto_erase: false,
+            send: true,
             send_retries: 2,
             block_after: 3,
             block_time: Duration::from_secs(3600),
@@ -84,11 +87,12 @@ fn example_config_sets_every_key() {
     assert_eq!(gsm1.device, PortAddress::Serial(PathBuf::from("/dev/ttyUSB0")));
     assert_eq!(gsm1.queues, ["o2", "other"]);
     assert!(gsm1.report);
-    assert!(gsm1.receive);
+    assert!(gsm1.receive && gsm1.polling && !gsm1.auto_erase);
     // [modems.lte1]: channel, send-retries, block-after, block-time-s,
     // autosplit, validity, smsc.
     let lte1 = &config.modems["lte1"];
     assert_eq!(lte1.device, PortAddress::Serial(PathBuf::from("/dev/ttyUSB3")));
+    assert!(!lte1.receive && lte1.auto_erase);
     assert_eq!(lte1.send_retries, 4);
     assert_eq!(lte1.block_after, 5);
     assert_eq!(lte1.block_time, Duration::from_secs(600));
@@ -114,7 +118,13 @@ fn example_config_sets_every_key() {
         }
     );
     // [limits]
-    assert_eq!(config.limits, Limits::DEFAULT);
+    assert_eq!(
+        config.limits,
+        Limits {
+            incomplete_after: Duration::from_secs(3600),
+            ..Limits::DEFAULT
+        }
+    );
     // [numbering]
     assert_eq!(config.numbering.international_prefixes, ["49", "43"]);
     assert_eq!(config.numbering.national_prefixes, ["0"]);
@@ -161,8 +171,8 @@ fn syntax_errors_name_line_and_key() {
     assert_eq!(
         error(&with_modem("baudrat = 9600\n")),
         "smsgate.toml: line 5: unknown key \"baudrat\" in [modems.gsm1], expected one of `port`, `channel`, \
-         `queues`, `receive`, `send-retries`, `block-after`, `block-time-s`, `report`, `autosplit`, \
-         `validity`, `smsc`"
+         `queues`, `receive`, `receive-enabled`, `polling`, `auto-erase`, `send`, `send-retries`, \
+         `block-after`, `block-time-s`, `report`, `autosplit`, `validity`, `smsc`"
     );
     let message = error("[limits]\nsend-retries = \"many\"\n");
     assert!(
@@ -226,6 +236,21 @@ fn modem_values_are_checked() {
 }
 
 #[test]
+fn a_receive_only_modem_serves_no_queue() {
+    let config = parse(&with_modem("send = false\nreceive = true\n")).unwrap();
+    assert!(!config.modems["gsm1"].send);
+    assert!(config.modems["gsm1"].receive);
+    assert!(parse(&with_modem("send = true\n")).unwrap().modems["gsm1"].send);
+    assert_eq!(
+        error(&with_modem(
+            "send = false\nqueues = [\"o2\"]\n\n[queues.o2]\nprefixes = [\"49\"]\n"
+        )),
+        "smsgate.toml: line 6: modems.gsm1.queues: a modem with `send = false` sends nothing, so it serves \
+         no queue"
+    );
+}
+
+#[test]
 fn modems_name_existing_ports_and_distinct_devices() {
     assert_eq!(
         error("[modems.gsm2]\nreport = true\n"),
@@ -271,6 +296,23 @@ fn queues_are_defined_and_served() {
     ))
     .unwrap();
     assert_eq!(config.queues["short"].prefixes, ["s", "s11"]);
+    // A queue's files are sent by that queue's modems: its directory is
+    // its own.
+    assert_eq!(
+        error(&with_modem(
+            "queues = [\"o2\"]\n\n[queues.o2]\nprefixes = [\"49\"]\ndirectory = \"/var/spool/sms/checked\"\n"
+        )),
+        "smsgate.toml: line 9: queues.o2.directory: /var/spool/sms/checked is also spool.checked; each queue \
+         needs a directory of its own"
+    );
+    assert_eq!(
+        error(&with_modem(
+            "queues = [\"a\", \"b\"]\n\n[queues.a]\nprefixes = [\"49\"]\n\n[queues.b]\nprefixes = [\"48\"]\n\
+             directory = \"/var/spool/sms/a\"\n"
+        )),
+        "smsgate.toml: line 12: queues.b.directory: /var/spool/sms/a is also queues.a.directory; each queue \
+         needs a directory of its own"
+    );
 }
 
 #[test]
@@ -328,4 +370,22 @@ fn all_problems_are_reported_together() {
     assert!(lines[0].starts_with("smsgate.toml: line 2: limits.retry-interval-s"));
     assert!(lines[1].starts_with("smsgate.toml: line 3: limits.block-after"));
     assert!(lines[2].starts_with("smsgate.toml: line 6: handlers.alarm-level"));
+}
+
+#[test]
+fn receive_settings_with_routeros_names() {
+    let config = parse(&with_modem(
+        "receive-enabled = true\npolling = true\nauto-erase = true\n",
+    ))
+    .unwrap();
+    let modem = &config.modems["gsm1"];
+    assert!(modem.receive && modem.polling && modem.auto_erase);
+    assert_eq!(config.limits.incomplete_after, Duration::from_secs(24 * 3600));
+    let config = parse("[limits]\nincomplete-after-s = 600\n").unwrap();
+    assert_eq!(config.limits.incomplete_after, Duration::from_secs(600));
+    assert_eq!(
+        error("[limits]\nincomplete-after-s = 0\n"),
+        "smsgate.toml: line 2: limits.incomplete-after-s: must be at least 1: every part of a long message \
+         would be delivered on its own"
+    );
 }

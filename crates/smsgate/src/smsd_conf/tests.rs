@@ -255,6 +255,7 @@ const MAPPED: &[(In, &str, &[&str], &str)] = &[
         "true",
     ),
     (In::Modem, "incoming = 0", &["modems", "GSM1", "receive"], "false"),
+    (In::Modem, "outgoing = no", &["modems", "GSM1", "send"], "false"),
     (In::Modem, "report = true", &["modems", "GSM1", "report"], "true"),
     (
         In::Modem,
@@ -323,6 +324,7 @@ fn smsds_defaults_are_honoured_silently() {
         "cs_convert = on",
         "pin = ignore",
         "smsc =",
+        "outgoing = yes",
     ] {
         let (import, _) = round_trip(&one_modem("", &format!("{line}\n")));
         assert!(import.unhonoured.is_empty(), "{line}: {:?}", import.unhonoured);

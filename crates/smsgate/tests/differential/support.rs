@@ -69,6 +69,36 @@ impl Rig {
             .expect("the simulator did not answer within 10 s")
             .expect("the submitted list")
     }
+
+    /// Puts a PDU (SMSC address first, an SMS-DELIVER or a status report)
+    /// into the modem as if it came over the air.
+    #[allow(dead_code, reason = "used by the receive-side test only")]
+    pub(crate) fn inject_pdu(&self, pdu: Vec<u8>) {
+        let (Some(runtime), Some(handle)) = (self.runtime.as_ref(), self.handle.as_ref()) else {
+            panic!("the simulator has stopped");
+        };
+        let injection = modem_sim::sim::Injection::Pdu(pdu);
+        runtime
+            .block_on(async {
+                tokio::time::timeout(Duration::from_secs(10), handle.inject(0, injection)).await
+            })
+            .expect("the simulator did not answer within 10 s")
+            .expect("injecting a PDU");
+    }
+
+    /// How many messages the modem's SIM store holds.
+    #[allow(dead_code, reason = "used by the receive-side test only")]
+    pub(crate) fn stored(&self) -> usize {
+        let (Some(runtime), Some(handle)) = (self.runtime.as_ref(), self.handle.as_ref()) else {
+            return 0;
+        };
+        runtime
+            .block_on(async { tokio::time::timeout(Duration::from_secs(10), handle.modem(0)).await })
+            .expect("the simulator did not answer within 10 s")
+            .expect("the modem's state")
+            .sm
+            .0
+    }
 }
 
 impl Drop for Rig {

@@ -19,18 +19,18 @@ use nix::unistd::Pid;
 const PATIENCE: Duration = Duration::from_secs(15);
 
 /// A simulator, a spool and (when started) a daemon.
-struct SpoolBench {
-    runtime: tokio::runtime::Runtime,
+pub(crate) struct SpoolBench {
+    pub(crate) runtime: tokio::runtime::Runtime,
     sim: Option<SimHandle>,
-    dir: tempfile::TempDir,
-    daemon: Option<Child>,
+    pub(crate) dir: tempfile::TempDir,
+    pub(crate) daemon: Option<Child>,
     n_starts: usize,
 }
 
 impl SpoolBench {
     /// `n_modems` simulated modems, all in the daemon's config, and
     /// `extra` appended to the config.
-    fn new(n_modems: usize, extra: &str) -> SpoolBench {
+    pub(crate) fn new(n_modems: usize, extra: &str) -> SpoolBench {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
@@ -66,20 +66,20 @@ impl SpoolBench {
         }
     }
 
-    fn sim(&self) -> &SimHandle {
+    pub(crate) fn sim(&self) -> &SimHandle {
         self.sim.as_ref().unwrap()
     }
 
-    fn spool(&self, sub: &str) -> PathBuf {
+    pub(crate) fn spool(&self, sub: &str) -> PathBuf {
         self.dir.path().join("spool").join(sub)
     }
 
-    fn number(index: usize) -> String {
+    pub(crate) fn number(index: usize) -> String {
         (4_917_200_000_000_u64 + index as u64).to_string()
     }
 
     /// Starts `smsgate run` and waits until it says it is ready.
-    fn start_daemon(&mut self) {
+    pub(crate) fn start_daemon(&mut self) {
         let log = self.spawn_daemon();
         self.wait("the daemon is ready", || {
             fs::read_to_string(&log).unwrap_or_default().contains("ready:")
@@ -87,7 +87,7 @@ impl SpoolBench {
     }
 
     /// Starts `smsgate run`; returns its log file.
-    fn spawn_daemon(&mut self) -> PathBuf {
+    pub(crate) fn spawn_daemon(&mut self) -> PathBuf {
         self.n_starts += 1;
         let log = self.dir.path().join(format!("daemon{}.log", self.n_starts));
         let child = Command::new(env!("CARGO_BIN_EXE_smsgate"))
@@ -105,14 +105,14 @@ impl SpoolBench {
     }
 
     /// Edits the daemon's config.
-    fn edit_config(&self, edit: impl FnOnce(String) -> String) {
+    pub(crate) fn edit_config(&self, edit: impl FnOnce(String) -> String) {
         let path = self.dir.path().join("smsgate.toml");
         let config = fs::read_to_string(&path).unwrap();
         fs::write(&path, edit(config)).unwrap();
     }
 
     /// An executable shell script `name` in the test's directory.
-    fn script(&self, name: &str, body: &str) -> PathBuf {
+    pub(crate) fn script(&self, name: &str, body: &str) -> PathBuf {
         let path = self.dir.path().join(name);
         fs::write(&path, format!("#!/bin/sh\n{body}\n")).unwrap();
         fs::set_permissions(&path, fs::Permissions::from_mode(0o755)).unwrap();
@@ -120,27 +120,27 @@ impl SpoolBench {
     }
 
     /// The daemon's log so far, of its latest start.
-    fn log(&self) -> String {
+    pub(crate) fn log(&self) -> String {
         let log = self.dir.path().join(format!("daemon{}.log", self.n_starts));
         fs::read_to_string(log).unwrap_or_default()
     }
 
     /// Writes a file into `outgoing/` as applications should: under a
     /// dotfile name, then renamed.
-    fn drop_file(&self, name: &str, text: &str) {
+    pub(crate) fn drop_file(&self, name: &str, text: &str) {
         let temporary = self.spool("outgoing").join(format!(".{name}"));
         fs::write(&temporary, text).unwrap();
         fs::rename(&temporary, self.spool("outgoing").join(name)).unwrap();
     }
 
     /// Waits until `sub/name` exists and returns its text.
-    fn wait_for_file(&self, sub: &str, name: &str) -> String {
+    pub(crate) fn wait_for_file(&self, sub: &str, name: &str) -> String {
         let path = self.spool(sub).join(name);
         self.wait(&format!("{sub}/{name} appears"), || path.exists());
         fs::read_to_string(path).unwrap()
     }
 
-    fn wait(&self, what: &str, mut done: impl FnMut() -> bool) {
+    pub(crate) fn wait(&self, what: &str, mut done: impl FnMut() -> bool) {
         let deadline = Instant::now() + PATIENCE;
         while !done() {
             assert!(
@@ -153,7 +153,7 @@ impl SpoolBench {
     }
 
     /// The texts modem `index` submitted to the network, in order.
-    fn submitted_texts(&self, index: usize) -> Vec<String> {
+    pub(crate) fn submitted_texts(&self, index: usize) -> Vec<String> {
         self.runtime
             .block_on(self.sim().submitted(index))
             .unwrap()
@@ -162,12 +162,12 @@ impl SpoolBench {
             .collect()
     }
 
-    fn fault(&self, index: usize, fault: Fault) {
+    pub(crate) fn fault(&self, index: usize, fault: Fault) {
         self.runtime.block_on(self.sim().fault(index, fault)).unwrap();
     }
 
     /// Sends `signal` to the daemon and waits for it to exit.
-    fn signal_daemon(&mut self, signal: Signal) -> ExitStatus {
+    pub(crate) fn signal_daemon(&mut self, signal: Signal) -> ExitStatus {
         let mut child = self.daemon.take().expect("the daemon runs");
         kill(Pid::from_raw(i32::try_from(child.id()).unwrap()), signal).unwrap();
         wait_exit(&mut child)
@@ -175,7 +175,7 @@ impl SpoolBench {
 
     /// An executable eventhandler that appends its arguments, `|`-separated,
     /// one line per call, to the returned log.
-    fn eventhandler(&self) -> (PathBuf, PathBuf) {
+    pub(crate) fn eventhandler(&self) -> (PathBuf, PathBuf) {
         let script = self.dir.path().join("event.sh");
         let log = self.dir.path().join("events.log");
         fs::write(
@@ -204,7 +204,7 @@ impl Drop for SpoolBench {
     }
 }
 
-fn wait_exit(child: &mut Child) -> ExitStatus {
+pub(crate) fn wait_exit(child: &mut Child) -> ExitStatus {
     let deadline = Instant::now() + PATIENCE;
     loop {
         if let Some(status) = child.try_wait().unwrap() {
@@ -219,7 +219,7 @@ fn wait_exit(child: &mut Child) -> ExitStatus {
 }
 
 /// The values of header `name` in a spool file, in order.
-fn header_values(file: &str, name: &str) -> Vec<String> {
+pub(crate) fn header_values(file: &str, name: &str) -> Vec<String> {
     let prefix = format!("{name}: ");
     file.lines()
         .take_while(|line| !line.is_empty())
@@ -228,7 +228,7 @@ fn header_values(file: &str, name: &str) -> Vec<String> {
         .collect()
 }
 
-fn wait_for_lines(path: &Path, n_lines: usize) -> Vec<String> {
+pub(crate) fn wait_for_lines(path: &Path, n_lines: usize) -> Vec<String> {
     let deadline = Instant::now() + PATIENCE;
     loop {
         let text = fs::read_to_string(path).unwrap_or_default();
@@ -570,7 +570,7 @@ fn the_checkhandler_accepts_rewrites_rejects_spools_and_times_out() {
 
 /// An alarmhandler that appends its arguments, `|`-separated, one line per
 /// call, to the returned log.
-fn alarm_config(bench: &SpoolBench, level: u8) -> PathBuf {
+pub(crate) fn alarm_config(bench: &SpoolBench, level: u8) -> PathBuf {
     let log = bench.dir.path().join("alarms.log");
     let script = bench.script(
         "alarm.sh",
@@ -704,10 +704,13 @@ fn the_daemon_keeps_running_without_any_modem() {
     let alarms = alarm_config(&bench, 4);
     bench.start_daemon();
     expect_cannot_open_alarm(&alarms, "modem0", "no-such-modem");
-    // Files wait rather than fail.
+    // Files are checked and wait in their queue's directory (checked/, as
+    // with smstools3) rather than fail.
     bench.drop_file("patient", &format!("To: {}\n\nlater\n", SpoolBench::number(5)));
-    std::thread::sleep(Duration::from_millis(500));
-    assert!(bench.spool("outgoing").join("patient").exists());
+    let waiting = bench.wait_for_file("checked", "patient");
+    assert!(waiting.ends_with("later\n"), "{waiting}");
+    assert!(!bench.spool("outgoing").join("patient").exists());
+    assert!(!bench.spool("failed").join("patient").exists());
     assert!(bench.daemon.as_mut().unwrap().try_wait().unwrap().is_none());
     assert!(bench.signal_daemon(Signal::SIGTERM).success());
 }
@@ -790,4 +793,61 @@ fn expect_cannot_open_alarm(alarms: &Path, modem: &str, missing: &str) {
     assert_eq!((severity.as_str(), process.as_str()), ("3", modem));
     assert!(text.starts_with("cannot open the port: "), "{text}");
     assert!(text.contains(missing), "{text}");
+}
+
+#[test]
+fn checked_files_wait_in_their_queue_directory_which_decides_the_modem() {
+    let mut bench = SpoolBench::new(2, "");
+    // modem0 serves queue o2 (numbers starting 4917200000001, so modem1's
+    // number); modem1 the default queue, checked/.
+    let o2 = bench.spool("o2");
+    bench.edit_config(|config| {
+        let config = config.replace("[modems.modem0]\n", "[modems.modem0]\nqueues = [\"o2\"]\n");
+        format!("{config}\n[queues.o2]\nprefixes = [\"4917200000001\"]\n")
+    });
+    bench.start_daemon();
+    assert!(o2.is_dir() && bench.spool("checked").is_dir());
+    // Routed by prefix through outgoing/.
+    bench.drop_file("to-o2", &format!("To: {}\n\nby prefix\n", SpoolBench::number(1)));
+    bench.drop_file(
+        "to-default",
+        &format!("To: {}\n\nno prefix\n", SpoolBench::number(0)),
+    );
+    // Put straight into a queue's directory: that directory decides the
+    // queue, whatever the number (smstools3's behaviour), and
+    // into checked/: the default queue.
+    let direct = |dir: &Path, name: &str, text: &str| {
+        fs::write(dir.join(format!(".{name}")), text).unwrap();
+        fs::rename(dir.join(format!(".{name}")), dir.join(name)).unwrap();
+    };
+    direct(
+        &o2,
+        "direct-o2",
+        &format!("To: {}\n\ndirect to o2\n", SpoolBench::number(0)),
+    );
+    direct(
+        &bench.spool("checked"),
+        "direct-checked",
+        &format!("To: {}\n\ndirect to checked\n", SpoolBench::number(1)),
+    );
+    for (name, modem) in [
+        ("to-o2", "modem0"),
+        ("to-default", "modem1"),
+        ("direct-o2", "modem0"),
+        ("direct-checked", "modem1"),
+    ] {
+        let sent = bench.wait_for_file("sent", name);
+        assert_eq!(header_values(&sent, "Modem"), [modem], "{name}:\n{sent}");
+    }
+    let mut by_modem0 = bench.submitted_texts(0);
+    by_modem0.sort();
+    assert_eq!(by_modem0, ["by prefix", "direct to o2"]);
+    let mut by_modem1 = bench.submitted_texts(1);
+    by_modem1.sort();
+    assert_eq!(by_modem1, ["direct to checked", "no prefix"]);
+    for sub in ["outgoing", "checked", "o2"] {
+        let left: Vec<_> = fs::read_dir(bench.spool(sub)).unwrap().collect();
+        assert!(left.is_empty(), "{sub}/ still has {left:?}");
+    }
+    assert!(bench.signal_daemon(Signal::SIGTERM).success());
 }

@@ -7,10 +7,14 @@
 mod macros;
 mod util;
 
+mod control;
 mod daemon;
+mod daemon_receive;
+mod daemon_recovery;
 mod help;
 mod import_smsd_conf;
 mod modem_commands;
 mod pdu_decode;
 mod pdu_encode;
 mod sim;
+mod voicecall;

@@ -1,0 +1,586 @@
+//! The receive side: one task per modem with `receive = true` turns what
+//! arrives into `incoming/` and `report/` files, as smstools3 does.
+//!
+//! ```text
+//!   +CMTI/+CDSI ─▶ AT+CMGR ─┐
+//!   listing (start, reconnect, poll) ─▶ AT+CMGL ─┼─▶ PartStore::hold (fsynced) ─▶ AT+CMGD
+//!   +CMT/+CDS (routed) ─────────────────────────┘            │
+//!                              complete, or waited too long ─▶ incoming/ or report/ (fsynced),
+//!                                                              parts removed, eventhandler,
+//!                                                              `:cmd` scripts, report linking
+//! ```
+//!
+//! The order is what keeps every message exactly once: a PDU is deleted
+//! from the modem only after it is durable in the [`PartStore`]; a message
+//! is written only once none of its PDUs can still be in the modem (read
+//! again, it would look new), and its parts are removed only after its
+//! file is durable, under a name chosen when its first part arrived, so a
+//! restart that finds the file only removes the parts.
+//!
+//! With `receive = false` and `auto-erase = true`, the task only keeps the
+//! storage from filling up (RouterOS's auto-erase): when it is full, the
+//! oldest message is deleted, with an alarm.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use chrono::{Datelike as _, TimeZone as _, Timelike as _};
+use modem::{Identity, ModemEvent, ModemHandle};
+use sms_pdu::{Decoded, Pdu, Tpdu};
+use spool::incoming::{render_incoming, render_report, render_undecodable, MessagePart, ReceivedBy};
+use spool::SpoolTime;
+use tokio::sync::broadcast::error::RecvError;
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use crate::daemon::commands::{CommandRunner, Handled, Received};
+use crate::daemon::hooks::{self, Alarms, Severity};
+use crate::daemon::part_store::{hex_to_bytes, HoldOutcome, Kind, PartStore, Ready};
+use crate::daemon::reports::SentIndex;
+use crate::daemon::spool_dir;
+use crate::daemon_config::{DaemonConfig, ModemSettings};
+
+/// RouterOS's `polling` interval.
+const POLL_INTERVAL: Duration = Duration::from_secs(10);
+
+/// Without `polling`, the storage is still listed this often: a modem that
+/// lost its `AT+CNMI` setting (a firmware reset) would otherwise keep
+/// messages for ever.
+const SAFETY_POLL_INTERVAL: Duration = Duration::from_secs(60);
+
+/// One modem's receive task.
+pub(crate) struct Receiver {
+    name: String,
+    settings: ModemSettings,
+    handle: ModemHandle,
+    identity: Identity,
+    store: PartStore,
+    incoming: PathBuf,
+    report: PathBuf,
+    outgoing: PathBuf,
+    incomplete_after: Duration,
+    eventhandler: Option<PathBuf>,
+    handler_timeout: Duration,
+    alarms: Alarms,
+    commands: Option<Arc<CommandRunner>>,
+    sent_index: SentIndex,
+    tasks: TaskTracker,
+    /// Whether the storage was found full at the last listing (an alarm
+    /// once, not at every poll).
+    full: bool,
+}
+
+impl Receiver {
+    /// The receive task of modem `name`; `None` when it neither receives
+    /// nor auto-erases.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn new(
+        config: &DaemonConfig,
+        name: &str,
+        handle: ModemHandle,
+        identity: Identity,
+        alarms: Alarms,
+        commands: Option<Arc<CommandRunner>>,
+        sent_index: SentIndex,
+        tasks: TaskTracker,
+    ) -> anyhow::Result<Option<Receiver>> {
+        let Some(settings) = config.modems.get(name) else {
+            return Ok(None);
+        };
+        if !settings.receive && !settings.auto_erase {
+            return Ok(None);
+        }
+        let spool = &config.spool;
+        let store = PartStore::open(&spool.base, name, &spool.incoming, &spool.report).map_err(|err| {
+            anyhow::anyhow!(
+                "modem {name}: opening its part store in {}: {err}",
+                spool.base.display()
+            )
+        })?;
+        Ok(Some(Receiver {
+            name: name.to_owned(),
+            settings: settings.clone(),
+            handle,
+            identity,
+            store,
+            incoming: spool.incoming.clone(),
+            report: spool.report.clone(),
+            outgoing: spool.outgoing.clone(),
+            incomplete_after: config.limits.incomplete_after,
+            eventhandler: config.handlers.eventhandler.clone(),
+            handler_timeout: config.handlers.timeout,
+            alarms,
+            commands,
+            sent_index,
+            tasks,
+            full: false,
+        }))
+    }
+
+    /// Until `shutdown`: reads what is stored now, then what arrives.
+    pub(crate) async fn run(mut self, shutdown: CancellationToken) {
+        let mut events = self.handle.subscribe();
+        let poll_every = match self.settings.polling {
+            true => POLL_INTERVAL,
+            false => SAFETY_POLL_INTERVAL,
+        };
+        tracing::info!(
+            target: "smsgate",
+            "modem {}: receiving{}, {} message(s) held from before",
+            self.name,
+            if self.settings.receive { "" } else { " off, auto-erase on" },
+            self.store.len()
+        );
+        self.sweep().await;
+        let mut next_poll = Instant::now() + poll_every;
+        loop {
+            let wake = match self.next_timeout() {
+                Some(at) => at.min(next_poll),
+                None => next_poll,
+            };
+            tokio::select! {
+                biased;
+                _ = shutdown.cancelled() => break,
+                event = events.recv() => match event {
+                    Ok(ModemEvent::Urc(urc)) => self.on_urc(urc).await,
+                    Ok(ModemEvent::Reconnected) | Err(RecvError::Lagged(_)) => self.sweep().await,
+                    Ok(_) => {}
+                    Err(RecvError::Closed) => break,
+                },
+                _ = tokio::time::sleep_until(wake) => {
+                    if Instant::now() >= next_poll {
+                        self.sweep().await;
+                        next_poll = Instant::now() + poll_every;
+                    } else {
+                        self.deliver_ready();
+                    }
+                }
+            }
+        }
+        tracing::debug!(target: "smsgate", "modem {}: receiving stopped", self.name);
+    }
+
+    /// When the oldest incomplete message will have waited long enough.
+    fn next_timeout(&self) -> Option<Instant> {
+        let at = self.store.next_timeout(self.incomplete_after.as_secs())?;
+        let wait = at.saturating_sub(unix_now());
+        Some(Instant::now() + Duration::from_secs(wait))
+    }
+
+    async fn on_urc(&mut self, urc: at::Urc) {
+        if !self.settings.receive {
+            return;
+        }
+        match urc {
+            at::Urc::MessageStored { index, .. } | at::Urc::StatusReportStored { index, .. } => {
+                match self.handle.read_stored(index).await {
+                    Ok(Some(stored)) => {
+                        self.take(&stored.pdu, Some(index)).await;
+                        self.deliver_ready();
+                    }
+                    // Stored elsewhere than the storage read from, or gone
+                    // meanwhile: a listing tells.
+                    Ok(None) => self.sweep().await,
+                    Err(err) => {
+                        tracing::warn!(target: "smsgate", "modem {}: reading message {index}: {err}", self.name);
+                        self.sweep().await;
+                    }
+                }
+            }
+            at::Urc::MessageReceived { pdu, .. } | at::Urc::StatusReport { pdu, .. } => {
+                self.take(&pdu, None).await;
+                // Acknowledged once durable; a modem that expects no
+                // acknowledgement (AT+CSMS=0) refuses it, harmlessly.
+                if let Err(err) = self.handle.at_chat("AT+CNMA", None).await {
+                    tracing::debug!(target: "smsgate", "modem {}: AT+CNMA: {err}", self.name);
+                }
+                self.deliver_ready();
+            }
+            _ => {}
+        }
+    }
+
+    /// Lists the whole storage and takes every received message in it;
+    /// then writes what is ready.
+    async fn sweep(&mut self) {
+        let stored = match self.handle.list_stored().await {
+            Ok(stored) => stored,
+            Err(err) => {
+                tracing::warn!(target: "smsgate", "modem {}: listing its messages: {err}", self.name);
+                return;
+            }
+        };
+        if self.settings.receive {
+            let mut seen = HashSet::new();
+            for message in &stored {
+                if let Some(held) = self.take(&message.pdu, Some(message.index)).await {
+                    seen.insert(held);
+                }
+            }
+            self.store.listed(&seen);
+            self.deliver_ready();
+        }
+        self.check_storage(stored.len()).await;
+    }
+
+    /// Holds one PDU and deletes it from the modem (`index`) once it is
+    /// durable. Returns the (message, part) it is held as while its copy is
+    /// still in the modem.
+    async fn take(&mut self, pdu: &[u8], index: Option<u32>) -> Option<(String, u8)> {
+        let (id, seq) = match self.store.hold(pdu, unix_now(), index.is_some()) {
+            Ok(HoldOutcome::Stored { id, seq } | HoldOutcome::Duplicate { id, seq }) => (id, seq),
+            Ok(HoldOutcome::NotReceived) => return None,
+            Err(err) => {
+                // Left in the modem, to be read again: nothing is lost.
+                let text = format!("cannot keep a received message on disk: {err}");
+                tracing::error!(target: "smsgate", "modem {}: {text}", self.name);
+                self.alarms.raise(Severity::Error, &self.name, &text);
+                return None;
+            }
+        };
+        let index = index?;
+        match self.handle.delete(index).await {
+            Ok(()) => {
+                self.store.off_modem(&id, seq);
+                None
+            }
+            Err(err) => {
+                tracing::warn!(
+                    target: "smsgate",
+                    "modem {}: deleting message {index} (kept on disk): {err}",
+                    self.name
+                );
+                Some((id, seq))
+            }
+        }
+    }
+
+    /// Writes every message that is ready to its file.
+    fn deliver_ready(&mut self) {
+        for ready in self.store.ready(unix_now(), self.incomplete_after.as_secs()) {
+            if let Err(err) = self.deliver(&ready) {
+                let text = format!("cannot write a received message: {err}; kept, tried again later");
+                tracing::error!(target: "smsgate", "modem {}: {text}", self.name);
+                self.alarms.raise(Severity::Error, &self.name, &text);
+            }
+        }
+    }
+
+    fn deliver(&mut self, ready: &Ready) -> std::io::Result<()> {
+        let decoded: Vec<(u8, Result<Decoded<Pdu>, String>)> = ready
+            .parts
+            .iter()
+            .map(|(seq, held)| {
+                let decoded = match hex_to_bytes(&held.pdu) {
+                    Some(bytes) => Pdu::decode(&bytes).map_err(|err| err.to_string()),
+                    None => Err("the held PDU is not hex".to_owned()),
+                };
+                (*seq, decoded)
+            })
+            .collect();
+        let arrived = ready
+            .parts
+            .iter()
+            .map(|(_, held)| held.arrived_unix)
+            .max()
+            .unwrap_or(0);
+        let received_by = ReceivedBy {
+            modem: self.name.clone(),
+            imsi: self.identity.imsi.clone(),
+            imei: self.identity.imei.clone(),
+            received: spool_time(arrived),
+        };
+        let name = format!("{}.{}", self.name, ready.id);
+        let (dir, bytes, report) = match ready.kind {
+            Kind::Report => self.render_report(&decoded, &ready.parts, &received_by),
+            Kind::Message => (
+                self.incoming.clone(),
+                render_message(&decoded, &ready.parts, &received_by),
+                None,
+            ),
+        };
+        let path = dir.join(&name);
+        // Written before a crash that came before the parts were removed.
+        if !path.exists() {
+            spool_dir::write_durably(&dir, &name, &bytes)?;
+        }
+        self.store.remove(&ready.id)?;
+        tracing::info!(target: "smsgate", "modem {}: received {}", self.name, path.display());
+        match report {
+            Some(reference) => {
+                self.event(vec![
+                    "REPORT".into(),
+                    path.clone().into(),
+                    reference.to_string().into(),
+                ]);
+            }
+            None => self.after_message(&decoded, path),
+        }
+        Ok(())
+    }
+
+    fn render_report(
+        &self,
+        decoded: &[(u8, Result<Decoded<Pdu>, String>)],
+        parts: &[(u8, crate::daemon::part_store::HeldPdu)],
+        received_by: &ReceivedBy,
+    ) -> (PathBuf, Vec<u8>, Option<u8>) {
+        if let Some((_, Ok(decoded))) = decoded.first() {
+            if let Tpdu::StatusReport(report) = &decoded.value.tpdu {
+                let mut bytes = render_report(
+                    decoded.value.smsc.as_ref(),
+                    report,
+                    &decoded.warnings,
+                    received_by,
+                );
+                let mr = report.message_reference;
+                let status = format!(
+                    "{}, {}",
+                    report.status.smstools_header(),
+                    report.discharge_time.to_smstools()
+                );
+                if let Some(link) = self.sent_index.report(&self.name, mr, &status) {
+                    bytes = spool::add_headers(
+                        &bytes,
+                        &[
+                            ("Sent_file", link.file),
+                            ("Sent_part", format!("{}/{}", link.part, link.parts)),
+                        ],
+                    );
+                }
+                return (self.report.clone(), bytes, Some(mr));
+            }
+        }
+        (
+            self.incoming.clone(),
+            render_message(decoded, parts, received_by),
+            None,
+        )
+    }
+
+    /// A received message is written: the eventhandler, and a `:cmd`
+    /// script if it is one (in a task of its own: a script may take its
+    /// time, reception goes on).
+    fn after_message(&self, decoded: &[(u8, Result<Decoded<Pdu>, String>)], path: PathBuf) {
+        let first = decoded.iter().find_map(|(_, decoded)| match decoded {
+            Ok(Decoded {
+                value:
+                    Pdu {
+                        tpdu: Tpdu::Deliver(deliver),
+                        ..
+                    },
+                ..
+            }) => Some(deliver.clone()),
+            _ => None,
+        });
+        let text: Option<String> = first.as_ref().and_then(|_| {
+            let mut text = String::new();
+            for (_, decoded) in decoded {
+                let Ok(Decoded {
+                    value:
+                        Pdu {
+                            tpdu: Tpdu::Deliver(deliver),
+                            ..
+                        },
+                    ..
+                }) = decoded
+                else {
+                    return None;
+                };
+                text.push_str(&deliver.user_data.text(deliver.dcs)?.0);
+            }
+            Some(text)
+        });
+        let (Some(runner), Some(deliver), Some(text)) = (self.commands.clone(), first, text) else {
+            self.event(vec!["RECEIVED".into(), path.into()]);
+            return;
+        };
+        let modem = self.name.clone();
+        let outgoing = self.outgoing.clone();
+        let eventhandler = self.eventhandler.clone();
+        let timeout = self.handler_timeout;
+        self.tasks.spawn(async move {
+            let received = Received {
+                sender: &deliver.originator,
+                text: &text,
+                modem: &modem,
+            };
+            let handled = runner.handle(received, std::time::Instant::now()).await;
+            let marker = match &handled {
+                Handled::Ordinary => None,
+                Handled::Rejected(rejection) => Some(format!("rejected: {rejection}")),
+                Handled::Ran { script, outcome, .. } => Some(format!("ran script {script}: {outcome}")),
+            };
+            if let Some(marker) = &marker {
+                mark_command(&path, marker);
+            }
+            if let Handled::Ran {
+                reply: Some(reply), ..
+            } = &handled
+            {
+                spool_reply(&outgoing, &modem, &deliver.originator, reply);
+            }
+            if let Some(program) = eventhandler {
+                hooks::run(program, vec!["RECEIVED".into(), path.into()], timeout).await;
+            }
+        });
+    }
+
+    fn event(&self, args: Vec<std::ffi::OsString>) {
+        if let Some(program) = self.eventhandler.clone() {
+            self.tasks.spawn(hooks::run(program, args, self.handler_timeout));
+        }
+    }
+
+    /// Raises an alarm when the storage is full; with `auto-erase`, makes
+    /// room by deleting the oldest message.
+    async fn check_storage(&mut self, listed: usize) {
+        let usage = match self.handle.at_chat("AT+CPMS?", None).await {
+            Ok(reply) => at::parse::cpms(&reply.lines).ok().map(|status| status.read),
+            Err(_) => None,
+        };
+        let Some(usage) = usage else { return };
+        let full = usage.is_full() && listed > 0;
+        if full && !self.full {
+            let text = format!(
+                "message storage full ({}/{}): new messages cannot arrive{}",
+                usage.used,
+                usage.total,
+                if self.settings.auto_erase {
+                    "; auto-erase deletes the oldest"
+                } else {
+                    ""
+                }
+            );
+            tracing::error!(target: "smsgate", "modem {}: {text}", self.name);
+            self.alarms.raise(Severity::Critical, &self.name, &text);
+        }
+        self.full = full;
+        if full && self.settings.auto_erase {
+            self.erase_oldest().await;
+        }
+    }
+
+    /// RouterOS's auto-erase: the oldest message (by the service centre's
+    /// time stamp; the lowest index when none has one) goes.
+    async fn erase_oldest(&mut self) {
+        let Ok(stored) = self.handle.list_stored().await else {
+            return;
+        };
+        let oldest = stored
+            .iter()
+            .filter_map(|message| {
+                let decoded = Pdu::decode(&message.pdu).ok();
+                let stamp = match decoded.map(|decoded| decoded.value.tpdu) {
+                    Some(Tpdu::Deliver(deliver)) => Some(deliver.scts.to_smstools()),
+                    Some(Tpdu::StatusReport(report)) => Some(report.scts.to_smstools()),
+                    Some(Tpdu::Submit(_)) => return None,
+                    None => None,
+                };
+                Some((stamp.map(|stamp| sortable(&stamp)), message.index))
+            })
+            .min();
+        if let Some((_, index)) = oldest {
+            match self.handle.delete(index).await {
+                Ok(()) => {
+                    let text = format!("auto-erase: storage full, deleted message {index} unread");
+                    tracing::warn!(target: "smsgate", "modem {}: {text}", self.name);
+                    self.alarms.raise(Severity::Error, &self.name, &text);
+                    self.full = false;
+                }
+                Err(err) => tracing::error!(target: "smsgate", "modem {}: auto-erase: {err}", self.name),
+            }
+        }
+    }
+}
+
+/// The `incoming/` file for the parts of a message.
+fn render_message(
+    decoded: &[(u8, Result<Decoded<Pdu>, String>)],
+    parts: &[(u8, crate::daemon::part_store::HeldPdu)],
+    received_by: &ReceivedBy,
+) -> Vec<u8> {
+    let message_parts: Vec<MessagePart<'_>> = decoded
+        .iter()
+        .filter_map(|(_, decoded)| decoded.as_ref().ok().and_then(MessagePart::of))
+        .collect();
+    if !message_parts.is_empty() {
+        return render_incoming(&message_parts, received_by);
+    }
+    // Only a PDU that does not decode comes here: it is written with the
+    // codec's reason and its octets, so that nothing is lost.
+    let pdu = parts
+        .first()
+        .map(|(_, held)| held.pdu.as_str())
+        .unwrap_or_default();
+    match hex_to_bytes(pdu).map(|bytes| Pdu::decode(&bytes)) {
+        Some(Err(err)) => render_undecodable(pdu, &err, received_by),
+        _ => render_incoming(&[], received_by),
+    }
+}
+
+/// `YY-MM-DD hh:mm:ss` as `YYMMDDhhmmss`, which sorts by time within a
+/// century.
+fn sortable(stamp: &str) -> String {
+    stamp.chars().filter(char::is_ascii_digit).collect()
+}
+
+/// Adds `Command:` to a received file that was an SMS command, durably.
+fn mark_command(path: &Path, marker: &str) {
+    let (Some(dir), Some(name)) = (path.parent(), path.file_name().and_then(|name| name.to_str())) else {
+        return;
+    };
+    match std::fs::read(path) {
+        Ok(bytes) => {
+            let marked = spool::add_headers(&bytes, &[("Command", marker.to_owned())]);
+            if let Err(err) = spool_dir::write_durably(dir, name, &marked) {
+                tracing::warn!(target: "smsgate", "{}: cannot mark it as a command: {err}", path.display());
+            }
+        }
+        // Taken away by the user's scripts already.
+        Err(err) => tracing::debug!(target: "smsgate", "{}: {err}", path.display()),
+    }
+}
+
+/// Spools a script's reply to the sender as an outgoing file.
+fn spool_reply(outgoing: &Path, modem: &str, to: &sms_pdu::Address, reply: &str) {
+    let number = to.to_string();
+    let number = number.trim_start_matches('+');
+    let name = format!("smsgate-reply.{modem}.{}", unix_now_nanos());
+    let text = format!("To: {number}\n\n{reply}\n");
+    match spool_dir::write_durably(outgoing, &name, text.as_bytes()) {
+        Ok(path) => tracing::info!(target: "smsgate", "reply to {number} spooled as {}", path.display()),
+        Err(err) => tracing::error!(target: "smsgate", "cannot spool the reply to {number}: {err}"),
+    }
+}
+
+fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |since| since.as_secs())
+}
+
+fn unix_now_nanos() -> u128 {
+    SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |since| since.as_nanos())
+}
+
+/// Seconds since the epoch as local time, as `Received:` writes it.
+fn spool_time(unix: u64) -> SpoolTime {
+    let local = chrono::Local
+        .timestamp_opt(i64::try_from(unix).unwrap_or(0), 0)
+        .single()
+        .unwrap_or_else(chrono::Local::now);
+    SpoolTime {
+        year: local.year().clamp(0, 9999) as u16,
+        month: local.month() as u8,
+        day: local.day() as u8,
+        hour: local.hour() as u8,
+        minute: local.minute() as u8,
+        second: local.second() as u8,
+    }
+}

@@ -1,0 +1,252 @@
+//! Status reports linked to the messages they are about, part by part,
+//! so that "was my 3-part message delivered?" has an answer in the
+//! `sent/` file itself.
+//!
+//! The send tasks record, for every part that went out, which modem sent
+//! it with which TP-MR (`<spool base>/smsgate.sent-index`, one JSON line
+//! per part, kept for [`KEEP_FOR`]). A status report carries the TP-MR
+//! again: the receive task looks the part up (the latest with that modem
+//! and reference: TP-MR wraps at 256), writes `Sent_file:` and
+//! `Sent_part:` into the `report/` file, and adds a `Status_report:` line
+//! to the `sent/` file (rewritten durably under its name). A report that
+//! comes before its file reached `sent/` (a long message still sending)
+//! is kept and written with the file.
+//!
+//! One lock guards the index and both writers of a `sent/` file, so a
+//! report is never lost between the two.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fs::{self, OpenOptions};
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
+
+use serde::{Deserialize, Serialize};
+
+use crate::daemon::spool_dir;
+
+/// How long a sent part is remembered for its report.
+const KEEP_FOR: Duration = Duration::from_secs(7 * 24 * 3600);
+
+/// The `sent/` header that records one status report.
+pub(crate) const STATUS_REPORT_HEADER: &str = "Status_report";
+
+/// One line of the index file.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+struct SentPart {
+    modem: String,
+    mr: u8,
+    file: String,
+    part: usize,
+    parts: usize,
+    unix: u64,
+}
+
+#[derive(Debug, Default)]
+struct Inner {
+    /// (modem, TP-MR) to the latest part sent with it.
+    parts: HashMap<(String, u8), SentPart>,
+    /// Reports that came before their file reached `sent/`, by file.
+    early: BTreeMap<String, Vec<String>>,
+    /// Files in `sent/` now (this run), by name.
+    written: HashMap<String, PathBuf>,
+}
+
+/// What a report is about.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Link {
+    pub(crate) file: String,
+    pub(crate) part: usize,
+    pub(crate) parts: usize,
+}
+
+/// See the module docs. Cheap to clone: one index per daemon.
+#[derive(Clone, Debug)]
+pub(crate) struct SentIndex {
+    path: PathBuf,
+    sent_dir: PathBuf,
+    inner: Arc<Mutex<Inner>>,
+}
+
+impl SentIndex {
+    /// Opens the index in `base`, keeping what is recent enough of it.
+    pub(crate) fn open(base: &Path, sent_dir: &Path) -> SentIndex {
+        let path = base.join("smsgate.sent-index");
+        let mut inner = Inner::default();
+        let oldest = unix_now().saturating_sub(KEEP_FOR.as_secs());
+        if let Ok(text) = fs::read_to_string(&path) {
+            for line in text.lines() {
+                // A line torn by a crash is skipped: only a link is lost.
+                let Ok(part) = serde_json::from_str::<SentPart>(line) else {
+                    continue;
+                };
+                if part.unix >= oldest {
+                    inner.parts.insert((part.modem.clone(), part.mr), part);
+                }
+            }
+            let kept: String = inner
+                .parts
+                .values()
+                .filter_map(|part| serde_json::to_string(part).ok())
+                .map(|line| line + "\n")
+                .collect();
+            if let Err(err) = spool_dir::write_durably(base, "smsgate.sent-index", kept.as_bytes()) {
+                tracing::warn!(target: "smsgate", "{}: cannot compact: {err}", path.display());
+            }
+        }
+        SentIndex {
+            path,
+            sent_dir: sent_dir.to_path_buf(),
+            inner: Arc::new(Mutex::new(inner)),
+        }
+    }
+
+    /// Part `part` of `parts` of `file` went out through `modem` as `mr`.
+    pub(crate) fn sent_part(&self, modem: &str, mr: u8, file: &str, part: usize, parts: usize) {
+        let entry = SentPart {
+            modem: modem.to_owned(),
+            mr,
+            file: file.to_owned(),
+            part,
+            parts,
+            unix: unix_now(),
+        };
+        let Ok(mut inner) = self.inner.lock() else { return };
+        // Not fsynced: a line lost to a crash only loses a link.
+        let appended = serde_json::to_string(&entry)
+            .map_err(std::io::Error::other)
+            .and_then(|line| {
+                OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(&self.path)?
+                    .write_all(format!("{line}\n").as_bytes())
+            });
+        if let Err(err) = appended {
+            tracing::warn!(target: "smsgate", "{}: {err}", self.path.display());
+        }
+        inner.parts.insert((modem.to_owned(), mr), entry);
+    }
+
+    /// Writes `file`'s `sent/` version with `write`, given the report lines
+    /// that came already, and remembers that it is there.
+    pub(crate) fn write_sent<T>(
+        &self,
+        file: &str,
+        write: impl FnOnce(&[String]) -> std::io::Result<(PathBuf, T)>,
+    ) -> std::io::Result<T> {
+        let mut inner = self
+            .inner
+            .lock()
+            .map_err(|_| std::io::Error::other("sent index lock poisoned"))?;
+        let early = inner.early.get(file).cloned().unwrap_or_default();
+        let (path, value) = write(&early)?;
+        inner.early.remove(file);
+        inner.written.insert(file.to_owned(), path);
+        Ok(value)
+    }
+
+    /// A report about `mr` came through `modem`: what it is about, if the
+    /// index knows; its `status` line is added to the `sent/` file (now,
+    /// or when it is written).
+    pub(crate) fn report(&self, modem: &str, mr: u8, status: &str) -> Option<Link> {
+        let mut inner = self.inner.lock().ok()?;
+        let part = inner.parts.get(&(modem.to_owned(), mr))?.clone();
+        let line = match part.parts {
+            1 => format!("Message_id {mr}: {status}"),
+            parts => format!("part {}/{parts}, Message_id {mr}: {status}", part.part),
+        };
+        let path = inner
+            .written
+            .get(&part.file)
+            .cloned()
+            .unwrap_or_else(|| self.sent_dir.join(&part.file));
+        let in_sent = inner.written.contains_key(&part.file) || path.exists();
+        if in_sent {
+            add_report_line(&path, &line);
+        } else {
+            inner.early.entry(part.file.clone()).or_default().push(line);
+        }
+        Some(Link {
+            file: part.file,
+            part: part.part,
+            parts: part.parts,
+        })
+    }
+}
+
+/// Adds one `Status_report:` line to a `sent/` file, durably; a file that
+/// is gone (taken away by the user's scripts) is left gone.
+fn add_report_line(path: &Path, line: &str) {
+    let (Some(dir), Some(name)) = (path.parent(), path.file_name().and_then(|name| name.to_str())) else {
+        return;
+    };
+    let Ok(bytes) = fs::read(path) else { return };
+    let updated = spool::add_headers(&bytes, &[(STATUS_REPORT_HEADER, line.to_owned())]);
+    if let Err(err) = spool_dir::write_durably(dir, name, &updated) {
+        tracing::warn!(target: "smsgate", "{}: cannot add the status report: {err}", path.display());
+    }
+}
+
+fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |since| since.as_secs())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reports_reach_the_sent_file_whether_it_is_written_before_or_after_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let sent = dir.path().join("sent");
+        fs::create_dir(&sent).unwrap();
+        let index = SentIndex::open(dir.path(), &sent);
+        index.sent_part("gsm1", 41, "long", 1, 2);
+        index.sent_part("gsm1", 42, "long", 2, 2);
+        // Part 1's report comes while part 2 is still being sent.
+        let link = index
+            .report("gsm1", 41, "0,Ok,short message received by the SME")
+            .unwrap();
+        assert_eq!(
+            link,
+            Link {
+                file: "long".into(),
+                part: 1,
+                parts: 2
+            }
+        );
+        index
+            .write_sent("long", |early| {
+                let headers: Vec<(&str, String)> = early
+                    .iter()
+                    .map(|line| (STATUS_REPORT_HEADER, line.clone()))
+                    .collect();
+                let bytes = spool::add_headers(b"To: 491721234\n\nhello\n", &headers);
+                spool_dir::write_durably(&sent, "long", &bytes).map(|path| (path, ()))
+            })
+            .unwrap();
+        index
+            .report("gsm1", 42, "0,Ok,short message received by the SME")
+            .unwrap();
+        let text = fs::read_to_string(sent.join("long")).unwrap();
+        assert!(
+            text.contains("Status_report: part 1/2, Message_id 41: 0,Ok,short message received by the SME\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("Status_report: part 2/2, Message_id 42: 0,Ok,"),
+            "{text}"
+        );
+        assert!(text.ends_with("\n\nhello\n"), "{text}");
+        // Another modem's reference 41 is another message.
+        assert_eq!(index.report("gsm2", 41, "0,Ok"), None);
+
+        // After a restart the parts are still known.
+        let index = SentIndex::open(dir.path(), &sent);
+        assert_eq!(index.report("gsm1", 42, "0,Ok").map(|link| link.part), Some(2));
+    }
+}
