@@ -2,7 +2,8 @@
 //! virtual modems) and the daemon on them in this process, with the spool,
 //! the modems' links, the lock files and the generated config under one
 //! directory; sends a message from modem0 to modem1 through the spool and
-//! shows the `sent/` file and what modem1 received; then keeps running
+//! shows the `sent/` file, what modem1 received into `incoming/` and the
+//! status report that came back to modem0; then keeps running
 //! until SIGINT or SIGTERM and says where to drop files and what to try.
 
 use std::fmt::Write as _;
@@ -82,7 +83,7 @@ fn write_config(dir: &Path) -> anyhow::Result<PathBuf> {
         let device = dir.join("dev").join(format!("modem{index}"));
         let _ = write!(
             text,
-            "\n[ports.modem{index}]\ndevice = {:?}\n\n[modems.modem{index}]\n",
+            "\n[ports.modem{index}]\ndevice = {:?}\n\n[modems.modem{index}]\nreceive = true\n",
             device.display().to_string()
         );
     }
@@ -102,7 +103,7 @@ async fn show_one_message(
 ) -> anyhow::Result<()> {
     let receiver = sim.modem(1).await?;
     let text = format!(
-        "To: {}\n\nHello from smsgate! Grüße, €5 😀\n",
+        "To: {}\nReport: yes\n\nHello from smsgate! Grüße, €5 😀\n",
         receiver.config.msisdn
     );
     let sent_path = sent_dir.join(DEMO_FILE);
@@ -132,33 +133,57 @@ async fn show_one_message(
     }
     let sent_file = std::fs::read_to_string(&sent_path)?;
     println!("sent: {}\n\n{}", sent_path.display(), indent(&sent_file));
-    while sim.modem(1).await?.sm.0 == 0 {
+    // modem1 receives it into incoming/, and modem0 the status report
+    // into report/.
+    let base = sent_dir.parent().unwrap_or(dir);
+    let incoming = wait_for_received(&base.join("incoming"), "modem1.", deadline, shutdown).await?;
+    println!(
+        "received by modem1: {}\n\n{}",
+        incoming.0.display(),
+        indent(&incoming.1)
+    );
+    let report = wait_for_received(&base.join("report"), "modem0.", deadline, shutdown).await?;
+    println!(
+        "status report to modem0: {}\n\n{}",
+        report.0.display(),
+        indent(&report.1)
+    );
+    let sent_file = std::fs::read_to_string(&sent_path)?;
+    println!("and the sent file now records it:\n\n{}", indent(&sent_file));
+    println!();
+    Ok(())
+}
+
+/// The first file in `dir` whose name starts with `prefix`, once there is
+/// one: its path and text.
+async fn wait_for_received(
+    dir: &Path,
+    prefix: &str,
+    deadline: Instant,
+    shutdown: &CancellationToken,
+) -> anyhow::Result<(std::path::PathBuf, String)> {
+    loop {
+        let found = std::fs::read_dir(dir).ok().and_then(|entries| {
+            entries.filter_map(Result::ok).find(|entry| {
+                entry
+                    .file_name()
+                    .to_str()
+                    .is_some_and(|name| name.starts_with(prefix))
+            })
+        });
+        if let Some(entry) = found {
+            let text = std::fs::read_to_string(entry.path())?;
+            return Ok((entry.path(), text));
+        }
         if Instant::now() >= deadline || shutdown.is_cancelled() {
             bail!(
-                "modem1 did not receive the message within {} s",
+                "nothing arrived in {} within {} s",
+                dir.display(),
                 PATIENCE.as_secs()
             );
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    let submitted = sim.submitted(0).await?;
-    let receiver = sim.modem(1).await?;
-    println!(
-        "received by modem1 (+{}), now {} message(s) in its SIM store:",
-        receiver.config.msisdn, receiver.sm.0
-    );
-    for message in submitted {
-        if let Ok(summary) = message.summary {
-            println!(
-                "  from modem0, TP-MR {}, to {}: {:?}",
-                message.mr,
-                summary.destination,
-                summary.text.unwrap_or_default()
-            );
-        }
-    }
-    println!();
-    Ok(())
 }
 
 fn print_instructions(dir: &Path, sim: &SimHandle, config_path: &Path) {
@@ -170,12 +195,17 @@ fn print_instructions(dir: &Path, sim: &SimHandle, config_path: &Path) {
          \x20 # send: drop a file into outgoing/ (write it elsewhere or as a .dotfile, then rename)\n\
          \x20 printf 'To: 4917200000000\\n\\nHi modem0\\n' > {dir}/.msg && mv {dir}/.msg {dir}/outgoing/msg1\n\
          \x20 ls {dir}/sent {dir}/failed; cat {dir}/sent/msg1\n\n\
+         \x20 # receive: a message from outside the network arrives in incoming/\n\
+         \x20 smsgate sim ctl --control {control} inject 1 --from +37120000000 --text 'Hello modem1'\n\
+         \x20 ls {dir}/incoming {dir}/report\n\n\
+         \x20 # the RouterOS-style commands go through the running daemon (its control socket)\n\
+         \x20 smsgate inbox modem1 --config {config}\n\
+         \x20 smsgate send modem0 --config {config} 4917200000001 --message 'Hi from the command line'\n\
+         \x20 smsgate status modem0 --config {config}\n\n\
          \x20 # the virtual network, through the simulator's control API\n\
          \x20 smsgate sim ctl --control {control} modems\n\
          \x20 smsgate sim ctl --control {control} submitted 0\n\
          \x20 smsgate sim ctl --control {control} fault 0 cms-error --code 38 --count 1\n\n\
-         The daemon holds both modems' ports ({dir}/dev/modem0, modem1), so `smsgate inbox` or \
-         `send` on them\nwould find them busy while it runs; stop the demo first, or use `smsgate sim ctl`.\n\
          The config is {config}; the journal is {dir}/smsgate.journal.",
         dir = dir.display(),
         config = config_path.display(),

@@ -11,18 +11,16 @@
 use std::collections::BTreeMap;
 use std::fs;
 use std::os::unix::process::ExitStatusExt as _;
-use std::path::PathBuf;
-use std::process::{Child, Command, ExitStatus, Stdio};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
-use modem_sim::sim::{SimConfig, SimHandle, Simulator};
 use modem_sim::Fault;
-use nix::sys::signal::{kill, Signal};
-use nix::unistd::Pid;
+use nix::sys::signal::Signal;
 use sms_pdu::{Pdu, Tpdu};
 
-/// How long any one wait may take.
-const PATIENCE: Duration = Duration::from_secs(20);
+mod crash_support;
+
+use crash_support::{header_values, Bench, Rng};
+
 /// How long the whole drain (all kills and the final run) may take.
 const DRAIN_DEADLINE: Duration = Duration::from_secs(45);
 const N_FILES: usize = 200;
@@ -30,167 +28,8 @@ const N_MODEMS: usize = 2;
 /// Septets per part of a concatenated GSM 7-bit message (8-bit reference).
 const PART_SEPTETS: usize = 153;
 
-/// xorshift64*: enough randomness for kill points, no dependency.
-struct Rng(u64);
-
-impl Rng {
-    fn new(seed: u64) -> Rng {
-        Rng(seed.max(1))
-    }
-
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
-    /// A number in `low..high`.
-    fn range(&mut self, low: u64, high: u64) -> u64 {
-        low + self.next() % (high - low)
-    }
-}
-
-/// A simulator, a spool and (when started) a daemon; everything is killed
-/// and stopped on drop, also when the test fails.
-struct Bench {
-    runtime: tokio::runtime::Runtime,
-    sim: Option<SimHandle>,
-    dir: tempfile::TempDir,
-    daemon: Option<Child>,
-    n_starts: usize,
-    /// Starts where the daemon exited before it was ready.
-    failed_starts: Vec<String>,
-}
-
+/// The send side's view of the simulator: what the modems submitted.
 impl Bench {
-    fn new() -> Bench {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
-        let dir = tempfile::tempdir().unwrap();
-        fs::create_dir(dir.path().join("lock")).unwrap();
-        let sim = runtime
-            .block_on(Simulator::start(SimConfig::new(N_MODEMS, dir.path().join("dev"))))
-            .unwrap();
-        let mut config = format!(
-            "lock-dir = {:?}\n\n[spool]\nbase = {:?}\n\n[limits]\nretry-interval-s = 1\n",
-            dir.path().join("lock").display().to_string(),
-            dir.path().join("spool").display().to_string()
-        );
-        for index in 0..N_MODEMS {
-            let device = dir.path().join("dev").join(format!("modem{index}"));
-            config.push_str(&format!(
-                "\n[ports.modem{index}]\ndevice = {:?}\n\n[modems.modem{index}]\n",
-                device.display().to_string()
-            ));
-        }
-        fs::write(dir.path().join("smsgate.toml"), config).unwrap();
-        for sub in ["outgoing", "checked", "sent", "failed"] {
-            fs::create_dir_all(dir.path().join("spool").join(sub)).unwrap();
-        }
-        Bench {
-            runtime,
-            sim: Some(sim),
-            dir,
-            daemon: None,
-            n_starts: 0,
-            failed_starts: Vec::new(),
-        }
-    }
-
-    fn sim(&self) -> &SimHandle {
-        self.sim.as_ref().unwrap()
-    }
-
-    fn spool(&self, sub: &str) -> PathBuf {
-        self.dir.path().join("spool").join(sub)
-    }
-
-    fn log(&self) -> String {
-        let log = self.dir.path().join(format!("daemon{}.log", self.n_starts));
-        fs::read_to_string(log).unwrap_or_default()
-    }
-
-    /// Starts `smsgate run` and waits until it says it is ready.
-    fn start_daemon(&mut self) {
-        self.n_starts += 1;
-        let log = self.dir.path().join(format!("daemon{}.log", self.n_starts));
-        let child = Command::new(env!("CARGO_BIN_EXE_smsgate"))
-            .arg("run")
-            .arg("--config")
-            .arg(self.dir.path().join("smsgate.toml"))
-            .env("RUST_LOG", "smsgate=debug,modem=debug")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(fs::File::create(&log).unwrap())
-            .spawn()
-            .unwrap();
-        self.daemon = Some(child);
-        let deadline = Instant::now() + PATIENCE;
-        loop {
-            if fs::read_to_string(&log).unwrap_or_default().contains("ready:") {
-                return;
-            }
-            let child = self.daemon.as_mut().unwrap();
-            if let Some(status) = child.try_wait().unwrap() {
-                // Retried, so that the counts below still run; the failed
-                // start is asserted on at the end.
-                self.daemon = None;
-                let log = self.log();
-                println!(
-                    "FAILED START {}: the daemon exited ({status}):\n{log}",
-                    self.n_starts
-                );
-                self.failed_starts
-                    .push(format!("start {}: {status}: {}", self.n_starts, log.trim_end()));
-                assert!(self.failed_starts.len() < 10, "the daemon does not start");
-                return self.start_daemon();
-            }
-            assert!(
-                Instant::now() < deadline,
-                "the daemon is not ready in time\nlog:\n{}",
-                self.log()
-            );
-            std::thread::sleep(Duration::from_millis(5));
-        }
-    }
-
-    fn signal_daemon(&mut self, signal: Signal) -> ExitStatus {
-        let mut child = self.daemon.take().expect("the daemon runs");
-        kill(Pid::from_raw(i32::try_from(child.id()).unwrap()), signal).unwrap();
-        let deadline = Instant::now() + PATIENCE;
-        loop {
-            if let Some(status) = child.try_wait().unwrap() {
-                return status;
-            }
-            if Instant::now() >= deadline {
-                let _ = child.kill();
-                let _ = child.wait();
-                panic!("the daemon did not exit after {signal:?}");
-            }
-            std::thread::sleep(Duration::from_millis(5));
-        }
-    }
-
-    fn wait(&self, what: &str, patience: Duration, mut done: impl FnMut() -> bool) {
-        let deadline = Instant::now() + patience;
-        while !done() {
-            assert!(
-                Instant::now() < deadline,
-                "timed out waiting until {what}\nlog:\n{}",
-                self.log()
-            );
-            std::thread::sleep(Duration::from_millis(5));
-        }
-    }
-
-    fn fault(&self, index: usize, fault: Fault) {
-        self.runtime.block_on(self.sim().fault(index, fault)).unwrap();
-    }
-
     fn n_submitted(&self, index: usize) -> usize {
         self.runtime.block_on(self.sim().submitted(index)).unwrap().len()
     }
@@ -203,28 +42,6 @@ impl Bench {
             .into_iter()
             .map(|submitted| submitted.pdu)
             .collect()
-    }
-
-    /// The names of the files in `sub/`, dotfiles (temporary files) apart.
-    fn names(&self, sub: &str) -> (Vec<String>, Vec<String>) {
-        let mut names: Vec<String> = fs::read_dir(self.spool(sub))
-            .unwrap()
-            .map(|entry| entry.unwrap().file_name().into_string().unwrap())
-            .collect();
-        names.sort();
-        names.into_iter().partition(|name| !name.starts_with('.'))
-    }
-}
-
-impl Drop for Bench {
-    fn drop(&mut self) {
-        if let Some(mut child) = self.daemon.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-        if let Some(sim) = self.sim.take() {
-            self.runtime.block_on(sim.shutdown());
-        }
     }
 }
 
@@ -280,28 +97,13 @@ fn file_of(text: &str) -> Option<usize> {
     found
 }
 
-/// The values of header `name` in a spool file.
-fn header_values(file: &str, name: &str) -> Vec<String> {
-    let prefix = format!("{name}: ");
-    file.lines()
-        .take_while(|line| !line.is_empty())
-        .filter_map(|line| line.strip_prefix(&prefix))
-        .map(str::to_owned)
-        .collect()
-}
-
 #[test]
 fn kill_9_while_draining_loses_nothing_and_sends_nothing_twice() {
-    let seed = std::env::var("SMSGATE_CRASH_SEED")
-        .ok()
-        .filter(|seed| !seed.is_empty())
-        .map(|seed| seed.parse::<u64>().expect("SMSGATE_CRASH_SEED is a number"))
-        .unwrap_or_else(|| SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_nanos() as u64);
-    println!("crash test seed: {seed} (replay with SMSGATE_CRASH_SEED={seed})");
+    let seed = crash_support::seed("crash test");
     let mut rng = Rng::new(seed);
     let started = Instant::now();
 
-    let mut bench = Bench::new();
+    let mut bench = Bench::new(N_MODEMS, "", &["outgoing", "checked", "sent", "failed"], |_| {});
     for id in 0..N_FILES {
         let path = bench.spool("outgoing").join(format!(".{}", name(id)));
         // External numbers: the network keeps them, no modem stores them.

@@ -44,6 +44,7 @@ use tokio::net::{UnixListener, UnixStream};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use crate::daemon::inbox::ReceivedDirs;
 use crate::modem_cmd;
 
 /// The longest request or answer line, newline excluded. A text of any
@@ -209,15 +210,25 @@ struct Registered {
     /// The `[ports.NAME]` it uses.
     port: String,
     device: PortAddress,
+    /// When the daemon receives for it: where, and so its inbox.
+    received: Option<ReceivedDirs>,
 }
 
 impl ModemRegistry {
     /// Adds modem `name`, or replaces its handle (a restarted driver).
-    pub(crate) fn register(&self, name: &str, port: &str, device: &PortAddress, handle: &ModemHandle) {
+    pub(crate) fn register(
+        &self,
+        name: &str,
+        port: &str,
+        device: &PortAddress,
+        handle: &ModemHandle,
+        received: Option<ReceivedDirs>,
+    ) {
         let registered = Registered {
             handle: handle.clone(),
             port: port.to_owned(),
             device: device.clone(),
+            received,
         };
         if let Ok(mut modems) = self.modems.lock() {
             modems.insert(name.to_owned(), registered);
@@ -235,7 +246,7 @@ impl ModemRegistry {
     /// resolution of `port` by its config file (`--channel` included): it
     /// alone decides. Else `port` is a modem name, a device, or the port
     /// name of one modem alone.
-    fn find(&self, port: &str, device: Option<&str>) -> Result<(String, ModemHandle), String> {
+    fn find(&self, port: &str, device: Option<&str>) -> Result<(String, Registered), String> {
         let modems = self
             .modems
             .lock()
@@ -260,7 +271,7 @@ impl ModemRegistry {
                 }),
         };
         match found {
-            Some((name, modem)) => Ok((name.clone(), modem.handle.clone())),
+            Some((name, modem)) => Ok((name.clone(), modem.clone())),
             None => {
                 let known: Vec<String> = modems
                     .iter()
@@ -498,11 +509,22 @@ async fn answer(registry: &ModemRegistry, line: &str) -> Value {
     let Some((port, device)) = request.target() else {
         return json!({ "ok": true, "result": registry.list() });
     };
-    let (name, handle) = match registry.find(port, device) {
+    let (name, modem) = match registry.find(port, device) {
         Ok(found) => found,
         Err(message) => return refusal(Refusal::UnknownModem, &message),
     };
-    match perform(&handle, request).await {
+    // The daemon empties the storage of a modem it receives for: its
+    // inbox is what it wrote.
+    let performed = match (&modem.received, request) {
+        (Some(received), Request::Inbox { .. }) => Ok(Value::Array(received.list(&name))),
+        (Some(received), Request::Remove { index, .. }) => match received.remove(&name, index) {
+            Ok(Some(removed)) => Ok(removed),
+            Ok(None) => Err((Refusal::NoMessage, format!("no message at index {index}"))),
+            Err(err) => Err((Refusal::Modem, format!("removing message {index}: {err}"))),
+        },
+        (_, request) => perform(&modem.handle, request).await,
+    };
+    match performed {
         Ok(result) => json!({ "ok": true, "modem": name, "result": result }),
         Err((kind, message)) => refusal(kind, &format!("modem {name}: {message}")),
     }
@@ -753,7 +775,7 @@ mod tests {
             let mut config = modem::Config::new(device.clone());
             config.lock_dir = Some(std::env::temp_dir());
             let (handle, _) = runtime.block_on(ModemHandle::open_or_retry(config));
-            registry.register(name, port, &device, &handle);
+            registry.register(name, port, &device, &handle, None);
         }
         (runtime, registry)
     }

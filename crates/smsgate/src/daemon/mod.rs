@@ -29,6 +29,7 @@
 pub(crate) mod commands;
 pub(crate) mod control;
 pub(crate) mod hooks;
+pub(crate) mod inbox;
 pub(crate) mod include;
 pub(crate) mod journal;
 pub(crate) mod part_store;
@@ -54,6 +55,7 @@ use crate::daemon_config::DaemonConfig;
 use commands::CommandRunner;
 use control::{ControlSocket, ModemRegistry};
 use hooks::{Alarms, Severity};
+use inbox::ReceivedDirs;
 use journal::Journal;
 use receive::Receiver;
 use reports::SentIndex;
@@ -210,8 +212,12 @@ impl Supervisor {
                 lock_dir.clone(),
             );
             let (handle, error) = ModemHandle::open_or_retry(driver).await;
+            let received = settings.receive.then(|| ReceivedDirs {
+                incoming: config.spool.incoming.clone(),
+                report: config.spool.report.clone(),
+            });
             self.registry
-                .register(name, &settings.port, &settings.device, &handle);
+                .register(name, &settings.port, &settings.device, &handle, received);
             self.handles.push(handle.clone());
             if let Some(err) = error {
                 tracing::error!(

@@ -158,6 +158,10 @@ enum Outcome {
     Done,
     /// A part was refused; nothing of it went out.
     NotSent(String),
+    /// A part was refused for a reason of its own (its number, its
+    /// content: see [`blames_the_message`]); nothing of it went out. Retried
+    /// like [`Outcome::NotSent`], but no sign that the modem is failing.
+    Refused(String),
     /// A part may or may not have gone out.
     Unknown(String),
     /// Shutdown came between two parts.
@@ -894,6 +898,7 @@ impl Scheduler {
                 *sent = Some(*mr);
             }
         }
+        let modem_at_fault = !matches!(result.outcome, Outcome::Refused(_));
         match result.outcome {
             Outcome::Done => {
                 self.modems[result.modem_idx].failures_in_row = 0;
@@ -923,7 +928,7 @@ impl Scheduler {
                 }
                 self.modem_failed(result.modem_idx);
             }
-            Outcome::NotSent(reason) => {
+            Outcome::NotSent(reason) | Outcome::Refused(reason) => {
                 job.attempts += 1;
                 let retries = self.modems[result.modem_idx].settings.send_retries;
                 let give_up = job.attempts > retries;
@@ -969,7 +974,9 @@ impl Scheduler {
                     );
                     self.alarms.raise(Severity::Notice, &modem_name, &text);
                 }
-                self.modem_failed(result.modem_idx);
+                if modem_at_fault {
+                    self.modem_failed(result.modem_idx);
+                }
             }
         }
     }
@@ -1272,7 +1279,11 @@ impl SendTask {
                         file: self.file.clone(),
                         part,
                     };
-                    (record, Some(Outcome::NotSent(err.to_string())))
+                    let outcome = match blames_the_message(&err) {
+                        true => Outcome::Refused(err.to_string()),
+                        false => Outcome::NotSent(err.to_string()),
+                    };
+                    (record, Some(outcome))
                 }
             };
             if let Err(err) = self.record(record) {
@@ -1305,6 +1316,22 @@ fn now() -> SpoolTime {
         minute: now.minute() as u8,
         second: now.second() as u8,
     }
+}
+
+/// Whether a refused send says more about the message than about the
+/// modem: `+CMS ERROR`s of TS 24.011 and TS 23.040 about the destination
+/// (unassigned or barred number, unknown subscriber, transfer rejected)
+/// or the TPDU itself. One bad number must not get a good modem blocked
+/// (`block-after`); network trouble (38 network out of order, 41
+/// temporary failure, 331 no network service, ...) and timeouts do count.
+fn blames_the_message(err: &ModemError) -> bool {
+    let Some(at::FinalResult::CmsError(error)) = err.final_result() else {
+        return false;
+    };
+    matches!(
+        error.code(),
+        Some(1 | 8 | 10 | 21 | 27 | 28 | 29 | 30 | 50 | 95..=99 | 128..=255 | 304)
+    )
 }
 
 fn hex(bytes: &[u8]) -> String {

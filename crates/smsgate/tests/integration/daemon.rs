@@ -851,3 +851,35 @@ fn checked_files_wait_in_their_queue_directory_which_decides_the_modem() {
     }
     assert!(bench.signal_daemon(Signal::SIGTERM).success());
 }
+
+#[test]
+fn a_refused_number_does_not_block_the_modem() {
+    let mut bench = SpoolBench::new(1, "");
+    bench.edit_config(|config| {
+        format!("{config}\n[limits]\nretry-interval-s = 1\nsend-retries = 1\nblock-after = 1\nblock-time-s = 3600\n")
+    });
+    let alarms = alarm_config(&bench, 3);
+    bench.start_daemon();
+    // +CMS ERROR: 21, "short message transfer rejected": about this
+    // message, not the modem. With block-after = 1 a modem fault would
+    // block the modem for an hour.
+    bench.fault(0, Fault::CmsError { code: 21, count: 2 });
+    bench.drop_file(
+        "refused",
+        &format!("To: {}\n\nno thanks\n", SpoolBench::number(1)),
+    );
+    let failed = bench.wait_for_file("failed", "refused");
+    assert!(
+        header_values(&failed, "Fail_reason")[0].contains("+CMS ERROR: 21"),
+        "{failed}"
+    );
+    // The modem goes on sending at once.
+    bench.drop_file("next", &format!("To: {}\n\nstill here\n", SpoolBench::number(1)));
+    bench.wait_for_file("sent", "next");
+    let lines = wait_for_lines(&alarms, 1);
+    assert!(
+        lines.iter().all(|line| !line.contains("blocked")),
+        "no modem was blocked: {lines:?}"
+    );
+    assert!(bench.signal_daemon(Signal::SIGTERM).success());
+}

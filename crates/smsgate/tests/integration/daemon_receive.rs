@@ -149,3 +149,273 @@ fn stored_messages_are_read_at_start_and_parts_wait_on_disk_across_restarts_unti
     assert!(files(&parts, "").is_empty());
     assert!(bench.signal_daemon(Signal::SIGTERM).success());
 }
+
+/// Adds `keys` at the top of the config's section `[section]`.
+fn section_keys(bench: &SpoolBench, section: &str, keys: &str) {
+    let header = format!("[{section}]\n");
+    bench.edit_config(|config| {
+        assert!(config.contains(&header), "no {header:?} in\n{config}");
+        config.replacen(&header, &format!("{header}{keys}\n"), 1)
+    });
+}
+
+fn inject_pdu(bench: &SpoolBench, modem: usize, pdu: Vec<u8>) {
+    bench.runtime.block_on(bench.sim().inject(modem, Injection::Pdu(pdu))).unwrap();
+}
+
+/// A one-part SMS-DELIVER from `from` with the service centre's time stamp
+/// `scts`, as the network would hand it over.
+fn deliver_pdu(from: &str, text: &str, scts: Timestamp) -> Vec<u8> {
+    let injected = InjectedText {
+        from: from.to_owned(),
+        text: text.to_owned(),
+        encoding: TextEncoding::Gsm7,
+        class0: false,
+        reference: 0,
+    };
+    let mut pdus = injected.deliver_pdus("+15555550000", scts).unwrap();
+    assert_eq!(pdus.len(), 1, "{text:?} is one part");
+    pdus.remove(0)
+}
+
+fn timestamp(year: u8, month: u8, day: u8, second: u8) -> Timestamp {
+    Timestamp {
+        year,
+        month,
+        day,
+        hour: 12,
+        minute: 0,
+        second,
+        tz_quarters: 0,
+    }
+}
+
+/// `smsgate inbox PORT --json`: through the daemon's control socket while
+/// it runs (queued behind its own commands), from the port otherwise.
+fn inbox(bench: &SpoolBench, port: &str) -> Vec<serde_json::Value> {
+    let listed = TestCommand::new(["inbox", port, "--json", "--config"])
+        .args([bench.dir.path().join("smsgate.toml")])
+        .json();
+    listed.as_array().unwrap().clone()
+}
+
+/// The texts listed by [`inbox`], by index.
+fn inbox_texts(bench: &SpoolBench, port: &str) -> Vec<(u64, String)> {
+    inbox(bench, port)
+        .iter()
+        .map(|message| {
+            let text = message["message"].as_str().unwrap().to_owned();
+            (message["index"].as_u64().unwrap(), text)
+        })
+        .collect()
+}
+
+/// The texts of the files in `incoming/` of modem `modem`, sorted.
+fn incoming_bodies(bench: &SpoolBench, modem: &str) -> Vec<String> {
+    let incoming = bench.spool("incoming");
+    let mut bodies: Vec<String> = files(&incoming, &format!("{modem}."))
+        .iter()
+        .map(|name| body(&fs::read_to_string(incoming.join(name)).unwrap()).to_owned())
+        .collect();
+    bodies.sort();
+    bodies
+}
+
+/// Waits until modem `modem`'s receive task has started: its first listing
+/// is then queued, so a control request sent after this is answered after
+/// it, and what is injected after that answer cannot be in that listing.
+fn wait_until_listed(bench: &SpoolBench, modem: &str) {
+    let started = format!("modem {modem}: receiving");
+    bench.wait(&format!("{modem} receives"), || bench.log().contains(&started));
+    assert_eq!(inbox(bench, modem), Vec::<serde_json::Value>::new());
+}
+
+#[test]
+fn with_new_message_indications_off_polling_lists_the_storage_and_a_reconnect_does_too() {
+    let mut bench = SpoolBench::new(2, "");
+    for index in 0..2 {
+        // The modem keeps new messages to itself: no +CMTI, no +CMT.
+        section_keys(&bench, &format!("ports.modem{index}"), "init = [\"AT+CNMI=0,0,0,0,0\"]");
+        section_keys(&bench, &format!("modems.modem{index}"), "receive = true");
+    }
+    section_keys(&bench, "modems.modem0", "polling = true");
+    bench.start_daemon();
+    wait_until_listed(&bench, "modem0");
+    wait_until_listed(&bench, "modem1");
+
+    inject_text(&bench, 0, "+37120000010", "found by polling", TextEncoding::Gsm7, None);
+    inject_text(&bench, 1, "+37120000011", "found at a reconnect", TextEncoding::Gsm7, None);
+    bench.wait("both are stored", || sim_store(&bench, 0) == 1 && sim_store(&bench, 1) == 1);
+    // modem0 lists its storage every 10 s.
+    bench.wait("the poll finds modem0's message", || incoming_bodies(&bench, "modem0").len() == 1);
+    assert_eq!(incoming_bodies(&bench, "modem0"), ["found by polling"]);
+    bench.wait("modem0's SIM is empty", || sim_store(&bench, 0) == 0);
+    // modem1, on the same settings without polling, was not told of its
+    // message, which came at the same time: indications are really off.
+    assert_eq!(incoming_bodies(&bench, "modem1"), Vec::<String>::new());
+    assert_eq!(sim_store(&bench, 1), 1);
+    // Unplugged and back: the storage is listed at the reconnect.
+    bench.runtime.block_on(bench.sim().replug(1)).unwrap();
+    bench.wait("the reconnect finds modem1's message", || incoming_bodies(&bench, "modem1").len() == 1);
+    assert_eq!(incoming_bodies(&bench, "modem1"), ["found at a reconnect"]);
+    bench.wait("modem1's SIM is empty", || sim_store(&bench, 1) == 0);
+    assert!(bench.signal_daemon(Signal::SIGTERM).success());
+}
+
+#[test]
+fn routed_messages_and_reports_come_as_cmt_and_cds_and_reports_link_to_sent_files() {
+    let mut bench = SpoolBench::new(2, "");
+    for index in 0..2 {
+        // Messages as +CMT, reports as +CDS, neither stored.
+        section_keys(&bench, &format!("ports.modem{index}"), "init = [\"AT+CNMI=2,2,0,1,0\"]");
+        section_keys(&bench, &format!("modems.modem{index}"), "receive = true");
+        // What would be stored is held back by the network for ever: what
+        // arrives can only have come routed.
+        bench.fault(index, Fault::SimFull);
+    }
+    let (script, events) = bench.eventhandler();
+    bench.edit_config(|config| format!("{config}\n[handlers]\neventhandler = {:?}\n", script.display().to_string()));
+    bench.start_daemon();
+
+    inject_text(&bench, 1, "+37120000012", "routed to you", TextEncoding::Gsm7, None);
+    let to = SpoolBench::number(1);
+    bench.drop_file("routed-report", &format!("To: {to}\nReport: yes\n\nroute me\n"));
+    bench.wait_for_file("sent", "routed-report");
+    bench.wait("modem1 received both", || incoming_bodies(&bench, "modem1").len() == 2);
+    assert_eq!(incoming_bodies(&bench, "modem1"), ["route me", "routed to you"]);
+    let report_dir = bench.spool("report");
+    bench.wait("a report file", || files(&report_dir, "modem0.").len() == 1);
+    let report_name = files(&report_dir, "modem0.")[0].clone();
+    let report = fs::read_to_string(report_dir.join(&report_name)).unwrap();
+    assert_eq!(header_values(&report, "Sent_file"), ["routed-report"]);
+    assert_eq!(header_values(&report, "Sent_part"), ["1/1"]);
+    assert!(report.contains("\nStatus: 0,Ok,short message received by the SME"), "{report}");
+    let sent_path = bench.spool("sent").join("routed-report");
+    bench.wait("the sent file records the report", || {
+        fs::read_to_string(&sent_path).unwrap().contains("Status_report: ")
+    });
+    let sent = fs::read_to_string(&sent_path).unwrap();
+    let message_id = header_values(&sent, "Message_id")[0].clone();
+    assert!(report.contains(&format!("\nMessage_id: {message_id}\n")), "{report}");
+    assert!(sent.ends_with("\n\nroute me\n"), "{sent}");
+    assert_eq!((sim_store(&bench, 0), sim_store(&bench, 1)), (0, 0));
+    assert!(files(&bench.spool("incoming"), "modem0.").is_empty());
+    // The eventhandler: SENT, two RECEIVED, and REPORT with the reference.
+    let mut lines = wait_for_lines(&events, 4);
+    lines.sort();
+    let incoming = bench.spool("incoming");
+    let mut expected: Vec<String> = files(&incoming, "modem1.")
+        .iter()
+        .map(|name| format!("RECEIVED|{}|", incoming.join(name).display()))
+        .collect();
+    expected.push(format!("REPORT|{}|{message_id}|", report_dir.join(&report_name).display()));
+    expected.push(format!("SENT|{}|{message_id}|", sent_path.display()));
+    expected.sort();
+    assert_eq!(lines, expected);
+    assert!(bench.signal_daemon(Signal::SIGTERM).success());
+}
+
+#[test]
+fn auto_erase_deletes_the_oldest_message_of_a_full_sim_and_without_it_the_sim_is_left_alone() {
+    let mut bench = SpoolBench::new(2, "");
+    // Neither receives; only modem0 auto-erases.
+    section_keys(&bench, "modems.modem0", "receive = false\nauto-erase = true");
+    section_keys(&bench, "modems.modem1", "receive = false");
+    let alarms = alarm_config(&bench, 5);
+    let capacity = bench.runtime.block_on(bench.sim().modem(0)).unwrap().sm.1;
+    // Slots 1 to 20 in order of arrival; by time stamp, slot 7 is the
+    // oldest (a year earlier), so the order of slots does not decide.
+    for modem in 0..2 {
+        for slot in 1..=capacity {
+            let scts = match slot {
+                7 => timestamp(25, 6, 1, 0),
+                _ => timestamp(26, 1, 1, slot as u8),
+            };
+            inject_pdu(&bench, modem, deliver_pdu("+37120000013", &format!("message {slot}"), scts));
+        }
+    }
+    bench.wait("both SIMs are full", || {
+        sim_store(&bench, 0) == capacity && sim_store(&bench, 1) == capacity
+    });
+    // One more each, which the network holds while the SIM is full.
+    for modem in 0..2 {
+        inject_pdu(&bench, modem, deliver_pdu("+37120000013", "newest", timestamp(26, 1, 2, 0)));
+    }
+    bench.start_daemon();
+    bench.wait("the newest message reaches modem0", || {
+        inbox_texts(&bench, "modem0").iter().any(|(_, text)| text == "newest")
+    });
+    let mut expected: Vec<(u64, String)> = (1..=capacity as u64)
+        .map(|slot| (slot, format!("message {slot}")))
+        .collect();
+    let mut erased = expected.clone();
+    erased[6].1 = "newest".to_owned();
+    assert_eq!(inbox_texts(&bench, "modem0"), erased);
+    let lines = wait_for_lines(&alarms, 2);
+    let fields: Vec<Vec<&str>> = lines.iter().map(|line| line.split('|').collect()).collect();
+    let summary: Vec<(&str, &str, &str)> = fields
+        .iter()
+        .map(|fields| {
+            assert_eq!((fields.len(), fields[0]), (7, "ALARM"), "{fields:?}");
+            (fields[3], fields[4], fields[5])
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            (
+                "2",
+                "modem0",
+                "message storage full (20/20): new messages cannot arrive; auto-erase deletes the oldest"
+            ),
+            ("3", "modem0", "auto-erase: storage full, deleted message 7 unread"),
+        ]
+    );
+    // modem1's SIM is as it was, the newest still held by the network;
+    // nothing was received on either.
+    expected.sort();
+    let mut listed = inbox_texts(&bench, "modem1");
+    listed.sort();
+    assert_eq!(listed, expected);
+    assert!(files(&bench.spool("incoming"), "").is_empty());
+    assert!(bench.signal_daemon(Signal::SIGTERM).success());
+    assert_eq!(fs::read_to_string(&alarms).unwrap().lines().count(), 2);
+}
+
+#[test]
+fn a_pin_locked_sim_on_the_second_channel_receives_into_the_phone_store() {
+    let mut bench = SpoolBench::new(1, "");
+    let device = bench.dir.path().join("dev/modem0");
+    let absent = bench.dir.path().join("dev/no-such-interface");
+    bench.edit_config(|config| {
+        config.replace(
+            &format!("device = {:?}\n", device.display().to_string()),
+            &format!(
+                "devices = [{:?}, {:?}]\nsim-pin = \"0000\"\nsms-storage = \"modem\"\n",
+                absent.display().to_string(),
+                device.display().to_string()
+            ),
+        )
+    });
+    section_keys(&bench, "modems.modem0", "receive = true\nchannel = 1");
+    // On the SIM before the daemon: the daemon reads the phone's store
+    // only, so this one stays.
+    inject_text(&bench, 0, "+37120000014", "kept on the SIM", TextEncoding::Gsm7, None);
+    bench.wait("it is on the SIM", || sim_store(&bench, 0) == 1);
+    bench.fault(0, Fault::PinRequired);
+    let info = bench.runtime.block_on(bench.sim().modem(0)).unwrap();
+    assert_eq!(info.sim, SimState::PinRequired { tries_left: 3 });
+    // Off the network until the PIN is entered: held, then delivered.
+    inject_text(&bench, 0, "+37120000015", "into the phone", TextEncoding::Gsm7, None);
+    bench.start_daemon();
+    bench.wait("the message is received", || incoming_bodies(&bench, "modem0").len() == 1);
+    assert_eq!(incoming_bodies(&bench, "modem0"), ["into the phone"]);
+    bench.wait("the phone's store is empty", || {
+        bench.runtime.block_on(bench.sim().modem(0)).unwrap().me.0 == 0
+    });
+    let info = bench.runtime.block_on(bench.sim().modem(0)).unwrap();
+    assert_eq!(info.sim, SimState::Ready);
+    assert_eq!((info.sm.0, info.me.0), (1, 0));
+    assert_eq!(inbox_texts(&bench, "modem0"), Vec::<(u64, String)>::new());
+    assert!(bench.signal_daemon(Signal::SIGTERM).success());
+}
