@@ -59,12 +59,16 @@ struct Options {
     drain_modems: Vec<usize>,
     skip_smsd_default: bool,
     seed: u64,
+    /// With air time: every modem answers this late (smsgate only).
+    air_time_ms: u64,
+    drain_air: usize,
 }
 
 fn usage() -> ! {
     eprintln!(
         "usage: bench_e2e --smsgate BIN [--smsd /usr/sbin/smsd] [--latency-n N] [--latency-n-smsd N]\n\
-         \x20      [--drain-n N] [--drain-n-smsd N] [--modems 1,8] [--skip-smsd-default] [--seed N]"
+         \x20      [--drain-n N] [--drain-n-smsd N] [--modems 1,8] [--skip-smsd-default] [--seed N]\n\
+         \x20      [--air-time-ms MS] [--drain-n-air N]"
     );
     std::process::exit(2)
 }
@@ -80,6 +84,8 @@ fn parse_options() -> anyhow::Result<Options> {
         drain_modems: vec![1, 8],
         skip_smsd_default: false,
         seed: 1,
+        air_time_ms: 0,
+        drain_air: 400,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -96,6 +102,8 @@ fn parse_options() -> anyhow::Result<Options> {
             }
             "--skip-smsd-default" => options.skip_smsd_default = true,
             "--seed" => options.seed = value().parse()?,
+            "--air-time-ms" => options.air_time_ms = value().parse()?,
+            "--drain-n-air" => options.drain_air = value().parse()?,
             _ => usage(),
         }
     }
@@ -373,8 +381,21 @@ fn latency(options: &Options, gateway: Gateway, n: usize, rng: &mut Rng) -> anyh
 }
 
 /// Messages per second draining `n` files through `n_modems` modems.
-fn drain(options: &Options, gateway: Gateway, n: usize, n_modems: usize) -> anyhow::Result<(Duration, f64)> {
+fn drain(
+    options: &Options,
+    gateway: Gateway,
+    n: usize,
+    n_modems: usize,
+    air_time_ms: u64,
+) -> anyhow::Result<(Duration, f64)> {
     let mut rig = Rig::start(options, gateway, n_modems)?;
+    if air_time_ms > 0 {
+        let sim = rig.sim.as_ref().unwrap();
+        for index in 0..n_modems {
+            rig.runtime
+                .block_on(sim.fault(index, modem_sim::Fault::Delay { ms: air_time_ms }))?;
+        }
+    }
     let started = rig.drop_files("drain", n)?;
     let patience = Duration::from_secs(3600);
     let done = rig.wait_submitted_every(n + 1, patience, Duration::from_millis(20))?;
@@ -434,8 +455,23 @@ fn main() -> anyhow::Result<()> {
             continue;
         }
         for &n_modems in &options.drain_modems {
-            let (took, rate) = drain(&options, gateway, n, n_modems)?;
+            let (took, rate) = drain(&options, gateway, n, n_modems, 0)?;
             drains.push((gateway, n_modems, n, took, rate));
+        }
+    }
+    // With air time, the modems should be the limit: N modems send N
+    // times what one does.
+    let mut air_drains = Vec::new();
+    if options.air_time_ms > 0 {
+        for &n_modems in &options.drain_modems {
+            let (took, rate) = drain(
+                &options,
+                Gateway::Smsgate,
+                options.drain_air,
+                n_modems,
+                options.air_time_ms,
+            )?;
+            air_drains.push((n_modems, took, rate));
         }
     }
 
@@ -453,6 +489,22 @@ fn main() -> anyhow::Result<()> {
             "| {} | {n_modems} | {n} | {took:.2?} | {rate:.1} |",
             gateway.label()
         );
+    }
+    if !air_drains.is_empty() {
+        println!(
+            "\n## Drain with air time (smsgate, every modem answers {} ms late, N = {})\n",
+            options.air_time_ms, options.drain_air
+        );
+        println!("| modems | time | messages/s | per modem | scaling vs 1 modem |");
+        println!("|---:|---:|---:|---:|---:|");
+        let single = air_drains.iter().find(|entry| entry.0 == 1).map(|entry| entry.2);
+        for (n_modems, took, rate) in &air_drains {
+            let scaling = single.map_or_else(|| "-".to_owned(), |single| format!("{:.2}x", rate / single));
+            println!(
+                "| {n_modems} | {took:.2?} | {rate:.1} | {:.1} | {scaling} |",
+                rate / *n_modems as f64
+            );
+        }
     }
     println!("\n## Ratios (smsd / smsgate latency; smsgate / smsd throughput)\n");
     let smsgate_latency = latencies.iter().find(|entry| entry.0 == Gateway::Smsgate);
