@@ -198,7 +198,8 @@ pub(crate) fn check_import(toml: &str) -> anyhow::Result<DaemonConfig> {
 const LOGGING: &str = "smsgate logs to stderr through tracing; choose what with RUST_LOG";
 const NO_POLLING: &str = "smsgate picks up new files at once (inotify), it does not poll";
 const PROCESS: &str = "smsgate writes no pid or info file and does not switch users; use the service manager";
-const RECEIVE_FORMAT: &str = "the format of received files is not configurable in smsgate";
+const RECEIVE_FORMAT: &str = "smsgate writes received files one way: text as UTF-8, long messages joined \
+     (as smsd with incoming_utf8 = yes, decode_unicode_text = yes, internal_combine = yes)";
 const MEMORY: &str = "smsgate reads the modem's storage its own way (AT+CPMS, AT+CMGL)";
 const VOICECALL: &str = "voice calls are not configurable in smsgate yet";
 const NOT_SUPPORTED: &str = "not supported by smsgate";

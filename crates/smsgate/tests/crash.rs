@@ -19,7 +19,7 @@ use sms_pdu::{Pdu, Tpdu};
 
 mod crash_support;
 
-use crash_support::{header_values, Bench, Rng};
+use crash_support::{header_values, wait_until, Bench, Rng};
 
 /// How long the whole drain (all kills and the final run) may take.
 const DRAIN_DEADLINE: Duration = Duration::from_secs(45);
@@ -30,6 +30,15 @@ const PART_SEPTETS: usize = 153;
 
 /// The send side's view of the simulator: what the modems submitted.
 impl Bench {
+    /// Waits until `done`, or fails the test after `patience`.
+    fn wait(&self, what: &str, patience: Duration, done: impl FnMut() -> bool) {
+        assert!(
+            wait_until(patience, done),
+            "timed out waiting until {what}\nlog:\n{}",
+            self.log()
+        );
+    }
+
     fn n_submitted(&self, index: usize) -> usize {
         self.runtime.block_on(self.sim().submitted(index)).unwrap().len()
     }

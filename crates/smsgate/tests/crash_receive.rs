@@ -35,7 +35,7 @@ const PACE: Duration = Duration::from_millis(60);
 /// Room in each SIM: more than a restart's worth of the stream, so that
 /// the store never fills up (the network would hold messages back, which
 /// is also safe, but then the stream is not what the daemon sees).
-const SIM_CAPACITY: usize = 50;
+const SIM_CAPACITY: usize = 250;
 /// How long the final run may take to take in what is left.
 const SETTLE_DEADLINE: Duration = Duration::from_secs(10);
 /// Septets (GSM 7-bit) and UTF-16 units (UCS2) per part of a concatenated
@@ -408,6 +408,7 @@ fn kill_9_while_receiving_writes_every_message_once_and_empties_the_sims() {
     println!("  failed restarts:                {}", bench.failed_starts.len());
     println!("  took:                           {:.1?}", started.elapsed());
 
+    let _ = std::process::Command::new("cp").arg("-r").arg(bench.dir.path()).arg("/tmp/crashrecv-debug").status(); // DEBUG
     let context = format!("seed {seed}; replay with SMSGATE_CRASH_SEED={seed}");
     assert!(
         injected.miscounted.is_empty(),

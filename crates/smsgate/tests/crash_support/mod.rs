@@ -181,15 +181,6 @@ impl Bench {
         }
     }
 
-    /// Waits until `done`, or fails the test after `patience`.
-    pub(crate) fn wait(&self, what: &str, patience: Duration, done: impl FnMut() -> bool) {
-        assert!(
-            wait_until(patience, done),
-            "timed out waiting until {what}\nlog:\n{}",
-            self.log()
-        );
-    }
-
     pub(crate) fn fault(&self, index: usize, fault: Fault) {
         self.runtime.block_on(self.sim().fault(index, fault)).unwrap();
     }

@@ -3,13 +3,15 @@
 //! The real binary on the in-process simulator, with `daemon.rs`'s bench.
 
 use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use modem_sim::sim::Injection;
-use modem_sim::TextEncoding;
+use modem_sim::{Fault, InjectedText, SimState, TextEncoding};
 use nix::sys::signal::Signal;
+use sms_pdu::{Address, Pdu, Timestamp, Tpdu};
 
-use crate::daemon::{header_values, wait_for_lines, SpoolBench};
+use crate::daemon::{alarm_config, header_values, wait_for_lines, SpoolBench};
+use crate::util::TestCommand;
 
 /// The files of `dir` whose names start with `prefix`, sorted.
 fn files(dir: &Path, prefix: &str) -> Vec<String> {
@@ -29,7 +31,14 @@ fn body(file: &str) -> &str {
     file.split_once("\n\n").map_or("", |(_, body)| body)
 }
 
-fn inject_text(bench: &SpoolBench, modem: usize, from: &str, text: &str, encoding: TextEncoding, order: Option<Vec<usize>>) {
+fn inject_text(
+    bench: &SpoolBench,
+    modem: usize,
+    from: &str,
+    text: &str,
+    encoding: TextEncoding,
+    order: Option<Vec<usize>>,
+) {
     let injection = Injection::Text {
         from: from.to_owned(),
         text: text.to_owned(),
@@ -37,14 +46,23 @@ fn inject_text(bench: &SpoolBench, modem: usize, from: &str, text: &str, encodin
         class0: false,
         parts_order: order,
     };
-    bench.runtime.block_on(bench.sim().inject(modem, injection)).unwrap();
+    bench
+        .runtime
+        .block_on(bench.sim().inject(modem, injection))
+        .unwrap();
 }
 
 fn receiving(bench: &SpoolBench, extra_modem_keys: &str) {
     bench.edit_config(|config| {
         config
-            .replace("[modems.modem0]\n", &format!("[modems.modem0]\nreceive = true\n{extra_modem_keys}"))
-            .replace("[modems.modem1]\n", &format!("[modems.modem1]\nreceive = true\n{extra_modem_keys}"))
+            .replace(
+                "[modems.modem0]\n",
+                &format!("[modems.modem0]\nreceive = true\n{extra_modem_keys}"),
+            )
+            .replace(
+                "[modems.modem1]\n",
+                &format!("[modems.modem1]\nreceive = true\n{extra_modem_keys}"),
+            )
     });
 }
 
@@ -57,13 +75,32 @@ fn messages_become_incoming_files_then_leave_the_sim_and_reports_link_to_sent_fi
     let mut bench = SpoolBench::new(2, "");
     receiving(&bench, "");
     let (script, events) = bench.eventhandler();
-    bench.edit_config(|config| format!("{config}\n[handlers]\neventhandler = {:?}\n", script.display().to_string()));
+    bench.edit_config(|config| {
+        format!(
+            "{config}\n[handlers]\neventhandler = {:?}\n",
+            script.display().to_string()
+        )
+    });
     bench.start_daemon();
     let incoming = bench.spool("incoming");
 
-    inject_text(&bench, 1, "+37120000000", "Sveiki, €uro [ok]", TextEncoding::Gsm7, None);
+    inject_text(
+        &bench,
+        1,
+        "+37120000000",
+        "Sveiki, €uro [ok]",
+        TextEncoding::Gsm7,
+        None,
+    );
     let long = "Ünïcödé 🙂 text in three parts. ".repeat(6);
-    inject_text(&bench, 1, "+37120000001", &long, TextEncoding::Ucs2, Some(vec![3, 1, 2]));
+    inject_text(
+        &bench,
+        1,
+        "+37120000001",
+        &long,
+        TextEncoding::Ucs2,
+        Some(vec![3, 1, 2]),
+    );
     bench.wait("two incoming files", || files(&incoming, "modem1.").len() == 2);
     let mut texts: Vec<(String, String)> = files(&incoming, "modem1.")
         .iter()
@@ -73,7 +110,10 @@ fn messages_become_incoming_files_then_leave_the_sim_and_reports_link_to_sent_fi
     texts.sort();
     let (short, whole) = (&texts[0].1, &texts[1].1);
     assert_eq!(header_values(short, "From"), ["37120000000"]);
-    assert_eq!(header_values(short, "From_TOA"), ["91 international, ISDN/telephone"]);
+    assert_eq!(
+        header_values(short, "From_TOA"),
+        ["91 international, ISDN/telephone"]
+    );
     assert_eq!(header_values(short, "Modem"), ["modem1"]);
     assert_eq!(header_values(short, "Subject"), ["modem1"]);
     assert_eq!(header_values(short, "Alphabet"), ["UTF-8"]);
@@ -102,18 +142,32 @@ fn messages_become_incoming_files_then_leave_the_sim_and_reports_link_to_sent_fi
     let report = fs::read_to_string(report_dir.join(&files(&report_dir, "modem0.")[0])).unwrap();
     assert_eq!(header_values(&report, "Sent_file"), ["want-report"]);
     assert_eq!(header_values(&report, "Sent_part"), ["1/1"]);
-    assert!(report.contains("\nStatus: 0,Ok,short message received by the SME"), "{report}");
+    assert!(
+        report.contains("\nStatus: 0,Ok,short message received by the SME"),
+        "{report}"
+    );
     let sent_path = bench.spool("sent").join("want-report");
     bench.wait("the sent file records the report", || {
-        fs::read_to_string(&sent_path).unwrap().contains("Status_report: Message_id ")
+        fs::read_to_string(&sent_path)
+            .unwrap()
+            .contains("Status_report: Message_id ")
     });
     let sent = fs::read_to_string(&sent_path).unwrap();
     let message_id = header_values(&sent, "Message_id")[0].clone();
-    assert_eq!(header_values(&report, "Message_id"), Vec::<String>::new(), "in the body, as smsd");
-    assert!(report.contains(&format!("\nMessage_id: {message_id}\n")), "{report}");
+    assert_eq!(
+        header_values(&report, "Message_id"),
+        Vec::<String>::new(),
+        "in the body, as smsd"
+    );
+    assert!(
+        report.contains(&format!("\nMessage_id: {message_id}\n")),
+        "{report}"
+    );
     assert!(sent.ends_with("\n\nreport me\n"), "{sent}");
     // And modem1 received the message itself.
-    bench.wait("modem1 got the message", || files(&incoming, "modem1.").len() == 3);
+    bench.wait("modem1 got the message", || {
+        files(&incoming, "modem1.").len() == 3
+    });
     assert!(bench.signal_daemon(Signal::SIGTERM).success());
 }
 
@@ -123,20 +177,38 @@ fn stored_messages_are_read_at_start_and_parts_wait_on_disk_across_restarts_unti
     receiving(&bench, "");
     bench.edit_config(|config| format!("{config}\n[limits]\nincomplete-after-s = 3\n"));
     // Arrived while no daemon ran.
-    inject_text(&bench, 0, "+37120000002", "while you were away", TextEncoding::Auto, None);
+    inject_text(
+        &bench,
+        0,
+        "+37120000002",
+        "while you were away",
+        TextEncoding::Auto,
+        None,
+    );
     let long = "part of a long message ".repeat(16);
-    inject_text(&bench, 0, "+37120000003", &long, TextEncoding::Gsm7, Some(vec![1, 3]));
+    inject_text(
+        &bench,
+        0,
+        "+37120000003",
+        &long,
+        TextEncoding::Gsm7,
+        Some(vec![1, 3]),
+    );
     bench.wait("three PDUs in modem0's SIM", || sim_store(&bench, 0) == 3);
     bench.start_daemon();
     let incoming = bench.spool("incoming");
-    bench.wait("the stored message is written", || files(&incoming, "modem0.").len() == 1);
+    bench.wait("the stored message is written", || {
+        files(&incoming, "modem0.").len() == 1
+    });
     bench.wait("the SIM is empty", || sim_store(&bench, 0) == 0);
     let parts = bench.dir.path().join("spool/smsgate.parts/modem0");
     assert_eq!(files(&parts, "").len(), 2, "parts 1 and 3 wait on disk");
     // A restart keeps them; the wait runs out and what came is written.
     assert!(bench.signal_daemon(Signal::SIGTERM).success());
     bench.start_daemon();
-    bench.wait("the incomplete message is written", || files(&incoming, "modem0.").len() == 2);
+    bench.wait("the incomplete message is written", || {
+        files(&incoming, "modem0.").len() == 2
+    });
     let written: Vec<String> = files(&incoming, "modem0.")
         .iter()
         .map(|name| fs::read_to_string(incoming.join(name)).unwrap())
@@ -144,9 +216,13 @@ fn stored_messages_are_read_at_start_and_parts_wait_on_disk_across_restarts_unti
     let incomplete = written.iter().find(|file| file.contains("Incomplete")).unwrap();
     assert_eq!(header_values(incomplete, "Incomplete"), ["yes"]);
     assert_eq!(header_values(incomplete, "Missing_parts"), ["2"]);
-    assert!(body(incomplete).starts_with("part of a long message"), "{incomplete}");
+    assert!(
+        body(incomplete).starts_with("part of a long message"),
+        "{incomplete}"
+    );
     assert!(written.iter().any(|file| body(file) == "while you were away"));
-    assert!(files(&parts, "").is_empty());
+    // Removed once the file is durable, so just after it appears.
+    bench.wait("the parts are removed", || files(&parts, "").is_empty());
     assert!(bench.signal_daemon(Signal::SIGTERM).success());
 }
 
@@ -160,7 +236,10 @@ fn section_keys(bench: &SpoolBench, section: &str, keys: &str) {
 }
 
 fn inject_pdu(bench: &SpoolBench, modem: usize, pdu: Vec<u8>) {
-    bench.runtime.block_on(bench.sim().inject(modem, Injection::Pdu(pdu))).unwrap();
+    bench
+        .runtime
+        .block_on(bench.sim().inject(modem, Injection::Pdu(pdu)))
+        .unwrap();
 }
 
 /// A one-part SMS-DELIVER from `from` with the service centre's time stamp
@@ -190,24 +269,27 @@ fn timestamp(year: u8, month: u8, day: u8, second: u8) -> Timestamp {
     }
 }
 
-/// `smsgate inbox PORT --json`: through the daemon's control socket while
-/// it runs (queued behind its own commands), from the port otherwise.
-fn inbox(bench: &SpoolBench, port: &str) -> Vec<serde_json::Value> {
+/// `smsgate inbox PORT --json` with `extra` arguments: through the
+/// daemon's control socket while it runs (queued behind its own commands),
+/// from the port otherwise. By index: the texts.
+fn inbox_texts_with(bench: &SpoolBench, port: &str, extra: &[&str]) -> Vec<(u64, String)> {
     let listed = TestCommand::new(["inbox", port, "--json", "--config"])
         .args([bench.dir.path().join("smsgate.toml")])
+        .args(extra)
         .json();
-    listed.as_array().unwrap().clone()
-}
-
-/// The texts listed by [`inbox`], by index.
-fn inbox_texts(bench: &SpoolBench, port: &str) -> Vec<(u64, String)> {
-    inbox(bench, port)
+    listed
+        .as_array()
+        .unwrap()
         .iter()
         .map(|message| {
             let text = message["message"].as_str().unwrap().to_owned();
             (message["index"].as_u64().unwrap(), text)
         })
         .collect()
+}
+
+fn inbox_texts(bench: &SpoolBench, port: &str) -> Vec<(u64, String)> {
+    inbox_texts_with(bench, port, &[])
 }
 
 /// The texts of the files in `incoming/` of modem `modem`, sorted.
@@ -221,13 +303,23 @@ fn incoming_bodies(bench: &SpoolBench, modem: &str) -> Vec<String> {
     bodies
 }
 
+/// `smsgate at-chat PORT COMMAND` through the daemon's control socket
+/// (queued between the daemon's own commands to the modem): what it prints.
+fn at_chat(bench: &SpoolBench, port: &str, command: &str, extra: &[&str]) -> String {
+    TestCommand::new(["at-chat", port, command, "--config"])
+        .args([bench.dir.path().join("smsgate.toml")])
+        .args(extra)
+        .stdout()
+}
+
 /// Waits until modem `modem`'s receive task has started: its first listing
-/// is then queued, so a control request sent after this is answered after
-/// it, and what is injected after that answer cannot be in that listing.
+/// is then queued, so a command sent through the daemon after this is
+/// answered after it, and what is injected after that answer cannot be in
+/// that listing.
 fn wait_until_listed(bench: &SpoolBench, modem: &str) {
     let started = format!("modem {modem}: receiving");
     bench.wait(&format!("{modem} receives"), || bench.log().contains(&started));
-    assert_eq!(inbox(bench, modem), Vec::<serde_json::Value>::new());
+    at_chat(bench, modem, "AT", &[]);
 }
 
 #[test]
@@ -235,7 +327,11 @@ fn with_new_message_indications_off_polling_lists_the_storage_and_a_reconnect_do
     let mut bench = SpoolBench::new(2, "");
     for index in 0..2 {
         // The modem keeps new messages to itself: no +CMTI, no +CMT.
-        section_keys(&bench, &format!("ports.modem{index}"), "init = [\"AT+CNMI=0,0,0,0,0\"]");
+        section_keys(
+            &bench,
+            &format!("ports.modem{index}"),
+            "init = [\"AT+CNMI=0,0,0,0,0\"]",
+        );
         section_keys(&bench, &format!("modems.modem{index}"), "receive = true");
     }
     section_keys(&bench, "modems.modem0", "polling = true");
@@ -243,11 +339,29 @@ fn with_new_message_indications_off_polling_lists_the_storage_and_a_reconnect_do
     wait_until_listed(&bench, "modem0");
     wait_until_listed(&bench, "modem1");
 
-    inject_text(&bench, 0, "+37120000010", "found by polling", TextEncoding::Gsm7, None);
-    inject_text(&bench, 1, "+37120000011", "found at a reconnect", TextEncoding::Gsm7, None);
-    bench.wait("both are stored", || sim_store(&bench, 0) == 1 && sim_store(&bench, 1) == 1);
+    inject_text(
+        &bench,
+        0,
+        "+37120000010",
+        "found by polling",
+        TextEncoding::Gsm7,
+        None,
+    );
+    inject_text(
+        &bench,
+        1,
+        "+37120000011",
+        "found at a reconnect",
+        TextEncoding::Gsm7,
+        None,
+    );
+    bench.wait("both are stored", || {
+        sim_store(&bench, 0) == 1 && sim_store(&bench, 1) == 1
+    });
     // modem0 lists its storage every 10 s.
-    bench.wait("the poll finds modem0's message", || incoming_bodies(&bench, "modem0").len() == 1);
+    bench.wait("the poll finds modem0's message", || {
+        incoming_bodies(&bench, "modem0").len() == 1
+    });
     assert_eq!(incoming_bodies(&bench, "modem0"), ["found by polling"]);
     bench.wait("modem0's SIM is empty", || sim_store(&bench, 0) == 0);
     // modem1, on the same settings without polling, was not told of its
@@ -256,7 +370,9 @@ fn with_new_message_indications_off_polling_lists_the_storage_and_a_reconnect_do
     assert_eq!(sim_store(&bench, 1), 1);
     // Unplugged and back: the storage is listed at the reconnect.
     bench.runtime.block_on(bench.sim().replug(1)).unwrap();
-    bench.wait("the reconnect finds modem1's message", || incoming_bodies(&bench, "modem1").len() == 1);
+    bench.wait("the reconnect finds modem1's message", || {
+        incoming_bodies(&bench, "modem1").len() == 1
+    });
     assert_eq!(incoming_bodies(&bench, "modem1"), ["found at a reconnect"]);
     bench.wait("modem1's SIM is empty", || sim_store(&bench, 1) == 0);
     assert!(bench.signal_daemon(Signal::SIGTERM).success());
@@ -267,21 +383,39 @@ fn routed_messages_and_reports_come_as_cmt_and_cds_and_reports_link_to_sent_file
     let mut bench = SpoolBench::new(2, "");
     for index in 0..2 {
         // Messages as +CMT, reports as +CDS, neither stored.
-        section_keys(&bench, &format!("ports.modem{index}"), "init = [\"AT+CNMI=2,2,0,1,0\"]");
+        section_keys(
+            &bench,
+            &format!("ports.modem{index}"),
+            "init = [\"AT+CNMI=2,2,0,1,0\"]",
+        );
         section_keys(&bench, &format!("modems.modem{index}"), "receive = true");
         // What would be stored is held back by the network for ever: what
         // arrives can only have come routed.
         bench.fault(index, Fault::SimFull);
     }
     let (script, events) = bench.eventhandler();
-    bench.edit_config(|config| format!("{config}\n[handlers]\neventhandler = {:?}\n", script.display().to_string()));
+    bench.edit_config(|config| {
+        format!(
+            "{config}\n[handlers]\neventhandler = {:?}\n",
+            script.display().to_string()
+        )
+    });
     bench.start_daemon();
 
-    inject_text(&bench, 1, "+37120000012", "routed to you", TextEncoding::Gsm7, None);
+    inject_text(
+        &bench,
+        1,
+        "+37120000012",
+        "routed to you",
+        TextEncoding::Gsm7,
+        None,
+    );
     let to = SpoolBench::number(1);
     bench.drop_file("routed-report", &format!("To: {to}\nReport: yes\n\nroute me\n"));
     bench.wait_for_file("sent", "routed-report");
-    bench.wait("modem1 received both", || incoming_bodies(&bench, "modem1").len() == 2);
+    bench.wait("modem1 received both", || {
+        incoming_bodies(&bench, "modem1").len() == 2
+    });
     assert_eq!(incoming_bodies(&bench, "modem1"), ["route me", "routed to you"]);
     let report_dir = bench.spool("report");
     bench.wait("a report file", || files(&report_dir, "modem0.").len() == 1);
@@ -289,14 +423,22 @@ fn routed_messages_and_reports_come_as_cmt_and_cds_and_reports_link_to_sent_file
     let report = fs::read_to_string(report_dir.join(&report_name)).unwrap();
     assert_eq!(header_values(&report, "Sent_file"), ["routed-report"]);
     assert_eq!(header_values(&report, "Sent_part"), ["1/1"]);
-    assert!(report.contains("\nStatus: 0,Ok,short message received by the SME"), "{report}");
+    assert!(
+        report.contains("\nStatus: 0,Ok,short message received by the SME"),
+        "{report}"
+    );
     let sent_path = bench.spool("sent").join("routed-report");
     bench.wait("the sent file records the report", || {
-        fs::read_to_string(&sent_path).unwrap().contains("Status_report: ")
+        fs::read_to_string(&sent_path)
+            .unwrap()
+            .contains("Status_report: ")
     });
     let sent = fs::read_to_string(&sent_path).unwrap();
     let message_id = header_values(&sent, "Message_id")[0].clone();
-    assert!(report.contains(&format!("\nMessage_id: {message_id}\n")), "{report}");
+    assert!(
+        report.contains(&format!("\nMessage_id: {message_id}\n")),
+        "{report}"
+    );
     assert!(sent.ends_with("\n\nroute me\n"), "{sent}");
     assert_eq!((sim_store(&bench, 0), sim_store(&bench, 1)), (0, 0));
     assert!(files(&bench.spool("incoming"), "modem0.").is_empty());
@@ -308,7 +450,10 @@ fn routed_messages_and_reports_come_as_cmt_and_cds_and_reports_link_to_sent_file
         .iter()
         .map(|name| format!("RECEIVED|{}|", incoming.join(name).display()))
         .collect();
-    expected.push(format!("REPORT|{}|{message_id}|", report_dir.join(&report_name).display()));
+    expected.push(format!(
+        "REPORT|{}|{message_id}|",
+        report_dir.join(&report_name).display()
+    ));
     expected.push(format!("SENT|{}|{message_id}|", sent_path.display()));
     expected.sort();
     assert_eq!(lines, expected);
@@ -331,7 +476,11 @@ fn auto_erase_deletes_the_oldest_message_of_a_full_sim_and_without_it_the_sim_is
                 7 => timestamp(25, 6, 1, 0),
                 _ => timestamp(26, 1, 1, slot as u8),
             };
-            inject_pdu(&bench, modem, deliver_pdu("+37120000013", &format!("message {slot}"), scts));
+            inject_pdu(
+                &bench,
+                modem,
+                deliver_pdu("+37120000013", &format!("message {slot}"), scts),
+            );
         }
     }
     bench.wait("both SIMs are full", || {
@@ -339,11 +488,17 @@ fn auto_erase_deletes_the_oldest_message_of_a_full_sim_and_without_it_the_sim_is
     });
     // One more each, which the network holds while the SIM is full.
     for modem in 0..2 {
-        inject_pdu(&bench, modem, deliver_pdu("+37120000013", "newest", timestamp(26, 1, 2, 0)));
+        inject_pdu(
+            &bench,
+            modem,
+            deliver_pdu("+37120000013", "newest", timestamp(26, 1, 2, 0)),
+        );
     }
     bench.start_daemon();
     bench.wait("the newest message reaches modem0", || {
-        inbox_texts(&bench, "modem0").iter().any(|(_, text)| text == "newest")
+        inbox_texts(&bench, "modem0")
+            .iter()
+            .any(|(_, text)| text == "newest")
     });
     let mut expected: Vec<(u64, String)> = (1..=capacity as u64)
         .map(|slot| (slot, format!("message {slot}")))
@@ -368,7 +523,11 @@ fn auto_erase_deletes_the_oldest_message_of_a_full_sim_and_without_it_the_sim_is
                 "modem0",
                 "message storage full (20/20): new messages cannot arrive; auto-erase deletes the oldest"
             ),
-            ("3", "modem0", "auto-erase: storage full, deleted message 7 unread"),
+            (
+                "3",
+                "modem0",
+                "auto-erase: storage full, deleted message 7 unread"
+            ),
         ]
     );
     // modem1's SIM is as it was, the newest still held by the network;
@@ -400,15 +559,31 @@ fn a_pin_locked_sim_on_the_second_channel_receives_into_the_phone_store() {
     section_keys(&bench, "modems.modem0", "receive = true\nchannel = 1");
     // On the SIM before the daemon: the daemon reads the phone's store
     // only, so this one stays.
-    inject_text(&bench, 0, "+37120000014", "kept on the SIM", TextEncoding::Gsm7, None);
+    inject_text(
+        &bench,
+        0,
+        "+37120000014",
+        "kept on the SIM",
+        TextEncoding::Gsm7,
+        None,
+    );
     bench.wait("it is on the SIM", || sim_store(&bench, 0) == 1);
     bench.fault(0, Fault::PinRequired);
     let info = bench.runtime.block_on(bench.sim().modem(0)).unwrap();
     assert_eq!(info.sim, SimState::PinRequired { tries_left: 3 });
     // Off the network until the PIN is entered: held, then delivered.
-    inject_text(&bench, 0, "+37120000015", "into the phone", TextEncoding::Gsm7, None);
+    inject_text(
+        &bench,
+        0,
+        "+37120000015",
+        "into the phone",
+        TextEncoding::Gsm7,
+        None,
+    );
     bench.start_daemon();
-    bench.wait("the message is received", || incoming_bodies(&bench, "modem0").len() == 1);
+    bench.wait("the message is received", || {
+        incoming_bodies(&bench, "modem0").len() == 1
+    });
     assert_eq!(incoming_bodies(&bench, "modem0"), ["into the phone"]);
     bench.wait("the phone's store is empty", || {
         bench.runtime.block_on(bench.sim().modem(0)).unwrap().me.0 == 0
@@ -416,6 +591,222 @@ fn a_pin_locked_sim_on_the_second_channel_receives_into_the_phone_store() {
     let info = bench.runtime.block_on(bench.sim().modem(0)).unwrap();
     assert_eq!(info.sim, SimState::Ready);
     assert_eq!((info.sm.0, info.me.0), (1, 0));
-    assert_eq!(inbox_texts(&bench, "modem0"), Vec::<(u64, String)>::new());
+    // Through the daemon (the port's channel 1): it reads the phone's store.
+    let storage = at_chat(&bench, "modem0", "AT+CPMS?", &["--channel", "1"]);
+    assert!(
+        storage.contains("+CPMS: \"ME\",0,30,\"ME\",0,30,\"ME\",0,30"),
+        "{storage}"
+    );
     assert!(bench.signal_daemon(Signal::SIGTERM).success());
+    let channel = ["--channel", "1"];
+    assert_eq!(inbox_texts_with(&bench, "modem0", &channel), []);
+    assert_eq!(
+        inbox_texts_with(&bench, "modem0", &["--channel", "1", "--sms-storage", "sim"]),
+        [(1, "kept on the SIM".to_owned())]
+    );
+}
+
+/// `:cmd` messages to one modem, each waited for until it is marked.
+struct CommandBench {
+    bench: SpoolBench,
+    events: PathBuf,
+    seen: Vec<String>,
+}
+
+impl CommandBench {
+    /// Injects `pdu` and returns its `incoming/` file once it is marked
+    /// with `Command:` and the eventhandler has heard of it.
+    fn receive(&mut self, pdu: Vec<u8>) -> String {
+        inject_pdu(&self.bench, 0, pdu);
+        let incoming = self.bench.spool("incoming");
+        let mut name = None;
+        self.bench.wait("a new incoming file", || {
+            name = files(&incoming, "modem0.")
+                .into_iter()
+                .find(|name| !self.seen.contains(name));
+            name.is_some()
+        });
+        let name = name.unwrap();
+        let path = incoming.join(&name);
+        self.bench.wait(&format!("{name} is marked"), || {
+            !header_values(&fs::read_to_string(&path).unwrap(), "Command").is_empty()
+        });
+        let event = format!("RECEIVED|{}|", path.display());
+        self.bench.wait("the eventhandler ran", || {
+            fs::read_to_string(&self.events)
+                .unwrap_or_default()
+                .lines()
+                .any(|line| line == event)
+        });
+        self.seen.push(name);
+        fs::read_to_string(path).unwrap()
+    }
+
+    /// Receives `text` from `from` and returns its `Command:` header.
+    fn command(&mut self, from: &str, text: &str) -> String {
+        let file = self.receive(deliver_pdu(from, text, timestamp(26, 1, 1, 0)));
+        assert_eq!(body(&file), text);
+        assert_eq!(header_values(&file, "From"), [from.trim_start_matches('+')]);
+        header_values(&file, "Command").join("\n")
+    }
+}
+
+#[test]
+fn sms_commands_run_their_script_once_with_the_variables_and_reply_and_are_refused_otherwise() {
+    let mut bench = SpoolBench::new(1, "");
+    section_keys(&bench, "modems.modem0", "receive = true");
+    let runs = bench.dir.path().join("runs.log");
+    let script = bench.script(
+        "hello.sh",
+        &format!(
+            "{{ echo run; env; }} >> '{}'\nprintf 'hello, %s\\n' \"$SMS_VAR_name\"",
+            runs.display()
+        ),
+    );
+    let (eventhandler, events) = bench.eventhandler();
+    bench.edit_config(|config| {
+        format!(
+            "{config}\n[sms-commands]\nsecret = \"slepens\"\nallowed-numbers = [\"+37120000000\"]\nreply = true\n\
+             \n[scripts.hello]\nprogram = {:?}\n\n[handlers]\neventhandler = {:?}\n",
+            script.display().to_string(),
+            eventhandler.display().to_string()
+        )
+    });
+    bench.start_daemon();
+    let mut commands = CommandBench {
+        bench,
+        events,
+        seen: Vec::new(),
+    };
+    let dir = commands.bench.dir.path().to_owned();
+    let n_runs = || {
+        let text = fs::read_to_string(&runs).unwrap_or_default();
+        text.lines().filter(|line| *line == "run").count()
+    };
+
+    // (a) From the allowed number with the secret: the script runs once,
+    // the values reach its environment as they were written, nothing of
+    // them is run by a shell, and the reply goes back.
+    let x = format!("$(touch {}/pwned)", dir.display());
+    let y = format!("a;id>{}/pwned2|sh", dir.display());
+    let text = format!(":cmd slepens script hello name=\"a b\" x=\"{x}\" y={y}");
+    assert_eq!(
+        commands.command("+37120000000", &text),
+        "ran script hello: exit status 0"
+    );
+    assert_eq!(n_runs(), 1);
+    let mut environment: Vec<String> = fs::read_to_string(&runs)
+        .unwrap()
+        .lines()
+        .filter(|line| line.starts_with("SMS_VAR_") || line.starts_with("SMSGATE_"))
+        .map(str::to_owned)
+        .collect();
+    environment.sort();
+    let mut expected = vec![
+        "SMSGATE_MODEM=modem0".to_owned(),
+        "SMSGATE_SCRIPT=hello".to_owned(),
+        "SMSGATE_SENDER=+37120000000".to_owned(),
+        "SMS_VAR_name=a b".to_owned(),
+        format!("SMS_VAR_x={x}"),
+        format!("SMS_VAR_y={y}"),
+    ];
+    expected.sort();
+    assert_eq!(environment, expected);
+    assert!(!dir.join("pwned").exists() && !dir.join("pwned2").exists());
+    let bench = &commands.bench;
+    bench.wait("the reply is sent", || {
+        !bench.runtime.block_on(bench.sim().external()).unwrap().is_empty()
+    });
+    let external = bench.runtime.block_on(bench.sim().external()).unwrap();
+    let replies: Vec<(String, String, Option<String>)> = external
+        .iter()
+        .map(|sent| {
+            let to = sent.summary.destination.to_string();
+            (sent.from_msisdn.clone(), to, sent.summary.text.clone())
+        })
+        .collect();
+    assert_eq!(
+        replies,
+        [(
+            SpoolBench::number(0),
+            "+37120000000".to_owned(),
+            Some("hello, a b".to_owned())
+        )]
+    );
+    let sent = files(&bench.spool("sent"), "");
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert!(sent[0].starts_with("smsgate-reply.modem0."), "{sent:?}");
+
+    // (b)-(e) Each is refused, written as an ordinary message and marked
+    // with why; the script does not run.
+    let wrong = commands.command("+37120000000", ":cmd slepenz script hello name=b");
+    assert_eq!(
+        wrong,
+        "rejected: wrong secret from +37120000000 (1 in the window)"
+    );
+    let stranger = commands.command("+37120000001", ":cmd slepens script hello name=c");
+    assert_eq!(stranger, "rejected: sender +37120000001 is not an allowed number");
+    // The allowed digits, but as an alphanumeric sender (anyone can send
+    // one) or without the `+` that says they are international.
+    let spoofed = {
+        let pdu = deliver_pdu(
+            "+37120000000",
+            ":cmd slepens script hello name=d",
+            timestamp(26, 1, 1, 0),
+        );
+        let mut decoded = Pdu::decode(&pdu).unwrap().value;
+        let Tpdu::Deliver(deliver) = &mut decoded.tpdu else {
+            panic!("not a DELIVER")
+        };
+        deliver.originator = Address::alphanumeric("37120000000").unwrap();
+        commands.receive(decoded.encode().unwrap())
+    };
+    assert_eq!(
+        header_values(&spoofed, "From_TOA")[0].get(..2),
+        Some("D0"),
+        "{spoofed}"
+    );
+    assert_eq!(body(&spoofed), ":cmd slepens script hello name=d");
+    assert_eq!(
+        header_values(&spoofed, "Command"),
+        ["rejected: sender is not an international number: an alphanumeric sender, not a number"]
+    );
+    let national = commands.command("37120000000", ":cmd slepens script hello name=e");
+    assert_eq!(
+        national,
+        "rejected: sender is not an international number: \
+         type of number unknown and no `+` or `00` before the country code"
+    );
+    let unknown = commands.command("+37120000000", ":cmd slepens script nope");
+    assert_eq!(unknown, "rejected: no script \"nope\" in [scripts]");
+    assert_eq!(n_runs(), 1);
+
+    // (f) Three wrong secrets in a row (the right one above started the
+    // count again) lock the number out: the right secret is then refused.
+    for failures in 1..=3 {
+        let marker = commands.command("+37120000000", ":cmd guess script hello");
+        let locked = if failures == 3 { "; now locked out" } else { "" };
+        assert_eq!(
+            marker,
+            format!("rejected: wrong secret from +37120000000 ({failures} in the window{locked})")
+        );
+    }
+    let refused = commands.command("+37120000000", ":cmd slepens script hello name=f");
+    let prefix = "rejected: sender +37120000000 is locked out after wrong secrets (for ";
+    assert!(refused.starts_with(prefix), "{refused}");
+    assert_eq!(n_runs(), 1);
+    assert_eq!(
+        commands
+            .bench
+            .runtime
+            .block_on(commands.bench.sim().external())
+            .unwrap()
+            .len(),
+        1
+    );
+    assert!(
+        !commands.bench.log().contains("slepens"),
+        "the secret is not logged"
+    );
+    assert!(commands.bench.signal_daemon(Signal::SIGTERM).success());
 }
