@@ -115,6 +115,39 @@ def main():
         reference = int(hashlib.sha1(name.encode()).hexdigest()[:4], 16)
         write("split_text", name, bytes([flags, languages, reference >> 8, reference & 0xFF]) + text.encode())
 
+    # sms_command: octet 0 the sender's type of address, then the text:
+    # the RouterOS seed's examples, right and wrong.
+    commands = [
+        ":cmd slepens script mans_skripts",
+        ':cmd slepens script "mans skripts"',
+        ":cmd slepens script mans_skripts var",
+        ":cmd slepens script mans_skripts var=a",
+        ':cmd slepens script mans_skripts var="a a"',
+        ":cmd script mans_skripts",
+        ":cmd slepens script mans skripts",
+        ":cmd slepens script mans_skripts var=",
+        ":cmd slepens script mans_skripts var= a",
+        ":cmd slepens script mans_skripts var=a a",
+        "an ordinary message",
+    ]
+    for index, text in enumerate(commands):
+        for toa in (0x91, 0x81, 0xD0):
+            write("sms_command", f"seed-{index}-{toa:02x}", bytes([toa]) + text.encode())
+
+    # spool_file: outgoing files using every kind of header.
+    spool_files = [
+        "To: 491721234567\n\nHello\n",
+        "To: +491721234567\nAlphabet: UCS2\nFlash: yes\nReport: yes\n\nGr\u00fc\u00dfe\n",
+        "To: s1234\nPriority: high\nValidity: 2 days\nAutosplit: 3\n\n" + "long " * 80 + "\n",
+        "To: 491721234567\nAlphabet: binary\nHex: yes\nUDH-DATA: 05 00 03 01 02 01\n\n"
+        "# comment\n0102 03\nSTRING:abc\nINLINESTRING:def\nLENGTH\n0A0B\nLENGTH\n",
+        "To: 491721234567\nVoicecall: yes\n\nTONE: TIME: 15 2 1,2,#\n",
+        "To: 491721234567\nInclude: other\nMacro: NAME=value\n\nhi $NAME\n",
+        "To: 491721234567\nSystem_message: ToSIM\n\nx\n",
+    ]
+    for index, text in enumerate(spool_files):
+        write("spool_file", f"seed-{index}", text.encode())
+
 
 if __name__ == "__main__":
     main()
