@@ -172,6 +172,13 @@ impl Receiver {
 
     async fn on_urc(&mut self, urc: at::Urc) {
         if !self.settings.receive {
+            // Auto-erase only: a message that was stored may have filled
+            // the storage; room is made now, not at the next listing, so
+            // that a burst is not held back (and maybe given up by the
+            // SMSC) one listing interval per message.
+            if let at::Urc::MessageStored { .. } | at::Urc::StatusReportStored { .. } = urc {
+                self.sweep().await;
+            }
             return;
         }
         match urc {
@@ -415,7 +422,11 @@ impl Receiver {
                 Handled::Ran { script, outcome, .. } => Some(format!("ran script {script}: {outcome}")),
             };
             if let Some(marker) = &marker {
-                mark_command(&path, marker);
+                let secret = sms_command::parse(&text)
+                    .ok()
+                    .flatten()
+                    .map(|command| command.secret);
+                mark_command(&path, marker, secret.as_deref());
             }
             if let Handled::Ran {
                 reply: Some(reply), ..
@@ -528,13 +539,19 @@ fn sortable(stamp: &str) -> String {
     stamp.chars().filter(char::is_ascii_digit).collect()
 }
 
-/// Adds `Command:` to a received file that was an SMS command, durably.
-fn mark_command(path: &Path, marker: &str) {
+/// Adds `Command:` to a received file that was an SMS command, durably,
+/// and masks the secret it gave: whoever may read `incoming/` need not
+/// learn it.
+fn mark_command(path: &Path, marker: &str, secret: Option<&str>) {
     let (Some(dir), Some(name)) = (path.parent(), path.file_name().and_then(|name| name.to_str())) else {
         return;
     };
     match std::fs::read(path) {
         Ok(bytes) => {
+            let bytes = match secret {
+                Some(secret) => mask_secret(bytes, secret),
+                None => bytes,
+            };
             let marked = spool::add_headers(&bytes, &[("Command", marker.to_owned())]);
             if let Err(err) = spool_dir::write_durably(dir, name, &marked) {
                 tracing::warn!(target: "smsgate", "{}: cannot mark it as a command: {err}", path.display());
@@ -543,6 +560,32 @@ fn mark_command(path: &Path, marker: &str) {
         // Taken away by the user's scripts already.
         Err(err) => tracing::debug!(target: "smsgate", "{}: {err}", path.display()),
     }
+}
+
+/// `secret`'s first appearance in the body of a received file, after
+/// `:cmd`, as as many `*`. Only an ASCII secret is masked: then the text
+/// keeps its length in characters and octets, and so its `Length:`.
+fn mask_secret(mut bytes: Vec<u8>, secret: &str) -> Vec<u8> {
+    if secret.is_empty() || !secret.is_ascii() {
+        return bytes;
+    }
+    let Some(body) = bytes.windows(2).position(|pair| pair == b"\n\n").map(|at| at + 2) else {
+        return bytes;
+    };
+    let after_cmd = bytes[body..]
+        .windows(4)
+        .position(|window| window.eq_ignore_ascii_case(b":cmd"))
+        .map(|at| body + at + 4);
+    let found = after_cmd.and_then(|from| {
+        bytes[from..]
+            .windows(secret.len())
+            .position(|window| window == secret.as_bytes())
+            .map(|at| from + at)
+    });
+    if let Some(at) = found {
+        bytes[at..at + secret.len()].fill(b'*');
+    }
+    bytes
 }
 
 /// Spools a script's reply to the sender as an outgoing file.
@@ -582,5 +625,25 @@ fn spool_time(unix: u64) -> SpoolTime {
         hour: local.hour() as u8,
         minute: local.minute() as u8,
         second: local.second() as u8,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_secret_of_a_command_is_masked_in_the_body_only() {
+        let file = b"From: 37120000000\nLength: 41\n\n:cmd slepens script hello who=slepens\n".to_vec();
+        let masked = mask_secret(file, "slepens");
+        assert_eq!(
+            String::from_utf8(masked).unwrap(),
+            "From: 37120000000\nLength: 41\n\n:cmd ******* script hello who=slepens\n"
+        );
+        // Not a command, or not ASCII: left as it is.
+        let plain = b"From: 1\n\nslepens\n".to_vec();
+        assert_eq!(mask_secret(plain.clone(), "slepens"), plain);
+        let unicode = ":cmd slēpens script x".as_bytes().to_vec();
+        assert_eq!(mask_secret(unicode.clone(), "slēpens"), unicode);
     }
 }
