@@ -61,6 +61,10 @@ pub(crate) struct Received<'a> {
 
 /// What became of a received message.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(
+    not(test),
+    allow(dead_code, reason = "`Ordinary` and `Rejected` come from `handle`, for tests")
+)]
 pub(crate) enum Handled {
     /// Not a command: store it as any other message.
     Ordinary,
@@ -74,6 +78,34 @@ pub(crate) enum Handled {
         /// What to send back to the sender, if anything.
         reply: Option<String>,
     },
+}
+
+/// What [`CommandRunner::decide`] says of a received message.
+#[derive(Debug)]
+pub(crate) enum Decision {
+    /// Not a command.
+    Ordinary,
+    /// A command that does not run (logged).
+    Rejected(Rejection),
+    /// A command that runs: hand it to [`CommandRunner::run`].
+    Run(Approved),
+}
+
+/// A command cleared to run.
+#[derive(Debug)]
+pub(crate) struct Approved {
+    /// The command as given.
+    command: Command,
+    script: Script,
+    sender: InternationalNumber,
+    modem: String,
+}
+
+impl Approved {
+    /// The script's name.
+    pub(crate) fn script(&self) -> &str {
+        &self.command.script
+    }
 }
 
 /// Why a command does not run.
@@ -148,13 +180,25 @@ impl CommandRunner {
         })
     }
 
-    /// Reads `received` and, if it is a command that may run, runs it and
-    /// waits for it (at most its `timeout-s`, plus a second): spawn it
-    /// rather than hold up receiving. `now` is the time the message came,
-    /// for the rate limit.
+    /// Decides about `received` and, if it is a command that may run,
+    /// runs it: [`Self::decide`], then [`Self::run`] (the receive path
+    /// calls them apart, writing the message's file in between).
+    #[cfg(test)]
     pub(crate) async fn handle(&self, received: Received<'_>, now: Instant) -> Handled {
+        match self.decide(received, now) {
+            Decision::Ordinary => Handled::Ordinary,
+            Decision::Rejected(rejection) => Handled::Rejected(rejection),
+            Decision::Run(approved) => self.run(approved).await,
+        }
+    }
+
+    /// Whether `received` is a command, and whether it may run: the
+    /// syntax, the sender, the lockout, the secret, the script's name. Quick
+    /// and without I/O, so that the receive path can record the decision
+    /// in the message's file before it writes it.
+    pub(crate) fn decide(&self, received: Received<'_>, now: Instant) -> Decision {
         let command = match parse(received.text) {
-            Ok(None) => return Handled::Ordinary,
+            Ok(None) => return Decision::Ordinary,
             Ok(Some(command)) => command,
             Err(err) => {
                 // A stranger learns nothing, not even that the syntax is wrong.
@@ -184,6 +228,23 @@ impl CommandRunner {
         }) {
             return rejected(received, Rejection::NulInValue(variable.name.clone()));
         }
+        Decision::Run(Approved {
+            script: script.clone(),
+            command,
+            sender,
+            modem: received.modem.to_owned(),
+        })
+    }
+
+    /// Runs an approved command's script until it ends (or its
+    /// `timeout-s`), logging its outcome and output.
+    pub(crate) async fn run(&self, approved: Approved) -> Handled {
+        let Approved {
+            command,
+            script,
+            sender,
+            modem,
+        } = approved;
         let names: Vec<&str> = command
             .variables
             .iter()
@@ -191,11 +252,10 @@ impl CommandRunner {
             .collect();
         tracing::info!(
             target: "smsgate::commands",
-            "running script {:?} for {sender} (modem {}), variables {names:?}",
+            "running script {:?} for {sender} (modem {modem}), variables {names:?}",
             command.script,
-            received.modem,
         );
-        let (outcome, stdout, stderr) = run(&command, script, &sender, received.modem).await;
+        let (outcome, stdout, stderr) = run(&command, &script, &sender, &modem).await;
         let log_output = |stream: &str, captured: &Captured| {
             if !captured.bytes.is_empty() {
                 let cut = if captured.truncated { " (cut)" } else { "" };
@@ -232,7 +292,7 @@ impl CommandRunner {
     }
 }
 
-fn rejected(received: Received<'_>, rejection: Rejection) -> Handled {
+fn rejected(received: Received<'_>, rejection: Rejection) -> Decision {
     tracing::warn!(
         target: "smsgate::commands",
         "command from {:?} (type of address {:02X}, modem {}) not run: {rejection}",
@@ -240,7 +300,7 @@ fn rejected(received: Received<'_>, rejection: Rejection) -> Handled {
         received.sender.toa.0,
         received.modem,
     );
-    Handled::Rejected(rejection)
+    Decision::Rejected(rejection)
 }
 
 /// The trimmed standard output, cut to [`MAX_REPLY_CHARS`]; none if empty.

@@ -36,7 +36,7 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use crate::daemon::commands::{CommandRunner, Handled, Received};
+use crate::daemon::commands::{Approved, CommandRunner, Decision, Handled, Received};
 use crate::daemon::hooks::{self, Alarms, Severity};
 use crate::daemon::part_store::{hex_to_bytes, HoldOutcome, Kind, PartStore, Ready};
 use crate::daemon::reports::SentIndex;
@@ -310,10 +310,18 @@ impl Receiver {
             ),
         };
         let path = dir.join(&name);
-        // Written before a crash that came before the parts were removed.
-        if !path.exists() {
-            spool_dir::write_durably(&dir, &name, &bytes)?;
+        // Written already when a crash came before the parts were removed:
+        // then only the parts go, and a command in it is not run again
+        // (a command runs at most once).
+        if path.exists() {
+            self.store.remove(&ready.id)?;
+            return Ok(());
         }
+        let (bytes, command) = match report {
+            Some(_) => (bytes, None),
+            None => self.decide_command(&decoded, bytes),
+        };
+        spool_dir::write_durably(&dir, &name, &bytes)?;
         self.store.remove(&ready.id)?;
         tracing::info!(target: "smsgate", "modem {}: received {}", self.name, path.display());
         match report {
@@ -324,7 +332,12 @@ impl Receiver {
                     reference.to_string().into(),
                 ]);
             }
-            None => self.after_message(&decoded, path),
+            None => {
+                self.event(vec!["RECEIVED".into(), path.into()]);
+                if let Some((approved, sender)) = command {
+                    self.run_command(approved, sender);
+                }
+            }
         }
         Ok(())
     }
@@ -368,74 +381,53 @@ impl Receiver {
         )
     }
 
-    /// A received message is written: the eventhandler, and a `:cmd`
-    /// script if it is one (in a task of its own: a script may take its
-    /// time, reception goes on).
-    fn after_message(&self, decoded: &[(u8, Result<Decoded<Pdu>, String>)], path: PathBuf) {
-        let first = decoded.iter().find_map(|(_, decoded)| match decoded {
-            Ok(Decoded {
-                value:
-                    Pdu {
-                        tpdu: Tpdu::Deliver(deliver),
-                        ..
-                    },
-                ..
-            }) => Some(deliver.clone()),
-            _ => None,
-        });
-        let text: Option<String> = first.as_ref().and_then(|_| {
-            let mut text = String::new();
-            for (_, decoded) in decoded {
-                let Ok(Decoded {
-                    value:
-                        Pdu {
-                            tpdu: Tpdu::Deliver(deliver),
-                            ..
-                        },
-                    ..
-                }) = decoded
-                else {
-                    return None;
-                };
-                text.push_str(&deliver.user_data.text(deliver.dcs)?.0);
-            }
-            Some(text)
-        });
-        let (Some(runner), Some(deliver), Some(text)) = (self.commands.clone(), first, text) else {
-            self.event(vec!["RECEIVED".into(), path.into()]);
+    /// Whether a received text is an SMS command, decided before its file
+    /// is written, so that the file says so (`Command:`) and never holds
+    /// the secret it gave (masked). Returns the file's bytes, and the
+    /// command if it may run.
+    fn decide_command(
+        &self,
+        decoded: &[(u8, Result<Decoded<Pdu>, String>)],
+        bytes: Vec<u8>,
+    ) -> (Vec<u8>, Option<(Approved, sms_pdu::Address)>) {
+        let Some(runner) = &self.commands else {
+            return (bytes, None);
+        };
+        let Some((sender, text)) = text_of(decoded) else {
+            return (bytes, None);
+        };
+        let received = Received {
+            sender: &sender,
+            text: &text,
+            modem: &self.name,
+        };
+        let (marker, approved) = match runner.decide(received, std::time::Instant::now()) {
+            Decision::Ordinary => return (bytes, None),
+            Decision::Rejected(rejection) => (format!("rejected: {rejection}"), None),
+            Decision::Run(approved) => (format!("runs script {}", approved.script()), Some(approved)),
+        };
+        let bytes = match sms_command::parse(&text) {
+            Ok(Some(command)) => mask_secret(bytes, &command.secret),
+            _ => bytes,
+        };
+        let bytes = spool::add_headers(&bytes, &[("Command", marker)]);
+        (bytes, approved.map(|approved| (approved, sender)))
+    }
+
+    /// Runs an approved command's script in a task of its own (a script
+    /// may take its time; reception goes on), and spools its reply.
+    fn run_command(&self, approved: Approved, sender: sms_pdu::Address) {
+        let Some(runner) = self.commands.clone() else {
             return;
         };
         let modem = self.name.clone();
         let outgoing = self.outgoing.clone();
-        let eventhandler = self.eventhandler.clone();
-        let timeout = self.handler_timeout;
         self.tasks.spawn(async move {
-            let received = Received {
-                sender: &deliver.originator,
-                text: &text,
-                modem: &modem,
-            };
-            let handled = runner.handle(received, std::time::Instant::now()).await;
-            let marker = match &handled {
-                Handled::Ordinary => None,
-                Handled::Rejected(rejection) => Some(format!("rejected: {rejection}")),
-                Handled::Ran { script, outcome, .. } => Some(format!("ran script {script}: {outcome}")),
-            };
-            if let Some(marker) = &marker {
-                let secret = sms_command::parse(&text)
-                    .ok()
-                    .flatten()
-                    .map(|command| command.secret);
-                mark_command(&path, marker, secret.as_deref());
-            }
             if let Handled::Ran {
                 reply: Some(reply), ..
-            } = &handled
+            } = runner.run(approved).await
             {
-                spool_reply(&outgoing, &modem, &deliver.originator, reply);
-            }
-            if let Some(program) = eventhandler {
-                hooks::run(program, vec!["RECEIVED".into(), path.into()], timeout).await;
+                spool_reply(&outgoing, &modem, &sender, &reply);
             }
         });
     }
@@ -539,27 +531,25 @@ fn sortable(stamp: &str) -> String {
     stamp.chars().filter(char::is_ascii_digit).collect()
 }
 
-/// Adds `Command:` to a received file that was an SMS command, durably,
-/// and masks the secret it gave: whoever may read `incoming/` need not
-/// learn it.
-fn mark_command(path: &Path, marker: &str, secret: Option<&str>) {
-    let (Some(dir), Some(name)) = (path.parent(), path.file_name().and_then(|name| name.to_str())) else {
-        return;
-    };
-    match std::fs::read(path) {
-        Ok(bytes) => {
-            let bytes = match secret {
-                Some(secret) => mask_secret(bytes, secret),
-                None => bytes,
-            };
-            let marked = spool::add_headers(&bytes, &[("Command", marker.to_owned())]);
-            if let Err(err) = spool_dir::write_durably(dir, name, &marked) {
-                tracing::warn!(target: "smsgate", "{}: cannot mark it as a command: {err}", path.display());
-            }
-        }
-        // Taken away by the user's scripts already.
-        Err(err) => tracing::debug!(target: "smsgate", "{}: {err}", path.display()),
+/// The sender and the whole text of a received message, if it is text.
+fn text_of(decoded: &[(u8, Result<Decoded<Pdu>, String>)]) -> Option<(sms_pdu::Address, String)> {
+    let mut sender = None;
+    let mut text = String::new();
+    for (_, decoded) in decoded {
+        let Ok(Decoded {
+            value: Pdu {
+                tpdu: Tpdu::Deliver(deliver),
+                ..
+            },
+            ..
+        }) = decoded
+        else {
+            return None;
+        };
+        text.push_str(&deliver.user_data.text(deliver.dcs)?.0);
+        sender.get_or_insert_with(|| deliver.originator.clone());
     }
+    Some((sender?, text))
 }
 
 /// `secret`'s first appearance in the body of a received file, after
