@@ -421,12 +421,14 @@ impl Actor {
     /// been quiet for [`crate::Timeouts::stale_quiet`], for at most
     /// [`crate::Timeouts::stale_max`]: a late answer to a command of a
     /// process that died mid-exchange must not be taken for the answer to
-    /// ours. Then forgets any partial input. Returns how many bytes were
-    /// thrown away.
+    /// ours. Then forgets any partial input. Unsolicited codes among it
+    /// are handed on, not counted. Returns how many lines (a partial one
+    /// included) were thrown away.
     pub(crate) async fn discard_stale(&mut self) -> Result<usize, Lost> {
         let quiet = self.config.timeouts.stale_quiet;
         let cap = Instant::now() + self.config.timeouts.stale_max;
         let mut discarded = 0;
+        let mut partial = false;
         while !quiet.is_zero() {
             let wake = (Instant::now() + quiet).min(cap);
             let read = {
@@ -444,7 +446,10 @@ impl Actor {
                 Some(Ok(0)) => io::Error::new(io::ErrorKind::UnexpectedEof, "end of file"),
                 Some(Ok(n_read)) => {
                     tracing::debug!(target: "gsm::read", "{}: {}", self.port, printable(&self.buf[..n_read]));
-                    discarded += n_read;
+                    let now = self.now();
+                    partial = !self.buf[..n_read].ends_with(b"\n");
+                    self.engine.handle_input(&self.buf[..n_read], now);
+                    discarded += self.sort_stale();
                     if Instant::now() >= cap {
                         break;
                     }
@@ -454,16 +459,34 @@ impl Actor {
             };
             return Err(self.lost_during(&err, "(discarding stale input)".to_owned()));
         }
+        discarded += usize::from(partial);
         if discarded > 0 {
             tracing::info!(
                 target: "modem",
-                "{}: threw away {discarded} bytes the modem sent before the set-up (a late answer?)",
+                "{}: threw away {discarded} line(s) the modem sent before the set-up (a late answer?)",
                 self.port
             );
         }
         self.engine.reset();
         self.discard_events();
         Ok(discarded)
+    }
+
+    /// The events of input that came while no command was in flight:
+    /// unsolicited codes (a `+CMTI` while messages arrive) go to the
+    /// subscribers as always and are no sign of a stale answer; anything
+    /// else is left over from before, and counted.
+    fn sort_stale(&mut self) -> usize {
+        let mut stale = 0;
+        while let Some(event) = self.engine.poll_event() {
+            match event {
+                Event::Urc(urc) => {
+                    let _ = self.events.send(ModemEvent::Urc(urc));
+                }
+                _ => stale += 1,
+            }
+        }
+        stale
     }
 
     async fn transmit(&mut self) -> io::Result<()> {

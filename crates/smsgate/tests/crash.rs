@@ -10,7 +10,6 @@
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::os::unix::process::ExitStatusExt as _;
 use std::time::{Duration, Instant};
 
 use modem_sim::Fault;
@@ -159,18 +158,7 @@ fn kill_9_while_draining_loses_nothing_and_sends_nothing_twice() {
                 format!("after {pause} ms")
             }
         };
-        let status = bench.signal_daemon(Signal::SIGKILL);
-        assert_eq!(
-            status.signal(),
-            Some(Signal::SIGKILL as i32),
-            "{status:?}\n{}",
-            bench.log()
-        );
-        for index in 0..N_MODEMS {
-            bench.fault(index, Fault::Clear);
-        }
-        // Late answers go to the dead line, not to the next daemon.
-        std::thread::sleep(Duration::from_millis(delays.iter().max().unwrap() + 150));
+        bench.kill_9(*delays.iter().max().unwrap());
         println!(
             "kill {kill_index}: {how}; delays {delays:?} ms; {left} -> {} files left",
             bench.names("outgoing").0.len() + bench.names("checked").0.len()

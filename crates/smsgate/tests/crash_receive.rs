@@ -1,13 +1,15 @@
 //! The receive-side crash test: a stream of messages (single GSM 7-bit
 //! and UCS2 ones, and concatenated ones of 2-4 parts, some delivered out
 //! of order) reaches two simulated modems while `smsgate run` receives
-//! them and is killed with SIGKILL at random points (some inside an
-//! `AT+CMGD` exchange, held open by the simulator's delay fault, others
-//! while every answer is late, so inside `AT+CMGR`/`AT+CMGD`/`AT+CMGL`)
-//! and restarted. Then every `incoming/` file is counted: each message
-//! exactly once, whole (parts joined, not `Incomplete`), from its sender,
-//! by the modem it was sent to; the SIMs and the part stores empty; no
-//! temporary file left.
+//! them and is killed with SIGKILL at random points, in turn: inside an
+//! `AT+CMGD` exchange (the message already gone from the SIM, the `OK`
+//! held back by the simulator's delay fault); while the modem hangs (the
+//! command after an `AT+CMGR` answer swallowed, so a message is held on
+//! disk and still in the SIM); and at a random time while every answer
+//! is late. The daemon is restarted each time. Then every `incoming/` file
+//! is counted: each message exactly once, whole (parts joined, not
+//! `Incomplete`), from its sender, by the modem it was sent to; the SIMs
+//! and the part stores empty; no temporary file left.
 //!
 //! The plan (texts, senders, modems, part orders) and the kill points
 //! come from a seeded generator; the seed is printed and
@@ -16,12 +18,14 @@
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::os::unix::process::ExitStatusExt as _;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use modem_sim::sim::{Injection, SimClient};
 use modem_sim::{Fault, TextEncoding};
 use nix::sys::signal::Signal;
+use tokio::time::MissedTickBehavior;
 
 mod crash_support;
 
@@ -31,11 +35,12 @@ const N_MESSAGES: usize = 150;
 const N_MODEMS: usize = 2;
 /// One message every this often: the stream lasts about as long as the
 /// kills and restarts.
-const PACE: Duration = Duration::from_millis(60);
-/// Room in each SIM: more than a restart's worth of the stream, so that
-/// the store never fills up (the network would hold messages back, which
-/// is also safe, but then the stream is not what the daemon sees).
-const SIM_CAPACITY: usize = 250;
+const PACE: Duration = Duration::from_millis(50);
+/// Room in each SIM (a real SIM has 20-50): more than the backlog that
+/// builds up while the daemon is slowed down, killed and restarted, so
+/// that the store never fills up (the network would hold messages back,
+/// which is safe too, but then the stream is not what the daemon sees).
+const SIM_CAPACITY: usize = 150;
 /// How long the final run may take to take in what is left.
 const SETTLE_DEADLINE: Duration = Duration::from_secs(10);
 /// Septets (GSM 7-bit) and UTF-16 units (UCS2) per part of a concatenated
@@ -64,9 +69,14 @@ struct Planned {
     order: Option<Vec<usize>>,
 }
 
+/// Message `id`'s name in the report.
+fn label(id: usize) -> String {
+    format!("R{id:03}")
+}
+
 /// The token that starts message `id`'s text.
 fn token(id: usize) -> String {
-    format!("R{id:03}:")
+    format!("{}:", label(id))
 }
 
 /// The message an `incoming/` body belongs to, by its token.
@@ -168,12 +178,20 @@ struct Injected {
     peak: [usize; N_MODEMS],
 }
 
-/// Injects the stream at a steady pace, whatever the daemon is doing.
-async fn inject_stream(sim: SimClient, plan: Vec<Planned>) -> Injected {
+/// Injects the stream at a steady pace, whether the daemon runs or not,
+/// except while `setting_up` is set: the modem driver's handshake waits
+/// for a quiet line, and a `+CMTI` every few tens of milliseconds (faster
+/// than any network delivers) keeps it from ever being quiet.
+async fn inject_stream(sim: SimClient, plan: Vec<Planned>, setting_up: Arc<AtomicBool>) -> Injected {
     let mut injected = Injected::default();
     let mut tick = tokio::time::interval(PACE);
+    // After a pause, the pace goes on; no burst of the missed ticks.
+    tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
     for (id, message) in plan.into_iter().enumerate() {
         tick.tick().await;
+        while setting_up.load(Ordering::SeqCst) {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
         let injection = Injection::Text {
             from: message.from,
             text: message.text,
@@ -232,24 +250,34 @@ fn kill_9_while_receiving_writes_every_message_once_and_empties_the_sims() {
         },
     );
     bench.start_daemon();
-    let stream = bench
-        .runtime
-        .spawn(inject_stream(bench.sim().client(), plan.clone()));
+    let setting_up = Arc::new(AtomicBool::new(false));
+    let stream = bench.runtime.spawn(inject_stream(
+        bench.sim().client(),
+        plan.clone(),
+        Arc::clone(&setting_up),
+    ));
+    let restart = |bench: &mut Bench| {
+        setting_up.store(true, Ordering::SeqCst);
+        bench.start_daemon();
+        setting_up.store(false, Ordering::SeqCst);
+    };
 
     let n_kills = rng.range(5, 9) as usize;
     let mut n_kills_done = 0;
     let mut n_in_delete = 0;
+    let mut n_hung = 0;
     for kill_index in 0..n_kills {
-        if stream.is_finished() {
-            println!("kill {kill_index}: the stream has ended, no more kills");
+        // After the stream, kills go on while there is a backlog.
+        if stream.is_finished() && (0..N_MODEMS).all(|index| bench.sim_used(index) == 0) {
+            println!("kill {kill_index}: the stream has ended and the SIMs are empty, no more kills");
             break;
         }
         if kill_index > 0 {
-            bench.start_daemon();
+            restart(&mut bench);
         }
         // Late answers, so that kills land inside exchanges: always on the
         // modem watched below (each in turn), mostly on the other too.
-        let watched = (kill_index / 2) % N_MODEMS;
+        let watched = (kill_index / 3) % N_MODEMS;
         let mut delays = [0_u64; N_MODEMS];
         for (index, delay) in delays.iter_mut().enumerate() {
             if index == watched || rng.range(0, 4) != 0 {
@@ -257,38 +285,41 @@ fn kill_9_while_receiving_writes_every_message_once_and_empties_the_sims() {
                 bench.fault(index, Fault::Delay { ms: *delay });
             }
         }
-        let how = if kill_index % 2 == 0 {
-            // A message leaves a delayed modem's SIM: the daemon's
-            // AT+CMGD was carried out and its OK is still on the way.
-            let index = watched;
-            std::thread::sleep(Duration::from_millis(rng.range(0, 300)));
-            let mut before = bench.sim_used(index);
-            let landed = wait_until(Duration::from_secs(3), || {
-                let now = bench.sim_used(index);
-                let deleted = now < before;
-                before = now;
-                deleted
-            });
-            n_in_delete += usize::from(landed);
-            format!("inside an AT+CMGD exchange on modem {index}: {landed}")
-        } else {
-            let pause = rng.range(50, 700);
-            std::thread::sleep(Duration::from_millis(pause));
-            format!("after {pause} ms")
+        let how = match kill_index % 3 {
+            0 => {
+                // A message leaves the watched modem's SIM: the daemon's
+                // AT+CMGD was carried out and its OK is still on the way.
+                std::thread::sleep(Duration::from_millis(rng.range(100, 500)));
+                let mut before = bench.sim_used(watched);
+                let landed = wait_until(Duration::from_secs(3), || {
+                    let now = bench.sim_used(watched);
+                    let deleted = now < before;
+                    before = now;
+                    deleted
+                });
+                n_in_delete += usize::from(landed);
+                format!("inside an AT+CMGD exchange on modem {watched}: {landed}")
+            }
+            1 => {
+                // The watched modem stops taking commands; the answer on its
+                // way still comes. After an AT+CMGR answer the daemon holds
+                // the message and its AT+CMGD is swallowed: killed then, the
+                // message is both held and still in the SIM.
+                let pause = rng.range(100, 600);
+                std::thread::sleep(Duration::from_millis(pause));
+                bench.fault(watched, Fault::Hang);
+                std::thread::sleep(Duration::from_millis(delays[watched] + 60));
+                n_hung += 1;
+                format!("modem {watched} hung after {pause} ms")
+            }
+            _ => {
+                let pause = rng.range(100, 700);
+                std::thread::sleep(Duration::from_millis(pause));
+                format!("after {pause} ms")
+            }
         };
-        let status = bench.signal_daemon(Signal::SIGKILL);
-        assert_eq!(
-            status.signal(),
-            Some(Signal::SIGKILL as i32),
-            "{status:?}\n{}",
-            bench.log()
-        );
+        bench.kill_9(*delays.iter().max().unwrap());
         n_kills_done += 1;
-        for index in 0..N_MODEMS {
-            bench.fault(index, Fault::Clear);
-        }
-        // Late answers go to the dead line, not to the next daemon.
-        std::thread::sleep(Duration::from_millis(delays.iter().max().unwrap() + 150));
         let in_sims: Vec<usize> = (0..N_MODEMS).map(|index| bench.sim_used(index)).collect();
         println!(
             "kill {kill_index}: {how}; delays {delays:?} ms; {} incoming file(s), SIMs hold {in_sims:?}",
@@ -298,7 +329,7 @@ fn kill_9_while_receiving_writes_every_message_once_and_empties_the_sims() {
 
     // The last start takes in the rest of the stream and what is left.
     if n_kills_done > 0 {
-        bench.start_daemon();
+        restart(&mut bench);
     }
     let injected = bench.runtime.block_on(stream).unwrap();
     let settled = wait_until(SETTLE_DEADLINE, || {
@@ -346,7 +377,7 @@ fn kill_9_while_receiving_writes_every_message_once_and_empties_the_sims() {
             ));
         }
         if !problems.is_empty() {
-            wrong.push(format!("{name} ({}): {}", token(id), problems.join("; ")));
+            wrong.push(format!("{name} ({}): {}", label(id), problems.join("; ")));
         }
     }
     let lost: Vec<String> = (0..N_MESSAGES)
@@ -354,7 +385,7 @@ fn kill_9_while_receiving_writes_every_message_once_and_empties_the_sims() {
         .map(|id| {
             format!(
                 "{} ({} part(s), to modem{})",
-                token(id),
+                label(id),
                 plan[id].parts,
                 plan[id].modem
             )
@@ -363,7 +394,7 @@ fn kill_9_while_receiving_writes_every_message_once_and_empties_the_sims() {
     let duplicated: Vec<String> = copies
         .iter()
         .filter(|(_, &count)| count > 1)
-        .map(|(&id, count)| format!("{}: {count} files", token(id)))
+        .map(|(&id, count)| format!("{}: {count} files", label(id)))
         .collect();
     let in_sims: Vec<usize> = (0..N_MODEMS).map(|index| bench.sim_used(index)).collect();
     let held: Vec<(Vec<String>, Vec<String>)> = (0..N_MODEMS).map(|index| bench.parts_held(index)).collect();
@@ -380,7 +411,7 @@ fn kill_9_while_receiving_writes_every_message_once_and_empties_the_sims() {
         .count();
     println!(
         "receive crash test seed {seed}: {n_kills} kill(s) planned, {n_kills_done} done, \
-         {n_in_delete} inside an AT+CMGD exchange"
+         {n_in_delete} inside an AT+CMGD exchange, {n_hung} while a modem hung"
     );
     println!("  daemon starts:                  {}", bench.n_starts);
     println!(
@@ -408,7 +439,6 @@ fn kill_9_while_receiving_writes_every_message_once_and_empties_the_sims() {
     println!("  failed restarts:                {}", bench.failed_starts.len());
     println!("  took:                           {:.1?}", started.elapsed());
 
-    let _ = std::process::Command::new("cp").arg("-r").arg(bench.dir.path()).arg("/tmp/crashrecv-debug").status(); // DEBUG
     let context = format!("seed {seed}; replay with SMSGATE_CRASH_SEED={seed}");
     assert!(
         injected.miscounted.is_empty(),

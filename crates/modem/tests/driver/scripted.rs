@@ -248,3 +248,17 @@ async fn a_late_answer_mixed_into_the_handshake_does_not_shift_the_answers() {
     });
     open_and_ask_status(&peer).await;
 }
+
+#[tokio::test]
+async fn new_message_indications_during_the_handshake_are_no_late_answer() {
+    init_logging();
+    // Messages arriving while the driver sets up: a `+CMTI` right after
+    // every OK to AT, in the driver's wait for quiet. Taken for a late
+    // answer, it would fail every try of the handshake.
+    let peer = ScriptedModem::start(move |command| match command {
+        "\u{1b}" => String::new(),
+        "AT" => "\r\nOK\r\n\0\r\n+CMTI: \"SM\",3\r\n".to_owned(),
+        command => plain_modem(command),
+    });
+    open_and_ask_status(&peer).await;
+}

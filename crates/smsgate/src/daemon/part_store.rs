@@ -280,18 +280,31 @@ impl PartStore {
     /// part that may still be in the modem (read again later, it would be
     /// taken for a new message once this one is written and forgotten).
     pub(crate) fn ready(&self, now_unix: u64, incomplete_after_s: u64) -> Vec<Ready> {
+        // A message whose file is written already lost only some of its
+        // parts to a crash in `remove`: it is ready to be removed at once.
+        let written = |message: &&Held| {
+            let file = format!("{}.{}", self.modem, message.id);
+            self.incoming.join(&file).exists() || self.report.join(&file).exists()
+        };
         let off_modem = |message: &&Held| message.parts.values().all(|part| !part.on_modem);
         let singles = self.single.values().filter(off_modem);
-        let keyed = self.by_key.values().filter(off_modem).filter(|message| {
-            let complete = (1..=message.total).all(|seq| message.parts.contains_key(&seq));
-            let first = message
-                .parts
-                .values()
-                .map(|part| part.arrived_unix)
-                .min()
-                .unwrap_or(0);
-            complete || now_unix.saturating_sub(first) >= incomplete_after_s
-        });
+        let keyed = self
+            .by_key
+            .values()
+            .filter(|message| written(message) || off_modem(message))
+            .filter(|message| {
+                if written(message) {
+                    return true;
+                }
+                let complete = (1..=message.total).all(|seq| message.parts.contains_key(&seq));
+                let first = message
+                    .parts
+                    .values()
+                    .map(|part| part.arrived_unix)
+                    .min()
+                    .unwrap_or(0);
+                complete || now_unix.saturating_sub(first) >= incomplete_after_s
+            });
         singles
             .chain(keyed)
             .map(|message| Ready {
@@ -530,6 +543,22 @@ mod tests {
                 .count(),
             0
         );
+    }
+
+    #[test]
+    fn parts_left_by_a_crash_after_their_file_was_written_are_ready_at_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut parts = store(dir.path());
+        let HoldOutcome::Stored { id, .. } = parts.hold(&part(1, 2, "one"), 1000, false).unwrap() else {
+            panic!("not stored")
+        };
+        drop(parts);
+        fs::create_dir_all(dir.path().join("incoming")).unwrap();
+        fs::write(dir.path().join("incoming").join(format!("GSM1.{id}")), "written").unwrap();
+        let parts = store(dir.path());
+        let ready = parts.ready(1001, 3600);
+        assert_eq!(ready.len(), 1, "not waiting for part 2 for an hour");
+        assert_eq!(ready[0].id, id);
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! killed and restarted.
 
 use std::fs;
+use std::os::unix::process::ExitStatusExt as _;
 use std::path::PathBuf;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -56,6 +57,7 @@ pub(crate) struct Bench {
     sim: Option<SimHandle>,
     pub(crate) dir: tempfile::TempDir,
     daemon: Option<Child>,
+    n_modems: usize,
     pub(crate) n_starts: usize,
     /// Starts where the daemon exited before it was ready.
     pub(crate) failed_starts: Vec<String>,
@@ -102,6 +104,7 @@ impl Bench {
             sim: Some(sim),
             dir,
             daemon: None,
+            n_modems,
             n_starts: 0,
             failed_starts: Vec::new(),
         }
@@ -179,6 +182,23 @@ impl Bench {
             }
             std::thread::sleep(Duration::from_millis(5));
         }
+    }
+
+    /// SIGKILL, then every fault cleared, then a wait of `longest_delay`
+    /// milliseconds and a margin: late answers go to the dead line, not
+    /// to the next daemon.
+    pub(crate) fn kill_9(&mut self, longest_delay: u64) {
+        let status = self.signal_daemon(Signal::SIGKILL);
+        assert_eq!(
+            status.signal(),
+            Some(Signal::SIGKILL as i32),
+            "{status:?}\n{}",
+            self.log()
+        );
+        for index in 0..self.n_modems {
+            self.fault(index, Fault::Clear);
+        }
+        std::thread::sleep(Duration::from_millis(longest_delay + 150));
     }
 
     pub(crate) fn fault(&self, index: usize, fault: Fault) {
