@@ -7,8 +7,8 @@
 //!   text; notes, gotcha 13) but not for ISO ones. By default smsgate drops
 //!   one trailing newline (LF or CRLF) of every text body: it costs a
 //!   character and shows as an empty line. [`TrailingNewline::LikeSmsd`]
-//!   keeps it for UTF-8 and UCS2 bodies, for a byte-exact comparison with
-//!   smsd.
+//!   keeps it for UTF-8, UCS2 and GSM bodies, for a byte-exact comparison
+//!   with smsd.
 //! - `Alphabet: UTF-8` text goes in the cheapest encoding (GSM 7-bit when
 //!   every character has a code, else UCS2); `ISO` and `GSM` text must fit
 //!   GSM 7-bit (smsd drops the characters that do not; smsgate refuses the
@@ -35,8 +35,8 @@ pub enum TrailingNewline {
     /// Drop one trailing LF or CRLF from every text body.
     #[default]
     Strip,
-    /// As smsd 3.1.21: drop it from ISO and GSM bodies, send it with UTF-8
-    /// and UCS2 ones.
+    /// As smsd 3.1.21: drop it from ISO bodies, send it with UTF-8, UCS2
+    /// and GSM ones (`07-gsm.sms` of the differential corpus).
     LikeSmsd,
 }
 
@@ -167,7 +167,7 @@ fn text_plan(
 ) -> Result<SmsPlan, PlanError> {
     let alphabet = file.alphabet();
     let keep_newline = defaults.trailing_newline == TrailingNewline::LikeSmsd
-        && matches!(alphabet, FileAlphabet::Utf8 | FileAlphabet::Ucs2);
+        && matches!(alphabet, FileAlphabet::Utf8 | FileAlphabet::Ucs2 | FileAlphabet::Gsm);
     let text = match keep_newline {
         true => text,
         false => {

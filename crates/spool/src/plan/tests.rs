@@ -84,6 +84,12 @@ fn trailing_newline_stripped_once() {
     };
     let iso = sms(b"To: 1\nAlphabet: ISO\n\nHi\n", &like_smsd);
     assert_eq!(submit(&iso.pdus[0]).text().unwrap(), "Hi");
+    // smsd sends the newline of a GSM body (differential corpus,
+    // `07-gsm.sms`), as of UTF-8 and UCS2 ones.
+    let gsm = sms(b"To: 1\nAlphabet: GSM\n\nHi\n", &like_smsd);
+    assert_eq!(submit(&gsm.pdus[0]).text().unwrap(), "Hi\n");
+    let utf8 = sms(b"To: 1\n\nHi\n", &like_smsd);
+    assert_eq!(submit(&utf8.pdus[0]).text().unwrap(), "Hi\n");
 }
 
 #[test]
