@@ -26,6 +26,7 @@
 //! exchange with the modem and its outcome is journalled and acted on
 //! before the modems are closed.
 
+pub(crate) mod clock;
 pub(crate) mod commands;
 pub(crate) mod control;
 pub(crate) mod hooks;

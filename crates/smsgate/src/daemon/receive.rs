@@ -24,18 +24,17 @@
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
-use chrono::{Datelike as _, TimeZone as _, Timelike as _};
 use modem::{Identity, ModemEvent, ModemHandle};
 use sms_pdu::{Decoded, Pdu, Tpdu};
 use spool::incoming::{render_incoming, render_report, render_undecodable, MessagePart, ReceivedBy};
-use spool::SpoolTime;
 use tokio::sync::broadcast::error::RecvError;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use crate::daemon::clock::{self, unix_now, unix_now_nanos};
 use crate::daemon::commands::{Approved, CommandRunner, Decision, Handled, Received};
 use crate::daemon::hooks::{self, Alarms, Severity};
 use crate::daemon::part_store::{hex_to_bytes, HoldOutcome, Kind, PartStore, Ready};
@@ -298,7 +297,7 @@ impl Receiver {
             modem: self.name.clone(),
             imsi: self.identity.imsi.clone(),
             imei: self.identity.imei.clone(),
-            received: spool_time(arrived),
+            received: clock::at_unix(arrived),
         };
         let name = format!("{}.{}", self.name, ready.id);
         let (dir, bytes, report) = match ready.kind {
@@ -587,34 +586,6 @@ fn spool_reply(outgoing: &Path, modem: &str, to: &sms_pdu::Address, reply: &str)
     match spool_dir::write_durably(outgoing, &name, text.as_bytes()) {
         Ok(path) => tracing::info!(target: "smsgate", "reply to {number} spooled as {}", path.display()),
         Err(err) => tracing::error!(target: "smsgate", "cannot spool the reply to {number}: {err}"),
-    }
-}
-
-fn unix_now() -> u64 {
-    SystemTime::now()
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .map_or(0, |since| since.as_secs())
-}
-
-fn unix_now_nanos() -> u128 {
-    SystemTime::now()
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .map_or(0, |since| since.as_nanos())
-}
-
-/// Seconds since the epoch as local time, as `Received:` writes it.
-fn spool_time(unix: u64) -> SpoolTime {
-    let local = chrono::Local
-        .timestamp_opt(i64::try_from(unix).unwrap_or(0), 0)
-        .single()
-        .unwrap_or_else(chrono::Local::now);
-    SpoolTime {
-        year: local.year().clamp(0, 9999) as u16,
-        month: local.month() as u8,
-        day: local.day() as u8,
-        hour: local.hour() as u8,
-        minute: local.minute() as u8,
-        second: local.second() as u8,
     }
 }
 

@@ -20,10 +20,11 @@ use std::fs::{self, OpenOptions};
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use crate::daemon::clock::unix_now;
 use crate::daemon::spool_dir;
 
 /// How long a sent part is remembered for its report.
@@ -187,12 +188,6 @@ fn add_report_line(path: &Path, line: &str) {
     if let Err(err) = spool_dir::write_durably(dir, name, &updated) {
         tracing::warn!(target: "smsgate", "{}: cannot add the status report: {err}", path.display());
     }
-}
-
-fn unix_now() -> u64 {
-    SystemTime::now()
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .map_or(0, |since| since.as_secs())
 }
 
 #[cfg(test)]

@@ -27,17 +27,15 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use anyhow::Context as _;
-use chrono::{Datelike as _, Timelike as _};
 use modem::{Identity, ModemError, ModemEvent, ModemHandle};
 use notify::Watcher as _;
-use spool::{
-    FailedRecord, NumberingPolicy, OutgoingFile, Plan, PlanDefaults, Priority, SentRecord, SpoolTime,
-};
+use spool::{FailedRecord, NumberingPolicy, OutgoingFile, Plan, PlanDefaults, Priority, SentRecord};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use crate::daemon::clock::now;
 use crate::daemon::hooks::{self, Alarms, Severity, Verdict};
 use crate::daemon::include::ConfinedIncludes;
 use crate::daemon::journal::{Journal, Record};
@@ -1302,19 +1300,6 @@ impl SendTask {
             .lock()
             .map_err(|_| anyhow::anyhow!("journal lock poisoned"))?;
         journal.append(record).context("journal")
-    }
-}
-
-/// The local time, as smsd writes it.
-fn now() -> SpoolTime {
-    let now = chrono::Local::now();
-    SpoolTime {
-        year: now.year().clamp(0, 9999) as u16,
-        month: now.month() as u8,
-        day: now.day() as u8,
-        hour: now.hour() as u8,
-        minute: now.minute() as u8,
-        second: now.second() as u8,
     }
 }
 
