@@ -205,38 +205,55 @@ impl Supervisor {
         let journal = Journal::open(&config.spool.base)
             .with_context(|| format!("opening the journal in {}", config.spool.base.display()))?;
         let lock_dir = config.lock_dir.clone().unwrap_or_else(|| DEFAULT_LOCK_DIR.into());
-        let mut modems = Vec::new();
+        // Opened all at once: a modem may take seconds to register, and
+        // eight of them one after another would hold up the start.
+        let mut opening = tokio::task::JoinSet::new();
         for (name, settings) in &config.modems {
             let driver = driver_config(
                 settings.device.clone(),
                 config.ports.get(&settings.port),
                 lock_dir.clone(),
             );
-            let (handle, error) = ModemHandle::open_or_retry(driver).await;
+            let name = name.clone();
+            opening.spawn(async move {
+                let (handle, error) = ModemHandle::open_or_retry(driver).await;
+                // Subscribed at once: the first retry comes after a short
+                // pause, and the others may take longer to open.
+                let events = error.is_some().then(|| handle.subscribe());
+                (name, handle, error, events)
+            });
+        }
+        let mut opened = Vec::new();
+        while let Some(joined) = opening.join_next().await {
+            opened.push(joined.context("opening a modem")?);
+        }
+        opened.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut modems = Vec::new();
+        for (name, handle, error, events) in opened {
+            let Some(settings) = config.modems.get(&name) else {
+                continue;
+            };
             let received = settings.receive.then(|| ReceivedDirs {
                 incoming: config.spool.incoming.clone(),
                 report: config.spool.report.clone(),
             });
             self.registry
-                .register(name, &settings.port, &settings.device, &handle, received);
+                .register(&name, &settings.port, &settings.device, &handle, received);
             self.handles.push(handle.clone());
-            if let Some(err) = error {
+            if let (Some(err), Some(events)) = (error, events) {
                 tracing::error!(
                     target: "smsgate",
                     "modem {name}: {err}; the other modems serve meanwhile, and it is tried again"
                 );
                 self.alarms.raise(
                     Severity::Error,
-                    name,
+                    &name,
                     &format!("cannot open the port: {err}; trying again in the background"),
                 );
-                // Subscribed at once: the first retry comes after a short
-                // pause, and the others may take longer.
-                let events = handle.subscribe();
                 self.wait_for(name.clone(), handle, events);
                 continue;
             }
-            if let Some(slot) = self.set_up(name, handle).await {
+            if let Some(slot) = self.set_up(&name, handle).await {
                 modems.push(slot);
             }
         }
