@@ -13,12 +13,11 @@ use std::fs;
 use std::time::{Duration, Instant};
 
 use modem_sim::Fault;
-use nix::sys::signal::Signal;
 use sms_pdu::{Pdu, Tpdu};
 
 mod crash_support;
 
-use crash_support::{header_values, wait_until, Bench, Rng};
+use crash_support::{header_values, Bench, Rng};
 
 /// How long the whole drain (all kills and the final run) may take.
 const DRAIN_DEADLINE: Duration = Duration::from_secs(45);
@@ -29,24 +28,13 @@ const PART_SEPTETS: usize = 153;
 
 /// The send side's view of the simulator: what the modems submitted.
 impl Bench {
-    /// Waits until `done`, or fails the test after `patience`.
-    fn wait(&self, what: &str, patience: Duration, done: impl FnMut() -> bool) {
-        assert!(
-            wait_until(patience, done),
-            "timed out waiting until {what}\nlog:\n{}",
-            self.log()
-        );
-    }
-
     fn n_submitted(&self, index: usize) -> usize {
-        self.runtime.block_on(self.sim().submitted(index)).unwrap().len()
+        self.submitted(index).len()
     }
 
     /// Every PDU modem `index` handed to the network.
     fn submitted_pdus(&self, index: usize) -> Vec<Vec<u8>> {
-        self.runtime
-            .block_on(self.sim().submitted(index))
-            .unwrap()
+        self.submitted(index)
             .into_iter()
             .map(|submitted| submitted.pdu)
             .collect()
@@ -111,12 +99,10 @@ fn kill_9_while_draining_loses_nothing_and_sends_nothing_twice() {
     let mut rng = Rng::new(seed);
     let started = Instant::now();
 
-    let mut bench = Bench::new(N_MODEMS, "", &["outgoing", "checked", "sent", "failed"], |_| {});
+    let mut bench = crash_support::bench(N_MODEMS, "", &["outgoing", "checked", "sent", "failed"], |_| {});
     for id in 0..N_FILES {
-        let path = bench.spool("outgoing").join(format!(".{}", name(id)));
         // External numbers: the network keeps them, no modem stores them.
-        fs::write(&path, format!("To: 4915100{id:06}\n\n{}", text(id))).unwrap();
-        fs::rename(&path, bench.spool("outgoing").join(name(id))).unwrap();
+        bench.drop_file(&name(id), &format!("To: 4915100{id:06}\n\n{}", text(id)));
     }
 
     let n_kills = rng.range(5, 9);
@@ -158,7 +144,7 @@ fn kill_9_while_draining_loses_nothing_and_sends_nothing_twice() {
                 format!("after {pause} ms")
             }
         };
-        bench.kill_9(*delays.iter().max().unwrap());
+        bench.kill_9(Duration::from_millis(*delays.iter().max().unwrap()));
         println!(
             "kill {kill_index}: {how}; delays {delays:?} ms; {left} -> {} files left",
             bench.names("outgoing").0.len() + bench.names("checked").0.len()
@@ -170,15 +156,14 @@ fn kill_9_while_draining_loses_nothing_and_sends_nothing_twice() {
     let remaining = DRAIN_DEADLINE
         .saturating_sub(started.elapsed())
         .max(Duration::from_secs(10));
-    bench.wait("outgoing/ is drained", remaining, || {
+    bench.wait_within("outgoing/ is drained", remaining, || {
         bench.names("outgoing").0.is_empty()
             && bench.names("checked").0.is_empty()
             && bench.names("sent").0.len() + bench.names("failed").0.len() >= N_FILES
     });
     // Nothing more goes out after the drain.
     std::thread::sleep(Duration::from_millis(300));
-    let status = bench.signal_daemon(Signal::SIGTERM);
-    assert!(status.success(), "{status:?}\n{}", bench.log());
+    bench.stop_daemon();
 
     // Count: which parts of which file reached the network, how often.
     let mut received: BTreeMap<(usize, u8), usize> = BTreeMap::new();

@@ -24,12 +24,12 @@ use std::time::{Duration, Instant};
 
 use modem_sim::sim::{Injection, SimClient};
 use modem_sim::{Fault, TextEncoding};
-use nix::sys::signal::Signal;
 use tokio::time::MissedTickBehavior;
 
 mod crash_support;
 
-use crash_support::{header_values, wait_until, Bench, Rng};
+use crash_support::spool_bench::wait_until;
+use crash_support::{header_values, Bench, Rng};
 
 const N_MESSAGES: usize = 150;
 const N_MODEMS: usize = 2;
@@ -217,11 +217,6 @@ async fn inject_stream(sim: SimClient, plan: Vec<Planned>, setting_up: Arc<Atomi
 
 /// The receive side's view of the simulator.
 impl Bench {
-    /// How many messages modem `index`'s SIM holds.
-    fn sim_used(&self, index: usize) -> usize {
-        self.runtime.block_on(self.sim().modem(index)).unwrap().sm.0
-    }
-
     /// The part store of modem `index`: (part files, temporary files).
     fn parts_held(&self, index: usize) -> (Vec<String>, Vec<String>) {
         let dir = self.spool("smsgate.parts").join(format!("modem{index}"));
@@ -239,7 +234,7 @@ fn kill_9_while_receiving_writes_every_message_once_and_empties_the_sims() {
     let started = Instant::now();
     let plan = plan(&mut rng);
 
-    let mut bench = Bench::new(
+    let mut bench = crash_support::bench(
         N_MODEMS,
         "receive = true\n",
         &["outgoing", "incoming", "report"],
@@ -268,7 +263,7 @@ fn kill_9_while_receiving_writes_every_message_once_and_empties_the_sims() {
     let mut n_hung = 0;
     for kill_index in 0..n_kills {
         // After the stream, kills go on while there is a backlog.
-        if stream.is_finished() && (0..N_MODEMS).all(|index| bench.sim_used(index) == 0) {
+        if stream.is_finished() && (0..N_MODEMS).all(|index| bench.n_stored(index) == 0) {
             println!("kill {kill_index}: the stream has ended and the SIMs are empty, no more kills");
             break;
         }
@@ -290,9 +285,9 @@ fn kill_9_while_receiving_writes_every_message_once_and_empties_the_sims() {
                 // A message leaves the watched modem's SIM: the daemon's
                 // AT+CMGD was carried out and its OK is still on the way.
                 std::thread::sleep(Duration::from_millis(rng.range(100, 500)));
-                let mut before = bench.sim_used(watched);
+                let mut before = bench.n_stored(watched);
                 let landed = wait_until(Duration::from_secs(3), || {
-                    let now = bench.sim_used(watched);
+                    let now = bench.n_stored(watched);
                     let deleted = now < before;
                     before = now;
                     deleted
@@ -318,9 +313,9 @@ fn kill_9_while_receiving_writes_every_message_once_and_empties_the_sims() {
                 format!("after {pause} ms")
             }
         };
-        bench.kill_9(*delays.iter().max().unwrap());
+        bench.kill_9(Duration::from_millis(*delays.iter().max().unwrap()));
         n_kills_done += 1;
-        let in_sims: Vec<usize> = (0..N_MODEMS).map(|index| bench.sim_used(index)).collect();
+        let in_sims: Vec<usize> = (0..N_MODEMS).map(|index| bench.n_stored(index)).collect();
         println!(
             "kill {kill_index}: {how}; delays {delays:?} ms; {} incoming file(s), SIMs hold {in_sims:?}",
             bench.names("incoming").0.len()
@@ -334,12 +329,11 @@ fn kill_9_while_receiving_writes_every_message_once_and_empties_the_sims() {
     let injected = bench.runtime.block_on(stream).unwrap();
     let settled = wait_until(SETTLE_DEADLINE, || {
         bench.names("incoming").0.len() >= N_MESSAGES
-            && (0..N_MODEMS).all(|index| bench.sim_used(index) == 0 && bench.parts_held(index).0.is_empty())
+            && (0..N_MODEMS).all(|index| bench.n_stored(index) == 0 && bench.parts_held(index).0.is_empty())
     });
     // A duplicate would come now.
     std::thread::sleep(Duration::from_millis(300));
-    let status = bench.signal_daemon(Signal::SIGTERM);
-    assert!(status.success(), "{status:?}\n{}", bench.log());
+    bench.stop_daemon();
 
     // Count: which message each incoming/ file is, how often.
     let (incoming, incoming_temporary) = bench.names("incoming");
@@ -396,7 +390,7 @@ fn kill_9_while_receiving_writes_every_message_once_and_empties_the_sims() {
         .filter(|(_, &count)| count > 1)
         .map(|(&id, count)| format!("{}: {count} files", label(id)))
         .collect();
-    let in_sims: Vec<usize> = (0..N_MODEMS).map(|index| bench.sim_used(index)).collect();
+    let in_sims: Vec<usize> = (0..N_MODEMS).map(|index| bench.n_stored(index)).collect();
     let held: Vec<(Vec<String>, Vec<String>)> = (0..N_MODEMS).map(|index| bench.parts_held(index)).collect();
     let n_held: usize = held.iter().map(|(parts, _)| parts.len()).sum();
     let held_temporary: Vec<&String> = held.iter().flat_map(|(_, temporary)| temporary).collect();

@@ -6,254 +6,22 @@
 
 use std::fs;
 use std::io::{BufRead as _, BufReader};
-use std::os::unix::fs::PermissionsExt as _;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use modem_sim::sim::{SimConfig, SimHandle, Simulator};
 use modem_sim::Fault;
 use nix::sys::signal::{kill, Signal};
 use nix::unistd::Pid;
 
-const PATIENCE: Duration = Duration::from_secs(15);
-
-/// A simulator, a spool and (when started) a daemon.
-pub(crate) struct SpoolBench {
-    pub(crate) runtime: tokio::runtime::Runtime,
-    sim: Option<SimHandle>,
-    pub(crate) dir: tempfile::TempDir,
-    pub(crate) daemon: Option<Child>,
-    n_starts: usize,
-}
-
-impl SpoolBench {
-    /// `n_modems` simulated modems, all in the daemon's config, and
-    /// `extra` appended to the config.
-    pub(crate) fn new(n_modems: usize, extra: &str) -> SpoolBench {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
-        let dir = tempfile::tempdir().unwrap();
-        fs::create_dir(dir.path().join("lock")).unwrap();
-        let sim = runtime
-            .block_on(Simulator::start(SimConfig::new(n_modems, dir.path().join("dev"))))
-            .unwrap();
-        let mut config = format!(
-            "lock-dir = {:?}\n{extra}\n[spool]\nbase = {:?}\n",
-            dir.path().join("lock").display().to_string(),
-            dir.path().join("spool").display().to_string()
-        );
-        for index in 0..n_modems {
-            let device = dir.path().join("dev").join(format!("modem{index}"));
-            config.push_str(&format!(
-                "\n[ports.modem{index}]\ndevice = {:?}\n\n[modems.modem{index}]\n",
-                device.display().to_string()
-            ));
-        }
-        fs::write(dir.path().join("smsgate.toml"), config).unwrap();
-        for sub in ["outgoing", "sent", "failed"] {
-            fs::create_dir_all(dir.path().join("spool").join(sub)).unwrap();
-        }
-        SpoolBench {
-            runtime,
-            sim: Some(sim),
-            dir,
-            daemon: None,
-            n_starts: 0,
-        }
-    }
-
-    pub(crate) fn sim(&self) -> &SimHandle {
-        self.sim.as_ref().unwrap()
-    }
-
-    pub(crate) fn spool(&self, sub: &str) -> PathBuf {
-        self.dir.path().join("spool").join(sub)
-    }
-
-    pub(crate) fn number(index: usize) -> String {
-        (4_917_200_000_000_u64 + index as u64).to_string()
-    }
-
-    /// Starts `smsgate run` and waits until it says it is ready.
-    pub(crate) fn start_daemon(&mut self) {
-        let log = self.spawn_daemon();
-        self.wait("the daemon is ready", || {
-            fs::read_to_string(&log).unwrap_or_default().contains("ready:")
-        });
-    }
-
-    /// Starts `smsgate run`; returns its log file.
-    pub(crate) fn spawn_daemon(&mut self) -> PathBuf {
-        self.n_starts += 1;
-        let log = self.dir.path().join(format!("daemon{}.log", self.n_starts));
-        let child = Command::new(env!("CARGO_BIN_EXE_smsgate"))
-            .arg("run")
-            .arg("--config")
-            .arg(self.dir.path().join("smsgate.toml"))
-            .env("RUST_LOG", "smsgate=debug,modem=debug")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(fs::File::create(&log).unwrap())
-            .spawn()
-            .unwrap();
-        self.daemon = Some(child);
-        log
-    }
-
-    /// Edits the daemon's config.
-    pub(crate) fn edit_config(&self, edit: impl FnOnce(String) -> String) {
-        let path = self.dir.path().join("smsgate.toml");
-        let config = fs::read_to_string(&path).unwrap();
-        fs::write(&path, edit(config)).unwrap();
-    }
-
-    /// An executable shell script `name` in the test's directory.
-    pub(crate) fn script(&self, name: &str, body: &str) -> PathBuf {
-        let path = self.dir.path().join(name);
-        fs::write(&path, format!("#!/bin/sh\n{body}\n")).unwrap();
-        fs::set_permissions(&path, fs::Permissions::from_mode(0o755)).unwrap();
-        path
-    }
-
-    /// The daemon's log so far, of its latest start.
-    pub(crate) fn log(&self) -> String {
-        let log = self.dir.path().join(format!("daemon{}.log", self.n_starts));
-        fs::read_to_string(log).unwrap_or_default()
-    }
-
-    /// Writes a file into `outgoing/` as applications should: under a
-    /// dotfile name, then renamed.
-    pub(crate) fn drop_file(&self, name: &str, text: &str) {
-        let temporary = self.spool("outgoing").join(format!(".{name}"));
-        fs::write(&temporary, text).unwrap();
-        fs::rename(&temporary, self.spool("outgoing").join(name)).unwrap();
-    }
-
-    /// Waits until `sub/name` exists and returns its text.
-    pub(crate) fn wait_for_file(&self, sub: &str, name: &str) -> String {
-        let path = self.spool(sub).join(name);
-        self.wait(&format!("{sub}/{name} appears"), || path.exists());
-        fs::read_to_string(path).unwrap()
-    }
-
-    pub(crate) fn wait(&self, what: &str, mut done: impl FnMut() -> bool) {
-        let deadline = Instant::now() + PATIENCE;
-        while !done() {
-            assert!(
-                Instant::now() < deadline,
-                "timed out waiting until {what}\nlog:\n{}",
-                self.log()
-            );
-            std::thread::sleep(Duration::from_millis(10));
-        }
-    }
-
-    /// The texts modem `index` submitted to the network, in order.
-    pub(crate) fn submitted_texts(&self, index: usize) -> Vec<String> {
-        self.runtime
-            .block_on(self.sim().submitted(index))
-            .unwrap()
-            .into_iter()
-            .map(|submitted| submitted.summary.unwrap().text.unwrap_or_default())
-            .collect()
-    }
-
-    pub(crate) fn fault(&self, index: usize, fault: Fault) {
-        self.runtime.block_on(self.sim().fault(index, fault)).unwrap();
-    }
-
-    /// Sends `signal` to the daemon and waits for it to exit.
-    pub(crate) fn signal_daemon(&mut self, signal: Signal) -> ExitStatus {
-        let mut child = self.daemon.take().expect("the daemon runs");
-        kill(Pid::from_raw(i32::try_from(child.id()).unwrap()), signal).unwrap();
-        wait_exit(&mut child)
-    }
-
-    /// An executable eventhandler that appends its arguments, `|`-separated,
-    /// one line per call, to the returned log.
-    pub(crate) fn eventhandler(&self) -> (PathBuf, PathBuf) {
-        let script = self.dir.path().join("event.sh");
-        let log = self.dir.path().join("events.log");
-        fs::write(
-            &script,
-            format!(
-                "#!/bin/sh\nprintf '%s|' \"$@\" >> '{}'\necho >> '{}'\n",
-                log.display(),
-                log.display()
-            ),
-        )
-        .unwrap();
-        fs::set_permissions(&script, fs::Permissions::from_mode(0o755)).unwrap();
-        (script, log)
-    }
-}
-
-impl Drop for SpoolBench {
-    fn drop(&mut self) {
-        if let Some(mut child) = self.daemon.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-        if let Some(sim) = self.sim.take() {
-            self.runtime.block_on(sim.shutdown());
-        }
-    }
-}
-
-pub(crate) fn wait_exit(child: &mut Child) -> ExitStatus {
-    let deadline = Instant::now() + PATIENCE;
-    loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            return status;
-        }
-        if Instant::now() >= deadline {
-            let _ = child.kill();
-            panic!("the process did not exit in time");
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
-}
-
-/// The values of header `name` in a spool file, in order.
-pub(crate) fn header_values(file: &str, name: &str) -> Vec<String> {
-    let prefix = format!("{name}: ");
-    file.lines()
-        .take_while(|line| !line.is_empty())
-        .filter_map(|line| line.strip_prefix(&prefix))
-        .map(str::to_owned)
-        .collect()
-}
-
-pub(crate) fn wait_for_lines(path: &Path, n_lines: usize) -> Vec<String> {
-    let deadline = Instant::now() + PATIENCE;
-    loop {
-        let text = fs::read_to_string(path).unwrap_or_default();
-        if text.lines().count() >= n_lines {
-            return text.lines().map(str::to_owned).collect();
-        }
-        assert!(Instant::now() < deadline, "{} has {text:?}", path.display());
-        std::thread::sleep(Duration::from_millis(10));
-    }
-}
+use crate::spool_bench::{
+    alarm_fields, header_values, wait_exit, wait_for_lines, Setup, SpoolBench, PATIENCE,
+};
 
 #[test]
 fn a_file_is_sent_end_to_end_and_the_eventhandler_called() {
     let mut bench = SpoolBench::new(2, "");
-    let (script, events) = bench.eventhandler();
-    let config_path = bench.dir.path().join("smsgate.toml");
-    let config = fs::read_to_string(&config_path).unwrap();
-    fs::write(
-        &config_path,
-        format!(
-            "{config}\n[handlers]\neventhandler = {:?}\n",
-            script.display().to_string()
-        ),
-    )
-    .unwrap();
+    let events = bench.eventhandler();
     bench.start_daemon();
     let text = format!("To: {}\n\nHello from the spool, Grüße\n", SpoolBench::number(1));
     bench.drop_file("hello world", &text);
@@ -276,23 +44,13 @@ fn a_file_is_sent_end_to_end_and_the_eventhandler_called() {
         wait_for_lines(&events, 1),
         [format!("SENT|{}|1|", sent_path.display())]
     );
-    assert!(bench.signal_daemon(Signal::SIGTERM).success());
+    bench.stop_daemon();
 }
 
 #[test]
 fn a_malformed_file_goes_to_failed_with_every_reason() {
     let mut bench = SpoolBench::new(1, "");
-    let (script, events) = bench.eventhandler();
-    let config_path = bench.dir.path().join("smsgate.toml");
-    let config = fs::read_to_string(&config_path).unwrap();
-    fs::write(
-        &config_path,
-        format!(
-            "{config}\n[handlers]\neventhandler = {:?}\n",
-            script.display().to_string()
-        ),
-    )
-    .unwrap();
+    let events = bench.eventhandler();
     bench.start_daemon();
     bench.drop_file("bad", "To: 49x\nValidity: 3 fortnights\nReplace: 9\n\nbody\n");
     let failed = bench.wait_for_file("failed", "bad");
@@ -308,22 +66,18 @@ fn a_malformed_file_goes_to_failed_with_every_reason() {
         wait_for_lines(&events, 1),
         [format!("FAILED|{}|", failed_path.display())]
     );
-    assert!(bench.signal_daemon(Signal::SIGTERM).success());
+    bench.stop_daemon();
 }
 
 #[test]
 fn cms_errors_are_retried_with_backoff_then_the_file_fails() {
-    let mut bench = SpoolBench::new(2, "");
-    let config_path = bench.dir.path().join("smsgate.toml");
-    let config = fs::read_to_string(&config_path).unwrap();
     // One modem, two retries one second apart.
-    let config = config.replace("\n[modems.modem1]\n", "\n");
-    let config = config.replace("[ports.modem1]", "[ports.unused]");
-    fs::write(
-        &config_path,
-        format!("{config}\n[limits]\nretry-interval-s = 1\nsend-retries = 2\nblock-after = 10\n"),
-    )
-    .unwrap();
+    let mut bench = SpoolBench::build(Setup {
+        n_modems: 2,
+        ports_only: 1,
+        rest: "\n[limits]\nretry-interval-s = 1\nsend-retries = 2\nblock-after = 10\n",
+        ..Setup::default()
+    });
     bench.start_daemon();
     bench.fault(0, Fault::CmsError { code: 38, count: 3 });
     let started = Instant::now();
@@ -353,18 +107,17 @@ fn cms_errors_are_retried_with_backoff_then_the_file_fails() {
         &format!("To: {}\n\nfourth time lucky\n", SpoolBench::number(1)),
     );
     bench.wait_for_file("sent", "lucky");
-    assert!(bench.signal_daemon(Signal::SIGTERM).success());
+    bench.stop_daemon();
 }
 
 #[test]
 fn high_priority_first_then_oldest_and_locked_files_are_left_alone() {
-    let mut bench = SpoolBench::new(2, "");
-    let config_path = bench.dir.path().join("smsgate.toml");
-    let config = fs::read_to_string(&config_path).unwrap();
-    let config = config
-        .replace("\n[modems.modem1]\n", "\n")
-        .replace("[ports.modem1]", "[ports.unused]");
-    fs::write(&config_path, config).unwrap();
+    // One modem.
+    let mut bench = SpoolBench::build(Setup {
+        n_modems: 2,
+        ports_only: 1,
+        ..Setup::default()
+    });
     let to = SpoolBench::number(1);
     // Waiting before the daemon starts: it finds all of them at once.
     bench.drop_file("z-oldest", &format!("To: {to}\n\nfirst normal\n"));
@@ -392,7 +145,7 @@ fn high_priority_first_then_oldest_and_locked_files_are_left_alone() {
     // Once the lock goes, the file goes out.
     fs::remove_file(bench.spool("outgoing").join("locked.LOCK")).unwrap();
     bench.wait_for_file("sent", "locked");
-    assert!(bench.signal_daemon(Signal::SIGTERM).success());
+    bench.stop_daemon();
 }
 
 #[test]
@@ -409,13 +162,11 @@ fn a_send_cut_off_by_a_crash_is_flagged_and_not_sent_again() {
     bench.wait("the network has the message", || {
         bench.submitted_texts(0).len() == 1
     });
-    let journal = fs::read_to_string(bench.spool("").join("smsgate.journal")).unwrap();
+    let journal = fs::read_to_string(bench.spool("smsgate.journal")).unwrap();
     assert!(journal.contains("\"event\":\"start\""), "{journal}");
     assert!(!journal.contains("\"event\":\"sent\""), "{journal}");
-    bench.signal_daemon(Signal::SIGKILL);
-    bench.fault(0, Fault::Clear);
-    // Let the late answer go to the dead line, not the new daemon.
-    std::thread::sleep(Duration::from_millis(3200));
+    // The late answer goes to the dead line, not the new daemon.
+    bench.kill_9(Duration::from_secs(3));
 
     bench.start_daemon();
     let failed = bench.wait_for_file("failed", "in-flight");
@@ -431,7 +182,7 @@ fn a_send_cut_off_by_a_crash_is_flagged_and_not_sent_again() {
     std::thread::sleep(Duration::from_millis(200));
     assert_eq!(bench.submitted_texts(0), ["cut off"]);
     assert!(bench.submitted_texts(1).is_empty());
-    assert!(bench.signal_daemon(Signal::SIGTERM).success());
+    bench.stop_daemon();
 }
 
 #[test]
@@ -565,46 +316,7 @@ fn the_checkhandler_accepts_rewrites_rejects_spools_and_times_out() {
         .collect();
     assert_eq!(called, expected);
     assert!(bench.log().contains("kept: the checkhandler spooled it itself"));
-    assert!(bench.signal_daemon(Signal::SIGTERM).success());
-}
-
-/// An alarmhandler that appends its arguments, `|`-separated, one line per
-/// call, to the returned log.
-pub(crate) fn alarm_config(bench: &SpoolBench, level: u8) -> PathBuf {
-    let log = bench.dir.path().join("alarms.log");
-    let script = bench.script(
-        "alarm.sh",
-        // One write per line: two alarms may be raised at once.
-        &format!(
-            "line=$(printf '%s|' \"$@\")\nprintf '%s\\n' \"$line\" >> '{0}'",
-            log.display()
-        ),
-    );
-    bench.edit_config(|config| {
-        format!(
-            "{config}\n[handlers]\nalarmhandler = {:?}\nalarm-level = {level}\n",
-            script.display().to_string()
-        )
-    });
-    log
-}
-
-/// Checks smsd's argument vector, `ALARM DATE TIME SEVERITY PROCESS TEXT`,
-/// and returns (severity, process, text).
-fn alarm_fields(line: &str) -> (String, String, String) {
-    let fields: Vec<&str> = line.split('|').collect();
-    assert_eq!(fields.len(), 7, "{line}");
-    assert_eq!(fields[0], "ALARM");
-    let shape = |text: &str, pattern: &str| {
-        text.len() == pattern.len()
-            && text
-                .chars()
-                .zip(pattern.chars())
-                .all(|(c, p)| if p == 'd' { c.is_ascii_digit() } else { c == p })
-    };
-    assert!(shape(fields[1], "dddd-dd-dd"), "date {:?}", fields[1]);
-    assert!(shape(fields[2], "dd:dd:dd"), "time {:?}", fields[2]);
-    (fields[3].to_owned(), fields[4].to_owned(), fields[5].to_owned())
+    bench.stop_daemon();
 }
 
 #[test]
@@ -616,7 +328,7 @@ fn alarms_for_a_blocked_modem_a_failed_file_and_a_lost_port() {
         )
     });
     // Level 3: the notice of a retry is filtered out.
-    let alarms = alarm_config(&bench, 3);
+    let alarms = bench.alarmhandler(3);
     bench.start_daemon();
     bench.fault(0, Fault::CmsError { code: 38, count: 2 });
     bench.drop_file(
@@ -652,7 +364,7 @@ fn alarms_for_a_blocked_modem_a_failed_file_and_a_lost_port() {
     let lines = wait_for_lines(&alarms, 4);
     let (severity, process, text) = alarm_fields(&lines[3]);
     assert_eq!((severity.as_str(), process.as_str()), ("3", "modem0"));
-    let device = bench.dir.path().join("dev/modem0");
+    let device = bench.device(0);
     assert!(
         text.starts_with(&format!("port {} lost (", device.display())),
         "{text}"
@@ -661,14 +373,14 @@ fn alarms_for_a_blocked_modem_a_failed_file_and_a_lost_port() {
         lines.iter().all(|line| !line.contains("|5|")),
         "notices are below alarm-level 3: {lines:?}"
     );
-    assert!(bench.signal_daemon(Signal::SIGTERM).success());
+    bench.stop_daemon();
 }
 
 #[test]
 fn a_modem_that_cannot_be_opened_raises_an_alarm_and_comes_into_use_later() {
     let mut bench = SpoolBench::new(2, "");
     let (device, missing) = configure_missing_device(&mut bench, 1, "late-modem1");
-    let alarms = alarm_config(&bench, 4);
+    let alarms = bench.alarmhandler(4);
     // The daemon does not stop: modem0 serves.
     bench.start_daemon();
     expect_cannot_open_alarm(&alarms, "modem1", "late-modem1");
@@ -694,14 +406,14 @@ fn a_modem_that_cannot_be_opened_raises_an_alarm_and_comes_into_use_later() {
         "modem1 never sent\n{}",
         bench.log()
     );
-    assert!(bench.signal_daemon(Signal::SIGTERM).success());
+    bench.stop_daemon();
 }
 
 #[test]
 fn the_daemon_keeps_running_without_any_modem() {
     let mut bench = SpoolBench::new(1, "");
     configure_missing_device(&mut bench, 0, "no-such-modem");
-    let alarms = alarm_config(&bench, 4);
+    let alarms = bench.alarmhandler(4);
     bench.start_daemon();
     expect_cannot_open_alarm(&alarms, "modem0", "no-such-modem");
     // Files are checked and wait in their queue's directory (checked/, as
@@ -712,7 +424,7 @@ fn the_daemon_keeps_running_without_any_modem() {
     assert!(!bench.spool("outgoing").join("patient").exists());
     assert!(!bench.spool("failed").join("patient").exists());
     assert!(bench.daemon.as_mut().unwrap().try_wait().unwrap().is_none());
-    assert!(bench.signal_daemon(Signal::SIGTERM).success());
+    bench.stop_daemon();
 }
 
 #[test]
@@ -769,13 +481,13 @@ fn includes_are_confined_to_include_dir() {
         );
     }
     assert_eq!(bench.submitted_texts(0), ["Hello from an include"]);
-    assert!(bench.signal_daemon(Signal::SIGTERM).success());
+    bench.stop_daemon();
 }
 
 /// Points modem `index` of the config at `dev/MISSING`, which does not
 /// exist; returns the real device and the missing path.
 fn configure_missing_device(bench: &mut SpoolBench, index: usize, missing: &str) -> (PathBuf, PathBuf) {
-    let device = bench.dir.path().join(format!("dev/modem{index}"));
+    let device = bench.device(index);
     let missing = bench.dir.path().join("dev").join(missing);
     bench.edit_config(|config| {
         config.replace(
@@ -816,17 +528,13 @@ fn checked_files_wait_in_their_queue_directory_which_decides_the_modem() {
     // Put straight into a queue's directory: that directory decides the
     // queue, whatever the number (smstools3's behaviour), and
     // into checked/: the default queue.
-    let direct = |dir: &Path, name: &str, text: &str| {
-        fs::write(dir.join(format!(".{name}")), text).unwrap();
-        fs::rename(dir.join(format!(".{name}")), dir.join(name)).unwrap();
-    };
-    direct(
-        &o2,
+    bench.drop_file_into(
+        "o2",
         "direct-o2",
         &format!("To: {}\n\ndirect to o2\n", SpoolBench::number(0)),
     );
-    direct(
-        &bench.spool("checked"),
+    bench.drop_file_into(
+        "checked",
         "direct-checked",
         &format!("To: {}\n\ndirect to checked\n", SpoolBench::number(1)),
     );
@@ -849,7 +557,7 @@ fn checked_files_wait_in_their_queue_directory_which_decides_the_modem() {
         let left: Vec<_> = fs::read_dir(bench.spool(sub)).unwrap().collect();
         assert!(left.is_empty(), "{sub}/ still has {left:?}");
     }
-    assert!(bench.signal_daemon(Signal::SIGTERM).success());
+    bench.stop_daemon();
 }
 
 #[test]
@@ -858,7 +566,7 @@ fn a_refused_number_does_not_block_the_modem() {
     bench.edit_config(|config| {
         format!("{config}\n[limits]\nretry-interval-s = 1\nsend-retries = 1\nblock-after = 1\nblock-time-s = 3600\n")
     });
-    let alarms = alarm_config(&bench, 3);
+    let alarms = bench.alarmhandler(3);
     bench.start_daemon();
     // +CMS ERROR: 21, "short message transfer rejected": about this
     // message, not the modem. With block-after = 1 a modem fault would
@@ -881,5 +589,5 @@ fn a_refused_number_does_not_block_the_modem() {
         lines.iter().all(|line| !line.contains("blocked")),
         "no modem was blocked: {lines:?}"
     );
-    assert!(bench.signal_daemon(Signal::SIGTERM).success());
+    bench.stop_daemon();
 }

@@ -1,6 +1,6 @@
 //! `smsgate run`, receive side: what arrives at a simulated modem becomes
 //! a file in `incoming/` or `report/`, and leaves the SIM only then.
-//! The real binary on the in-process simulator, with `daemon.rs`'s bench.
+//! The real binary on the in-process simulator, on `spool_bench`.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -56,7 +56,6 @@ fn receiving() -> SpoolBench {
         ..Setup::default()
     })
 }
-
 
 /// Waits for modem0's one report in `report/`, of the sent file `name`
 /// whose body was `text`: the report names the file and the part and
@@ -444,10 +443,7 @@ fn auto_erase_deletes_the_oldest_message_of_a_full_sim_and_without_it_the_sim_is
     }
     expected_alarms.sort();
     let lines = wait_for_lines(&alarms, expected_alarms.len());
-    let mut raised: Vec<(String, String, String)> = lines
-        .iter()
-        .map(|line| alarm_fields(line))
-        .collect();
+    let mut raised: Vec<(String, String, String)> = lines.iter().map(|line| alarm_fields(line)).collect();
     raised.sort();
     assert_eq!(raised, expected_alarms);
     let originals: Vec<(u64, String)> = (1..=capacity as u64)

@@ -17,4 +17,5 @@ mod modem_commands;
 mod pdu_decode;
 mod pdu_encode;
 mod sim;
+mod spool_bench;
 mod voicecall;

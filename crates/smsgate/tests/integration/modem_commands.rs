@@ -30,11 +30,7 @@ impl SimBench {
     }
 
     fn start_with(n_modems: usize, tweak: impl FnOnce(&mut SimConfig)) -> SimBench {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
+        let runtime = crate::spool_bench::runtime();
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir(dir.path().join("lock")).unwrap();
         let mut config = SimConfig::new(n_modems, dir.path().join("dev"));
