@@ -553,9 +553,12 @@ fn checked_files_wait_in_their_queue_directory_which_decides_the_modem() {
     let mut by_modem1 = bench.submitted_texts(1);
     by_modem1.sort();
     assert_eq!(by_modem1, ["direct to checked", "no prefix"]);
+    // A file is unlinked from its queue's directory just after its sent/
+    // copy is durable.
     for sub in ["outgoing", "checked", "o2"] {
-        let left: Vec<_> = fs::read_dir(bench.spool(sub)).unwrap().collect();
-        assert!(left.is_empty(), "{sub}/ still has {left:?}");
+        bench.wait(&format!("{sub}/ is empty"), || {
+            fs::read_dir(bench.spool(sub)).unwrap().next().is_none()
+        });
     }
     bench.stop_daemon();
 }
