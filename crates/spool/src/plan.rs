@@ -167,7 +167,10 @@ fn text_plan(
 ) -> Result<SmsPlan, PlanError> {
     let alphabet = file.alphabet();
     let keep_newline = defaults.trailing_newline == TrailingNewline::LikeSmsd
-        && matches!(alphabet, FileAlphabet::Utf8 | FileAlphabet::Ucs2 | FileAlphabet::Gsm);
+        && matches!(
+            alphabet,
+            FileAlphabet::Utf8 | FileAlphabet::Ucs2 | FileAlphabet::Gsm
+        );
     let text = match keep_newline {
         true => text,
         false => {
