@@ -52,6 +52,8 @@ struct Inner {
     early: BTreeMap<String, Vec<String>>,
     /// Files in `sent/` now (this run), by name.
     written: HashMap<String, PathBuf>,
+    /// The index file, opened for appending once.
+    file: Option<fs::File>,
 }
 
 /// What a report is about.
@@ -118,11 +120,13 @@ impl SentIndex {
         let appended = serde_json::to_string(&entry)
             .map_err(std::io::Error::other)
             .and_then(|line| {
-                OpenOptions::new()
-                    .create(true)
-                    .append(true)
-                    .open(&self.path)?
-                    .write_all(format!("{line}\n").as_bytes())
+                if inner.file.is_none() {
+                    inner.file = Some(OpenOptions::new().create(true).append(true).open(&self.path)?);
+                }
+                match &mut inner.file {
+                    Some(file) => file.write_all(format!("{line}\n").as_bytes()),
+                    None => Ok(()),
+                }
             });
         if let Err(err) = appended {
             tracing::warn!(target: "smsgate", "{}: {err}", self.path.display());

@@ -149,6 +149,67 @@ struct Planned {
     call: Option<PlannedCall>,
 }
 
+/// The planned files, and their order: `Priority: high` first, then the
+/// oldest, then by name.
+#[derive(Debug, Default)]
+struct Pending {
+    jobs: BTreeMap<String, Job>,
+    order: BTreeSet<(std::cmp::Reverse<Priority>, SystemTime, String)>,
+}
+
+impl Pending {
+    fn key(job: &Job) -> (std::cmp::Reverse<Priority>, SystemTime, String) {
+        (std::cmp::Reverse(job.priority), job.modified, job.name.clone())
+    }
+
+    fn insert(&mut self, job: Job) {
+        if let Some(old) = self.jobs.remove(&job.name) {
+            self.order.remove(&Pending::key(&old));
+        }
+        self.order.insert(Pending::key(&job));
+        self.jobs.insert(job.name.clone(), job);
+    }
+
+    fn remove(&mut self, name: &str) -> Option<Job> {
+        let job = self.jobs.remove(name)?;
+        self.order.remove(&Pending::key(&job));
+        Some(job)
+    }
+
+    fn retain(&mut self, mut keep: impl FnMut(&Job) -> bool) {
+        let gone: Vec<String> = self
+            .jobs
+            .values()
+            .filter(|job| !keep(job))
+            .map(|job| job.name.clone())
+            .collect();
+        for name in gone {
+            self.remove(&name);
+        }
+    }
+
+    fn get(&self, name: &str) -> Option<&Job> {
+        self.jobs.get(name)
+    }
+
+    /// Not for the fields the order rests on (priority, time, name).
+    fn get_mut(&mut self, name: &str) -> Option<&mut Job> {
+        self.jobs.get_mut(name)
+    }
+
+    fn contains_key(&self, name: &str) -> bool {
+        self.jobs.contains_key(name)
+    }
+
+    fn values(&self) -> impl Iterator<Item = &Job> {
+        self.jobs.values()
+    }
+
+    fn in_order(&self) -> impl Iterator<Item = &Job> {
+        self.order.iter().filter_map(|(_, _, name)| self.jobs.get(name))
+    }
+}
+
 /// What a send task reports.
 #[derive(Debug)]
 enum Outcome {
@@ -197,7 +258,7 @@ pub(crate) struct Scheduler {
     next_modem: usize,
     /// `outgoing/` first, then `checked/` and the queues' directories.
     dirs: Vec<TakenFrom>,
-    pending: BTreeMap<String, Job>,
+    pending: Pending,
     next_reference: u16,
     shutdown: CancellationToken,
     tasks: TaskTracker,
@@ -285,7 +346,7 @@ impl Scheduler {
             sent_index,
             next_modem: 0,
             dirs,
-            pending: BTreeMap::new(),
+            pending: Pending::default(),
             next_reference,
             shutdown,
             tasks,
@@ -411,7 +472,7 @@ impl Scheduler {
             .map(|(_, candidate)| candidate.path.as_path())
             .collect();
         self.pending
-            .retain(|_, job| job.in_flight || present.contains(job.path.as_path()));
+            .retain(|job| job.in_flight || present.contains(job.path.as_path()));
         let outgoing = &self.dirs[0].path;
         self.spooled_by_handler
             .retain(|name| present.contains(outgoing.join(name).as_path()));
@@ -639,23 +700,20 @@ impl Scheduler {
             false => candidate.path,
         };
         tracing::info!(target: "smsgate", "{name}: to {}, {} part(s)", file.to.number, pdus.len());
-        self.pending.insert(
-            name.clone(),
-            Job {
-                name,
-                path,
-                bytes,
-                priority: file.priority,
-                modified: candidate.modified,
-                queue,
-                pdus,
-                sent,
-                call,
-                attempts: 0,
-                not_before: None,
-                in_flight: false,
-            },
-        );
+        self.pending.insert(Job {
+            name,
+            path,
+            bytes,
+            priority: file.priority,
+            modified: candidate.modified,
+            queue,
+            pdus,
+            sent,
+            call,
+            attempts: 0,
+            not_before: None,
+            in_flight: false,
+        });
     }
 
     /// Moves a checked file on from `outgoing/` to its queue's directory,
@@ -816,28 +874,33 @@ impl Scheduler {
         if !any_free {
             return;
         }
-        let mut order: Vec<&Job> = self
-            .pending
-            .values()
-            .filter(|job| !job.in_flight && job.not_before.is_none_or(|at| at <= now))
+        // The waiting files in their order, until every free modem has one:
+        // no sorting of the whole backlog each time a modem is free.
+        let n_modems = self.modems.len();
+        let mut free: Vec<bool> = self
+            .modems
+            .iter()
+            .map(|slot| !slot.busy && slot.blocked_until.is_none_or(|until| until <= now))
             .collect();
-        order.sort_by(|a, b| (b.priority, a.modified, &a.name).cmp(&(a.priority, b.modified, &b.name)));
-        let order: Vec<String> = order.into_iter().map(|job| job.name.clone()).collect();
-        for name in order {
-            let Some(job) = self.pending.get(&name) else {
+        let mut n_free = free.iter().filter(|&&free| free).count();
+        let mut chosen = Vec::new();
+        for job in self.pending.in_order() {
+            if n_free == 0 {
+                break;
+            }
+            if job.in_flight || job.not_before.is_some_and(|at| at > now) {
                 continue;
-            };
-            let n_modems = self.modems.len();
-            let free = (0..n_modems)
+            }
+            let modem = (0..n_modems)
                 .map(|offset| (self.next_modem + offset) % n_modems)
-                .find(|&idx| {
-                    let slot = &self.modems[idx];
-                    !slot.busy
-                        && slot.blocked_until.is_none_or(|until| until <= now)
-                        && slot.serves(job.queue.as_deref())
-                });
-            let Some(modem_idx) = free else { continue };
+                .find(|&idx| free[idx] && self.modems[idx].serves(job.queue.as_deref()));
+            let Some(modem_idx) = modem else { continue };
+            free[modem_idx] = false;
+            n_free -= 1;
             self.next_modem = (modem_idx + 1) % n_modems;
+            chosen.push((job.name.clone(), modem_idx));
+        }
+        for (name, modem_idx) in chosen {
             self.start_send(&name, modem_idx);
         }
     }
