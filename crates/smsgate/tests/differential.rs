@@ -24,7 +24,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use support::{destination_digits, drop_file, normalised, tail, wait_for, ProcessGuard, Rig};
+use support::{destination_digits, drop_file, normalised, tail, wait_for, ProcessGuard, Rig, SmsgateRun};
 
 const SMSD: &str = "/usr/sbin/smsd";
 
@@ -364,29 +364,9 @@ fn run_smsd(corpus: &[CorpusFile]) -> Run {
 
 fn run_smsgate(corpus: &[CorpusFile]) -> Run {
     let rig = Rig::start("smsgate-differential-smsgate-");
-    let spool = rig.path("spool");
-    for dir in ["outgoing", "sent", "failed"] {
-        std::fs::create_dir_all(spool.join(dir)).unwrap();
-    }
-    std::fs::create_dir_all(rig.path("lock")).unwrap();
-    let config = format!(
-        "lock-dir = {:?}\n\n[spool]\nbase = {:?}\n\n[ports.gsm1]\ndevice = {:?}\n\n[modems.gsm1]\n",
-        rig.path("lock").display().to_string(),
-        spool.display().to_string(),
-        rig.link().display().to_string()
-    );
-    let config_path = rig.path("smsgate.toml");
-    std::fs::write(&config_path, config).unwrap();
-
     let started = Instant::now();
-    let log = rig.path("smsgate.err");
-    let mut command = Command::new(env!("CARGO_BIN_EXE_smsgate"));
-    command
-        .arg("run")
-        .arg("--config")
-        .arg(&config_path)
-        .env("RUST_LOG", "smsgate=debug,modem=debug");
-    let daemon = ProcessGuard::spawn(command, rig.dir.path(), "smsgate");
+    let SmsgateRun { daemon, log, spool } =
+        rig.start_smsgate("gsm1", "", &["outgoing", "sent", "failed"], describe_spool, 60);
     let diagnostics = || {
         format!(
             "--- smsgate run ---\n{}{}",
@@ -394,17 +374,6 @@ fn run_smsgate(corpus: &[CorpusFile]) -> Run {
             tail(&log, 60)
         )
     };
-    wait_for(
-        "smsgate to be ready",
-        Duration::from_secs(30),
-        || {
-            std::fs::read_to_string(&log)
-                .unwrap_or_default()
-                .contains("ready:")
-                .then_some(())
-        },
-        diagnostics,
-    );
     for file in corpus {
         drop_file(&spool.join("outgoing"), &file.name, &file.bytes);
     }

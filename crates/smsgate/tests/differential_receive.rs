@@ -32,7 +32,7 @@ use received::{
     corpus, data_dir, differences, parse_spool_time, Entry, OutputKey, SpoolFile, NETWORK_REPORT,
 };
 use spool::incoming::{render_incoming, render_pdu, MessagePart, ReceivedBy};
-use support::{drop_file, tail, wait_for, ProcessGuard, Rig};
+use support::{drop_file, tail, wait_for, ProcessGuard, Rig, SmsgateRun};
 
 const SMSD: &str = "/usr/sbin/smsd";
 
@@ -446,32 +446,15 @@ fn run_smsd(corpus: &[Entry]) -> Run {
 
 fn run_smsgate(corpus: &[Entry]) -> Run {
     let rig = Rig::start("smsgate-differential-receive-smsgate-");
-    let spool = rig.path("spool");
-    for dir in ["outgoing", "sent", "failed", "incoming", "report"] {
-        std::fs::create_dir_all(spool.join(dir)).unwrap();
-    }
-    std::fs::create_dir_all(rig.path("lock")).unwrap();
-    let config = format!(
-        "lock-dir = {lock:?}\n\n\
-         [spool]\nbase = {base:?}\n\n\
-         [ports.{MODEM}]\ndevice = {device:?}\n\n\
-         [modems.{MODEM}]\nreceive = true\nreport = true\n",
-        lock = rig.path("lock").display().to_string(),
-        base = spool.display().to_string(),
-        device = rig.link().display().to_string()
-    );
-    let config_path = rig.path("smsgate.toml");
-    std::fs::write(&config_path, config).unwrap();
-
     let started = Instant::now();
-    let log = rig.path("smsgate.err");
-    let mut command = Command::new(env!("CARGO_BIN_EXE_smsgate"));
-    command
-        .arg("run")
-        .arg("--config")
-        .arg(&config_path)
-        .env("RUST_LOG", "smsgate=debug,modem=debug");
-    let daemon = ProcessGuard::spawn(command, rig.dir.path(), "smsgate");
+    let dirs = ["outgoing", "sent", "failed", "incoming", "report"];
+    let SmsgateRun { daemon, log, spool } = rig.start_smsgate(
+        MODEM,
+        "receive = true\nreport = true\n",
+        &dirs,
+        describe_spool,
+        80,
+    );
     let diagnostics = || {
         format!(
             "--- smsgate run ---\n{}{}",
@@ -479,17 +462,6 @@ fn run_smsgate(corpus: &[Entry]) -> Run {
             tail(&log, 80)
         )
     };
-    wait_for(
-        "smsgate to be ready",
-        Duration::from_secs(30),
-        || {
-            std::fs::read_to_string(&log)
-                .unwrap_or_default()
-                .contains("ready:")
-                .then_some(())
-        },
-        diagnostics,
-    );
     let (files, stray) = receive_corpus("smsgate", &rig, &spool, corpus, &diagnostics);
     let elapsed = started.elapsed();
     let diagnostics = diagnostics();

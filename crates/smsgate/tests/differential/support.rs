@@ -113,6 +113,71 @@ impl Drop for Rig {
     }
 }
 
+/// `smsgate run` on a rig's modem, running (the guard stops it).
+pub(crate) struct SmsgateRun {
+    pub(crate) daemon: ProcessGuard,
+    /// Its stderr, where it logs.
+    pub(crate) log: PathBuf,
+    /// The spool base.
+    pub(crate) spool: PathBuf,
+}
+
+impl Rig {
+    /// Starts `smsgate run` on this rig's modem as `[modems.MODEM]` with
+    /// `modem_keys`, its spool under `spool/` with `dirs` made first, and
+    /// waits until it is ready; `describe(spool)` and the log's last
+    /// `n_log_lines` lines explain a failure.
+    pub(crate) fn start_smsgate(
+        &self,
+        modem: &str,
+        modem_keys: &str,
+        dirs: &[&str],
+        describe: impl Fn(&Path) -> String,
+        n_log_lines: usize,
+    ) -> SmsgateRun {
+        let spool = self.path("spool");
+        for dir in dirs {
+            std::fs::create_dir_all(spool.join(dir)).unwrap();
+        }
+        std::fs::create_dir_all(self.path("lock")).unwrap();
+        let config = format!(
+            "lock-dir = {lock:?}\n\n[spool]\nbase = {base:?}\n\n\
+             [ports.{modem}]\ndevice = {device:?}\n\n[modems.{modem}]\n{modem_keys}",
+            lock = self.path("lock").display().to_string(),
+            base = spool.display().to_string(),
+            device = self.link().display().to_string()
+        );
+        let config_path = self.path("smsgate.toml");
+        std::fs::write(&config_path, config).unwrap();
+        let log = self.path("smsgate.err");
+        let mut command = Command::new(env!("CARGO_BIN_EXE_smsgate"));
+        command
+            .arg("run")
+            .arg("--config")
+            .arg(&config_path)
+            .env("RUST_LOG", "smsgate=debug,modem=debug");
+        let daemon = ProcessGuard::spawn(command, self.dir.path(), "smsgate");
+        wait_for(
+            "smsgate to be ready",
+            Duration::from_secs(30),
+            || {
+                std::fs::read_to_string(&log)
+                    .unwrap_or_default()
+                    .contains("ready:")
+                    .then_some(())
+            },
+            || {
+                format!(
+                    "--- smsgate run ---\n{}{}",
+                    describe(&spool),
+                    tail(&log, n_log_lines)
+                )
+            },
+        );
+        SmsgateRun { daemon, log, spool }
+    }
+}
+
 /// A process in a process group of its own: dropping the guard sends
 /// SIGTERM to the group (smsd forks one process per modem), waits a
 /// little, then SIGKILLs the group.
