@@ -155,6 +155,9 @@ struct Planned {
 struct Pending {
     jobs: BTreeMap<String, Job>,
     order: BTreeSet<(std::cmp::Reverse<Priority>, SystemTime, String)>,
+    /// When retries are due (entries in the past are dropped as they are
+    /// passed): the next deadline without a look at every waiting file.
+    retries: BTreeSet<(Instant, String)>,
 }
 
 impl Pending {
@@ -203,6 +206,20 @@ impl Pending {
 
     fn values(&self) -> impl Iterator<Item = &Job> {
         self.jobs.values()
+    }
+
+    /// `name` waits for a retry until `at`.
+    fn retry_at(&mut self, name: &str, at: Instant) {
+        if let Some(job) = self.jobs.get_mut(name) {
+            job.not_before = Some(at);
+            self.retries.insert((at, name.to_owned()));
+        }
+    }
+
+    /// The first retry still to come after `now`.
+    fn next_retry(&mut self, now: Instant) -> Option<Instant> {
+        self.retries = self.retries.split_off(&(now, String::new()));
+        self.retries.first().map(|(at, _)| *at)
     }
 
     fn in_order(&self) -> impl Iterator<Item = &Job> {
@@ -1025,7 +1042,7 @@ impl Scheduler {
                         retries + 1,
                         backoff.as_secs_f32()
                     );
-                    job.not_before = Some(Instant::now() + backoff);
+                    let retry_at = Instant::now() + backoff;
                     let text = format!(
                         "{}: sending failed, try {} of {} in {} s: {reason}",
                         result.file,
@@ -1034,6 +1051,7 @@ impl Scheduler {
                         backoff.as_secs_f32()
                     );
                     self.alarms.raise(Severity::Notice, &modem_name, &text);
+                    self.pending.retry_at(&result.file, retry_at);
                 }
                 if modem_at_fault {
                     self.modem_failed(result.modem_idx);
@@ -1166,14 +1184,11 @@ impl Scheduler {
     }
 
     /// The next moment something waits for: a retry, or a blocked modem.
-    fn next_deadline(&self) -> Option<Instant> {
-        let retries = self
-            .pending
-            .values()
-            .filter(|job| !job.in_flight)
-            .filter_map(|job| job.not_before);
+    fn next_deadline(&mut self) -> Option<Instant> {
+        let now = Instant::now();
+        let retry = self.pending.next_retry(now);
         let unblocks = self.modems.iter().filter_map(|slot| slot.blocked_until);
-        retries.chain(unblocks).filter(|&at| at > Instant::now()).min()
+        retry.into_iter().chain(unblocks).filter(|&at| at > now).min()
     }
 }
 
