@@ -366,8 +366,17 @@ async fn route(args: &PortArgs, mut request: Request) -> anyhow::Result<Route> {
     let Some((socket, given_by)) = control_socket(args, config_file.as_ref()) else {
         return Ok(Route::Direct(None));
     };
-    if let Ok(config) = modem_config(args, config_file.as_ref()) {
-        request.set_device(config.port.to_string());
+    // The device decides which of the daemon's modems is meant; but for a
+    // port with several devices and no `--channel`, the daemon's own
+    // choice of channel does (it finds the modem by the port's name).
+    let several_devices = config_file
+        .as_ref()
+        .and_then(|config_file| config_file.ports.get(&args.port))
+        .is_some_and(|section| section.devices.len() > 1);
+    if args.channel.is_some() || !several_devices {
+        if let Ok(config) = modem_config(args, config_file.as_ref()) {
+            request.set_device(config.port.to_string());
+        }
     }
     match (control::ask(&socket, &request).await, given_by) {
         (Ok(Answer::Refused(Refusal::UnknownModem, _)), None) => Ok(Route::Direct(None)),

@@ -522,6 +522,13 @@ fn a_pin_locked_sim_on_the_second_channel_receives_into_the_phone_store() {
         storage.contains("+CPMS: \"ME\",0,30,\"ME\",0,30,\"ME\",0,30"),
         "{storage}"
     );
+    // Without --channel, the daemon's modem on that port is meant (not
+    // channel 0, a missing device).
+    assert_eq!(at_chat(&bench, "modem0", "AT+CPMS?", &[]), storage);
+    assert_eq!(
+        inbox_texts_with(&bench, "modem0", &[]),
+        [(0, "into the phone".to_owned())]
+    );
     bench.stop_daemon();
     let channel = ["--channel", "1"];
     assert_eq!(inbox_texts_with(&bench, "modem0", &channel), []);
