@@ -477,12 +477,12 @@ impl Receiver {
             .filter_map(|message| {
                 let decoded = Pdu::decode(&message.pdu).ok();
                 let stamp = match decoded.map(|decoded| decoded.value.tpdu) {
-                    Some(Tpdu::Deliver(deliver)) => Some(deliver.scts.to_smstools()),
-                    Some(Tpdu::StatusReport(report)) => Some(report.scts.to_smstools()),
+                    Some(Tpdu::Deliver(deliver)) => Some(deliver.scts),
+                    Some(Tpdu::StatusReport(report)) => Some(report.scts),
                     Some(Tpdu::Submit(_)) => return None,
                     None => None,
                 };
-                Some((stamp.map(|stamp| sortable(&stamp)), message.index))
+                Some((erase_order(stamp.as_ref()), message.index))
             })
             .min();
         if let Some((_, index)) = oldest {
@@ -524,10 +524,18 @@ fn render_message(
     }
 }
 
-/// `YY-MM-DD hh:mm:ss` as `YYMMDDhhmmss`, which sorts by time within a
-/// century.
-fn sortable(stamp: &str) -> String {
-    stamp.chars().filter(char::is_ascii_digit).collect()
+/// How auto-erase orders stored messages: by the service centre's time
+/// stamp in UTC (its time zone and century read), oldest first; a message
+/// without a readable one after all that have one (by index then).
+fn erase_order(stamp: Option<&sms_pdu::Timestamp>) -> (bool, i64) {
+    let utc = stamp
+        .filter(|stamp| stamp.is_plausible())
+        .and_then(|stamp| chrono::DateTime::parse_from_rfc3339(&stamp.to_rfc3339()).ok())
+        .map(|time| time.timestamp());
+    match utc {
+        Some(seconds) => (false, seconds),
+        None => (true, 0),
+    }
 }
 
 /// The sender and the whole text of a received message, if it is text.
@@ -592,6 +600,33 @@ fn spool_reply(outgoing: &Path, modem: &str, to: &sms_pdu::Address, reply: &str)
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn auto_erase_takes_the_oldest_by_utc_and_unreadable_stamps_last() {
+        let at = |hour: u8, minute: u8, tz_quarters: i8| sms_pdu::Timestamp {
+            year: 26,
+            month: 11,
+            day: 21,
+            hour,
+            minute,
+            second: 0,
+            tz_quarters,
+        };
+        // 10:00 at UTC+2 is 08:00 UTC, before 09:30 UTC.
+        assert!(erase_order(Some(&at(10, 0, 8))) < erase_order(Some(&at(9, 30, 0))));
+        // The 1990s come before the 2020s.
+        let nineties = sms_pdu::Timestamp {
+            year: 99,
+            ..at(0, 0, 0)
+        };
+        assert!(erase_order(Some(&nineties)) < erase_order(Some(&at(0, 0, 0))));
+        let unreadable = sms_pdu::Timestamp {
+            month: 13,
+            ..at(0, 0, 0)
+        };
+        assert!(erase_order(Some(&at(23, 59, 0))) < erase_order(Some(&unreadable)));
+        assert_eq!(erase_order(None), erase_order(Some(&unreadable)));
+    }
 
     #[test]
     fn the_secret_of_a_command_is_masked_in_the_body_only() {
