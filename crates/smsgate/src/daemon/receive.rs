@@ -143,12 +143,18 @@ impl Receiver {
             tokio::select! {
                 biased;
                 _ = shutdown.cancelled() => break,
-                event = events.recv() => match event {
-                    Ok(ModemEvent::Urc(urc)) => self.on_urc(urc).await,
-                    Ok(ModemEvent::Reconnected) | Err(RecvError::Lagged(_)) => self.sweep().await,
-                    Ok(_) => {}
-                    Err(RecvError::Closed) => break,
-                },
+                event = events.recv() => {
+                    // What else has come meanwhile, taken together: a burst
+                    // of `+CMTI`s is one listing, not a read each (and, for
+                    // slots a listing has emptied, a listing each).
+                    let mut batch = vec![event];
+                    while let Ok(event) = events.try_recv() {
+                        batch.push(Ok(event));
+                    }
+                    if !self.on_events(batch).await {
+                        break;
+                    }
+                }
                 _ = tokio::time::sleep_until(wake) => {
                     if Instant::now() >= next_poll {
                         self.sweep().await;
@@ -167,6 +173,36 @@ impl Receiver {
         let at = self.store.next_timeout(self.incomplete_after.as_secs())?;
         let wait = at.saturating_sub(unix_now());
         Some(Instant::now() + Duration::from_secs(wait))
+    }
+
+    /// Acts on events that came together; false once the driver is gone.
+    async fn on_events(&mut self, batch: Vec<Result<ModemEvent, RecvError>>) -> bool {
+        let mut urcs = Vec::new();
+        let mut sweep = false;
+        for event in batch {
+            match event {
+                Ok(ModemEvent::Urc(urc)) => urcs.push(urc),
+                Ok(ModemEvent::Reconnected) | Err(RecvError::Lagged(_)) => sweep = true,
+                Ok(_) => {}
+                Err(RecvError::Closed) => return false,
+            }
+        }
+        let is_stored = |urc: &at::Urc| {
+            matches!(
+                urc,
+                at::Urc::MessageStored { .. } | at::Urc::StatusReportStored { .. }
+            )
+        };
+        sweep |= urcs.iter().filter(|urc| is_stored(urc)).count() > 1;
+        for urc in urcs {
+            if !(sweep && is_stored(&urc)) {
+                self.on_urc(urc).await;
+            }
+        }
+        if sweep {
+            self.sweep().await;
+        }
+        true
     }
 
     async fn on_urc(&mut self, urc: at::Urc) {
