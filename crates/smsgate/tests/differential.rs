@@ -21,12 +21,9 @@ mod support;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::{Duration, Instant};
 
-use support::{destination_digits, drop_file, normalised, tail, wait_for, ProcessGuard, Rig, SmsgateRun};
-
-const SMSD: &str = "/usr/sbin/smsd";
+use support::{destination_digits, drop_file, normalised, tail, wait_for, Rig, SmsgateRun, SMSD};
 
 /// How long each implementation may take for the whole corpus. smsd needs
 /// one to two seconds per file with `delaytime = 1`.
@@ -283,58 +280,10 @@ fn describe_spool(spool: &Path) -> String {
 
 fn run_smsd(corpus: &[CorpusFile]) -> Run {
     let rig = Rig::start("smsgate-differential-smsd-");
-    let spool = rig.path("spool");
-    for dir in ["outgoing", "checked", "sent", "failed", "incoming", "report"] {
-        std::fs::create_dir_all(spool.join(dir)).unwrap();
-    }
-    let path = |name: &str| spool.join(name).display().to_string();
-    // Fast settings (notes, gotcha 15 and timing): the defaults would take
-    // 10 s per step and block the modem for an hour after three failures.
-    // report = no, so the files' Report headers decide; incoming = no,
-    // so no receive polling slows the sends down.
-    let config = format!(
-        "devices = GSM1\n\
-         logfile = {log}\n\
-         loglevel = 7\n\
-         logtime_ms = yes\n\
-         infofile = {info}\n\
-         pidfile = {pid}\n\
-         outgoing = {outgoing}\n\
-         checked = {checked}\n\
-         failed = {failed}\n\
-         incoming = {incoming}\n\
-         sent = {sent}\n\
-         report = {report}\n\
-         delaytime = 1\n\
-         delaytime_mainprocess = 1\n\
-         errorsleeptime = 1\n\
-         blocktime = 5\n\
-         \n\
-         [GSM1]\n\
-         device = {device}\n\
-         incoming = no\n\
-         report = no\n\
-         mode = new\n\
-         baudrate = 115200\n\
-         send_retries = 1\n",
-        log = path("smsd.log"),
-        info = path("smsd.working"),
-        pid = path("smsd.pid"),
-        outgoing = path("outgoing"),
-        checked = path("checked"),
-        failed = path("failed"),
-        incoming = path("incoming"),
-        sent = path("sent"),
-        report = path("report"),
-        device = rig.link().display(),
-    );
-    let config_path = spool.join("smsd.conf");
-    std::fs::write(&config_path, config).unwrap();
-
+    // report = no, so the files' Report headers decide; incoming = no, so
+    // no receive polling slows the sends down.
     let started = Instant::now();
-    let mut command = Command::new(SMSD);
-    command.arg("-t").arg("-c").arg(&config_path);
-    let smsd = ProcessGuard::spawn(command, &spool, "smsd");
+    let (smsd, spool) = rig.start_smsd("GSM1", "", "incoming = no\nreport = no\nsend_retries = 1\n");
     for file in corpus {
         drop_file(&spool.join("outgoing"), &file.name, &file.bytes);
     }

@@ -25,16 +25,13 @@ mod received;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::Path;
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use received::{
     corpus, data_dir, differences, parse_spool_time, Entry, OutputKey, SpoolFile, NETWORK_REPORT,
 };
 use spool::incoming::{render_incoming, render_pdu, MessagePart, ReceivedBy};
-use support::{drop_file, tail, wait_for, ProcessGuard, Rig, SmsgateRun};
-
-const SMSD: &str = "/usr/sbin/smsd";
+use support::{drop_file, tail, wait_for, Rig, SmsgateRun};
 
 /// The modem's name in both configurations, so `Subject:` and `Modem:`
 /// agree.
@@ -365,65 +362,17 @@ fn receive_corpus(
 }
 
 fn run_smsd(corpus: &[Entry]) -> Run {
-    assert!(
-        Path::new(SMSD).is_file(),
-        "{SMSD} is missing: the differential test runs Debian's smstools3 smsd. \
-         Run scripts/test, which installs it (apt-get install smstools)"
-    );
     let rig = Rig::start("smsgate-differential-receive-smsd-");
-    let spool = rig.path("spool");
-    for dir in ["outgoing", "checked", "sent", "failed", "incoming", "report"] {
-        std::fs::create_dir_all(spool.join(dir)).unwrap();
-    }
-    let path = |name: &str| spool.join(name).display().to_string();
     // Debian's /etc/smsd.conf sets neither incoming_utf8 nor
     // decode_unicode_text, which writes GSM text as ISO-8859-15 and UCS2 as
     // raw UCS-2. smsgate writes UTF-8, so smsd is compared in its UTF-8
     // mode: both settings on. delaytime 1 makes it poll every second.
-    let config = format!(
-        "devices = {MODEM}\n\
-         logfile = {log}\n\
-         loglevel = 7\n\
-         logtime_ms = yes\n\
-         infofile = {info}\n\
-         pidfile = {pid}\n\
-         outgoing = {outgoing}\n\
-         checked = {checked}\n\
-         failed = {failed}\n\
-         incoming = {incoming}\n\
-         sent = {sent}\n\
-         report = {report}\n\
-         delaytime = 1\n\
-         delaytime_mainprocess = 1\n\
-         errorsleeptime = 1\n\
-         blocktime = 5\n\
-         incoming_utf8 = yes\n\
-         decode_unicode_text = yes\n\
-         \n\
-         [{MODEM}]\n\
-         device = {device}\n\
-         incoming = yes\n\
-         report = yes\n\
-         mode = new\n\
-         baudrate = 115200\n",
-        log = path("smsd.log"),
-        info = path("smsd.working"),
-        pid = path("smsd.pid"),
-        outgoing = path("outgoing"),
-        checked = path("checked"),
-        failed = path("failed"),
-        incoming = path("incoming"),
-        sent = path("sent"),
-        report = path("report"),
-        device = rig.link().display(),
-    );
-    let config_path = spool.join("smsd.conf");
-    std::fs::write(&config_path, config).unwrap();
-
     let started = Instant::now();
-    let mut command = Command::new(SMSD);
-    command.arg("-t").arg("-c").arg(&config_path);
-    let smsd = ProcessGuard::spawn(command, &spool, "smsd");
+    let (smsd, spool) = rig.start_smsd(
+        MODEM,
+        "incoming_utf8 = yes\ndecode_unicode_text = yes\n",
+        "incoming = yes\nreport = yes\n",
+    );
     let diagnostics = || {
         format!(
             "--- smsd run ---\n{}{}\n{}",
