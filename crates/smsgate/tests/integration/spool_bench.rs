@@ -324,10 +324,7 @@ impl SpoolBench {
     /// `|`-separated, one line per call, to the returned log.
     pub(crate) fn eventhandler(&self) -> PathBuf {
         let log = self.dir.path().join("events.log");
-        let script = self.script(
-            "event.sh",
-            &format!("printf '%s|' \"$@\" >> '{0}'\necho >> '{0}'", log.display()),
-        );
+        let script = self.script("event.sh", &one_line_per_call(&log));
         self.handler_keys(&format!("eventhandler = {:?}", script.display().to_string()));
         log
     }
@@ -337,14 +334,7 @@ impl SpoolBench {
     /// log.
     pub(crate) fn alarmhandler(&self, level: u8) -> PathBuf {
         let log = self.dir.path().join("alarms.log");
-        let script = self.script(
-            "alarm.sh",
-            // One write per line: two alarms may be raised at once.
-            &format!(
-                "line=$(printf '%s|' \"$@\")\nprintf '%s\\n' \"$line\" >> '{0}'",
-                log.display()
-            ),
-        );
+        let script = self.script("alarm.sh", &one_line_per_call(&log));
         self.handler_keys(&format!(
             "alarmhandler = {:?}\nalarm-level = {level}",
             script.display().to_string()
@@ -507,4 +497,15 @@ fn is_shaped(text: &str, pattern: &str) -> bool {
             .chars()
             .zip(pattern.chars())
             .all(|(c, p)| if p == 'd' { c.is_ascii_digit() } else { c == p })
+}
+
+/// A handler script's body that appends its arguments, `|`-separated, as
+/// one line to `log` in one write: handlers run at the same time (a
+/// `SENT` and a `RECEIVED`, two alarms), and two writes per call would
+/// interleave their lines.
+fn one_line_per_call(log: &Path) -> String {
+    format!(
+        "line=$(printf '%s|' \"$@\")\nprintf '%s\\n' \"$line\" >> '{0}'",
+        log.display()
+    )
 }
