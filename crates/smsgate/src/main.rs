@@ -21,6 +21,7 @@ mod multipart;
 mod pdu_cmd;
 mod pdu_dump;
 mod pdu_json;
+mod runtime;
 mod sim_cmd;
 mod smsd_conf;
 

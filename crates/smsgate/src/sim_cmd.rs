@@ -41,13 +41,7 @@ fn run_simulator(args: &SimRunArgs) -> anyhow::Result<()> {
     config.tcp = args.tcp;
     config.control = Some(args.control);
     config.air_time = Duration::from_millis(args.air_time_ms);
-    // Two workers: the simulator is I/O-bound, and the machines it runs on
-    // in CI have two cores.
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .context("starting the async runtime")?;
+    let runtime = crate::runtime::multi_thread()?;
     runtime.block_on(async {
         let sim = Simulator::start(config).await?;
         print_modems(&sim).await?;

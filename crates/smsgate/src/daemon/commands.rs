@@ -438,6 +438,19 @@ mod tests {
 
     const ALLOWED: &str = "37120000000";
 
+    /// The script ran and exited 0.
+    fn assert_ran_ok(handled: &Handled) {
+        assert!(
+            matches!(
+                handled,
+                Handled::Ran {
+                    outcome: Outcome::Exited(0),
+                    ..
+                }
+            ),
+            "{handled:?}"
+        );
+    }
     fn international(number: &str) -> Address {
         Address {
             toa: TypeOfAddress::INTERNATIONAL,
@@ -600,16 +613,7 @@ mod tests {
         );
         let text = ":cmd slepens script env PATH=/nonexistent LD_PRELOAD=/tmp/evil.so IFS=x";
         let handled = handle(&fixture.runner(), &international(ALLOWED), text);
-        assert!(
-            matches!(
-                handled,
-                Handled::Ran {
-                    outcome: Outcome::Exited(0),
-                    ..
-                }
-            ),
-            "{handled:?}"
-        );
+        assert_ran_ok(&handled);
         assert_eq!(read(&fixture.path("env")), b" \t\n|unset|/nonexistent");
         assert!(!read(&fixture.path("sh")).starts_with(b"/nonexistent"));
     }
@@ -856,16 +860,7 @@ mod tests {
             ":cmd slepens script x",
             Duration::from_secs(3700),
         );
-        assert!(
-            matches!(
-                handled,
-                Handled::Ran {
-                    outcome: Outcome::Exited(0),
-                    ..
-                }
-            ),
-            "{handled:?}"
-        );
+        assert_ran_ok(&handled);
         assert!(fixture.path("ran").exists());
     }
 

@@ -62,6 +62,11 @@ struct Held {
     /// The number of parts it has (1 for a message on its own).
     total: u8,
     parts: BTreeMap<u8, HeldPdu>,
+    /// Its file was written before a restart, which came in the middle of
+    /// removing its parts: it is ready at once, to be removed. Known only
+    /// of what was loaded; a message of this run is removed right after
+    /// its file is written.
+    written: bool,
 }
 
 /// A message ready to be written: complete, or waited for long enough.
@@ -113,6 +118,22 @@ impl PartStore {
             single: BTreeMap::new(),
         };
         store.load()?;
+        let written = |id: &str| {
+            let file = format!("{}.{id}", store.modem);
+            store.incoming.join(&file).exists() || store.report.join(&file).exists()
+        };
+        let ids: Vec<String> = store
+            .by_key
+            .values()
+            .chain(store.single.values())
+            .filter(|message| written(&message.id))
+            .map(|message| message.id.clone())
+            .collect();
+        for id in ids {
+            if let Some(message) = store.message_mut(&id) {
+                message.written = true;
+            }
+        }
         Ok(store)
     }
 
@@ -151,6 +172,7 @@ impl PartStore {
                         kind,
                         total,
                         parts: BTreeMap::new(),
+                        written: false,
                     });
                     message.parts.insert(seq, held);
                 }
@@ -160,6 +182,7 @@ impl PartStore {
                         kind,
                         total: 1,
                         parts: BTreeMap::new(),
+                        written: false,
                     });
                     message.parts.insert(seq, held);
                 }
@@ -211,6 +234,7 @@ impl PartStore {
                         kind,
                         total,
                         parts: BTreeMap::new(),
+                        written: false,
                     })
                     .parts
                     .insert(seq, held);
@@ -241,6 +265,7 @@ impl PartStore {
                 kind,
                 total: 1,
                 parts: BTreeMap::from([(seq, held)]),
+                written: false,
             },
         );
         Ok(HoldOutcome::Stored { id, seq })
@@ -282,10 +307,7 @@ impl PartStore {
     pub(crate) fn ready(&self, now_unix: u64, incomplete_after_s: u64) -> Vec<Ready> {
         // A message whose file is written already lost only some of its
         // parts to a crash in `remove`: it is ready to be removed at once.
-        let written = |message: &&Held| {
-            let file = format!("{}.{}", self.modem, message.id);
-            self.incoming.join(&file).exists() || self.report.join(&file).exists()
-        };
+        let written = |message: &&Held| message.written;
         let off_modem = |message: &&Held| message.parts.values().all(|part| !part.on_modem);
         let singles = self.single.values().filter(off_modem);
         let keyed = self

@@ -48,10 +48,10 @@ struct SentPart {
 struct Inner {
     /// (modem, TP-MR) to the latest part sent with it.
     parts: HashMap<(String, u8), SentPart>,
-    /// Reports that came before their file reached `sent/`, by file.
-    early: BTreeMap<String, Vec<String>>,
-    /// Files in `sent/` now (this run), by name.
-    written: HashMap<String, PathBuf>,
+    /// Files being sent (a part went out, the file is not in `sent/`
+    /// yet), with the report lines that came meanwhile. Emptied as files
+    /// reach `sent/` or `failed/`, so it holds the files in flight only.
+    sending: BTreeMap<String, Vec<String>>,
     /// The index file, opened for appending once.
     file: Option<fs::File>,
 }
@@ -131,6 +131,7 @@ impl SentIndex {
         if let Err(err) = appended {
             tracing::warn!(target: "smsgate", "{}: {err}", self.path.display());
         }
+        inner.sending.entry(file.to_owned()).or_default();
         inner.parts.insert((modem.to_owned(), mr), entry);
     }
 
@@ -139,17 +140,23 @@ impl SentIndex {
     pub(crate) fn write_sent<T>(
         &self,
         file: &str,
-        write: impl FnOnce(&[String]) -> std::io::Result<(PathBuf, T)>,
+        write: impl FnOnce(&[String]) -> std::io::Result<T>,
     ) -> std::io::Result<T> {
         let mut inner = self
             .inner
             .lock()
             .map_err(|_| std::io::Error::other("sent index lock poisoned"))?;
-        let early = inner.early.get(file).cloned().unwrap_or_default();
-        let (path, value) = write(&early)?;
-        inner.early.remove(file);
-        inner.written.insert(file.to_owned(), path);
+        let early = inner.sending.get(file).cloned().unwrap_or_default();
+        let value = write(&early)?;
+        inner.sending.remove(file);
         Ok(value)
+    }
+
+    /// `file` went to `failed/`: no report line waits for it any more.
+    pub(crate) fn forget(&self, file: &str) {
+        if let Ok(mut inner) = self.inner.lock() {
+            inner.sending.remove(file);
+        }
     }
 
     /// A report about `mr` came through `modem`: what it is about, if the
@@ -162,16 +169,9 @@ impl SentIndex {
             1 => format!("Message_id {mr}: {status}"),
             parts => format!("part {}/{parts}, Message_id {mr}: {status}", part.part),
         };
-        let path = inner
-            .written
-            .get(&part.file)
-            .cloned()
-            .unwrap_or_else(|| self.sent_dir.join(&part.file));
-        let in_sent = inner.written.contains_key(&part.file) || path.exists();
-        if in_sent {
-            add_report_line(&path, &line);
-        } else {
-            inner.early.entry(part.file.clone()).or_default().push(line);
+        match inner.sending.get_mut(&part.file) {
+            Some(early) => early.push(line),
+            None => add_report_line(&self.sent_dir.join(&part.file), &line),
         }
         Some(Link {
             file: part.file,
@@ -225,7 +225,7 @@ mod tests {
                     .map(|line| (STATUS_REPORT_HEADER, line.clone()))
                     .collect();
                 let bytes = spool::add_headers(b"To: 491721234\n\nhello\n", &headers);
-                spool_dir::write_durably(&sent, "long", &bytes).map(|path| (path, ()))
+                spool_dir::write_durably(&sent, "long", &bytes).map(|_| ())
             })
             .unwrap();
         index
@@ -243,6 +243,16 @@ mod tests {
         assert!(text.ends_with("\n\nhello\n"), "{text}");
         // Another modem's reference 41 is another message.
         assert_eq!(index.report("gsm2", 41, "0,Ok"), None);
+        // A file that failed after a part went out: its report is linked,
+        // nothing waits for the file, and no `sent/` file is made up.
+        index.sent_part("gsm1", 43, "given-up", 1, 2);
+        index.forget("given-up");
+        assert_eq!(
+            index.report("gsm1", 43, "0,Ok").map(|link| link.file),
+            Some("given-up".to_owned())
+        );
+        assert!(index.inner.lock().unwrap().sending.is_empty());
+        assert!(!sent.join("given-up").exists());
 
         // After a restart the parts are still known.
         let index = SentIndex::open(dir.path(), &sent);

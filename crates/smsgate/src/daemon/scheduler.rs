@@ -1117,7 +1117,7 @@ impl Scheduler {
                 true => bytes,
                 false => spool::add_headers(&bytes, &reports),
             };
-            spool_dir::finish(&job.path, sent_dir, name, &bytes).map(|target| (target.clone(), target))
+            spool_dir::finish(&job.path, sent_dir, name, &bytes)
         });
         match written {
             Ok(target) => {
@@ -1156,6 +1156,7 @@ impl Scheduler {
         match spool_dir::finish(path, &self.config.spool.failed, name, &rendered) {
             Ok(target) => {
                 tracing::warn!(target: "smsgate", "{name}: failed: {reason}");
+                self.sent_index.forget(name);
                 self.end(name);
                 self.event(hooks::failed_args(&target));
             }
