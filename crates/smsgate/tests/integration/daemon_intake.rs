@@ -67,6 +67,15 @@ fn mode(path: &Path) -> u32 {
         & 0o777
 }
 
+/// The files of `dir` but those being written (dotfiles).
+fn written(dir: &Path) -> Vec<PathBuf> {
+    fs::read_dir(dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| !path.file_name().unwrap().to_string_lossy().starts_with('.'))
+        .collect()
+}
+
 /// Drops `name` into `outgoing/` with `mode`, set before it gets its name.
 fn drop_with_mode(bench: &SpoolBench, name: &str, text: &str, file_mode: u32) {
     let temporary = bench.spool("outgoing").join(format!(".{name}"));
@@ -97,14 +106,11 @@ fn a_symlink_swapped_in_before_the_read_copies_nothing() {
     bench.drop_file("swapped", &format!("To: {to}\n\ninnocent\n"));
     bench.drop_file("after", &format!("To: {to}\n\nafter\n"));
     bench.wait_for_file("sent", "after");
-    bench.wait("the alarm", || !alarm_texts(&alarms).is_empty());
-    assert_eq!(
-        alarm_texts(&alarms),
-        ["Cannot handle swapped: not a regular file (a symbolic link)"]
-    );
-    // Left where it is, as it is: still the symlink.
-    let left = bench.spool("outgoing").join("swapped");
-    assert!(fs::symlink_metadata(&left).unwrap().file_type().is_symlink());
+    // Refused, or (before the fix) read through the symlink to failed/.
+    let failed = bench.spool("failed").join("swapped");
+    bench.wait("swapped is dealt with", || {
+        !alarm_texts(&alarms).is_empty() || failed.exists()
+    });
     for file in regular_files(&bench.spool("")) {
         let bytes = fs::read(&file).unwrap();
         assert!(
@@ -114,6 +120,13 @@ fn a_symlink_swapped_in_before_the_read_copies_nothing() {
         );
     }
     assert!(!bench.log().contains("sim-pin"), "{}", bench.log());
+    assert_eq!(
+        alarm_texts(&alarms),
+        ["Cannot handle swapped: not a regular file (a symbolic link)"]
+    );
+    // Left where it is, as it is: still the symlink.
+    let left = bench.spool("outgoing").join("swapped");
+    assert!(fs::symlink_metadata(&left).unwrap().file_type().is_symlink());
     assert_eq!(bench.submitted_texts(0), ["after"]);
     bench.stop_daemon();
 }
@@ -238,7 +251,7 @@ fn modes_under_umask(umask: &str) {
     let incoming = bench.spool("incoming");
     let report = bench.spool("report");
     bench.wait("the messages received", || {
-        fs::read_dir(&incoming).unwrap().count() == 2 && fs::read_dir(&report).unwrap().count() == 1
+        written(&incoming).len() == 2 && written(&report).len() == 1
     });
     let mut expected = vec![
         (sent, 0o600),
@@ -248,9 +261,7 @@ fn modes_under_umask(umask: &str) {
         (bench.spool("smsgate.sent-index"), 0o640),
     ];
     for dir in [&incoming, &report] {
-        for entry in fs::read_dir(dir).unwrap() {
-            expected.push((entry.unwrap().path(), 0o640));
-        }
+        expected.extend(written(dir).into_iter().map(|path| (path, 0o640)));
     }
     for sub in [
         "",
@@ -331,6 +342,9 @@ fn names_with_a_newline_are_escaped_in_the_log_and_alarms() {
     bench.start_daemon();
     bench.drop_file("evil\nERROR forged: line", "no header here\n");
     bench.wait_for_file("failed", "evil\nERROR forged: line");
+    let log = bench.log();
+    assert!(log.contains("evil\\nERROR forged: line: failed: "), "{log}");
+    assert!(!log.lines().any(|line| line.starts_with("ERROR forged")), "{log}");
     std::os::unix::fs::symlink(
         "/etc/hostname",
         bench.spool("outgoing").join("link\nALARM forged"),
@@ -339,9 +353,6 @@ fn names_with_a_newline_are_escaped_in_the_log_and_alarms() {
     bench.wait("the alarm", || {
         fs::read_to_string(&alarms).is_ok_and(|text| !text.is_empty())
     });
-    let log = bench.log();
-    assert!(log.contains("evil\\nERROR forged: line: failed: "), "{log}");
-    assert!(!log.lines().any(|line| line.starts_with("ERROR forged")), "{log}");
     let alarm_lines = fs::read_to_string(&alarms).unwrap();
     assert_eq!(alarm_lines.lines().count(), 1, "{alarm_lines}");
     assert_eq!(
