@@ -341,9 +341,11 @@ fn names_with_a_newline_are_escaped_in_the_log_and_alarms() {
     let (mut bench, alarms) = bench_with_alarms(Setup::default());
     bench.start_daemon();
     bench.drop_file("evil\nERROR forged: line", "no header here\n");
-    bench.wait_for_file("failed", "evil\nERROR forged: line");
+    // Logged just after the file reached failed/.
+    bench.wait("the failure logged", || {
+        bench.log().contains("evil\\nERROR forged: line: failed: ")
+    });
     let log = bench.log();
-    assert!(log.contains("evil\\nERROR forged: line: failed: "), "{log}");
     assert!(!log.lines().any(|line| line.starts_with("ERROR forged")), "{log}");
     std::os::unix::fs::symlink(
         "/etc/hostname",
