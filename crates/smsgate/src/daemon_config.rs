@@ -12,6 +12,9 @@
 //! sent = "/srv/sms/sent"           # any directory may be set on its own
 //! unknown-outcome = "fail"         # or "resend": a send cut off by a crash
 //! include-dir = "/etc/sms/include" # `Include:` reads only files under it; unset: refused
+//! max-outgoing-bytes = 1048576     # a larger outgoing file goes to failed/ unread
+//! file-mode = "0640"               # received files, reports, state; whatever the umask
+//! dir-mode = "0750"                # directories the daemon creates
 //!
 //! [ports.gsm1]
 //! device = "/dev/ttyUSB0"
@@ -80,6 +83,8 @@ use sms_pdu::split::Autosplit;
 use toml::Spanned;
 
 use crate::config::{line_of, ports_from_raw, PortSection, RawPort};
+use crate::daemon::intake::DEFAULT_MAX_OUTGOING_BYTES;
+use crate::daemon::spool_dir::FileModes;
 
 /// Where smstools3 keeps its spool, and so the default base.
 pub(crate) const DEFAULT_SPOOL_BASE: &str = "/var/spool/sms";
@@ -104,6 +109,11 @@ pub(crate) struct DaemonConfig {
     /// `[spool] include-dir`: the only directory `Include:` may read from;
     /// none: `Include:` is refused.
     pub(crate) include_dir: Option<PathBuf>,
+    /// `[spool] max-outgoing-bytes`: a larger outgoing file is refused by
+    /// its size, unread.
+    pub(crate) max_outgoing_bytes: u64,
+    /// `[spool] file-mode`, `dir-mode`.
+    pub(crate) modes: FileModes,
     /// `[control] socket` (default `base/smsgate.sock`); none: `enabled =
     /// false`.
     pub(crate) control_socket: Option<PathBuf>,
@@ -303,6 +313,10 @@ struct RawSpool {
     phonecalls: Option<Spanned<PathBuf>>,
     unknown_outcome: Option<Spanned<String>>,
     include_dir: Option<Spanned<PathBuf>>,
+    // Intake and file modes (daemon/intake.rs, daemon/spool_dir.rs).
+    max_outgoing_bytes: Option<Spanned<u64>>,
+    file_mode: Option<Spanned<String>>,
+    dir_mode: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -423,6 +437,7 @@ impl Checker<'_> {
             Some(false) => None,
             _ => Some(raw.control.socket.unwrap_or_else(|| base.join("smsgate.sock"))),
         };
+        let (max_outgoing_bytes, modes) = self.spool_files(&raw.spool);
         let spool = self.spool(raw.spool, &base);
         let limits = self.limits(raw.limits);
         let raw_queues = raw.queues;
@@ -648,8 +663,59 @@ impl Checker<'_> {
             numbering,
             unknown_outcome,
             include_dir,
+            max_outgoing_bytes,
+            modes,
             control_socket,
             sms_commands: self.sms_commands(raw.sms_commands, raw.scripts),
+        }
+    }
+
+    /// `[spool] max-outgoing-bytes`, `file-mode`, `dir-mode`.
+    fn spool_files(&mut self, raw: &RawSpool) -> (u64, FileModes) {
+        let max_outgoing_bytes = match &raw.max_outgoing_bytes {
+            None => DEFAULT_MAX_OUTGOING_BYTES,
+            Some(bytes) if *bytes.get_ref() == 0 => {
+                self.problem(
+                    bytes.span().start,
+                    "spool.max-outgoing-bytes",
+                    "0 would refuse every file",
+                );
+                DEFAULT_MAX_OUTGOING_BYTES
+            }
+            Some(bytes) => *bytes.get_ref(),
+        };
+        let defaults = FileModes::default();
+        // The daemon itself must be able to write its files and to use
+        // its directories.
+        let modes = FileModes {
+            file: self.mode(raw.file_mode.as_ref(), "spool.file-mode", 0o600, defaults.file),
+            dir: self.mode(raw.dir_mode.as_ref(), "spool.dir-mode", 0o700, defaults.dir),
+        };
+        (max_outgoing_bytes, modes)
+    }
+
+    /// A mode as octal digits in a string (`"0640"`): a TOML integer would
+    /// be read as decimal. It must grant the owner `needed`.
+    fn mode(&mut self, raw: Option<&Spanned<String>>, key: &str, needed: u32, default: u32) -> u32 {
+        let Some(raw) = raw else { return default };
+        let text = raw.get_ref();
+        let parsed = match text.is_empty() || !text.bytes().all(|byte| (b'0'..=b'7').contains(&byte)) {
+            true => None,
+            false => u32::from_str_radix(text, 8).ok().filter(|&mode| mode <= 0o777),
+        };
+        match parsed {
+            Some(mode) if mode & needed == needed => mode,
+            Some(_) => {
+                let message = format!("{text:?} must grant the owner {needed:04o}, which the daemon needs");
+                self.problem(raw.span().start, key, &message);
+                default
+            }
+            None => {
+                let message =
+                    format!("{text:?} is not a mode: octal digits up to \"0777\", such as \"0640\"");
+                self.problem(raw.span().start, key, &message);
+                default
+            }
         }
     }
 

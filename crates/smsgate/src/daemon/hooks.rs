@@ -109,7 +109,9 @@ impl Alarms {
         }
     }
 
-    /// `process` is a modem's name, or `smsgate`.
+    /// `process` is a modem's name, or `smsgate`. The text is escaped
+    /// ([`crate::logging::escape`]): it carries file names and modems'
+    /// answers, and alarmhandlers write it to logs line by line.
     pub(crate) fn raise(&self, severity: Severity, process: &str, text: &str) {
         let Some(program) = self.program.clone() else {
             return;
@@ -117,7 +119,8 @@ impl Alarms {
         if severity as u8 > self.level {
             return;
         }
-        let args = alarm_args(chrono::Local::now(), severity, process, text);
+        let text = crate::logging::escape(text);
+        let args = alarm_args(chrono::Local::now(), severity, process, &text);
         self.tasks.spawn(run(program, args, self.timeout));
     }
 

@@ -15,6 +15,11 @@
 //!   or never end), opened without following a final symlink, and at most
 //!   [`MAX_INCLUDE_BYTES`] long.
 //!
+//! A name that leads anywhere but to an entry under `include-dir`, be it
+//! there or not, gets one answer, "not found under include-dir", so
+//! that `Include:` cannot be used to learn which files exist elsewhere,
+//! nor where a symlink points.
+//!
 //! Each refusal is a reason that the spool parser puts into the file's
 //! `Fail_reason:` (`Include: "../x" refused: ...`).
 
@@ -48,16 +53,12 @@ impl ConfinedIncludes {
         let root = dir
             .canonicalize()
             .map_err(|err| format!("include-dir {}: {err}", dir.display()))?;
-        let named = dir.join(name);
-        let path = named
-            .canonicalize()
-            .map_err(|err| format!("{}: {err}", named.display()))?;
+        // Missing, outside, or behind a directory the daemon may not
+        // search: the same answer (see the module docs).
+        let not_found = || format!("not found under include-dir {}", dir.display());
+        let path = dir.join(name).canonicalize().map_err(|_| not_found())?;
         if !path.starts_with(&root) {
-            return Err(format!(
-                "{} is outside include-dir {}",
-                path.display(),
-                dir.display()
-            ));
+            return Err(not_found());
         }
         read_regular_file(&path)
     }
@@ -144,27 +145,24 @@ mod tests {
     #[test]
     fn dot_dot_out_of_the_directory_is_refused() {
         let (base, mut includes) = layout();
-        let reason = includes.resolve("../secret").unwrap_err();
-        let secret = base.path().canonicalize().unwrap().join("secret");
-        assert!(
-            reason.starts_with(&format!("{} is outside include-dir", secret.display())),
-            "{reason}"
+        let expected = format!(
+            "not found under include-dir {}",
+            base.path().join("include").display()
         );
-        let reason = includes.resolve("sub/../../secret").unwrap_err();
-        assert!(reason.contains("is outside include-dir"), "{reason}");
+        assert_eq!(includes.resolve("../secret").unwrap_err(), expected);
+        assert_eq!(includes.resolve("sub/../../secret").unwrap_err(), expected);
     }
 
     #[test]
     fn absolute_paths_elsewhere_are_refused() {
         let (base, mut includes) = layout();
-        let secret = base.path().join("secret");
-        let reason = includes.resolve(secret.to_str().unwrap()).unwrap_err();
-        assert!(reason.contains("is outside include-dir"), "{reason}");
-        let reason = includes.resolve("/etc/passwd").unwrap_err();
-        assert!(
-            reason.starts_with("/etc/passwd is outside include-dir"),
-            "{reason}"
+        let expected = format!(
+            "not found under include-dir {}",
+            base.path().join("include").display()
         );
+        let secret = base.path().join("secret");
+        assert_eq!(includes.resolve(secret.to_str().unwrap()).unwrap_err(), expected);
+        assert_eq!(includes.resolve("/etc/passwd").unwrap_err(), expected);
     }
 
     #[test]
@@ -172,9 +170,12 @@ mod tests {
         let (base, mut includes) = layout();
         symlink(base.path().join("secret"), base.path().join("include/escape")).unwrap();
         symlink(base.path(), base.path().join("include/up")).unwrap();
+        let expected = format!(
+            "not found under include-dir {}",
+            base.path().join("include").display()
+        );
         for name in ["escape", "up/secret"] {
-            let reason = includes.resolve(name).unwrap_err();
-            assert!(reason.contains("is outside include-dir"), "{name}: {reason}");
+            assert_eq!(includes.resolve(name).unwrap_err(), expected, "{name}");
         }
     }
 
@@ -182,7 +183,7 @@ mod tests {
     fn missing_files_directories_and_fifos_are_refused() {
         let (base, mut includes) = layout();
         let reason = includes.resolve("nothing").unwrap_err();
-        assert!(reason.contains("No such file"), "{reason}");
+        assert!(reason.starts_with("not found under include-dir"), "{reason}");
         let reason = includes.resolve("sub").unwrap_err();
         assert!(reason.ends_with("sub is not a regular file"), "{reason}");
         nix::unistd::mkfifo(
@@ -199,6 +200,41 @@ mod tests {
         .unwrap();
         let reason = includes.resolve("big").unwrap_err();
         assert!(reason.contains("more than 65536"), "{reason}");
+    }
+
+    /// Whether a file exists outside `include-dir`, or where a symlink in
+    /// it points, must not show in the answer.
+    #[test]
+    fn every_path_outside_gets_one_answer() {
+        let (base, mut includes) = layout();
+        let private = base.path().join("private");
+        fs::create_dir(&private).unwrap();
+        fs::write(private.join("there"), "x").unwrap();
+        symlink(private.join("there"), base.path().join("include/to-there")).unwrap();
+        symlink(private.join("missing"), base.path().join("include/to-missing")).unwrap();
+        let outside = [
+            "../secret".to_owned(),
+            "../no-such-file".to_owned(),
+            "../private/there".to_owned(),
+            "../private/missing".to_owned(),
+            "../no-such-dir/x".to_owned(),
+            private.join("there").display().to_string(),
+            private.join("missing").display().to_string(),
+            "to-there".to_owned(),
+            "to-missing".to_owned(),
+            "nothing-inside".to_owned(),
+        ];
+        let answers: Vec<String> = outside
+            .iter()
+            .map(|name| includes.resolve(name).unwrap_err())
+            .collect();
+        let expected = format!(
+            "not found under include-dir {}",
+            base.path().join("include").display()
+        );
+        for (name, answer) in outside.iter().zip(&answers) {
+            assert_eq!(*answer, expected, "{name}");
+        }
     }
 
     #[test]

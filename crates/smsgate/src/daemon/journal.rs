@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::daemon::spool_dir::sync_dir;
+use crate::daemon::spool_dir::{create_file, sync_dir};
 
 /// The journal's file name in the spool base.
 pub(crate) const FILE_NAME: &str = "smsgate.journal";
@@ -80,7 +80,8 @@ impl Journal {
     /// Opens (or creates) the journal in `base`, replays it, and rewrites
     /// it with only the files still open. A part that had started without
     /// an outcome becomes unknown: the crash happened in its exchange.
-    pub(crate) fn open(base: &Path) -> io::Result<Journal> {
+    /// The rewritten file has `mode`.
+    pub(crate) fn open(base: &Path, mode: u32) -> io::Result<Journal> {
         let path = base.join(FILE_NAME);
         let mut files: BTreeMap<String, FileState> = BTreeMap::new();
         match File::open(&path) {
@@ -114,7 +115,7 @@ impl Journal {
             }
         }
         let temporary = base.join(format!(".{FILE_NAME}.tmp"));
-        let mut compacted = File::create(&temporary)?;
+        let mut compacted = create_file(&temporary, mode)?;
         for (name, state) in &files {
             for record in records_of(name, state) {
                 writeln!(compacted, "{}", line_of(&record))?;
@@ -220,7 +221,7 @@ mod tests {
     #[test]
     fn a_start_without_outcome_is_unknown_after_reopening() {
         let dir = tempfile::tempdir().unwrap();
-        let mut journal = Journal::open(dir.path()).unwrap();
+        let mut journal = Journal::open(dir.path(), 0o640).unwrap();
         let file = || "m1".to_owned();
         journal
             .append(Record::Begin {
@@ -267,7 +268,7 @@ mod tests {
         text.push_str("{\"event\":\"sta");
         fs::write(&path, text).unwrap();
 
-        let journal = Journal::open(dir.path()).unwrap();
+        let journal = Journal::open(dir.path(), 0o640).unwrap();
         assert_eq!(journal.open_files(), ["m1"]);
         let state = journal.state("m1").unwrap();
         assert_eq!(state.reference, 7);
@@ -275,7 +276,7 @@ mod tests {
         assert_eq!(state.unknown.as_ref().unwrap().0, 2);
         drop(journal);
         // Compacted, and the same after another reopening.
-        let journal = Journal::open(dir.path()).unwrap();
+        let journal = Journal::open(dir.path(), 0o640).unwrap();
         assert_eq!(journal.state("m1").unwrap().unknown.as_ref().unwrap().1, "gsm1");
         assert_eq!(fs::read_to_string(&path).unwrap().lines().count(), 3);
     }

@@ -10,7 +10,9 @@
 //!                       sent/ or failed/ (durable move), eventhandler
 //! ```
 //!
-//! - [`spool_dir`]: which files may be taken, durable moves.
+//! - [`spool_dir`]: which files may be taken, durable moves, modes.
+//! - [`intake`]: an outgoing file read without following a symlink,
+//!   blocking on a FIFO or reading past the size limit.
 //! - [`journal`]: what was handed to which modem, so that a restart
 //!   neither loses nor silently repeats a send.
 //! - [`scheduler`]: the order (`Priority: high`, then oldest), queues,
@@ -32,6 +34,7 @@ pub(crate) mod control;
 pub(crate) mod hooks;
 pub(crate) mod inbox;
 pub(crate) mod include;
+pub(crate) mod intake;
 pub(crate) mod journal;
 pub(crate) mod part_store;
 pub(crate) mod receive;
@@ -95,7 +98,8 @@ impl Daemon {
         .into_iter()
         .chain(queue_dirs)
         {
-            std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+            spool_dir::create_dirs(dir, config.modes.dir)
+                .with_context(|| format!("creating {}", dir.display()))?;
         }
         // control.rs: bound first, so that a second daemon on the same
         // socket stops before it opens anything; served once the modems
@@ -112,7 +116,7 @@ impl Daemon {
         };
         let mut supervisor = Supervisor {
             alarms: Alarms::new(&config.handlers, TaskTracker::new()),
-            sent_index: SentIndex::open(&config.spool.base, &config.spool.sent),
+            sent_index: SentIndex::open(&config.spool.base, &config.spool.sent, config.modes.file),
             config,
             shutdown,
             waiting: HashMap::new(),
@@ -202,7 +206,7 @@ impl Supervisor {
     /// background ([`Supervisor::wait_for`]).
     async fn start_scheduler(&mut self) -> anyhow::Result<JoinHandle<anyhow::Result<()>>> {
         let config = self.config.clone();
-        let journal = Journal::open(&config.spool.base)
+        let journal = Journal::open(&config.spool.base, config.modes.file)
             .with_context(|| format!("opening the journal in {}", config.spool.base.display()))?;
         let lock_dir = config.lock_dir.clone().unwrap_or_else(|| DEFAULT_LOCK_DIR.into());
         // Opened all at once: a modem may take seconds to register, and

@@ -23,7 +23,7 @@ use serde::{Deserialize, Serialize};
 use sms_pdu::reassembly::MessageKey;
 use sms_pdu::{Decoded, Pdu, Tpdu};
 
-use crate::daemon::spool_dir;
+use crate::daemon::spool_dir::{self, FileModes};
 
 /// One PDU as held on disk.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
@@ -98,6 +98,8 @@ pub(crate) struct PartStore {
     incoming: PathBuf,
     report: PathBuf,
     modem: String,
+    /// Its files' and directories' modes.
+    modes: FileModes,
     /// Keyed messages (parts of concatenated ones) by key; the others by id.
     by_key: BTreeMap<MessageKey, Held>,
     single: BTreeMap<String, Held>,
@@ -105,15 +107,23 @@ pub(crate) struct PartStore {
 
 impl PartStore {
     /// Opens (creating it) the store of `modem` under `base`, and reads
-    /// what a previous run left there.
-    pub(crate) fn open(base: &Path, modem: &str, incoming: &Path, report: &Path) -> io::Result<PartStore> {
+    /// what a previous run left there. Its directories and files get
+    /// `modes`.
+    pub(crate) fn open(
+        base: &Path,
+        modem: &str,
+        incoming: &Path,
+        report: &Path,
+        modes: FileModes,
+    ) -> io::Result<PartStore> {
         let dir = base.join("smsgate.parts").join(modem);
-        fs::create_dir_all(&dir)?;
+        spool_dir::create_dirs(&dir, modes.dir)?;
         let mut store = PartStore {
             dir,
             incoming: incoming.to_path_buf(),
             report: report.to_path_buf(),
             modem: modem.to_owned(),
+            modes,
             by_key: BTreeMap::new(),
             single: BTreeMap::new(),
         };
@@ -400,7 +410,7 @@ impl PartStore {
 
     fn write(&self, id: &str, seq: u8, held: &HeldPdu) -> io::Result<()> {
         let bytes = serde_json::to_vec(held).map_err(io::Error::other)?;
-        spool_dir::write_durably(&self.dir, &part_name(id, seq), &bytes).map(|_| ())
+        spool_dir::write_durably(&self.dir, &part_name(id, seq), &bytes, self.modes.file).map(|_| ())
     }
 }
 
@@ -508,7 +518,14 @@ mod tests {
     const SINGLE: &str = "07911326040000F0040B911346610089F60000208062917314080CC8F71D14969741F977FD07";
 
     fn store(dir: &Path) -> PartStore {
-        PartStore::open(dir, "GSM1", &dir.join("incoming"), &dir.join("report")).unwrap()
+        PartStore::open(
+            dir,
+            "GSM1",
+            &dir.join("incoming"),
+            &dir.join("report"),
+            FileModes::default(),
+        )
+        .unwrap()
     }
 
     #[test]

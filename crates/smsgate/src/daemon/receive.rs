@@ -39,7 +39,7 @@ use crate::daemon::commands::{Approved, CommandRunner, Decision, Handled, Receiv
 use crate::daemon::hooks::{self, Alarms, Severity};
 use crate::daemon::part_store::{hex_to_bytes, HoldOutcome, Kind, PartStore, Ready};
 use crate::daemon::reports::SentIndex;
-use crate::daemon::spool_dir;
+use crate::daemon::spool_dir::{self, FileModes};
 use crate::daemon_config::{DaemonConfig, ModemSettings};
 
 /// RouterOS's `polling` interval.
@@ -60,6 +60,8 @@ pub(crate) struct Receiver {
     incoming: PathBuf,
     report: PathBuf,
     outgoing: PathBuf,
+    /// `[spool] file-mode` and `dir-mode`.
+    modes: FileModes,
     incomplete_after: Duration,
     eventhandler: Option<PathBuf>,
     handler_timeout: Duration,
@@ -93,12 +95,13 @@ impl Receiver {
             return Ok(None);
         }
         let spool = &config.spool;
-        let store = PartStore::open(&spool.base, name, &spool.incoming, &spool.report).map_err(|err| {
-            anyhow::anyhow!(
-                "modem {name}: opening its part store in {}: {err}",
-                spool.base.display()
-            )
-        })?;
+        let store = PartStore::open(&spool.base, name, &spool.incoming, &spool.report, config.modes)
+            .map_err(|err| {
+                anyhow::anyhow!(
+                    "modem {name}: opening its part store in {}: {err}",
+                    spool.base.display()
+                )
+            })?;
         Ok(Some(Receiver {
             name: name.to_owned(),
             settings: settings.clone(),
@@ -108,6 +111,7 @@ impl Receiver {
             incoming: spool.incoming.clone(),
             report: spool.report.clone(),
             outgoing: spool.outgoing.clone(),
+            modes: config.modes,
             incomplete_after: config.limits.incomplete_after,
             eventhandler: config.handlers.eventhandler.clone(),
             handler_timeout: config.handlers.timeout,
@@ -356,7 +360,7 @@ impl Receiver {
             Some(_) => (bytes, None),
             None => self.decide_command(&decoded, bytes),
         };
-        spool_dir::write_durably(&dir, &name, &bytes)?;
+        spool_dir::write_durably(&dir, &name, &bytes, self.modes.file)?;
         self.store.remove(&ready.id)?;
         tracing::info!(target: "smsgate", "modem {}: received {}", self.name, path.display());
         match report {
@@ -457,12 +461,13 @@ impl Receiver {
         };
         let modem = self.name.clone();
         let outgoing = self.outgoing.clone();
+        let mode = self.modes.file;
         self.tasks.spawn(async move {
             if let Handled::Ran {
                 reply: Some(reply), ..
             } = runner.run(approved).await
             {
-                spool_reply(&outgoing, &modem, &sender, &reply);
+                spool_reply(&outgoing, &modem, &sender, &reply, mode);
             }
         });
     }
@@ -622,12 +627,12 @@ fn mask_secret(mut bytes: Vec<u8>, secret: &str) -> Vec<u8> {
 }
 
 /// Spools a script's reply to the sender as an outgoing file.
-fn spool_reply(outgoing: &Path, modem: &str, to: &sms_pdu::Address, reply: &str) {
+fn spool_reply(outgoing: &Path, modem: &str, to: &sms_pdu::Address, reply: &str, mode: u32) {
     let number = to.to_string();
     let number = number.trim_start_matches('+');
     let name = format!("smsgate-reply.{modem}.{}", unix_now_nanos());
     let text = format!("To: {number}\n\n{reply}\n");
-    match spool_dir::write_durably(outgoing, &name, text.as_bytes()) {
+    match spool_dir::write_durably(outgoing, &name, text.as_bytes(), mode) {
         Ok(path) => tracing::info!(target: "smsgate", "reply to {number} spooled as {}", path.display()),
         Err(err) => tracing::error!(target: "smsgate", "cannot spool the reply to {number}: {err}"),
     }

@@ -18,6 +18,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::fs::{self, OpenOptions};
 use std::io::Write as _;
+use std::os::unix::fs::{OpenOptionsExt as _, PermissionsExt as _};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -25,7 +26,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use crate::daemon::clock::unix_now;
-use crate::daemon::spool_dir;
+use crate::daemon::{intake, spool_dir};
 
 /// How long a sent part is remembered for its report.
 const KEEP_FOR: Duration = Duration::from_secs(7 * 24 * 3600);
@@ -69,12 +70,15 @@ pub(crate) struct Link {
 pub(crate) struct SentIndex {
     path: PathBuf,
     sent_dir: PathBuf,
+    /// The index file's mode (`[spool] file-mode`).
+    mode: u32,
     inner: Arc<Mutex<Inner>>,
 }
 
 impl SentIndex {
-    /// Opens the index in `base`, keeping what is recent enough of it.
-    pub(crate) fn open(base: &Path, sent_dir: &Path) -> SentIndex {
+    /// Opens the index in `base`, keeping what is recent enough of it; its
+    /// file gets `mode`.
+    pub(crate) fn open(base: &Path, sent_dir: &Path, mode: u32) -> SentIndex {
         let path = base.join("smsgate.sent-index");
         let mut inner = Inner::default();
         let oldest = unix_now().saturating_sub(KEEP_FOR.as_secs());
@@ -94,13 +98,14 @@ impl SentIndex {
                 .filter_map(|part| serde_json::to_string(part).ok())
                 .map(|line| line + "\n")
                 .collect();
-            if let Err(err) = spool_dir::write_durably(base, "smsgate.sent-index", kept.as_bytes()) {
+            if let Err(err) = spool_dir::write_durably(base, "smsgate.sent-index", kept.as_bytes(), mode) {
                 tracing::warn!(target: "smsgate", "{}: cannot compact: {err}", path.display());
             }
         }
         SentIndex {
             path,
             sent_dir: sent_dir.to_path_buf(),
+            mode,
             inner: Arc::new(Mutex::new(inner)),
         }
     }
@@ -121,7 +126,14 @@ impl SentIndex {
             .map_err(std::io::Error::other)
             .and_then(|line| {
                 if inner.file.is_none() {
-                    inner.file = Some(OpenOptions::new().create(true).append(true).open(&self.path)?);
+                    let file = OpenOptions::new()
+                        .create(true)
+                        .append(true)
+                        .mode(self.mode)
+                        .open(&self.path)?;
+                    // Whatever the umask made of a new one.
+                    file.set_permissions(fs::Permissions::from_mode(self.mode))?;
+                    inner.file = Some(file);
                 }
                 match &mut inner.file {
                     Some(file) => file.write_all(format!("{line}\n").as_bytes()),
@@ -181,15 +193,18 @@ impl SentIndex {
     }
 }
 
-/// Adds one `Status_report:` line to a `sent/` file, durably; a file that
-/// is gone (taken away by the user's scripts) is left gone.
+/// Adds one `Status_report:` line to a `sent/` file, durably, keeping its
+/// mode; a file that is gone (taken away by the user's scripts) is left
+/// gone, and only a regular file is read (never through a symlink).
 fn add_report_line(path: &Path, line: &str) {
     let (Some(dir), Some(name)) = (path.parent(), path.file_name().and_then(|name| name.to_str())) else {
         return;
     };
-    let Ok(bytes) = fs::read(path) else { return };
-    let updated = spool::add_headers(&bytes, &[(STATUS_REPORT_HEADER, line.to_owned())]);
-    if let Err(err) = spool_dir::write_durably(dir, name, &updated) {
+    let Ok(sent) = intake::read(path, u64::MAX) else {
+        return;
+    };
+    let updated = spool::add_headers(&sent.bytes, &[(STATUS_REPORT_HEADER, line.to_owned())]);
+    if let Err(err) = spool_dir::write_durably(dir, name, &updated, sent.mode) {
         tracing::warn!(target: "smsgate", "{}: cannot add the status report: {err}", path.display());
     }
 }
@@ -203,7 +218,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let sent = dir.path().join("sent");
         fs::create_dir(&sent).unwrap();
-        let index = SentIndex::open(dir.path(), &sent);
+        let index = SentIndex::open(dir.path(), &sent, 0o640);
         index.sent_part("gsm1", 41, "long", 1, 2);
         index.sent_part("gsm1", 42, "long", 2, 2);
         // Part 1's report comes while part 2 is still being sent.
@@ -225,7 +240,7 @@ mod tests {
                     .map(|line| (STATUS_REPORT_HEADER, line.clone()))
                     .collect();
                 let bytes = spool::add_headers(b"To: 491721234\n\nhello\n", &headers);
-                spool_dir::write_durably(&sent, "long", &bytes).map(|_| ())
+                spool_dir::write_durably(&sent, "long", &bytes, 0o600).map(|_| ())
             })
             .unwrap();
         index
@@ -255,7 +270,7 @@ mod tests {
         assert!(!sent.join("given-up").exists());
 
         // After a restart the parts are still known.
-        let index = SentIndex::open(dir.path(), &sent);
+        let index = SentIndex::open(dir.path(), &sent, 0o640);
         assert_eq!(index.report("gsm1", 42, "0,Ok").map(|link| link.part), Some(2));
     }
 }

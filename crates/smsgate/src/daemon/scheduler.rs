@@ -38,6 +38,7 @@ use tokio_util::task::TaskTracker;
 use crate::daemon::clock::now;
 use crate::daemon::hooks::{self, Alarms, Severity, Verdict};
 use crate::daemon::include::ConfinedIncludes;
+use crate::daemon::intake::{self, Refusal, Refusals};
 use crate::daemon::journal::{Journal, Record};
 use crate::daemon::reports::{SentIndex, STATUS_REPORT_HEADER};
 use crate::daemon::spool_dir;
@@ -125,6 +126,8 @@ struct Job {
     path: PathBuf,
     /// The file as read (with the outcome flag, if it has one).
     bytes: Vec<u8>,
+    /// Its permission bits, which its `sent/` or `failed/` version keeps.
+    mode: u32,
     priority: Priority,
     modified: SystemTime,
     queue: Option<String>,
@@ -293,6 +296,8 @@ pub(crate) struct Scheduler {
     checks: mpsc::UnboundedReceiver<CheckResult>,
     includes: ConfinedIncludes,
     alarms: Alarms,
+    /// Entries intake refused, reported once per version.
+    refusals: Refusals,
     /// Kept for its inotify watch.
     _watcher: Option<notify::RecommendedWatcher>,
 }
@@ -376,6 +381,7 @@ impl Scheduler {
             checks,
             includes,
             alarms,
+            refusals: Refusals::default(),
             _watcher: watcher,
         })
     }
@@ -493,6 +499,7 @@ impl Scheduler {
         let outgoing = &self.dirs[0].path;
         self.spooled_by_handler
             .retain(|name| present.contains(outgoing.join(name).as_path()));
+        self.refusals.retain(|path| present.contains(path));
         for (dir_idx, candidate) in found {
             if self.pending.contains_key(&candidate.name)
                 || self.checking.contains(&candidate.name)
@@ -573,6 +580,7 @@ impl Scheduler {
                 if dir_idx == 0 {
                     self.spooled_by_handler.remove(name);
                 }
+                self.refusals.forget(&path);
             }
         }
     }
@@ -592,6 +600,12 @@ impl Scheduler {
             .is_some_and(|journal| journal.state(&candidate.name).is_some());
         if known {
             self.take(candidate, None);
+            return;
+        }
+        // Nothing the daemon would refuse goes to the handler (a FIFO
+        // there would hold it until its timeout).
+        if let Err(refusal) = intake::open(&candidate.path, self.config.max_outgoing_bytes) {
+            self.refused(&candidate, refusal);
             return;
         }
         self.checking.insert(candidate.name.clone());
@@ -633,10 +647,11 @@ impl Scheduler {
     /// `outgoing/` moving on to its queue's directory), or to `failed/`.
     /// `from_queue`: the queue whose directory it was found in.
     fn take(&mut self, candidate: spool_dir::Candidate, from_queue: Option<Option<String>>) {
-        let Ok(mut bytes) = std::fs::read(&candidate.path) else {
-            // Gone meanwhile, or not readable yet; the next scan tells.
-            return;
+        let (mut bytes, mode) = match intake::read(&candidate.path, self.config.max_outgoing_bytes) {
+            Ok(intake) => (intake.bytes, intake.mode),
+            Err(refusal) => return self.refused(&candidate, refusal),
         };
+        self.refusals.forget(&candidate.path);
         let name = candidate.name.clone();
         let state = self
             .journal
@@ -656,7 +671,7 @@ impl Scheduler {
                     "outcome unknown: part {part} was handed to modem {modem} but {reason}; it may have \
                      been sent, so it is not sent again (unknown-outcome = \"fail\")"
                 );
-                self.fail_file(&name, &candidate.path, &bytes, &reason, Some(&modem), None);
+                self.fail_file(&name, &candidate.path, &bytes, mode, &reason, Some(&modem), None);
                 return;
             }
         }
@@ -669,7 +684,7 @@ impl Scheduler {
         } = match planned {
             Ok(planned) => planned,
             Err(reason) => {
-                self.fail_file(&name, &candidate.path, &bytes, &reason, None, None);
+                self.fail_file(&name, &candidate.path, &bytes, mode, &reason, None, None);
                 return;
             }
         };
@@ -699,7 +714,7 @@ impl Scheduler {
                         None => "no modem serves checked/, the default queue (every modem lists `queues`)"
                             .to_owned(),
                     };
-                    self.fail_file(&name, &candidate.path, &bytes, &reason, None, None);
+                    self.fail_file(&name, &candidate.path, &bytes, mode, &reason, None, None);
                     return;
                 }
                 queue
@@ -707,7 +722,7 @@ impl Scheduler {
             None => match self.queue_of(&file) {
                 Ok(queue) => queue,
                 Err(reason) => {
-                    self.fail_file(&name, &candidate.path, &bytes, &reason, None, None);
+                    self.fail_file(&name, &candidate.path, &bytes, mode, &reason, None, None);
                     return;
                 }
             },
@@ -721,6 +736,7 @@ impl Scheduler {
             name,
             path,
             bytes,
+            mode,
             priority: file.priority,
             modified: candidate.modified,
             queue,
@@ -770,11 +786,74 @@ impl Scheduler {
     /// Moves a file the checkhandler rejected to `failed/`.
     fn reject_checked(&mut self, candidate: &spool_dir::Candidate, reason: &str) {
         let name = &candidate.name;
-        let Ok(bytes) = std::fs::read(&candidate.path) else {
-            tracing::info!(target: "smsgate", "{name}: {reason}, and it is gone already");
-            return;
-        };
-        self.fail_file(name, &candidate.path, &bytes, reason, None, None);
+        match intake::read(&candidate.path, self.config.max_outgoing_bytes) {
+            Ok(intake) => self.fail_file(
+                name,
+                &candidate.path,
+                &intake.bytes,
+                intake.mode,
+                reason,
+                None,
+                None,
+            ),
+            Err(Refusal::Gone) => {
+                tracing::info!(target: "smsgate", "{name}: {reason}, and it is gone already");
+            }
+            Err(refusal) => self.refused(candidate, refusal),
+        }
+    }
+
+    /// Acts on intake's refusal of an entry: one too large goes to
+    /// `failed/` unread; one that cannot be taken stays, and is logged
+    /// and alarmed (smsd's "Cannot handle FILE: Access denied") once per
+    /// version of it.
+    fn refused(&mut self, candidate: &spool_dir::Candidate, refusal: Refusal) {
+        let name = &candidate.name;
+        match refusal {
+            Refusal::Gone => {}
+            Refusal::Cannot { reason, identity } => {
+                if self.refusals.is_news(&candidate.path, identity, &reason) {
+                    let text = format!("Cannot handle {name}: {reason}");
+                    tracing::warn!(target: "smsgate", "{text}; left in {}", dir_of(&candidate.path));
+                    self.alarms.raise(Severity::Error, "smsgate", &text);
+                }
+            }
+            Refusal::TooLarge { mode, .. } => {
+                let reason = refusal.reason();
+                let record = FailedRecord {
+                    modem: None,
+                    imsi: None,
+                    imei: None,
+                    reason: reason.clone(),
+                    failed: now(),
+                    pdu: None,
+                };
+                let note = spool::render_failed(b"", &record);
+                let failed = &self.config.spool.failed;
+                match spool_dir::move_unread(&candidate.path, failed, name, &note, mode) {
+                    Ok(target) => {
+                        tracing::warn!(
+                            target: "smsgate",
+                            "{name}: failed: {reason}; moved unread, the reason is in {name}{}",
+                            spool_dir::FAIL_NOTE_SUFFIX
+                        );
+                        self.refusals.forget(&candidate.path);
+                        self.sent_index.forget(name);
+                        self.end(name);
+                        self.event(hooks::failed_args(&target));
+                    }
+                    Err(err) => {
+                        let reason = format!("{reason}, and it cannot be moved to failed/: {err}");
+                        let identity = None;
+                        if self.refusals.is_news(&candidate.path, identity, &reason) {
+                            let text = format!("Cannot handle {name}: {reason}");
+                            tracing::error!(target: "smsgate", "{text}");
+                            self.alarms.raise(Severity::Error, "smsgate", &text);
+                        }
+                    }
+                }
+            }
+        }
     }
 
     /// Parses and plans a file: its encoded PDUs, or every problem on one
@@ -989,7 +1068,15 @@ impl Scheduler {
                 // The modem did its part; the callee did not.
                 self.modems[result.modem_idx].failures_in_row = 0;
                 if let Some(job) = self.pending.remove(&result.file) {
-                    self.fail_file(&job.name, &job.path, &job.bytes, &reason, Some(&modem_name), None);
+                    self.fail_file(
+                        &job.name,
+                        &job.path,
+                        &job.bytes,
+                        job.mode,
+                        &reason,
+                        Some(&modem_name),
+                        None,
+                    );
                 }
             }
             Outcome::Unknown(reason) => {
@@ -1001,7 +1088,15 @@ impl Scheduler {
                         let reason = format!("outcome unknown: {reason}");
                         let text = format!("{}: failed: {reason}", job.name);
                         self.alarms.raise(Severity::Error, &modem_name, &text);
-                        self.fail_file(&job.name, &job.path, &job.bytes, &reason, Some(&modem_name), None);
+                        self.fail_file(
+                            &job.name,
+                            &job.path,
+                            &job.bytes,
+                            job.mode,
+                            &reason,
+                            Some(&modem_name),
+                            None,
+                        );
                     }
                 }
                 self.modem_failed(result.modem_idx);
@@ -1025,7 +1120,15 @@ impl Scheduler {
                             job.name, job.attempts
                         );
                         self.alarms.raise(Severity::Error, &modem_name, &text);
-                        self.fail_file(&job.name, &job.path, &job.bytes, &reason, Some(&modem_name), pdu);
+                        self.fail_file(
+                            &job.name,
+                            &job.path,
+                            &job.bytes,
+                            job.mode,
+                            &reason,
+                            Some(&modem_name),
+                            pdu,
+                        );
                     }
                 } else {
                     let backoff = self
@@ -1117,7 +1220,7 @@ impl Scheduler {
                 true => bytes,
                 false => spool::add_headers(&bytes, &reports),
             };
-            spool_dir::finish(&job.path, sent_dir, name, &bytes)
+            spool_dir::finish(&job.path, sent_dir, name, &bytes, job.mode)
         });
         match written {
             Ok(target) => {
@@ -1133,12 +1236,14 @@ impl Scheduler {
         }
     }
 
-    /// Moves a file to `failed/` with the reason.
+    /// Moves a file to `failed/` with the reason, keeping its `mode`.
+    #[allow(clippy::too_many_arguments)]
     fn fail_file(
         &mut self,
         name: &str,
         path: &std::path::Path,
         bytes: &[u8],
+        mode: u32,
         reason: &str,
         modem: Option<&str>,
         pdu: Option<String>,
@@ -1153,7 +1258,7 @@ impl Scheduler {
             pdu,
         };
         let rendered = spool::render_failed(bytes, &record);
-        match spool_dir::finish(path, &self.config.spool.failed, name, &rendered) {
+        match spool_dir::finish(path, &self.config.spool.failed, name, &rendered, mode) {
             Ok(target) => {
                 tracing::warn!(target: "smsgate", "{name}: failed: {reason}");
                 self.sent_index.forget(name);
@@ -1396,6 +1501,11 @@ fn blames_the_message(err: &ModemError) -> bool {
         error.code(),
         Some(1 | 8 | 10 | 21 | 27 | 28 | 29 | 30 | 50 | 95..=99 | 128..=255 | 304)
     )
+}
+
+/// The directory of an entry, for a log line.
+fn dir_of(path: &std::path::Path) -> std::path::Display<'_> {
+    path.parent().unwrap_or(path).display()
 }
 
 fn hex(bytes: &[u8]) -> String {

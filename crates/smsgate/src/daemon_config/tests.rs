@@ -389,3 +389,39 @@ fn receive_settings_with_routeros_names() {
          would be delivered on its own"
     );
 }
+
+#[test]
+fn intake_limit_and_modes() {
+    let config = parse(&with_modem("")).unwrap();
+    assert_eq!(config.max_outgoing_bytes, 1024 * 1024);
+    assert_eq!(
+        config.modes,
+        FileModes {
+            file: 0o640,
+            dir: 0o750
+        }
+    );
+    let config = parse(&format!(
+        "[spool]\nmax-outgoing-bytes = 4096\nfile-mode = \"0600\"\ndir-mode = \"700\"\n{}",
+        with_modem("")
+    ))
+    .unwrap();
+    assert_eq!(config.max_outgoing_bytes, 4096);
+    assert_eq!(
+        config.modes,
+        FileModes {
+            file: 0o600,
+            dir: 0o700
+        }
+    );
+    let message = error(&format!(
+        "[spool]\nmax-outgoing-bytes = 0\nfile-mode = \"0400\"\ndir-mode = \"rwx\"\n{}",
+        with_modem("")
+    ));
+    assert_eq!(
+        message,
+        "smsgate.toml: line 2: spool.max-outgoing-bytes: 0 would refuse every file\n\
+         smsgate.toml: line 3: spool.file-mode: \"0400\" must grant the owner 0600, which the daemon needs\n\
+         smsgate.toml: line 4: spool.dir-mode: \"rwx\" is not a mode: octal digits up to \"0777\", such as \"0640\""
+    );
+}

@@ -466,13 +466,12 @@ fn includes_are_confined_to_include_dir() {
     let sent = bench.wait_for_file("sent", "allowed");
     // The file moves as it was written; the text went out included.
     assert_eq!(header_values(&sent, "Include"), ["greeting"]);
-    let secret = secret.canonicalize().unwrap();
     for (name, target) in &refused {
         let failed = bench.wait_for_file("failed", name);
         let reason = header_values(&failed, "Fail_reason").join("");
+        // Not where the symlink points, nor whether the file is there.
         let expected = format!(
-            "line 2: Include: {target:?} refused: {} is outside include-dir {}",
-            secret.display(),
+            "line 2: Include: {target:?} refused: not found under include-dir {}",
             include.display()
         );
         assert!(

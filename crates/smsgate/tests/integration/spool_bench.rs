@@ -64,6 +64,10 @@ pub(crate) struct Setup<'a> {
     pub(crate) retry_failed_starts: bool,
     /// Changes to the simulator's setup.
     pub(crate) sim: Box<dyn FnOnce(&mut SimConfig) + 'a>,
+    /// A command the daemon is started through (`setpriv ...`, `sh -c
+    /// 'umask 077; exec "$@"' sh`); it must exec the daemon, so that the
+    /// child is the daemon.
+    pub(crate) wrap: &'a [&'a str],
 }
 
 impl Default for Setup<'_> {
@@ -79,6 +83,7 @@ impl Default for Setup<'_> {
             patience: PATIENCE,
             retry_failed_starts: false,
             sim: Box::new(|_| {}),
+            wrap: &[],
         }
     }
 }
@@ -95,6 +100,8 @@ pub(crate) struct SpoolBench {
     pub(crate) n_starts: usize,
     /// Starts where the daemon exited before it was ready.
     pub(crate) failed_starts: Vec<String>,
+    /// [`Setup::wrap`].
+    wrap: Vec<String>,
 }
 
 impl SpoolBench {
@@ -125,6 +132,7 @@ impl SpoolBench {
             retry_failed_starts: setup.retry_failed_starts,
             n_starts: 0,
             failed_starts: Vec::new(),
+            wrap: setup.wrap.iter().map(|arg| (*arg).to_owned()).collect(),
         };
         let mut config = format!(
             "lock-dir = {:?}\n{}\n[spool]\nbase = {:?}\n{}\n",
@@ -219,7 +227,15 @@ impl SpoolBench {
     pub(crate) fn spawn_daemon(&mut self) -> PathBuf {
         self.n_starts += 1;
         let log = self.log_path();
-        let child = Command::new(env!("CARGO_BIN_EXE_smsgate"))
+        let mut command = match self.wrap.split_first() {
+            None => Command::new(env!("CARGO_BIN_EXE_smsgate")),
+            Some((program, args)) => {
+                let mut command = Command::new(program);
+                command.args(args).arg(env!("CARGO_BIN_EXE_smsgate"));
+                command
+            }
+        };
+        let child = command
             .arg("run")
             .arg("--config")
             .arg(self.config())
