@@ -77,6 +77,7 @@ pub(crate) struct Unhonoured {
     /// The section, for a modem, group, `[default]`, `[queues]` or
     /// `[providers]` setting.
     pub(crate) section: Option<String>,
+    /// The key as written.
     pub(crate) key: String,
     pub(crate) value: String,
     pub(crate) reason: Reason,

@@ -100,7 +100,7 @@ impl Importer {
         self.carried.push(Carried {
             line: entry.line,
             section: section.map(str::to_owned),
-            key: entry.key.clone(),
+            key: entry.written_key.clone(),
             value: entry.value.clone(),
             to: vec![to],
         });
@@ -118,7 +118,7 @@ impl Importer {
         self.unhonoured.push(Unhonoured {
             line: entry.line,
             section: section.map(str::to_owned),
-            key: entry.key.clone(),
+            key: entry.written_key.clone(),
             value: entry.value.clone(),
             reason,
         });
