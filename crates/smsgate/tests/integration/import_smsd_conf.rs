@@ -274,3 +274,112 @@ fn a_production_config_is_imported_and_runs_on_the_simulator() {
     });
     bench.stop_daemon();
 }
+
+/// What `import-smsd-conf` printed, and its exit status.
+struct Imported {
+    status: Option<i32>,
+    stdout: String,
+    stderr: String,
+}
+
+/// Imports `conf`, whatever the exit status.
+fn import(conf: &str) -> Imported {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("smsd.conf");
+    fs::write(&path, conf).unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_smsgate"))
+        .arg("import-smsd-conf")
+        .arg(&path)
+        .output()
+        .unwrap();
+    Imported {
+        status: output.status.code(),
+        stdout: String::from_utf8(output.stdout).unwrap(),
+        stderr: String::from_utf8(output.stderr).unwrap(),
+    }
+}
+
+/// Issue 12, item 20: values smsd 3.1.21 accepts.
+#[test]
+fn values_smsd_accepts_are_imported() {
+    let one = "devices = GSM1\n[GSM1]\ndevice = /dev/ttyUSB0\n";
+    for (conf, expected) in [
+        (format!("alarmlevel = warning\n{one}"), "\nalarm-level = 4\n"),
+        (format!("alarmlevel = LOG_ERROR\n{one}"), "\nalarm-level = 3\n"),
+        (format!("alarmlevel = 7\n{one}"), "\nalarm-level = 5\n"),
+        (format!("{one}report = disabled\n"), "\nreport = false\n"),
+        (format!("{one}rtscts = off\n"), "\nflow-control = \"none\"\n"),
+        (
+            "devices = GSM* 1-2\n[default]\ndevice = /dev/tty-modemname\n".to_owned(),
+            "\n[ports.GSM2]\ndevice = \"/dev/tty-GSM2\"\n",
+        ),
+    ] {
+        let printed = import(&conf);
+        assert_eq!(printed.status, Some(0), "{conf}\n{}", printed.stderr);
+        assert!(printed.stdout.contains(expected), "{conf}\n{}", printed.stdout);
+    }
+}
+
+/// Item 21: `[GSM*]` applies to every GSM modem, under its own section.
+#[test]
+fn group_sections_are_applied() {
+    let printed = import(
+        "devices = GSM1, GSM2\n[GSM*]\ndevice = /dev/tty-modemname\nbaudrate = 9600\n[GSM2]\ndevice = /dev/b\n",
+    );
+    assert_eq!(printed.status, Some(0), "{}", printed.stderr);
+    for port in [
+        "\n[ports.GSM1]\ndevice = \"/dev/tty-GSM1\"\nbaud-rate = 9600\n",
+        "\n[ports.GSM2]\nbaud-rate = 9600\ndevice = \"/dev/b\"\n",
+    ] {
+        assert!(printed.stdout.contains(port), "{port}\n{}", printed.stdout);
+    }
+}
+
+/// Item 22: a network modem, `@host:port`, is a `tcp://` port.
+#[test]
+fn a_network_modem_is_a_tcp_port() {
+    let printed = import("devices = NET1\n[NET1]\ndevice = @10.1.2.3:4001\n");
+    assert_eq!(printed.status, Some(0), "{}", printed.stderr);
+    assert!(
+        printed.stdout.contains("\ndevice = \"tcp://10.1.2.3:4001\"\n"),
+        "{}",
+        printed.stdout
+    );
+}
+
+/// Item 23: smsd's other names for `outgoing` and `init`, and the
+/// file-name settings under their real reason.
+#[test]
+fn aliases_and_file_name_settings() {
+    let printed = import(
+        "devices = GSM1\nspool = /srv/sms/outgoing\nkeep_filename = no\n[GSM1]\ndevice = /dev/a\ninit1 = AT+CMEE=1\n",
+    );
+    assert_eq!(printed.status, Some(0), "{}", printed.stderr);
+    for expected in [
+        "\n[spool]\nbase = \"/srv/sms\"\n",
+        "\ninit = [\"AT+CMEE=1\"]\n",
+        "#   line 3: keep_filename = no: not carried yet: keep_filename = no (unique names in sent/ and failed/",
+    ] {
+        assert!(printed.stdout.contains(expected), "{expected}\n{}", printed.stdout);
+    }
+}
+
+/// Item 25: the summary says what was carried and which of smsd's
+/// defaults smsgate does not share.
+#[test]
+fn the_summary_lists_what_was_carried_and_the_defaults_that_differ() {
+    let printed = import("devices = GSM1\n[GSM1]\ndevice = /dev/a\nbaudrate = 9600\n");
+    for expected in [
+        "\n# Carried over:\n#   line 1: devices = GSM1 -> modems GSM1\n",
+        "\n#   line 4: [GSM1] baudrate = 9600 -> ports.GSM1.baud-rate\n",
+        "\n#   received files: smsd writes text in ISO-8859-15",
+        "\n#   outgoing files without Alphabet: smsd reads them as UTF-8 when they are, else as ISO-8859-15",
+        "\n#   modem GSM1: rtscts is not set, and smsd's default is hardware flow control",
+    ] {
+        assert!(
+            printed.stdout.contains(expected),
+            "{expected}\n{}",
+            printed.stdout
+        );
+    }
+}
