@@ -65,12 +65,14 @@ pub(super) struct Importer {
     pub(super) alphabet_utf8: bool,
 }
 
-/// Whether a section is the global part or a modem's (or `[default]` or a
-/// group): smsd's aliases differ.
+/// Whether a section is the global part, a modem's (or `[default]` or a
+/// group), or `[queues]`/`[providers]`, whose keys are queue names:
+/// smsd's aliases differ.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Scope {
     Global,
     Modem,
+    Queues,
 }
 
 /// The name smsd gives a setting it knows by two names.
@@ -575,7 +577,7 @@ impl Importer {
     }
 
     pub(super) fn queue_directories(&mut self, section: &Section) {
-        for entry in self.latest(&section.entries, Some(&section.name), Scope::Global) {
+        for entry in self.latest(&section.entries, Some(&section.name), Scope::Queues) {
             self.queue_dirs
                 .push((entry.written_key.clone(), entry.value.clone()));
             self.carry(
@@ -587,7 +589,7 @@ impl Importer {
     }
 
     pub(super) fn providers(&mut self, section: &Section) {
-        for entry in self.latest(&section.entries, Some(&section.name), Scope::Global) {
+        for entry in self.latest(&section.entries, Some(&section.name), Scope::Queues) {
             self.queue_prefixes
                 .push((entry.written_key.clone(), values::list(&entry.value)));
             self.carry(

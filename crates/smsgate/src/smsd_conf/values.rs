@@ -194,6 +194,11 @@ pub(super) fn devices(entry: &Entry) -> Result<Vec<String>, SmsdConfError> {
     if names.is_empty() {
         return Err(error(entry, "names no modem (smsd refuses that too)".to_owned()));
     }
+    for (index, name) in names.iter().enumerate() {
+        if names[..index].contains(name) {
+            return Err(error(entry, format!("names modem {name} twice")));
+        }
+    }
     Ok(names)
 }
 

@@ -192,6 +192,10 @@ fn devices_ranges_smsd_refuses_are_refused() {
         );
     }
     assert_eq!(
+        import_error(&devices("GSM* 1-3, GSM2")),
+        "line 1: devices: names modem GSM2 twice"
+    );
+    assert_eq!(
         import_error(&devices("GSM1, default")),
         "line 1: devices: \"default\" is reserved and cannot name a modem (smsd refuses it too)"
     );
@@ -390,4 +394,17 @@ fn the_summary_states_the_charset_defaults_unless_set_alike() {
     .map(|heading| toml.find(heading).unwrap_or_else(|| panic!("{heading}\n{toml}")))
     .collect();
     assert!(positions.windows(2).all(|pair| pair[0] < pair[1]), "{toml}");
+}
+
+#[test]
+fn queue_names_are_not_setting_names() {
+    // `spool` is smsd's other name for `outgoing` among the global
+    // settings, not among queue names.
+    let text = "devices = GSM1\n[queues]\nspool = /q/spool\noutgoing = /q/outgoing\n\
+                [providers]\nspool = 491\noutgoing = 492\n\
+                [GSM1]\ndevice = /dev/a\nqueues = spool, outgoing\n";
+    let (import, config) = round_trip(text);
+    assert_eq!(config.queues["spool"].prefixes, ["491"]);
+    assert_eq!(config.queues["outgoing"].prefixes, ["492"]);
+    assert!(import.unhonoured.is_empty(), "{:?}", import.unhonoured);
 }
