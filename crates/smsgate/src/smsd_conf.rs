@@ -231,8 +231,10 @@ pub(crate) fn import(conf: &SmsdConf, source: &Path) -> Result<Import, SmsdConfE
             .iter()
             .filter(|section| groups.contains(&section.name)),
     );
-    for section in shared {
-        importer.unused_shared_settings(section);
+    if !devices.is_empty() {
+        for section in shared {
+            importer.unused_shared_settings(section);
+        }
     }
     if devices.is_empty() && default_section.is_some_and(|section| !section.entries.is_empty()) {
         importer
