@@ -22,8 +22,17 @@ pub(crate) fn run(args: &ImportSmsdConfArgs) -> anyhow::Result<()> {
     std::io::stdout().write_all(import.toml.as_bytes())?;
     checked.context("the imported configuration does not load")?;
     if !import.unhonoured.is_empty() {
+        let not_yet = import
+            .unhonoured
+            .iter()
+            .filter(|listed| matches!(listed.reason, smsd_conf::Reason::NotYet(_)))
+            .count();
+        let not_yet = match not_yet {
+            0 => String::new(),
+            n => format!(" ({n} of them for features smsgate does not have yet)"),
+        };
         eprintln!(
-            "{} setting(s) of {} not carried over: see the comment at the top",
+            "{} setting(s) of {} not carried over{not_yet}: see the summary at the top",
             import.unhonoured.len(),
             path.display()
         );
