@@ -19,6 +19,7 @@ mod charset;
 mod command;
 mod error;
 mod general;
+mod indications;
 mod registration;
 mod sms;
 mod text_mode;
@@ -69,6 +70,14 @@ pub enum Action {
     /// The modem left the bus ([`Fault::Unplug`]): close the port. Call
     /// [`Modem::power_cycle`] when plugging it back in.
     Unplug,
+    /// The client answered the routed `+CMT`/`+CDS` that was waiting for
+    /// it ([`Delivery::AwaitingAck`]) with `AT+CNMA`: `accepted` is the
+    /// RP-ACK that completes its delivery; `false` (`AT+CNMA=2`) is an
+    /// RP-ERROR, and the network keeps the message and retries.
+    Acknowledged {
+        /// RP-ACK (true) or RP-ERROR (false).
+        accepted: bool,
+    },
 }
 
 /// What became of a message the network handed to the modem.
@@ -82,8 +91,19 @@ pub enum Delivery {
         index: usize,
     },
     /// Shown to the client as `+CMT`/`+CDS` without being stored
-    /// (`AT+CNMI` routing).
+    /// (`AT+CNMI` routing), acknowledged by the modem itself (`AT+CSMS=0`).
     Routed,
+    /// Shown as `+CMT`/`+CDS` under `AT+CSMS=1`: delivered only when the
+    /// client acknowledges it ([`Action::Acknowledged`]); if it never
+    /// does, [`Modem::acknowledgement_timed_out`] ends the wait and the
+    /// network should retry. Until then no status report is due.
+    AwaitingAck,
+    /// Refused for now (an RP-ERROR with a temporary cause): `AT+CNMI`
+    /// mode 1 and the link reserved by a command or the `> ` prompt, an
+    /// earlier routed message still unacknowledged, or no room left to
+    /// buffer the indication. The network should keep the message and
+    /// retry ([`crate::Network::retry_held`]); it is never dropped.
+    Deferred(&'static str),
     /// The memory is full; the network should keep the message and retry
     /// ([`crate::Network::retry_held`]).
     StoreFull,
@@ -92,6 +112,16 @@ pub enum Delivery {
     Unreachable,
     /// Not a message of the kind asked for; the network drops it.
     Rejected(&'static str),
+}
+
+impl Delivery {
+    /// Whether the network should keep the message and retry it later.
+    pub fn should_retry(&self) -> bool {
+        matches!(
+            self,
+            Delivery::StoreFull | Delivery::Unreachable | Delivery::Deferred(_)
+        )
+    }
 }
 
 /// What the SIM waits for ([`Modem::sim_state`]).
@@ -137,12 +167,16 @@ pub struct Modem {
     call: Option<Call>,
     /// The calls placed, for tests ([`Modem::calls`]).
     calls: Vec<CallRecord>,
-    /// Routed `+CMT`/`+CDS` not yet acknowledged with `AT+CNMA`.
+    /// Routed `+CMT`/`+CDS` the modem acknowledged itself (`AT+CSMS=0`)
+    /// that an `AT+CNMA` may still follow: the lab modem answered it `OK`.
     unacknowledged: u32,
+    /// Under `AT+CSMS=1`, the routed indication (as written) whose
+    /// delivery waits for `AT+CNMA`; only one at a time (TS 27.005 3.4.4).
+    awaiting_ack: Option<Vec<u8>>,
     /// Result codes waiting for the line to be idle.
     unsolicited: VecDeque<Vec<u8>>,
     /// SMS indications held back by `AT+CNMI` mode 0.
-    buffered: Vec<Vec<u8>>,
+    buffered: VecDeque<Vec<u8>>,
 }
 
 /// The settings a power-up or `ATZ` resets.
@@ -161,6 +195,9 @@ struct Settings {
     cpms: [Storage; 3],
     csmp: Csmp,
     cmms: u8,
+    /// `AT+CSMS=<service>`: 1 makes the client acknowledge routed
+    /// messages with `AT+CNMA`.
+    csms: u8,
     ussd_presentation: bool,
 }
 
@@ -180,6 +217,7 @@ impl Default for Settings {
             cpms: [Storage::Sm; 3],
             csmp: Csmp::default(),
             cmms: 0,
+            csms: 0,
             ussd_presentation: false,
         }
     }
@@ -391,8 +429,9 @@ impl Modem {
             call: None,
             calls: Vec::new(),
             unacknowledged: 0,
+            awaiting_ack: None,
             unsolicited: VecDeque::new(),
-            buffered: Vec::new(),
+            buffered: VecDeque::new(),
             config,
         };
         modem.power_up();
@@ -555,6 +594,7 @@ impl Modem {
         self.deregistered = false;
         self.call = None;
         self.unacknowledged = 0;
+        self.awaiting_ack = None;
         self.unsolicited.clear();
         self.buffered.clear();
         self.sim = if self.config.pin.is_some() || self.faults.pin_required {
@@ -687,7 +727,8 @@ impl Modem {
             "+CSMP" => self.csmp(kind, reply),
             "+CPMS" => self.cpms(kind, reply),
             "+CNMI" => self.cnmi(kind, reply),
-            "+CNMA" => self.cnma(kind),
+            "+CNMA" => self.cnma(kind, reply),
+            "+CSMS" => self.csms(kind, reply),
             "+CMMS" => self.cmms(kind, reply),
             "+CMGS" => self.cmgs(kind, is_last),
             "+CMGL" => self.cmgl(kind, reply),
