@@ -78,6 +78,7 @@ transcripts! {
     calls_and_ussd => "calls-ussd",
     text_mode => "text-mode",
     link_reserved => "link-reserved",
+    csms_cnma => "csms-cnma",
 }
 
 #[test]
