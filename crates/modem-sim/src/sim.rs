@@ -40,7 +40,7 @@ use crate::pty::PtyPort;
 use crate::tcp::TcpPort;
 use crate::{
     CallRecord, ExternalMessage, Fault, InjectedText, Modem, ModemConfig, ModemId, Network, RoutingKind,
-    SimState, TextEncoding,
+    SimState, Stores, TextEncoding,
 };
 
 mod modem_task;
@@ -407,6 +407,11 @@ impl SimHandle {
         self.client.calls(index).await
     }
 
+    /// See [`SimClient::stores`].
+    pub async fn stores(&self, index: usize) -> Result<Stores, SimError> {
+        self.client.stores(index).await
+    }
+
     /// See [`SimClient::external`].
     pub async fn external(&self) -> Result<Vec<ExternalMessage>, SimError> {
         self.client.external().await
@@ -599,6 +604,11 @@ impl SimClient {
     /// result, tones received, hang-up.
     pub async fn calls(&self, index: usize) -> Result<Vec<CallRecord>, SimError> {
         self.ask_modem(index, ModemCommand::Calls).await
+    }
+
+    /// What modem `index` holds in its SIM and phone memories now.
+    pub async fn stores(&self, index: usize) -> Result<Stores, SimError> {
+        self.ask_modem(index, ModemCommand::Stores).await
     }
 
     /// Messages sent to numbers outside the network, oldest first.

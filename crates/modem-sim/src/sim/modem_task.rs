@@ -20,13 +20,14 @@ use super::network_task::{NetworkCommand, Parcel};
 use super::{sleep_until, SimError};
 use crate::pty::{PtyPort, RAW_CHECK_INTERVAL};
 use crate::tcp::TcpPort;
-use crate::{Action, CallRecord, Delivery, Fault, Modem, ModemId, RoutingKind, SimState};
+use crate::{Action, CallRecord, Delivery, Fault, Modem, ModemId, RoutingKind, SimState, Stores};
 
 /// What a modem task is asked to do.
 pub(super) enum ModemCommand {
     Receive(Parcel),
     Info(oneshot::Sender<LiveInfo>),
     Calls(oneshot::Sender<Vec<CallRecord>>),
+    Stores(oneshot::Sender<Stores>),
     SetUssd {
         code: String,
         answer: UssdAnswer,
@@ -155,6 +156,9 @@ impl ModemTask {
                     registered: self.modem.is_registered(),
                     sim: self.modem.sim_state(),
                 });
+            }
+            ModemCommand::Stores(reply) => {
+                let _ = reply.send(self.modem.stores().clone());
             }
             ModemCommand::Calls(reply) => {
                 let _ = reply.send(self.modem.calls().to_vec());
