@@ -79,6 +79,7 @@ transcripts! {
     text_mode => "text-mode",
     link_reserved => "link-reserved",
     csms_cnma => "csms-cnma",
+    cmee_forms => "cmee-forms",
 }
 
 #[test]

@@ -42,13 +42,15 @@ impl Modem {
     /// `AT+CSCA`: the SMSC address and its type. gammu and gammu-smsd
     /// read it before the first send and copy it into every PDU.
     pub(super) fn csca(&mut self, kind: &Kind, reply: &mut Reply) -> Outcome {
+        // The address lives on the SIM (EF_SMSP): neither read nor written
+        // without it.
+        if let (Kind::Read | Kind::Set(_), Some(sim_error)) = (kind, self.sim_error_cms()) {
+            return Err(sim_error);
+        }
         match kind {
             Kind::Read => reply.line(format!("+CSCA: \"{}\",{}", self.smsc, self.smsc_toa)),
             Kind::Test => {}
             Kind::Set(params) => {
-                if let Some(sim_error) = self.sim_error_cms() {
-                    return Err(sim_error);
-                }
                 let args = Args(params);
                 let typed = args.string(0).ok_or(self.parameter_error())?;
                 // A number typed plainly stays as it is whatever +CSCS says;
