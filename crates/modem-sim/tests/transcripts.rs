@@ -80,6 +80,7 @@ transcripts! {
     link_reserved => "link-reserved",
     csms_cnma => "csms-cnma",
     cmee_forms => "cmee-forms",
+    query_forms => "query-forms",
 }
 
 #[test]
