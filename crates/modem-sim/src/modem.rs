@@ -20,6 +20,7 @@ mod command;
 mod error;
 mod general;
 mod indications;
+mod output;
 mod registration;
 mod sms;
 mod text_mode;
@@ -35,6 +36,7 @@ use crate::store::{Storage, Stores};
 use charset::Charset;
 use command::Command;
 use error::CommandError;
+use output::{framed, Output, Reply};
 
 /// What the I/O shell must do, in order.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -331,86 +333,6 @@ enum Flow {
 
 type Outcome = Result<Flow, CommandError>;
 
-/// The information text of a command line and the actions it caused.
-#[derive(Default)]
-struct Reply {
-    text: Vec<u8>,
-    actions: Vec<Action>,
-}
-
-impl Reply {
-    /// One information response: its lines joined by a single CRLF, the
-    /// whole framed by CRLFs (`\r\n+CMGL: 1,0,,30\r\n<pdu>\r\n`).
-    fn lines<I, S>(&mut self, lines: I)
-    where
-        I: IntoIterator<Item = S>,
-        S: AsRef<str>,
-    {
-        self.text.extend_from_slice(b"\r\n");
-        for (line_idx, line) in lines.into_iter().enumerate() {
-            if line_idx > 0 {
-                self.text.extend_from_slice(b"\r\n");
-            }
-            self.text.extend(line.as_ref().chars().map(char_byte));
-        }
-        self.text.extend_from_slice(b"\r\n");
-    }
-
-    fn line(&mut self, line: impl AsRef<str>) {
-        self.lines([line]);
-    }
-}
-
-/// Output is written as Latin-1 where it can be, so that a byte the client
-/// typed comes back as the same byte; other characters (only in `+CUSD`
-/// text the network chose) become `?`.
-fn char_byte(ch: char) -> u8 {
-    u8::try_from(u32::from(ch)).unwrap_or(b'?')
-}
-
-/// A result code with its CRLF framing.
-fn framed(line: &str) -> Vec<u8> {
-    let mut bytes = b"\r\n".to_vec();
-    bytes.extend(line.chars().map(char_byte));
-    bytes.extend_from_slice(b"\r\n");
-    bytes
-}
-
-/// The actions of one call, merging adjacent writes.
-struct Output {
-    actions: Vec<Action>,
-    delay_ms: Option<u64>,
-    muted: bool,
-}
-
-impl Output {
-    fn new(faults: &FaultState) -> Output {
-        Output {
-            actions: Vec::new(),
-            delay_ms: faults.delay_ms,
-            muted: faults.silence,
-        }
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        if self.muted || bytes.is_empty() {
-            return;
-        }
-        match self.actions.last_mut() {
-            Some(Action::Write(pending)) => pending.extend_from_slice(bytes),
-            _ => self.actions.push(Action::Write(bytes.to_vec())),
-        }
-    }
-
-    fn answer(&mut self, bytes: Vec<u8>) {
-        match self.delay_ms {
-            _ if self.muted => {}
-            Some(delay_ms) => self.actions.push(Action::WriteAfter { delay_ms, bytes }),
-            None => self.write(&bytes),
-        }
-    }
-}
-
 impl Modem {
     /// A modem as after power-up, with empty stores.
     pub fn new(config: ModemConfig) -> Modem {
@@ -581,7 +503,9 @@ impl Modem {
     /// Power off and on (a re-plug): settings back to power-up, queued
     /// result codes and a call in progress lost; the stores, the SMSC
     /// address and the message reference counter kept, as they live on
-    /// the SIM.
+    /// the SIM. A routed message that awaited `AT+CNMA`
+    /// ([`Delivery::AwaitingAck`]) is forgotten: report it to the network
+    /// as refused ([`Delivery::Deferred`]), so that it is retried.
     pub fn power_cycle(&mut self) {
         self.faults.power_cycle();
         self.power_up();

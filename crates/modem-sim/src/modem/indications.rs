@@ -4,10 +4,14 @@
 //! `+CSMS` (who acknowledges a routed message) and `+CNMA` (the client's
 //! acknowledgement).
 //!
-//! A message is never lost on the modem's side: what the modem cannot
-//! show or store now it refuses ([`Delivery::Deferred`]), and the network
-//! keeps it and retries. Only a stored message's `+CMTI`/`+CDSI` may be
-//! dropped (mode 1 on a busy line, `bfr=1`): the message is in the store.
+//! A message is not lost on the modem's side: what the modem cannot show
+//! or store now it refuses ([`Delivery::Deferred`]), and the network keeps
+//! it and retries. A stored message's `+CMTI`/`+CDSI` may be dropped (mode
+//! 1 on a busy line, `bfr=1`, a full mode 0 buffer): the message is in the
+//! store. The one loss TS 27.005 prescribes is kept, because the client
+//! asks for it: leaving mode 0 with `bfr=1` clears buffered `+CMT`/`+CDS`
+//! too; under `AT+CSMS=0` the modem had acknowledged them already, under
+//! `AT+CSMS=1` the one awaiting acknowledgement is refused and retried.
 
 use sms_pdu::{encode_hex, MessageClass, Pdu, Tpdu};
 
