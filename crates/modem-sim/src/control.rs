@@ -21,7 +21,8 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 use crate::sim::{Injection, ModemInfo, SimClient, SimError, SubmittedMessage};
-use crate::{CallRecord, ExternalMessage, Fault, TextEncoding};
+use crate::{CallRecord, ExternalMessage, Fault, Storage, StoredMessage, TextEncoding};
+use sms_pdu::{ConcatInfo, Pdu, Tpdu};
 
 /// The routes, for serving on a listener of your own.
 pub fn router(client: SimClient) -> Router {
@@ -31,6 +32,7 @@ pub fn router(client: SimClient) -> Router {
         .route("/modems/{index}/inject", post(inject))
         .route("/modems/{index}/status-report", post(status_report))
         .route("/modems/{index}/submitted", get(submitted))
+        .route("/modems/{index}/messages", get(messages))
         .route("/modems/{index}/calls", get(calls))
         .route("/modems/{index}/ussd", put(ussd))
         .route("/modems/{index}/fault", post(fault))
@@ -153,22 +155,128 @@ struct SubmittedJson {
     to: Option<String>,
     text: Option<String>,
     status_report_request: Option<bool>,
+    /// The concatenation header of one part of a longer message; null for
+    /// a message in one part.
+    concat: Option<ConcatJson>,
     submitted_at: String,
     /// Why the PDU did not decode.
     #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<String>,
 }
 
+/// `{"reference": 7, "sequence": 1, "total": 3}`.
+#[derive(Serialize)]
+struct ConcatJson {
+    reference: u16,
+    sequence: u8,
+    total: u8,
+}
+
+impl From<ConcatInfo> for ConcatJson {
+    fn from(concat: ConcatInfo) -> ConcatJson {
+        ConcatJson {
+            reference: concat.reference,
+            sequence: concat.seq,
+            total: concat.total,
+        }
+    }
+}
+
+/// A message in a modem's memory, decoded as far as it goes.
+#[derive(Serialize, Default)]
+struct StoredJson {
+    mem: &'static str,
+    index: usize,
+    /// `REC UNREAD`, `REC READ`, `STO UNSENT` or `STO SENT`.
+    stat: &'static str,
+    /// As `AT+CMGR` shows it, SMSC address first.
+    pdu: String,
+    /// `deliver`, `status-report` or `submit`; null when it does not
+    /// decode.
+    #[serde(rename = "type")]
+    kind: Option<&'static str>,
+    /// The sender of a message.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    from: Option<String>,
+    /// The destination of a submit, the recipient a report is about.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    to: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    text: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    concat: Option<ConcatJson>,
+    /// The TP-MR a report is about.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    mr: Option<u8>,
+    /// TP-ST of a report.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    status: Option<u8>,
+    /// Why the PDU did not decode.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+}
+
+impl StoredJson {
+    fn new(mem: Storage, index: usize, message: &StoredMessage) -> StoredJson {
+        let mut json = StoredJson {
+            mem: mem.name(),
+            index,
+            stat: message.stat.text(),
+            pdu: sms_pdu::encode_hex(&message.pdu),
+            ..StoredJson::default()
+        };
+        let tpdu = match Pdu::decode(&message.pdu) {
+            Ok(decoded) => decoded.value.tpdu,
+            Err(err) => {
+                json.error = Some(err.to_string());
+                return json;
+            }
+        };
+        match tpdu {
+            Tpdu::Deliver(deliver) => {
+                json.kind = Some("deliver");
+                json.from = Some(deliver.originator.to_string());
+                json.text = deliver.text();
+                json.concat = deliver
+                    .user_data
+                    .header
+                    .as_ref()
+                    .and_then(|header| header.concat())
+                    .map(ConcatJson::from);
+            }
+            Tpdu::Submit(submit) => {
+                json.kind = Some("submit");
+                json.to = Some(submit.destination.to_string());
+                json.text = submit.text();
+                json.concat = submit
+                    .user_data
+                    .header
+                    .as_ref()
+                    .and_then(|header| header.concat())
+                    .map(ConcatJson::from);
+            }
+            Tpdu::StatusReport(report) => {
+                json.kind = Some("status-report");
+                json.to = Some(report.recipient.to_string());
+                json.mr = Some(report.message_reference);
+                json.status = Some(report.status.0);
+            }
+        }
+        json
+    }
+}
+
 impl From<SubmittedMessage> for SubmittedJson {
     fn from(message: SubmittedMessage) -> SubmittedJson {
-        let (to, text, status_report_request, error) = match message.summary {
+        let (to, text, status_report_request, concat, error) = match message.summary {
             Ok(summary) => (
                 Some(summary.destination.to_string()),
                 summary.text,
                 Some(summary.status_report_request),
+                summary.concat.map(ConcatJson::from),
                 None,
             ),
-            Err(err) => (None, None, None, Some(err)),
+            Err(err) => (None, None, None, None, Some(err)),
         };
         SubmittedJson {
             mr: message.mr,
@@ -176,6 +284,7 @@ impl From<SubmittedMessage> for SubmittedJson {
             to,
             text,
             status_report_request,
+            concat,
             submitted_at: message.submitted_at.to_string(),
             error,
         }
@@ -314,6 +423,17 @@ async fn submitted(
     Ok(Json(messages.into_iter().map(SubmittedJson::from).collect()))
 }
 
+async fn messages(State(client): State<SimClient>, Path(index): Path<String>) -> ApiResult<Vec<StoredJson>> {
+    let stores = client.stores(modem_index(&index)?).await?;
+    let mut listed = Vec::new();
+    for mem in [Storage::Sm, Storage::Me] {
+        for (slot, message) in stores.get(mem).iter() {
+            listed.push(StoredJson::new(mem, slot, message));
+        }
+    }
+    Ok(Json(listed))
+}
+
 async fn calls(State(client): State<SimClient>, Path(index): Path<String>) -> ApiResult<Vec<CallJson>> {
     let calls = client.calls(modem_index(&index)?).await?;
     Ok(Json(calls.into_iter().map(CallJson::from).collect()))
@@ -332,14 +452,39 @@ async fn external(State(client): State<SimClient>) -> ApiResult<Vec<ExternalJson
 
 async fn ussd(State(client): State<SimClient>, Path(index): Path<String>, body: Bytes) -> ApiResult<Done> {
     let index = modem_index(&index)?;
-    let body = Body::parse(&body, &["code", "answer"])?;
+    let body = Body::parse(&body, &["code", "answer", "raw", "dcs"])?;
     let code = body
         .string("code")?
         .ok_or_else(|| ApiError::bad("code", "missing: the USSD code, e.g. *100#"))?;
-    let answer = body
-        .string("answer")?
-        .ok_or_else(|| ApiError::bad("answer", "missing: the network's answer"))?;
-    client.set_ussd(index, &code, &answer).await?;
+    match (body.string("answer")?, body.string("raw")?) {
+        (Some(answer), None) => {
+            if body.has("dcs") {
+                return Err(ApiError::bad("dcs", "applies to \"raw\", not to \"answer\""));
+            }
+            client.set_ussd(index, &code, &answer).await?;
+        }
+        (None, Some(raw)) => {
+            // Hex octets, as modems print encoded USSD (RouterOS's
+            // EBB79B1E0685E9ECF4BADE9E03, packed GSM 7-bit).
+            if raw.is_empty() || raw.len() % 2 != 0 || !raw.bytes().all(|byte| byte.is_ascii_hexdigit()) {
+                return Err(ApiError::bad("raw", format!("expected hex octets, got {raw:?}")));
+            }
+            let dcs = body.byte("dcs")?.ok_or_else(|| {
+                ApiError::bad(
+                    "dcs",
+                    "missing: the data coding scheme of \"raw\" (15: GSM 7-bit)",
+                )
+            })?;
+            client.set_ussd_raw(index, &code, &raw, dcs).await?;
+        }
+        (Some(_), Some(_)) => return Err(ApiError::bad("answer", "give \"answer\" or \"raw\", not both")),
+        (None, None) => {
+            return Err(ApiError::bad(
+                "answer",
+                "missing: the network's answer (\"answer\", or \"raw\" hex with \"dcs\")",
+            ))
+        }
+    }
     Ok(Json(DONE))
 }
 

@@ -19,6 +19,8 @@ mod charset;
 mod command;
 mod error;
 mod general;
+mod indications;
+mod output;
 mod registration;
 mod sms;
 mod text_mode;
@@ -34,6 +36,7 @@ use crate::store::{Storage, Stores};
 use charset::Charset;
 use command::Command;
 use error::CommandError;
+use output::{framed, Output, Reply};
 
 /// What the I/O shell must do, in order.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -69,6 +72,14 @@ pub enum Action {
     /// The modem left the bus ([`Fault::Unplug`]): close the port. Call
     /// [`Modem::power_cycle`] when plugging it back in.
     Unplug,
+    /// The client answered the routed `+CMT`/`+CDS` that was waiting for
+    /// it ([`Delivery::AwaitingAck`]) with `AT+CNMA`: `accepted` is the
+    /// RP-ACK that completes its delivery; `false` (`AT+CNMA=2`) is an
+    /// RP-ERROR, and the network keeps the message and retries.
+    Acknowledged {
+        /// RP-ACK (true) or RP-ERROR (false).
+        accepted: bool,
+    },
 }
 
 /// What became of a message the network handed to the modem.
@@ -82,8 +93,19 @@ pub enum Delivery {
         index: usize,
     },
     /// Shown to the client as `+CMT`/`+CDS` without being stored
-    /// (`AT+CNMI` routing).
+    /// (`AT+CNMI` routing), acknowledged by the modem itself (`AT+CSMS=0`).
     Routed,
+    /// Shown as `+CMT`/`+CDS` under `AT+CSMS=1`: delivered only when the
+    /// client acknowledges it ([`Action::Acknowledged`]); if it never
+    /// does, [`Modem::acknowledgement_timed_out`] ends the wait and the
+    /// network should retry. Until then no status report is due.
+    AwaitingAck,
+    /// Refused for now (an RP-ERROR with a temporary cause): `AT+CNMI`
+    /// mode 1 and the link reserved by a command or the `> ` prompt, an
+    /// earlier routed message still unacknowledged, or no room left to
+    /// buffer the indication. The network should keep the message and
+    /// retry ([`crate::Network::retry_held`]); it is never dropped.
+    Deferred(&'static str),
     /// The memory is full; the network should keep the message and retry
     /// ([`crate::Network::retry_held`]).
     StoreFull,
@@ -92,6 +114,16 @@ pub enum Delivery {
     Unreachable,
     /// Not a message of the kind asked for; the network drops it.
     Rejected(&'static str),
+}
+
+impl Delivery {
+    /// Whether the network should keep the message and retry it later.
+    pub fn should_retry(&self) -> bool {
+        matches!(
+            self,
+            Delivery::StoreFull | Delivery::Unreachable | Delivery::Deferred(_)
+        )
+    }
 }
 
 /// What the SIM waits for ([`Modem::sim_state`]).
@@ -137,12 +169,16 @@ pub struct Modem {
     call: Option<Call>,
     /// The calls placed, for tests ([`Modem::calls`]).
     calls: Vec<CallRecord>,
-    /// Routed `+CMT`/`+CDS` not yet acknowledged with `AT+CNMA`.
+    /// Routed `+CMT`/`+CDS` the modem acknowledged itself (`AT+CSMS=0`)
+    /// that an `AT+CNMA` may still follow: the lab modem answered it `OK`.
     unacknowledged: u32,
+    /// Under `AT+CSMS=1`, the routed indication (as written) whose
+    /// delivery waits for `AT+CNMA`; only one at a time (TS 27.005 3.4.4).
+    awaiting_ack: Option<Vec<u8>>,
     /// Result codes waiting for the line to be idle.
     unsolicited: VecDeque<Vec<u8>>,
     /// SMS indications held back by `AT+CNMI` mode 0.
-    buffered: Vec<Vec<u8>>,
+    buffered: VecDeque<Vec<u8>>,
 }
 
 /// The settings a power-up or `ATZ` resets.
@@ -161,6 +197,9 @@ struct Settings {
     cpms: [Storage; 3],
     csmp: Csmp,
     cmms: u8,
+    /// `AT+CSMS=<service>`: 1 makes the client acknowledge routed
+    /// messages with `AT+CNMA`.
+    csms: u8,
     ussd_presentation: bool,
 }
 
@@ -180,6 +219,7 @@ impl Default for Settings {
             cpms: [Storage::Sm; 3],
             csmp: Csmp::default(),
             cmms: 0,
+            csms: 0,
             ussd_presentation: false,
         }
     }
@@ -293,86 +333,6 @@ enum Flow {
 
 type Outcome = Result<Flow, CommandError>;
 
-/// The information text of a command line and the actions it caused.
-#[derive(Default)]
-struct Reply {
-    text: Vec<u8>,
-    actions: Vec<Action>,
-}
-
-impl Reply {
-    /// One information response: its lines joined by a single CRLF, the
-    /// whole framed by CRLFs (`\r\n+CMGL: 1,0,,30\r\n<pdu>\r\n`).
-    fn lines<I, S>(&mut self, lines: I)
-    where
-        I: IntoIterator<Item = S>,
-        S: AsRef<str>,
-    {
-        self.text.extend_from_slice(b"\r\n");
-        for (line_idx, line) in lines.into_iter().enumerate() {
-            if line_idx > 0 {
-                self.text.extend_from_slice(b"\r\n");
-            }
-            self.text.extend(line.as_ref().chars().map(char_byte));
-        }
-        self.text.extend_from_slice(b"\r\n");
-    }
-
-    fn line(&mut self, line: impl AsRef<str>) {
-        self.lines([line]);
-    }
-}
-
-/// Output is written as Latin-1 where it can be, so that a byte the client
-/// typed comes back as the same byte; other characters (only in `+CUSD`
-/// text the network chose) become `?`.
-fn char_byte(ch: char) -> u8 {
-    u8::try_from(u32::from(ch)).unwrap_or(b'?')
-}
-
-/// A result code with its CRLF framing.
-fn framed(line: &str) -> Vec<u8> {
-    let mut bytes = b"\r\n".to_vec();
-    bytes.extend(line.chars().map(char_byte));
-    bytes.extend_from_slice(b"\r\n");
-    bytes
-}
-
-/// The actions of one call, merging adjacent writes.
-struct Output {
-    actions: Vec<Action>,
-    delay_ms: Option<u64>,
-    muted: bool,
-}
-
-impl Output {
-    fn new(faults: &FaultState) -> Output {
-        Output {
-            actions: Vec::new(),
-            delay_ms: faults.delay_ms,
-            muted: faults.silence,
-        }
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        if self.muted || bytes.is_empty() {
-            return;
-        }
-        match self.actions.last_mut() {
-            Some(Action::Write(pending)) => pending.extend_from_slice(bytes),
-            _ => self.actions.push(Action::Write(bytes.to_vec())),
-        }
-    }
-
-    fn answer(&mut self, bytes: Vec<u8>) {
-        match self.delay_ms {
-            _ if self.muted => {}
-            Some(delay_ms) => self.actions.push(Action::WriteAfter { delay_ms, bytes }),
-            None => self.write(&bytes),
-        }
-    }
-}
-
 impl Modem {
     /// A modem as after power-up, with empty stores.
     pub fn new(config: ModemConfig) -> Modem {
@@ -391,8 +351,9 @@ impl Modem {
             call: None,
             calls: Vec::new(),
             unacknowledged: 0,
+            awaiting_ack: None,
             unsolicited: VecDeque::new(),
-            buffered: Vec::new(),
+            buffered: VecDeque::new(),
             config,
         };
         modem.power_up();
@@ -542,7 +503,9 @@ impl Modem {
     /// Power off and on (a re-plug): settings back to power-up, queued
     /// result codes and a call in progress lost; the stores, the SMSC
     /// address and the message reference counter kept, as they live on
-    /// the SIM.
+    /// the SIM. A routed message that awaited `AT+CNMA`
+    /// ([`Delivery::AwaitingAck`]) is forgotten: report it to the network
+    /// as refused ([`Delivery::Deferred`]), so that it is retried.
     pub fn power_cycle(&mut self) {
         self.faults.power_cycle();
         self.power_up();
@@ -555,6 +518,7 @@ impl Modem {
         self.deregistered = false;
         self.call = None;
         self.unacknowledged = 0;
+        self.awaiting_ack = None;
         self.unsolicited.clear();
         self.buffered.clear();
         self.sim = if self.config.pin.is_some() || self.faults.pin_required {
@@ -687,7 +651,8 @@ impl Modem {
             "+CSMP" => self.csmp(kind, reply),
             "+CPMS" => self.cpms(kind, reply),
             "+CNMI" => self.cnmi(kind, reply),
-            "+CNMA" => self.cnma(kind),
+            "+CNMA" => self.cnma(kind, reply),
+            "+CSMS" => self.csms(kind, reply),
             "+CMMS" => self.cmms(kind, reply),
             "+CMGS" => self.cmgs(kind, is_last),
             "+CMGL" => self.cmgl(kind, reply),

@@ -6,9 +6,11 @@
 //! performs each one ([`crate::Modem::deliver`] or
 //! [`crate::Modem::status_report`]) and reports the [`Delivery`] back with
 //! [`Network::delivered`]. That answer decides what follows: a status
-//! report once the message is stored or shown, or a hold when the
-//! receiver's memory is full or it is off the network, retried by
-//! [`Network::retry_held`]. So the SMSC's bookkeeping stays here and each
+//! report once the message is stored or shown (and, under `AT+CSMS=1`,
+//! acknowledged), or a hold when the receiver's memory is full, it is off
+//! the network or it refused the message for now (`AT+CNMI` mode 1 on a
+//! busy line, no acknowledgement), retried by [`Network::retry_held`]:
+//! the caller's clock decides when. So the SMSC's bookkeeping stays here and each
 //! modem can live in its own task.
 //!
 //! ```
@@ -290,17 +292,20 @@ impl Network {
 
     /// The outcome of a routing. Returns what follows: the status report
     /// for a message now delivered (or refused for good) whose sender asked
-    /// for one. A full memory or an unreachable modem holds the routing for
-    /// [`Network::retry_held`].
+    /// for one. A full memory, an unreachable modem or a refusal for now
+    /// holds the routing for [`Network::retry_held`]. A message that waits
+    /// for the client's acknowledgement stays in flight, without report,
+    /// until its final outcome is reported with another call.
     pub fn delivered(&mut self, id: RoutingId, delivery: &Delivery, now: Timestamp) -> Vec<Routing> {
         let Some(in_flight) = self.in_flight.get_mut(&id) else {
             return Vec::new();
         };
         let status = match delivery {
-            Delivery::StoreFull | Delivery::Unreachable => {
+            Delivery::StoreFull | Delivery::Unreachable | Delivery::Deferred(_) => {
                 in_flight.held = true;
                 return Vec::new();
             }
+            Delivery::AwaitingAck => return Vec::new(),
             Delivery::Stored { .. } | Delivery::Routed => Status::DELIVERED,
             Delivery::Rejected(_) => STATUS_INCOMPATIBLE_DESTINATION,
         };

@@ -40,7 +40,7 @@ use crate::pty::PtyPort;
 use crate::tcp::TcpPort;
 use crate::{
     CallRecord, ExternalMessage, Fault, InjectedText, Modem, ModemConfig, ModemId, Network, RoutingKind,
-    SimState, TextEncoding,
+    SimState, Stores, TextEncoding,
 };
 
 mod modem_task;
@@ -71,6 +71,10 @@ pub struct SimConfig {
     /// How often deliveries held for a full or unreachable modem are
     /// retried; more than zero.
     pub retry_interval: Duration,
+    /// How long a modem waits for `AT+CNMA` after a routed message under
+    /// `AT+CSMS=1` before it refuses the message (the network retries)
+    /// and turns routing off ([`Modem::acknowledgement_timed_out`]).
+    pub ack_timeout: Duration,
 }
 
 impl SimConfig {
@@ -85,6 +89,8 @@ impl SimConfig {
             air_time: Duration::ZERO,
             replug_pause: Duration::from_millis(500),
             retry_interval: Duration::from_secs(1),
+            // TS 24.011's TR2M is 12 to 20 seconds.
+            ack_timeout: Duration::from_secs(15),
         }
     }
 }
@@ -277,6 +283,8 @@ impl Simulator {
                 output: VecDeque::new(),
                 replug_at: None,
                 replug_pause: config.replug_pause,
+                ack_timeout: config.ack_timeout,
+                awaiting_ack: None,
                 ussd: HashMap::new(),
             });
         }
@@ -397,6 +405,11 @@ impl SimHandle {
     /// See [`SimClient::calls`].
     pub async fn calls(&self, index: usize) -> Result<Vec<CallRecord>, SimError> {
         self.client.calls(index).await
+    }
+
+    /// See [`SimClient::stores`].
+    pub async fn stores(&self, index: usize) -> Result<Stores, SimError> {
+        self.client.stores(index).await
     }
 
     /// See [`SimClient::external`].
@@ -591,6 +604,11 @@ impl SimClient {
     /// result, tones received, hang-up.
     pub async fn calls(&self, index: usize) -> Result<Vec<CallRecord>, SimError> {
         self.ask_modem(index, ModemCommand::Calls).await
+    }
+
+    /// What modem `index` holds in its SIM and phone memories now.
+    pub async fn stores(&self, index: usize) -> Result<Stores, SimError> {
+        self.ask_modem(index, ModemCommand::Stores).await
     }
 
     /// Messages sent to numbers outside the network, oldest first.

@@ -8,8 +8,8 @@
 
 use modem_sim::network::{sender_address, status_report_pdu};
 use modem_sim::{
-    Action, Delivery, InjectedText, Modem, ModemConfig, ModemId, Network, NetworkError, Routing, RoutingKind,
-    SubmitSummary, TextEncoding,
+    Action, Delivery, InjectedText, Modem, ModemConfig, ModemId, Network, NetworkError, Routing, RoutingId,
+    RoutingKind, SubmitSummary, TextEncoding,
 };
 use sms_pdu::outgoing::OutgoingMessage;
 use sms_pdu::split::{Autosplit, SplitOptions};
@@ -37,6 +37,8 @@ struct World {
     now: Timestamp,
     /// What each modem wrote to its client, since the last `take_output`.
     output: Vec<Vec<u8>>,
+    /// Per modem, the routing shown as +CMT/+CDS that waits for AT+CNMA.
+    awaiting_ack: Vec<Option<RoutingId>>,
 }
 
 impl World {
@@ -50,6 +52,7 @@ impl World {
         let output = vec![Vec::new(); modems.len()];
         World {
             network,
+            awaiting_ack: vec![None; modems.len()],
             modems,
             now: at(30, 0),
             output,
@@ -85,6 +88,12 @@ impl World {
                         .unwrap();
                     self.route(routings);
                 }
+                Action::Acknowledged { accepted } => {
+                    let id = self.awaiting_ack[modem_idx]
+                        .take()
+                        .expect("an acknowledgement nobody awaited");
+                    self.settle(id, accepted);
+                }
                 other => panic!("unexpected {other:?}"),
             }
         }
@@ -103,9 +112,33 @@ impl World {
             let flushed = modem.flush_unsolicited();
             self.perform(routing.to.0, flushed);
             deliveries.push(delivery);
+            if delivery == Delivery::AwaitingAck {
+                assert_eq!(
+                    self.awaiting_ack[routing.to.0], None,
+                    "two routings await an acknowledgement"
+                );
+                self.awaiting_ack[routing.to.0] = Some(routing.id);
+            }
             routings.extend(self.network.delivered(routing.id, &delivery, self.now));
         }
         deliveries
+    }
+
+    /// The final outcome of a routing that awaited AT+CNMA.
+    fn settle(&mut self, id: RoutingId, accepted: bool) {
+        let delivery = match accepted {
+            true => Delivery::Routed,
+            false => Delivery::Deferred("not acknowledged"),
+        };
+        let routings = self.network.delivered(id, &delivery, self.now);
+        self.route(routings);
+    }
+
+    /// The shell's clock ran out on modem `modem_idx`'s acknowledgement.
+    fn ack_timeout(&mut self, modem_idx: usize) {
+        assert!(self.modems[modem_idx].acknowledgement_timed_out());
+        let id = self.awaiting_ack[modem_idx].take().expect("nothing awaited");
+        self.settle(id, false);
     }
 
     fn send(&mut self, modem_idx: usize, pdu: &Pdu) -> Vec<u8> {
@@ -315,6 +348,87 @@ fn unreachable_modem_gets_the_message_when_back() {
     let retried = world.network.retry_held();
     world.route(retried);
     assert_eq!(world.modems[1].stores().sm.used(), 1);
+}
+
+/// Issue 10 item 19: under +CNMI mode 1 a routed message that meets a
+/// busy line was dropped by the modem and reported "delivered" to its
+/// sender. Now the modem refuses it, the network holds it and sends no
+/// report, and the retry on an idle line delivers it.
+#[test]
+fn mode_1_busy_line_holds_the_message_and_its_report() {
+    let mut world = World::pair();
+    world.type_in(1, b"AT+CNMI=1,2,0,1,0\r");
+    world.take_output();
+    // B's client is in the middle of a command line, then of a prompt.
+    world.type_in(1, b"AT+CS");
+    world.send(0, &text_message("+4917200000001", "typed over", true)[0]);
+    world.type_in(1, b"Q\r");
+    world.type_in(1, b"AT+CMGS=16\r");
+    world.send(0, &text_message("+4917200000001", "prompted over", true)[0]);
+    assert_eq!(world.network.held_count(), 2);
+    world.type_in(1, b"\x1b");
+    let output = world.take_output();
+    assert!(!output[1].contains("+CMT"), "{:?}", output[1]);
+    // No "delivered" report went back to A.
+    assert!(!output[0].contains("+CDSI"), "{:?}", output[0]);
+    assert_eq!(world.modems[0].stores().sm.used(), 0);
+    // The line is idle: the retries get through, reported at their time.
+    world.now = at(31, 0);
+    let retried = world.network.retry_held();
+    let stored_report = |index| Delivery::Stored {
+        mem: modem_sim::Storage::Sm,
+        index,
+    };
+    assert_eq!(
+        world.route(retried),
+        vec![
+            Delivery::Routed,
+            Delivery::Routed,
+            stored_report(1),
+            stored_report(2)
+        ]
+    );
+    let output = world.take_output();
+    assert_eq!(output[1].matches("+CMT: ").count(), 2, "{:?}", output[1]);
+    assert_eq!(output[0], "\r\n+CDSI: \"SM\",1\r\n\r\n+CDSI: \"SM\",2\r\n");
+    let report_1 = world.read(0, "SM", 1);
+    assert_eq!(report_of(&report_1).discharge_time, at(31, 0));
+    assert_eq!(world.network.held_count(), 0);
+}
+
+/// Under +CSMS=1 a routed message is delivered when the client
+/// acknowledges it (TS 27.005 3.4.4): the report waits for AT+CNMA; a
+/// second message waits in the network meanwhile; one never acknowledged
+/// is retried, and stored, as the modem turned routing off.
+#[test]
+fn acknowledged_delivery_waits_for_cnma() {
+    let mut world = World::pair();
+    world.type_in(1, b"AT+CSMS=1;+CNMI=2,2,0,1,0\r");
+    world.take_output();
+    world.send(0, &text_message("+4917200000001", "one", true)[0]);
+    world.send(0, &text_message("+4917200000001", "two", true)[0]);
+    let output = world.take_output();
+    assert_eq!(output[1].matches("+CMT: ").count(), 1, "{:?}", output[1]);
+    assert!(!output[0].contains("+CDSI"), "{:?}", output[0]);
+    assert_eq!(world.network.held_count(), 1);
+    world.type_in(1, b"AT+CNMA\r");
+    assert_eq!(world.take_output()[0], "\r\n+CDSI: \"SM\",1\r\n");
+    // The second, retried, is shown and never acknowledged.
+    let retried = world.network.retry_held();
+    assert_eq!(world.route(retried), vec![Delivery::AwaitingAck]);
+    world.ack_timeout(1);
+    let output = world.take_output();
+    assert!(!output[0].contains("+CDSI"), "{:?}", output[0]);
+    assert_eq!(world.network.held_count(), 1);
+    let retried = world.network.retry_held();
+    // Stored at B, and the report stored at A.
+    let stored = |index| Delivery::Stored {
+        mem: modem_sim::Storage::Sm,
+        index,
+    };
+    assert_eq!(world.route(retried), vec![stored(1), stored(2)]);
+    assert_eq!(world.take_output()[0], "\r\n+CDSI: \"SM\",2\r\n");
+    assert_eq!(deliver_of(&world.read(1, "SM", 1)).text().as_deref(), Some("two"));
 }
 
 #[test]

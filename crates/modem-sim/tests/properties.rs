@@ -166,7 +166,12 @@ proptest! {
     fn arbitrary_pdus_are_refused_not_panicked_on(pdu in vec(any::<u8>(), 0..200)) {
         let mut modem = busy_modem();
         match modem.deliver(pdu.clone()) {
-            Delivery::Stored { .. } | Delivery::Routed | Delivery::StoreFull | Delivery::Rejected(_) => {}
+            Delivery::Stored { .. }
+            | Delivery::Routed
+            | Delivery::StoreFull
+            | Delivery::Rejected(_)
+            | Delivery::Deferred(_)
+            | Delivery::AwaitingAck => {}
             Delivery::Unreachable => prop_assert!(false, "the modem is registered"),
         }
         modem.status_report(pdu.clone());
@@ -201,5 +206,43 @@ proptest! {
             .collect();
         let expected: Vec<String> = pdus.iter().map(|pdu| encode_hex(pdu)).collect();
         prop_assert_eq!(listed, expected);
+    }
+
+    /// Issue 10 item 19: whatever the client types meanwhile, under any
+    /// +CNMI mode and +CSMS service, every message the modem took as
+    /// routed (Routed, AwaitingAck) is shown to the client once its line
+    /// is idle and mode 0 is left; the others it refused, for the network
+    /// to retry. None vanishes.
+    #[test]
+    fn every_routed_message_is_shown(
+        mode in 0u8..=2,
+        service in 0u8..=1,
+        steps in vec(prop_oneof![
+            Just(None),
+            select(&["AT+CS", "Q\r", "AT+CMGS=16\r", "\x1b", "AT+CNMA\r", "AT\r", "A"][..]).prop_map(Some),
+        ], 0..40),
+    ) {
+        let mut modem = Modem::new(ModemConfig::numbered(0));
+        let setup = format!("ATE0;+CSMS={service};+CNMI={mode},2,0,1,0\r");
+        prop_assert!(written(&modem.handle_input(setup.as_bytes())).ends_with(b"OK\r\n"));
+        let pdu = decode_hex(LAB_PLAIN).unwrap();
+        let mut taken = 0;
+        let mut output = Vec::new();
+        for step in steps {
+            let actions = match step {
+                Some(input) => modem.handle_input(input.as_bytes()),
+                None => {
+                    if matches!(modem.deliver(pdu.clone()), Delivery::Routed | Delivery::AwaitingAck) {
+                        taken += 1;
+                    }
+                    modem.flush_unsolicited()
+                }
+            };
+            output.extend(written(&actions));
+        }
+        output.extend(written(&modem.handle_input(b"\x1b\x1a\rAT+CNMI=2\r")));
+        output.extend(written(&modem.flush_unsolicited()));
+        let shown = String::from_utf8_lossy(&output).matches("+CMT: ").count();
+        prop_assert_eq!(shown, taken);
     }
 }

@@ -474,3 +474,145 @@ async fn bad_configs_are_refused_before_anything_starts() {
     // The failed starts left no links behind.
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
 }
+
+/// Under AT+CSMS=1 the shell keeps a routed message's delivery open until
+/// AT+CNMA: the sender's "delivered" report comes only then. A message the
+/// client never acknowledges is refused when the modem's clock runs out,
+/// and the network's retry is stored (the modem turned routing off).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn routed_message_waits_for_its_acknowledgement() {
+    let sim = Sim::start(2, |config| {
+        config.ack_timeout = Duration::from_millis(300);
+        config.retry_interval = Duration::from_millis(50);
+    })
+    .await;
+    let mut phone0 = sim.phone(0);
+    let mut phone1 = sim.phone(1);
+    let response = phone1.command("AT+CSMS=1;+CNMI=2,2,0,1,0").unwrap();
+    assert!(response.ends_with("OK\r\n"), "{response:?}");
+
+    let mr = message_reference(&send_sms(&mut phone0, "+4917200000001", "ack me", true));
+    urc(&mut phone1, "+CMT: ");
+    // Acknowledged: now, and only now, the report is due.
+    let response = phone1.command("AT+CNMA").unwrap();
+    assert!(response.ends_with("OK\r\n"), "{response:?}");
+    let indication = urc(&mut phone0, "+CDSI: ");
+    let report = status_report(read_slot(&mut phone0, slot(&indication)));
+    assert_eq!((report.message_reference, report.status), (mr, Status::DELIVERED));
+
+    // Never acknowledged: shown, refused at the timeout, retried, stored.
+    let mr = message_reference(&send_sms(&mut phone0, "+4917200000001", "ignored", true));
+    urc(&mut phone1, "+CMT: ");
+    let stored = wait_for_messages(&mut phone1, 1).await;
+    assert_eq!(deliver(stored[0].clone()).text().as_deref(), Some("ignored"));
+    let response = phone1.command("AT+CNMI?").unwrap();
+    assert!(response.contains("+CNMI: 2,0,0,0,0"), "{response:?}");
+    let indication = urc(&mut phone0, "+CDSI: ");
+    let report = status_report(read_slot(&mut phone0, slot(&indication)));
+    assert_eq!((report.message_reference, report.status), (mr, Status::DELIVERED));
+    sim.stop().await;
+}
+
+/// Issue 10 item 21: a raw USSD answer (RouterOS's example), a modem's
+/// stored messages, and the concatenation header of what was submitted
+/// and received, over the control API.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn control_api_raw_ussd_messages_and_multipart_headers() {
+    let sim = Sim::start(2, |config| config.control = Some("127.0.0.1:0".parse().unwrap())).await;
+    let addr = sim.handle.control_addr().unwrap();
+    let json = |body: &str| serde_json::from_str::<Value>(body).unwrap();
+
+    for (body, field) in [
+        (r#"{"code":"*245#","raw":"EBB79B1E0685E9ECF4BADE9E0"}"#, "raw"),
+        (r#"{"code":"*245#","raw":"konta\"","dcs":15}"#, "raw"),
+        (r#"{"code":"*245#","raw":"EBB7"}"#, "dcs"),
+        (r#"{"code":"*245#","raw":"EBB7","dcs":300}"#, "dcs"),
+        (r#"{"code":"*245#","answer":"hi","dcs":15}"#, "dcs"),
+        (
+            r#"{"code":"*245#","answer":"hi","raw":"EBB7","dcs":15}"#,
+            "answer",
+        ),
+        (r#"{"code":"*245#"}"#, "answer"),
+    ] {
+        let (status, response) = http(addr, "PUT", "/modems/0/ussd", Some(body));
+        assert_eq!(status, 400, "{body}: {response}");
+        let error = json(&response)["error"].as_str().unwrap().to_owned();
+        assert!(error.starts_with(&format!("{field}: ")), "{body}: {error}");
+    }
+    let (status, response) = http(
+        addr,
+        "PUT",
+        "/modems/0/ussd",
+        Some(r#"{"code":"*245#","raw":"EBB79B1E0685E9ECF4BADE9E03","dcs":15}"#),
+    );
+    assert_eq!(status, 200, "{response}");
+    let mut phone0 = sim.phone(0);
+    assert!(phone0
+        .command("AT+CUSD=1,\"*245#\",15")
+        .unwrap()
+        .ends_with("OK\r\n"));
+    assert_eq!(urc(&mut phone0, "+CUSD: "), "0,\"EBB79B1E0685E9ECF4BADE9E03\",15");
+
+    // A two-part text to modem 1, listed with its headers.
+    let long_text = "x".repeat(200);
+    let body = format!(r#"{{"from":"+15551234","text":"{long_text}"}}"#);
+    let (status, response) = http(addr, "POST", "/modems/1/inject", Some(&body));
+    assert_eq!((status, json(&response)["parts"].clone()), (200, Value::from(2)));
+    let deadline = Instant::now() + TIMEOUT;
+    let listed = loop {
+        let (status, response) = http(addr, "GET", "/modems/1/messages", None);
+        assert_eq!(status, 200, "{response}");
+        let listed = json(&response);
+        if listed.as_array().unwrap().len() == 2 {
+            break listed;
+        }
+        assert!(Instant::now() < deadline, "never stored: {response}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    for (part_idx, part) in listed.as_array().unwrap().iter().enumerate() {
+        assert_eq!(part["mem"], "SM");
+        assert_eq!(part["index"], part_idx + 1);
+        assert_eq!(part["stat"], "REC UNREAD");
+        assert_eq!(part["type"], "deliver");
+        assert_eq!(part["from"], "+15551234");
+        assert_eq!(part["concat"]["sequence"], part_idx + 1);
+        assert_eq!(part["concat"]["total"], 2);
+        assert_eq!(part["concat"]["reference"], listed[0]["concat"]["reference"]);
+    }
+    let (status, response) = http(addr, "GET", "/modems/9/messages", None);
+    assert_eq!(status, 404, "{response}");
+
+    // What modem 0 submits in two parts shows the header it wrote.
+    let message = OutgoingMessage::to(Address::parse_phone("+15550001111").unwrap());
+    let pdus = message
+        .text_pdus(
+            &long_text,
+            &SplitOptions {
+                reference: 77,
+                ..SplitOptions::default()
+            },
+        )
+        .unwrap();
+    for pdu in &pdus {
+        let (length, hex) = pdu.to_cmgs().unwrap();
+        assert!(phone0
+            .command(&format!("AT+CMGS={length}"))
+            .unwrap()
+            .ends_with("> "));
+        phone0.write(format!("{hex}\x1a").as_bytes()).unwrap();
+        assert!(phone0.read_final("the PDU").unwrap().ends_with("OK\r\n"));
+    }
+    let (_, response) = http(addr, "GET", "/modems/0/submitted", None);
+    let submitted = json(&response);
+    for (part_idx, part) in submitted.as_array().unwrap().iter().enumerate() {
+        assert_eq!(
+            part["concat"],
+            serde_json::json!({"reference": 77, "sequence": part_idx + 1, "total": 2})
+        );
+    }
+    // A message in one part has none.
+    send_sms(&mut phone0, "+15550001111", "short", false);
+    let (_, response) = http(addr, "GET", "/modems/0/submitted", None);
+    assert_eq!(json(&response)[2]["concat"], Value::Null);
+    sim.stop().await;
+}

@@ -20,7 +20,13 @@
 //! ! deliver <hex>                   the network delivers an SMS, then the queued
 //! = stored SM 1                     result codes are flushed; the outcome comes
 //! < '\r\n+CMTI: "SM",1\r\n'         first (`stored <mem> <i>`, `routed`,
-//!                                   `store-full`, `unreachable`, `rejected`)
+//!                                   `store-full`, `unreachable`, `rejected`,
+//!                                   `deferred`: refused for now, the network
+//!                                   retries; `awaiting-ack`: routed under
+//!                                   AT+CSMS=1, delivered once acknowledged)
+//! = acknowledged / = not-acknowledged  AT+CNMA (=2) ended an awaiting-ack
+//! ! ack-timeout                     no AT+CNMA in time; `= timed-out` if one
+//!                                   was awaited
 //! ! report <hex>                    the same for a status report
 //! ! ussd 0 'Your balance'           the network answers USSD (text is UTF-8)
 //! ! fault cms-error 38 1            inject a fault (see `parse_fault`)
@@ -71,6 +77,10 @@ transcripts! {
     fault_sim_and_network => "fault-sim-network",
     calls_and_ussd => "calls-ussd",
     text_mode => "text-mode",
+    link_reserved => "link-reserved",
+    csms_cnma => "csms-cnma",
+    cmee_forms => "cmee-forms",
+    query_forms => "query-forms",
 }
 
 #[test]
@@ -166,6 +176,7 @@ enum Input {
     Fault(Fault),
     PowerCycle,
     Flush,
+    AckTimeout,
 }
 
 /// What a step produced: the modem's actions, and the outcome of a
@@ -177,6 +188,8 @@ enum Observed {
     Submitted(u8, Vec<u8>),
     Ussd(u8, String),
     Unplug,
+    /// `AT+CNMA` ended a delivery that waited for it.
+    Acknowledged(bool),
     /// The outcome as the fixture writes it (`stored SM 1`).
     Delivery(String),
 }
@@ -215,6 +228,12 @@ fn run_step(modem: &mut Modem, input: &Input) -> Vec<Observed> {
             Vec::new()
         }
         Input::Flush => modem.flush_unsolicited(),
+        Input::AckTimeout => {
+            if modem.acknowledgement_timed_out() {
+                observed.push(Observed::Delivery("timed-out".to_owned()));
+            }
+            Vec::new()
+        }
     };
     observed.extend(actions.into_iter().map(|action| match action {
         Action::Write(bytes) => Observed::Write(bytes),
@@ -222,6 +241,7 @@ fn run_step(modem: &mut Modem, input: &Input) -> Vec<Observed> {
         Action::Submitted { mr, pdu } => Observed::Submitted(mr, pdu),
         Action::UssdRequest { request, dcs } => Observed::Ussd(dcs, request),
         Action::Unplug => Observed::Unplug,
+        Action::Acknowledged { accepted } => Observed::Acknowledged(accepted),
     }));
     normalize(observed)
 }
@@ -301,6 +321,8 @@ fn show(observed: &[Observed]) -> String {
             Observed::Submitted(mr, pdu) => format!("= submitted {mr} {}", sms_pdu::encode_hex(pdu)),
             Observed::Ussd(dcs, text) => format!("= ussd {dcs} {}", repr(text.as_bytes())),
             Observed::Unplug => "= unplug".to_owned(),
+            Observed::Acknowledged(true) => "= acknowledged".to_owned(),
+            Observed::Acknowledged(false) => "= not-acknowledged".to_owned(),
             Observed::Delivery(delivery) => format!("= {delivery}"),
         };
         let _ = writeln!(text, "    {line}");
@@ -318,6 +340,8 @@ fn show_delivery(delivery: &Delivery) -> String {
         Delivery::StoreFull => "store-full".to_owned(),
         Delivery::Unreachable => "unreachable".to_owned(),
         Delivery::Rejected(_) => "rejected".to_owned(),
+        Delivery::Deferred(_) => "deferred".to_owned(),
+        Delivery::AwaitingAck => "awaiting-ack".to_owned(),
     }
 }
 
@@ -439,13 +463,14 @@ fn parse_observed(tokens: &[Token]) -> Result<Observed, String> {
         _ => match words(tokens).as_slice() {
             ["submitted", mr, pdu] => Observed::Submitted(number(mr)?, hex(pdu)?),
             ["unplug"] => Observed::Unplug,
+            ["acknowledged"] => Observed::Acknowledged(true),
+            ["not-acknowledged"] => Observed::Acknowledged(false),
             ["stored", mem, index] => {
                 let mem = Storage::from_name(mem).ok_or_else(|| format!("no memory {mem:?}"))?;
                 Observed::Delivery(format!("stored {mem} {}", number::<usize>(index)?))
             }
-            [outcome @ ("routed" | "store-full" | "unreachable" | "rejected")] => {
-                Observed::Delivery((*outcome).to_owned())
-            }
+            [outcome @ ("routed" | "store-full" | "unreachable" | "rejected" | "deferred" | "awaiting-ack"
+            | "timed-out")] => Observed::Delivery((*outcome).to_owned()),
             other => return Err(format!("unknown expectation {other:?}")),
         },
     };
@@ -465,6 +490,7 @@ fn parse_event(tokens: &[Token]) -> Result<Input, String> {
         ["fault", fault @ ..] => Input::Fault(parse_fault(fault)?),
         ["power-cycle"] => Input::PowerCycle,
         ["flush"] => Input::Flush,
+        ["ack-timeout"] => Input::AckTimeout,
         other => return Err(format!("unknown event {other:?}")),
     })
 }

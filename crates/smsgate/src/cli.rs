@@ -501,16 +501,28 @@ pub(crate) enum CtlRequest {
     },
     /// List the messages sent to numbers outside the simulator.
     External,
-    /// Set the network's answer to a USSD code.
+    /// Set the network's answer to a USSD code: a text, or raw hex with
+    /// its data coding scheme (--raw-hex EBB79B1E0685E9ECF4BADE9E03 --dcs 15).
     Ussd {
         /// The modem index.
         index: usize,
         /// The code, e.g. *100#.
         #[arg(long, allow_hyphen_values = true)]
         code: String,
-        /// The answer.
-        #[arg(long, allow_hyphen_values = true)]
-        answer: String,
+        /// The answer, as text.
+        #[arg(long, allow_hyphen_values = true, required_unless_present = "raw_hex")]
+        answer: Option<String>,
+        /// The answer as the network encoded it, in hex octets.
+        #[arg(long, value_name = "HEX", conflicts_with = "answer", requires = "dcs")]
+        raw_hex: Option<String>,
+        /// The data coding scheme of --raw-hex (15: GSM 7-bit, 72: UCS2).
+        #[arg(long, value_name = "N", requires = "raw_hex", conflicts_with = "answer")]
+        dcs: Option<u8>,
+    },
+    /// List the messages in a modem's memories (SM, then ME), decoded.
+    Messages {
+        /// The modem index.
+        index: usize,
     },
     /// Inject a fault into a modem.
     Fault {

@@ -135,11 +135,22 @@ fn ctl_request(request: &CtlRequest) -> (&'static str, String, Option<Value>) {
         }
         CtlRequest::Submitted { index } => ("GET", format!("/modems/{index}/submitted"), None),
         CtlRequest::External => ("GET", "/external".to_owned(), None),
-        CtlRequest::Ussd { index, code, answer } => (
-            "PUT",
-            format!("/modems/{index}/ussd"),
-            Some(json!({ "code": code, "answer": answer })),
-        ),
+        CtlRequest::Ussd {
+            index,
+            code,
+            answer,
+            raw_hex,
+            dcs,
+        } => {
+            // clap lets through an answer or a raw answer with its DCS;
+            // the API checks the hex and names what is wrong.
+            let body = match (answer, raw_hex) {
+                (Some(answer), _) => json!({ "code": code, "answer": answer }),
+                (None, raw) => json!({ "code": code, "raw": raw, "dcs": dcs }),
+            };
+            ("PUT", format!("/modems/{index}/ussd"), Some(body))
+        }
+        CtlRequest::Messages { index } => ("GET", format!("/modems/{index}/messages"), None),
         CtlRequest::Fault {
             index,
             kind,
@@ -267,6 +278,69 @@ mod tests {
         let chunked = b"HTTP/1.1 400 Bad Request\r\nTransfer-Encoding: chunked\r\n\r\n4\r\n{\"a\"\r\n3;x=y\r\n:1}\r\n0\r\n\r\n";
         assert_eq!(parse_response(chunked).unwrap(), (400, "{\"a\":1}".to_owned()));
         assert!(parse_response(b"garbage").is_err());
+    }
+
+    /// The CLI as a user types it.
+    fn ctl_args(args: &[&str]) -> Result<CtlRequest, clap::Error> {
+        use clap::Parser;
+        let argv = ["smsgate", "sim", "ctl"].iter().chain(args);
+        match crate::cli::Cli::try_parse_from(argv)?.command {
+            crate::cli::Command::Sim(crate::cli::SimArgs {
+                command: Some(SimCommand::Ctl(ctl)),
+                ..
+            }) => Ok(ctl.request),
+            other => panic!("not sim ctl: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn ussd_answers_as_text_or_raw_hex() {
+        let request = ctl_args(&["ussd", "0", "--code", "*100#", "--answer", "10 EUR"]).unwrap();
+        let (method, path, body) = ctl_request(&request);
+        assert_eq!((method, path.as_str()), ("PUT", "/modems/0/ussd"));
+        assert_eq!(body.unwrap(), json!({"code": "*100#", "answer": "10 EUR"}));
+        let raw = [
+            "ussd",
+            "1",
+            "--code",
+            "*245#",
+            "--raw-hex",
+            "EBB79B1E0685E9ECF4BADE9E03",
+            "--dcs",
+            "15",
+        ];
+        let (_, path, body) = ctl_request(&ctl_args(&raw).unwrap());
+        assert_eq!(path, "/modems/1/ussd");
+        assert_eq!(
+            body.unwrap(),
+            json!({"code": "*245#", "raw": "EBB79B1E0685E9ECF4BADE9E03", "dcs": 15})
+        );
+        // One form or the other, and raw needs its DCS.
+        for bad in [
+            &["ussd", "0", "--code", "*1#"][..],
+            &["ussd", "0", "--code", "*1#", "--raw-hex", "EB"],
+            &["ussd", "0", "--code", "*1#", "--dcs", "15", "--answer", "x"],
+            &[
+                "ussd",
+                "0",
+                "--code",
+                "*1#",
+                "--answer",
+                "x",
+                "--raw-hex",
+                "EB",
+                "--dcs",
+                "15",
+            ],
+        ] {
+            assert!(ctl_args(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn messages_lists_a_modems_memories() {
+        let (method, path, body) = ctl_request(&ctl_args(&["messages", "2"]).unwrap());
+        assert_eq!((method, path.as_str(), body), ("GET", "/modems/2/messages", None));
     }
 
     #[test]

@@ -1,18 +1,18 @@
 //! Short messages (3GPP TS 27.005): format (`+CMGF`), SMSC (`+CSCA`),
-//! memories (`+CPMS`), indications (`+CNMI`, `+CNMA`), sending (`+CMGS`)
-//! and reading (`+CMGL`, `+CMGR`, `+CMGD`), and what happens when the
-//! network delivers a message or a status report.
+//! memories (`+CPMS`), sending (`+CMGS`) and reading (`+CMGL`, `+CMGR`,
+//! `+CMGD`). What the network delivers, and the commands that steer it
+//! (`+CNMI`, `+CSMS`, `+CNMA`), are in `indications.rs`.
 //!
 //! Shapes follow the captures: `+CMGR: <stat>,,<length>` then the PDU on
 //! the next line, `+CMGL` entries with a single CRLF between them (smsd's
 //! CMGL reader breaks on a blank line), `<length>` without the SMSC address.
 
-use sms_pdu::{encode_hex, MessageClass, Pdu, Tpdu};
+use sms_pdu::{encode_hex, Pdu, Tpdu};
 
 use super::command::{latin1, Args, Kind};
 use super::error::{self, CommandError};
-use super::{Action, Cnmi, Delivery, Entry, Flow, Line, Modem, Outcome, Output, Reply};
-use crate::store::{tpdu_len, DeleteFlag, MessageStat, StatFilter, Storage, StoreError, StoredMessage};
+use super::{Action, Entry, Flow, Line, Modem, Outcome, Output, Reply};
+use crate::store::{DeleteFlag, MessageStat, StatFilter, Storage, StoreError, StoredMessage};
 
 /// The longest SMS-SUBMIT TPDU: first octet, TP-MR, a 12-octet TP-DA,
 /// TP-PID, TP-DCS, a 7-octet TP-VP, TP-UDL and 140 octets of TP-UD.
@@ -42,13 +42,15 @@ impl Modem {
     /// `AT+CSCA`: the SMSC address and its type. gammu and gammu-smsd
     /// read it before the first send and copy it into every PDU.
     pub(super) fn csca(&mut self, kind: &Kind, reply: &mut Reply) -> Outcome {
+        // The address lives on the SIM (EF_SMSP): neither read nor written
+        // without it.
+        if let (Kind::Read | Kind::Set(_), Some(sim_error)) = (kind, self.sim_error_cms()) {
+            return Err(sim_error);
+        }
         match kind {
             Kind::Read => reply.line(format!("+CSCA: \"{}\",{}", self.smsc, self.smsc_toa)),
             Kind::Test => {}
             Kind::Set(params) => {
-                if let Some(sim_error) = self.sim_error_cms() {
-                    return Err(sim_error);
-                }
                 let args = Args(params);
                 let typed = args.string(0).ok_or(self.parameter_error())?;
                 // A number typed plainly stays as it is whatever +CSCS says;
@@ -136,67 +138,6 @@ impl Modem {
     fn counts(&self, mem: Storage) -> String {
         let store = self.stores.get(mem);
         format!("{},{}", store.used(), store.capacity())
-    }
-
-    /// `AT+CNMI=<mode>,<mt>,<bm>,<ds>,<bfr>`, with the ranges gammu-smsd
-    /// reads from the test command to choose `2,1,0,2,0`.
-    pub(super) fn cnmi(&mut self, kind: &Kind, reply: &mut Reply) -> Outcome {
-        match kind {
-            Kind::Read => {
-                let Cnmi {
-                    mode,
-                    mt,
-                    bm,
-                    ds,
-                    bfr,
-                } = self.settings.cnmi;
-                reply.line(format!("+CNMI: {mode},{mt},{bm},{ds},{bfr}"));
-            }
-            Kind::Test => reply.line("+CNMI: (0-2),(0-3),(0,2),(0-2),(0,1)"),
-            Kind::Set(params) => {
-                let args = Args(params);
-                let old = self.settings.cnmi;
-                let field = |idx: usize, range, old: u8| -> Result<u8, CommandError> {
-                    let value = args.number_in(idx, range).map_err(|_| NOT_SUPPORTED)?;
-                    Ok(value.map_or(old, |value| value as u8))
-                };
-                let cnmi = Cnmi {
-                    mode: field(0, 0..=2, old.mode)?,
-                    mt: field(1, 0..=3, old.mt)?,
-                    bm: field(2, 0..=2, old.bm)?,
-                    ds: field(3, 0..=2, old.ds)?,
-                    bfr: field(4, 0..=1, old.bfr)?,
-                };
-                if args.len() > 5 || cnmi.bm == 1 {
-                    return Err(NOT_SUPPORTED);
-                }
-                self.settings.cnmi = cnmi;
-                // TS 27.005 3.4.1: leaving mode 0 flushes the indications
-                // held back (bfr 0) or drops them (bfr 1).
-                if cnmi.mode != 0 {
-                    let held = std::mem::take(&mut self.buffered);
-                    if cnmi.bfr == 0 {
-                        self.unsolicited.extend(held);
-                    }
-                }
-            }
-            Kind::Exec => return Err(CommandError::Error),
-        }
-        Ok(Flow::Next)
-    }
-
-    /// `AT+CNMA`: acknowledges a routed `+CMT`/`+CDS`. smsd sends it after
-    /// the routed status report of its capture.
-    pub(super) fn cnma(&mut self, kind: &Kind) -> Outcome {
-        match kind {
-            Kind::Test => Ok(Flow::Next),
-            Kind::Exec | Kind::Set(_) if self.unacknowledged > 0 => {
-                self.unacknowledged -= 1;
-                Ok(Flow::Next)
-            }
-            Kind::Exec | Kind::Set(_) => Err(CommandError::Cms(error::CMS_NO_CNMA_EXPECTED)),
-            Kind::Read => Err(CommandError::Error),
-        }
     }
 
     /// `AT+CMMS`: keep the link for more messages; accepted and ignored.
@@ -430,103 +371,6 @@ impl Modem {
             TEXT_PARAMETER
         } else {
             PDU_PARAMETER
-        }
-    }
-
-    /// The TPDU of a PDU the network hands over, or why it is not taken:
-    /// an undecodable PDU is rejected, and a modem off the network is
-    /// unreachable (the network holds the message and retries).
-    fn accept_incoming(&self, pdu: &[u8]) -> Result<Tpdu, Delivery> {
-        let tpdu = Pdu::decode(pdu)
-            .map_err(|_| Delivery::Rejected("not a valid PDU"))?
-            .value
-            .tpdu;
-        if !self.is_registered() {
-            return Err(Delivery::Unreachable);
-        }
-        Ok(tpdu)
-    }
-
-    /// [`Modem::deliver`].
-    pub(super) fn receive_deliver(&mut self, pdu: Vec<u8>) -> Delivery {
-        let deliver = match self.accept_incoming(&pdu) {
-            Ok(Tpdu::Deliver(deliver)) => deliver,
-            Ok(_) => return Delivery::Rejected("not an SMS-DELIVER"),
-            Err(refusal) => return refusal,
-        };
-        // TS 27.005 3.4.1: mt 2 routes all but class 2, mt 3 routes class 3;
-        // the rest is stored, with +CMTI unless mt is 0.
-        let class = deliver.dcs.meaning().class;
-        let routed = match self.settings.cnmi.mt {
-            2 => class != Some(MessageClass::Class2),
-            3 => class == Some(MessageClass::Class3),
-            _ => false,
-        };
-        if routed {
-            let urc = match self.settings.text_mode {
-                true => self.text_cmt(&deliver),
-                false => format!("+CMT: ,{}\r\n{}", tpdu_len(&pdu), encode_hex(&pdu)),
-            };
-            self.unacknowledged += 1;
-            self.sms_indication(&urc);
-            return Delivery::Routed;
-        }
-        let indication = (self.settings.cnmi.mt != 0).then_some("+CMTI");
-        self.store_incoming(pdu, indication)
-    }
-
-    /// [`Modem::status_report`].
-    pub(super) fn receive_status_report(&mut self, pdu: Vec<u8>) -> Delivery {
-        let report = match self.accept_incoming(&pdu) {
-            Ok(Tpdu::StatusReport(report)) => report,
-            Ok(_) => return Delivery::Rejected("not an SMS-STATUS-REPORT"),
-            Err(refusal) => return refusal,
-        };
-        match self.settings.cnmi.ds {
-            1 => {
-                let urc = match self.settings.text_mode {
-                    true => self.text_cds(&report),
-                    false => format!("+CDS: {}\r\n{}", tpdu_len(&pdu), encode_hex(&pdu)),
-                };
-                self.unacknowledged += 1;
-                self.sms_indication(&urc);
-                Delivery::Routed
-            }
-            // smsd never sets +CNMI and reads the reports it finds stored
-            // (ds 0); gammu-smsd and python-gsmmodem ask for +CDSI (ds 2).
-            ds => self.store_incoming(pdu, (ds == 2).then_some("+CDSI")),
-        }
-    }
-
-    /// Stores in `<mem3>`, then queues `<indication>: "<mem>",<index>`.
-    fn store_incoming(&mut self, pdu: Vec<u8>, indication: Option<&str>) -> Delivery {
-        if self.faults.sim_full {
-            return Delivery::StoreFull;
-        }
-        let mem = self.settings.cpms[2];
-        let message = StoredMessage {
-            stat: MessageStat::ReceivedUnread,
-            pdu,
-        };
-        match self.stores.get_mut(mem).insert(message) {
-            Ok(index) => {
-                if let Some(indication) = indication {
-                    self.sms_indication(&format!("{indication}: \"{mem}\",{index}"));
-                }
-                Delivery::Stored { mem, index }
-            }
-            Err(_) => Delivery::StoreFull,
-        }
-    }
-
-    /// An SMS indication under `AT+CNMI` `<mode>`: 0 holds it back in the
-    /// modem, 1 drops it when the line is busy, 2 queues it until the line
-    /// is idle.
-    fn sms_indication(&mut self, line: &str) {
-        match self.settings.cnmi.mode {
-            0 => self.buffered.push(super::framed(line)),
-            1 if !self.is_idle() => {}
-            _ => self.queue_unsolicited(line),
         }
     }
 }

@@ -20,13 +20,14 @@ use super::network_task::{NetworkCommand, Parcel};
 use super::{sleep_until, SimError};
 use crate::pty::{PtyPort, RAW_CHECK_INTERVAL};
 use crate::tcp::TcpPort;
-use crate::{Action, CallRecord, Fault, Modem, ModemId, RoutingKind, SimState};
+use crate::{Action, CallRecord, Delivery, Fault, Modem, ModemId, RoutingKind, SimState, Stores};
 
 /// What a modem task is asked to do.
 pub(super) enum ModemCommand {
     Receive(Parcel),
     Info(oneshot::Sender<LiveInfo>),
     Calls(oneshot::Sender<Vec<CallRecord>>),
+    Stores(oneshot::Sender<Stores>),
     SetUssd {
         code: String,
         answer: UssdAnswer,
@@ -71,6 +72,11 @@ pub(super) struct ModemTask {
     /// When an unplugged modem comes back.
     pub(super) replug_at: Option<Instant>,
     pub(super) replug_pause: Duration,
+    /// How long a routed message waits for `AT+CNMA` under `AT+CSMS=1`.
+    pub(super) ack_timeout: Duration,
+    /// The parcel shown as `+CMT`/`+CDS` that waits for the client's
+    /// acknowledgement, and until when.
+    pub(super) awaiting_ack: Option<(Instant, Parcel)>,
     /// USSD code to answer.
     pub(super) ussd: HashMap<String, UssdAnswer>,
 }
@@ -108,6 +114,10 @@ impl ModemTask {
                 },
                 _ = sleep_until(next_write) => self.write_due().await,
                 _ = sleep_until(self.replug_at) => self.plug_back_in(),
+                _ = sleep_until(self.awaiting_ack.as_ref().map(|(due, _)| *due)) => {
+                    self.modem.acknowledgement_timed_out();
+                    self.settle_awaiting(false);
+                }
                 _ = raw_check.tick() => {
                     // A failure here shows as garbled bytes in the client's
                     // view; nothing better to do than try again next tick.
@@ -128,6 +138,13 @@ impl ModemTask {
                     RoutingKind::Deliver => self.modem.deliver(parcel.pdu.clone()),
                     RoutingKind::StatusReport => self.modem.status_report(parcel.pdu.clone()),
                 };
+                if delivery == Delivery::AwaitingAck {
+                    // The modem routes one such message at a time, so
+                    // nothing else is waiting here.
+                    self.settle_awaiting(false);
+                    self.awaiting_ack = Some((Instant::now() + self.ack_timeout, parcel));
+                    return;
+                }
                 let _ = self.network.send(NetworkCommand::Outcome { parcel, delivery });
             }
             ModemCommand::Info(reply) => {
@@ -139,6 +156,9 @@ impl ModemTask {
                     registered: self.modem.is_registered(),
                     sim: self.modem.sim_state(),
                 });
+            }
+            ModemCommand::Stores(reply) => {
+                let _ = reply.send(self.modem.stores().clone());
             }
             ModemCommand::Calls(reply) => {
                 let _ = reply.send(self.modem.calls().to_vec());
@@ -165,6 +185,7 @@ impl ModemTask {
                 self.output.clear();
                 self.replug_at = None;
                 self.modem.power_cycle();
+                self.settle_awaiting(false);
                 let _ = self.network.send(NetworkCommand::RetryHeld);
                 let _ = reply.send(result);
             }
@@ -196,9 +217,24 @@ impl ModemTask {
                     };
                     actions.extend(follow_up);
                 }
+                Action::Acknowledged { accepted } => self.settle_awaiting(accepted),
                 Action::Unplug => self.unplug(),
             }
         }
+    }
+
+    /// Tells the network how the delivery that waited for `AT+CNMA` ended:
+    /// delivered, or refused (RP-ERROR) to be retried. A power cycle or a
+    /// timeout refuses it too.
+    fn settle_awaiting(&mut self, accepted: bool) {
+        let Some((_, parcel)) = self.awaiting_ack.take() else {
+            return;
+        };
+        let delivery = match accepted {
+            true => Delivery::Routed,
+            false => Delivery::Deferred("not acknowledged with AT+CNMA"),
+        };
+        let _ = self.network.send(NetworkCommand::Outcome { parcel, delivery });
     }
 
     /// Writes `bytes` after `delay`, and after everything queued before.
@@ -251,6 +287,7 @@ impl ModemTask {
             return;
         }
         self.modem.power_cycle();
+        self.settle_awaiting(false);
         let _ = self.network.send(NetworkCommand::RetryHeld);
     }
 }

@@ -1,7 +1,7 @@
 //! The network's task: it owns the [`Network`] and the log of what each
 //! modem submitted, puts every parcel "on the air" for the configured air
-//! time, hands it to the receiving modem's task, and retries what a full
-//! or unreachable modem could not take.
+//! time, hands it to the receiving modem's task, and retries what a full,
+//! unreachable or busy modem could not take.
 
 use std::collections::VecDeque;
 use std::time::Duration;
@@ -161,7 +161,7 @@ impl NetworkTask {
                     }
                 }
                 None => {
-                    if matches!(delivery, Delivery::StoreFull | Delivery::Unreachable) {
+                    if delivery.should_retry() {
                         self.held_injections.push(parcel);
                     }
                 }

@@ -122,6 +122,33 @@ fn sim_runs_until_sigterm_and_ctl_drives_it() {
         std::thread::sleep(Duration::from_millis(20));
     }
 
+    // The stored message, decoded (issue 10 item 21).
+    let messages = sim.ctl(&["messages", "1"]).json();
+    assert_eq!(messages[0]["mem"], "SM");
+    assert_eq!(messages[0]["from"], "+15551234");
+    assert_eq!(messages[0]["text"], "hi");
+    assert_eq!(messages[0]["concat"], serde_json::Value::Null);
+    // A raw USSD answer; a bad one is refused naming the field.
+    let raw = [
+        "ussd",
+        "0",
+        "--code",
+        "*245#",
+        "--raw-hex",
+        "EBB79B1E0685E9ECF4BADE9E03",
+        "--dcs",
+        "15",
+    ];
+    assert_eq!(sim.ctl(&raw).json(), serde_json::json!({"ok": true}));
+    let refused = sim
+        .ctl(&["ussd", "0", "--code", "*245#", "--raw-hex", "XY", "--dcs", "15"])
+        .expect_status(1);
+    assert!(
+        refused.stderr.contains("raw: expected hex octets"),
+        "{}",
+        refused.stderr
+    );
+
     assert_eq!(
         sim.ctl(&["fault", "0", "cms-error", "--code", "38"]).json(),
         serde_json::json!({"ok": true})
