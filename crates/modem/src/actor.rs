@@ -34,6 +34,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::config::{Config, PortAddress};
 use crate::error::ModemError;
+use crate::handshake::Probe;
 use crate::inbox::InboxMessage;
 use crate::lock::LockFile;
 use crate::ops::{AtReply, UssdAnswer};
@@ -149,6 +150,9 @@ pub(crate) struct Actor {
     events: broadcast::Sender<ModemEvent>,
     /// A PIN the SIM rejected: never entered again.
     pub(crate) pin_rejected: bool,
+    /// The handshake probe that last got a clean `OK`: the next
+    /// handshake starts with it.
+    pub(crate) probe_that_worked: Probe,
     /// The unsolicited codes seen since the current request began.
     pub(crate) urcs: Vec<Urc>,
     /// Lines nobody claimed since the current request began.
@@ -183,6 +187,7 @@ impl Actor {
             origin: Instant::now(),
             events,
             pin_rejected: false,
+            probe_that_worked: Probe::EscapeThenAt,
             urcs: Vec::new(),
             unclaimed: Vec::new(),
             buf: vec![0; 4096],

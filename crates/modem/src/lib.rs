@@ -42,6 +42,7 @@ mod actor;
 mod config;
 mod error;
 mod handle;
+mod handshake;
 pub mod inbox;
 mod init;
 pub mod lock;

@@ -5,6 +5,7 @@
 //! One test binary for all of them, so they link once.
 
 mod failures;
+mod handshake;
 mod scripted;
 mod session;
 mod support;
