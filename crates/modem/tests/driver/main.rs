@@ -6,6 +6,7 @@
 
 mod failures;
 mod handshake;
+mod recovery;
 mod scripted;
 mod session;
 mod support;

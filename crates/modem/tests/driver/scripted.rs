@@ -35,7 +35,8 @@ impl ScriptedModem {
 
     /// [`ScriptedModem::start`], except that an ESC is no line of its
     /// own: it stays in the line buffer, as in a modem in command mode,
-    /// and `answer` gets the whole line up to the CR (`"\u{1b}AT"`).
+    /// and `answer` gets the whole line up to the CR (`"\u{1b}AT"`), or
+    /// a PDU with its Ctrl-Z (`"0011...\u{1a}"`).
     pub(crate) fn start_raw(answer: impl FnMut(&str) -> String + Send + 'static) -> ScriptedModem {
         ScriptedModem::spawn("", Framing::Raw, answer)
     }
@@ -113,16 +114,22 @@ fn serve(master: &OwnedFd, stop: &AtomicBool, framing: Framing, mut answer: impl
             pending.remove(at);
             write_answer(master, &answer("\u{1b}"));
         }
-        while let Some(end) = pending.iter().position(|&byte| byte == b'\r') {
-            let line: Vec<u8> = pending.drain(..=end).collect();
-            let text = String::from_utf8_lossy(&line);
-            if framing == Framing::Raw {
+        if framing == Framing::Raw {
+            // A line ends at CR, a PDU at Ctrl-Z (kept, so that the
+            // script tells it from a command).
+            while let Some(end) = pending.iter().position(|&byte| byte == b'\r' || byte == 0x1A) {
+                let line: Vec<u8> = pending.drain(..=end).collect();
+                let text = String::from_utf8_lossy(&line);
                 let line = text.trim_matches(['\r', '\n']);
                 if !line.is_empty() {
                     write_answer(master, &answer(line));
                 }
-                continue;
             }
+            continue;
+        }
+        while let Some(end) = pending.iter().position(|&byte| byte == b'\r') {
+            let line: Vec<u8> = pending.drain(..=end).collect();
+            let text = String::from_utf8_lossy(&line);
             let Some(start) = text.find("AT") else { continue };
             let command = text[start..].trim_end();
             write_answer(master, &answer(command));
