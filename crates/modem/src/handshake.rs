@@ -8,9 +8,10 @@
 //! is what smstools3 sends. A form that failed is never sent twice in a
 //! row: after it the other form goes; a form that got an `OK` with
 //! leftovers of an earlier exchange (which proves it is understood) is
-//! sent again. After [`Handshake::new`]'s budget of probes the handshake
-//! fails with every probe's outcome, and the driver backs off before it
-//! opens the port again.
+//! sent again. Once both forms failed without any `OK`, or after
+//! [`Handshake::new`]'s budget of probes, the handshake fails with every
+//! probe's outcome, and the driver backs off before it opens the port
+//! again.
 
 use std::fmt;
 
@@ -101,10 +102,26 @@ impl Handshake {
         match self.tried.last() {
             None => Next::Send(self.first),
             Some((probe, ProbeResult::Clean)) => Next::Done(*probe),
-            Some(_) if self.tried.len() >= self.budget => Next::Failed,
+            Some(_) if self.tried.len() >= self.budget || self.both_forms_failed() => Next::Failed,
             Some((probe, ProbeResult::Leftover)) => Next::Send(*probe),
             Some((probe, ProbeResult::Refused(_) | ProbeResult::NoAnswer)) => Next::Send(probe.other()),
         }
+    }
+
+    /// Each form got no answer or an error, and no probe got an `OK`:
+    /// the modem is silent (or not a modem), and more probes only make
+    /// the caller wait longer.
+    fn both_forms_failed(&self) -> bool {
+        let failed = |form: Probe| {
+            self.tried.iter().any(|(probe, result)| {
+                *probe == form && matches!(result, ProbeResult::Refused(_) | ProbeResult::NoAnswer)
+            })
+        };
+        let answered = self
+            .tried
+            .iter()
+            .any(|(_, result)| *result == ProbeResult::Leftover);
+        !answered && failed(Probe::EscapeThenAt) && failed(Probe::PlainAt)
     }
 
     pub(crate) fn record(&mut self, probe: Probe, result: ProbeResult) {
@@ -159,15 +176,28 @@ mod tests {
     }
 
     #[test]
-    fn a_failed_form_is_never_sent_twice_in_a_row_and_the_budget_ends_it() {
+    fn a_silent_modem_gets_each_form_once() {
         let (sent, end) = run(Probe::EscapeThenAt, 4, |_| ProbeResult::NoAnswer);
+        assert_eq!(sent, [Probe::EscapeThenAt, Probe::PlainAt]);
+        assert_eq!(end, Next::Failed);
+        let (sent, end) = run(Probe::PlainAt, 4, |_| ProbeResult::Refused("ERROR".to_owned()));
+        assert_eq!(sent, [Probe::PlainAt, Probe::EscapeThenAt]);
+        assert_eq!(end, Next::Failed);
+    }
+
+    #[test]
+    fn a_modem_that_answered_is_probed_up_to_the_budget_never_with_a_failed_form_twice_in_a_row() {
+        let mut answers = vec![ProbeResult::Leftover].into_iter();
+        let (sent, end) = run(Probe::EscapeThenAt, 4, |_| {
+            answers.next().unwrap_or(ProbeResult::NoAnswer)
+        });
         assert_eq!(
             sent,
             [
                 Probe::EscapeThenAt,
-                Probe::PlainAt,
                 Probe::EscapeThenAt,
-                Probe::PlainAt
+                Probe::PlainAt,
+                Probe::EscapeThenAt
             ]
         );
         assert_eq!(end, Next::Failed);

@@ -4,7 +4,8 @@
 //! 1. the handshake: whatever the modem still sends (a late answer to a
 //!    process killed mid-exchange) is thrown away until the line is
 //!    quiet, and probes with the handshake timeout (RouterOS: 2 s) are
-//!    sent until a clean `OK` answers one, four at most: ESC then `AT`
+//!    sent until a clean `OK` answers one, four at most, and none more
+//!    once both forms went unanswered: ESC then `AT`
 //!    (ESC leaves a `> ` prompt an earlier program may have left open)
 //!    and `AT` alone (for modems that ignore or refuse a line starting
 //!    with ESC), a failed form never twice in a row (`handshake.rs`);
@@ -45,8 +46,8 @@ const SIM_READY_TIMEOUT: Duration = Duration::from_secs(10);
 /// How often to ask while waiting for the SIM or the network.
 const POLL_INTERVAL: Duration = Duration::from_millis(500);
 
-/// How many probes the handshake sends at most before a clean `OK`: each
-/// form twice.
+/// How many probes the handshake sends at most before a clean `OK`, to
+/// a modem that answers with leftovers of an earlier exchange.
 const HANDSHAKE_PROBES: usize = 4;
 
 /// How long `AT+CPIN=...` may take: SIMs are slow to check a PIN.
