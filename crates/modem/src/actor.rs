@@ -21,6 +21,12 @@
 //! reopens the port with growing pauses and sets the modem up again;
 //! requests that arrive meanwhile are refused at once rather than queued
 //! for an unknown time.
+//!
+//! A modem that stops answering while its port stays open (the engine's
+//! [`Event::ModemHung`]: commands in a row without an answer) is
+//! recovered after the request in flight: `recovery.rs` decides the steps
+//! (reopen and set up, `AT+CFUN=1,1`, pauses), `recover.rs` carries them
+//! out, and each goes to subscribers as a [`ModemEvent::Recovery`].
 
 use std::io;
 use std::sync::Arc;
@@ -34,9 +40,11 @@ use tokio_util::sync::CancellationToken;
 
 use crate::config::{Config, PortAddress};
 use crate::error::ModemError;
+use crate::handshake::Probe;
 use crate::inbox::InboxMessage;
 use crate::lock::LockFile;
 use crate::ops::{AtReply, UssdAnswer};
+use crate::recovery::RecoveryStep;
 use crate::status::ModemStatus;
 use crate::transport::{printable, Link};
 use crate::voice::{CallReport, VoiceCall};
@@ -56,8 +64,13 @@ pub enum ModemEvent {
     },
     /// The port was reopened and the modem set up again.
     Reconnected,
-    /// Several commands in a row got no answer.
+    /// Several commands in a row got no answer. The driver recovers the
+    /// modem next, telling each step.
     Hung,
+    /// A step of the recovery of a modem that stopped answering
+    /// (`recovery.rs`); requests are refused until
+    /// [`ModemEvent::Reconnected`].
+    Recovery(RecoveryStep),
 }
 
 /// A request from a [`crate::ModemHandle`], with where to send the answer.
@@ -141,14 +154,22 @@ pub(crate) struct Actor {
     /// The port as messages name it.
     pub(crate) port: Arc<str>,
     pub(crate) engine: Engine,
-    link: Option<Link>,
+    pub(crate) link: Option<Link>,
     lock: Option<LockFile>,
     /// Why the link is down, while it is.
-    lost_cause: String,
+    pub(crate) lost_cause: String,
     origin: Instant,
-    events: broadcast::Sender<ModemEvent>,
+    pub(crate) events: broadcast::Sender<ModemEvent>,
     /// A PIN the SIM rejected: never entered again.
     pub(crate) pin_rejected: bool,
+    /// The handshake probe that last got a clean `OK`: the next
+    /// handshake starts with it.
+    pub(crate) probe_that_worked: Probe,
+    /// The engine said the modem stopped answering: recover it after the
+    /// request in flight.
+    hung: bool,
+    /// False once the modem refused `AT+CFUN=1,1`.
+    pub(crate) reset_allowed: bool,
     /// The unsolicited codes seen since the current request began.
     pub(crate) urcs: Vec<Urc>,
     /// Lines nobody claimed since the current request began.
@@ -183,6 +204,9 @@ impl Actor {
             origin: Instant::now(),
             events,
             pin_rejected: false,
+            probe_that_worked: Probe::EscapeThenAt,
+            hung: false,
+            reset_allowed: true,
             urcs: Vec::new(),
             unclaimed: Vec::new(),
             buf: vec![0; 4096],
@@ -191,6 +215,19 @@ impl Actor {
 
     /// Opens and locks the port and sets the modem up.
     pub(crate) async fn connect(&mut self) -> Result<(), ModemError> {
+        self.open_port().await?;
+        let result = self.initialise().await;
+        if result.is_err() {
+            self.link = None;
+        } else {
+            // It answers: whatever timed out before is over.
+            self.hung = false;
+        }
+        result
+    }
+
+    /// Opens and locks the port, with a fresh engine.
+    pub(crate) async fn open_port(&mut self) -> Result<(), ModemError> {
         if let PortAddress::Serial(path) = &self.config.port {
             if let Some(dir) = &self.config.lock_dir {
                 // Dropped first: after a re-plug the device behind a
@@ -203,11 +240,7 @@ impl Actor {
         self.discard_events();
         self.link = Some(Link::open(&self.config, &self.port).await?);
         tracing::debug!(target: "modem", "{}: opened", self.port);
-        let result = self.initialise().await;
-        if result.is_err() {
-            self.link = None;
-        }
-        result
+        Ok(())
     }
 
     /// Remembers why the first [`Actor::connect`] failed: the port is then
@@ -245,6 +278,12 @@ impl Actor {
             // them all.
             self.urcs.clear();
             self.unclaimed.clear();
+            if std::mem::take(&mut self.hung)
+                && self.link.is_some()
+                && !self.recover(&mut requests, &token).await
+            {
+                break;
+            }
         }
         tracing::debug!(target: "modem", "{}: driver stopped", self.port);
     }
@@ -293,20 +332,8 @@ impl Actor {
         let timeouts = self.config.timeouts;
         let mut pause = timeouts.reopen_initial;
         loop {
-            let wake = Instant::now() + pause;
-            loop {
-                tokio::select! {
-                    biased;
-                    _ = token.cancelled() => return false,
-                    request = requests.recv() => match request {
-                        Some(request) => request.refuse(ModemError::Disconnected {
-                            port: self.port.to_string(),
-                            cause: self.lost_cause.clone(),
-                        }),
-                        None => return false,
-                    },
-                    _ = tokio::time::sleep_until(wake) => break,
-                }
+            if !self.wait_refusing(Instant::now() + pause, requests, token).await {
+                return false;
             }
             // A set-up may take seconds on a slow modem; shutting down
             // must not wait for it.
@@ -330,6 +357,37 @@ impl Actor {
                 }
             }
         }
+    }
+
+    /// Waits until `wake`, refusing requests meanwhile. Returns false
+    /// when the actor should stop.
+    pub(crate) async fn wait_refusing(
+        &mut self,
+        wake: Instant,
+        requests: &mut mpsc::Receiver<Request>,
+        token: &CancellationToken,
+    ) -> bool {
+        loop {
+            tokio::select! {
+                biased;
+                _ = token.cancelled() => return false,
+                request = requests.recv() => match request {
+                    Some(request) => request.refuse(ModemError::Disconnected {
+                        port: self.port.to_string(),
+                        cause: self.lost_cause.clone(),
+                    }),
+                    None => return false,
+                },
+                _ = tokio::time::sleep_until(wake) => return true,
+            }
+        }
+    }
+
+    /// Closes the port (keeping its lock until the next open).
+    pub(crate) fn close(&mut self) {
+        self.link = None;
+        self.engine.reset();
+        self.discard_events();
     }
 
     /// Runs `command` to its end. `Err` only when the port went away.
@@ -568,6 +626,7 @@ impl Actor {
                         self.port
                     );
                     let _ = self.events.send(ModemEvent::Hung);
+                    self.hung = true;
                 }
                 _ => {}
             }
@@ -609,11 +668,11 @@ impl Actor {
         }
     }
 
-    fn now(&self) -> at::Time {
+    pub(crate) fn now(&self) -> at::Time {
         at::Time::from_millis(u64::try_from(self.origin.elapsed().as_millis()).unwrap_or(u64::MAX))
     }
 
-    fn instant(&self, time: at::Time) -> Instant {
+    pub(crate) fn instant(&self, time: at::Time) -> Instant {
         self.origin + Duration::from_millis(time.as_millis())
     }
 }

@@ -41,6 +41,8 @@ pub struct Config {
     pub init: Vec<String>,
     /// How long to wait for what.
     pub timeouts: Timeouts,
+    /// What to do with a modem that stops answering.
+    pub hang_recovery: HangRecovery,
 }
 
 impl Config {
@@ -57,6 +59,7 @@ impl Config {
             new_message_indications: Some("2,1,0,2,0".to_owned()),
             init: Vec::new(),
             timeouts: Timeouts::default(),
+            hang_recovery: HangRecovery::default(),
         }
     }
 }
@@ -230,6 +233,39 @@ impl Default for Timeouts {
             reopen_max: Duration::from_secs(30),
             stale_quiet: Duration::from_millis(150),
             stale_max: Duration::from_secs(1),
+        }
+    }
+}
+
+/// What the driver does with a modem that stops answering (the AT
+/// engine's commands in a row without an answer): it reopens the port and
+/// sets the modem up again; if the modem is still silent, it resets it
+/// with `AT+CFUN=1,1` (unless told not to, or the modem refused it
+/// before); then it keeps trying with pauses that double up to
+/// [`HangRecovery::pause_max`]. See `recovery.rs`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct HangRecovery {
+    /// Try `AT+CFUN=1,1` (a full reset) when reopening alone did not
+    /// help: true.
+    pub reset: bool,
+    /// How long a modem may take to come back after `AT+CFUN=1,1` before
+    /// it is tried again: 5 s (after that, the pauses below).
+    pub reset_settle: Duration,
+    /// The first pause between later tries: 1 s, doubling.
+    pub pause_initial: Duration,
+    /// The longest pause between tries: 5 s, so that a modem that answers
+    /// again is in use within seconds (a try of a silent modem costs
+    /// the handshake's probes on top).
+    pub pause_max: Duration,
+}
+
+impl Default for HangRecovery {
+    fn default() -> HangRecovery {
+        HangRecovery {
+            reset: true,
+            reset_settle: Duration::from_secs(5),
+            pause_initial: Duration::from_secs(1),
+            pause_max: Duration::from_secs(5),
         }
     }
 }

@@ -55,6 +55,18 @@ pub enum ModemError {
         /// How long it waited.
         after: Duration,
     },
+    /// No handshake probe (ESC then `AT`, `AT` alone) got a clean `OK`
+    /// within the handshake's budget.
+    #[error(
+        "{port}: no usable answer to the handshake ({}): is a modem on this port, at this speed?",
+        .attempts.join("; ")
+    )]
+    Handshake {
+        /// The port.
+        port: String,
+        /// Each probe and what it got: `ESC AT: no answer`, `AT: ERROR`.
+        attempts: Vec<String>,
+    },
     /// A command failed: the modem said no (`+CMS ERROR: 38`), did not
     /// answer in time, or lacks the feature.
     #[error("{port}: {error}")]
@@ -278,6 +290,15 @@ mod tests {
         assert_eq!(
             no_answer.to_string(),
             "no answer to AT within 2 s on /dev/ttyUSB2"
+        );
+        let handshake = ModemError::Handshake {
+            port: "/dev/ttyUSB2".to_owned(),
+            attempts: vec!["ESC AT: no answer".to_owned(), "AT: ERROR".to_owned()],
+        };
+        assert_eq!(
+            handshake.to_string(),
+            "/dev/ttyUSB2: no usable answer to the handshake (ESC AT: no answer; AT: ERROR): is a \
+             modem on this port, at this speed?"
         );
         let unknown = ModemError::SendOutcomeUnknown {
             port: "usb3".to_owned(),

@@ -1,11 +1,14 @@
 //! Setting a modem up after the port is opened (and again after every
 //! reopen), in this order:
 //!
-//! 1. ESC, to leave a `> ` prompt an earlier program may have left open;
-//!    then whatever the modem still sends (a late answer to a process
-//!    killed mid-exchange) is thrown away until the line is quiet, and
-//!    `AT` with the handshake timeout (RouterOS: 2 s) is sent until a
-//!    clean `OK` answers it, a few times at most;
+//! 1. the handshake: whatever the modem still sends (a late answer to a
+//!    process killed mid-exchange) is thrown away until the line is
+//!    quiet, and probes with the handshake timeout (RouterOS: 2 s) are
+//!    sent until a clean `OK` answers one, four at most, and none more
+//!    once both forms went unanswered: ESC then `AT`
+//!    (ESC leaves a `> ` prompt an earlier program may have left open)
+//!    and `AT` alone (for modems that ignore or refuse a line starting
+//!    with ESC), a failed form never twice in a row (`handshake.rs`);
 //! 2. `ATE0` (echo off) and `AT+CMEE=1` (numeric `+CME ERROR`s);
 //! 3. `AT+CPIN?`, and the PIN if the SIM asks for it: once. A PIN the SIM
 //!    rejects is never entered again, and none is entered when the SIM
@@ -32,6 +35,7 @@ use tokio::time::Instant;
 use crate::actor::Actor;
 use crate::config::Setup;
 use crate::error::ModemError;
+use crate::handshake::{Handshake, Next, Probe, ProbeResult};
 
 /// ESC: leaves the `> ` prompt without sending anything.
 const ESC: u8 = 0x1B;
@@ -42,8 +46,9 @@ const SIM_READY_TIMEOUT: Duration = Duration::from_secs(10);
 /// How often to ask while waiting for the SIM or the network.
 const POLL_INTERVAL: Duration = Duration::from_millis(500);
 
-/// How many `AT`s the handshake sends at most before a clean `OK`.
-const HANDSHAKE_TRIES: u32 = 3;
+/// How many probes the handshake sends at most before a clean `OK`, to
+/// a modem that answers with leftovers of an earlier exchange.
+const HANDSHAKE_PROBES: usize = 4;
 
 /// How long `AT+CPIN=...` may take: SIMs are slow to check a PIN.
 const PIN_TIMEOUT: Duration = Duration::from_secs(10);
@@ -107,61 +112,67 @@ impl Actor {
         })
     }
 
-    /// ESC, then stale input thrown away, then `AT` until a clean `OK`
-    /// (no other lines, nothing after it) answers it: a late answer of a
-    /// process that died mid-exchange (`+CMGS: 7`, `OK`) that slipped past
-    /// the first wait must not shift every later answer by one.
+    /// Probes until one gets a clean `OK` (no other lines, nothing after
+    /// it): a late answer of a process that died mid-exchange (`+CMGS: 7`,
+    /// `OK`) that slipped past the first wait must not shift every later
+    /// answer by one. [`Handshake`] picks each probe's form.
     async fn handshake(&mut self) -> Result<(), ModemError> {
-        self.write_raw(&[ESC])
-            .await
-            .map_err(|lost| self.port_lost(lost))?;
-        self.discard_stale().await.map_err(|lost| self.port_lost(lost))?;
-        let handshake = self.config.timeouts.handshake;
-        let mut tries = 0;
+        let mut handshake = Handshake::new(self.probe_that_worked, HANDSHAKE_PROBES);
+        let mut first = true;
         loop {
-            tries += 1;
-            self.unclaimed.clear();
-            let completion = self
-                .exec(Command::new("AT")?.timeout(handshake))
-                .await
-                .map_err(|lost| self.port_lost(lost))?;
-            let clean = match &completion.outcome {
-                Outcome::Final(FinalResult::Ok) => {
-                    completion.result().is_ok_and(<[String]>::is_empty) && self.unclaimed.is_empty()
+            let probe = match handshake.next() {
+                Next::Send(probe) => probe,
+                Next::Done(probe) => {
+                    self.probe_that_worked = probe;
+                    return Ok(());
                 }
-                Outcome::TimedOut { .. } => {
-                    return Err(ModemError::NoAnswer {
+                Next::Failed => {
+                    return Err(ModemError::Handshake {
                         port: self.port.to_string(),
-                        after: handshake,
+                        attempts: handshake.attempts(),
                     })
                 }
-                _ => false,
             };
-            // Whatever follows a clean OK is left over from before too.
-            let late = self.discard_stale().await.map_err(|lost| self.port_lost(lost))?;
-            if clean && late == 0 {
-                return Ok(());
+            let result = self.probe(probe, std::mem::take(&mut first)).await?;
+            if result != ProbeResult::Clean {
+                tracing::debug!(target: "modem", "{}: handshake {probe}: {result}", self.port);
             }
-            tracing::debug!(
-                target: "modem",
-                "{}: the handshake got a leftover answer ({:?}, {} stray lines); again",
-                self.port,
-                completion.outcome,
-                self.unclaimed.len()
-            );
-            if tries >= HANDSHAKE_TRIES {
-                return match completion.result() {
-                    Err(error) => Err(ModemError::Command {
-                        port: self.port.to_string(),
-                        error,
-                    }),
-                    Ok(_) => Err(ModemError::NoAnswer {
-                        port: self.port.to_string(),
-                        after: handshake,
-                    }),
-                };
-            }
+            handshake.record(probe, result);
         }
+    }
+
+    /// Sends one handshake probe (after throwing away what the modem still
+    /// sends, the first time) and tells what it got.
+    async fn probe(&mut self, probe: Probe, first: bool) -> Result<ProbeResult, ModemError> {
+        if probe == Probe::EscapeThenAt {
+            self.write_raw(&[ESC])
+                .await
+                .map_err(|lost| self.port_lost(lost))?;
+        }
+        if first || probe == Probe::EscapeThenAt {
+            // Also what the modem answers to the ESC, at a prompt.
+            self.discard_stale().await.map_err(|lost| self.port_lost(lost))?;
+        }
+        self.unclaimed.clear();
+        let completion = self
+            .exec(Command::new("AT")?.timeout(self.config.timeouts.handshake))
+            .await
+            .map_err(|lost| self.port_lost(lost))?;
+        let result = match &completion.outcome {
+            Outcome::Final(FinalResult::Ok) => {
+                let clean = completion.result().is_ok_and(<[String]>::is_empty) && self.unclaimed.is_empty();
+                // Whatever follows a clean OK is left over from before too.
+                let late = self.discard_stale().await.map_err(|lost| self.port_lost(lost))?;
+                if clean && late == 0 {
+                    ProbeResult::Clean
+                } else {
+                    ProbeResult::Leftover
+                }
+            }
+            Outcome::Final(result) => ProbeResult::Refused(result.to_string()),
+            Outcome::TimedOut { .. } | Outcome::Cancelled => ProbeResult::NoAnswer,
+        };
+        Ok(result)
     }
 
     async fn unlock_sim(&mut self) -> Result<(), ModemError> {

@@ -28,6 +28,10 @@
 //!   reopened with growing pauses. A send in flight then fails, saying
 //!   whether its outcome is unknown; it is never retried behind the
 //!   caller's back.
+//! - A modem that stops answering on a port that stays open is recovered:
+//!   the port reopened and the modem set up again, then reset with
+//!   `AT+CFUN=1,1` if still silent, then tried with short pauses until it
+//!   answers ([`HangRecovery`]); each step is a [`ModemEvent::Recovery`].
 //!
 //! Every byte written and read is logged at debug level under the tracing
 //! targets `gsm::write` and `gsm::read`; the driver's own notes go under
@@ -42,21 +46,26 @@ mod actor;
 mod config;
 mod error;
 mod handle;
+mod handshake;
 pub mod inbox;
 mod init;
 pub mod lock;
 mod ops;
+mod recover;
+mod recovery;
 mod status;
 mod transport;
 pub mod voice;
 
 pub use actor::ModemEvent;
 pub use config::{
-    Config, FlowControl, InvalidPortAddress, PortAddress, SerialSettings, Setup, SmsStorage, Timeouts,
+    Config, FlowControl, HangRecovery, InvalidPortAddress, PortAddress, SerialSettings, Setup, SmsStorage,
+    Timeouts,
 };
 pub use error::ModemError;
 pub use handle::ModemHandle;
 pub use inbox::{Content, InboxMessage, MessageKind, Parts};
 pub use ops::{AtReply, UssdAnswer};
+pub use recovery::RecoveryStep;
 pub use status::{Identity, ModemStatus};
 pub use voice::{CallReport, VoiceCall};

@@ -25,14 +25,19 @@ async fn a_silent_modem_fails_the_handshake_quickly_and_clearly() {
     config.timeouts.handshake = Duration::from_millis(200);
     let started = Instant::now();
     let err = ModemHandle::open(config).await.unwrap_err();
+    // A probe of each form, 0.2 s each, not a wait without end.
     assert!(
-        started.elapsed() < Duration::from_secs(1),
+        started.elapsed() < Duration::from_secs(2),
         "{:?}",
         started.elapsed()
     );
     assert_eq!(
         err.to_string(),
-        format!("no answer to AT within 0.2 s on {}", bench.path(0).display())
+        format!(
+            "{}: no usable answer to the handshake (ESC AT: no answer; AT: no answer): is a \
+             modem on this port, at this speed?",
+            bench.path(0).display()
+        )
     );
     // Nothing holds the port any more: the lock file is gone.
     assert_eq!(std::fs::read_dir(&bench.lock_dir).unwrap().count(), 0);

@@ -5,6 +5,8 @@
 //! One test binary for all of them, so they link once.
 
 mod failures;
+mod handshake;
+mod recovery;
 mod scripted;
 mod session;
 mod support;

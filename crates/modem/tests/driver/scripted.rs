@@ -33,10 +33,26 @@ impl ScriptedModem {
         ScriptedModem::start_with_waiting("", answer)
     }
 
+    /// [`ScriptedModem::start`], except that an ESC is no line of its
+    /// own: it stays in the line buffer, as in a modem in command mode,
+    /// and `answer` gets the whole line up to the CR (`"\u{1b}AT"`), or
+    /// a PDU with its Ctrl-Z (`"0011...\u{1a}"`).
+    pub(crate) fn start_raw(answer: impl FnMut(&str) -> String + Send + 'static) -> ScriptedModem {
+        ScriptedModem::spawn("", Framing::Raw, answer)
+    }
+
     /// [`ScriptedModem::start`], with `waiting` sent before the driver
     /// opens the port: it waits in the line's buffer.
     fn start_with_waiting(
         waiting: &str,
+        answer: impl FnMut(&str) -> String + Send + 'static,
+    ) -> ScriptedModem {
+        ScriptedModem::spawn(waiting, Framing::EscapeApart, answer)
+    }
+
+    fn spawn(
+        waiting: &str,
+        framing: Framing,
         answer: impl FnMut(&str) -> String + Send + 'static,
     ) -> ScriptedModem {
         let pair = nix::pty::openpty(None, None).unwrap();
@@ -48,7 +64,7 @@ impl ScriptedModem {
         let thread = {
             let stop = stop.clone();
             let master = pair.master;
-            std::thread::spawn(move || serve(&master, &stop, answer))
+            std::thread::spawn(move || serve(&master, &stop, framing, answer))
         };
         ScriptedModem {
             slave_path,
@@ -68,7 +84,16 @@ impl Drop for ScriptedModem {
     }
 }
 
-fn serve(master: &OwnedFd, stop: &AtomicBool, mut answer: impl FnMut(&str) -> String) {
+/// How the scripted modem cuts what it reads into lines.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Framing {
+    /// An ESC is answered on its own; a line starts at its `AT`.
+    EscapeApart,
+    /// Everything up to a CR is one line, ESC included.
+    Raw,
+}
+
+fn serve(master: &OwnedFd, stop: &AtomicBool, framing: Framing, mut answer: impl FnMut(&str) -> String) {
     let mut pending = Vec::new();
     let mut buf = [0u8; 1024];
     while !stop.load(Ordering::Relaxed) {
@@ -83,8 +108,24 @@ fn serve(master: &OwnedFd, stop: &AtomicBool, mut answer: impl FnMut(&str) -> St
         };
         pending.extend_from_slice(&buf[..n_read]);
         while let Some(at) = pending.iter().position(|&byte| byte == 0x1B) {
+            if framing == Framing::Raw {
+                break;
+            }
             pending.remove(at);
             write_answer(master, &answer("\u{1b}"));
+        }
+        if framing == Framing::Raw {
+            // A line ends at CR, a PDU at Ctrl-Z (kept, so that the
+            // script tells it from a command).
+            while let Some(end) = pending.iter().position(|&byte| byte == b'\r' || byte == 0x1A) {
+                let line: Vec<u8> = pending.drain(..=end).collect();
+                let text = String::from_utf8_lossy(&line);
+                let line = text.trim_matches(['\r', '\n']);
+                if !line.is_empty() {
+                    write_answer(master, &answer(line));
+                }
+            }
+            continue;
         }
         while let Some(end) = pending.iter().position(|&byte| byte == b'\r') {
             let line: Vec<u8> = pending.drain(..=end).collect();

@@ -27,7 +27,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use anyhow::Context as _;
-use modem::{Identity, ModemError, ModemEvent, ModemHandle};
+use modem::{Identity, ModemError, ModemEvent, ModemHandle, RecoveryStep};
 use notify::Watcher as _;
 use spool::{FailedRecord, NumberingPolicy, OutgoingFile, Plan, PlanDefaults, Priority, SentRecord};
 use tokio::sync::mpsc;
@@ -294,6 +294,10 @@ pub(crate) struct Scheduler {
     spooled_by_handler: HashSet<String>,
     checks_tx: mpsc::UnboundedSender<CheckResult>,
     checks: mpsc::UnboundedReceiver<CheckResult>,
+    /// The names of modems whose driver reopened and set them up again
+    /// (after a lost port or a hang): a block for their failures is over.
+    reconnected_tx: mpsc::UnboundedSender<String>,
+    reconnected: mpsc::UnboundedReceiver<String>,
     includes: ConfinedIncludes,
     alarms: Alarms,
     /// Entries intake refused, reported once per version.
@@ -352,6 +356,7 @@ impl Scheduler {
         };
         let (results_tx, results) = mpsc::unbounded_channel();
         let (checks_tx, checks) = mpsc::unbounded_channel();
+        let (reconnected_tx, reconnected) = mpsc::unbounded_channel();
         let tasks = TaskTracker::new();
         let alarms = Alarms::new(&config.handlers, tasks.clone());
         let includes = ConfinedIncludes::new(config.include_dir.clone());
@@ -379,6 +384,8 @@ impl Scheduler {
             spooled_by_handler: HashSet::new(),
             checks_tx,
             checks,
+            reconnected_tx,
+            reconnected,
             includes,
             alarms,
             refusals: Refusals::default(),
@@ -396,6 +403,7 @@ impl Scheduler {
                 slot.handle.clone(),
                 self.alarms.clone(),
                 self.shutdown.clone(),
+                self.reconnected_tx.clone(),
             ));
         }
         tracing::info!(
@@ -420,6 +428,7 @@ impl Scheduler {
                 Some(result) = self.results.recv() => self.finish_send(result),
                 Some(slot) = self.new_modems.recv() => self.add_modem(slot),
                 Some(result) = self.checks.recv() => self.finish_check(result),
+                Some(name) = self.reconnected.recv() => self.unblock(&name),
                 Some(first) = self.wakeups.recv() => {
                     if !self.look_at_changes(first) {
                         next_scan = Instant::now();
@@ -451,6 +460,7 @@ impl Scheduler {
             slot.handle.clone(),
             self.alarms.clone(),
             self.shutdown.clone(),
+            self.reconnected_tx.clone(),
         ));
         self.modems.push(slot);
     }
@@ -1187,6 +1197,17 @@ impl Scheduler {
         }
     }
 
+    /// A modem that was reopened and set up again is given work again at
+    /// once: the failures that blocked it were its port's or its hang's.
+    fn unblock(&mut self, name: &str) {
+        for slot in self.modems.iter_mut().filter(|slot| slot.name == name) {
+            if slot.blocked_until.take().is_some() {
+                tracing::info!(target: "smsgate", "modem {name}: set up again, no longer blocked");
+            }
+            slot.failures_in_row = 0;
+        }
+    }
+
     /// Moves a fully sent file to `sent/`.
     fn send_done(&mut self, name: &str, modem_idx: usize) {
         let Some(job) = self.pending.remove(name) else {
@@ -1317,9 +1338,16 @@ fn wakeup_of(event: notify::Result<notify::Event>) -> Option<Option<Vec<PathBuf>
     }
 }
 
-/// Raises an alarm when a modem's port is lost or the modem stops
-/// answering, until shutdown.
-async fn watch_port(name: String, handle: ModemHandle, alarms: Alarms, shutdown: CancellationToken) {
+/// Raises an alarm when a modem's port is lost, the modem stops answering,
+/// and at each step of its recovery, until shutdown; tells the scheduler
+/// when the modem is set up again.
+async fn watch_port(
+    name: String,
+    handle: ModemHandle,
+    alarms: Alarms,
+    shutdown: CancellationToken,
+    reconnected: mpsc::UnboundedSender<String>,
+) {
     let mut events = handle.subscribe();
     loop {
         let event = tokio::select! {
@@ -1334,6 +1362,20 @@ async fn watch_port(name: String, handle: ModemHandle, alarms: Alarms, shutdown:
             Ok(ModemEvent::Hung) => {
                 let text = format!("the modem on {} does not answer", handle.port());
                 alarms.raise(Severity::Error, &name, &text);
+            }
+            Ok(ModemEvent::Recovery(step)) => {
+                let severity = match step {
+                    RecoveryStep::Recovered { .. } => Severity::Notice,
+                    _ => Severity::Error,
+                };
+                alarms.raise(
+                    severity,
+                    &name,
+                    &format!("the modem on {}: {step}", handle.port()),
+                );
+            }
+            Ok(ModemEvent::Reconnected) => {
+                let _ = reconnected.send(name.clone());
             }
             Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
             Err(tokio::sync::broadcast::error::RecvError::Closed) => return,

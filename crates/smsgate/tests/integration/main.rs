@@ -9,6 +9,7 @@ mod util;
 
 mod control;
 mod daemon;
+mod daemon_hang;
 mod daemon_intake;
 mod daemon_receive;
 mod daemon_recovery;

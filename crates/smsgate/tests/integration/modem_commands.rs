@@ -435,7 +435,11 @@ fn a_silent_modem_fails_fast_with_a_clear_message() {
         started.elapsed()
     );
     eqnice!(
-        format!("error: no answer to AT within 0.2 s on {}\n", bench.path(0)),
+        format!(
+            "error: {}: no usable answer to the handshake (ESC AT: no answer; AT: no answer): is a \
+             modem on this port, at this speed?\n",
+            bench.path(0)
+        ),
         printed.stderr
     );
 }
