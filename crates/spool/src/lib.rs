@@ -36,7 +36,7 @@ mod voicecall;
 pub use error::{ParseError, Place, PlanError, Problem};
 pub use numbering::{NumberingPolicy, Recipient, ToToa};
 pub use outgoing::{
-    Content, FileAlphabet, IncludeResolver, Macro, NoIncludes, OutgoingFile, Priority, SystemMessage,
+    Content, FileAlphabet, IncludeError, IncludeResolver, Macro, NoIncludes, OutgoingFile, Priority, SystemMessage,
     UnknownLine,
 };
 pub use plan::{plan, Plan, PlanDefaults, SmsPlan, TrailingNewline};

@@ -152,6 +152,9 @@ pub fn plan(file: &OutgoingFile, defaults: &PlanDefaults) -> Result<Plan, PlanEr
         let dcs = DataCodingScheme::new(Alphabet::EightBit, message.class);
         message.pdus(dcs, vec![octets(Some(header), &data[header_end..])])
     } else {
+        if data.is_empty() && file.udh_data.is_none() {
+            return Err(empty_body());
+        }
         message
             .data_pdus(data, &split_options(file, defaults, AlphabetChoice::Auto))
             .map_err(encode_error)?
@@ -166,21 +169,12 @@ fn text_plan(
     defaults: &PlanDefaults,
 ) -> Result<SmsPlan, PlanError> {
     let alphabet = file.alphabet();
-    let keep_newline = defaults.trailing_newline == TrailingNewline::LikeSmsd
-        && matches!(
-            alphabet,
-            FileAlphabet::Utf8 | FileAlphabet::Ucs2 | FileAlphabet::Gsm
-        );
-    let text = match keep_newline {
-        true => text,
-        false => {
-            let without_lf = text.strip_suffix('\n').unwrap_or(text);
-            match without_lf.len() < text.len() {
-                true => without_lf.strip_suffix('\r').unwrap_or(without_lf),
-                false => text,
-            }
-        }
-    };
+    let text = trim_end(file, text, defaults.trailing_newline);
+    if text.is_empty() {
+        return Err(empty_body());
+    }
+    let text = tabs_as_spaces(alphabet, text);
+    let text = text.as_ref();
     let choice = match alphabet {
         FileAlphabet::Iso | FileAlphabet::Gsm => AlphabetChoice::Gsm7,
         FileAlphabet::Ucs2 => AlphabetChoice::Ucs2,
@@ -191,6 +185,55 @@ fn text_plan(
         .text_pdus(text, &split_options(file, defaults, choice))
         .map_err(encode_error)?;
     Ok(SmsPlan { message, pdus })
+}
+
+/// The text without what smsd would not send at its end.
+///
+/// ISO text (`Alphabet: ISO`, or no `Alphabet:`, which smsd reads as ISO)
+/// loses all trailing blanks, tabs, CRs and newlines, as in smsd; other
+/// text one trailing LF or CRLF ([`TrailingNewline::Strip`]), or nothing
+/// for UTF-8, UCS2 and GSM bodies with [`TrailingNewline::LikeSmsd`].
+fn trim_end<'a>(file: &OutgoingFile, text: &'a str, trailing_newline: TrailingNewline) -> &'a str {
+    if matches!(file.alphabet, None | Some(FileAlphabet::Iso)) {
+        return text.trim_end_matches(|c: char| c == ' ' || c.is_ascii_control());
+    }
+    let keep_newline = trailing_newline == TrailingNewline::LikeSmsd
+        && matches!(
+            file.alphabet(),
+            FileAlphabet::Utf8 | FileAlphabet::Ucs2 | FileAlphabet::Gsm
+        );
+    if keep_newline {
+        return text;
+    }
+    match text.strip_suffix('\n') {
+        Some(without_lf) => without_lf.strip_suffix('\r').unwrap_or(without_lf),
+        None => text,
+    }
+}
+
+/// A TAB goes out as a space in GSM 7-bit, which has no TAB (as smsd
+/// writes it): always for ISO text, for UTF-8 text when the rest of it
+/// fits GSM 7-bit (else it goes in UCS2, TAB and all). The only character
+/// smsgate substitutes (docs/differences.md).
+fn tabs_as_spaces(alphabet: FileAlphabet, text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.contains('\t') {
+        return text.into();
+    }
+    let spaced = text.replace('\t', " ");
+    match alphabet {
+        FileAlphabet::Iso => spaced.into(),
+        FileAlphabet::Utf8 if sms_pdu::Gsm7Tables::DEFAULT.septet_count(&spaced).is_ok() => spaced.into(),
+        _ => text.into(),
+    }
+}
+
+/// smsd: `No text or data`. A message with nothing in it is a mistake
+/// (an empty file, a script that lost its input), not something to pay for.
+fn empty_body() -> PlanError {
+    PlanError {
+        header: "Body",
+        reason: "no text or data: the message is empty".to_owned(),
+    }
 }
 
 /// The settings all parts share.

@@ -23,7 +23,7 @@ use std::io::Read as _;
 use std::os::unix::fs::OpenOptionsExt as _;
 use std::path::{Path, PathBuf};
 
-use spool::IncludeResolver;
+use spool::{IncludeError, IncludeResolver};
 
 /// The largest file an `Include:` may read: a message is at most 255
 /// parts of 153 characters, so anything near this is a mistake.
@@ -64,8 +64,23 @@ impl ConfinedIncludes {
 }
 
 impl IncludeResolver for ConfinedIncludes {
-    fn resolve(&mut self, name: &str) -> Result<Vec<u8>, String> {
-        self.read(name)
+    fn resolve(&mut self, name: &str) -> Result<Vec<u8>, IncludeError> {
+        self.read(name).map_err(|reason| match self.missing(name) {
+            true => IncludeError::NotFound(reason),
+            false => IncludeError::Refused(reason),
+        })
+    }
+}
+
+impl ConfinedIncludes {
+    /// Whether `name` names nothing at all (not even a dangling symlink):
+    /// smsd then sends the message without it, and so does smsgate.
+    /// Only with an include-dir: without one every `Include:` is refused.
+    fn missing(&self, name: &str) -> bool {
+        self.dir.as_ref().is_some_and(|dir| {
+            matches!(std::fs::symlink_metadata(dir.join(name)),
+                Err(err) if err.kind() == std::io::ErrorKind::NotFound)
+        })
     }
 }
 
@@ -118,23 +133,41 @@ mod tests {
     #[test]
     fn files_under_include_dir_are_read() {
         let (base, mut includes) = layout();
-        assert_eq!(includes.resolve("greeting").unwrap(), b"\nhello\n");
-        assert_eq!(includes.resolve("sub/part").unwrap(), b"Flash: yes\n");
-        assert_eq!(includes.resolve("sub/../greeting").unwrap(), b"\nhello\n");
+        assert_eq!(includes.read("greeting").unwrap(), b"\nhello\n");
+        assert_eq!(includes.read("sub/part").unwrap(), b"Flash: yes\n");
+        assert_eq!(includes.read("sub/../greeting").unwrap(), b"\nhello\n");
         let absolute = base.path().join("include/greeting");
         assert_eq!(
-            includes.resolve(absolute.to_str().unwrap()).unwrap(),
+            includes.read(absolute.to_str().unwrap()).unwrap(),
             b"\nhello\n"
         );
         // A symlink that stays inside is fine.
         symlink("greeting", base.path().join("include/alias")).unwrap();
-        assert_eq!(includes.resolve("alias").unwrap(), b"\nhello\n");
+        assert_eq!(includes.read("alias").unwrap(), b"\nhello\n");
+    }
+
+    /// smsd sends a message whose `Include:` names no file; a file that
+    /// may not be read still fails it.
+    #[test]
+    fn a_missing_file_is_not_found_a_forbidden_one_refused() {
+        let (base, mut includes) = layout();
+        assert!(matches!(
+            includes.resolve("nothing-here"),
+            Err(IncludeError::NotFound(_))
+        ));
+        assert!(matches!(includes.resolve("../secret"), Err(IncludeError::Refused(_))));
+        symlink("nowhere", base.path().join("include/dangling")).unwrap();
+        assert!(matches!(includes.resolve("dangling"), Err(IncludeError::Refused(_))));
+        assert!(matches!(
+            ConfinedIncludes::new(None).resolve("nothing-here"),
+            Err(IncludeError::Refused(_))
+        ));
     }
 
     #[test]
     fn without_include_dir_every_include_is_refused() {
         let mut includes = ConfinedIncludes::new(None);
-        let reason = includes.resolve("greeting").unwrap_err();
+        let reason = includes.read("greeting").unwrap_err();
         assert_eq!(
             reason,
             "Include is not enabled (set [spool] include-dir to allow it)"
@@ -144,13 +177,13 @@ mod tests {
     #[test]
     fn dot_dot_out_of_the_directory_is_refused() {
         let (base, mut includes) = layout();
-        let reason = includes.resolve("../secret").unwrap_err();
+        let reason = includes.read("../secret").unwrap_err();
         let secret = base.path().canonicalize().unwrap().join("secret");
         assert!(
             reason.starts_with(&format!("{} is outside include-dir", secret.display())),
             "{reason}"
         );
-        let reason = includes.resolve("sub/../../secret").unwrap_err();
+        let reason = includes.read("sub/../../secret").unwrap_err();
         assert!(reason.contains("is outside include-dir"), "{reason}");
     }
 
@@ -158,9 +191,9 @@ mod tests {
     fn absolute_paths_elsewhere_are_refused() {
         let (base, mut includes) = layout();
         let secret = base.path().join("secret");
-        let reason = includes.resolve(secret.to_str().unwrap()).unwrap_err();
+        let reason = includes.read(secret.to_str().unwrap()).unwrap_err();
         assert!(reason.contains("is outside include-dir"), "{reason}");
-        let reason = includes.resolve("/etc/passwd").unwrap_err();
+        let reason = includes.read("/etc/passwd").unwrap_err();
         assert!(
             reason.starts_with("/etc/passwd is outside include-dir"),
             "{reason}"
@@ -173,7 +206,7 @@ mod tests {
         symlink(base.path().join("secret"), base.path().join("include/escape")).unwrap();
         symlink(base.path(), base.path().join("include/up")).unwrap();
         for name in ["escape", "up/secret"] {
-            let reason = includes.resolve(name).unwrap_err();
+            let reason = includes.read(name).unwrap_err();
             assert!(reason.contains("is outside include-dir"), "{name}: {reason}");
         }
     }
@@ -181,30 +214,30 @@ mod tests {
     #[test]
     fn missing_files_directories_and_fifos_are_refused() {
         let (base, mut includes) = layout();
-        let reason = includes.resolve("nothing").unwrap_err();
+        let reason = includes.read("nothing").unwrap_err();
         assert!(reason.contains("No such file"), "{reason}");
-        let reason = includes.resolve("sub").unwrap_err();
+        let reason = includes.read("sub").unwrap_err();
         assert!(reason.ends_with("sub is not a regular file"), "{reason}");
         nix::unistd::mkfifo(
             &base.path().join("include/fifo"),
             nix::sys::stat::Mode::from_bits_truncate(0o600),
         )
         .unwrap();
-        let reason = includes.resolve("fifo").unwrap_err();
+        let reason = includes.read("fifo").unwrap_err();
         assert!(reason.ends_with("fifo is not a regular file"), "{reason}");
         fs::write(
             base.path().join("include/big"),
             vec![b'x'; MAX_INCLUDE_BYTES as usize + 1],
         )
         .unwrap();
-        let reason = includes.resolve("big").unwrap_err();
+        let reason = includes.read("big").unwrap_err();
         assert!(reason.contains("more than 65536"), "{reason}");
     }
 
     #[test]
     fn a_missing_include_dir_is_named() {
         let mut includes = ConfinedIncludes::new(Some(PathBuf::from("/nonexistent/include")));
-        let reason = includes.resolve("x").unwrap_err();
+        let reason = includes.read("x").unwrap_err();
         assert!(
             reason.starts_with("include-dir /nonexistent/include: "),
             "{reason}"
