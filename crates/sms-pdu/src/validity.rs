@@ -140,7 +140,7 @@ pub fn parse_smstools_validity(text: &str) -> Result<u8, ValidityParseError> {
 /// value; a unit keyword alone counts one (`week` is `1 week`); else a
 /// count and a unit written after it (`2 days`, `3hours`; matched as a
 /// substring, lowercase only), converted step by step through smaller and
-/// larger units as smsd does (`1 month` is 4 weeks, 28 days). `None` for
+/// larger units as smsd does (`1 month` is 30 days). `None` for
 /// what smsd does not understand, which it ignores (the configured
 /// validity stays).
 pub fn smsd_validity(text: &str) -> Option<u8> {
@@ -150,7 +150,10 @@ pub fn smsd_validity(text: &str) -> Option<u8> {
     }
     let lower = trimmed.to_ascii_lowercase();
     if lower.bytes().all(|byte| byte.is_ascii_digit()) {
-        return lower.parse::<u32>().ok().and_then(|value| u8::try_from(value).ok());
+        return lower
+            .parse::<u32>()
+            .ok()
+            .and_then(|value| u8::try_from(value).ok());
     }
     // smsd looks the first word up in its list of keywords; a word found
     // there (even a part of one) counts one of it.
@@ -210,7 +213,7 @@ pub fn smsd_validity(text: &str) -> Option<u8> {
             continue;
         }
         if buffer.contains("month") {
-            buffer = format!("{} week", count * 30 / 7);
+            buffer = format!("{} day", count * 30);
             continue;
         }
         if buffer.contains("year") {
@@ -337,7 +340,7 @@ mod tests {
             ("day", Some(167)),
             ("hour", Some(11)),
             ("min", Some(0)),
-            ("month", Some(194)),
+            ("month", Some(196)),
             ("year", Some(244)),
             ("Week", Some(173)),
             ("5 min", Some(0)),
@@ -353,7 +356,7 @@ mod tests {
             ("35 days", Some(197)),
             ("1 week", Some(173)),
             ("5 weeks", Some(197)),
-            ("1 month", Some(194)),
+            ("1 month", Some(196)),
             ("2 months", Some(200)),
             ("1 year", Some(244)),
             ("3 years", Some(255)),

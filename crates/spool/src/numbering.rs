@@ -121,7 +121,10 @@ impl Recipient {
             if digits.is_empty() {
                 format!("{text:?} has no digits")
             } else {
-                format!("{text:?} is not a phone number: {} digits, at most 20", digits.len())
+                format!(
+                    "{text:?} is not a phone number: {} digits, at most 20",
+                    digits.len()
+                )
             }
         })?;
         Ok(Recipient {

@@ -216,12 +216,17 @@ impl OutgoingFile {
     pub fn parse(file: &[u8], includes: &mut dyn IncludeResolver) -> Result<OutgoingFile, ParseError> {
         let mut problems = Vec::new();
         let mut include_notices = Vec::new();
-        let lines = expand_includes(file, includes, &mut problems, &mut include_notices);
+        let (lines, included_text) = expand_includes(file, includes, &mut problems, &mut include_notices);
         let separator = lines.iter().position(|line| line.content().is_empty());
-        let (header_lines, body_lines) = match separator {
+        let (header_lines, main_text) = match separator {
             Some(separator) => (&lines[..separator], &lines[separator + 1..]),
             None => (&lines[..], &lines[lines.len()..]),
         };
+        let body_lines: Vec<Line> = included_text
+            .into_iter()
+            .chain(main_text.iter().cloned())
+            .collect();
+        let body_lines = &body_lines[..];
         let mut headers = Headers::parse(header_lines, &mut problems);
         headers.notices.splice(0..0, include_notices);
         let body: Vec<u8> = body_lines
@@ -283,15 +288,20 @@ impl OutgoingFile {
 }
 
 /// The file's lines with each `Include:` header followed by the included
-/// file's lines, as smsd splices them in: an included file with only text
-/// starts with an empty line, which ends the header there.
+/// file's header lines, and the included files' text, as smsd joins them:
+/// an included file's text (after its empty line; a file with only text
+/// starts with one) comes before the main file's text, without its
+/// trailing line ends and with nothing between
+/// (`Included text first.Main file text.`, differential corpus
+/// `48-include-text.sms`).
 fn expand_includes(
     file: &[u8],
     includes: &mut dyn IncludeResolver,
     problems: &mut Vec<Problem>,
     notices: &mut Vec<String>,
-) -> Vec<Line> {
+) -> (Vec<Line>, Vec<Line>) {
     let mut lines = Vec::new();
+    let mut included_text = Vec::new();
     let mut in_header = true;
     for line in split_lines(file, Place::Line) {
         let content = line.content();
@@ -311,21 +321,28 @@ fn expand_includes(
         };
         match includes.resolve(&name) {
             Ok(bytes) => {
-                let mut included = split_lines(&bytes, |line| Place::Included {
+                let included = split_lines(&bytes, |line| Place::Included {
                     name: name.clone(),
                     line,
                 });
-                if let Some(last) = included.last_mut() {
-                    if !last.raw.ends_with(b"\n") {
-                        last.raw.push(b'\n');
+                let separator = included.iter().position(|line| line.content().is_empty());
+                let (header, text) = match separator {
+                    Some(separator) => (&included[..separator], &included[separator + 1..]),
+                    None => (&included[..], &included[included.len()..]),
+                };
+                lines.extend(header.iter().cloned());
+                let mut text = text.to_vec();
+                // Its line ends at the end go; an empty line at the end
+                // is nothing.
+                while let Some(last) = text.last_mut() {
+                    let end = last.content().len();
+                    last.raw.truncate(end);
+                    if !last.raw.is_empty() {
+                        break;
                     }
+                    text.pop();
                 }
-                for included_line in included {
-                    if in_header && included_line.content().is_empty() {
-                        in_header = false;
-                    }
-                    lines.push(included_line);
-                }
+                included_text.extend(text);
             }
             Err(IncludeError::NotFound(reason)) => {
                 notices.push(format!("Include: {name:?} not found ({reason}), sent without it"))
@@ -337,7 +354,7 @@ fn expand_includes(
             }),
         }
     }
-    lines
+    (lines, included_text)
 }
 
 /// A header line's text: UTF-8 when it is, else ISO-8859-1 (the seed's

@@ -137,10 +137,7 @@ mod tests {
         assert_eq!(includes.read("sub/part").unwrap(), b"Flash: yes\n");
         assert_eq!(includes.read("sub/../greeting").unwrap(), b"\nhello\n");
         let absolute = base.path().join("include/greeting");
-        assert_eq!(
-            includes.read(absolute.to_str().unwrap()).unwrap(),
-            b"\nhello\n"
-        );
+        assert_eq!(includes.read(absolute.to_str().unwrap()).unwrap(), b"\nhello\n");
         // A symlink that stays inside is fine.
         symlink("greeting", base.path().join("include/alias")).unwrap();
         assert_eq!(includes.read("alias").unwrap(), b"\nhello\n");
@@ -155,9 +152,15 @@ mod tests {
             includes.resolve("nothing-here"),
             Err(IncludeError::NotFound(_))
         ));
-        assert!(matches!(includes.resolve("../secret"), Err(IncludeError::Refused(_))));
+        assert!(matches!(
+            includes.resolve("../secret"),
+            Err(IncludeError::Refused(_))
+        ));
         symlink("nowhere", base.path().join("include/dangling")).unwrap();
-        assert!(matches!(includes.resolve("dangling"), Err(IncludeError::Refused(_))));
+        assert!(matches!(
+            includes.resolve("dangling"),
+            Err(IncludeError::Refused(_))
+        ));
         assert!(matches!(
             ConfinedIncludes::new(None).resolve("nothing-here"),
             Err(IncludeError::Refused(_))

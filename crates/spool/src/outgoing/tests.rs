@@ -283,8 +283,10 @@ fn header_validity() {
     assert_eq!(file.validity, None);
     assert_eq!(
         file.notices,
-        ["Validity: \"3 fortnights\" is not understood (0-255, or a period like \"2 days\" or \
-          \"week\"), ignored"]
+        [
+            "Validity: \"3 fortnights\" is not understood (0-255, or a period like \"2 days\" or \
+          \"week\"), ignored"
+        ]
     );
 }
 
@@ -363,7 +365,16 @@ fn header_include() {
     // An included text: the seed's "it should begin with one empty line".
     let file = OutgoingFile::parse(b"To: 1\nInclude: signature\n", &mut resolver).unwrap();
     assert_eq!(file.includes, ["signature"]);
-    assert_eq!(text(&file), "Regards, the gateway\n");
+    assert_eq!(text(&file), "Regards, the gateway");
+    // The included text comes first, joined to the main text as smsd
+    // joins them: without the line ends between.
+    let file = OutgoingFile::parse(
+        b"To: 1\nInclude: signature\nFlash: yes\n\nMain.\nText.\n",
+        &mut resolver,
+    )
+    .unwrap();
+    assert_eq!(text(&file), "Regards, the gatewayMain.\nText.\n");
+    assert!(file.flash, "the main header goes on after the Include: line");
     // Included headers.
     let file = OutgoingFile::parse(b"To: 1\nInclude: headers\n\nHi\n", &mut resolver).unwrap();
     assert!(file.flash);
@@ -388,6 +399,22 @@ fn header_include() {
         "included \"part\": line 1: Replace: \"9\" is not 1-7\n\
          included \"part\": line 2: Include: an included file cannot include another"
     );
+    // A file that is not there is left out, as smsd does, with a notice.
+    struct Missing;
+    impl IncludeResolver for Missing {
+        fn resolve(&mut self, name: &str) -> Result<Vec<u8>, IncludeError> {
+            Err(IncludeError::NotFound(format!(
+                "{name}: No such file or directory"
+            )))
+        }
+    }
+    let file =
+        OutgoingFile::parse(b"To: 1\nInclude: included.txt\n\nMain file text.\n", &mut Missing).unwrap();
+    assert_eq!(text(&file), "Main file text.\n");
+    assert_eq!(
+        file.notices,
+        ["Include: \"included.txt\" not found (included.txt: No such file or directory), sent without it"]
+    );
     // An Include: line in the body is text.
     assert_eq!(text(&parse("To: 1\n\nInclude: x\n")), "Include: x\n");
 }
@@ -402,8 +429,11 @@ fn macro_defined_twice_takes_the_later_value() {
 /// smsd reads `Alphabet: ISO` as ISO-8859-15: `A4` is the euro sign.
 #[test]
 fn iso_is_latin_9() {
-    let file = OutgoingFile::parse(b"To: 1\nAlphabet: ISO\n\n5\xA4 \xA6\xA8\xB4\xB8\xBC\xBD\xBE \xE9\xA3", &mut NoIncludes)
-        .unwrap();
+    let file = OutgoingFile::parse(
+        b"To: 1\nAlphabet: ISO\n\n5\xA4 \xA6\xA8\xB4\xB8\xBC\xBD\xBE \xE9\xA3",
+        &mut NoIncludes,
+    )
+    .unwrap();
     assert_eq!(text(&file), "5€ ŠšŽžŒœŸ é£");
 }
 

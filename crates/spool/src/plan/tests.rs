@@ -122,7 +122,10 @@ fn iso_text_loses_all_trailing_whitespace() {
 /// UCS2 (twice the cost), or refused an ISO file.
 #[test]
 fn tab_is_a_space_in_gsm() {
-    for file in [&b"To: 1\n\nTab\there\n"[..], b"To: 1\nAlphabet: ISO\n\nTab\there\n"] {
+    for file in [
+        &b"To: 1\n\nTab\there\n"[..],
+        b"To: 1\nAlphabet: ISO\n\nTab\there\n",
+    ] {
         let plan = sms(file, &PlanDefaults::default());
         let pdu = submit(&plan.pdus[0]);
         assert_eq!(pdu.dcs, DataCodingScheme(0));
@@ -161,8 +164,14 @@ fn an_empty_message_is_refused() {
     }
     // A header alone is data (port addressing), and a system message is
     // sent without a body.
-    sms(b"To: 1\nAlphabet: binary\nUDH-DATA: 06 05 04 0B 84 23 F0\n\n", &PlanDefaults::default());
-    sms(b"To: 1\nAlphabet: binary\nSystem_message: yes\n\n", &PlanDefaults::default());
+    sms(
+        b"To: 1\nAlphabet: binary\nUDH-DATA: 06 05 04 0B 84 23 F0\n\n",
+        &PlanDefaults::default(),
+    );
+    sms(
+        b"To: 1\nAlphabet: binary\nSystem_message: yes\n\n",
+        &PlanDefaults::default(),
+    );
 }
 
 #[test]
