@@ -35,8 +35,8 @@
 //! `docs/differences.md` lists them.
 
 use sms_pdu::{
-    Address, Alphabet, DecodeError, Decoded, Deliver, InformationElement, Location, MessageClass, Pdu,
-    StatusReport, Timestamp, Tpdu, UserDataHeader, Warning,
+    Address, Alphabet, DataCodingScheme, DecodeError, Decoded, Deliver, InformationElement, Location,
+    MessageClass, Pdu, StatusReport, Timestamp, Tpdu, UserDataHeader, Warning,
 };
 
 use crate::render::SpoolTime;
@@ -115,9 +115,16 @@ pub fn render_incoming(parts: &[MessagePart<'_>], received_by: &ReceivedBy) -> V
     let text_alphabet = is_text(deliver);
     let mut body = Vec::new();
     let mut length = 0;
-    for (seq, part) in &ordered {
+    // The parts' UCS2 code units are read together: an emoji whose
+    // surrogate pair a sender cut in two is one character.
+    let user_data: Vec<(&sms_pdu::UserData, DataCodingScheme)> = ordered
+        .iter()
+        .map(|(_, part)| (&part.deliver.user_data, part.deliver.dcs))
+        .collect();
+    let texts = sms_pdu::parts_texts(&user_data);
+    for ((seq, part), part_text) in ordered.iter().zip(texts) {
         let user_data = &part.deliver.user_data;
-        match text_alphabet.then(|| user_data.text(part.deliver.dcs)).flatten() {
+        match part_text.filter(|_| text_alphabet) {
             Some((text, notes)) => {
                 for note in notes {
                     match is_multipart {
@@ -703,6 +710,35 @@ mod tests {
             String::from_utf8(render_incoming(&twice, &received_by())).unwrap(),
             file
         );
+    }
+
+    /// A sender that cuts by UTF-16 code units splits `😀` between two
+    /// parts; it was written as two U+FFFD with two warnings.
+    #[test]
+    fn an_emoji_split_between_two_ucs2_parts_is_one_character() {
+        let options = SplitOptions {
+            alphabet: AlphabetChoice::Ucs2,
+            ..SplitOptions::default()
+        };
+        let split = split_text(&"x".repeat(100), &options).unwrap();
+        assert_eq!(split.parts.len(), 2);
+        let bodies = [vec![0x00, b'A', 0xD8, 0x3D], vec![0xDE, 0x00, 0x00, b'B']];
+        let messages: Vec<Deliver> = split
+            .parts
+            .iter()
+            .zip(bodies)
+            .map(|(user_data, body)| {
+                let user_data = sms_pdu::UserData {
+                    header: user_data.header.clone(),
+                    body: sms_pdu::Body::Octets(body),
+                };
+                deliver(DataCodingScheme::UCS2, user_data)
+            })
+            .collect();
+        let parts: Vec<MessagePart<'_>> = messages.iter().rev().map(part).collect();
+        let file = String::from_utf8(render_incoming(&parts, &received_by())).unwrap();
+        assert!(file.ends_with("Length: 6\n\nA😀B"), "{file}");
+        assert!(!file.contains("Warning"), "{file}");
     }
 
     fn part(deliver: &Deliver) -> MessagePart<'_> {
