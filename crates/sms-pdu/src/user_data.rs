@@ -57,7 +57,10 @@ impl UserData {
             if udl > MAX_SEPTETS {
                 return Err(bad_length(udl_offset, udl, MAX_SEPTETS));
             }
-            let mut ud = reader.sub(septets::packed_len(udl, 0), "TP-UD")?;
+            let wanted = septets::packed_len(udl, 0);
+            let mut ud = sub_or_truncated(reader, wanted, udl_offset, udl, warnings)?;
+            // What is there: as many whole septets as the octets hold.
+            let present_septets = (ud.remaining() * 8 / 7).min(udl);
             let header = match has_header {
                 true => Some(decode_header(&mut ud, udl_offset, udl, warnings)?),
                 false => None,
@@ -75,7 +78,11 @@ impl UserData {
                 ));
             }
             let fill_bits = septets::fill_bits_after_header(header_octets);
-            let body = septets::unpack(ud.rest(), fill_bits, udl - header_septets);
+            let body = septets::unpack(
+                ud.rest(),
+                fill_bits,
+                present_septets.saturating_sub(header_septets),
+            );
             UserData {
                 header,
                 body: Body::Septets(body),
@@ -84,7 +91,7 @@ impl UserData {
             if udl > MAX_OCTETS {
                 return Err(bad_length(udl_offset, udl, MAX_OCTETS));
             }
-            let mut ud = reader.sub(udl, "TP-UD")?;
+            let mut ud = sub_or_truncated(reader, udl, udl_offset, udl, warnings)?;
             let header = match has_header {
                 true => Some(decode_header(&mut ud, udl_offset, udl, warnings)?),
                 false => None,
@@ -208,6 +215,28 @@ fn decode_header(
         ));
     }
     UserDataHeader::decode(ud, warnings)
+}
+
+/// The `wanted` octets of TP-UD, or, when the PDU ends before them, what
+/// is there with a `truncated user data` warning: the text that arrived
+/// is worth more than a refusal. No octet at all is still an error.
+fn sub_or_truncated<'a>(
+    reader: &mut Reader<'a>,
+    wanted: usize,
+    udl_offset: usize,
+    udl: usize,
+    warnings: &mut Vec<Warning>,
+) -> Result<Reader<'a>, DecodeError> {
+    let present = reader.remaining();
+    if present >= wanted {
+        return reader.sub(wanted, "TP-UD");
+    }
+    warnings.push(Warning::at(
+        udl_offset,
+        "TP-UDL",
+        format!("truncated user data: length {udl} needs {wanted} octet(s), {present} present"),
+    ));
+    reader.sub(present, "TP-UD")
 }
 
 fn bad_length(offset: usize, value: usize, max: usize) -> DecodeError {
