@@ -109,6 +109,29 @@ fn smsd_and_smsgate_submit_the_same_pdus() {
             (false, None) => failures.push_str(&diff()),
         }
     }
+    // The sent/ files: smsgate writes `Sending_time:` as smsd does, and
+    // every `NOTICE:` line smsd writes (it may add its own, such as for a
+    // `Validity:` it ignored).
+    for (name, smsd_file) in &smsd_run.sent_files {
+        let Some(smsgate_file) = smsgate_run.sent_files.get(name) else {
+            continue;
+        };
+        if header_lines(smsgate_file, "Sending_time").len() != 1 {
+            let _ = writeln!(
+                failures,
+                "{name}: smsgate's sent file has no Sending_time:\n{smsgate_file}"
+            );
+        }
+        let smsgate_notices = header_lines(smsgate_file, "NOTICE");
+        for notice in header_lines(smsd_file, "NOTICE") {
+            if !smsgate_notices.contains(&notice) {
+                let _ = writeln!(
+                    failures,
+                    "{name}: smsgate's sent file lacks {notice:?}:\n{smsgate_file}"
+                );
+            }
+        }
+    }
     assert!(
         failures.is_empty(),
         "smsd and smsgate differ:\n{failures}\n{}\n{}",
@@ -193,6 +216,8 @@ struct Run {
     pdus: BTreeMap<String, Vec<Vec<u8>>>,
     /// Files that ended in `failed/`.
     failed: Vec<String>,
+    /// The `sent/` files, by name, as text.
+    sent_files: BTreeMap<String, String>,
     elapsed: Duration,
     /// Logs, for a failure message.
     diagnostics: String,
@@ -259,6 +284,28 @@ fn join(handle: std::thread::ScopedJoinHandle<'_, Run>, who: &str) -> Run {
     handle
         .join()
         .unwrap_or_else(|_| panic!("the {who} run failed (see its panic above)"))
+}
+
+/// The `sent/` files of a run.
+fn sent_files(spool: &Path) -> BTreeMap<String, String> {
+    names(&spool.join("sent"))
+        .into_iter()
+        .map(|name| {
+            let text =
+                String::from_utf8_lossy(&std::fs::read(spool.join("sent").join(&name)).unwrap()).into_owned();
+            (name, text)
+        })
+        .collect()
+}
+
+/// The header lines of a spool file that start with `name: `.
+fn header_lines<'a>(file: &'a str, name: &str) -> Vec<&'a str> {
+    file.split("\n\n")
+        .next()
+        .unwrap_or_default()
+        .lines()
+        .filter(|line| line.starts_with(&format!("{name}: ")))
+        .collect()
 }
 
 /// Groups the modem's submitted PDUs by destination.
@@ -348,6 +395,7 @@ fn run_smsd(corpus: &[CorpusFile]) -> Run {
     Run {
         pdus,
         failed,
+        sent_files: sent_files(&spool),
         elapsed,
         diagnostics,
     }
@@ -382,6 +430,7 @@ fn run_smsgate(corpus: &[CorpusFile], include_dir: &Path) -> Run {
     Run {
         pdus,
         failed,
+        sent_files: sent_files(&spool),
         elapsed,
         diagnostics,
     }

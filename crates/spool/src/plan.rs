@@ -82,6 +82,9 @@ pub struct SmsPlan {
     pub message: OutgoingMessage,
     /// One PDU per part, in order.
     pub pdus: Vec<Pdu>,
+    /// smsd's notices for the `sent/` file: for UTF-8 text sent in UCS2,
+    /// each character GSM 7-bit lacks and their count, in smsd's words.
+    pub notices: Vec<String>,
 }
 
 /// What to do for a file.
@@ -159,7 +162,11 @@ pub fn plan(file: &OutgoingFile, defaults: &PlanDefaults) -> Result<Plan, PlanEr
             .data_pdus(data, &split_options(file, defaults, AlphabetChoice::Auto))
             .map_err(encode_error)?
     };
-    Ok(Plan::Sms(SmsPlan { message, pdus }))
+    Ok(Plan::Sms(SmsPlan {
+        message,
+        pdus,
+        notices: Vec::new(),
+    }))
 }
 
 fn text_plan(
@@ -184,7 +191,43 @@ fn text_plan(
     let pdus = message
         .text_pdus(text, &split_options(file, defaults, choice))
         .map_err(encode_error)?;
-    Ok(SmsPlan { message, pdus })
+    let in_ucs2 = pdus.first().is_some_and(|pdu| match &pdu.tpdu {
+        sms_pdu::Tpdu::Submit(submit) => submit.dcs.alphabet() == Alphabet::Ucs2,
+        _ => false,
+    });
+    let notices = match alphabet == FileAlphabet::Utf8 && in_ucs2 {
+        true => ucs2_notices(text),
+        false => Vec::new(),
+    };
+    Ok(SmsPlan {
+        message,
+        pdus,
+        notices,
+    })
+}
+
+/// smsd's notices when UTF-8 text goes in UCS2: one per character GSM
+/// 7-bit lacks (numbered from 1, with its UTF-8 octets), then the count.
+fn ucs2_notices(text: &str) -> Vec<String> {
+    let mut notices: Vec<String> = text
+        .chars()
+        .enumerate()
+        .filter(|(_, ch)| sms_pdu::Gsm7Tables::DEFAULT.code(*ch).is_none())
+        .map(|(idx, ch)| {
+            let mut utf8 = [0; 4];
+            let hex: String = ch
+                .encode_utf8(&mut utf8)
+                .bytes()
+                .map(|byte| format!("{byte:02X}"))
+                .collect();
+            format!("Cannot convert {}. character ({hex}){ch} to GSM.", idx + 1)
+        })
+        .collect();
+    let missing = notices.len();
+    notices.push(format!(
+        "{missing} characters outside the GSM alphabet, converting to UCS2"
+    ));
+    notices
 }
 
 /// The text without what smsd would not send at its end.

@@ -548,6 +548,7 @@ proptest! {
             message_ids: vec![1, 2],
             imsi: None,
             imei: None,
+            notices: Vec::new(),
         };
         let rendered = crate::render_sent(&file, &record);
         let reparsed = OutgoingFile::parse(&rendered, &mut NoIncludes).unwrap();
