@@ -14,11 +14,13 @@
 //! - `Hex: yes` without `Alphabet: binary`, `UDH: yes` together with
 //!   `UDH-DATA:`, `Replace:` together with `System_message:` (smsd ignores
 //!   one of each pair);
-//! - `Replace:` outside 1-7 and `Validity:` that is not understood (smsd
-//!   ignores them).
+//! - `Replace:` outside 1-7 (smsd ignores it).
 //!
-//! Where it differs otherwise: text files without `Alphabet:` are read as
-//! UTF-8, not ISO-8859-1 (the two agree on ASCII).
+//! A `Validity:` smsd does not understand is ignored as smsd ignores it,
+//! with a notice for the `sent/` file; an `Include:` of a file that is not
+//! there too. Text files without `Alphabet:` are read as UTF-8, not
+//! ISO-8859-15 (the two agree on ASCII). docs/differences.md lists every
+//! difference.
 
 use std::collections::HashMap;
 
