@@ -249,7 +249,7 @@ fn bad_length(offset: usize, value: usize, max: usize) -> DecodeError {
 /// text by UTF-16 code units, at an emoji) is read whole, at the end of
 /// the part where it starts: the parts' code units are joined before
 /// they are decoded, not the decoded texts.
-pub fn parts_texts<'a>(parts: &[(&'a UserData, DataCodingScheme)]) -> Vec<Option<(String, Vec<String>)>> {
+pub fn parts_texts(parts: &[(&UserData, DataCodingScheme)]) -> Vec<Option<(String, Vec<String>)>> {
     fn ucs2<'a>(&(user_data, dcs): &(&'a UserData, DataCodingScheme)) -> Option<&'a [u8]> {
         let meaning = dcs.meaning();
         match (&user_data.body, meaning.alphabet, meaning.compressed) {

@@ -132,7 +132,7 @@ mod tests {
 
     #[test]
     fn files_under_include_dir_are_read() {
-        let (base, mut includes) = layout();
+        let (base, includes) = layout();
         assert_eq!(includes.read("greeting").unwrap(), b"\nhello\n");
         assert_eq!(includes.read("sub/part").unwrap(), b"Flash: yes\n");
         assert_eq!(includes.read("sub/../greeting").unwrap(), b"\nhello\n");
@@ -169,7 +169,7 @@ mod tests {
 
     #[test]
     fn without_include_dir_every_include_is_refused() {
-        let mut includes = ConfinedIncludes::new(None);
+        let includes = ConfinedIncludes::new(None);
         let reason = includes.read("greeting").unwrap_err();
         assert_eq!(
             reason,
@@ -179,7 +179,7 @@ mod tests {
 
     #[test]
     fn dot_dot_out_of_the_directory_is_refused() {
-        let (base, mut includes) = layout();
+        let (base, includes) = layout();
         let reason = includes.read("../secret").unwrap_err();
         let secret = base.path().canonicalize().unwrap().join("secret");
         assert!(
@@ -192,7 +192,7 @@ mod tests {
 
     #[test]
     fn absolute_paths_elsewhere_are_refused() {
-        let (base, mut includes) = layout();
+        let (base, includes) = layout();
         let secret = base.path().join("secret");
         let reason = includes.read(secret.to_str().unwrap()).unwrap_err();
         assert!(reason.contains("is outside include-dir"), "{reason}");
@@ -205,7 +205,7 @@ mod tests {
 
     #[test]
     fn symlinks_leading_out_are_refused() {
-        let (base, mut includes) = layout();
+        let (base, includes) = layout();
         symlink(base.path().join("secret"), base.path().join("include/escape")).unwrap();
         symlink(base.path(), base.path().join("include/up")).unwrap();
         for name in ["escape", "up/secret"] {
@@ -216,7 +216,7 @@ mod tests {
 
     #[test]
     fn missing_files_directories_and_fifos_are_refused() {
-        let (base, mut includes) = layout();
+        let (base, includes) = layout();
         let reason = includes.read("nothing").unwrap_err();
         assert!(reason.contains("No such file"), "{reason}");
         let reason = includes.read("sub").unwrap_err();
@@ -239,7 +239,7 @@ mod tests {
 
     #[test]
     fn a_missing_include_dir_is_named() {
-        let mut includes = ConfinedIncludes::new(Some(PathBuf::from("/nonexistent/include")));
+        let includes = ConfinedIncludes::new(Some(PathBuf::from("/nonexistent/include")));
         let reason = includes.read("x").unwrap_err();
         assert!(
             reason.starts_with("include-dir /nonexistent/include: "),
