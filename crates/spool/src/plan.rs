@@ -4,11 +4,15 @@
 //! Decisions, where smsd's behaviour is not the one we want or not known:
 //! - Trailing newline: an editor ends the body with a newline, and smsd
 //!   sends it for `Alphabet: UTF` files (a `000A` at the end of the UCS2
-//!   text; notes, gotcha 13) but not for ISO ones. By default smsgate drops
-//!   one trailing newline (LF or CRLF) of every text body: it costs a
-//!   character and shows as an empty line. [`TrailingNewline::LikeSmsd`]
-//!   keeps it for UTF-8, UCS2 and GSM bodies, for a byte-exact comparison
-//!   with smsd.
+//!   text; notes, gotcha 13) but not for ISO ones. ISO text (and text of a
+//!   file without `Alphabet:`, which smsd reads as ISO) loses all trailing
+//!   blanks, tabs and line ends, as in smsd. Of other text smsgate drops
+//!   one trailing newline (LF or CRLF) by default: it costs a character
+//!   and shows as an empty line. [`TrailingNewline::LikeSmsd`] keeps it
+//!   for UTF-8, UCS2 and GSM bodies, for a byte-exact comparison with smsd.
+//! - A message with nothing in it is refused (smsd: `No text or data`).
+//! - A TAB is sent as a space in GSM 7-bit, as smsd does; nothing else is
+//!   substituted.
 //! - `Alphabet: UTF-8` text goes in the cheapest encoding (GSM 7-bit when
 //!   every character has a code, else UCS2); `ISO` and `GSM` text must fit
 //!   GSM 7-bit (smsd drops the characters that do not; smsgate refuses the
