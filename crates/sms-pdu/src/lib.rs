@@ -64,8 +64,8 @@ pub use status::{Status, StatusCategory};
 pub use timestamp::Timestamp;
 pub use tpdu::{Decoded, Deliver, Pdu, StatusReport, Submit, Tpdu};
 pub use udh::{ConcatInfo, InformationElement, UserDataHeader};
-pub use user_data::{Body, UserData, MAX_OCTETS, MAX_SEPTETS};
+pub use user_data::{parts_texts, Body, UserData, MAX_OCTETS, MAX_SEPTETS};
 pub use validity::{
-    enhanced_seconds, parse_smstools_validity, relative_from_minutes, relative_minutes, ValidityParseError,
-    ValidityPeriod,
+    enhanced_seconds, parse_smstools_validity, relative_from_minutes, relative_minutes, smsd_validity,
+    ValidityParseError, ValidityPeriod,
 };

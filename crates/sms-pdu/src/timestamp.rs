@@ -45,13 +45,20 @@ impl Timestamp {
             })?;
         }
         let tz = octets[6];
-        let tz_magnitude = bcd_swapped(tz & 0xF7).ok_or_else(|| {
-            DecodeError::at(
+        // A time zone that is not two digits (`0A`-type octets are seen
+        // in the field) costs the time zone, not the message or report:
+        // it is read as UTC, with a warning.
+        let tz_magnitude = bcd_swapped(tz & 0xF7).unwrap_or_else(|| {
+            warnings.push(Warning::at(
                 start + 6,
                 field,
-                DecodeErrorKind::BadBcdDigit(bad_nibble(tz & 0xF7)),
-            )
-        })?;
+                format!(
+                    "time zone octet {tz:02X} is not two digits (nibble {:X}), read as UTC",
+                    bad_nibble(tz & 0xF7)
+                ),
+            ));
+            0
+        });
         let tz_quarters = if tz & 0x08 != 0 {
             -(tz_magnitude as i8)
         } else {

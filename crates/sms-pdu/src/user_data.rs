@@ -57,7 +57,10 @@ impl UserData {
             if udl > MAX_SEPTETS {
                 return Err(bad_length(udl_offset, udl, MAX_SEPTETS));
             }
-            let mut ud = reader.sub(septets::packed_len(udl, 0), "TP-UD")?;
+            let wanted = septets::packed_len(udl, 0);
+            let mut ud = sub_or_truncated(reader, wanted, udl_offset, udl, warnings)?;
+            // What is there: as many whole septets as the octets hold.
+            let present_septets = (ud.remaining() * 8 / 7).min(udl);
             let header = match has_header {
                 true => Some(decode_header(&mut ud, udl_offset, udl, warnings)?),
                 false => None,
@@ -75,7 +78,11 @@ impl UserData {
                 ));
             }
             let fill_bits = septets::fill_bits_after_header(header_octets);
-            let body = septets::unpack(ud.rest(), fill_bits, udl - header_septets);
+            let body = septets::unpack(
+                ud.rest(),
+                fill_bits,
+                present_septets.saturating_sub(header_septets),
+            );
             UserData {
                 header,
                 body: Body::Septets(body),
@@ -84,7 +91,7 @@ impl UserData {
             if udl > MAX_OCTETS {
                 return Err(bad_length(udl_offset, udl, MAX_OCTETS));
             }
-            let mut ud = reader.sub(udl, "TP-UD")?;
+            let mut ud = sub_or_truncated(reader, udl, udl_offset, udl, warnings)?;
             let header = match has_header {
                 true => Some(decode_header(&mut ud, udl_offset, udl, warnings)?),
                 false => None,
@@ -210,8 +217,73 @@ fn decode_header(
     UserDataHeader::decode(ud, warnings)
 }
 
+/// The `wanted` octets of TP-UD, or, when the PDU ends before them, what
+/// is there with a `truncated user data` warning: the text that arrived
+/// is worth more than a refusal. No octet at all is still an error.
+fn sub_or_truncated<'a>(
+    reader: &mut Reader<'a>,
+    wanted: usize,
+    udl_offset: usize,
+    udl: usize,
+    warnings: &mut Vec<Warning>,
+) -> Result<Reader<'a>, DecodeError> {
+    let present = reader.remaining();
+    if present >= wanted {
+        return reader.sub(wanted, "TP-UD");
+    }
+    warnings.push(Warning::at(
+        udl_offset,
+        "TP-UDL",
+        format!("truncated user data: length {udl} needs {wanted} octet(s), {present} present"),
+    ));
+    reader.sub(present, "TP-UD")
+}
+
 fn bad_length(offset: usize, value: usize, max: usize) -> DecodeError {
     DecodeError::at(offset, "TP-UDL", DecodeErrorKind::BadLength { value, max })
+}
+
+/// The texts of the parts of one concatenated message, in part order, as
+/// [`UserData::text`] reads each (`None` for data), except that a
+/// surrogate pair split between two UCS2 parts (a sender that cuts the
+/// text by UTF-16 code units, at an emoji) is read whole, at the end of
+/// the part where it starts: the parts' code units are joined before
+/// they are decoded, not the decoded texts.
+pub fn parts_texts(parts: &[(&UserData, DataCodingScheme)]) -> Vec<Option<(String, Vec<String>)>> {
+    fn ucs2<'a>(&(user_data, dcs): &(&'a UserData, DataCodingScheme)) -> Option<&'a [u8]> {
+        let meaning = dcs.meaning();
+        match (&user_data.body, meaning.alphabet, meaning.compressed) {
+            (Body::Octets(octets), Alphabet::Ucs2, false) => Some(octets),
+            _ => None,
+        }
+    }
+    let unit = |octets: &[u8], at: usize| -> Option<u16> {
+        Some(u16::from_be_bytes([*octets.get(at)?, *octets.get(at + 1)?]))
+    };
+    let mut texts = Vec::with_capacity(parts.len());
+    // Octets at the start of this part already read with the one before.
+    let mut taken = 0;
+    for (part_idx, part) in parts.iter().enumerate() {
+        let Some(octets) = ucs2(part) else {
+            texts.push(part.0.text(part.1));
+            taken = 0;
+            continue;
+        };
+        let mut own = octets[taken.min(octets.len())..].to_vec();
+        taken = 0;
+        let ends_high = own.len() % 2 == 0
+            && own.len() >= 2
+            && unit(&own, own.len() - 2).is_some_and(|u| (0xD800..0xDC00).contains(&u));
+        let next = parts.get(part_idx + 1).and_then(ucs2);
+        if let Some(next) = next.filter(|_| ends_high) {
+            if unit(next, 0).is_some_and(|u| (0xDC00..0xE000).contains(&u)) {
+                own.extend_from_slice(&next[..2]);
+                taken = 2;
+            }
+        }
+        texts.push(Some(decode_ucs2(&own)));
+    }
+    texts
 }
 
 /// Reads UTF-16BE, replacing lone surrogates and a stray last octet.
@@ -242,4 +314,45 @@ pub(crate) fn decode_ucs2(octets: &[u8]) -> (String, Vec<String>) {
 /// Writes text as UTF-16BE.
 pub(crate) fn encode_ucs2(text: &str) -> Vec<u8> {
     text.encode_utf16().flat_map(u16::to_be_bytes).collect()
+}
+
+#[cfg(test)]
+mod parts_tests {
+    use super::*;
+
+    fn ucs2(octets: &[u8]) -> UserData {
+        UserData {
+            header: None,
+            body: Body::Octets(octets.to_vec()),
+        }
+    }
+
+    /// `A😀B` cut between the two halves of the emoji's surrogate pair.
+    #[test]
+    fn a_surrogate_pair_split_between_parts_is_one_character() {
+        let first = ucs2(&[0x00, b'A', 0xD8, 0x3D]);
+        let second = ucs2(&[0xDE, 0x00, 0x00, b'B']);
+        let dcs = DataCodingScheme(0x08);
+        let texts = parts_texts(&[(&first, dcs), (&second, dcs)]);
+        let joined: String = texts.iter().flatten().map(|(text, _)| text.as_str()).collect();
+        assert_eq!(joined, "A😀B");
+        assert!(
+            texts.iter().flatten().all(|(_, notes)| notes.is_empty()),
+            "{texts:?}"
+        );
+        // A lone surrogate is still one, and said.
+        let lone = ucs2(&[0x00, b'A', 0xD8, 0x3D]);
+        let plain = ucs2(&[0x00, b'B']);
+        let texts = parts_texts(&[(&lone, dcs), (&plain, dcs)]);
+        assert_eq!(texts[0].as_ref().unwrap().0, "A\u{FFFD}");
+        assert_eq!(texts[0].as_ref().unwrap().1.len(), 1);
+        assert_eq!(texts[1].as_ref().unwrap().0, "B");
+        // Each part alone, as before, for parts that are not both UCS2.
+        let gsm = UserData {
+            header: None,
+            body: Body::Septets(vec![0x42]),
+        };
+        let texts = parts_texts(&[(&lone, dcs), (&gsm, DataCodingScheme(0))]);
+        assert_eq!(texts[1].as_ref().unwrap().0, "B");
+    }
 }

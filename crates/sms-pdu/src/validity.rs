@@ -135,6 +135,113 @@ pub fn parse_smstools_validity(text: &str) -> Result<u8, ValidityParseError> {
     Ok(relative_from_minutes(count.saturating_mul(unit_minutes)))
 }
 
+/// Reads a `Validity:` header of a spool file exactly as smsd 3.1.21
+/// (`parse_validity` in `smsd_cfg.c`): a number 0-255 alone is the raw
+/// value; a unit keyword alone counts one (`week` is `1 week`); else a
+/// count and a unit written after it (`2 days`, `3hours`; matched as a
+/// substring, lowercase only), converted step by step through smaller and
+/// larger units as smsd does (`1 month` is 30 days). `None` for
+/// what smsd does not understand, which it ignores (the configured
+/// validity stays).
+pub fn smsd_validity(text: &str) -> Option<u8> {
+    let trimmed = text.trim_matches(|c: char| c == ' ' || c == '\t' || c.is_ascii_control());
+    if trimmed.is_empty() {
+        return None;
+    }
+    let lower = trimmed.to_ascii_lowercase();
+    if lower.bytes().all(|byte| byte.is_ascii_digit()) {
+        return lower
+            .parse::<u32>()
+            .ok()
+            .and_then(|value| u8::try_from(value).ok());
+    }
+    // smsd looks the first word up in its list of keywords; a word found
+    // there (even a part of one) counts one of it.
+    let first_word = lower.split([' ', '\t']).next().unwrap_or_default();
+    let mut buffer = if "min hour day week month year".contains(first_word) {
+        format!("1 {first_word}")
+    } else {
+        trimmed.to_owned()
+    };
+    // smsd loops while atoi() of the buffer is positive; every step either
+    // ends or moves to another unit, and each unit is visited a bounded
+    // number of times, so this ends (the bound is a guard only).
+    for _ in 0..16 {
+        let count = leading_number(&buffer);
+        if count <= 0 {
+            return None;
+        }
+        if buffer.contains("min") {
+            if count <= 720 {
+                let value = if count % 5 != 0 { count / 5 } else { count / 5 - 1 };
+                return u8::try_from(value).ok();
+            }
+            buffer = format!("{} hour", count / 60);
+            continue;
+        }
+        if buffer.contains("hour") {
+            if count <= 12 {
+                buffer = format!("{} min", count * 60);
+                continue;
+            }
+            if count <= 24 {
+                return u8::try_from((count - 12) * 2 + 143).ok();
+            }
+            buffer = format!("{} day", count / 24);
+            continue;
+        }
+        if buffer.contains("day") {
+            if count < 2 {
+                buffer = "24 hour".to_owned();
+                continue;
+            }
+            if count <= 34 {
+                return u8::try_from(count.min(30) + 166).ok();
+            }
+            buffer = format!("{} week", count / 7);
+            continue;
+        }
+        if buffer.contains("week") {
+            if count < 5 {
+                buffer = format!("{} day", count * 7);
+                continue;
+            }
+            if count <= 63 {
+                return u8::try_from(count + 192).ok();
+            }
+            buffer = format!("{} month", count / 4);
+            continue;
+        }
+        if buffer.contains("month") {
+            buffer = format!("{} day", count * 30);
+            continue;
+        }
+        if buffer.contains("year") {
+            if count == 1 {
+                buffer = "52 week".to_owned();
+                continue;
+            }
+            return Some(255);
+        }
+        return None;
+    }
+    None
+}
+
+/// C's `atoi`: optional blanks, an optional sign, digits; 0 when none.
+fn leading_number(text: &str) -> i64 {
+    let text = text.trim_start_matches([' ', '\t']);
+    let (sign, digits) = match text.strip_prefix('-') {
+        Some(rest) => (-1, rest),
+        None => (1, text.strip_prefix('+').unwrap_or(text)),
+    };
+    let end = digits.find(|c: char| !c.is_ascii_digit()).unwrap_or(digits.len());
+    digits[..end]
+        .get(..end.min(12))
+        .and_then(|number| number.parse::<i64>().ok())
+        .map_or(0, |number| sign * number)
+}
+
 fn describe_minutes(minutes: u32) -> String {
     const DAY: u32 = 24 * 60;
     let (count, unit) = if minutes % (7 * DAY) == 0 {
@@ -218,6 +325,49 @@ mod tests {
             parse_smstools_validity("3 fortnights").unwrap_err().to_string(),
             "\"3 fortnights\" is neither 0-255 nor a period like \"2 days\" (min, hour, day, week, month, year)"
         );
+    }
+
+    /// smsd 3.1.21's `parse_validity`, value by value (the differential
+    /// corpus checks some of them against the real smsd).
+    #[test]
+    fn smsd_validity_values() {
+        let cases = [
+            ("167", Some(167)),
+            ("0", Some(0)),
+            ("255", Some(255)),
+            ("256", None),
+            ("week", Some(173)),
+            ("day", Some(167)),
+            ("hour", Some(11)),
+            ("min", Some(0)),
+            ("month", Some(196)),
+            ("year", Some(244)),
+            ("Week", Some(173)),
+            ("5 min", Some(0)),
+            ("7 min", Some(1)),
+            ("30min", Some(5)),
+            ("3hours", Some(35)),
+            ("12 hours", Some(143)),
+            ("13 hour", Some(145)),
+            ("1 day", Some(167)),
+            ("2 days", Some(168)),
+            ("30 days", Some(196)),
+            ("34 days", Some(196)),
+            ("35 days", Some(197)),
+            ("1 week", Some(173)),
+            ("5 weeks", Some(197)),
+            ("1 month", Some(196)),
+            ("2 months", Some(200)),
+            ("1 year", Some(244)),
+            ("3 years", Some(255)),
+            ("soon", None),
+            ("", None),
+            ("-1", None),
+            ("3 fortnights", None),
+        ];
+        for (text, value) in cases {
+            assert_eq!(smsd_validity(text), value, "{text:?}");
+        }
     }
 
     #[test]

@@ -120,10 +120,21 @@ fn join(pdus: &[DecodedPdu], part_idxs: &[usize]) -> Result<Payload, String> {
     let mut text = String::new();
     let mut data = Vec::new();
     let (mut n_text, mut n_data) = (0, 0);
+    // UCS2 parts are read from their code units together, so that an
+    // emoji whose surrogate pair a sender cut in two is one character.
+    let user_data: Vec<_> = part_idxs
+        .iter()
+        .filter_map(|&pdu_idx| pdus[pdu_idx].tpdu.user_data())
+        .collect();
+    let mut joined_texts = match user_data.len() == part_idxs.len() {
+        true => sms_pdu::parts_texts(&user_data).into_iter(),
+        false => Vec::new().into_iter(),
+    };
     for &pdu_idx in part_idxs {
+        let joined_text = joined_texts.next().flatten();
         match &pdus[pdu_idx].payload {
             Some(Payload::Text(part)) => {
-                text.push_str(part);
+                text.push_str(joined_text.as_ref().map_or(part, |(joined, _)| joined));
                 n_text += 1;
             }
             Some(Payload::Data(part)) => {

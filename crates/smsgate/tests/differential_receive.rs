@@ -399,6 +399,7 @@ fn run_smsgate(corpus: &[Entry]) -> Run {
     let dirs = ["outgoing", "sent", "failed", "incoming", "report"];
     let SmsgateRun { daemon, log, spool } = rig.start_smsgate(
         MODEM,
+        "",
         "receive = true\nreport = true\n",
         &dirs,
         describe_spool,

@@ -36,8 +36,8 @@ mod voicecall;
 pub use error::{ParseError, Place, PlanError, Problem};
 pub use numbering::{NumberingPolicy, Recipient, ToToa};
 pub use outgoing::{
-    Content, FileAlphabet, IncludeResolver, Macro, NoIncludes, OutgoingFile, Priority, SystemMessage,
-    UnknownLine,
+    Content, FileAlphabet, IncludeError, IncludeResolver, Macro, NoIncludes, OutgoingFile, Priority,
+    SystemMessage, UnknownLine,
 };
 pub use plan::{plan, Plan, PlanDefaults, SmsPlan, TrailingNewline};
 pub use render::{add_headers, render_failed, render_sent, FailedRecord, SentRecord, SpoolTime};

@@ -7,12 +7,12 @@ use sms_pdu::{Address, TypeOfAddress};
 /// A `To:` value: the digits, and how they were written.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Recipient {
-    /// The digits (`0-9 * # a b c`), without spaces, `s` or `+`.
+    /// The digits (`0-9 * #`), without spaces, `s`, `+` or `00`.
     pub number: String,
     /// Written with smstools3's `s` prefix: a short number, type unknown.
     pub short: bool,
-    /// Written with a leading `+` (smstools3 wants none; smsgate takes it
-    /// as "international" rather than refusing the file).
+    /// Written with a leading `+` or `00` (the international access
+    /// prefix): international, whatever the prefix lists say.
     pub plus: bool,
 }
 
@@ -82,27 +82,48 @@ impl NumberingPolicy {
 }
 
 impl Recipient {
-    /// Reads a `To:` value: digits in international format without `+`,
-    /// perhaps grouped with spaces (`358 12 345 6789`), or `s` and a short
-    /// number.
+    /// Reads a `To:` value: digits in international format, perhaps
+    /// grouped (`358 12 345 6789`, `+358 (40) 123-45.67`), or `s` and a
+    /// short number.
+    ///
+    /// The clean-up, as smsd's: spaces, dashes, dots and parentheses are
+    /// dropped; a leading `+` or `00` (the international access prefix,
+    /// also after a `+`) is dropped and makes the number international.
+    /// What is left must be digits (and `*`, `#`); letters or any other
+    /// character make it no phone number (smsd: `No destination`).
     pub fn parse(text: &str) -> Result<Recipient, String> {
-        let compact: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+        let compact: String = text
+            .chars()
+            .filter(|c| !c.is_whitespace() && !matches!(c, '-' | '.' | '(' | ')'))
+            .collect();
         let (short, rest) = match compact.strip_prefix('s') {
             Some(rest) => (true, rest),
             None => (false, compact.as_str()),
         };
-        let (plus, digits) = match rest.strip_prefix('+') {
+        let (mut plus, mut digits) = match rest.strip_prefix('+') {
             Some(digits) if !short => (true, digits),
             _ => (false, rest),
         };
-        // The TOA does not matter here: only the digits are checked.
+        if !short {
+            if let Some(international) = digits.strip_prefix("00") {
+                plus = true;
+                digits = international;
+            }
+        }
+        if let Some(bad) = digits.chars().find(|c| !matches!(c, '0'..='9' | '*' | '#')) {
+            return Err(format!(
+                "{text:?} is not a phone number: {bad:?} is not a digit (digits 0-9, * and #, \
+                 optionally starting with + or s, grouped with spaces, dashes, dots or parentheses)"
+            ));
+        }
+        // The TOA does not matter here: only the length is checked.
         Address::numeric(digits, TypeOfAddress::UNKNOWN).map_err(|_| {
             if digits.is_empty() {
                 format!("{text:?} has no digits")
             } else {
                 format!(
-                    "{text:?} is not a phone number (digits 0-9 * # a b c, at most 20, \
-                     optionally grouped with spaces or starting with s for a short number)"
+                    "{text:?} is not a phone number: {} digits, at most 20",
+                    digits.len()
                 )
             }
         })?;
@@ -178,10 +199,65 @@ mod tests {
         );
     }
 
+    /// `00` is the international access prefix: dropped, and the number is
+    /// international under every prefix configuration (it went out as
+    /// `+0049...`, or as national `00358...` with national prefixes).
+    #[test]
+    fn double_zero_is_the_international_access_prefix() {
+        let configurations = [
+            NumberingPolicy::default(),
+            NumberingPolicy {
+                international_prefixes: NumberingPolicy::prefix_list("358"),
+                ..NumberingPolicy::default()
+            },
+            NumberingPolicy {
+                national_prefixes: NumberingPolicy::prefix_list("0"),
+                ..NumberingPolicy::default()
+            },
+        ];
+        for policy in &configurations {
+            for to in ["0049171234567", "+0049171234567", "00 49 171 234567"] {
+                let address = Recipient::parse(to).unwrap().address(None, policy);
+                assert_eq!(address.number, "49171234567", "{to} with {policy:?}");
+                assert_eq!(address.toa, TypeOfAddress::INTERNATIONAL, "{to} with {policy:?}");
+            }
+            // A national number keeps its single zero.
+            let national = Recipient::parse("0401234567").unwrap().address(None, policy);
+            assert_eq!(national.number, "0401234567");
+        }
+        // A short number is sent as written.
+        assert_eq!(Recipient::parse("s0012").unwrap().number, "0012");
+    }
+
+    #[test]
+    fn separators_are_dropped() {
+        for to in ["+358 40-123 4567", "(358) 40.123.4567", "358-40-1234567"] {
+            let recipient = Recipient::parse(to).unwrap();
+            assert_eq!(recipient.number, "358401234567", "{to}");
+        }
+        assert!(Recipient::parse("+358 40-123 4567").unwrap().plus);
+    }
+
+    #[test]
+    fn letters_are_no_number() {
+        for to in ["abc", "abc123", "358a", "12/34", "358_40"] {
+            let err = Recipient::parse(to).unwrap_err();
+            assert!(err.contains("is not a phone number"), "{to}: {err}");
+        }
+        assert_eq!(
+            Recipient::parse("abc").unwrap_err(),
+            "\"abc\" is not a phone number: 'a' is not a digit (digits 0-9, * and #, optionally \
+             starting with + or s, grouped with spaces, dashes, dots or parentheses)"
+        );
+        assert_eq!(Recipient::parse("*100#").unwrap().number, "*100#");
+    }
+
     #[test]
     fn bad_numbers() {
         assert!(Recipient::parse("").is_err());
         assert!(Recipient::parse("s").is_err());
+        assert!(Recipient::parse("00").is_err());
+        assert!(Recipient::parse("+").is_err());
         assert!(Recipient::parse("49 17x").is_err());
         assert!(Recipient::parse("123456789012345678901").is_err());
         assert!(Recipient::parse("12+3").is_err());

@@ -14,16 +14,18 @@
 //! - `Hex: yes` without `Alphabet: binary`, `UDH: yes` together with
 //!   `UDH-DATA:`, `Replace:` together with `System_message:` (smsd ignores
 //!   one of each pair);
-//! - `Replace:` outside 1-7 and `Validity:` that is not understood (smsd
-//!   ignores them).
+//! - `Replace:` outside 1-7 (smsd ignores it).
 //!
-//! Where it differs otherwise: text files without `Alphabet:` are read as
-//! UTF-8, not ISO-8859-1 (the two agree on ASCII).
+//! A `Validity:` smsd does not understand is ignored as smsd ignores it,
+//! with a notice for the `sent/` file; an `Include:` of a file that is not
+//! there too. Text files without `Alphabet:` are read as UTF-8, not
+//! ISO-8859-15 (the two agree on ASCII). docs/differences.md lists every
+//! difference.
 
 use std::collections::HashMap;
 
 use sms_pdu::split::Autosplit;
-use sms_pdu::{parse_smstools_validity, Address, Gsm7Tables, TypeOfAddress, UserDataHeader};
+use sms_pdu::{smsd_validity, Address, Gsm7Tables, TypeOfAddress, UserDataHeader};
 
 use crate::error::{ParseError, Place, Problem};
 use crate::hex_data::{hex_bytes, parse_hex_lines};
@@ -36,12 +38,24 @@ use crate::voicecall::Voicecall;
 /// them to a configured directory).
 pub trait IncludeResolver {
     /// The bytes of the file `name`, or why it may not or cannot be read.
-    fn resolve(&mut self, name: &str) -> Result<Vec<u8>, String>;
+    fn resolve(&mut self, name: &str) -> Result<Vec<u8>, IncludeError>;
 }
 
+/// Why an `Include:` gave no text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum IncludeError {
+    /// There is no such file. smsd sends the message without it (and
+    /// logs `Cannot read sms file`); so does smsgate, with a notice.
+    NotFound(String),
+    /// The file may not be read (outside the allowed directory, not a
+    /// regular file, too long) or reading it failed: the file fails.
+    Refused(String),
+}
+
+/// A closure's error is a refusal.
 impl<F: FnMut(&str) -> Result<Vec<u8>, String>> IncludeResolver for F {
-    fn resolve(&mut self, name: &str) -> Result<Vec<u8>, String> {
-        self(name)
+    fn resolve(&mut self, name: &str) -> Result<Vec<u8>, IncludeError> {
+        self(name).map_err(IncludeError::Refused)
     }
 }
 
@@ -50,15 +64,16 @@ impl<F: FnMut(&str) -> Result<Vec<u8>, String>> IncludeResolver for F {
 pub struct NoIncludes;
 
 impl IncludeResolver for NoIncludes {
-    fn resolve(&mut self, _name: &str) -> Result<Vec<u8>, String> {
-        Err("includes are not enabled".to_owned())
+    fn resolve(&mut self, _name: &str) -> Result<Vec<u8>, IncludeError> {
+        Err(IncludeError::Refused("includes are not enabled".to_owned()))
     }
 }
 
 /// The character set of the file's body (`Alphabet:`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FileAlphabet {
-    /// `ISO`, `Latin`, `Ansi`: ISO-8859-1 text, sent in GSM 7-bit.
+    /// `ISO`, `Latin`, `Ansi`: ISO-8859-15 text (as smsd reads it: `A4` is
+    /// `€`), sent in GSM 7-bit.
     Iso,
     /// `GSM`: the bytes are GSM 7-bit default alphabet codes.
     Gsm,
@@ -176,12 +191,17 @@ pub struct OutgoingFile {
     pub replace: Option<u8>,
     /// `Include:` names, in order.
     pub includes: Vec<String>,
-    /// `Macro:` definitions, in order.
+    /// `Macro:` definitions, in order; a name defined twice has only its
+    /// later definition.
     pub macros: Vec<Macro>,
     /// `System_message:`.
     pub system_message: Option<SystemMessage>,
     /// Lines kept but not understood.
     pub unknown: Vec<UnknownLine>,
+    /// What smsgate did differently from what the file says (a value
+    /// ignored, an `Include:` not found), for `NOTICE:` lines of the
+    /// `sent/` file, as smsd writes its notices.
+    pub notices: Vec<String>,
     /// The body as in the file (after includes, before macros).
     pub body: Vec<u8>,
     /// The body decoded.
@@ -197,13 +217,20 @@ impl OutgoingFile {
     /// Parses an outgoing file. `Include:` headers go through `includes`.
     pub fn parse(file: &[u8], includes: &mut dyn IncludeResolver) -> Result<OutgoingFile, ParseError> {
         let mut problems = Vec::new();
-        let lines = expand_includes(file, includes, &mut problems);
+        let mut include_notices = Vec::new();
+        let (lines, included_text) = expand_includes(file, includes, &mut problems, &mut include_notices);
         let separator = lines.iter().position(|line| line.content().is_empty());
-        let (header_lines, body_lines) = match separator {
+        let (header_lines, main_text) = match separator {
             Some(separator) => (&lines[..separator], &lines[separator + 1..]),
             None => (&lines[..], &lines[lines.len()..]),
         };
-        let headers = Headers::parse(header_lines, &mut problems);
+        let body_lines: Vec<Line> = included_text
+            .into_iter()
+            .chain(main_text.iter().cloned())
+            .collect();
+        let body_lines = &body_lines[..];
+        let mut headers = Headers::parse(header_lines, &mut problems);
+        headers.notices.splice(0..0, include_notices);
         let body: Vec<u8> = body_lines
             .iter()
             .flat_map(|line| line.raw.iter().copied())
@@ -244,6 +271,7 @@ impl OutgoingFile {
                 macros: headers.macros,
                 system_message: headers.system_message,
                 unknown: headers.unknown,
+                notices: headers.notices,
                 body,
                 content,
             }),
@@ -262,14 +290,20 @@ impl OutgoingFile {
 }
 
 /// The file's lines with each `Include:` header followed by the included
-/// file's lines, as smsd splices them in: an included file with only text
-/// starts with an empty line, which ends the header there.
+/// file's header lines, and the included files' text, as smsd joins them:
+/// an included file's text (after its empty line; a file with only text
+/// starts with one) comes before the main file's text, without its
+/// trailing line ends and with nothing between
+/// (`Included text first.Main file text.`, differential corpus
+/// `48-include-text.sms`).
 fn expand_includes(
     file: &[u8],
     includes: &mut dyn IncludeResolver,
     problems: &mut Vec<Problem>,
-) -> Vec<Line> {
+    notices: &mut Vec<String>,
+) -> (Vec<Line>, Vec<Line>) {
     let mut lines = Vec::new();
+    let mut included_text = Vec::new();
     let mut in_header = true;
     for line in split_lines(file, Place::Line) {
         let content = line.content();
@@ -289,30 +323,40 @@ fn expand_includes(
         };
         match includes.resolve(&name) {
             Ok(bytes) => {
-                let mut included = split_lines(&bytes, |line| Place::Included {
+                let included = split_lines(&bytes, |line| Place::Included {
                     name: name.clone(),
                     line,
                 });
-                if let Some(last) = included.last_mut() {
-                    if !last.raw.ends_with(b"\n") {
-                        last.raw.push(b'\n');
+                let separator = included.iter().position(|line| line.content().is_empty());
+                let (header, text) = match separator {
+                    Some(separator) => (&included[..separator], &included[separator + 1..]),
+                    None => (&included[..], &included[included.len()..]),
+                };
+                lines.extend(header.iter().cloned());
+                let mut text = text.to_vec();
+                // Its line ends at the end go; an empty line at the end
+                // is nothing.
+                while let Some(last) = text.last_mut() {
+                    let end = last.content().len();
+                    last.raw.truncate(end);
+                    if !last.raw.is_empty() {
+                        break;
                     }
+                    text.pop();
                 }
-                for included_line in included {
-                    if in_header && included_line.content().is_empty() {
-                        in_header = false;
-                    }
-                    lines.push(included_line);
-                }
+                included_text.extend(text);
             }
-            Err(reason) => problems.push(Problem {
+            Err(IncludeError::NotFound(reason)) => {
+                notices.push(format!("Include: {name:?} not found ({reason}), sent without it"))
+            }
+            Err(IncludeError::Refused(reason)) => problems.push(Problem {
                 place: Some(place),
                 header: Some("Include"),
                 message: format!("{name:?} refused: {reason}"),
             }),
         }
     }
-    lines
+    (lines, included_text)
 }
 
 /// A header line's text: UTF-8 when it is, else ISO-8859-1 (the seed's
@@ -359,6 +403,7 @@ struct Headers {
     macros: Vec<Macro>,
     system_message: Option<SystemMessage>,
     unknown: Vec<UnknownLine>,
+    notices: Vec<String>,
 }
 
 /// Headers that may be given more than once.
@@ -457,9 +502,15 @@ impl Headers {
                     false => Priority::Normal,
                 }
             }
-            "Validity" => {
-                self.validity = Some(parse_smstools_validity(value).map_err(|err| err.to_string())?)
-            }
+            "Validity" => match smsd_validity(value) {
+                Some(validity) => self.validity = Some(validity),
+                // smsd ignores what it does not understand and sends with
+                // the configured validity; so does smsgate, but says so.
+                None => self.notices.push(format!(
+                    "Validity: {value:?} is not understood (0-255, or a period like \"2 days\" or \
+                     \"week\"), ignored"
+                )),
+            },
             "Voicecall" => {
                 self.voicecall = boolean(value);
                 self.voicecall_place = Some(place.clone());
@@ -492,6 +543,8 @@ impl Headers {
                     .split_once('=')
                     .filter(|(macro_name, _)| !macro_name.is_empty())
                     .ok_or_else(|| format!("{value:?} is not name=value"))?;
+                // A name defined again takes the later value, as in smsd.
+                self.macros.retain(|earlier| earlier.name != macro_name);
                 self.macros.push(Macro {
                     name: macro_name.to_owned(),
                     value: macro_value.to_owned(),
@@ -607,7 +660,7 @@ impl Headers {
             };
         }
         let text = match alphabet {
-            FileAlphabet::Iso => text_of_latin1(body),
+            FileAlphabet::Iso => text_of_latin9(body),
             FileAlphabet::Gsm => {
                 let mut bad = false;
                 for line in body_lines {
@@ -706,8 +759,23 @@ fn known_name(name: &str) -> Option<&'static str> {
     NAMES.iter().copied().find(|known| *known == name)
 }
 
-fn text_of_latin1(bytes: &[u8]) -> String {
-    bytes.iter().map(|&byte| char::from(byte)).collect()
+/// ISO-8859-15 (Latin-9), smsd's "ISO": Latin-1 but for eight bytes,
+/// `A4` the euro sign among them.
+fn text_of_latin9(bytes: &[u8]) -> String {
+    bytes
+        .iter()
+        .map(|&byte| match byte {
+            0xA4 => '€',
+            0xA6 => 'Š',
+            0xA8 => 'š',
+            0xB4 => 'Ž',
+            0xB8 => 'ž',
+            0xBC => 'Œ',
+            0xBD => 'œ',
+            0xBE => 'Ÿ',
+            _ => char::from(byte),
+        })
+        .collect()
 }
 
 fn decode_utf16be(bytes: &[u8]) -> Result<String, String> {

@@ -4,11 +4,15 @@
 //! Decisions, where smsd's behaviour is not the one we want or not known:
 //! - Trailing newline: an editor ends the body with a newline, and smsd
 //!   sends it for `Alphabet: UTF` files (a `000A` at the end of the UCS2
-//!   text; notes, gotcha 13) but not for ISO ones. By default smsgate drops
-//!   one trailing newline (LF or CRLF) of every text body: it costs a
-//!   character and shows as an empty line. [`TrailingNewline::LikeSmsd`]
-//!   keeps it for UTF-8, UCS2 and GSM bodies, for a byte-exact comparison
-//!   with smsd.
+//!   text; notes, gotcha 13) but not for ISO ones. ISO text (and text of a
+//!   file without `Alphabet:`, which smsd reads as ISO) loses all trailing
+//!   blanks, tabs and line ends, as in smsd. Of other text smsgate drops
+//!   one trailing newline (LF or CRLF) by default: it costs a character
+//!   and shows as an empty line. [`TrailingNewline::LikeSmsd`] keeps it
+//!   for UTF-8, UCS2 and GSM bodies, for a byte-exact comparison with smsd.
+//! - A message with nothing in it is refused (smsd: `No text or data`).
+//! - A TAB is sent as a space in GSM 7-bit, as smsd does; nothing else is
+//!   substituted.
 //! - `Alphabet: UTF-8` text goes in the cheapest encoding (GSM 7-bit when
 //!   every character has a code, else UCS2); `ISO` and `GSM` text must fit
 //!   GSM 7-bit (smsd drops the characters that do not; smsgate refuses the
@@ -82,6 +86,9 @@ pub struct SmsPlan {
     pub message: OutgoingMessage,
     /// One PDU per part, in order.
     pub pdus: Vec<Pdu>,
+    /// smsd's notices for the `sent/` file: for UTF-8 text sent in UCS2,
+    /// each character GSM 7-bit lacks and their count, in smsd's words.
+    pub notices: Vec<String>,
 }
 
 /// What to do for a file.
@@ -152,11 +159,18 @@ pub fn plan(file: &OutgoingFile, defaults: &PlanDefaults) -> Result<Plan, PlanEr
         let dcs = DataCodingScheme::new(Alphabet::EightBit, message.class);
         message.pdus(dcs, vec![octets(Some(header), &data[header_end..])])
     } else {
+        if data.is_empty() && file.udh_data.is_none() {
+            return Err(empty_body());
+        }
         message
             .data_pdus(data, &split_options(file, defaults, AlphabetChoice::Auto))
             .map_err(encode_error)?
     };
-    Ok(Plan::Sms(SmsPlan { message, pdus }))
+    Ok(Plan::Sms(SmsPlan {
+        message,
+        pdus,
+        notices: Vec::new(),
+    }))
 }
 
 fn text_plan(
@@ -166,21 +180,12 @@ fn text_plan(
     defaults: &PlanDefaults,
 ) -> Result<SmsPlan, PlanError> {
     let alphabet = file.alphabet();
-    let keep_newline = defaults.trailing_newline == TrailingNewline::LikeSmsd
-        && matches!(
-            alphabet,
-            FileAlphabet::Utf8 | FileAlphabet::Ucs2 | FileAlphabet::Gsm
-        );
-    let text = match keep_newline {
-        true => text,
-        false => {
-            let without_lf = text.strip_suffix('\n').unwrap_or(text);
-            match without_lf.len() < text.len() {
-                true => without_lf.strip_suffix('\r').unwrap_or(without_lf),
-                false => text,
-            }
-        }
-    };
+    let text = trim_end(file, text, defaults.trailing_newline);
+    if text.is_empty() {
+        return Err(empty_body());
+    }
+    let text = tabs_as_spaces(alphabet, text);
+    let text = text.as_ref();
     let choice = match alphabet {
         FileAlphabet::Iso | FileAlphabet::Gsm => AlphabetChoice::Gsm7,
         FileAlphabet::Ucs2 => AlphabetChoice::Ucs2,
@@ -190,7 +195,92 @@ fn text_plan(
     let pdus = message
         .text_pdus(text, &split_options(file, defaults, choice))
         .map_err(encode_error)?;
-    Ok(SmsPlan { message, pdus })
+    let in_ucs2 = pdus.first().is_some_and(|pdu| match &pdu.tpdu {
+        sms_pdu::Tpdu::Submit(submit) => submit.dcs.alphabet() == Alphabet::Ucs2,
+        _ => false,
+    });
+    let notices = match alphabet == FileAlphabet::Utf8 && in_ucs2 {
+        true => ucs2_notices(text),
+        false => Vec::new(),
+    };
+    Ok(SmsPlan {
+        message,
+        pdus,
+        notices,
+    })
+}
+
+/// smsd's notices when UTF-8 text goes in UCS2: one per character GSM
+/// 7-bit lacks (numbered from 1, with its UTF-8 octets), then the count.
+fn ucs2_notices(text: &str) -> Vec<String> {
+    let mut notices: Vec<String> = text
+        .chars()
+        .enumerate()
+        .filter(|(_, ch)| sms_pdu::Gsm7Tables::DEFAULT.code(*ch).is_none())
+        .map(|(idx, ch)| {
+            let mut utf8 = [0; 4];
+            let hex: String = ch
+                .encode_utf8(&mut utf8)
+                .bytes()
+                .map(|byte| format!("{byte:02X}"))
+                .collect();
+            format!("Cannot convert {}. character ({hex}){ch} to GSM.", idx + 1)
+        })
+        .collect();
+    let missing = notices.len();
+    notices.push(format!(
+        "{missing} characters outside the GSM alphabet, converting to UCS2"
+    ));
+    notices
+}
+
+/// The text without what smsd would not send at its end.
+///
+/// ISO text (`Alphabet: ISO`, or no `Alphabet:`, which smsd reads as ISO)
+/// loses all trailing blanks, tabs, CRs and newlines, as in smsd; other
+/// text one trailing LF or CRLF ([`TrailingNewline::Strip`]), or nothing
+/// for UTF-8, UCS2 and GSM bodies with [`TrailingNewline::LikeSmsd`].
+fn trim_end<'a>(file: &OutgoingFile, text: &'a str, trailing_newline: TrailingNewline) -> &'a str {
+    if matches!(file.alphabet, None | Some(FileAlphabet::Iso)) {
+        return text.trim_end_matches(|c: char| c == ' ' || c.is_ascii_control());
+    }
+    let keep_newline = trailing_newline == TrailingNewline::LikeSmsd
+        && matches!(
+            file.alphabet(),
+            FileAlphabet::Utf8 | FileAlphabet::Ucs2 | FileAlphabet::Gsm
+        );
+    if keep_newline {
+        return text;
+    }
+    match text.strip_suffix('\n') {
+        Some(without_lf) => without_lf.strip_suffix('\r').unwrap_or(without_lf),
+        None => text,
+    }
+}
+
+/// A TAB goes out as a space in GSM 7-bit, which has no TAB (as smsd
+/// writes it): always for ISO text, for UTF-8 text when the rest of it
+/// fits GSM 7-bit (else it goes in UCS2, TAB and all). The only character
+/// smsgate substitutes (docs/differences.md).
+fn tabs_as_spaces(alphabet: FileAlphabet, text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.contains('\t') {
+        return text.into();
+    }
+    let spaced = text.replace('\t', " ");
+    match alphabet {
+        FileAlphabet::Iso => spaced.into(),
+        FileAlphabet::Utf8 if sms_pdu::Gsm7Tables::DEFAULT.septet_count(&spaced).is_ok() => spaced.into(),
+        _ => text.into(),
+    }
+}
+
+/// smsd: `No text or data`. A message with nothing in it is a mistake
+/// (an empty file, a script that lost its input), not something to pay for.
+fn empty_body() -> PlanError {
+    PlanError {
+        header: "Body",
+        reason: "no text or data: the message is empty".to_owned(),
+    }
 }
 
 /// The settings all parts share.

@@ -4,7 +4,7 @@
 //!
 //! smsd 3.1.21's layouts (notes, sections 9 and 10):
 //! - sent: `Modem:`, `Sent:`, `Sending_time:`, `Message_id:`, `IMSI:`,
-//!   `IMEI:`;
+//!   `IMEI:`, then any `NOTICE:` lines;
 //! - failed: `Modem:`, `IMSI:`, `IMEI:`, `Fail_reason:`, `Failed:`, `PDU:`.
 //!
 //! One difference: for a message of several parts smsd writes the
@@ -64,6 +64,10 @@ pub struct SentRecord {
     pub imsi: Option<String>,
     /// The modem's IMEI, if it told it.
     pub imei: Option<String>,
+    /// What was done otherwise than the file says, each written as a
+    /// `NOTICE:` line after the others, as smsd writes its notices (e.g.
+    /// `13 characters outside the GSM alphabet, converting to UCS2`).
+    pub notices: Vec<String>,
 }
 
 /// What `failed/` files record.
@@ -94,6 +98,9 @@ pub fn render_sent(original: &[u8], record: &SentRecord) -> Vec<u8> {
     }
     push_optional(&mut headers, "IMSI", &record.imsi);
     push_optional(&mut headers, "IMEI", &record.imei);
+    for notice in &record.notices {
+        headers.push(("NOTICE", notice.clone()));
+    }
     insert_headers(original, &headers)
 }
 
@@ -170,7 +177,30 @@ mod tests {
             message_ids,
             imsi: Some("001010123456789".to_owned()),
             imei: Some("490154203237518".to_owned()),
+            notices: Vec::new(),
         }
+    }
+
+    /// smsd's `sent/` file of `04-utf-cyrillic.sms` (differential corpus):
+    /// `Sending_time:`, and its notices last.
+    #[test]
+    fn sending_time_and_notices_like_smsd() {
+        let record = SentRecord {
+            sending_time: Some(0),
+            notices: vec![
+                "Cannot convert 1. character (D09F)П to GSM.".to_owned(),
+                "1 characters outside the GSM alphabet, converting to UCS2".to_owned(),
+            ],
+            ..sent_record(Vec::new())
+        };
+        let rendered = render_sent("To: 491720000104\nAlphabet: UTF\n\nП\n".as_bytes(), &record);
+        assert_eq!(
+            String::from_utf8(rendered).unwrap(),
+            "To: 491720000104\nAlphabet: UTF\nModem: GSM1\nSent: 26-11-21 19:06:02\nSending_time: 0\n\
+             IMSI: 001010123456789\nIMEI: 490154203237518\n\
+             NOTICE: Cannot convert 1. character (D09F)П to GSM.\n\
+             NOTICE: 1 characters outside the GSM alphabet, converting to UCS2\n\nП\n"
+        );
     }
 
     #[test]

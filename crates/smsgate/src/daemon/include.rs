@@ -26,9 +26,9 @@
 use std::fs::File;
 use std::io::Read as _;
 use std::os::unix::fs::OpenOptionsExt as _;
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 
-use spool::IncludeResolver;
+use spool::{IncludeError, IncludeResolver};
 
 /// The largest file an `Include:` may read: a message is at most 255
 /// parts of 153 characters, so anything near this is a mistake.
@@ -65,8 +65,41 @@ impl ConfinedIncludes {
 }
 
 impl IncludeResolver for ConfinedIncludes {
-    fn resolve(&mut self, name: &str) -> Result<Vec<u8>, String> {
-        self.read(name)
+    fn resolve(&mut self, name: &str) -> Result<Vec<u8>, IncludeError> {
+        self.read(name).map_err(|reason| match self.missing(name) {
+            true => IncludeError::NotFound(reason),
+            false => IncludeError::Refused(reason),
+        })
+    }
+}
+
+impl ConfinedIncludes {
+    /// Whether `name` names nothing at all (not even a dangling symlink):
+    /// smsd then sends the message without it, and so does smsgate.
+    /// Only with an include-dir: without one every `Include:` is refused.
+    ///
+    /// Only a plain relative name whose directory lies under include-dir
+    /// can be missing: for anything that leads out, sending without it
+    /// (rather than failing) would tell which files exist elsewhere.
+    fn missing(&self, name: &str) -> bool {
+        let Some(dir) = &self.dir else {
+            return false;
+        };
+        let relative = Path::new(name);
+        let plain = relative
+            .components()
+            .all(|part| matches!(part, Component::Normal(_) | Component::CurDir));
+        if !plain {
+            return false;
+        }
+        let path = dir.join(relative);
+        let inside = match (dir.canonicalize(), path.parent().map(Path::canonicalize)) {
+            (Ok(root), Some(Ok(parent))) => parent.starts_with(root),
+            _ => false,
+        };
+        inside
+            && matches!(std::fs::symlink_metadata(&path),
+                Err(err) if err.kind() == std::io::ErrorKind::NotFound)
     }
 }
 
@@ -118,24 +151,53 @@ mod tests {
 
     #[test]
     fn files_under_include_dir_are_read() {
-        let (base, mut includes) = layout();
-        assert_eq!(includes.resolve("greeting").unwrap(), b"\nhello\n");
-        assert_eq!(includes.resolve("sub/part").unwrap(), b"Flash: yes\n");
-        assert_eq!(includes.resolve("sub/../greeting").unwrap(), b"\nhello\n");
+        let (base, includes) = layout();
+        assert_eq!(includes.read("greeting").unwrap(), b"\nhello\n");
+        assert_eq!(includes.read("sub/part").unwrap(), b"Flash: yes\n");
+        assert_eq!(includes.read("sub/../greeting").unwrap(), b"\nhello\n");
         let absolute = base.path().join("include/greeting");
-        assert_eq!(
-            includes.resolve(absolute.to_str().unwrap()).unwrap(),
-            b"\nhello\n"
-        );
+        assert_eq!(includes.read(absolute.to_str().unwrap()).unwrap(), b"\nhello\n");
         // A symlink that stays inside is fine.
         symlink("greeting", base.path().join("include/alias")).unwrap();
-        assert_eq!(includes.resolve("alias").unwrap(), b"\nhello\n");
+        assert_eq!(includes.read("alias").unwrap(), b"\nhello\n");
+    }
+
+    /// smsd sends a message whose `Include:` names no file; a file that
+    /// may not be read still fails it.
+    #[test]
+    fn a_missing_file_is_not_found_a_forbidden_one_refused() {
+        let (base, mut includes) = layout();
+        assert!(matches!(
+            includes.resolve("nothing-here"),
+            Err(IncludeError::NotFound(_))
+        ));
+        assert!(matches!(
+            includes.resolve("../secret"),
+            Err(IncludeError::Refused(_))
+        ));
+        // A missing file outside is refused like an existing one, or the
+        // answer would tell which files exist there.
+        for outside in ["../no-such-file", "../secret", "/no-such-file", "sub/../../x"] {
+            assert!(
+                matches!(includes.resolve(outside), Err(IncludeError::Refused(_))),
+                "{outside}"
+            );
+        }
+        symlink("nowhere", base.path().join("include/dangling")).unwrap();
+        assert!(matches!(
+            includes.resolve("dangling"),
+            Err(IncludeError::Refused(_))
+        ));
+        assert!(matches!(
+            ConfinedIncludes::new(None).resolve("nothing-here"),
+            Err(IncludeError::Refused(_))
+        ));
     }
 
     #[test]
     fn without_include_dir_every_include_is_refused() {
-        let mut includes = ConfinedIncludes::new(None);
-        let reason = includes.resolve("greeting").unwrap_err();
+        let includes = ConfinedIncludes::new(None);
+        let reason = includes.read("greeting").unwrap_err();
         assert_eq!(
             reason,
             "Include is not enabled (set [spool] include-dir to allow it)"
@@ -144,30 +206,30 @@ mod tests {
 
     #[test]
     fn dot_dot_out_of_the_directory_is_refused() {
-        let (base, mut includes) = layout();
+        let (base, includes) = layout();
         let expected = format!(
             "not found under include-dir {}",
             base.path().join("include").display()
         );
-        assert_eq!(includes.resolve("../secret").unwrap_err(), expected);
-        assert_eq!(includes.resolve("sub/../../secret").unwrap_err(), expected);
+        assert_eq!(includes.read("../secret").unwrap_err(), expected);
+        assert_eq!(includes.read("sub/../../secret").unwrap_err(), expected);
     }
 
     #[test]
     fn absolute_paths_elsewhere_are_refused() {
-        let (base, mut includes) = layout();
+        let (base, includes) = layout();
         let expected = format!(
             "not found under include-dir {}",
             base.path().join("include").display()
         );
         let secret = base.path().join("secret");
-        assert_eq!(includes.resolve(secret.to_str().unwrap()).unwrap_err(), expected);
-        assert_eq!(includes.resolve("/etc/passwd").unwrap_err(), expected);
+        assert_eq!(includes.read(secret.to_str().unwrap()).unwrap_err(), expected);
+        assert_eq!(includes.read("/etc/passwd").unwrap_err(), expected);
     }
 
     #[test]
     fn symlinks_leading_out_are_refused() {
-        let (base, mut includes) = layout();
+        let (base, includes) = layout();
         symlink(base.path().join("secret"), base.path().join("include/escape")).unwrap();
         symlink(base.path(), base.path().join("include/up")).unwrap();
         let expected = format!(
@@ -175,30 +237,30 @@ mod tests {
             base.path().join("include").display()
         );
         for name in ["escape", "up/secret"] {
-            assert_eq!(includes.resolve(name).unwrap_err(), expected, "{name}");
+            assert_eq!(includes.read(name).unwrap_err(), expected, "{name}");
         }
     }
 
     #[test]
     fn missing_files_directories_and_fifos_are_refused() {
-        let (base, mut includes) = layout();
-        let reason = includes.resolve("nothing").unwrap_err();
+        let (base, includes) = layout();
+        let reason = includes.read("nothing").unwrap_err();
         assert!(reason.starts_with("not found under include-dir"), "{reason}");
-        let reason = includes.resolve("sub").unwrap_err();
+        let reason = includes.read("sub").unwrap_err();
         assert!(reason.ends_with("sub is not a regular file"), "{reason}");
         nix::unistd::mkfifo(
             &base.path().join("include/fifo"),
             nix::sys::stat::Mode::from_bits_truncate(0o600),
         )
         .unwrap();
-        let reason = includes.resolve("fifo").unwrap_err();
+        let reason = includes.read("fifo").unwrap_err();
         assert!(reason.ends_with("fifo is not a regular file"), "{reason}");
         fs::write(
             base.path().join("include/big"),
             vec![b'x'; MAX_INCLUDE_BYTES as usize + 1],
         )
         .unwrap();
-        let reason = includes.resolve("big").unwrap_err();
+        let reason = includes.read("big").unwrap_err();
         assert!(reason.contains("more than 65536"), "{reason}");
     }
 
@@ -206,7 +268,7 @@ mod tests {
     /// it points, must not show in the answer.
     #[test]
     fn every_path_outside_gets_one_answer() {
-        let (base, mut includes) = layout();
+        let (base, includes) = layout();
         let private = base.path().join("private");
         fs::create_dir(&private).unwrap();
         fs::write(private.join("there"), "x").unwrap();
@@ -226,7 +288,7 @@ mod tests {
         ];
         let answers: Vec<String> = outside
             .iter()
-            .map(|name| includes.resolve(name).unwrap_err())
+            .map(|name| includes.read(name).unwrap_err())
             .collect();
         let expected = format!(
             "not found under include-dir {}",
@@ -239,8 +301,8 @@ mod tests {
 
     #[test]
     fn a_missing_include_dir_is_named() {
-        let mut includes = ConfinedIncludes::new(Some(PathBuf::from("/nonexistent/include")));
-        let reason = includes.resolve("x").unwrap_err();
+        let includes = ConfinedIncludes::new(Some(PathBuf::from("/nonexistent/include")));
+        let reason = includes.read("x").unwrap_err();
         assert!(
             reason.starts_with("include-dir /nonexistent/include: "),
             "{reason}"

@@ -141,6 +141,10 @@ struct Job {
     attempts: u32,
     not_before: Option<Instant>,
     in_flight: bool,
+    /// When its last send began, for `Sending_time:`.
+    send_started: Option<Instant>,
+    /// `NOTICE:` lines for the `sent/` file (spool's notices).
+    notices: Vec<String>,
 }
 
 /// A file read and planned.
@@ -150,6 +154,8 @@ struct Planned {
     /// Encoded PDUs, SMSC address first; one empty part for a call.
     pdus: Vec<Vec<u8>>,
     call: Option<PlannedCall>,
+    /// The file's and the plan's notices, for the `sent/` file.
+    notices: Vec<String>,
 }
 
 /// The planned files, and their order: `Priority: high` first, then the
@@ -691,6 +697,7 @@ impl Scheduler {
             reference,
             pdus,
             call,
+            notices,
         } = match planned {
             Ok(planned) => planned,
             Err(reason) => {
@@ -756,6 +763,8 @@ impl Scheduler {
             attempts: 0,
             not_before: None,
             in_flight: false,
+            send_started: None,
+            notices,
         });
     }
 
@@ -907,6 +916,7 @@ impl Scheduler {
             Plan::Voicecall { destination, call } => {
                 let call = PlannedCall::new(&destination, call)?;
                 return Ok(Planned {
+                    notices: file.notices.clone(),
                     file,
                     reference,
                     pdus: vec![Vec::new()],
@@ -921,6 +931,7 @@ impl Scheduler {
             .collect::<Result<Vec<_>, _>>()
             .map_err(|err| format!("cannot encode the message: {err}"))?;
         Ok(Planned {
+            notices: file.notices.iter().chain(&sms.notices).cloned().collect(),
             file,
             reference,
             pdus,
@@ -1019,6 +1030,7 @@ impl Scheduler {
         slot.busy = true;
         slot.blocked_until = None;
         job.in_flight = true;
+        job.send_started = Some(Instant::now());
         let parts: Vec<(usize, Vec<u8>)> = job
             .pdus
             .iter()
@@ -1222,10 +1234,14 @@ impl Scheduler {
         let record = SentRecord {
             modem: slot.name.clone(),
             sent: now(),
-            sending_time: None,
+            // Whole seconds, as smsd writes it.
+            sending_time: job
+                .send_started
+                .map(|started| u32::try_from(started.elapsed().as_secs()).unwrap_or(u32::MAX)),
             message_ids: message_ids.clone(),
             imsi: slot.identity.imsi.clone(),
             imei: slot.identity.imei.clone(),
+            notices: job.notices.clone(),
         };
         let bytes = spool::render_sent(&job.bytes, &record);
         // Under the index's lock: a status report that came while the

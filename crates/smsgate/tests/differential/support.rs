@@ -193,12 +193,13 @@ pub(crate) struct SmsgateRun {
 
 impl Rig {
     /// Starts `smsgate run` on this rig's modem as `[modems.MODEM]` with
-    /// `modem_keys`, its spool under `spool/` with `dirs` made first, and
+    /// `modem_keys` (and `spool_keys` in `[spool]`), its spool under `spool/` with `dirs` made first, and
     /// waits until it is ready; `describe(spool)` and the log's last
     /// `n_log_lines` lines explain a failure.
     pub(crate) fn start_smsgate(
         &self,
         modem: &str,
+        spool_keys: &str,
         modem_keys: &str,
         dirs: &[&str],
         describe: impl Fn(&Path) -> String,
@@ -210,7 +211,7 @@ impl Rig {
         }
         std::fs::create_dir_all(self.path("lock")).unwrap();
         let config = format!(
-            "lock-dir = {lock:?}\n\n[spool]\nbase = {base:?}\n\n\
+            "lock-dir = {lock:?}\n\n[spool]\nbase = {base:?}\n{spool_keys}\n\
              [ports.{modem}]\ndevice = {device:?}\n\n[modems.{modem}]\n{modem_keys}",
             lock = self.path("lock").display().to_string(),
             base = spool.display().to_string(),

@@ -52,10 +52,10 @@ fn a_malformed_file_goes_to_failed_with_every_reason() {
     let mut bench = SpoolBench::new(1, "");
     let events = bench.eventhandler();
     bench.start_daemon();
-    bench.drop_file("bad", "To: 49x\nValidity: 3 fortnights\nReplace: 9\n\nbody\n");
+    bench.drop_file("bad", "To: 49x\nAutosplit: 9\nReplace: 9\n\nbody\n");
     let failed = bench.wait_for_file("failed", "bad");
     let reason = header_values(&failed, "Fail_reason").join("");
-    for expected in ["line 1: To:", "line 2: Validity:", "line 3: Replace:"] {
+    for expected in ["line 1: To:", "line 2: Autosplit:", "line 3: Replace:"] {
         assert!(reason.contains(expected), "{expected:?} missing from {reason:?}");
     }
     assert_eq!(header_values(&failed, "Failed").len(), 1);
@@ -463,6 +463,19 @@ fn includes_are_confined_to_include_dir() {
     for (name, target) in &refused {
         bench.drop_file(name, &format!("To: {to}\nInclude: {target}\n"));
     }
+    // A file that is not there is left out, as smsd does, and said.
+    bench.drop_file(
+        "missing",
+        &format!("To: {to}\nInclude: nothing-here\n\nMain text\n"),
+    );
+    let missing = bench.wait_for_file("sent", "missing");
+    let notices = header_values(&missing, "NOTICE");
+    assert_eq!(notices.len(), 1, "{missing}");
+    assert!(
+        notices[0].starts_with("Include: \"nothing-here\" not found (")
+            && notices[0].ends_with("), sent without it"),
+        "{missing}"
+    );
     let sent = bench.wait_for_file("sent", "allowed");
     // The file moves as it was written; the text went out included.
     assert_eq!(header_values(&sent, "Include"), ["greeting"]);
@@ -479,7 +492,9 @@ fn includes_are_confined_to_include_dir() {
             "{name}: {reason:?} lacks {expected:?}"
         );
     }
-    assert_eq!(bench.submitted_texts(0), ["Hello from an include"]);
+    let mut texts = bench.submitted_texts(0);
+    texts.sort();
+    assert_eq!(texts, ["Hello from an include", "Main text"]);
     bench.stop_daemon();
 }
 

@@ -170,6 +170,18 @@ fn multipart_capture_in_reverse_order() {
     );
 }
 
+/// `A😀B` in two UCS2 parts cut between the halves of the emoji's
+/// surrogate pair: the message has the emoji (it had two U+FFFD).
+#[test]
+fn an_emoji_split_between_two_parts_is_joined() {
+    let part1 = "00440B919471020010F00008621112919202000A050003AA02010041D83D";
+    let part2 = "00440B919471020010F00008621112919202000A050003AA0202DE000042";
+    let message = TestCommand::new(["pdu", "decode", "--json", part2, part1]).json();
+    eqnice_json!(json!("A😀B"), message["text"]);
+    let dump = TestCommand::new(["pdu", "decode", part1, part2]).stdout();
+    assert!(dump.ends_with("\n--- message\ntext:         A😀B\n"), "{dump}");
+}
+
 #[test]
 fn incomplete_message_exits_1_and_says_what_is_missing() {
     let problem = "PDU 2 is not part of a concatenated message (no concatenation element); \
@@ -205,9 +217,10 @@ fn malformed_pdus_exit_1_naming_the_place() {
         ),
         ("0004G0", "PDU 1: hex character 4: 'G' is not a hexadecimal digit"),
         (
-            // The smsd DELIVER cut after 10 octets of user data.
-            "07915155550500F0040B911346610089F60000621112919291001BC8329BFD06CDDB7332C8",
-            "PDU 1: octet 27 (TP-UD): PDU ends here, 14 more octet(s) needed",
+            // The smsd DELIVER cut inside its time stamp (cut in the user
+            // data, it decodes with a warning: `truncated_user_data.hex`).
+            "07915155550500F0040B911346610089F600006211129192",
+            "PDU 1: octet 19 (TP-SCTS): PDU ends here, 2 more octet(s) needed",
         ),
         (
             "07915155550500F0040B911346610089F6000062111291929100AB",
@@ -232,10 +245,10 @@ fn malformed_pdus_exit_1_naming_the_place() {
 
 #[test]
 fn every_malformed_pdu_is_reported() {
-    let truncated = &SMSD_DELIVER[..SMSD_DELIVER.len() - 2];
+    let truncated = &SMSD_DELIVER[..48];
     let printed =
         TestCommand::new(["pdu", "decode", "--json", SMSD_DELIVER, truncated, "0G"]).expect_status(1);
-    let message = "PDU 2: octet 27 (TP-UD): PDU ends here, 1 more octet(s) needed; \
+    let message = "PDU 2: octet 19 (TP-SCTS): PDU ends here, 2 more octet(s) needed; \
                    PDU 3: hex character 1: 'G' is not a hexadecimal digit";
     eqnice_json!(json!({"error": message}), parse_json(&printed.stdout));
     eqnice!(format!("error: {message}\n"), printed.stderr);

@@ -273,11 +273,19 @@ fn header_validity() {
     assert_eq!(parse(&with("Validity: 167")).validity, Some(167));
     assert_eq!(parse(&with("Validity: 1 day")).validity, Some(167));
     assert_eq!(parse(&with("Validity: 2 weeks")).validity, Some(180));
+    // Keywords alone, as smsd reads them (VP AD and A7).
+    assert_eq!(parse(&with("Validity: week")).validity, Some(0xAD));
+    assert_eq!(parse(&with("Validity: day")).validity, Some(0xA7));
+    assert!(parse(&with("Validity: week")).notices.is_empty());
+    // What smsd does not understand it ignores: the configured validity
+    // applies, and the sent file says why.
+    let file = parse("To: 1\nFlash: yes\nValidity: 3 fortnights\n\nx");
+    assert_eq!(file.validity, None);
     assert_eq!(
-        problems(b"To: 1\nFlash: yes\nValidity: 3 fortnights\n\nx"),
+        file.notices,
         [
-            "line 3: Validity: \"3 fortnights\" is neither 0-255 nor a period like \"2 days\" \
-             (min, hour, day, week, month, year)"
+            "Validity: \"3 fortnights\" is not understood (0-255, or a period like \"2 days\" or \
+          \"week\"), ignored"
         ]
     );
 }
@@ -357,7 +365,16 @@ fn header_include() {
     // An included text: the seed's "it should begin with one empty line".
     let file = OutgoingFile::parse(b"To: 1\nInclude: signature\n", &mut resolver).unwrap();
     assert_eq!(file.includes, ["signature"]);
-    assert_eq!(text(&file), "Regards, the gateway\n");
+    assert_eq!(text(&file), "Regards, the gateway");
+    // The included text comes first, joined to the main text as smsd
+    // joins them: without the line ends between.
+    let file = OutgoingFile::parse(
+        b"To: 1\nInclude: signature\nFlash: yes\n\nMain.\nText.\n",
+        &mut resolver,
+    )
+    .unwrap();
+    assert_eq!(text(&file), "Regards, the gatewayMain.\nText.\n");
+    assert!(file.flash, "the main header goes on after the Include: line");
     // Included headers.
     let file = OutgoingFile::parse(b"To: 1\nInclude: headers\n\nHi\n", &mut resolver).unwrap();
     assert!(file.flash);
@@ -375,16 +392,49 @@ fn header_include() {
         ["line 2: Include: \"x\" refused: includes are not enabled"]
     );
     // Problems inside an included file name it.
-    let mut bad = |_: &str| Ok(b"Validity: soon\nInclude: more\n".to_vec());
+    let mut bad = |_: &str| Ok(b"Replace: 9\nInclude: more\n".to_vec());
     let error = OutgoingFile::parse(b"To: 1\nInclude: part\n\nx", &mut bad).unwrap_err();
     assert_eq!(
         error.to_string(),
-        "included \"part\": line 1: Validity: \"soon\" is neither 0-255 nor a period like \"2 days\" \
-         (min, hour, day, week, month, year)\n\
+        "included \"part\": line 1: Replace: \"9\" is not 1-7\n\
          included \"part\": line 2: Include: an included file cannot include another"
+    );
+    // A file that is not there is left out, as smsd does, with a notice.
+    struct Missing;
+    impl IncludeResolver for Missing {
+        fn resolve(&mut self, name: &str) -> Result<Vec<u8>, IncludeError> {
+            Err(IncludeError::NotFound(format!(
+                "{name}: No such file or directory"
+            )))
+        }
+    }
+    let file =
+        OutgoingFile::parse(b"To: 1\nInclude: included.txt\n\nMain file text.\n", &mut Missing).unwrap();
+    assert_eq!(text(&file), "Main file text.\n");
+    assert_eq!(
+        file.notices,
+        ["Include: \"included.txt\" not found (included.txt: No such file or directory), sent without it"]
     );
     // An Include: line in the body is text.
     assert_eq!(text(&parse("To: 1\n\nInclude: x\n")), "Include: x\n");
+}
+
+/// smsd uses the later of two definitions of one name.
+#[test]
+fn macro_defined_twice_takes_the_later_value() {
+    let file = parse("To: 1\nMacro: NAME=first\nMacro: DAY=Monday\nMacro: NAME=second\n\nHello NAME, DAY\n");
+    assert_eq!(text(&file), "Hello second, Monday\n");
+}
+
+/// smsd reads `Alphabet: ISO` as ISO-8859-15: `A4` is the euro sign.
+#[test]
+fn iso_is_latin_9() {
+    let file = OutgoingFile::parse(
+        b"To: 1\nAlphabet: ISO\n\n5\xA4 \xA6\xA8\xB4\xB8\xBC\xBD\xBE \xE9\xA3",
+        &mut NoIncludes,
+    )
+    .unwrap();
+    assert_eq!(text(&file), "5€ ŠšŽžŒœŸ é£");
 }
 
 #[test]
@@ -440,7 +490,7 @@ fn duplicate_headers_are_refused() {
 #[test]
 fn all_problems_are_reported() {
     let error = OutgoingFile::parse(
-        b"To: 1\nValidity: forever\nAutosplit: 9\nAlphabet: klingon\n\nx",
+        b"To: 1\nReplace: 9\nAutosplit: 9\nAlphabet: klingon\n\nx",
         &mut NoIncludes,
     )
     .unwrap_err();
@@ -498,6 +548,7 @@ proptest! {
             message_ids: vec![1, 2],
             imsi: None,
             imei: None,
+            notices: Vec::new(),
         };
         let rendered = crate::render_sent(&file, &record);
         let reparsed = OutgoingFile::parse(&rendered, &mut NoIncludes).unwrap();

@@ -76,7 +76,7 @@ fn smsd_capture_utf_with_newline() {
 
 #[test]
 fn trailing_newline_stripped_once() {
-    let plan = sms(b"To: 1\n\nHi\r\n\r\n", &PlanDefaults::default());
+    let plan = sms(b"To: 1\nAlphabet: UTF-8\n\nHi\r\n\r\n", &PlanDefaults::default());
     assert_eq!(submit(&plan.pdus[0]).text().unwrap(), "Hi\r\n");
     let like_smsd = PlanDefaults {
         trailing_newline: TrailingNewline::LikeSmsd,
@@ -88,8 +88,90 @@ fn trailing_newline_stripped_once() {
     // `07-gsm.sms`), as of UTF-8 and UCS2 ones.
     let gsm = sms(b"To: 1\nAlphabet: GSM\n\nHi\n", &like_smsd);
     assert_eq!(submit(&gsm.pdus[0]).text().unwrap(), "Hi\n");
-    let utf8 = sms(b"To: 1\n\nHi\n", &like_smsd);
+    let utf8 = sms(b"To: 1\nAlphabet: UTF-8\n\nHi\n", &like_smsd);
     assert_eq!(submit(&utf8.pdus[0]).text().unwrap(), "Hi\n");
+}
+
+/// smsd reads a file without `Alphabet:` as ISO and drops all trailing
+/// blanks, tabs and line ends of ISO text (differential corpus,
+/// `34-trailing-whitespace.sms`, `35-trailing-whitespace-iso.sms`).
+#[test]
+fn iso_text_loses_all_trailing_whitespace() {
+    for defaults in [
+        PlanDefaults::default(),
+        PlanDefaults {
+            trailing_newline: TrailingNewline::LikeSmsd,
+            ..PlanDefaults::default()
+        },
+    ] {
+        for file in [
+            &b"To: 1\n\nTrailing blanks  \t \n\n\n"[..],
+            b"To: 1\nAlphabet: ISO\n\nTrailing blanks \t\r\n\r\n",
+        ] {
+            let plan = sms(file, &defaults);
+            assert_eq!(submit(&plan.pdus[0]).text().unwrap(), "Trailing blanks");
+            assert_eq!(plan.message.destination.number, "1");
+        }
+    }
+    // Blanks inside the text stay.
+    let plan = sms(b"To: 1\n\n a  b \n", &PlanDefaults::default());
+    assert_eq!(submit(&plan.pdus[0]).text().unwrap(), " a  b");
+}
+
+/// smsd writes a TAB as a space in GSM 7-bit; it made the whole message
+/// UCS2 (twice the cost), or refused an ISO file.
+#[test]
+fn tab_is_a_space_in_gsm() {
+    for file in [
+        &b"To: 1\n\nTab\there\n"[..],
+        b"To: 1\nAlphabet: ISO\n\nTab\there\n",
+    ] {
+        let plan = sms(file, &PlanDefaults::default());
+        let pdu = submit(&plan.pdus[0]);
+        assert_eq!(pdu.dcs, DataCodingScheme(0));
+        assert_eq!(pdu.text().unwrap(), "Tab here");
+    }
+    // Text that needs UCS2 anyway keeps its TAB.
+    let plan = sms("To: 1\n\nТаб\tздесь\n".as_bytes(), &PlanDefaults::default());
+    assert_eq!(submit(&plan.pdus[0]).text().unwrap(), "Таб\tздесь");
+    // So does UCS2 text.
+    let mut ucs2 = b"To: 1\nAlphabet: UCS2\n\n".to_vec();
+    ucs2.extend_from_slice(&[0x00, b'a', 0x00, 0x09, 0x00, b'b']);
+    let plan = sms(&ucs2, &PlanDefaults::default());
+    assert_eq!(submit(&plan.pdus[0]).text().unwrap(), "a\tb");
+}
+
+/// smsd: `No text or data`. A message with nothing to say is refused, not
+/// sent with a UDL of 0.
+#[test]
+fn an_empty_message_is_refused() {
+    for file in [
+        &b"To: 1\n\n"[..],
+        b"To: 1\n",
+        b"To: 1\n\n\n",
+        b"To: 1\n\n \t\r\n",
+        b"To: 1\nAlphabet: UTF-8\n\n\n",
+        b"To: 1\nAlphabet: binary\nUDH: no\n\n",
+        b"To: 1\nAlphabet: UCS2\n\n",
+    ] {
+        let parsed = OutgoingFile::parse(file, &mut crate::NoIncludes).unwrap();
+        assert_eq!(
+            plan(&parsed, &PlanDefaults::default()).unwrap_err().to_string(),
+            "Body: no text or data: the message is empty",
+            "{}",
+            String::from_utf8_lossy(file)
+        );
+    }
+    // A header alone is data (port addressing), and a system message is
+    // sent without a body.
+    sms(
+        b"To: 1\nAlphabet: binary\nUDH-DATA: 06 05 04 0B 84 23 F0\n\n",
+        &PlanDefaults::default(),
+    );
+    sms(
+        b"To: 1\nAlphabet: binary\nSystem_message: yes\n\n",
+        &PlanDefaults::default(),
+    );
 }
 
 #[test]
