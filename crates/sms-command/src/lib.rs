@@ -46,8 +46,8 @@ mod redelivery;
 
 pub use authorize::{Authorizer, RateLimit, Refusal, SenderRecord, SetupError};
 pub use mask::{mask_secret, secret_span};
-pub use redelivery::{MessageDigest, RecentCommands, Seen};
 pub use number::{InternationalNumber, NumberError, SenderError};
 pub use parse::{
     is_variable_name, parse, Command, ParseError, ParseErrorKind, Variable, MAX_VARIABLE_NAME_LEN,
 };
+pub use redelivery::{MessageDigest, RecentCommands, Seen};

@@ -28,7 +28,8 @@ pub fn secret_span(text: &str) -> Option<Range<usize>> {
         return None;
     }
     let after_keyword = start + 4;
-    let token_start = after_keyword + (text[after_keyword..].len() - text[after_keyword..].trim_start().len());
+    let token_start =
+        after_keyword + (text[after_keyword..].len() - text[after_keyword..].trim_start().len());
     if token_start >= text.len() {
         return None;
     }
@@ -89,14 +90,20 @@ mod tests {
     fn the_token_in_the_secret_position_is_masked_whatever_follows() {
         let cases = [
             (":cmd slepens script x", ":cmd ******* script x"),
-            ("  :CMD slepens script x v=slepens", "  :CMD ******* script x v=slepens"),
+            (
+                "  :CMD slepens script x v=slepens",
+                "  :CMD ******* script x v=slepens",
+            ),
             // The seed's wrong forms.
             (":cmd slepens", ":cmd *******"),
             (":cmd slepens script", ":cmd ******* script"),
             (":cmd slepens script x var=", ":cmd ******* script x var="),
             (":cmd slepens script x var= a", ":cmd ******* script x var= a"),
             (":cmd slepens script x var=a a", ":cmd ******* script x var=a a"),
-            (":cmd slepens script mans skripts", ":cmd ******* script mans skripts"),
+            (
+                ":cmd slepens script mans skripts",
+                ":cmd ******* script mans skripts",
+            ),
             // Unterminated quotes, elsewhere and in the secret.
             (":cmd slepens script x v=\"open", ":cmd ******* script x v=\"open"),
             (":cmd \"slepens script x", ":cmd *****************"),
@@ -121,7 +128,15 @@ mod tests {
 
     #[test]
     fn other_texts_are_left_alone() {
-        for text in ["hello", "", ":cmd", ":cmd   ", ":cmdx slepens script x", "cmd slepens", "x :cmd slepens"] {
+        for text in [
+            "hello",
+            "",
+            ":cmd",
+            ":cmd   ",
+            ":cmdx slepens script x",
+            "cmd slepens",
+            "x :cmd slepens",
+        ] {
             assert_eq!(secret_span(text), None, "{text:?}");
             assert_eq!(mask_secret(text), text);
         }

@@ -97,8 +97,7 @@ impl RecentCommands {
 
     /// Forgets what is out of the window at `now`.
     pub fn expire(&mut self, now: Duration) {
-        self.seen
-            .retain(|seen| now.saturating_sub(seen.at) < self.window);
+        self.seen.retain(|seen| now.saturating_sub(seen.at) < self.window);
     }
 
     /// Everything remembered, oldest first, to be saved.

@@ -637,6 +637,7 @@ impl Checker<'_> {
             international_prefixes: self.digit_list(raw.numbering.international_prefixes, "international"),
             national_prefixes: self.digit_list(raw.numbering.national_prefixes, "national"),
         };
+        let sms_commands = self.sms_commands(raw.sms_commands, raw.scripts, &modems);
         DaemonConfig {
             lock_dir: raw.lock_dir,
             ports,
@@ -649,7 +650,7 @@ impl Checker<'_> {
             unknown_outcome,
             include_dir,
             control_socket,
-            sms_commands: self.sms_commands(raw.sms_commands, raw.scripts),
+            sms_commands,
         }
     }
 
