@@ -9,6 +9,7 @@ mod util;
 
 mod control;
 mod daemon;
+mod daemon_commands;
 mod daemon_receive;
 mod daemon_recovery;
 mod help;
