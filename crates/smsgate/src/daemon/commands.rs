@@ -170,6 +170,9 @@ pub(crate) enum Rejection {
     },
     /// The same SMS as one that ran within the duplicate window.
     Duplicate { of: String },
+    /// This very message was decided and queued before a restart that
+    /// came before its file was written: not queued twice.
+    DecidedBefore,
     /// `max-waiting` commands wait already.
     QueueFull {
         sender: InternationalNumber,
@@ -210,6 +213,12 @@ impl std::fmt::Display for Rejection {
                 write!(
                     f,
                     "the same message as {of}, which was run already (a redelivery)"
+                )
+            }
+            Rejection::DecidedBefore => {
+                write!(
+                    f,
+                    "queued already before a restart (runs from that decision, not twice)"
                 )
             }
             Rejection::QueueFull { waiting, .. } => {
@@ -310,6 +319,11 @@ impl CommandRunner {
         let address = format!("{:02X}:{}", received.sender.toa.0, received.sender.number);
         let digest = MessageDigest::of(&address, received.scts, received.text);
         if let Some(seen) = state.recent.find(digest, now) {
+            // Its own record: decided and queued, then a crash before its
+            // file was written. It ran, or waits, from that decision.
+            if seen.file == received.file {
+                return rejected(received, Rejection::DecidedBefore);
+            }
             let of = seen.file.clone();
             return rejected(received, Rejection::Duplicate { of });
         }

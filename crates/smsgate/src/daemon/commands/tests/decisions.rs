@@ -88,6 +88,14 @@ fn a_redelivered_command_does_not_run_again_even_after_a_restart() {
         marker,
         "rejected: the same message as gsm1.first0, which was run already (a redelivery)"
     );
+    // The same file again: decided before a crash that came before its
+    // file was written; not queued a second time.
+    let itself = message(&sender, text, scts, "gsm1.first0");
+    assert_eq!(
+        handle_received(&restarted, itself, T0 + Duration::from_secs(130)),
+        Handled::Rejected(Rejection::DecidedBefore)
+    );
+    assert!(restarted.state().waiting.is_empty());
     // After the window, or with another time stamp: a new command.
     let later = message(&sender, text, scts, "gsm1.later0");
     assert_ran_ok(&handle_received(
