@@ -8,8 +8,15 @@
 //! compared in constant time (in its length): an SMS round trip makes
 //! timing useless to an attacker, but the compare costs nothing.
 //!
-//! Time is given by the caller, as the time since any fixed origin (a
-//! monotonic clock's start): this module reads no clock.
+//! A right secret does not clear the wrong ones before it: failures are
+//! counted per sender over the window whatever succeeds in between, or an
+//! attacker who can see (or wait for) the owner's commands would get
+//! `max-failures - 1` guesses per legitimate use.
+//!
+//! Time is given by the caller, as the time since any fixed origin; the
+//! daemon gives the time since the Unix epoch, so that the failures and
+//! lockouts it saves ([`Authorizer::records`], [`Authorizer::restore`])
+//! mean the same after a restart. This module reads no clock.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -144,7 +151,6 @@ impl Authorizer {
             failures.locked_until = None;
         }
         if secrets_match(&self.secret, secret.as_bytes()) {
-            self.failures.remove(&number);
             return Ok(number);
         }
         let window = self.rate_limit.window;
@@ -162,6 +168,53 @@ impl Authorizer {
             failures: count,
             locked_out,
         })
+    }
+}
+
+/// What an [`Authorizer`] remembers of one sender, to be saved and given
+/// back to [`Authorizer::restore`] after a restart.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SenderRecord {
+    pub sender: InternationalNumber,
+    /// When its wrong secrets within the window came.
+    pub failures: Vec<Duration>,
+    /// Until when it is locked out, if it is.
+    pub locked_until: Option<Duration>,
+}
+
+impl Authorizer {
+    /// Every sender with failures or a lockout, by number.
+    pub fn records(&self) -> Vec<SenderRecord> {
+        self.failures
+            .iter()
+            .filter(|(_, failures)| !failures.recent.is_empty() || failures.locked_until.is_some())
+            .map(|(sender, failures)| SenderRecord {
+                sender: sender.clone(),
+                failures: failures.recent.clone(),
+                locked_until: failures.locked_until,
+            })
+            .collect()
+    }
+
+    /// Takes back what [`Authorizer::records`] gave. Records of numbers
+    /// that are not allowed (any more) are dropped, and at most the
+    /// latest `max_failures` failures of each are kept: what a damaged or
+    /// edited file holds cannot grow the state. A record never shortens a
+    /// lockout or removes a failure already known.
+    pub fn restore(&mut self, records: Vec<SenderRecord>) {
+        let keep = usize::try_from(self.rate_limit.max_failures.max(1)).unwrap_or(usize::MAX);
+        for record in records {
+            if !self.allowed.contains(&record.sender) {
+                continue;
+            }
+            let failures = self.failures.entry(record.sender).or_default();
+            failures.recent.extend(record.failures);
+            failures.recent.sort();
+            failures.recent.dedup();
+            let excess = failures.recent.len().saturating_sub(keep);
+            failures.recent.drain(..excess);
+            failures.locked_until = failures.locked_until.max(record.locked_until);
+        }
     }
 }
 
@@ -315,7 +368,7 @@ mod tests {
     }
 
     #[test]
-    fn failures_expire_after_the_window_and_on_success() {
+    fn failures_expire_after_the_window_only() {
         let mut authorizer = authorizer();
         let sender = address("37120000000", 0x91);
         let failures = |refusal: Result<InternationalNumber, Refusal>| match refusal {
@@ -326,10 +379,72 @@ mod tests {
         assert_eq!(failures(authorizer.check(&sender, "b", at(500))), 2);
         // The first is now more than 600 s old.
         assert_eq!(failures(authorizer.check(&sender, "c", at(700))), 2);
-        assert!(authorizer.check(&sender, SECRET, at(701)).is_ok());
-        assert_eq!(failures(authorizer.check(&sender, "d", at(702))), 1);
         // A clock that went back neither panics nor forgets.
-        assert_eq!(failures(authorizer.check(&sender, "e", at(1))), 2);
+        assert_eq!(failures(authorizer.check(&sender, "e", at(1))), 3);
+    }
+
+    /// Issue 10.5: the owner's right secret in between does not give an
+    /// attacker a fresh set of guesses.
+    #[test]
+    fn a_right_secret_does_not_clear_the_failures_before_it() {
+        let mut authorizer = authorizer();
+        let sender = address("37120000000", 0x91);
+        assert!(authorizer.check(&sender, "guess1", at(0)).is_err());
+        assert!(authorizer.check(&sender, "guess2", at(10)).is_err());
+        assert!(authorizer.check(&sender, SECRET, at(20)).is_ok());
+        assert_eq!(
+            authorizer.check(&sender, "guess3", at(30)),
+            Err(Refusal::WrongSecret {
+                sender: intl("+37120000000"),
+                failures: 3,
+                locked_out: true
+            })
+        );
+        assert!(matches!(
+            authorizer.check(&sender, SECRET, at(40)),
+            Err(Refusal::LockedOut { .. })
+        ));
+    }
+
+    /// Issue 10.5: what is saved and restored keeps the lockout and the
+    /// failures; junk in the records cannot grow the state.
+    #[test]
+    fn records_restore_the_lockout_and_failures() {
+        let mut first = authorizer();
+        let sender = address("37120000000", 0x91);
+        let other = address("491721234567", 0x91);
+        for second in 0..3 {
+            assert!(first.check(&sender, "guess", at(second)).is_err());
+        }
+        assert!(first.check(&other, "guess", at(5)).is_err());
+        let records = first.records();
+        assert_eq!(records.len(), 2);
+
+        let mut restarted = authorizer();
+        let mut junk = records.clone();
+        junk.push(SenderRecord {
+            sender: intl("+999999999"),
+            failures: vec![at(1); 100],
+            locked_until: Some(at(1_000_000)),
+        });
+        junk.push(SenderRecord {
+            sender: intl("+491721234567"),
+            failures: (0..100).map(at).collect(),
+            locked_until: None,
+        });
+        restarted.restore(junk);
+        assert!(matches!(
+            restarted.check(&sender, SECRET, at(10)),
+            Err(Refusal::LockedOut { .. })
+        ));
+        let kept = restarted.records();
+        assert_eq!(kept.len(), 2, "{kept:?}");
+        assert!(kept.iter().all(|record| record.failures.len() <= 3));
+        // The other sender's one failure (and the junk's) in the window.
+        assert!(matches!(
+            restarted.check(&other, "guess", at(100)),
+            Err(Refusal::WrongSecret { locked_out: true, .. })
+        ));
     }
 
     #[test]

@@ -11,6 +11,10 @@
 //! of address) must be one of the allowed [`InternationalNumber`]s, the
 //! secret must match (compared in constant time), and a sender that sent
 //! too many wrong secrets ([`RateLimit`]) is ignored for a while.
+//! [`secret_span`] finds the secret's token in any message that starts
+//! with `:cmd`, parsed or not, so that it is masked wherever the message
+//! is written; [`RecentCommands`] tells a redelivered message from a new
+//! one.
 //!
 //! ```
 //! use std::time::Duration;
@@ -35,11 +39,15 @@
 //! the variables in its environment, never in a shell command line.
 
 mod authorize;
+mod mask;
 mod number;
 mod parse;
+mod redelivery;
 
-pub use authorize::{Authorizer, RateLimit, Refusal, SetupError};
+pub use authorize::{Authorizer, RateLimit, Refusal, SenderRecord, SetupError};
+pub use mask::{mask_secret, secret_span};
 pub use number::{InternationalNumber, NumberError, SenderError};
 pub use parse::{
     is_variable_name, parse, Command, ParseError, ParseErrorKind, Variable, MAX_VARIABLE_NAME_LEN,
 };
+pub use redelivery::{MessageDigest, RecentCommands, Seen};

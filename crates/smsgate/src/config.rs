@@ -224,6 +224,8 @@ struct RawConfig {
     limits: Option<IgnoredAny>,
     numbering: Option<IgnoredAny>,
     control: Option<IgnoredAny>,
+    sms_commands: Option<IgnoredAny>,
+    scripts: Option<IgnoredAny>,
 }
 
 /// One `[ports.NAME]` section as written.

@@ -652,6 +652,7 @@ impl Checker<'_> {
             international_prefixes: self.digit_list(raw.numbering.international_prefixes, "international"),
             national_prefixes: self.digit_list(raw.numbering.national_prefixes, "national"),
         };
+        let sms_commands = self.sms_commands(raw.sms_commands, raw.scripts, &modems);
         DaemonConfig {
             lock_dir: raw.lock_dir,
             ports,
@@ -666,7 +667,7 @@ impl Checker<'_> {
             max_outgoing_bytes,
             modes,
             control_socket,
-            sms_commands: self.sms_commands(raw.sms_commands, raw.scripts),
+            sms_commands,
         }
     }
 

@@ -15,8 +15,19 @@
 //! `SMSGATE_SCRIPT`; the daemon's own `SMS_VAR_*` and `SMSGATE_*` are not
 //! passed on. A bare `VAR` is set to the empty string.
 //!
-//! Standard output and error are kept up to [`MAX_OUTPUT`] bytes each and
-//! logged with the exit status. If `reply` is set and the script exited,
+//! Before anything runs, a command must also be complete (every part of
+//! a concatenated message arrived: an incomplete one is refused, and the
+//! sender told if `reply` is set), not a redelivery of one that ran within
+//! `duplicate-window-s` (same sender, service centre time stamp and text),
+//! and recorded: the decision, the failure counts and lockouts, and the
+//! waiting commands are saved ([`state`]) before a command is queued, and
+//! one whose record cannot be written is refused. At most `max-running`
+//! scripts run at once; the others wait, in order and saved across a
+//! restart, up to `max-waiting`, beyond which a command is refused.
+//!
+//! Standard output and error are kept up to [`MAX_OUTPUT`] bytes each;
+//! the first [`LOGGED_OUTPUT`] bytes of each are logged with the byte
+//! count and the exit status. If `reply` is set and the script exited,
 //! its standard output, trimmed and cut to [`MAX_REPLY_CHARS`], is the
 //! reply to send back. Output is read until both pipes close: something
 //! the script leaves running with its output still open is killed with
@@ -24,21 +35,36 @@
 //!
 //! The secret and the text of a command are never logged.
 
+mod state;
+#[cfg(test)]
+mod tests;
+
 use std::collections::BTreeMap;
 use std::os::unix::process::ExitStatusExt as _;
+use std::path::{Path, PathBuf};
 use std::process::Stdio;
-use std::sync::{Arc, Mutex, PoisonError};
-use std::time::{Duration, Instant};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
 
-use sms_command::{parse, Authorizer, Command, InternationalNumber, ParseError, Refusal};
+use sms_command::{
+    parse, Authorizer, InternationalNumber, MessageDigest, ParseError, RecentCommands, Refusal, Seen,
+};
 use sms_pdu::Address;
 use tokio::io::{AsyncRead, AsyncReadExt as _};
 use tokio::process::Child;
+use tokio_util::task::TaskTracker;
 
+use crate::daemon::clock::unix_now_nanos;
+use crate::daemon::spool_dir;
 use crate::daemon_config::commands::{Script, SmsCommands};
+pub(crate) use state::Job;
+use state::State;
 
 /// How much of each of a script's standard output and error is kept.
 pub(crate) const MAX_OUTPUT: usize = 64 * 1024;
+
+/// How much of each is logged.
+pub(crate) const LOGGED_OUTPUT: usize = 1024;
 
 /// The longest reply: three concatenated GSM 7-bit parts.
 pub(crate) const MAX_REPLY_CHARS: usize = 3 * 153;
@@ -54,22 +80,32 @@ pub(crate) const VARIABLE_PREFIX: &str = "SMS_VAR_";
 pub(crate) struct Received<'a> {
     /// TP-OA, with its type of address.
     pub(crate) sender: &'a Address,
+    /// The text of the parts that arrived.
     pub(crate) text: &'a str,
     /// The modem that received it.
     pub(crate) modem: &'a str,
+    /// The service centre's time stamp (of its first part), as text.
+    pub(crate) scts: &'a str,
+    /// The name of its `incoming/` file.
+    pub(crate) file: &'a str,
+    /// The parts of a concatenated message that never arrived.
+    pub(crate) missing_parts: &'a [u8],
 }
 
 /// What became of a received message.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(
     not(test),
-    allow(dead_code, reason = "`Ordinary` and `Rejected` come from `handle`, for tests")
+    allow(
+        dead_code,
+        reason = "`Ordinary` and `Rejected` are what tests see of a `Decision`"
+    )
 )]
 pub(crate) enum Handled {
     /// Not a command: store it as any other message.
     Ordinary,
-    /// A command that does not run (logged). The issue's rule: it is then
-    /// an ordinary received message.
+    /// A command that does not run (logged). It is then an ordinary
+    /// received message.
     Rejected(Rejection),
     /// The script ran (or could not be started); logged.
     Ran {
@@ -81,30 +117,37 @@ pub(crate) enum Handled {
 }
 
 /// What [`CommandRunner::decide`] says of a received message.
-#[derive(Debug)]
+#[derive(Debug, PartialEq, Eq)]
 pub(crate) enum Decision {
     /// Not a command.
     Ordinary,
     /// A command that does not run (logged).
     Rejected(Rejection),
-    /// A command that runs: hand it to [`CommandRunner::run`].
-    Run(Approved),
+    /// A command recorded and queued: [`CommandRunner::start_waiting`]
+    /// starts it when a slot is free.
+    Queued {
+        script: String,
+        /// Commands waiting before it, and whether a slot was free.
+        ahead: usize,
+        slot_free: bool,
+    },
 }
 
-/// A command cleared to run.
-#[derive(Debug)]
-pub(crate) struct Approved {
-    /// The command as given.
-    command: Command,
-    script: Script,
-    sender: InternationalNumber,
-    modem: String,
-}
-
-impl Approved {
-    /// The script's name.
-    pub(crate) fn script(&self) -> &str {
-        &self.command.script
+impl Decision {
+    /// The `Command:` header of its file, if it is a command.
+    pub(crate) fn marker(&self) -> Option<String> {
+        match self {
+            Decision::Ordinary => None,
+            Decision::Rejected(rejection) => Some(format!("rejected: {rejection}")),
+            Decision::Queued {
+                script,
+                slot_free: true,
+                ..
+            } => Some(format!("runs script {script}")),
+            Decision::Queued { script, ahead, .. } => Some(format!(
+                "waits to run script {script} (max-running reached; {ahead} waiting before it)"
+            )),
+        }
     }
 }
 
@@ -119,6 +162,26 @@ pub(crate) enum Rejection {
     UnknownScript(String),
     /// A value holds U+0000, which no environment variable can carry.
     NulInValue(String),
+    /// From an allowed number, but parts of it never arrived: what did
+    /// could be any command.
+    Incomplete {
+        sender: InternationalNumber,
+        missing: Vec<u8>,
+    },
+    /// The same SMS as one that ran within the duplicate window.
+    Duplicate { of: String },
+    /// This very message was decided and queued before a restart that
+    /// came before its file was written: not queued twice.
+    DecidedBefore,
+    /// `max-waiting` commands wait already.
+    QueueFull {
+        sender: InternationalNumber,
+        waiting: usize,
+    },
+    /// The decision could not be recorded, so it is not acted on.
+    NotRecorded(String),
+    /// The saved state could not be read at start.
+    StateUnreadable(String),
 }
 
 /// How a script ended.
@@ -141,6 +204,43 @@ impl std::fmt::Display for Rejection {
             Rejection::Refused(refusal) => write!(f, "{refusal}"),
             Rejection::UnknownScript(name) => write!(f, "no script {name:?} in [scripts]"),
             Rejection::NulInValue(name) => write!(f, "variable {name}: a value may not hold U+0000"),
+            Rejection::Incomplete { missing, .. } => {
+                let missing: Vec<String> = missing.iter().map(u8::to_string).collect();
+                let parts = if missing.len() == 1 { "part" } else { "parts" };
+                write!(f, "incomplete message ({parts} {} missing)", missing.join(","))
+            }
+            Rejection::Duplicate { of } => {
+                write!(
+                    f,
+                    "the same message as {of}, which was run already (a redelivery)"
+                )
+            }
+            Rejection::DecidedBefore => {
+                write!(
+                    f,
+                    "queued already before a restart (runs from that decision, not twice)"
+                )
+            }
+            Rejection::QueueFull { waiting, .. } => {
+                write!(
+                    f,
+                    "{waiting} commands wait already (max-waiting); try again later"
+                )
+            }
+            Rejection::NotRecorded(err) => {
+                write!(f, "the decision cannot be recorded ({err}), so it does not run")
+            }
+            Rejection::StateUnreadable(why) => write!(f, "the saved command state is unreadable ({why})"),
+        }
+    }
+}
+
+impl Rejection {
+    /// The number to tell, when the sender is one who should be told.
+    fn tell(&self) -> Option<&InternationalNumber> {
+        match self {
+            Rejection::Incomplete { sender, .. } | Rejection::QueueFull { sender, .. } => Some(sender),
+            _ => None,
         }
     }
 }
@@ -162,64 +262,92 @@ impl std::fmt::Display for Outcome {
 pub(crate) struct CommandRunner {
     reply: bool,
     scripts: BTreeMap<String, Script>,
-    authorizer: Mutex<Authorizer>,
-    /// The origin of the authorizer's times.
-    origin: Instant,
+    max_running: usize,
+    max_waiting: usize,
+    /// Where replies are spooled.
+    outgoing: PathBuf,
+    /// The mode of a spooled reply (`[spool] file-mode`).
+    reply_mode: u32,
+    state: Mutex<State>,
 }
 
 impl CommandRunner {
-    /// A runner for a checked `[sms-commands]`.
-    pub(crate) fn new(config: &SmsCommands) -> anyhow::Result<CommandRunner> {
+    /// A runner for a checked `[sms-commands]`, its state saved in `base`,
+    /// its replies spooled to `outgoing` with mode `reply_mode`.
+    pub(crate) fn new(
+        config: &SmsCommands,
+        base: &Path,
+        outgoing: &Path,
+        reply_mode: u32,
+    ) -> anyhow::Result<CommandRunner> {
         let authorizer = Authorizer::new(config.allowed_numbers.clone(), &config.secret, config.rate_limit)
             .map_err(|err| anyhow::anyhow!("[sms-commands]: {err}"))?;
+        let recent = RecentCommands::new(config.duplicate_window, state::RECENT_CAPACITY);
+        let state = State::load(base, authorizer, recent, config.max_waiting);
         Ok(CommandRunner {
             reply: config.reply,
             scripts: config.scripts.clone(),
-            authorizer: Mutex::new(authorizer),
-            origin: Instant::now(),
+            max_running: config.max_running.max(1),
+            max_waiting: config.max_waiting,
+            outgoing: outgoing.to_path_buf(),
+            reply_mode,
+            state: Mutex::new(state),
         })
     }
 
-    /// Decides about `received` and, if it is a command that may run,
-    /// runs it: [`Self::decide`], then [`Self::run`] (the receive path
-    /// calls them apart, writing the message's file in between).
-    #[cfg(test)]
-    pub(crate) async fn handle(&self, received: Received<'_>, now: Instant) -> Handled {
-        match self.decide(received, now) {
-            Decision::Ordinary => Handled::Ordinary,
-            Decision::Rejected(rejection) => Handled::Rejected(rejection),
-            Decision::Run(approved) => self.run(approved).await,
-        }
-    }
-
     /// Whether `received` is a command, and whether it may run: the
-    /// syntax, the sender, the lockout, the secret, the script's name. Quick
-    /// and without I/O, so that the receive path can record the decision
-    /// in the message's file before it writes it.
-    pub(crate) fn decide(&self, received: Received<'_>, now: Instant) -> Decision {
-        let command = match parse(received.text) {
-            Ok(None) => return Decision::Ordinary,
-            Ok(Some(command)) => command,
-            Err(err) => {
-                // A stranger learns nothing, not even that the syntax is wrong.
-                let rejection = match self.authorizer().allowed_sender(received.sender) {
-                    Err(refusal) => Rejection::Refused(refusal),
-                    Ok(_) => Rejection::Malformed(err),
-                };
-                return rejected(received, rejection);
-            }
-        };
-        let since_origin = now.saturating_duration_since(self.origin);
-        let checked = self
-            .authorizer()
-            .check(received.sender, &command.secret, since_origin);
-        let sender = match checked {
+    /// sender, completeness, the syntax, a redelivery, the lockout and
+    /// the secret, the script's name, room in the queue. A command that
+    /// may run is recorded (durably) and queued; its file is to be
+    /// written next, then [`Self::start_waiting`] called. `now`: the time
+    /// since the Unix epoch. Quick, and no I/O but the small state file.
+    pub(crate) fn decide(&self, received: Received<'_>, now: Duration) -> Decision {
+        let parsed = parse(received.text);
+        if matches!(parsed, Ok(None)) {
+            return Decision::Ordinary;
+        }
+        let mut state = self.state();
+        if let Some(why) = &state.broken {
+            return rejected(received, Rejection::StateUnreadable(why.clone()));
+        }
+        // A stranger learns nothing, not even that the syntax is wrong.
+        let sender = match state.authorizer.allowed_sender(received.sender) {
             Ok(sender) => sender,
             Err(refusal) => return rejected(received, Rejection::Refused(refusal)),
         };
-        let Some(script) = self.scripts.get(&command.script) else {
-            return rejected(received, Rejection::UnknownScript(command.script));
+        if !received.missing_parts.is_empty() {
+            let missing = received.missing_parts.to_vec();
+            return rejected(received, Rejection::Incomplete { sender, missing });
+        }
+        let command = match parsed {
+            Ok(Some(command)) => command,
+            Ok(None) => return Decision::Ordinary,
+            Err(err) => return rejected(received, Rejection::Malformed(err)),
         };
+        let address = format!("{:02X}:{}", received.sender.toa.0, received.sender.number);
+        let digest = MessageDigest::of(&address, received.scts, received.text);
+        if let Some(seen) = state.recent.find(digest, now) {
+            // Its own record: decided and queued, then a crash before its
+            // file was written. It ran, or waits, from that decision.
+            if seen.file == received.file {
+                return rejected(received, Rejection::DecidedBefore);
+            }
+            let of = seen.file.clone();
+            return rejected(received, Rejection::Duplicate { of });
+        }
+        if let Err(refusal) = state.authorizer.check(received.sender, &command.secret, now) {
+            if matches!(refusal, Refusal::WrongSecret { .. }) {
+                if let Err(err) = state.save() {
+                    // The failure counts in memory; the next command
+                    // that would run must save it first, or is refused.
+                    tracing::error!(target: "smsgate::commands", "cannot save a wrong secret's count: {err}");
+                }
+            }
+            return rejected(received, Rejection::Refused(refusal));
+        }
+        if !self.scripts.contains_key(&command.script) {
+            return rejected(received, Rejection::UnknownScript(command.script));
+        }
         if let Some(variable) = command.variables.iter().find(|variable| {
             variable
                 .value
@@ -228,68 +356,187 @@ impl CommandRunner {
         }) {
             return rejected(received, Rejection::NulInValue(variable.name.clone()));
         }
-        Decision::Run(Approved {
-            script: script.clone(),
-            command,
-            sender,
+        let ahead = state.waiting.len();
+        let slot_free = ahead == 0 && state.running < self.max_running;
+        if !slot_free && ahead >= self.max_waiting {
+            return rejected(
+                received,
+                Rejection::QueueFull {
+                    sender,
+                    waiting: ahead,
+                },
+            );
+        }
+        state.recent.record(Seen {
+            digest,
+            at: now,
+            file: received.file.to_owned(),
+        });
+        state.waiting.push_back(Job {
+            file: received.file.to_owned(),
+            script: command.script.clone(),
+            variables: command
+                .variables
+                .into_iter()
+                .map(|variable| (variable.name, variable.value))
+                .collect(),
+            sender: sender.as_str().to_owned(),
             modem: received.modem.to_owned(),
-        })
+        });
+        if let Err(err) = state.save() {
+            state.waiting.pop_back();
+            state.recent.forget(received.file);
+            return rejected(received, Rejection::NotRecorded(err.to_string()));
+        }
+        Decision::Queued {
+            script: command.script,
+            ahead,
+            slot_free,
+        }
     }
 
-    /// Runs an approved command's script until it ends (or its
-    /// `timeout-s`), logging its outcome and output.
-    pub(crate) async fn run(&self, approved: Approved) -> Handled {
-        let Approved {
-            command,
-            script,
+    /// After a rejected command's file is written: tells the sender why,
+    /// when `reply` is set and the sender is one to tell.
+    pub(crate) fn tell(&self, rejection: &Rejection, modem: &str) {
+        if let (true, Some(sender)) = (self.reply, rejection.tell()) {
+            self.spool_reply(modem, sender, &format!("Command not run: {rejection}"));
+        }
+    }
+
+    /// Starts waiting commands while fewer than `max-running` run, each
+    /// in a task of `tasks`; each one that ends starts the next. Nothing
+    /// starts once `tasks` is closed (the daemon stops): what waits stays
+    /// saved for the next start.
+    pub(crate) fn start_waiting(self: &Arc<Self>, tasks: &TaskTracker) {
+        while let Some(job) = self.next_job(tasks) {
+            let runner = self.clone();
+            let tracker = tasks.clone();
+            tasks.spawn(async move {
+                let slot = RunningSlot(&runner);
+                let modem = job.modem.clone();
+                let sender = job.sender.clone();
+                if let Handled::Ran {
+                    reply: Some(reply), ..
+                } = runner.run(job).await
+                {
+                    match InternationalNumber::parse(&sender) {
+                        Ok(sender) => runner.spool_reply(&modem, &sender, &reply),
+                        Err(err) => {
+                            tracing::error!(target: "smsgate::commands", "no reply to {sender}: {err}")
+                        }
+                    }
+                }
+                drop(slot);
+                runner.start_waiting(&tracker);
+            });
+        }
+    }
+
+    /// The oldest waiting command, taken off the queue (saved) and
+    /// counted as running, if a slot is free.
+    fn next_job(&self, tasks: &TaskTracker) -> Option<Job> {
+        if tasks.is_closed() {
+            return None;
+        }
+        let mut state = self.state();
+        if state.running >= self.max_running {
+            return None;
+        }
+        let job = state.waiting.pop_front()?;
+        if let Err(err) = state.save() {
+            // Not started unrecorded: after a crash it would run again.
+            tracing::error!(
+                target: "smsgate::commands",
+                "cannot record that script {:?} of {} starts ({err}); it waits",
+                job.script,
+                job.file
+            );
+            state.waiting.push_front(job);
+            return None;
+        }
+        state.running += 1;
+        Some(job)
+    }
+
+    /// Runs a command's script until it ends (or its `timeout-s`), logging
+    /// its outcome and output.
+    pub(crate) async fn run(&self, job: Job) -> Handled {
+        let Job {
+            file,
+            script: name,
+            variables,
             sender,
             modem,
-        } = approved;
-        let names: Vec<&str> = command
-            .variables
-            .iter()
-            .map(|variable| variable.name.as_str())
-            .collect();
+        } = job;
+        let names: Vec<&str> = variables.iter().map(|(name, _)| name.as_str()).collect();
         tracing::info!(
             target: "smsgate::commands",
-            "running script {:?} for {sender} (modem {modem}), variables {names:?}",
-            command.script,
+            "running script {name:?} for {sender} (modem {modem}, {file}), variables {names:?}",
         );
-        let (outcome, stdout, stderr) = run(&command, &script, &sender, &modem).await;
-        let log_output = |stream: &str, captured: &Captured| {
-            if !captured.bytes.is_empty() {
-                let cut = if captured.truncated { " (cut)" } else { "" };
-                tracing::info!(
-                    target: "smsgate::commands",
-                    "script {:?} {stream}{cut}: {:?}",
-                    command.script,
-                    String::from_utf8_lossy(&captured.bytes),
-                );
-            }
+        let Some(script) = self.scripts.get(&name) else {
+            let outcome = Outcome::Failed(format!("no script {name:?} in [scripts] any more"));
+            tracing::warn!(target: "smsgate::commands", "script {name:?}: {outcome}");
+            return Handled::Ran {
+                script: name,
+                outcome,
+                reply: None,
+            };
         };
+        let (outcome, stdout, stderr) = run(&name, &variables, script, &sender, &modem).await;
         match &outcome {
             Outcome::Exited(0) => {
-                tracing::info!(target: "smsgate::commands", "script {:?}: {outcome}", command.script);
+                tracing::info!(target: "smsgate::commands", "script {name:?}: {outcome}");
             }
-            _ => tracing::warn!(target: "smsgate::commands", "script {:?}: {outcome}", command.script),
+            _ => tracing::warn!(target: "smsgate::commands", "script {name:?}: {outcome}"),
         }
-        log_output("stdout", &stdout);
-        log_output("stderr", &stderr);
+        for (stream, captured) in [("stdout", &stdout), ("stderr", &stderr)] {
+            if let Some(summary) = output_summary(&name, stream, captured) {
+                tracing::info!(target: "smsgate::commands", "{summary}");
+            }
+        }
         let reply = match outcome {
             Outcome::Exited(_) if self.reply => reply_text(&stdout.bytes),
             _ => None,
         };
         Handled::Ran {
-            script: command.script,
+            script: name,
             outcome,
             reply,
         }
     }
 
-    fn authorizer(&self) -> std::sync::MutexGuard<'_, Authorizer> {
-        // The authorizer has no invariant a panic elsewhere could break.
-        self.authorizer.lock().unwrap_or_else(PoisonError::into_inner)
+    /// Spools `text` to `to` as an outgoing file, to the international
+    /// number the command was authorised as (never the address as it
+    /// came: `0037120000000` of type unknown is +37120000000).
+    fn spool_reply(&self, modem: &str, to: &InternationalNumber, text: &str) {
+        let file = reply_file(to, text);
+        let name = format!("smsgate-reply.{modem}.{}", unix_now_nanos());
+        match spool_dir::write_durably(&self.outgoing, &name, file.as_bytes(), self.reply_mode) {
+            Ok(path) => tracing::info!(target: "smsgate", "reply to {to} spooled as {}", path.display()),
+            Err(err) => tracing::error!(target: "smsgate", "cannot spool the reply to {to}: {err}"),
+        }
     }
+
+    fn state(&self) -> MutexGuard<'_, State> {
+        // Every change to the state is whole before the lock is let go.
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// Counts a running script until dropped (also if its task panics).
+struct RunningSlot<'a>(&'a CommandRunner);
+
+impl Drop for RunningSlot<'_> {
+    fn drop(&mut self) {
+        let mut state = self.0.state();
+        state.running = state.running.saturating_sub(1);
+    }
+}
+
+/// The outgoing file of a reply: `To:` the international number's digits
+/// (smstools3 reads a `To:` without `+` as international).
+fn reply_file(to: &InternationalNumber, text: &str) -> String {
+    format!("To: {}\n\n{text}\n", to.as_str().trim_start_matches('+'))
 }
 
 fn rejected(received: Received<'_>, rejection: Rejection) -> Decision {
@@ -313,15 +560,37 @@ fn reply_text(stdout: &[u8]) -> Option<String> {
 
 #[derive(Debug, Default)]
 struct Captured {
+    /// The first [`MAX_OUTPUT`] bytes.
     bytes: Vec<u8>,
-    truncated: bool,
+    /// Every byte read, kept or not.
+    total: usize,
+}
+
+/// The log line of a script's output: its byte count and the first
+/// [`LOGGED_OUTPUT`] bytes; none for no output.
+fn output_summary(script: &str, stream: &str, captured: &Captured) -> Option<String> {
+    if captured.total == 0 {
+        return None;
+    }
+    let shown = &captured.bytes[..captured.bytes.len().min(LOGGED_OUTPUT)];
+    let more = if captured.total > shown.len() {
+        format!(", the first {} shown", shown.len())
+    } else {
+        String::new()
+    };
+    Some(format!(
+        "script {script:?} {stream} ({} bytes{more}): {:?}",
+        captured.total,
+        String::from_utf8_lossy(shown)
+    ))
 }
 
 /// Runs the script and collects what it wrote.
 async fn run(
-    command: &Command,
+    name: &str,
+    variables: &[(String, Option<String>)],
     script: &Script,
-    sender: &InternationalNumber,
+    sender: &str,
     modem: &str,
 ) -> (Outcome, Captured, Captured) {
     let mut process = tokio::process::Command::new(&script.program);
@@ -339,12 +608,14 @@ async fn run(
         }
     }
     process
-        .env("SMSGATE_SENDER", sender.as_str())
+        .env("SMSGATE_SENDER", sender)
         .env("SMSGATE_MODEM", modem)
-        .env("SMSGATE_SCRIPT", &command.script);
-    for variable in &command.variables {
-        let value = variable.value.as_deref().unwrap_or("");
-        process.env(format!("{VARIABLE_PREFIX}{}", variable.name), value);
+        .env("SMSGATE_SCRIPT", name);
+    for (variable, value) in variables {
+        process.env(
+            format!("{VARIABLE_PREFIX}{variable}"),
+            value.as_deref().unwrap_or(""),
+        );
     }
     let mut child = match process.spawn() {
         Ok(child) => child,
@@ -387,8 +658,7 @@ async fn run(
         // Something the script started still holds its output.
         tracing::warn!(
             target: "smsgate::commands",
-            "script {:?}: its output was still open at its timeout; its process group is killed",
-            command.script
+            "script {name:?}: its output was still open at its timeout; its process group is killed"
         );
         kill_group(pid, &mut child).await;
         stdout_task.abort();
@@ -413,7 +683,7 @@ async fn capture(reader: Option<impl AsyncRead + Unpin>, into: Arc<Mutex<Capture
         }
         let mut captured = into.lock().unwrap_or_else(PoisonError::into_inner);
         let room = MAX_OUTPUT - captured.bytes.len();
-        captured.truncated |= n_read > room;
+        captured.total = captured.total.saturating_add(n_read);
         captured.bytes.extend_from_slice(&buffer[..n_read.min(room)]);
     }
 }
@@ -425,508 +695,4 @@ async fn kill_group(pid: Option<u32>, child: &mut Child) {
         let _ = nix::sys::signal::killpg(nix::unistd::Pid::from_raw(pid), nix::sys::signal::Signal::SIGKILL);
     }
     let _ = child.kill().await;
-}
-
-#[cfg(test)]
-mod tests {
-    use std::path::{Path, PathBuf};
-
-    use sms_command::{ParseErrorKind, RateLimit, SenderError};
-    use sms_pdu::TypeOfAddress;
-
-    use super::*;
-
-    const ALLOWED: &str = "37120000000";
-
-    /// The script ran and exited 0.
-    fn assert_ran_ok(handled: &Handled) {
-        assert!(
-            matches!(
-                handled,
-                Handled::Ran {
-                    outcome: Outcome::Exited(0),
-                    ..
-                }
-            ),
-            "{handled:?}"
-        );
-    }
-    fn international(number: &str) -> Address {
-        Address {
-            toa: TypeOfAddress::INTERNATIONAL,
-            number: number.to_owned(),
-        }
-    }
-
-    /// Scripts as `/bin/sh FILE DIR` (no file is executed directly, so no
-    /// "text file busy" from a fork elsewhere in the test process), each
-    /// given the temp dir to write into.
-    struct Fixture {
-        dir: tempfile::TempDir,
-        scripts: BTreeMap<String, Script>,
-        reply: bool,
-    }
-
-    impl Fixture {
-        fn new() -> Fixture {
-            Fixture {
-                dir: tempfile::tempdir().unwrap(),
-                scripts: BTreeMap::new(),
-                reply: true,
-            }
-        }
-
-        fn path(&self, name: &str) -> PathBuf {
-            self.dir.path().join(name)
-        }
-
-        fn script(mut self, name: &str, body: &str, timeout: Duration) -> Fixture {
-            let file = self.path(&format!("{}.sh", name.replace(' ', "_")));
-            std::fs::write(&file, body).unwrap();
-            self.scripts.insert(
-                name.to_owned(),
-                Script {
-                    program: PathBuf::from("/bin/sh"),
-                    args: vec![
-                        file.display().to_string(),
-                        self.dir.path().display().to_string(),
-                        "fixed arg".to_owned(),
-                    ],
-                    timeout,
-                },
-            );
-            self
-        }
-
-        fn runner(&self) -> CommandRunner {
-            CommandRunner::new(&SmsCommands {
-                secret: "slepens".to_owned(),
-                allowed_numbers: vec![InternationalNumber::parse("+371 2000 0000").unwrap()],
-                reply: self.reply,
-                rate_limit: RateLimit::DEFAULT,
-                scripts: self.scripts.clone(),
-            })
-            .unwrap()
-        }
-    }
-
-    fn handle(runner: &CommandRunner, sender: &Address, text: &str) -> Handled {
-        handle_at(runner, sender, text, Duration::ZERO)
-    }
-
-    fn handle_at(runner: &CommandRunner, sender: &Address, text: &str, after: Duration) -> Handled {
-        let received = Received {
-            sender,
-            text,
-            modem: "gsm1",
-        };
-        tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap()
-            .block_on(runner.handle(received, runner.origin + after))
-    }
-
-    fn read(path: &Path) -> Vec<u8> {
-        std::fs::read(path).unwrap_or_else(|err| panic!("{}: {err}", path.display()))
-    }
-
-    /// The script writes each variable's bytes to a file of its own; the
-    /// values are what a shell would run if they were ever pasted into a
-    /// command line.
-    #[test]
-    fn variables_reach_the_script_literally() {
-        let fixture = Fixture::new().script(
-            "env",
-            "for name in a b c d e f g; do\n\
-               eval \"printf '%s' \\\"\\${SMS_VAR_$name-unset}\\\"\" > \"$1/var_$name\"\n\
-             done\n\
-             printf '%s|%s|%s' \"$SMSGATE_SENDER\" \"$SMSGATE_MODEM\" \"$SMSGATE_SCRIPT\" > \"$1/smsgate\"\n\
-             printf '%s|' \"$#\" \"$2\" > \"$1/args\"\n\
-             env | grep -c '^SMS_VAR_' > \"$1/count\"\n",
-            Duration::from_secs(20),
-        );
-        let dir = fixture.dir.path().display().to_string();
-        let values: [(&str, String); 6] = [
-            ("a", format!("$(touch {dir}/pwned_a)")),
-            ("b", format!("`touch {dir}/pwned_b`")),
-            ("c", format!("x; touch {dir}/pwned_c; rm -rf /")),
-            ("d", format!("line1\ntouch {dir}/pwned_d\n")),
-            ("e", "é€😀 'q' \\\" $HOME ${PATH} *".to_owned()),
-            (
-                "f",
-                format!("x && touch {dir}/pwned_f || true | cat > {dir}/pwned_f"),
-            ),
-        ];
-        let mut text = String::from(":cmd slepens script env");
-        for (name, value) in &values {
-            let quoted: String = value
-                .chars()
-                .flat_map(|c| match c {
-                    '"' | '\\' => vec!['\\', c],
-                    _ => vec![c],
-                })
-                .collect();
-            text.push_str(&format!(" {name}=\"{quoted}\""));
-        }
-        text.push_str(" g");
-        let handled = handle(&fixture.runner(), &international(ALLOWED), &text);
-        assert_eq!(
-            handled,
-            Handled::Ran {
-                script: "env".to_owned(),
-                outcome: Outcome::Exited(0),
-                reply: None
-            }
-        );
-        for (name, value) in &values {
-            assert_eq!(
-                read(&fixture.path(&format!("var_{name}"))),
-                value.as_bytes(),
-                "{name}"
-            );
-        }
-        // A bare variable is set, to nothing.
-        assert_eq!(read(&fixture.path("var_g")), b"");
-        assert_eq!(read(&fixture.path("smsgate")), b"+37120000000|gsm1|env");
-        assert_eq!(read(&fixture.path("args")), b"2|fixed arg|");
-        assert_eq!(read(&fixture.path("count")), b"7\n");
-        let entries: Vec<String> = std::fs::read_dir(fixture.dir.path())
-            .unwrap()
-            .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
-            .collect();
-        assert!(
-            !entries.iter().any(|name| name.starts_with("pwned")),
-            "{entries:?}"
-        );
-    }
-
-    /// A message cannot set what a loader or shell reads: its names only
-    /// ever reach the environment behind the prefix.
-    #[test]
-    fn variables_cannot_set_the_environment_of_the_process() {
-        let fixture = Fixture::new().script(
-            "env",
-            "printf '%s|%s|%s' \"$IFS\" \"${LD_PRELOAD-unset}\" \"$SMS_VAR_PATH\" > \"$1/env\"\n\
-             command -v sh > \"$1/sh\"\n",
-            Duration::from_secs(20),
-        );
-        let text = ":cmd slepens script env PATH=/nonexistent LD_PRELOAD=/tmp/evil.so IFS=x";
-        let handled = handle(&fixture.runner(), &international(ALLOWED), text);
-        assert_ran_ok(&handled);
-        assert_eq!(read(&fixture.path("env")), b" \t\n|unset|/nonexistent");
-        assert!(!read(&fixture.path("sh")).starts_with(b"/nonexistent"));
-    }
-
-    #[test]
-    fn output_is_the_reply_and_the_status_is_reported() {
-        let fixture = Fixture::new()
-            .script(
-                "ok",
-                "printf '  uptime 3 days \\n\\n'\necho 'warning' >&2\n",
-                Duration::from_secs(20),
-            )
-            .script("fails", "echo 'disk full'\nexit 3\n", Duration::from_secs(20))
-            .script("quiet", "echo 'only stderr' >&2\n", Duration::from_secs(20))
-            .script("killed", "echo partial\nkill -TERM $$\n", Duration::from_secs(20))
-            .script(
-                "long",
-                "head -c 300000 /dev/zero | tr '\\0' 'x'\n",
-                Duration::from_secs(20),
-            );
-        let runner = fixture.runner();
-        let sender = international(ALLOWED);
-        let ran = |script: &str, outcome, reply: Option<&str>| Handled::Ran {
-            script: script.to_owned(),
-            outcome,
-            reply: reply.map(str::to_owned),
-        };
-        assert_eq!(
-            handle(&runner, &sender, ":cmd slepens script ok"),
-            ran("ok", Outcome::Exited(0), Some("uptime 3 days"))
-        );
-        assert_eq!(
-            handle(&runner, &sender, ":cmd slepens script fails"),
-            ran("fails", Outcome::Exited(3), Some("disk full"))
-        );
-        assert_eq!(
-            handle(&runner, &sender, ":cmd slepens script quiet"),
-            ran("quiet", Outcome::Exited(0), None)
-        );
-        assert_eq!(
-            handle(&runner, &sender, ":cmd slepens script killed"),
-            ran("killed", Outcome::Signal(15), None)
-        );
-        // 300 000 bytes: kept up to the bound, the reply cut to its own.
-        let Handled::Ran {
-            reply: Some(reply), ..
-        } = handle(&runner, &sender, ":cmd slepens script long")
-        else {
-            panic!("no reply")
-        };
-        assert_eq!(reply, "x".repeat(MAX_REPLY_CHARS));
-        let mut fixture = fixture;
-        fixture.reply = false;
-        assert_eq!(
-            handle(&fixture.runner(), &sender, ":cmd slepens script ok"),
-            ran("ok", Outcome::Exited(0), None)
-        );
-    }
-
-    #[test]
-    fn a_script_that_hangs_is_killed_with_its_group() {
-        let fixture = Fixture::new()
-            .script(
-                "hang",
-                "sleep 60 &\necho $! > \"$1/pid\"\necho started\nwait\n",
-                Duration::from_millis(500),
-            )
-            // Exits at once, but leaves its output open in the background.
-            .script(
-                "leaves",
-                "(sleep 60; echo late) &\necho $! > \"$1/pid2\"\necho early\n",
-                Duration::from_millis(500),
-            );
-        let runner = fixture.runner();
-        let sender = international(ALLOWED);
-        assert_eq!(
-            handle(&runner, &sender, ":cmd slepens script hang"),
-            Handled::Ran {
-                script: "hang".to_owned(),
-                outcome: Outcome::TimedOut,
-                reply: None
-            }
-        );
-        assert_eq!(
-            handle(&runner, &sender, ":cmd slepens script leaves"),
-            Handled::Ran {
-                script: "leaves".to_owned(),
-                outcome: Outcome::Exited(0),
-                reply: Some("early".to_owned())
-            }
-        );
-        for file in ["pid", "pid2"] {
-            let pid: i32 = String::from_utf8(read(&fixture.path(file)))
-                .unwrap()
-                .trim()
-                .parse()
-                .unwrap();
-            assert!(gone(pid), "{file}: process {pid} still runs");
-        }
-    }
-
-    /// Whether `pid` has ended (polling: a killed process is reaped by
-    /// init a little later).
-    fn gone(pid: i32) -> bool {
-        for _ in 0..100 {
-            let alive = std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
-                !stat
-                    .rsplit(')')
-                    .next()
-                    .unwrap_or("")
-                    .trim_start()
-                    .starts_with('Z')
-            });
-            if !alive {
-                return true;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        false
-    }
-
-    /// The receive path spawns `handle` as a task: the authorizer's lock
-    /// is never held across an await.
-    #[test]
-    fn handling_is_send() {
-        fn assert_send<T: Send>(_: &T) {}
-        let runner = Fixture::new().runner();
-        let sender = international(ALLOWED);
-        let received = Received {
-            sender: &sender,
-            text: ":cmd slepens script x",
-            modem: "gsm1",
-        };
-        assert_send(&runner.handle(received, Instant::now()));
-    }
-
-    fn marker_script(fixture: Fixture, name: &str) -> Fixture {
-        fixture.script(name, "touch \"$1/ran\"\necho ran\n", Duration::from_secs(20))
-    }
-
-    #[test]
-    fn ordinary_messages_pass() {
-        let fixture = marker_script(Fixture::new(), "x");
-        let runner = fixture.runner();
-        for text in ["hello", "", "cmd slepens script x", ":cmdslepens script x"] {
-            assert_eq!(handle(&runner, &international(ALLOWED), text), Handled::Ordinary);
-        }
-        assert!(!fixture.path("ran").exists());
-    }
-
-    #[test]
-    fn wrong_secret_number_or_spoofed_sender_is_refused() {
-        let fixture = marker_script(Fixture::new(), "x");
-        let runner = fixture.runner();
-        let refused = |sender: &Address, text: &str| match handle(&runner, sender, text) {
-            Handled::Rejected(Rejection::Refused(refusal)) => refusal,
-            other => panic!("{other:?}"),
-        };
-        let allowed = InternationalNumber::parse("+37120000000").unwrap();
-        assert_eq!(
-            refused(&international(ALLOWED), ":cmd slepenz script x"),
-            Refusal::WrongSecret {
-                sender: allowed.clone(),
-                failures: 1,
-                locked_out: false
-            }
-        );
-        assert_eq!(
-            refused(&international("37120000001"), ":cmd slepens script x"),
-            Refusal::NotAllowed(InternationalNumber::parse("+37120000001").unwrap())
-        );
-        let spoofs = [
-            (
-                Address {
-                    toa: TypeOfAddress::ALPHANUMERIC,
-                    number: "+37120000000".to_owned(),
-                },
-                SenderError::Alphanumeric,
-            ),
-            (
-                Address {
-                    toa: TypeOfAddress::NATIONAL,
-                    number: "20000000".to_owned(),
-                },
-                SenderError::NotInternational(sms_pdu::TypeOfNumber::National),
-            ),
-            (
-                Address {
-                    toa: TypeOfAddress::UNKNOWN,
-                    number: ALLOWED.to_owned(),
-                },
-                SenderError::NoCountryCode,
-            ),
-            (international("+371 2000 0000"), SenderError::NotDigits),
-            (international("３７１２００００００００"), SenderError::NotDigits),
-        ];
-        for (sender, problem) in spoofs {
-            assert_eq!(
-                refused(&sender, ":cmd slepens script x"),
-                Refusal::Sender(problem)
-            );
-        }
-        // A malformed command from a stranger is refused for the sender.
-        assert_eq!(
-            refused(&international("37120000001"), ":cmd slepens script x v="),
-            Refusal::NotAllowed(InternationalNumber::parse("+37120000001").unwrap())
-        );
-        assert!(!fixture.path("ran").exists());
-    }
-
-    #[test]
-    fn wrong_secrets_lock_the_sender_out() {
-        let fixture = marker_script(Fixture::new(), "x");
-        let runner = fixture.runner();
-        let sender = international(ALLOWED);
-        for second in 0..3 {
-            let handled = handle_at(
-                &runner,
-                &sender,
-                ":cmd guess script x",
-                Duration::from_secs(second),
-            );
-            assert!(
-                matches!(
-                    handled,
-                    Handled::Rejected(Rejection::Refused(Refusal::WrongSecret { .. }))
-                ),
-                "{handled:?}"
-            );
-        }
-        let handled = handle_at(&runner, &sender, ":cmd slepens script x", Duration::from_secs(10));
-        assert!(
-            matches!(
-                handled,
-                Handled::Rejected(Rejection::Refused(Refusal::LockedOut { .. }))
-            ),
-            "{handled:?}"
-        );
-        assert!(!fixture.path("ran").exists());
-        // After the lockout, the right secret works again.
-        let handled = handle_at(
-            &runner,
-            &sender,
-            ":cmd slepens script x",
-            Duration::from_secs(3700),
-        );
-        assert_ran_ok(&handled);
-        assert!(fixture.path("ran").exists());
-    }
-
-    /// The seed's `script mans skripts` reads as script `mans` (with a
-    /// variable `skripts`), which is not the configured "mans skripts".
-    #[test]
-    fn unknown_scripts_and_malformed_commands_are_refused() {
-        let fixture = marker_script(Fixture::new(), "mans skripts");
-        let runner = fixture.runner();
-        let sender = international(ALLOWED);
-        assert_eq!(
-            handle(&runner, &sender, ":cmd slepens script mans skripts"),
-            Handled::Rejected(Rejection::UnknownScript("mans".to_owned()))
-        );
-        assert_eq!(
-            handle(&runner, &sender, ":cmd slepens script ../mans_skripts"),
-            Handled::Rejected(Rejection::UnknownScript("../mans_skripts".to_owned()))
-        );
-        let Handled::Rejected(Rejection::Malformed(err)) =
-            handle(&runner, &sender, ":cmd slepens script mans_skripts var=a a")
-        else {
-            panic!("not malformed")
-        };
-        assert_eq!(err.kind, ParseErrorKind::AmbiguousValue);
-        assert_eq!(
-            handle(
-                &runner,
-                &sender,
-                ":cmd slepens script \"mans skripts\" v=\"a\u{0}b\""
-            ),
-            Handled::Rejected(Rejection::NulInValue("v".to_owned()))
-        );
-        assert!(!fixture.path("ran").exists());
-        assert!(matches!(
-            handle(&runner, &sender, ":cmd slepens script \"mans skripts\""),
-            Handled::Ran {
-                outcome: Outcome::Exited(0),
-                ..
-            }
-        ));
-        assert!(fixture.path("ran").exists());
-    }
-
-    #[test]
-    fn a_program_that_cannot_start_is_reported() {
-        let mut fixture = Fixture::new();
-        fixture.scripts.insert(
-            "missing".to_owned(),
-            Script {
-                program: PathBuf::from("/nonexistent/program"),
-                args: Vec::new(),
-                timeout: Duration::from_secs(5),
-            },
-        );
-        let Handled::Ran {
-            outcome: Outcome::Failed(message),
-            reply: None,
-            ..
-        } = handle(
-            &fixture.runner(),
-            &international(ALLOWED),
-            ":cmd slepens script missing",
-        )
-        else {
-            panic!("ran")
-        };
-        assert!(message.starts_with("/nonexistent/program: "), "{message}");
-    }
 }

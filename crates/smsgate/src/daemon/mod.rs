@@ -111,7 +111,12 @@ impl Daemon {
             .transpose()?;
         let registry = ModemRegistry::default();
         let commands = match &config.sms_commands {
-            Some(settings) => Some(Arc::new(CommandRunner::new(settings)?)),
+            Some(settings) => Some(Arc::new(CommandRunner::new(
+                settings,
+                &config.spool.base,
+                &config.spool.outgoing,
+                config.modes.file,
+            )?)),
             None => None,
         };
         let mut supervisor = Supervisor {
@@ -127,6 +132,10 @@ impl Daemon {
             commands,
             add_modem: None,
         };
+        if let Some(commands) = &supervisor.commands {
+            // Commands that waited for a slot when the daemon stopped.
+            commands.start_waiting(&supervisor.receivers);
+        }
         let running = supervisor.start_scheduler().await?;
         let control = control_socket.map(|socket| {
             let token = supervisor.shutdown.child_token();

@@ -22,7 +22,7 @@
 //! oldest message is deleted, with an alarm.
 
 use std::collections::HashSet;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -34,8 +34,8 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use crate::daemon::clock::{self, unix_now, unix_now_nanos};
-use crate::daemon::commands::{Approved, CommandRunner, Decision, Handled, Received};
+use crate::daemon::clock::{self, unix_now};
+use crate::daemon::commands::{CommandRunner, Decision, Received, Rejection};
 use crate::daemon::hooks::{self, Alarms, Severity};
 use crate::daemon::part_store::{hex_to_bytes, HoldOutcome, Kind, PartStore, Ready};
 use crate::daemon::reports::SentIndex;
@@ -59,7 +59,6 @@ pub(crate) struct Receiver {
     store: PartStore,
     incoming: PathBuf,
     report: PathBuf,
-    outgoing: PathBuf,
     /// `[spool] file-mode` and `dir-mode`.
     modes: FileModes,
     incomplete_after: Duration,
@@ -110,7 +109,6 @@ impl Receiver {
             store,
             incoming: spool.incoming.clone(),
             report: spool.report.clone(),
-            outgoing: spool.outgoing.clone(),
             modes: config.modes,
             incomplete_after: config.limits.incomplete_after,
             eventhandler: config.handlers.eventhandler.clone(),
@@ -356,9 +354,9 @@ impl Receiver {
             self.store.remove(&ready.id)?;
             return Ok(());
         }
-        let (bytes, command) = match report {
+        let (bytes, decision) = match report {
             Some(_) => (bytes, None),
-            None => self.decide_command(&decoded, bytes),
+            None => self.decide_command(&decoded, &name, bytes),
         };
         spool_dir::write_durably(&dir, &name, &bytes, self.modes.file)?;
         self.store.remove(&ready.id)?;
@@ -373,8 +371,14 @@ impl Receiver {
             }
             None => {
                 self.event(vec!["RECEIVED".into(), path.into()]);
-                if let Some((approved, sender)) = command {
-                    self.run_command(approved, sender);
+                if let (Some(runner), Some(decision)) = (&self.commands, decision) {
+                    match decision {
+                        // A script may take its time: it runs in a task
+                        // of its own, reception goes on.
+                        Decision::Queued { .. } => runner.start_waiting(&self.tasks),
+                        Decision::Rejected(rejection) => runner.tell(&rejection, &self.name),
+                        Decision::Ordinary => {}
+                    }
                 }
             }
         }
@@ -420,56 +424,43 @@ impl Receiver {
         )
     }
 
-    /// Whether a received text is an SMS command, decided before its file
-    /// is written, so that the file says so (`Command:`) and never holds
-    /// the secret it gave (masked). Returns the file's bytes, and the
-    /// command if it may run.
+    /// Whether a received text is an SMS command, decided (and, if it
+    /// may run, recorded and queued) before its file `name` is written,
+    /// so that the file says so (`Command:`, `Duplicate_of:`). With
+    /// `[sms-commands]`, the token in the secret's position of any text
+    /// that starts with `:cmd` is masked, whatever the decision and
+    /// whoever sent it. Returns the file's bytes and the decision.
     fn decide_command(
         &self,
         decoded: &[(u8, Result<Decoded<Pdu>, String>)],
+        name: &str,
         bytes: Vec<u8>,
-    ) -> (Vec<u8>, Option<(Approved, sms_pdu::Address)>) {
+    ) -> (Vec<u8>, Option<Decision>) {
         let Some(runner) = &self.commands else {
             return (bytes, None);
         };
-        let Some((sender, text)) = text_of(decoded) else {
+        let bytes = mask_body(bytes, is_ucs2(decoded));
+        let Some((sender, text, scts)) = text_of(decoded) else {
             return (bytes, None);
         };
+        let missing = missing_parts(decoded);
         let received = Received {
             sender: &sender,
             text: &text,
             modem: &self.name,
+            scts: &scts,
+            file: name,
+            missing_parts: &missing,
         };
-        let (marker, approved) = match runner.decide(received, std::time::Instant::now()) {
-            Decision::Ordinary => return (bytes, None),
-            Decision::Rejected(rejection) => (format!("rejected: {rejection}"), None),
-            Decision::Run(approved) => (format!("runs script {}", approved.script()), Some(approved)),
+        let decision = runner.decide(received, Duration::from_secs(unix_now()));
+        let Some(marker) = decision.marker() else {
+            return (bytes, None);
         };
-        let bytes = match sms_command::parse(&text) {
-            Ok(Some(command)) => mask_secret(bytes, &command.secret),
-            _ => bytes,
-        };
-        let bytes = spool::add_headers(&bytes, &[("Command", marker)]);
-        (bytes, approved.map(|approved| (approved, sender)))
-    }
-
-    /// Runs an approved command's script in a task of its own (a script
-    /// may take its time; reception goes on), and spools its reply.
-    fn run_command(&self, approved: Approved, sender: sms_pdu::Address) {
-        let Some(runner) = self.commands.clone() else {
-            return;
-        };
-        let modem = self.name.clone();
-        let outgoing = self.outgoing.clone();
-        let mode = self.modes.file;
-        self.tasks.spawn(async move {
-            if let Handled::Ran {
-                reply: Some(reply), ..
-            } = runner.run(approved).await
-            {
-                spool_reply(&outgoing, &modem, &sender, &reply, mode);
-            }
-        });
+        let mut headers = vec![("Command", marker)];
+        if let Decision::Rejected(Rejection::Duplicate { of }) = &decision {
+            headers.push(("Duplicate_of", of.clone()));
+        }
+        (spool::add_headers(&bytes, &headers), Some(decision))
     }
 
     fn event(&self, args: Vec<std::ffi::OsString>) {
@@ -579,9 +570,11 @@ fn erase_order(stamp: Option<&sms_pdu::Timestamp>) -> (bool, i64) {
     }
 }
 
-/// The sender and the whole text of a received message, if it is text.
-fn text_of(decoded: &[(u8, Result<Decoded<Pdu>, String>)]) -> Option<(sms_pdu::Address, String)> {
+/// The sender, the whole text and the service centre's time stamp (of
+/// the first part) of a received message, if it is text.
+fn text_of(decoded: &[(u8, Result<Decoded<Pdu>, String>)]) -> Option<(sms_pdu::Address, String, String)> {
     let mut sender = None;
+    let mut scts = None;
     let mut text = String::new();
     for (_, decoded) in decoded {
         let Ok(Decoded {
@@ -596,46 +589,73 @@ fn text_of(decoded: &[(u8, Result<Decoded<Pdu>, String>)]) -> Option<(sms_pdu::A
         };
         text.push_str(&deliver.user_data.text(deliver.dcs)?.0);
         sender.get_or_insert_with(|| deliver.originator.clone());
+        scts.get_or_insert_with(|| deliver.scts.to_rfc3339());
     }
-    Some((sender?, text))
+    Some((sender?, text, scts?))
 }
 
-/// `secret`'s first appearance in the body of a received file, after
-/// `:cmd`, as as many `*`. Only an ASCII secret is masked: then the text
-/// keeps its length in characters and octets, and so its `Length:`.
-fn mask_secret(mut bytes: Vec<u8>, secret: &str) -> Vec<u8> {
-    if secret.is_empty() || !secret.is_ascii() {
-        return bytes;
-    }
-    let Some(body) = bytes.windows(2).position(|pair| pair == b"\n\n").map(|at| at + 2) else {
+/// The delivers of a received message.
+fn delivers(decoded: &[(u8, Result<Decoded<Pdu>, String>)]) -> impl Iterator<Item = &sms_pdu::Deliver> {
+    decoded.iter().filter_map(|(_, decoded)| match decoded {
+        Ok(Decoded {
+            value: Pdu {
+                tpdu: Tpdu::Deliver(deliver),
+                ..
+            },
+            ..
+        }) => Some(deliver),
+        _ => None,
+    })
+}
+
+/// The parts of a concatenated message that are not here.
+fn missing_parts(decoded: &[(u8, Result<Decoded<Pdu>, String>)]) -> Vec<u8> {
+    let concat = |deliver: &sms_pdu::Deliver| {
+        deliver
+            .user_data
+            .header
+            .as_ref()
+            .and_then(|header| header.concat())
+    };
+    let Some(total) = delivers(decoded).find_map(|deliver| concat(deliver).map(|concat| concat.total)) else {
+        return Vec::new();
+    };
+    let present: Vec<u8> = delivers(decoded)
+        .filter_map(|deliver| concat(deliver).map(|concat| concat.seq))
+        .collect();
+    (1..=total).filter(|seq| !present.contains(seq)).collect()
+}
+
+/// Whether the text is UCS2, whose `Length:` counts UTF-8 octets.
+fn is_ucs2(decoded: &[(u8, Result<Decoded<Pdu>, String>)]) -> bool {
+    delivers(decoded)
+        .next()
+        .is_some_and(|deliver| deliver.dcs.alphabet() == sms_pdu::Alphabet::Ucs2)
+}
+
+/// A received file with the token in the secret's position of a body
+/// that starts with `:cmd` masked (`sms_command::secret_span`), as many
+/// `*` as the `Length:` header counts of it: characters, or UTF-8 octets
+/// for UCS2 text; so the header stays true.
+fn mask_body(mut bytes: Vec<u8>, ucs2: bool) -> Vec<u8> {
+    let Some(body_at) = bytes.windows(2).position(|pair| pair == b"\n\n").map(|at| at + 2) else {
         return bytes;
     };
-    let after_cmd = bytes[body..]
-        .windows(4)
-        .position(|window| window.eq_ignore_ascii_case(b":cmd"))
-        .map(|at| body + at + 4);
-    let found = after_cmd.and_then(|from| {
-        bytes[from..]
-            .windows(secret.len())
-            .position(|window| window == secret.as_bytes())
-            .map(|at| from + at)
-    });
-    if let Some(at) = found {
-        bytes[at..at + secret.len()].fill(b'*');
-    }
+    let Ok(body) = std::str::from_utf8(&bytes[body_at..]) else {
+        return bytes;
+    };
+    let Some(span) = sms_command::secret_span(body) else {
+        return bytes;
+    };
+    let width = match ucs2 {
+        true => span.len(),
+        false => body[span.clone()].chars().count(),
+    };
+    let tail = bytes.split_off(body_at + span.end);
+    bytes.truncate(body_at + span.start);
+    bytes.extend(std::iter::repeat_n(b'*', width));
+    bytes.extend(tail);
     bytes
-}
-
-/// Spools a script's reply to the sender as an outgoing file.
-fn spool_reply(outgoing: &Path, modem: &str, to: &sms_pdu::Address, reply: &str, mode: u32) {
-    let number = to.to_string();
-    let number = number.trim_start_matches('+');
-    let name = format!("smsgate-reply.{modem}.{}", unix_now_nanos());
-    let text = format!("To: {number}\n\n{reply}\n");
-    match spool_dir::write_durably(outgoing, &name, text.as_bytes(), mode) {
-        Ok(path) => tracing::info!(target: "smsgate", "reply to {number} spooled as {}", path.display()),
-        Err(err) => tracing::error!(target: "smsgate", "cannot spool the reply to {number}: {err}"),
-    }
 }
 
 #[cfg(test)]
@@ -669,18 +689,43 @@ mod tests {
         assert_eq!(erase_order(None), erase_order(Some(&unreadable)));
     }
 
+    /// Issue 10.2: the token is masked whatever the configured secret is
+    /// and whether the command parses; `Length:` stays true.
     #[test]
     fn the_secret_of_a_command_is_masked_in_the_body_only() {
-        let file = b"From: 37120000000\nLength: 41\n\n:cmd slepens script hello who=slepens\n".to_vec();
-        let masked = mask_secret(file, "slepens");
+        let mask =
+            |file: &str, ucs2: bool| String::from_utf8(mask_body(file.as_bytes().to_vec(), ucs2)).unwrap();
         assert_eq!(
-            String::from_utf8(masked).unwrap(),
-            "From: 37120000000\nLength: 41\n\n:cmd ******* script hello who=slepens\n"
+            mask(
+                "From: 37120000000\nLength: 41\n\n:cmd slepens script hello who=slepens",
+                false
+            ),
+            "From: 37120000000\nLength: 41\n\n:cmd ******* script hello who=slepens"
         );
-        // Not a command, or not ASCII: left as it is.
-        let plain = b"From: 1\n\nslepens\n".to_vec();
-        assert_eq!(mask_secret(plain.clone(), "slepens"), plain);
-        let unicode = ":cmd slēpens script x".as_bytes().to_vec();
-        assert_eq!(mask_secret(unicode.clone(), "slēpens"), unicode);
+        // Malformed, unterminated, quoted with an escaped quote.
+        assert_eq!(
+            mask("A: 1\n\n:cmd slepens script x v=", false),
+            "A: 1\n\n:cmd ******* script x v="
+        );
+        assert_eq!(
+            mask("A: 1\n\n:CMD \"slepens script", false),
+            "A: 1\n\n:CMD ***************"
+        );
+        assert_eq!(
+            mask("A: 1\n\n:cmd \"sec\\\"ret\" script x", false),
+            "A: 1\n\n:cmd ********** script x"
+        );
+        // Not ASCII: one star per character for GSM text, per UTF-8
+        // octet for UCS2 text (as `Length:` counts them).
+        assert_eq!(
+            mask("A: 1\n\n:cmd slepenš script x", false),
+            "A: 1\n\n:cmd ******* script x"
+        );
+        assert_eq!(
+            mask("A: 1\n\n:cmd slepenš script x", true),
+            "A: 1\n\n:cmd ******** script x"
+        );
+        // Not a command: left as it is; headers are never touched.
+        assert_eq!(mask("A: :cmd x\n\nslepens", false), "A: :cmd x\n\nslepens");
     }
 }

@@ -5,10 +5,15 @@
 //! [sms-commands]
 //! secret = "slepens"                  # required; `:cmd slepens script NAME ...`
 //! allowed-numbers = ["+371 2000 0000"] # required; with the country code
+//!                                     # (RouterOS's `allowed-number = "+371..."` too)
 //! reply = true                        # send the script's output back; default false
 //! max-failures = 3                    # wrong secrets from a number within
-//! failure-window-s = 600              # this window lock it out
-//! lockout-s = 3600                    # for this long
+//! failure-window-s = 600              # this window lock it out (a right secret
+//! lockout-s = 3600                    # in between does not reset the count) for this long
+//! duplicate-window-s = 3600           # the same SMS (sender, SMSC time stamp, text)
+//!                                     # again within this is not run again
+//! max-running = 4                     # scripts at once; more wait, in order
+//! max-waiting = 16                    # waiting beyond this: refused
 //!
 //! [scripts.backup]                    # `:cmd slepens script backup dest=usb`
 //! program = "/usr/local/bin/backup"   # an absolute path; run without a shell
@@ -17,20 +22,34 @@
 //! ```
 //!
 //! Without `[sms-commands]`, a `:cmd` message is an ordinary message; a
-//! `[scripts.NAME]` without it is an error, as it could never run.
+//! `[scripts.NAME]` without it is an error, as it could never run, and so
+//! is `[sms-commands]` when no modem has `receive = true`.
+//!
+//! Failures, lockouts, recent commands and the waiting ones are kept in
+//! `<spool base>/smsgate.commands.json` across restarts.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
 use serde::Deserialize;
-use sms_command::{InternationalNumber, RateLimit};
+use sms_command::{InternationalNumber, RateLimit, RecentCommands};
 use toml::Spanned;
 
-use super::Checker;
+use super::{Checker, ModemSettings};
 
 /// A script's default `timeout-s`.
 pub(crate) const DEFAULT_SCRIPT_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// `max-running`'s default.
+pub(crate) const DEFAULT_MAX_RUNNING: usize = 4;
+
+/// `max-waiting`'s default.
+pub(crate) const DEFAULT_MAX_WAITING: usize = 16;
+
+/// The largest `max-running` and `max-waiting`: the waiting commands are
+/// saved whole at every change, so the file stays small.
+const MAX_QUEUE_BOUND: u64 = 1000;
 
 /// `[sms-commands]` and its `[scripts.NAME]`, checked.
 #[derive(Clone)]
@@ -42,6 +61,12 @@ pub(crate) struct SmsCommands {
     /// Whether a script's standard output goes back to the sender.
     pub(crate) reply: bool,
     pub(crate) rate_limit: RateLimit,
+    /// The same SMS again within this does not run again.
+    pub(crate) duplicate_window: Duration,
+    /// Scripts running at once (at least 1).
+    pub(crate) max_running: usize,
+    /// Commands waiting for a free slot, beyond which one is refused.
+    pub(crate) max_waiting: usize,
     pub(crate) scripts: BTreeMap<String, Script>,
 }
 
@@ -61,6 +86,9 @@ impl std::fmt::Debug for SmsCommands {
             .field("allowed_numbers", &self.allowed_numbers)
             .field("reply", &self.reply)
             .field("rate_limit", &self.rate_limit)
+            .field("duplicate_window", &self.duplicate_window)
+            .field("max_running", &self.max_running)
+            .field("max_waiting", &self.max_waiting)
             .field("scripts", &self.scripts)
             .finish()
     }
@@ -72,11 +100,43 @@ pub(super) struct RawSmsCommands {
     secret: Option<Spanned<String>>,
     #[serde(default)]
     allowed_numbers: Vec<Spanned<String>>,
+    /// RouterOS's spelling: one number, or a list.
+    allowed_number: Option<Spanned<OneOrMore>>,
     #[serde(default)]
     reply: bool,
     max_failures: Option<Spanned<u32>>,
     failure_window_s: Option<Spanned<u64>>,
     lockout_s: Option<Spanned<u64>>,
+    duplicate_window_s: Option<Spanned<u64>>,
+    max_running: Option<Spanned<u64>>,
+    max_waiting: Option<Spanned<u64>>,
+}
+
+/// A string, or a list of strings.
+#[derive(Debug)]
+pub(super) struct OneOrMore(Vec<String>);
+
+impl<'de> Deserialize<'de> for OneOrMore {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = OneOrMore;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a number as a string, or a list of them")
+            }
+            fn visit_str<E: serde::de::Error>(self, value: &str) -> Result<OneOrMore, E> {
+                Ok(OneOrMore(vec![value.to_owned()]))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<OneOrMore, A::Error> {
+                let mut values = Vec::new();
+                while let Some(value) = seq.next_element::<String>()? {
+                    values.push(value);
+                }
+                Ok(OneOrMore(values))
+            }
+        }
+        deserializer.deserialize_any(Visitor)
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -89,16 +149,37 @@ pub(super) struct RawScript {
 }
 
 impl Checker<'_> {
-    /// Checks both sections; none without `[sms-commands]`.
+    /// Checks both sections; none without `[sms-commands]`. `modems`: a
+    /// command can only arrive at one that receives.
     pub(super) fn sms_commands(
         &mut self,
         raw: Option<Spanned<RawSmsCommands>>,
         raw_scripts: BTreeMap<Spanned<String>, RawScript>,
+        modems: &BTreeMap<String, ModemSettings>,
     ) -> Option<SmsCommands> {
         let scripts = self.scripts(raw_scripts, raw.is_some());
         let raw = raw?;
         let section_offset = raw.span().start;
-        let raw = raw.into_inner();
+        if !modems.values().any(|modem| modem.receive) {
+            let message = "no modem has `receive = true`: no command could ever arrive \
+                           (add it to the [modems.NAME] that gets the commands)";
+            self.problem(section_offset, "sms-commands", message);
+        }
+        let mut raw = raw.into_inner();
+        if let Some(numbers) = raw.allowed_number.take() {
+            let span = numbers.span();
+            if !raw.allowed_numbers.is_empty() {
+                let message = "give allowed-numbers or RouterOS's allowed-number, not both";
+                self.problem(span.start, "sms-commands.allowed-number", message);
+            }
+            raw.allowed_numbers.extend(
+                numbers
+                    .into_inner()
+                    .0
+                    .into_iter()
+                    .map(|number| Spanned::new(span.clone(), number)),
+            );
+        }
         let secret = match raw.secret {
             None => {
                 let message = "missing: commands need a secret (`secret = \"...\"`)";
@@ -154,6 +235,25 @@ impl Checker<'_> {
             "sms-commands.lockout-s",
             RateLimit::DEFAULT.lockout.as_secs(),
         );
+        let duplicate_window = at_least_one(
+            self,
+            raw.duplicate_window_s,
+            "sms-commands.duplicate-window-s",
+            RecentCommands::DEFAULT_WINDOW.as_secs(),
+        );
+        let mut bounded = |value: Option<Spanned<u64>>, key: &str, default: usize| {
+            let Some(value) = value else {
+                return default;
+            };
+            let number = *value.get_ref();
+            if !(1..=MAX_QUEUE_BOUND).contains(&number) {
+                let message = format!("must be 1 to {MAX_QUEUE_BOUND}");
+                self.problem(value.span().start, key, &message);
+            }
+            usize::try_from(number).unwrap_or(usize::MAX)
+        };
+        let max_running = bounded(raw.max_running, "sms-commands.max-running", DEFAULT_MAX_RUNNING);
+        let max_waiting = bounded(raw.max_waiting, "sms-commands.max-waiting", DEFAULT_MAX_WAITING);
         Some(SmsCommands {
             secret,
             allowed_numbers,
@@ -163,6 +263,9 @@ impl Checker<'_> {
                 window: Duration::from_secs(window),
                 lockout: Duration::from_secs(lockout),
             },
+            duplicate_window: Duration::from_secs(duplicate_window),
+            max_running,
+            max_waiting,
             scripts,
         })
     }
@@ -221,14 +324,17 @@ mod tests {
     use super::super::DaemonConfig;
     use super::*;
 
+    /// `text` with a receiving modem after it (so that line numbers stay).
     fn parse(text: &str) -> anyhow::Result<DaemonConfig> {
-        DaemonConfig::parse(text, Path::new("smsgate.toml"))
+        DaemonConfig::parse(&format!("{text}\n{RECEIVING}"), Path::new("smsgate.toml"))
     }
 
     fn error(text: &str) -> String {
         format!("{:#}", parse(text).unwrap_err())
     }
 
+    /// A receiving modem, then the section.
+    const RECEIVING: &str = "[ports.p]\ndevice = \"/dev/null\"\n[modems.p]\nreceive = true\n";
     const MINIMAL: &str = "[sms-commands]\nsecret = \"slepens\"\nallowed-numbers = [\"+37120000000\"]\n";
 
     #[test]
@@ -246,6 +352,9 @@ mod tests {
         );
         assert!(!commands.reply);
         assert_eq!(commands.rate_limit, RateLimit::DEFAULT);
+        assert_eq!(commands.duplicate_window, Duration::from_secs(3600));
+        assert_eq!(commands.max_running, 4);
+        assert_eq!(commands.max_waiting, 16);
         assert!(commands.scripts.is_empty());
         assert!(!format!("{commands:?}").contains("slepens"));
     }
@@ -255,7 +364,8 @@ mod tests {
     fn every_key() {
         let text = "[sms-commands]\nsecret = \"a b\"\n\
                     allowed-numbers = [\"+371 2000-0000\", \"0049 172 1234567\"]\n\
-                    reply = true\nmax-failures = 5\nfailure-window-s = 60\nlockout-s = 120\n\n\
+                    reply = true\nmax-failures = 5\nfailure-window-s = 60\nlockout-s = 120\n\
+                    duplicate-window-s = 30\nmax-running = 2\nmax-waiting = 3\n\n\
                     [scripts.\"mans skripts\"]\nprogram = \"/bin/echo\"\nargs = [\"a b\", \"$(x)\"]\ntimeout-s = 7\n\n\
                     [scripts.other]\nprogram = \"/bin/true\"\n";
         let commands = parse(text).unwrap().sms_commands.unwrap();
@@ -271,6 +381,9 @@ mod tests {
         assert_eq!(commands.rate_limit.max_failures, 5);
         assert_eq!(commands.rate_limit.window, Duration::from_secs(60));
         assert_eq!(commands.rate_limit.lockout, Duration::from_secs(120));
+        assert_eq!(commands.duplicate_window, Duration::from_secs(30));
+        assert_eq!(commands.max_running, 2);
+        assert_eq!(commands.max_waiting, 3);
         assert_eq!(
             commands.scripts["mans skripts"],
             Script {
@@ -314,12 +427,61 @@ mod tests {
 
     #[test]
     fn limits_are_at_least_one() {
-        let text = format!("{MINIMAL}max-failures = 0\nfailure-window-s = 0\nlockout-s = 0\n");
+        let text = format!(
+            "{MINIMAL}max-failures = 0\nfailure-window-s = 0\nlockout-s = 0\nduplicate-window-s = 0\n\
+             max-running = 0\nmax-waiting = 1001\n"
+        );
         assert_eq!(
             error(&text),
             "smsgate.toml: line 4: sms-commands.max-failures: must be at least 1\n\
              smsgate.toml: line 5: sms-commands.failure-window-s: must be at least 1\n\
-             smsgate.toml: line 6: sms-commands.lockout-s: must be at least 1"
+             smsgate.toml: line 6: sms-commands.lockout-s: must be at least 1\n\
+             smsgate.toml: line 7: sms-commands.duplicate-window-s: must be at least 1\n\
+             smsgate.toml: line 8: sms-commands.max-running: must be 1 to 1000\n\
+             smsgate.toml: line 9: sms-commands.max-waiting: must be 1 to 1000"
+        );
+    }
+
+    /// Issue 10.8: commands that could never arrive are a mistake.
+    #[test]
+    fn commands_need_a_receiving_modem() {
+        let without = |modems: &str| {
+            let text = format!("{modems}{MINIMAL}");
+            format!(
+                "{:#}",
+                DaemonConfig::parse(&text, Path::new("smsgate.toml")).unwrap_err()
+            )
+        };
+        let expected = "smsgate.toml: line 1: sms-commands: no modem has `receive = true`: no command could \
+                        ever arrive (add it to the [modems.NAME] that gets the commands)";
+        assert_eq!(without(""), expected);
+        let sending_only = "[ports.p]\ndevice = \"/dev/null\"\n[modems.p]\n";
+        assert_eq!(without(sending_only), expected.replace("line 1", "line 4"));
+        // RouterOS's `receive-enabled` spelling counts.
+        let routeros = "[ports.p]\ndevice = \"/dev/null\"\n[modems.p]\nreceive-enabled = true\n";
+        assert!(DaemonConfig::parse(&format!("{routeros}{MINIMAL}"), Path::new("smsgate.toml")).is_ok());
+    }
+
+    /// Issue 10.8: RouterOS's `allowed-number`, one number or a list.
+    #[test]
+    fn routeros_allowed_number_is_accepted() {
+        let numbers = |text: &str| parse(text).unwrap().sms_commands.unwrap().allowed_numbers;
+        let one = "[sms-commands]\nsecret = \"s\"\nallowed-number = \"+37120000000\"\n";
+        assert_eq!(
+            numbers(one),
+            [InternationalNumber::parse("+37120000000").unwrap()]
+        );
+        let list = "[sms-commands]\nsecret = \"s\"\nallowed-number = [\"+37120000000\", \"+37120000001\"]\n";
+        assert_eq!(numbers(list).len(), 2);
+        assert_eq!(
+            error("[sms-commands]\nsecret = \"s\"\nallowed-number = \"20000000\"\n"),
+            "smsgate.toml: line 3: sms-commands.allowed-numbers: \"20000000\": no country code: write the \
+             number with `+` (or `00`) and its country code, like +37120000000"
+        );
+        assert_eq!(
+            error(&format!("{MINIMAL}allowed-number = \"+37120000001\"\n")),
+            "smsgate.toml: line 4: sms-commands.allowed-number: give allowed-numbers or RouterOS's \
+             allowed-number, not both"
         );
     }
 
@@ -352,9 +514,9 @@ mod tests {
 
     #[test]
     fn unknown_keys_are_refused() {
-        let err = error(&format!("{MINIMAL}allowed-number = \"+37120000000\"\n"));
+        let err = error(&format!("{MINIMAL}allowed-numbrs = [\"+37120000000\"]\n"));
         assert!(
-            err.starts_with("smsgate.toml: line 4: unknown key \"allowed-number\" in [sms-commands]"),
+            err.starts_with("smsgate.toml: line 4: unknown key \"allowed-numbrs\" in [sms-commands]"),
             "{err}"
         );
         let err = error(&format!(

@@ -128,6 +128,12 @@ fn example_config_sets_every_key() {
     // [numbering]
     assert_eq!(config.numbering.international_prefixes, ["49", "43"]);
     assert_eq!(config.numbering.national_prefixes, ["0"]);
+    // [sms-commands], [scripts.uptime]
+    let commands = config.sms_commands.unwrap();
+    assert!(commands.reply);
+    assert_eq!(commands.duplicate_window, Duration::from_secs(3600));
+    assert_eq!((commands.max_running, commands.max_waiting), (4, 16));
+    assert_eq!(commands.scripts["uptime"].timeout, Duration::from_secs(20));
 }
 
 #[test]
@@ -158,7 +164,7 @@ fn example_config_rejects_an_unknown_key_in_every_table() {
         );
         assert!(message.starts_with(&expected), "{message}");
     }
-    assert_eq!(tables, 10);
+    assert_eq!(tables, 12);
     let message = error(&format!("bogus-key = 1\n{text}"));
     assert!(
         message.starts_with("smsgate.toml: line 1: unknown key \"bogus-key\" at the top level, expected"),

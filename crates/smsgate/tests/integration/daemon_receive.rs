@@ -7,13 +7,13 @@ use std::path::{Path, PathBuf};
 
 use modem_sim::sim::Injection;
 use modem_sim::{Fault, InjectedText, SimState, TextEncoding};
-use sms_pdu::{Address, Pdu, Timestamp, Tpdu};
+use sms_pdu::Timestamp;
 
 use crate::spool_bench::{alarm_fields, header_values, wait_for_lines, Setup, SpoolBench};
 use crate::util::TestCommand;
 
 /// The files of `dir` whose names start with `prefix`, sorted.
-fn files(dir: &Path, prefix: &str) -> Vec<String> {
+pub(crate) fn files(dir: &Path, prefix: &str) -> Vec<String> {
     let mut names: Vec<String> = fs::read_dir(dir)
         .map(|entries| {
             entries
@@ -26,11 +26,11 @@ fn files(dir: &Path, prefix: &str) -> Vec<String> {
     names
 }
 
-fn body(file: &str) -> &str {
+pub(crate) fn body(file: &str) -> &str {
     file.split_once("\n\n").map_or("", |(_, body)| body)
 }
 
-fn inject_text(
+pub(crate) fn inject_text(
     bench: &SpoolBench,
     modem: usize,
     from: &str,
@@ -215,13 +215,13 @@ fn stored_messages_are_read_at_start_and_parts_wait_on_disk_across_restarts_unti
     bench.stop_daemon();
 }
 
-fn inject_pdu(bench: &SpoolBench, modem: usize, pdu: Vec<u8>) {
+pub(crate) fn inject_pdu(bench: &SpoolBench, modem: usize, pdu: Vec<u8>) {
     bench.inject(modem, Injection::Pdu(pdu));
 }
 
 /// A one-part SMS-DELIVER from `from` with the service centre's time stamp
 /// `scts`, as the network would hand it over.
-fn deliver_pdu(from: &str, text: &str, scts: Timestamp) -> Vec<u8> {
+pub(crate) fn deliver_pdu(from: &str, text: &str, scts: Timestamp) -> Vec<u8> {
     let injected = InjectedText {
         from: from.to_owned(),
         text: text.to_owned(),
@@ -234,7 +234,7 @@ fn deliver_pdu(from: &str, text: &str, scts: Timestamp) -> Vec<u8> {
     pdus.remove(0)
 }
 
-fn timestamp(year: u8, month: u8, day: u8, second: u8) -> Timestamp {
+pub(crate) fn timestamp(year: u8, month: u8, day: u8, second: u8) -> Timestamp {
     Timestamp {
         year,
         month,
@@ -536,227 +536,4 @@ fn a_pin_locked_sim_on_the_second_channel_receives_into_the_phone_store() {
         inbox_texts_with(&bench, "modem0", &["--channel", "1", "--sms-storage", "sim"]),
         [(1, "kept on the SIM".to_owned())]
     );
-}
-
-/// A command's text as its `incoming/` file keeps it: the secret it gave
-/// masked, whether right or wrong.
-fn masked(text: &str) -> String {
-    let secret = text.split_whitespace().nth(1).unwrap();
-    text.replacen(secret, &"*".repeat(secret.len()), 1)
-}
-
-/// `:cmd` messages to one modem, each waited for until it is marked.
-struct CommandBench {
-    bench: SpoolBench,
-    events: PathBuf,
-    seen: Vec<String>,
-}
-
-impl CommandBench {
-    /// Injects `pdu` and returns its `incoming/` file once it is marked
-    /// with `Command:` and the eventhandler has heard of it.
-    fn receive(&mut self, pdu: Vec<u8>) -> String {
-        inject_pdu(&self.bench, 0, pdu);
-        let incoming = self.bench.spool("incoming");
-        let mut name = None;
-        self.bench.wait("a new incoming file", || {
-            name = files(&incoming, "modem0.")
-                .into_iter()
-                .find(|name| !self.seen.contains(name));
-            name.is_some()
-        });
-        let name = name.unwrap();
-        let path = incoming.join(&name);
-        self.bench.wait(&format!("{name} is marked"), || {
-            !header_values(&fs::read_to_string(&path).unwrap(), "Command").is_empty()
-        });
-        let event = format!("RECEIVED|{}|", path.display());
-        self.bench.wait("the eventhandler ran", || {
-            fs::read_to_string(&self.events)
-                .unwrap_or_default()
-                .lines()
-                .any(|line| line == event)
-        });
-        self.seen.push(name);
-        fs::read_to_string(path).unwrap()
-    }
-
-    /// Receives `text` from `from` and returns its `Command:` header.
-    fn command(&mut self, from: &str, text: &str) -> String {
-        let file = self.receive(deliver_pdu(from, text, timestamp(26, 1, 1, 0)));
-        assert_eq!(body(&file), masked(text));
-        assert_eq!(header_values(&file, "From"), [from.trim_start_matches('+')]);
-        header_values(&file, "Command").join("\n")
-    }
-}
-
-#[test]
-fn sms_commands_run_their_script_once_with_the_variables_and_reply_and_are_refused_otherwise() {
-    let mut bench = SpoolBench::new(1, "");
-    bench.section_keys("modems.modem0", "receive = true");
-    let runs = bench.dir.path().join("runs.log");
-    let script = bench.script(
-        "hello.sh",
-        &format!(
-            "{{ echo run; env; }} >> '{}'\nprintf 'hello, %s\\n' \"$SMS_VAR_name\"",
-            runs.display()
-        ),
-    );
-    let events = bench.eventhandler();
-    bench.edit_config(|config| {
-        format!(
-            "{config}\n[sms-commands]\nsecret = \"slepens\"\nallowed-numbers = [\"+37120000000\"]\nreply = true\n\
-             \n[scripts.hello]\nprogram = {:?}\n",
-            script.display().to_string(),
-        )
-    });
-    bench.start_daemon();
-    let mut commands = CommandBench {
-        bench,
-        events,
-        seen: Vec::new(),
-    };
-    let dir = commands.bench.dir.path().to_owned();
-    let n_runs = || {
-        let text = fs::read_to_string(&runs).unwrap_or_default();
-        text.lines().filter(|line| *line == "run").count()
-    };
-
-    // (a) From the allowed number with the secret: the script runs once,
-    // the values reach its environment as they were written, nothing of
-    // them is run by a shell, and the reply goes back.
-    let x = format!("$(touch {}/pwned)", dir.display());
-    let y = format!("a;id>{}/pwned2|sh", dir.display());
-    let text = format!(":cmd slepens script hello name=\"a b\" x=\"{x}\" y={y}");
-    // Decided before the file is written; the script runs after it.
-    assert_eq!(commands.command("+37120000000", &text), "runs script hello");
-    // Its reply is spooled once it has ended.
-    commands.bench.wait("the reply is sent", || {
-        !commands
-            .bench
-            .runtime
-            .block_on(commands.bench.sim().external())
-            .unwrap()
-            .is_empty()
-    });
-    assert_eq!(n_runs(), 1);
-    let mut environment: Vec<String> = fs::read_to_string(&runs)
-        .unwrap()
-        .lines()
-        .filter(|line| line.starts_with("SMS_VAR_") || line.starts_with("SMSGATE_"))
-        .map(str::to_owned)
-        .collect();
-    environment.sort();
-    let mut expected = vec![
-        "SMSGATE_MODEM=modem0".to_owned(),
-        "SMSGATE_SCRIPT=hello".to_owned(),
-        "SMSGATE_SENDER=+37120000000".to_owned(),
-        "SMS_VAR_name=a b".to_owned(),
-        format!("SMS_VAR_x={x}"),
-        format!("SMS_VAR_y={y}"),
-    ];
-    expected.sort();
-    assert_eq!(environment, expected);
-    assert!(!dir.join("pwned").exists() && !dir.join("pwned2").exists());
-    let bench = &commands.bench;
-    let external = bench.runtime.block_on(bench.sim().external()).unwrap();
-    let replies: Vec<(String, String, Option<String>)> = external
-        .iter()
-        .map(|sent| {
-            let to = sent.summary.destination.to_string();
-            (sent.from_msisdn.clone(), to, sent.summary.text.clone())
-        })
-        .collect();
-    assert_eq!(
-        replies,
-        [(
-            SpoolBench::number(0),
-            "+37120000000".to_owned(),
-            Some("hello, a b".to_owned())
-        )]
-    );
-    // The network has it a moment before its file is in sent/.
-    let sent_files = || -> Vec<String> {
-        files(&bench.spool("sent"), "")
-            .into_iter()
-            .filter(|name| !name.starts_with('.'))
-            .collect()
-    };
-    bench.wait("the reply's file is in sent/", || !sent_files().is_empty());
-    let sent = sent_files();
-    assert_eq!(sent.len(), 1, "{sent:?}");
-    assert!(sent[0].starts_with("smsgate-reply.modem0."), "{sent:?}");
-
-    // (b)-(e) Each is refused, written as an ordinary message and marked
-    // with why; the script does not run.
-    let wrong = commands.command("+37120000000", ":cmd slepenz script hello name=b");
-    assert_eq!(
-        wrong,
-        "rejected: wrong secret from +37120000000 (1 in the window)"
-    );
-    let stranger = commands.command("+37120000001", ":cmd slepens script hello name=c");
-    assert_eq!(stranger, "rejected: sender +37120000001 is not an allowed number");
-    // The allowed digits, but as an alphanumeric sender (anyone can send
-    // one) or without the `+` that says they are international.
-    let spoofed = {
-        let pdu = deliver_pdu(
-            "+37120000000",
-            ":cmd slepens script hello name=d",
-            timestamp(26, 1, 1, 0),
-        );
-        let mut decoded = Pdu::decode(&pdu).unwrap().value;
-        let Tpdu::Deliver(deliver) = &mut decoded.tpdu else {
-            panic!("not a DELIVER")
-        };
-        deliver.originator = Address::alphanumeric("37120000000").unwrap();
-        commands.receive(decoded.encode().unwrap())
-    };
-    assert_eq!(
-        header_values(&spoofed, "From_TOA")[0].get(..2),
-        Some("D0"),
-        "{spoofed}"
-    );
-    assert_eq!(body(&spoofed), ":cmd ******* script hello name=d");
-    assert_eq!(
-        header_values(&spoofed, "Command"),
-        ["rejected: sender is not an international number: an alphanumeric sender, not a number"]
-    );
-    let national = commands.command("37120000000", ":cmd slepens script hello name=e");
-    assert_eq!(
-        national,
-        "rejected: sender is not an international number: \
-         type of number unknown and no `+` or `00` before the country code"
-    );
-    let unknown = commands.command("+37120000000", ":cmd slepens script nope");
-    assert_eq!(unknown, "rejected: no script \"nope\" in [scripts]");
-    assert_eq!(n_runs(), 1);
-
-    // (f) Three wrong secrets in a row (the right one above started the
-    // count again) lock the number out: the right secret is then refused.
-    for failures in 1..=3 {
-        let marker = commands.command("+37120000000", ":cmd guess script hello");
-        let locked = if failures == 3 { "; now locked out" } else { "" };
-        assert_eq!(
-            marker,
-            format!("rejected: wrong secret from +37120000000 ({failures} in the window{locked})")
-        );
-    }
-    let refused = commands.command("+37120000000", ":cmd slepens script hello name=f");
-    let prefix = "rejected: sender +37120000000 is locked out after wrong secrets (for ";
-    assert!(refused.starts_with(prefix), "{refused}");
-    assert_eq!(n_runs(), 1);
-    assert_eq!(
-        commands
-            .bench
-            .runtime
-            .block_on(commands.bench.sim().external())
-            .unwrap()
-            .len(),
-        1
-    );
-    assert!(
-        !commands.bench.log().contains("slepens"),
-        "the secret is not logged"
-    );
-    commands.bench.stop_daemon();
 }

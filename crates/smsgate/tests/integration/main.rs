@@ -9,6 +9,7 @@ mod util;
 
 mod control;
 mod daemon;
+mod daemon_commands;
 mod daemon_hang;
 mod daemon_intake;
 mod daemon_receive;
