@@ -29,6 +29,8 @@
 pub(crate) mod clock;
 pub(crate) mod commands;
 pub(crate) mod control;
+#[cfg(test)]
+mod durability_tests;
 pub(crate) mod hooks;
 pub(crate) mod inbox;
 pub(crate) mod include;

@@ -1325,6 +1325,39 @@ impl Scheduler {
             self.alarms.raise(Severity::Critical, &slot.name, &text);
             slot.failures_in_row = 0;
             slot.blocked_until = Some(Instant::now() + slot.settings.block_time);
+            let modem = slot.name.clone();
+            self.fail_stranded(&modem);
+        }
+    }
+
+    /// `modem` is blocked: a file with parts out on it cannot be finished
+    /// there now, nor anywhere else (the recipient could not join parts
+    /// from two sender numbers), so it fails whole.
+    fn fail_stranded(&mut self, modem: &str) {
+        let stranded: Vec<String> = self
+            .pending
+            .values()
+            .filter(|job| !job.in_flight && job.finishing.is_none() && job.modem.as_deref() == Some(modem))
+            .map(|job| job.name.clone())
+            .collect();
+        for name in stranded {
+            let Some(job) = self.pending.remove(&name) else {
+                continue;
+            };
+            let sent = job.sent.iter().filter(|part| part.is_some()).count();
+            let reason = format!(
+                "{sent} of {} parts went out on modem {modem}, which is blocked now; the others cannot go \
+                 out on another modem (the recipient could not join them)",
+                job.sent.len()
+            );
+            let pdu = job
+                .sent
+                .iter()
+                .position(Option::is_none)
+                .and_then(|part_idx| job.pdus.get(part_idx))
+                .map(|pdu| hex(pdu));
+            tracing::warn!(target: "smsgate", "{name}: {reason}");
+            self.fail_job(job, &reason, Some(modem), pdu, false);
         }
     }
 

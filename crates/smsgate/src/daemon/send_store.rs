@@ -150,13 +150,24 @@ impl SharedStore {
 /// that is full for a while. `count = u64::MAX` is a crash: nothing from
 /// write `from` on reaches the disk.
 #[cfg(test)]
-#[derive(Debug)]
 pub(crate) struct FaultyStore {
     pub(crate) inner: Journal,
     pub(crate) from: u64,
     pub(crate) count: u64,
     pub(crate) kind: io::ErrorKind,
     pub(crate) writes: Arc<std::sync::atomic::AtomicU64>,
+    /// Called with each record once it is on disk.
+    pub(crate) on_append: Option<Box<dyn FnMut(&Record) + Send>>,
+}
+
+#[cfg(test)]
+impl std::fmt::Debug for FaultyStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FaultyStore")
+            .field("from", &self.from)
+            .field("count", &self.count)
+            .finish_non_exhaustive()
+    }
 }
 
 #[cfg(test)]
@@ -177,7 +188,11 @@ impl FaultyStore {
 impl SendStore for FaultyStore {
     fn append(&mut self, record: Record) -> io::Result<()> {
         self.write()?;
-        self.inner.append(record)
+        self.inner.append(record.clone())?;
+        if let Some(on_append) = &mut self.on_append {
+            on_append(&record);
+        }
+        Ok(())
     }
 
     fn state(&self, id: &str) -> Option<FileState> {
@@ -208,6 +223,7 @@ mod tests {
             count: 1,
             kind: io::ErrorKind::StorageFull,
             writes: writes.clone(),
+            on_append: None,
         }));
         let begin = |id: &str| Record::Begin {
             id: id.to_owned(),
