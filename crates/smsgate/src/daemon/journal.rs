@@ -449,7 +449,7 @@ mod tests {
             })
             .unwrap();
         let mut largest = 0;
-        for n in 0..3_000 {
+        for n in 0..1_500 {
             let id = format!("m{n}");
             journal.append(begin(&id, "reused-name", 1)).unwrap();
             journal
