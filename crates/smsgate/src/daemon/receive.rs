@@ -272,7 +272,7 @@ impl Receiver {
     /// durable. Returns the (message, part) it is held as while its copy is
     /// still in the modem.
     async fn take(&mut self, pdu: &[u8], index: Option<u32>) -> Option<(String, u8)> {
-        let (id, seq) = match self.store.hold(pdu, unix_now(), index.is_some()) {
+        let (id, seq) = match self.store.hold(pdu, unix_now(), index) {
             Ok(HoldOutcome::Stored { id, seq } | HoldOutcome::Duplicate { id, seq }) => (id, seq),
             Ok(HoldOutcome::NotReceived) => return None,
             Err(err) => {
