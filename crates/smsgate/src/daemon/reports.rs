@@ -30,6 +30,11 @@ use crate::daemon::spool_dir;
 /// How long a sent part is remembered for its report.
 const KEEP_FOR: Duration = Duration::from_secs(7 * 24 * 3600);
 
+/// Lines appended since the last compaction before the next one, on top of
+/// the parts remembered (at most 256 per modem: one per TP-MR), so the file
+/// stays bounded while the daemon runs.
+const COMPACT_AFTER_LINES: usize = 1024;
+
 /// The `sent/` header that records one status report.
 pub(crate) const STATUS_REPORT_HEADER: &str = "Status_report";
 
@@ -54,6 +59,8 @@ struct Inner {
     sending: BTreeMap<String, Vec<String>>,
     /// The index file, opened for appending once.
     file: Option<fs::File>,
+    /// Lines appended since it was last compacted.
+    appended: usize,
 }
 
 /// What a report is about.
@@ -88,15 +95,7 @@ impl SentIndex {
                     inner.parts.insert((part.modem.clone(), part.mr), part);
                 }
             }
-            let kept: String = inner
-                .parts
-                .values()
-                .filter_map(|part| serde_json::to_string(part).ok())
-                .map(|line| line + "\n")
-                .collect();
-            if let Err(err) = spool_dir::write_durably(base, "smsgate.sent-index", kept.as_bytes()) {
-                tracing::warn!(target: "smsgate", "{}: cannot compact: {err}", path.display());
-            }
+            compact(&path, &mut inner);
         }
         SentIndex {
             path,
@@ -116,6 +115,9 @@ impl SentIndex {
             unix: unix_now(),
         };
         let Ok(mut inner) = self.inner.lock() else { return };
+        if inner.appended >= COMPACT_AFTER_LINES + inner.parts.len() {
+            compact(&self.path, &mut inner);
+        }
         // Not fsynced: a line lost to a crash only loses a link.
         let appended = serde_json::to_string(&entry)
             .map_err(std::io::Error::other)
@@ -128,8 +130,9 @@ impl SentIndex {
                     None => Ok(()),
                 }
             });
-        if let Err(err) = appended {
-            tracing::warn!(target: "smsgate", "{}: {err}", self.path.display());
+        match appended {
+            Ok(()) => inner.appended += 1,
+            Err(err) => tracing::warn!(target: "smsgate", "{}: {err}", self.path.display()),
         }
         inner.sending.entry(file.to_owned()).or_default();
         inner.parts.insert((modem.to_owned(), mr), entry);
@@ -178,6 +181,29 @@ impl SentIndex {
             part: part.part,
             parts: part.parts,
         })
+    }
+}
+
+/// Rewrites the index file at `path` with the parts `inner` remembers
+/// (those older than [`KEEP_FOR`] dropped); appends go to the new file.
+/// On failure the old file stays in use, whole.
+fn compact(path: &Path, inner: &mut Inner) {
+    inner.appended = 0;
+    let oldest = unix_now().saturating_sub(KEEP_FOR.as_secs());
+    inner.parts.retain(|_, part| part.unix >= oldest);
+    let kept: String = inner
+        .parts
+        .values()
+        .filter_map(|part| serde_json::to_string(part).ok())
+        .map(|line| line + "\n")
+        .collect();
+    let (Some(dir), Some(name)) = (path.parent(), path.file_name().and_then(|name| name.to_str())) else {
+        return;
+    };
+    match spool_dir::write_durably(dir, name, kept.as_bytes()) {
+        // Reopened at the next append: the old handle is the replaced file.
+        Ok(_) => inner.file = None,
+        Err(err) => tracing::warn!(target: "smsgate", "{}: cannot compact: {err}", path.display()),
     }
 }
 
@@ -257,5 +283,31 @@ mod tests {
         // After a restart the parts are still known.
         let index = SentIndex::open(dir.path(), &sent);
         assert_eq!(index.report("gsm1", 42, "0,Ok").map(|link| link.part), Some(2));
+    }
+
+    /// Issue 11, item 14: 10,000 sends grew the index to 0.8 MB until a
+    /// restart; it holds one line per TP-MR and modem now, give or take
+    /// [`COMPACT_AFTER_LINES`].
+    #[test]
+    fn the_index_stays_bounded_while_running() {
+        let dir = tempfile::tempdir().unwrap();
+        let sent = dir.path().join("sent");
+        fs::create_dir(&sent).unwrap();
+        let index = SentIndex::open(dir.path(), &sent);
+        let path = dir.path().join("smsgate.sent-index");
+        let mut largest = 0;
+        for n in 0..10_000_usize {
+            let file = format!("file{n}");
+            index.sent_part("gsm1", (n % 256) as u8, &file, 1, 1);
+            index.forget(&file);
+            largest = largest.max(fs::metadata(&path).unwrap().len());
+        }
+        let lines = fs::read_to_string(&path).unwrap().lines().count();
+        assert!(lines <= COMPACT_AFTER_LINES + 2 * 256, "{lines} lines");
+        assert!(largest < 200_000, "the index grew to {largest} bytes");
+        // The latest parts are still linked, also after a restart.
+        let index = SentIndex::open(dir.path(), &sent);
+        let link = index.report("gsm1", (9_999 % 256) as u8, "0,Ok").unwrap();
+        assert_eq!(link.file, "file9999");
     }
 }
