@@ -397,7 +397,10 @@ impl Receiver {
                     report.status.smstools_header(),
                     report.discharge_time.to_smstools()
                 );
-                if let Some(link) = self.sent_index.report(&self.name, mr, &status) {
+                if let Some(link) = self
+                    .sent_index
+                    .report(&self.name, mr, &report.recipient.number, &status)
+                {
                     bytes = spool::add_headers(
                         &bytes,
                         &[

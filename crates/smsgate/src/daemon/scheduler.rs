@@ -146,6 +146,8 @@ struct Job {
     attempts: u32,
     not_before: Option<Instant>,
     in_flight: bool,
+    /// The number it goes to (`To:`).
+    recipient: String,
     /// The modem its first part went out on: the other parts go out
     /// there too, or the file fails whole (a recipient cannot join parts
     /// from two sender numbers).
@@ -930,6 +932,7 @@ impl Scheduler {
         };
         tracing::info!(target: "smsgate", "{name}: to {}, {} part(s)", file.to.number, pdus.len());
         self.pending.insert(Job {
+            recipient: file.to.number.clone(),
             id,
             modem: state.and_then(|state| state.modem),
             finishing: None,
@@ -1167,6 +1170,8 @@ impl Scheduler {
             modem_name: slot.name.clone(),
             handle: slot.handle.clone(),
             store: self.store.clone(),
+            recipient: job.recipient.clone(),
+            failed_dir: self.config.spool.failed.clone(),
             sent_index: self.sent_index.clone(),
             parts: job.pdus.len(),
             shutdown: self.shutdown.clone(),
@@ -1604,6 +1609,8 @@ struct SendTask {
     handle: ModemHandle,
     store: SharedStore,
     sent_index: SentIndex,
+    recipient: String,
+    failed_dir: PathBuf,
     /// The number of parts of the whole message.
     parts: usize,
     shutdown: CancellationToken,
@@ -1706,8 +1713,14 @@ impl SendTask {
                 Ok(references) => {
                     let mr = references.first().map_or(0, |reference| reference.0);
                     sent.push((part, mr));
-                    self.sent_index
-                        .sent_part(&self.modem_name, mr, &self.file, part, self.parts);
+                    self.sent_index.sent_part(
+                        &self.modem_name,
+                        mr,
+                        &self.recipient,
+                        &self.file,
+                        part,
+                        self.parts,
+                    );
                     let record = Record::Sent {
                         id: self.id.clone(),
                         part,
@@ -1717,6 +1730,15 @@ impl SendTask {
                     (record, None)
                 }
                 Err(err @ ModemError::SendOutcomeUnknown { .. }) => {
+                    // Its report, if it went out, still links it.
+                    self.sent_index.unknown_part(
+                        &self.modem_name,
+                        &self.recipient,
+                        &self.file,
+                        part,
+                        self.parts,
+                        &self.failed_dir,
+                    );
                     let reason = format!("part {part}: {err}");
                     let record = Record::Unknown {
                         id: self.id.clone(),
