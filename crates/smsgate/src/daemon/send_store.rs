@@ -149,6 +149,10 @@ impl SharedStore {
 /// failing with `kind` before anything reaches the disk, as with a disk
 /// that is full for a while. `count = u64::MAX` is a crash: nothing from
 /// write `from` on reaches the disk.
+/// A test's look at each record a [`FaultyStore`] wrote.
+#[cfg(test)]
+pub(crate) type OnAppend = Box<dyn FnMut(&Record) + Send>;
+
 #[cfg(test)]
 pub(crate) struct FaultyStore {
     pub(crate) inner: Journal,
@@ -157,7 +161,7 @@ pub(crate) struct FaultyStore {
     pub(crate) kind: io::ErrorKind,
     pub(crate) writes: Arc<std::sync::atomic::AtomicU64>,
     /// Called with each record once it is on disk.
-    pub(crate) on_append: Option<Box<dyn FnMut(&Record) + Send>>,
+    pub(crate) on_append: Option<OnAppend>,
 }
 
 #[cfg(test)]
