@@ -25,7 +25,7 @@ use std::ffi::OsString;
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
 
-use modem::{Identity, ModemError, ModemEvent, ModemHandle};
+use modem::{Identity, ModemEvent, ModemHandle};
 use notify::Watcher as _;
 use spool::{FailedRecord, NumberingPolicy, OutgoingFile, Plan, PlanDefaults, Priority, SentRecord};
 use tokio::sync::mpsc;
@@ -39,9 +39,10 @@ use crate::daemon::include::ConfinedIncludes;
 use crate::daemon::journal::{new_message_id, Record};
 use crate::daemon::reports::{SentIndex, STATUS_REPORT_HEADER};
 use crate::daemon::send_store::{SendStore, SharedStore};
+use crate::daemon::send_task::{Outcome, SendResult, SendTask};
 use crate::daemon::spool_dir;
 use crate::daemon::store_health::{Failure, RetryPolicy, StoreHealth};
-use crate::daemon::voicecall::{self, CallOutcome, PlannedCall};
+use crate::daemon::voicecall::PlannedCall;
 use crate::daemon_config::{DaemonConfig, ModemSettings, UnknownOutcome};
 
 /// How often `outgoing/` is scanned even without an inotify event (files
@@ -257,48 +258,11 @@ impl Pending {
     }
 }
 
-/// What a send task reports.
-#[derive(Debug)]
-enum Outcome {
-    /// Every part it was given went out.
-    Done,
-    /// A part was refused; nothing of it went out.
-    NotSent(String),
-    /// A part was refused for a reason of its own (its number, its
-    /// content: see [`blames_the_message`]); nothing of it went out. Retried
-    /// like [`Outcome::NotSent`], but no sign that the modem is failing.
-    Refused(String),
-    /// A part may or may not have gone out.
-    Unknown(String),
-    /// Shutdown came between two parts.
-    Interrupted,
-    /// A voice call rang but was not answered, or broke off: failed, and
-    /// not tried again.
-    Failed(String),
-    /// A durable write failed (the journal: a full disk, an I/O error):
-    /// the send stopped there. Never the modem's fault.
-    StoreFailed(String),
-}
-
 /// What a checkhandler task reports.
 #[derive(Debug)]
 struct CheckResult {
     candidate: spool_dir::Candidate,
     verdict: Verdict,
-}
-
-#[derive(Debug)]
-struct SendResult {
-    file: String,
-    modem_idx: usize,
-    /// Parts (from 1) that went out, with their references.
-    sent: Vec<(usize, u8)>,
-    outcome: Outcome,
-    /// The outcome's journal record, when writing it failed: the result
-    /// waits (its file neither sent on nor finished) until it is written.
-    unrecorded: Option<Record>,
-    /// Its modem is free again already (the result waited for its record).
-    modem_freed: bool,
 }
 
 /// See the module docs.
@@ -1598,196 +1562,6 @@ fn carries_id(path: &std::path::Path, id: &str) -> bool {
 /// from two sender numbers.
 fn may_send_on(pinned: Option<&str>, candidate: &str) -> bool {
     pinned.is_none_or(|pinned| pinned == candidate)
-}
-
-/// One file's send on one modem, part by part.
-struct SendTask {
-    id: String,
-    file: String,
-    modem_idx: usize,
-    modem_name: String,
-    handle: ModemHandle,
-    store: SharedStore,
-    sent_index: SentIndex,
-    recipient: String,
-    failed_dir: PathBuf,
-    /// The number of parts of the whole message.
-    parts: usize,
-    shutdown: CancellationToken,
-}
-
-impl SendTask {
-    fn result(self, sent: Vec<(usize, u8)>, outcome: Outcome, unrecorded: Option<Record>) -> SendResult {
-        SendResult {
-            file: self.file,
-            modem_idx: self.modem_idx,
-            sent,
-            outcome,
-            unrecorded,
-            modem_freed: false,
-        }
-    }
-
-    /// A voice call, journalled as part 1: started before the dial, its
-    /// outcome after. A call that rang unanswered is journalled as of
-    /// unknown outcome, so that a restart before its file reaches
-    /// `failed/` never calls again unasked (`[spool] unknown-outcome`).
-    async fn call(self, planned: PlannedCall) -> SendResult {
-        if self.shutdown.is_cancelled() {
-            return self.result(Vec::new(), Outcome::Interrupted, None);
-        }
-        let (id, modem) = (self.id.clone(), self.modem_name.clone());
-        let start = Record::Start {
-            id: id.clone(),
-            part: 1,
-            modem: modem.clone(),
-        };
-        if let Err(err) = self.store.append(start) {
-            return self.result(
-                Vec::new(),
-                Outcome::StoreFailed(format!("not called: {err}")),
-                None,
-            );
-        }
-        let placed = voicecall::place_call(&self.handle, &planned.number, &planned.call).await;
-        let (record, outcome, sent) = match placed {
-            Ok(CallOutcome::Played) => (
-                Record::Sent {
-                    id,
-                    part: 1,
-                    mr: 0,
-                    modem,
-                },
-                Outcome::Done,
-                vec![(1, 0)],
-            ),
-            Ok(CallOutcome::Failed(reason)) => {
-                let record = Record::Unknown {
-                    id,
-                    part: 1,
-                    modem,
-                    reason: reason.clone(),
-                };
-                (record, Outcome::Failed(reason), Vec::new())
-            }
-            Err(reason) => (
-                Record::NotSent { id, part: 1 },
-                Outcome::NotSent(reason),
-                Vec::new(),
-            ),
-        };
-        let unrecorded = self.store.append(record.clone()).err().map(|_| record);
-        self.result(sent, outcome, unrecorded)
-    }
-
-    async fn send(self, parts: Vec<(usize, Vec<u8>)>) -> SendResult {
-        let mut sent = Vec::new();
-        let (outcome, unrecorded) = self.send_parts(parts, &mut sent).await;
-        self.result(sent, outcome, unrecorded)
-    }
-
-    /// The outcome, and its record if that could not be written: then the
-    /// send stopped right there (fail-stop), whatever the modem said.
-    async fn send_parts(
-        &self,
-        parts: Vec<(usize, Vec<u8>)>,
-        sent: &mut Vec<(usize, u8)>,
-    ) -> (Outcome, Option<Record>) {
-        for (part, pdu) in parts {
-            // Between parts, not within one: an exchange with the modem is
-            // always finished and recorded.
-            if self.shutdown.is_cancelled() {
-                return (Outcome::Interrupted, None);
-            }
-            let start = Record::Start {
-                id: self.id.clone(),
-                part,
-                modem: self.modem_name.clone(),
-            };
-            // Refused at once, without a write, once any write failed.
-            if let Err(err) = self.store.append(start) {
-                return (Outcome::StoreFailed(format!("part {part} not sent: {err}")), None);
-            }
-            let result = self.handle.send_pdus(vec![pdu]).await;
-            let (record, outcome) = match result {
-                Ok(references) => {
-                    let mr = references.first().map_or(0, |reference| reference.0);
-                    sent.push((part, mr));
-                    self.sent_index.sent_part(
-                        &self.modem_name,
-                        mr,
-                        &self.recipient,
-                        &self.file,
-                        part,
-                        self.parts,
-                    );
-                    let record = Record::Sent {
-                        id: self.id.clone(),
-                        part,
-                        mr,
-                        modem: self.modem_name.clone(),
-                    };
-                    (record, None)
-                }
-                Err(err @ ModemError::SendOutcomeUnknown { .. }) => {
-                    // Its report, if it went out, still links it.
-                    self.sent_index.unknown_part(
-                        &self.modem_name,
-                        &self.recipient,
-                        &self.file,
-                        part,
-                        self.parts,
-                        &self.failed_dir,
-                    );
-                    let reason = format!("part {part}: {err}");
-                    let record = Record::Unknown {
-                        id: self.id.clone(),
-                        part,
-                        modem: self.modem_name.clone(),
-                        reason: reason.clone(),
-                    };
-                    (record, Some(Outcome::Unknown(reason)))
-                }
-                Err(err) => {
-                    let record = Record::NotSent {
-                        id: self.id.clone(),
-                        part,
-                    };
-                    let outcome = match blames_the_message(&err) {
-                        true => Outcome::Refused(err.to_string()),
-                        false => Outcome::NotSent(err.to_string()),
-                    };
-                    (record, Some(outcome))
-                }
-            };
-            if let Err(err) = self.store.append(record.clone()) {
-                tracing::error!(target: "smsgate", "{}: {err}", self.file);
-                // A part that went out stops the send here too: `Done`
-                // with the others not sent yet, acted on once recorded.
-                return (outcome.unwrap_or(Outcome::Done), Some(record));
-            }
-            if let Some(outcome) = outcome {
-                return (outcome, None);
-            }
-        }
-        (Outcome::Done, None)
-    }
-}
-
-/// Whether a refused send says more about the message than about the
-/// modem: `+CMS ERROR`s of TS 24.011 and TS 23.040 about the destination
-/// (unassigned or barred number, unknown subscriber, transfer rejected)
-/// or the TPDU itself. One bad number must not get a good modem blocked
-/// (`block-after`); network trouble (38 network out of order, 41
-/// temporary failure, 331 no network service, ...) and timeouts do count.
-fn blames_the_message(err: &ModemError) -> bool {
-    let Some(at::FinalResult::CmsError(error)) = err.final_result() else {
-        return false;
-    };
-    matches!(
-        error.code(),
-        Some(1 | 8 | 10 | 21 | 27 | 28 | 29 | 30 | 50 | 95..=99 | 128..=255 | 304)
-    )
 }
 
 fn hex(bytes: &[u8]) -> String {
