@@ -435,3 +435,31 @@ async fn a_new_file_under_a_finished_ones_name_is_sent() {
     assert_eq!(ids.len(), 1, "{ids:?}");
     bench.stop().await;
 }
+
+/// smsgate stopped after `sent/X` was written, before the original in
+/// `checked/` was unlinked: the restart completes the move and sends
+/// nothing again (the journal's `end` never came, its message is known by
+/// the id in `sent/X`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_move_to_sent_cut_off_is_completed_without_a_second_send() {
+    let bench = Bench::new(1, "").await;
+    let writes = Arc::new(AtomicU64::new(0));
+    let running = bench.start(faulty(5, u64::MAX, &writes)).await;
+    let original = "To: 491510000009\n\nonly once";
+    std::fs::write(bench.spool("outgoing").join(".X"), original).unwrap();
+    std::fs::rename(
+        bench.spool("outgoing").join(".X"),
+        bench.spool("outgoing").join("X"),
+    )
+    .unwrap();
+    wait_until("the end record", || writes.load(Ordering::SeqCst) >= 5).await;
+    running.stop().await;
+    // The instant before the unlink: the original still in checked/.
+    std::fs::write(bench.spool("checked").join("X"), original).unwrap();
+    let running = bench.start(plain()).await;
+    wait_until("checked/X removed", || !bench.spool("checked").join("X").exists()).await;
+    running.stop().await;
+    assert_eq!(bench.submitted(0).await.len(), 1);
+    assert!(bench.file("sent", "X").contains("only once"));
+    bench.stop().await;
+}

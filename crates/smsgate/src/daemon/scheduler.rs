@@ -489,9 +489,26 @@ impl Scheduler {
             let name = &state.file;
             let finished = [&self.config.spool.sent, &self.config.spool.failed]
                 .iter()
-                .any(|dir| carries_id(&dir.join(name), &id));
+                .map(|dir| dir.join(name))
+                .find(|path| carries_id(path, &id));
+            if let Some(finished) = &finished {
+                // Cut off between its durable copy and the unlink of the
+                // original: that move is completed, never the send repeated.
+                // A new file under the name (other content) is left alone.
+                for dir in &self.dirs {
+                    let source = dir.path.join(name);
+                    if is_original_of(&source, finished) {
+                        tracing::warn!(target: "smsgate", "{name}: finished before a restart; removing {}", source.display());
+                        if let Err(err) =
+                            std::fs::remove_file(&source).and_then(|()| spool_dir::sync_dir(&dir.path))
+                        {
+                            tracing::error!(target: "smsgate", "{}: {err}", source.display());
+                        }
+                    }
+                }
+            }
             let present = self.dirs.iter().any(|dir| dir.path.join(name).exists());
-            if finished || !present {
+            if finished.is_some() || !present {
                 ended.push(id);
                 continue;
             }
@@ -1554,6 +1571,31 @@ fn carries_id(path: &std::path::Path, id: &str) -> bool {
         .map(|line| line.strip_suffix(b"\r").unwrap_or(line))
         .take_while(|line| !line.is_empty())
         .any(|line| line == wanted.as_bytes())
+}
+
+/// Whether the file at `source` is the original of the finished file
+/// `finished` (which is it with headers added): the same body, and each
+/// of its header lines among the finished one's.
+fn is_original_of(source: &std::path::Path, finished: &std::path::Path) -> bool {
+    let (Ok(source), Ok(finished)) = (std::fs::read(source), std::fs::read(finished)) else {
+        return false;
+    };
+    let split = |bytes: &[u8]| -> (Vec<Vec<u8>>, Vec<u8>) {
+        let text = bytes.to_vec();
+        let at = text
+            .windows(2)
+            .position(|pair| pair == b"\n\n")
+            .map_or(text.len(), |at| at + 1);
+        let headers = text[..at]
+            .split(|&byte| byte == b'\n')
+            .map(|line| line.strip_suffix(b"\r").unwrap_or(line).to_vec())
+            .filter(|line| !line.is_empty())
+            .collect();
+        (headers, text[at..].to_vec())
+    };
+    let ((source_headers, source_body), (finished_headers, finished_body)) =
+        (split(&source), split(&finished));
+    source_body == finished_body && source_headers.iter().all(|line| finished_headers.contains(line))
 }
 
 /// Whether a file whose parts went out on `pinned` (if any did) may be
