@@ -31,6 +31,8 @@
 pub(crate) mod clock;
 pub(crate) mod commands;
 pub(crate) mod control;
+#[cfg(test)]
+mod durability_tests;
 pub(crate) mod hooks;
 pub(crate) mod inbox;
 pub(crate) mod include;
@@ -40,7 +42,10 @@ pub(crate) mod part_store;
 pub(crate) mod receive;
 pub(crate) mod reports;
 pub(crate) mod scheduler;
+pub(crate) mod send_store;
+mod send_task;
 pub(crate) mod spool_dir;
+pub(crate) mod store_health;
 pub(crate) mod voicecall;
 
 use std::collections::HashMap;
@@ -64,6 +69,12 @@ use journal::Journal;
 use receive::Receiver;
 use reports::SentIndex;
 use scheduler::{ModemSlot, Scheduler};
+use send_store::SendStore;
+use store_health::RetryPolicy;
+
+/// How the send path's store is made from the journal: the journal
+/// itself, or a test's store in front of it.
+pub(crate) type StoreMaker = Box<dyn FnOnce(Journal) -> Box<dyn SendStore> + Send>;
 
 /// A running daemon.
 #[derive(Debug)]
@@ -84,6 +95,18 @@ impl Daemon {
     /// restarted (sends in flight finish first) to take it in. The daemon
     /// runs even with no modem at all: files then wait in `outgoing/`.
     pub(crate) async fn start(config: DaemonConfig, shutdown: CancellationToken) -> anyhow::Result<Daemon> {
+        let journal_store: StoreMaker = Box::new(|journal| Box::new(journal));
+        Daemon::start_with_store(config, shutdown, journal_store, RetryPolicy::default()).await
+    }
+
+    /// [`Daemon::start`] with the send path's durable writes going through
+    /// `make_store`'s store, and its retries after a failure by `retry`.
+    pub(crate) async fn start_with_store(
+        config: DaemonConfig,
+        shutdown: CancellationToken,
+        make_store: StoreMaker,
+        retry: RetryPolicy,
+    ) -> anyhow::Result<Daemon> {
         let dirs = &config.spool;
         let queue_dirs = config.queues.values().map(|queue| &queue.directory);
         for dir in [
@@ -131,6 +154,8 @@ impl Daemon {
             receivers: TaskTracker::new(),
             commands,
             add_modem: None,
+            make_store: Some(make_store),
+            retry,
         };
         if let Some(commands) = &supervisor.commands {
             // Commands that waited for a slot when the daemon stopped.
@@ -178,6 +203,9 @@ struct Supervisor {
     sent_index: SentIndex,
     /// Gives the scheduler a modem that came up late.
     add_modem: Option<mpsc::UnboundedSender<ModemSlot>>,
+    /// Makes the send store of the journal (once).
+    make_store: Option<StoreMaker>,
+    retry: RetryPolicy,
 }
 
 impl Supervisor {
@@ -277,9 +305,11 @@ impl Supervisor {
         }
         let (add_modem, new_modems) = mpsc::unbounded_channel();
         self.add_modem = Some(add_modem);
+        let make_store = self.make_store.take().context("the scheduler is started once")?;
         let scheduler = Scheduler::new(
             config,
-            journal,
+            make_store(journal),
+            self.retry,
             modems,
             new_modems,
             self.sent_index.clone(),

@@ -11,8 +11,14 @@
 //! file already there only removes the parts: nothing is written twice.
 //!
 //! Parts are told apart by what the codec's [`MessageKey`] says
-//! (originator, reference, its width and the number of parts); a part
-//! number that is already held is a duplicate and is not written again.
+//! (originator, reference, its width and the number of parts). Each
+//! stored message is one received message: a PDU is a duplicate only when
+//! it is the same storage slot read again while the held copy is still in
+//! it (its deletion failed, or a restart came first). Two equal messages
+//! (a device repeating "ALARM") are two; and a part whose number is held
+//! already, with other content or from another slot, belongs to another
+//! message with the same key (8-bit references wrap): it starts a new
+//! message, and the one held is written as incomplete when its time comes.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -38,6 +44,17 @@ pub(crate) struct HeldPdu {
     /// storage tells.
     #[serde(skip, default = "yes")]
     pub(crate) on_modem: bool,
+    /// The storage slot it was read from (`None`: routed to us, `+CMT`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) slot: Option<u32>,
+}
+
+impl HeldPdu {
+    /// Whether `pdu` read from `slot` is this PDU read again: the same
+    /// slot, still holding it.
+    fn read_again(&self, pdu: &str, slot: Option<u32>) -> bool {
+        self.on_modem && slot.is_some() && self.slot == slot && self.pdu == pdu
+    }
 }
 
 fn yes() -> bool {
@@ -100,9 +117,14 @@ pub(crate) struct PartStore {
     modem: String,
     /// Its files' and directories' modes.
     modes: FileModes,
-    /// Keyed messages (parts of concatenated ones) by key; the others by id.
+    /// Keyed messages (parts of concatenated ones) by key: the latest
+    /// message of each key, which new parts join; the others by id.
     by_key: BTreeMap<MessageKey, Held>,
     single: BTreeMap<String, Held>,
+    /// Keyed messages a later one with the same key took the place of (a
+    /// part number came twice): they take no more parts, and are written
+    /// when complete or when they have waited long enough.
+    superseded: BTreeMap<String, Held>,
 }
 
 impl PartStore {
@@ -126,6 +148,7 @@ impl PartStore {
             modes,
             by_key: BTreeMap::new(),
             single: BTreeMap::new(),
+            superseded: BTreeMap::new(),
         };
         store.load()?;
         let written = |id: &str| {
@@ -136,6 +159,7 @@ impl PartStore {
             .by_key
             .values()
             .chain(store.single.values())
+            .chain(store.superseded.values())
             .filter(|message| written(&message.id))
             .map(|message| message.id.clone())
             .collect();
@@ -148,6 +172,8 @@ impl PartStore {
     }
 
     fn load(&mut self) -> io::Result<()> {
+        // By id first: two messages may share a key.
+        let mut messages: BTreeMap<String, (Option<MessageKey>, Held)> = BTreeMap::new();
         for entry in fs::read_dir(&self.dir)? {
             let entry = entry?;
             let Ok(name) = entry.file_name().into_string() else {
@@ -175,36 +201,57 @@ impl PartStore {
             };
             let decoded = hex_to_bytes(&held.pdu).and_then(|bytes| Pdu::decode(&bytes).ok());
             let (kind, key) = classify(decoded.as_ref());
-            match key {
-                Some((key, _, total)) => {
-                    let message = self.by_key.entry(key).or_insert_with(|| Held {
+            let (key, total) = match key {
+                Some((key, _, total)) => (Some(key), total),
+                None => (None, 1),
+            };
+            messages
+                .entry(id.to_owned())
+                .or_insert_with(|| {
+                    let held = Held {
                         id: id.to_owned(),
                         kind,
                         total,
                         parts: BTreeMap::new(),
                         written: false,
-                    });
-                    message.parts.insert(seq, held);
+                    };
+                    (key, held)
+                })
+                .1
+                .parts
+                .insert(seq, held);
+        }
+        for (id, (key, message)) in messages {
+            let Some(key) = key else {
+                self.single.insert(id, message);
+                continue;
+            };
+            // Of two messages of one key, the one whose part came last is
+            // the open one, which new parts join.
+            let latest = |message: &Held| message.parts.values().map(|part| part.arrived_unix).max();
+            match self.by_key.get(&key) {
+                Some(open) if latest(open) > latest(&message) => {
+                    self.superseded.insert(id, message);
                 }
-                None => {
-                    let message = self.single.entry(id.to_owned()).or_insert_with(|| Held {
-                        id: id.to_owned(),
-                        kind,
-                        total: 1,
-                        parts: BTreeMap::new(),
-                        written: false,
-                    });
-                    message.parts.insert(seq, held);
+                _ => {
+                    if let Some(older) = self.by_key.insert(key, message) {
+                        self.superseded.insert(older.id.clone(), older);
+                    }
                 }
             }
         }
         Ok(())
     }
 
-    /// Makes `pdu` durable here (file and directory fsynced). `on_modem`:
-    /// whether it was read from the modem's storage (and is still there
-    /// until deleted), rather than routed to us (`+CMT`, `+CDS`).
-    pub(crate) fn hold(&mut self, pdu: &[u8], arrived_unix: u64, on_modem: bool) -> io::Result<HoldOutcome> {
+    /// Makes `pdu` durable here (file and directory fsynced). `slot`: the
+    /// storage slot it was read from (it is still there until deleted), or
+    /// `None` when it was routed to us (`+CMT`, `+CDS`).
+    pub(crate) fn hold(
+        &mut self,
+        pdu: &[u8],
+        arrived_unix: u64,
+        slot: Option<u32>,
+    ) -> io::Result<HoldOutcome> {
         let decoded = Pdu::decode(pdu).ok();
         if let Some(Decoded {
             value: Pdu {
@@ -220,23 +267,37 @@ impl PartStore {
         let held = HeldPdu {
             pdu: bytes_to_hex(pdu),
             arrived_unix,
-            on_modem,
+            on_modem: slot.is_some(),
+            slot,
         };
+        if let Some((id, seq)) = self.read_again(&held.pdu, slot) {
+            return Ok(HoldOutcome::Duplicate { id, seq });
+        }
         let (id, seq) = match key {
             Some((key, seq, total)) => {
-                if let Some(message) = self.by_key.get(&key) {
-                    if message.parts.contains_key(&seq) {
-                        return Ok(HoldOutcome::Duplicate {
-                            id: message.id.clone(),
-                            seq,
-                        });
-                    }
-                }
+                // A part number held already: another message with the
+                // same key. It starts a new message; the held one stays
+                // as it is, to be written (incomplete) in its time.
+                let collides = self
+                    .by_key
+                    .get(&key)
+                    .is_some_and(|message| message.parts.contains_key(&seq));
                 let id = match self.by_key.get(&key) {
-                    Some(message) => message.id.clone(),
-                    None => self.fresh_id(),
+                    Some(message) if !collides => message.id.clone(),
+                    _ => self.fresh_id(),
                 };
                 self.write(&id, seq, &held)?;
+                if collides {
+                    tracing::warn!(
+                        target: "smsgate",
+                        "modem {}: part {seq} of a message whose part {seq} is held already: another \
+                         message with the same reference, kept apart",
+                        self.modem
+                    );
+                    if let Some(older) = self.by_key.remove(&key) {
+                        self.superseded.insert(older.id.clone(), older);
+                    }
+                }
                 self.by_key
                     .entry(key)
                     .or_insert_with(|| Held {
@@ -250,22 +311,7 @@ impl PartStore {
                     .insert(seq, held);
                 return Ok(HoldOutcome::Stored { id, seq });
             }
-            None => {
-                // A message on its own has no key: the same PDU read again
-                // (its deletion from the modem failed, or a restart came
-                // first) is known by its octets.
-                let same = self
-                    .single
-                    .values()
-                    .find(|message| message.parts.values().any(|part| part.pdu == held.pdu));
-                if let Some(message) = same {
-                    return Ok(HoldOutcome::Duplicate {
-                        id: message.id.clone(),
-                        seq: 1,
-                    });
-                }
-                (self.fresh_id(), 1)
-            }
+            None => (self.fresh_id(), 1),
         };
         self.write(&id, seq, &held)?;
         self.single.insert(
@@ -281,6 +327,21 @@ impl PartStore {
         Ok(HoldOutcome::Stored { id, seq })
     }
 
+    /// The held PDU that `pdu` read from `slot` is a second reading of.
+    fn read_again(&self, pdu: &str, slot: Option<u32>) -> Option<(String, u8)> {
+        self.single
+            .values()
+            .chain(self.by_key.values())
+            .chain(self.superseded.values())
+            .find_map(|message| {
+                let (seq, _) = message
+                    .parts
+                    .iter()
+                    .find(|(_, part)| part.read_again(pdu, slot))?;
+                Some((message.id.clone(), *seq))
+            })
+    }
+
     /// Part `seq` of message `id` is no longer in the modem's storage.
     pub(crate) fn off_modem(&mut self, id: &str, seq: u8) {
         if let Some(part) = self
@@ -294,7 +355,12 @@ impl PartStore {
     /// A listing of the whole storage found only `seen` (id, part) of the
     /// held PDUs: the others are not in the modem any more.
     pub(crate) fn listed(&mut self, seen: &std::collections::HashSet<(String, u8)>) {
-        for message in self.single.values_mut().chain(self.by_key.values_mut()) {
+        for message in self
+            .single
+            .values_mut()
+            .chain(self.by_key.values_mut())
+            .chain(self.superseded.values_mut())
+        {
             for (seq, part) in &mut message.parts {
                 if !seen.contains(&(message.id.clone(), *seq)) {
                     part.on_modem = false;
@@ -306,6 +372,9 @@ impl PartStore {
     fn message_mut(&mut self, id: &str) -> Option<&mut Held> {
         if self.single.contains_key(id) {
             return self.single.get_mut(id);
+        }
+        if self.superseded.contains_key(id) {
+            return self.superseded.get_mut(id);
         }
         self.by_key.values_mut().find(|message| message.id == id)
     }
@@ -323,6 +392,7 @@ impl PartStore {
         let keyed = self
             .by_key
             .values()
+            .chain(self.superseded.values())
             .filter(|message| written(message) || off_modem(message))
             .filter(|message| {
                 if written(message) {
@@ -355,6 +425,7 @@ impl PartStore {
     pub(crate) fn next_timeout(&self, incomplete_after_s: u64) -> Option<u64> {
         self.by_key
             .values()
+            .chain(self.superseded.values())
             .filter_map(|message| message.parts.values().map(|part| part.arrived_unix).min())
             .min()
             .map(|first| first.saturating_add(incomplete_after_s))
@@ -363,7 +434,7 @@ impl PartStore {
     /// Forgets message `id`, whose file is written, and removes its parts
     /// (the directory fsynced: a restart must not find them again).
     pub(crate) fn remove(&mut self, id: &str) -> io::Result<()> {
-        let seqs: Vec<u8> = match self.single.remove(id) {
+        let seqs: Vec<u8> = match self.single.remove(id).or_else(|| self.superseded.remove(id)) {
             Some(message) => message.parts.keys().copied().collect(),
             None => {
                 let key = self
@@ -389,7 +460,7 @@ impl PartStore {
 
     /// How many messages are held, complete or not.
     pub(crate) fn len(&self) -> usize {
-        self.single.len() + self.by_key.len()
+        self.single.len() + self.by_key.len() + self.superseded.len()
     }
 
     /// Six characters no held message, `incoming/` or `report/` file of
@@ -399,6 +470,7 @@ impl PartStore {
             let id = random_id();
             let file = format!("{}.{id}", self.modem);
             let taken = self.single.contains_key(&id)
+                || self.superseded.contains_key(&id)
                 || self.by_key.values().any(|message| message.id == id)
                 || self.incoming.join(&file).exists()
                 || self.report.join(&file).exists();
@@ -475,7 +547,7 @@ pub(crate) fn hex_to_bytes(hex: &str) -> Option<Vec<u8>> {
 mod tests {
     use super::*;
 
-    /// A DELIVER part `seq` of `total` from +4917212345678, reference 7,
+    /// A DELIVER part `seq` of `total` from +31641600986, reference 7,
     /// text `text` (GSM 7-bit).
     fn part(seq: u8, total: u8, text: &str) -> Vec<u8> {
         use sms_pdu::{InformationElement, UserDataHeader};
@@ -532,18 +604,18 @@ mod tests {
     fn parts_wait_for_their_siblings_across_a_restart_and_duplicates_are_not_kept() {
         let dir = tempfile::tempdir().unwrap();
         let mut parts = store(dir.path());
-        let HoldOutcome::Stored { id, seq: 2 } = parts.hold(&part(2, 3, "two"), 100, false).unwrap() else {
+        let HoldOutcome::Stored { id, seq: 2 } = parts.hold(&part(2, 3, "two"), 100, Some(1)).unwrap() else {
             panic!("part 2 not stored")
         };
         assert_eq!(
-            parts.hold(&part(2, 3, "two"), 101, false).unwrap(),
+            parts.hold(&part(2, 3, "two"), 101, Some(1)).unwrap(),
             HoldOutcome::Duplicate {
                 id: id.clone(),
                 seq: 2
             }
         );
         assert_eq!(
-            parts.hold(&part(3, 3, "three"), 102, false).unwrap(),
+            parts.hold(&part(3, 3, "three"), 102, Some(2)).unwrap(),
             HoldOutcome::Stored {
                 id: id.clone(),
                 seq: 3
@@ -557,7 +629,7 @@ mod tests {
         assert_eq!(parts.len(), 1);
         assert_eq!(parts.next_timeout(3600), Some(100 + 3600));
         assert_eq!(
-            parts.hold(&part(1, 3, "one"), 104, false).unwrap(),
+            parts.hold(&part(1, 3, "one"), 104, None).unwrap(),
             HoldOutcome::Stored {
                 id: id.clone(),
                 seq: 1
@@ -588,7 +660,7 @@ mod tests {
     fn parts_left_by_a_crash_after_their_file_was_written_are_ready_at_once() {
         let dir = tempfile::tempdir().unwrap();
         let mut parts = store(dir.path());
-        let HoldOutcome::Stored { id, .. } = parts.hold(&part(1, 2, "one"), 1000, false).unwrap() else {
+        let HoldOutcome::Stored { id, .. } = parts.hold(&part(1, 2, "one"), 1000, None).unwrap() else {
             panic!("not stored")
         };
         drop(parts);
@@ -604,7 +676,7 @@ mod tests {
     fn an_incomplete_message_is_ready_once_it_has_waited_long_enough() {
         let dir = tempfile::tempdir().unwrap();
         let mut parts = store(dir.path());
-        parts.hold(&part(1, 2, "one"), 1000, false).unwrap();
+        parts.hold(&part(1, 2, "one"), 1000, None).unwrap();
         assert_eq!(parts.next_timeout(60), Some(1060));
         assert!(parts.ready(1000 + 59, 60).is_empty());
         let ready = parts.ready(1000 + 60, 60);
@@ -617,13 +689,13 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut parts = store(dir.path());
         let single = hex_to_bytes(SINGLE).unwrap();
-        let HoldOutcome::Stored { id, seq: 1 } = parts.hold(&single, 1, true).unwrap() else {
+        let HoldOutcome::Stored { id, seq: 1 } = parts.hold(&single, 1, Some(3)).unwrap() else {
             panic!("not stored")
         };
         // Read again before its deletion from the modem went through: the
         // same message, not a new one.
         assert_eq!(
-            parts.hold(&single, 2, true).unwrap(),
+            parts.hold(&single, 2, Some(3)).unwrap(),
             HoldOutcome::Duplicate {
                 id: id.clone(),
                 seq: 1
@@ -633,18 +705,18 @@ mod tests {
         parts.off_modem(&id, 1);
         // Damaged: kept as it is, written as an error later.
         assert!(matches!(
-            parts.hold(&[0x00, 0x04, 0xFF], 1, false).unwrap(),
+            parts.hold(&[0x00, 0x04, 0xFF], 1, None).unwrap(),
             HoldOutcome::Stored { .. }
         ));
         // A status report (TS 23.040 9.2.2.3), SMSC absent.
         let report = hex_to_bytes("0006D60B911326880736F4111011719551401110117195714000").unwrap();
         assert!(matches!(
-            parts.hold(&report, 1, false).unwrap(),
+            parts.hold(&report, 1, None).unwrap(),
             HoldOutcome::Stored { .. }
         ));
         // A SUBMIT stored in the SIM is not a received message.
         let submit = hex_to_bytes("0011000B916407281553F80000AA0AE8329BFD4697D9EC37").unwrap();
-        assert_eq!(parts.hold(&submit, 1, false).unwrap(), HoldOutcome::NotReceived);
+        assert_eq!(parts.hold(&submit, 1, None).unwrap(), HoldOutcome::NotReceived);
         let ready = parts.ready(1, 3600);
         assert_eq!(ready.len(), 3);
         let kinds: Vec<Kind> = ready.iter().map(|ready| ready.kind).collect();
@@ -654,6 +726,127 @@ mod tests {
         ids.sort();
         ids.dedup();
         assert_eq!(ids.len(), 3);
+    }
+
+    /// Issue 11, item 7: a device that sends "ALARM" twice; both copies in
+    /// the storage (also across a restart) are two messages, not one file
+    /// and a copy deleted from the SIM.
+    #[test]
+    fn equal_messages_are_two_and_only_a_slot_read_twice_is_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut parts = store(dir.path());
+        let alarm = encode(deliver("ALARM"));
+        let stored = |outcome: HoldOutcome| match outcome {
+            HoldOutcome::Stored { id, .. } => id,
+            other => panic!("not stored: {other:?}"),
+        };
+        let first = stored(parts.hold(&alarm, 10, Some(1)).unwrap());
+        let second = stored(parts.hold(&alarm, 11, Some(2)).unwrap());
+        assert_ne!(first, second);
+        // Routed to us (+CMT) twice: two more.
+        let third = stored(parts.hold(&alarm, 12, None).unwrap());
+        let fourth = stored(parts.hold(&alarm, 12, None).unwrap());
+        assert_ne!(third, fourth);
+        // Slot 2 read again before its deletion went through: the same one.
+        assert_eq!(
+            parts.hold(&alarm, 13, Some(2)).unwrap(),
+            HoldOutcome::Duplicate {
+                id: second.clone(),
+                seq: 1
+            }
+        );
+        drop(parts);
+        // After a restart, a listing finds both still in the storage.
+        let mut parts = store(dir.path());
+        assert_eq!(parts.len(), 4);
+        assert_eq!(
+            parts.hold(&alarm, 20, Some(1)).unwrap(),
+            HoldOutcome::Duplicate {
+                id: first.clone(),
+                seq: 1
+            }
+        );
+        assert!(matches!(
+            parts.hold(&alarm, 20, Some(2)).unwrap(),
+            HoldOutcome::Duplicate { .. }
+        ));
+        // Deleted from slot 1; a new ALARM lands there: a new message.
+        parts.off_modem(&first, 1);
+        let fifth = stored(parts.hold(&alarm, 21, Some(1)).unwrap());
+        assert_ne!(fifth, first);
+        assert_eq!(parts.len(), 5);
+    }
+
+    /// Issue 11, item 8: two messages from one sender with the same 8-bit
+    /// reference, AAA (part 1 held) and BBB (both parts): BBB's part 1 is
+    /// not taken for a copy of AAA's (and deleted), nor BBB's part 2 glued
+    /// to AAA; AAA is written as incomplete when its time comes.
+    #[test]
+    fn a_part_that_collides_with_a_held_one_starts_a_new_message() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut parts = store(dir.path());
+        let stored = |outcome: HoldOutcome| match outcome {
+            HoldOutcome::Stored { id, seq } => (id, seq),
+            other => panic!("not stored: {other:?}"),
+        };
+        let (aaa, _) = stored(parts.hold(&part(1, 2, "AAA"), 100, Some(1)).unwrap());
+        let (bbb, seq) = stored(parts.hold(&part(1, 2, "BBB"), 200, Some(2)).unwrap());
+        assert_ne!(bbb, aaa);
+        assert_eq!(seq, 1);
+        assert_eq!(
+            stored(parts.hold(&part(2, 2, "BBB two"), 201, Some(3)).unwrap()),
+            (bbb.clone(), 2)
+        );
+        for (id, seq) in [(&aaa, 1), (&bbb, 1), (&bbb, 2)] {
+            parts.off_modem(id, seq);
+        }
+        let ready = parts.ready(202, 3600);
+        assert_eq!(ready.len(), 1);
+        assert_eq!(ready[0].id, bbb);
+        let texts: Vec<&str> = ready[0].parts.iter().map(|(_, part)| part.pdu.as_str()).collect();
+        assert_eq!(
+            texts,
+            [
+                bytes_to_hex(&part(1, 2, "BBB")),
+                bytes_to_hex(&part(2, 2, "BBB two"))
+            ]
+        );
+        parts.remove(&bbb).unwrap();
+        // AAA waits for its part 2, across a restart, then goes alone.
+        drop(parts);
+        let mut parts = store(dir.path());
+        assert_eq!(parts.len(), 1);
+        parts.listed(&std::collections::HashSet::new());
+        assert_eq!(parts.next_timeout(3600), Some(100 + 3600));
+        let ready = parts.ready(100 + 3600, 3600);
+        assert_eq!(ready.len(), 1);
+        assert_eq!(ready[0].id, aaa);
+        assert_eq!(ready[0].parts.len(), 1);
+    }
+
+    /// Two messages of one key held across a restart stay two, and new
+    /// parts join the later one.
+    #[test]
+    fn two_messages_of_one_key_stay_apart_across_a_restart() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut parts = store(dir.path());
+        let HoldOutcome::Stored { id: old, .. } = parts.hold(&part(1, 3, "old"), 100, None).unwrap() else {
+            panic!()
+        };
+        let HoldOutcome::Stored { id: new, .. } = parts.hold(&part(1, 3, "new"), 200, None).unwrap() else {
+            panic!()
+        };
+        drop(parts);
+        let mut parts = store(dir.path());
+        assert_eq!(parts.len(), 2);
+        assert_eq!(
+            parts.hold(&part(2, 3, "new two"), 300, None).unwrap(),
+            HoldOutcome::Stored {
+                id: new.clone(),
+                seq: 2
+            }
+        );
+        assert_ne!(old, new);
     }
 
     #[test]

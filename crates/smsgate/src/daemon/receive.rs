@@ -274,7 +274,7 @@ impl Receiver {
     /// durable. Returns the (message, part) it is held as while its copy is
     /// still in the modem.
     async fn take(&mut self, pdu: &[u8], index: Option<u32>) -> Option<(String, u8)> {
-        let (id, seq) = match self.store.hold(pdu, unix_now(), index.is_some()) {
+        let (id, seq) = match self.store.hold(pdu, unix_now(), index) {
             Ok(HoldOutcome::Stored { id, seq } | HoldOutcome::Duplicate { id, seq }) => (id, seq),
             Ok(HoldOutcome::NotReceived) => return None,
             Err(err) => {
@@ -405,7 +405,10 @@ impl Receiver {
                     report.status.smstools_header(),
                     report.discharge_time.to_smstools()
                 );
-                if let Some(link) = self.sent_index.report(&self.name, mr, &status) {
+                if let Some(link) = self
+                    .sent_index
+                    .report(&self.name, mr, &report.recipient.number, &status)
+                {
                     bytes = spool::add_headers(
                         &bytes,
                         &[

@@ -12,6 +12,15 @@
 //! comes before its file reached `sent/` (a long message still sending)
 //! is kept and written with the file.
 //!
+//! A part whose modem's answer was lost (`X-Smsgate-Outcome: unknown`)
+//! has no TP-MR to look up; but if it did go out, the network's report
+//! comes all the same, with a reference the index does not have for that
+//! recipient. Such a report is linked to the unknown part sent to the
+//! same recipient through the same modem, and recorded in its file
+//! (`sent/` or `failed/`): an operator can tell a flagged file that was
+//! delivered from one that was not. Unknown parts are remembered in
+//! memory only, for [`KEEP_FOR`].
+//!
 //! One lock guards the index and both writers of a `sent/` file, so a
 //! report is never lost between the two.
 
@@ -31,6 +40,11 @@ use crate::daemon::{intake, spool_dir};
 /// How long a sent part is remembered for its report.
 const KEEP_FOR: Duration = Duration::from_secs(7 * 24 * 3600);
 
+/// Lines appended since the last compaction before the next one, on top of
+/// the parts remembered (at most 256 per modem: one per TP-MR), so the file
+/// stays bounded while the daemon runs.
+const COMPACT_AFTER_LINES: usize = 1024;
+
 /// The `sent/` header that records one status report.
 pub(crate) const STATUS_REPORT_HEADER: &str = "Status_report";
 
@@ -43,6 +57,22 @@ struct SentPart {
     part: usize,
     parts: usize,
     unix: u64,
+    /// The number it went to (older index files: unknown).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    recipient: String,
+}
+
+/// A part whose outcome is unknown: the modem's answer was lost.
+#[derive(Clone, Debug)]
+struct UnknownPart {
+    modem: String,
+    recipient: String,
+    file: String,
+    part: usize,
+    parts: usize,
+    unix: u64,
+    /// Where its file may be: `sent/` or `failed/`.
+    failed_dir: PathBuf,
 }
 
 #[derive(Debug, Default)]
@@ -55,6 +85,10 @@ struct Inner {
     sending: BTreeMap<String, Vec<String>>,
     /// The index file, opened for appending once.
     file: Option<fs::File>,
+    /// Lines appended since it was last compacted.
+    appended: usize,
+    /// Parts whose outcome is unknown, oldest first.
+    unknown: Vec<UnknownPart>,
 }
 
 /// What a report is about.
@@ -92,15 +126,7 @@ impl SentIndex {
                     inner.parts.insert((part.modem.clone(), part.mr), part);
                 }
             }
-            let kept: String = inner
-                .parts
-                .values()
-                .filter_map(|part| serde_json::to_string(part).ok())
-                .map(|line| line + "\n")
-                .collect();
-            if let Err(err) = spool_dir::write_durably(base, "smsgate.sent-index", kept.as_bytes(), mode) {
-                tracing::warn!(target: "smsgate", "{}: cannot compact: {err}", path.display());
-            }
+            compact(&path, &mut inner, mode);
         }
         SentIndex {
             path,
@@ -110,8 +136,17 @@ impl SentIndex {
         }
     }
 
-    /// Part `part` of `parts` of `file` went out through `modem` as `mr`.
-    pub(crate) fn sent_part(&self, modem: &str, mr: u8, file: &str, part: usize, parts: usize) {
+    /// Part `part` of `parts` of `file`, to `recipient`, went out through
+    /// `modem` as `mr`.
+    pub(crate) fn sent_part(
+        &self,
+        modem: &str,
+        mr: u8,
+        recipient: &str,
+        file: &str,
+        part: usize,
+        parts: usize,
+    ) {
         let entry = SentPart {
             modem: modem.to_owned(),
             mr,
@@ -119,8 +154,12 @@ impl SentIndex {
             part,
             parts,
             unix: unix_now(),
+            recipient: recipient.to_owned(),
         };
         let Ok(mut inner) = self.inner.lock() else { return };
+        if inner.appended >= COMPACT_AFTER_LINES + inner.parts.len() {
+            compact(&self.path, &mut inner, self.mode);
+        }
         // Not fsynced: a line lost to a crash only loses a link.
         let appended = serde_json::to_string(&entry)
             .map_err(std::io::Error::other)
@@ -140,8 +179,9 @@ impl SentIndex {
                     None => Ok(()),
                 }
             });
-        if let Err(err) = appended {
-            tracing::warn!(target: "smsgate", "{}: {err}", self.path.display());
+        match appended {
+            Ok(()) => inner.appended += 1,
+            Err(err) => tracing::warn!(target: "smsgate", "{}: {err}", self.path.display()),
         }
         inner.sending.entry(file.to_owned()).or_default();
         inner.parts.insert((modem.to_owned(), mr), entry);
@@ -171,12 +211,73 @@ impl SentIndex {
         }
     }
 
-    /// A report about `mr` came through `modem`: what it is about, if the
-    /// index knows; its `status` line is added to the `sent/` file (now,
-    /// or when it is written).
-    pub(crate) fn report(&self, modem: &str, mr: u8, status: &str) -> Option<Link> {
+    /// Part `part` of `parts` of `file`, to `recipient`, was handed to
+    /// `modem`, whose answer was lost; the file goes to `sent/` or
+    /// `failed_dir`.
+    pub(crate) fn unknown_part(
+        &self,
+        modem: &str,
+        recipient: &str,
+        file: &str,
+        part: usize,
+        parts: usize,
+        failed_dir: &Path,
+    ) {
+        let Ok(mut inner) = self.inner.lock() else { return };
+        let oldest = unix_now().saturating_sub(KEEP_FOR.as_secs());
+        inner.unknown.retain(|unknown| unknown.unix >= oldest);
+        inner.unknown.push(UnknownPart {
+            modem: modem.to_owned(),
+            recipient: recipient.to_owned(),
+            file: file.to_owned(),
+            part,
+            parts,
+            unix: unix_now(),
+            failed_dir: failed_dir.to_path_buf(),
+        });
+    }
+
+    /// A report about `mr`, for `recipient`, came through `modem`: what it
+    /// is about, if the index knows; its `status` line is added to the
+    /// `sent/` file (now, or when it is written). A reference the index
+    /// does not have for that recipient is that of a part whose answer was
+    /// lost, if one was sent to it through that modem.
+    pub(crate) fn report(&self, modem: &str, mr: u8, recipient: &str, status: &str) -> Option<Link> {
         let mut inner = self.inner.lock().ok()?;
-        let part = inner.parts.get(&(modem.to_owned(), mr))?.clone();
+        let known = inner.parts.get(&(modem.to_owned(), mr)).cloned();
+        let known_for_recipient = known
+            .as_ref()
+            .is_some_and(|part| part.recipient.is_empty() || same_number(&part.recipient, recipient));
+        if !known_for_recipient {
+            let found = inner
+                .unknown
+                .iter()
+                .position(|unknown| unknown.modem == modem && same_number(&unknown.recipient, recipient));
+            if let Some(found) = found {
+                let unknown = inner.unknown.remove(found);
+                let line = format!(
+                    "part {}/{}, Message_id {mr} (the modem's answer was lost; linked by recipient): {status}",
+                    unknown.part, unknown.parts
+                );
+                match inner.sending.get_mut(&unknown.file) {
+                    Some(early) => early.push(line),
+                    None => {
+                        let sent = self.sent_dir.join(&unknown.file);
+                        let path = match sent.exists() {
+                            true => sent,
+                            false => unknown.failed_dir.join(&unknown.file),
+                        };
+                        add_report_line(&path, &line);
+                    }
+                }
+                return Some(Link {
+                    file: unknown.file,
+                    part: unknown.part,
+                    parts: unknown.parts,
+                });
+            }
+        }
+        let part = known?;
         let line = match part.parts {
             1 => format!("Message_id {mr}: {status}"),
             parts => format!("part {}/{parts}, Message_id {mr}: {status}", part.part),
@@ -190,6 +291,39 @@ impl SentIndex {
             part: part.part,
             parts: part.parts,
         })
+    }
+}
+
+/// Whether two spellings of a number are the same number: their digits,
+/// one ending with the other (a `+` and international or national prefixes
+/// come and go), at least six of them.
+fn same_number(a: &str, b: &str) -> bool {
+    let digits = |number: &str| number.chars().filter(char::is_ascii_digit).collect::<String>();
+    let (a, b) = (digits(a), digits(b));
+    let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    short.len() >= 6 && long.ends_with(&short)
+}
+
+/// Rewrites the index file at `path` with the parts `inner` remembers
+/// (those older than [`KEEP_FOR`] dropped); appends go to the new file.
+/// On failure the old file stays in use, whole.
+fn compact(path: &Path, inner: &mut Inner, mode: u32) {
+    inner.appended = 0;
+    let oldest = unix_now().saturating_sub(KEEP_FOR.as_secs());
+    inner.parts.retain(|_, part| part.unix >= oldest);
+    let kept: String = inner
+        .parts
+        .values()
+        .filter_map(|part| serde_json::to_string(part).ok())
+        .map(|line| line + "\n")
+        .collect();
+    let (Some(dir), Some(name)) = (path.parent(), path.file_name().and_then(|name| name.to_str())) else {
+        return;
+    };
+    match spool_dir::write_durably(dir, name, kept.as_bytes(), mode) {
+        // Reopened at the next append: the old handle is the replaced file.
+        Ok(_) => inner.file = None,
+        Err(err) => tracing::warn!(target: "smsgate", "{}: cannot compact: {err}", path.display()),
     }
 }
 
@@ -219,11 +353,11 @@ mod tests {
         let sent = dir.path().join("sent");
         fs::create_dir(&sent).unwrap();
         let index = SentIndex::open(dir.path(), &sent, 0o640);
-        index.sent_part("gsm1", 41, "long", 1, 2);
-        index.sent_part("gsm1", 42, "long", 2, 2);
+        index.sent_part("gsm1", 41, "491721234", "long", 1, 2);
+        index.sent_part("gsm1", 42, "491721234", "long", 2, 2);
         // Part 1's report comes while part 2 is still being sent.
         let link = index
-            .report("gsm1", 41, "0,Ok,short message received by the SME")
+            .report("gsm1", 41, "+491721234", "0,Ok,short message received by the SME")
             .unwrap();
         assert_eq!(
             link,
@@ -244,7 +378,7 @@ mod tests {
             })
             .unwrap();
         index
-            .report("gsm1", 42, "0,Ok,short message received by the SME")
+            .report("gsm1", 42, "+491721234", "0,Ok,short message received by the SME")
             .unwrap();
         let text = fs::read_to_string(sent.join("long")).unwrap();
         assert!(
@@ -257,13 +391,15 @@ mod tests {
         );
         assert!(text.ends_with("\n\nhello\n"), "{text}");
         // Another modem's reference 41 is another message.
-        assert_eq!(index.report("gsm2", 41, "0,Ok"), None);
+        assert_eq!(index.report("gsm2", 41, "+491721234", "0,Ok"), None);
         // A file that failed after a part went out: its report is linked,
         // nothing waits for the file, and no `sent/` file is made up.
-        index.sent_part("gsm1", 43, "given-up", 1, 2);
+        index.sent_part("gsm1", 43, "491721234", "given-up", 1, 2);
         index.forget("given-up");
         assert_eq!(
-            index.report("gsm1", 43, "0,Ok").map(|link| link.file),
+            index
+                .report("gsm1", 43, "+491721234", "0,Ok")
+                .map(|link| link.file),
             Some("given-up".to_owned())
         );
         assert!(index.inner.lock().unwrap().sending.is_empty());
@@ -271,6 +407,85 @@ mod tests {
 
         // After a restart the parts are still known.
         let index = SentIndex::open(dir.path(), &sent, 0o640);
-        assert_eq!(index.report("gsm1", 42, "0,Ok").map(|link| link.part), Some(2));
+        assert_eq!(
+            index
+                .report("gsm1", 42, "+491721234", "0,Ok")
+                .map(|link| link.part),
+            Some(2)
+        );
+    }
+
+    /// Issue 11, item 16: part 2 of 3 was handed to the modem, whose
+    /// answer was lost; the file failed flagged. The network's report for
+    /// it (a reference the index has only for another recipient, or not at
+    /// all) is recorded in the `failed/` file, and a report for a part with
+    /// a known reference still goes to that part.
+    #[test]
+    fn a_report_for_a_part_whose_answer_was_lost_reaches_its_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let (sent, failed) = (dir.path().join("sent"), dir.path().join("failed"));
+        fs::create_dir(&sent).unwrap();
+        fs::create_dir(&failed).unwrap();
+        let index = SentIndex::open(dir.path(), &sent, 0o640);
+        // An old message to someone else with reference 8.
+        index.sent_part("gsm1", 8, "4917000000", "older", 1, 1);
+        index.sent_part("gsm1", 7, "+491721234", "flagged", 1, 3);
+        index.unknown_part("gsm1", "+491721234", "flagged", 2, 3, &failed);
+        index.forget("flagged");
+        fs::write(
+            failed.join("flagged"),
+            "To: +491721234\nX-Smsgate-Outcome: unknown\n\nhi\n",
+        )
+        .unwrap();
+        // Through another modem: not ours.
+        assert_eq!(index.report("gsm2", 8, "491721234", "0,Ok"), None);
+        let link = index
+            .report("gsm1", 8, "491721234", "0,Ok,short message received by the SME")
+            .unwrap();
+        assert_eq!((link.file.as_str(), link.part, link.parts), ("flagged", 2, 3));
+        let text = fs::read_to_string(failed.join("flagged")).unwrap();
+        assert!(
+            text.contains("Status_report: part 2/3, Message_id 8 (the modem's answer was lost; linked by recipient): 0,Ok,"),
+            "{text}"
+        );
+        // Part 1's report goes to part 1; the old message's to the old one.
+        assert_eq!(
+            index.report("gsm1", 7, "491721234", "0,Ok").map(|link| link.part),
+            Some(1)
+        );
+        assert_eq!(
+            index
+                .report("gsm1", 8, "4917000000", "0,Ok")
+                .map(|link| link.file),
+            Some("older".to_owned())
+        );
+    }
+
+    /// Issue 11, item 14: 10,000 sends grew the index to 0.8 MB until a
+    /// restart; it holds one line per TP-MR and modem now, give or take
+    /// [`COMPACT_AFTER_LINES`].
+    #[test]
+    fn the_index_stays_bounded_while_running() {
+        let dir = tempfile::tempdir().unwrap();
+        let sent = dir.path().join("sent");
+        fs::create_dir(&sent).unwrap();
+        let index = SentIndex::open(dir.path(), &sent, 0o640);
+        let path = dir.path().join("smsgate.sent-index");
+        let mut largest = 0;
+        for n in 0..10_000_usize {
+            let file = format!("file{n}");
+            index.sent_part("gsm1", (n % 256) as u8, "491721234", &file, 1, 1);
+            index.forget(&file);
+            largest = largest.max(fs::metadata(&path).unwrap().len());
+        }
+        let lines = fs::read_to_string(&path).unwrap().lines().count();
+        assert!(lines <= COMPACT_AFTER_LINES + 2 * 256, "{lines} lines");
+        assert!(largest < 200_000, "the index grew to {largest} bytes");
+        // The latest parts are still linked, also after a restart.
+        let index = SentIndex::open(dir.path(), &sent, 0o640);
+        let link = index
+            .report("gsm1", (9_999 % 256) as u8, "+491721234", "0,Ok")
+            .unwrap();
+        assert_eq!(link.file, "file9999");
     }
 }

@@ -20,14 +20,12 @@
 //! operator must hear of raise alarms ([`hooks::Alarms`]); a task per
 //! modem watches for a lost port.
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::ffi::OsString;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
-use anyhow::Context as _;
-use modem::{Identity, ModemError, ModemEvent, ModemHandle, RecoveryStep};
+use modem::{Identity, ModemEvent, ModemHandle, RecoveryStep};
 use notify::Watcher as _;
 use spool::{FailedRecord, NumberingPolicy, OutgoingFile, Plan, PlanDefaults, Priority, SentRecord};
 use tokio::sync::mpsc;
@@ -39,10 +37,13 @@ use crate::daemon::clock::now;
 use crate::daemon::hooks::{self, Alarms, Severity, Verdict};
 use crate::daemon::include::ConfinedIncludes;
 use crate::daemon::intake::{self, Refusal, Refusals};
-use crate::daemon::journal::{Journal, Record};
+use crate::daemon::journal::{new_message_id, Record};
 use crate::daemon::reports::{SentIndex, STATUS_REPORT_HEADER};
+use crate::daemon::send_store::{SendStore, SharedStore};
+use crate::daemon::send_task::{Outcome, SendResult, SendTask};
 use crate::daemon::spool_dir;
-use crate::daemon::voicecall::{self, CallOutcome, PlannedCall};
+use crate::daemon::store_health::{Failure, RetryPolicy, StoreHealth};
+use crate::daemon::voicecall::PlannedCall;
 use crate::daemon_config::{DaemonConfig, ModemSettings, UnknownOutcome};
 
 /// How often `outgoing/` is scanned even without an inotify event (files
@@ -54,6 +55,12 @@ const MAX_BACKOFF: Duration = Duration::from_secs(600);
 
 /// The header that flags a file whose send was cut off.
 pub(crate) const OUTCOME_HEADER: &str = "X-Smsgate-Outcome";
+
+/// The header that carries a message's id (given when it is taken) into
+/// its `sent/` or `failed/` file: after a crash between that file and the
+/// journal's `end`, it tells the message that finished from a new file of
+/// the same name.
+pub(crate) const ID_HEADER: &str = "X-Smsgate-Id";
 
 /// One modem as the scheduler sees it.
 #[derive(Debug)]
@@ -121,6 +128,8 @@ enum Stage {
 /// A planned file waiting for, or in, a send.
 #[derive(Debug)]
 struct Job {
+    /// The message's own id (the journal's key), not its file's name.
+    id: String,
     name: String,
     /// Where it is now: `outgoing/` or its queue's directory.
     path: PathBuf,
@@ -145,6 +154,28 @@ struct Job {
     send_started: Option<Instant>,
     /// `NOTICE:` lines for the `sent/` file (spool's notices).
     notices: Vec<String>,
+    /// The number it goes to (`To:`).
+    recipient: String,
+    /// The modem its first part went out on: the other parts go out
+    /// there too, or the file fails whole (a recipient cannot join parts
+    /// from two sender numbers).
+    modem: Option<String>,
+    /// Its move to `sent/` or `failed/` failed (storage trouble): tried
+    /// again when the storage is, never sent meanwhile.
+    finishing: Option<Finish>,
+}
+
+/// How a job whose move failed is to be finished.
+#[derive(Clone, Debug)]
+enum Finish {
+    Sent {
+        modem_idx: usize,
+    },
+    Failed {
+        reason: String,
+        modem: Option<String>,
+        pdu: Option<String>,
+    },
 }
 
 /// A file read and planned.
@@ -236,26 +267,6 @@ impl Pending {
     }
 }
 
-/// What a send task reports.
-#[derive(Debug)]
-enum Outcome {
-    /// Every part it was given went out.
-    Done,
-    /// A part was refused; nothing of it went out.
-    NotSent(String),
-    /// A part was refused for a reason of its own (its number, its
-    /// content: see [`blames_the_message`]); nothing of it went out. Retried
-    /// like [`Outcome::NotSent`], but no sign that the modem is failing.
-    Refused(String),
-    /// A part may or may not have gone out.
-    Unknown(String),
-    /// Shutdown came between two parts.
-    Interrupted,
-    /// A voice call rang but was not answered, or broke off: failed, and
-    /// not tried again.
-    Failed(String),
-}
-
 /// What a checkhandler task reports.
 #[derive(Debug)]
 struct CheckResult {
@@ -263,19 +274,19 @@ struct CheckResult {
     verdict: Verdict,
 }
 
-#[derive(Debug)]
-struct SendResult {
-    file: String,
-    modem_idx: usize,
-    /// Parts (from 1) that went out, with their references.
-    sent: Vec<(usize, u8)>,
-    outcome: Outcome,
-}
-
 /// See the module docs.
 pub(crate) struct Scheduler {
     config: DaemonConfig,
-    journal: Arc<Mutex<Journal>>,
+    store: SharedStore,
+    health: StoreHealth,
+    /// Send results whose outcome is not journalled yet (see
+    /// [`SendResult::unrecorded`]): acted on once it is.
+    deferred: Vec<SendResult>,
+    /// Messages in `sent/` or `failed/` whose `end` record failed.
+    unended: Vec<String>,
+    /// Files the journal knew at the start, by name: their message's id.
+    /// Only these are linked by name; a file taken later is a new message.
+    recovered: HashMap<String, String>,
     modems: Vec<ModemSlot>,
     /// Modems that came up after the start.
     new_modems: mpsc::UnboundedReceiver<ModemSlot>,
@@ -315,7 +326,8 @@ pub(crate) struct Scheduler {
 impl Scheduler {
     pub(crate) fn new(
         config: DaemonConfig,
-        journal: Journal,
+        store: Box<dyn SendStore>,
+        retry: RetryPolicy,
         modems: Vec<ModemSlot>,
         new_modems: mpsc::UnboundedReceiver<ModemSlot>,
         sent_index: SentIndex,
@@ -373,7 +385,11 @@ impl Scheduler {
             .map_or(0, |since| since.subsec_nanos() as u16);
         Ok(Scheduler {
             config,
-            journal: Arc::new(Mutex::new(journal)),
+            store: SharedStore::new(store),
+            health: StoreHealth::new(retry),
+            deferred: Vec::new(),
+            unended: Vec::new(),
+            recovered: HashMap::new(),
             modems,
             new_modems,
             sent_index,
@@ -402,7 +418,7 @@ impl Scheduler {
     /// Runs until the shutdown token fires and every send in flight has
     /// been finished and recorded; then closes the modems.
     pub(crate) async fn run(mut self) -> anyhow::Result<()> {
-        self.forget_vanished_files()?;
+        self.recover_messages();
         for slot in &self.modems {
             self.tasks.spawn(watch_port(
                 slot.name.clone(),
@@ -420,7 +436,13 @@ impl Scheduler {
         );
         let mut next_scan = Instant::now();
         loop {
-            if Instant::now() >= next_scan {
+            if self.retry_store() {
+                // Files may have come meanwhile, unseen: intake paused.
+                next_scan = Instant::now();
+            }
+            // Intake pauses while the storage fails: a file taken now
+            // could not be journalled.
+            if Instant::now() >= next_scan && self.health.is_healthy() {
                 self.scan();
                 next_scan = Instant::now() + RESCAN_INTERVAL;
             }
@@ -436,7 +458,7 @@ impl Scheduler {
                 Some(result) = self.checks.recv() => self.finish_check(result),
                 Some(name) = self.reconnected.recv() => self.unblock(&name),
                 Some(first) = self.wakeups.recv() => {
-                    if !self.look_at_changes(first) {
+                    if !self.health.is_healthy() || !self.look_at_changes(first) {
                         next_scan = Instant::now();
                     }
                 }
@@ -444,11 +466,18 @@ impl Scheduler {
             }
         }
         // Every send in flight ends its exchange and reports; its outcome
-        // is acted on like any other.
-        while self.pending.values().any(|job| job.in_flight) {
+        // is acted on like any other. A result whose record could not be
+        // written is tried once more; failing that, the journal's start
+        // without an outcome flags the part after the restart.
+        while self.pending.values().any(|job| job.in_flight) && self.deferred.len() < self.in_flight_count() {
             match self.results.recv().await {
                 Some(result) => self.finish_send(result),
                 None => break,
+            }
+        }
+        if !self.health.is_healthy() && self.retry_store_now() {
+            while let Ok(result) = self.results.try_recv() {
+                self.finish_send(result);
             }
         }
         self.tasks.close();
@@ -471,20 +500,145 @@ impl Scheduler {
         self.modems.push(slot);
     }
 
-    /// Ends the journal's records of files no longer in `outgoing/` or a
-    /// queue's directory: they reached `sent/` or `failed/` just before a
-    /// crash, or were removed.
-    fn forget_vanished_files(&mut self) -> anyhow::Result<()> {
-        let mut journal = self
-            .journal
-            .lock()
-            .map_err(|_| anyhow::anyhow!("journal lock poisoned"))?;
-        for file in journal.open_files() {
-            if !self.dirs.iter().any(|dir| dir.path.join(&file).exists()) {
-                journal.append(Record::End { file })?;
+    /// Links the messages the journal holds open to their files, by name;
+    /// ends those whose file reached `sent/` or `failed/` just before a
+    /// crash (that file carries their id: a new file of the same name in
+    /// `outgoing/` is a new message) or was removed.
+    fn recover_messages(&mut self) {
+        let mut by_name: HashMap<String, (u64, String)> = HashMap::new();
+        let mut ended = Vec::new();
+        for (id, state) in self.store.open_messages() {
+            let name = &state.file;
+            let finished = [&self.config.spool.sent, &self.config.spool.failed]
+                .iter()
+                .map(|dir| dir.join(name))
+                .find(|path| carries_id(path, &id));
+            if let Some(finished) = &finished {
+                // Cut off between its durable copy and the unlink of the
+                // original: that move is completed, never the send repeated.
+                // A new file under the name (other content) is left alone.
+                for dir in &self.dirs {
+                    let source = dir.path.join(name);
+                    if is_original_of(&source, finished) {
+                        tracing::warn!(target: "smsgate", "{name}: finished before a restart; removing {}", source.display());
+                        if let Err(err) =
+                            std::fs::remove_file(&source).and_then(|()| spool_dir::sync_dir(&dir.path))
+                        {
+                            tracing::error!(target: "smsgate", "{}: {err}", source.display());
+                        }
+                    }
+                }
+            }
+            let present = self.dirs.iter().any(|dir| dir.path.join(name).exists());
+            if finished.is_some() || !present {
+                ended.push(id);
+                continue;
+            }
+            // Two open messages of one name (the first one's `end` failed):
+            // the later one is the file there now.
+            match by_name.get(name) {
+                Some((begun, _)) if *begun > state.begun => ended.push(id),
+                _ => {
+                    if let Some((_, older)) = by_name.insert(name.clone(), (state.begun, id)) {
+                        ended.push(older);
+                    }
+                }
             }
         }
-        Ok(())
+        self.recovered = by_name.into_iter().map(|(name, (_, id))| (name, id)).collect();
+        for id in ended {
+            self.end(&id);
+        }
+    }
+
+    /// The number of jobs whose send has not been acted on yet.
+    fn in_flight_count(&self) -> usize {
+        self.pending.values().filter(|job| job.in_flight).count()
+    }
+
+    /// A durable write of the send path failed: intake and sending pause
+    /// (see [`StoreHealth`]), with one critical alarm per outage. The
+    /// failure is the storage's, not a modem's.
+    fn store_failed(&mut self, what: &str, err: &dyn std::fmt::Display) {
+        tracing::error!(target: "smsgate", "{what}: {err}; sending and intake paused until the storage takes writes");
+        if self.health.failed(Instant::now()) == Failure::NewOutage {
+            let text = format!(
+                "cannot write to the spool or the journal ({what}: {err}); sending and intake paused, \
+                 resuming by themselves once writes go through"
+            );
+            self.alarms.raise(Severity::Critical, "smsgate", &text);
+        }
+    }
+
+    /// When a retry of the failed writes is due, tries them. Returns true
+    /// when the storage is healthy again after an outage.
+    fn retry_store(&mut self) -> bool {
+        if !self.health.retry_due(Instant::now()) {
+            return false;
+        }
+        self.retry_store_now()
+    }
+
+    /// Writes what failed to be written: the outcomes of sends, the `end`s,
+    /// the moves to `sent/` and `failed/`; on the first failure, waits for
+    /// the next retry. Returns true once all went through.
+    fn retry_store_now(&mut self) -> bool {
+        let check = self.store.retry_append(Record::Check);
+        if let Err(err) = check {
+            self.health.failed(Instant::now());
+            tracing::debug!(target: "smsgate", "storage still failing: {err}");
+            return false;
+        }
+        while let Some(mut result) = self.deferred.pop() {
+            let Some(record) = result.unrecorded.take() else {
+                self.deferred.push(result);
+                break;
+            };
+            if let Err(err) = self.store.retry_append(record.clone()) {
+                result.unrecorded = Some(record);
+                self.deferred.push(result);
+                self.health.failed(Instant::now());
+                tracing::debug!(target: "smsgate", "storage still failing: {err}");
+                return false;
+            }
+            // Recorded: acted on as if it had just come.
+            let _ = self.results_tx.send(result);
+        }
+        while let Some(id) = self.unended.pop() {
+            if let Err(err) = self.store.retry_append(Record::End { id: id.clone() }) {
+                self.unended.push(id);
+                self.health.failed(Instant::now());
+                tracing::debug!(target: "smsgate", "storage still failing: {err}");
+                return false;
+            }
+        }
+        let finishing: Vec<(String, Finish)> = self
+            .pending
+            .values()
+            .filter_map(|job| Some((job.name.clone(), job.finishing.clone()?)))
+            .collect();
+        for (name, finish) in finishing {
+            let done = match finish {
+                Finish::Sent { modem_idx } => self.send_done(&name, modem_idx, true),
+                Finish::Failed { reason, modem, pdu } => {
+                    let job = self.pending.remove(&name);
+                    job.is_some_and(|job| self.fail_job(job, &reason, modem.as_deref(), pdu, true))
+                }
+            };
+            if !done {
+                self.health.failed(Instant::now());
+                return false;
+            }
+        }
+        self.store.resume();
+        if let Some(lasted) = self.health.recovered(Instant::now()) {
+            tracing::warn!(
+                target: "smsgate",
+                "the storage takes writes again after {} s; sending and intake resume",
+                lasted.as_secs()
+            );
+        }
+        true
     }
 
     /// Reads the new files of `outgoing/` (handing them to the
@@ -609,12 +763,7 @@ impl Scheduler {
             self.take(candidate, None);
             return;
         };
-        let known = self
-            .journal
-            .lock()
-            .ok()
-            .is_some_and(|journal| journal.state(&candidate.name).is_some());
-        if known {
+        if self.recovered.contains_key(&candidate.name) {
             self.take(candidate, None);
             return;
         }
@@ -669,11 +818,11 @@ impl Scheduler {
         };
         self.refusals.forget(&candidate.path);
         let name = candidate.name.clone();
-        let state = self
-            .journal
-            .lock()
-            .ok()
-            .and_then(|journal| journal.state(&name).cloned());
+        // Only a file the journal knew at the start is an earlier message;
+        // any other is new, whatever its name.
+        let recovered = self.recovered.get(&name).cloned();
+        let state = recovered.as_deref().and_then(|id| self.store.state(id));
+        let id = recovered.clone().unwrap_or_else(new_message_id);
         if let Some((part, modem, reason)) = state.as_ref().and_then(|state| state.unknown.clone()) {
             tracing::warn!(
                 target: "smsgate",
@@ -687,7 +836,20 @@ impl Scheduler {
                     "outcome unknown: part {part} was handed to modem {modem} but {reason}; it may have \
                      been sent, so it is not sent again (unknown-outcome = \"fail\")"
                 );
-                self.fail_file(&name, &candidate.path, &bytes, mode, &reason, Some(&modem), None);
+                bytes = spool::add_headers(&bytes, &[(ID_HEADER, id.clone())]);
+                if self.fail_file(
+                    Some(&id),
+                    &name,
+                    &candidate.path,
+                    &bytes,
+                    mode,
+                    &reason,
+                    Some(&modem),
+                    None,
+                    false,
+                ) {
+                    self.recovered.remove(&name);
+                }
                 return;
             }
         }
@@ -701,7 +863,20 @@ impl Scheduler {
         } = match planned {
             Ok(planned) => planned,
             Err(reason) => {
-                self.fail_file(&name, &candidate.path, &bytes, mode, &reason, None, None);
+                let bytes = spool::add_headers(&bytes, &[(ID_HEADER, id.clone())]);
+                if self.fail_file(
+                    Some(&id),
+                    &name,
+                    &candidate.path,
+                    &bytes,
+                    mode,
+                    &reason,
+                    None,
+                    None,
+                    false,
+                ) {
+                    self.recovered.remove(&name);
+                }
                 return;
             }
         };
@@ -712,17 +887,20 @@ impl Scheduler {
                     *slot = Some(mr);
                 }
             }
-        } else if let Ok(mut journal) = self.journal.lock() {
+        } else {
             let begin = Record::Begin {
+                id: id.clone(),
                 file: name.clone(),
                 reference,
                 parts: pdus.len(),
             };
-            if let Err(err) = journal.append(begin) {
-                tracing::error!(target: "smsgate", "{name}: {err}; left in outgoing/");
+            if let Err(err) = self.store.append(begin) {
+                // Left where it is, taken again once the journal takes writes.
+                self.store_failed(&format!("{name}: not taken"), &err);
                 return;
             }
         }
+        let bytes = spool::add_headers(&bytes, &[(ID_HEADER, id.clone())]);
         let queue = match from_queue {
             Some(queue) => {
                 if !self.modems.is_empty() && !self.modems.iter().any(|slot| slot.serves(queue.as_deref())) {
@@ -731,7 +909,17 @@ impl Scheduler {
                         None => "no modem serves checked/, the default queue (every modem lists `queues`)"
                             .to_owned(),
                     };
-                    self.fail_file(&name, &candidate.path, &bytes, mode, &reason, None, None);
+                    self.fail_file(
+                        Some(&id),
+                        &name,
+                        &candidate.path,
+                        &bytes,
+                        mode,
+                        &reason,
+                        None,
+                        None,
+                        false,
+                    );
                     return;
                 }
                 queue
@@ -739,17 +927,32 @@ impl Scheduler {
             None => match self.queue_of(&file) {
                 Ok(queue) => queue,
                 Err(reason) => {
-                    self.fail_file(&name, &candidate.path, &bytes, mode, &reason, None, None);
+                    self.fail_file(
+                        Some(&id),
+                        &name,
+                        &candidate.path,
+                        &bytes,
+                        mode,
+                        &reason,
+                        None,
+                        None,
+                        false,
+                    );
                     return;
                 }
             },
         };
+        self.recovered.remove(&name);
         let path = match candidate.path.parent() == Some(self.dirs[0].path.as_path()) {
             true => self.move_to_queue(&name, &candidate.path, queue.as_deref()),
             false => candidate.path,
         };
         tracing::info!(target: "smsgate", "{name}: to {}, {} part(s)", file.to.number, pdus.len());
         self.pending.insert(Job {
+            recipient: file.to.number.clone(),
+            id,
+            modem: state.and_then(|state| state.modem),
+            finishing: None,
             name,
             path,
             bytes,
@@ -806,15 +1009,19 @@ impl Scheduler {
     fn reject_checked(&mut self, candidate: &spool_dir::Candidate, reason: &str) {
         let name = &candidate.name;
         match intake::read(&candidate.path, self.config.max_outgoing_bytes) {
-            Ok(intake) => self.fail_file(
-                name,
-                &candidate.path,
-                &intake.bytes,
-                intake.mode,
-                reason,
-                None,
-                None,
-            ),
+            Ok(intake) => {
+                self.fail_file(
+                    None,
+                    name,
+                    &candidate.path,
+                    &intake.bytes,
+                    intake.mode,
+                    reason,
+                    None,
+                    None,
+                    false,
+                );
+            }
             Err(Refusal::Gone) => {
                 tracing::info!(target: "smsgate", "{name}: {reason}, and it is gone already");
             }
@@ -858,7 +1065,11 @@ impl Scheduler {
                         );
                         self.refusals.forget(&candidate.path);
                         self.sent_index.forget(name);
-                        self.end(name);
+                        // A file of an earlier run that grew past the
+                        // limit since: its message ends here.
+                        if let Some(id) = self.recovered.remove(name) {
+                            self.end(&id);
+                        }
                         self.event(hooks::failed_args(&target));
                     }
                     Err(err) => {
@@ -978,7 +1189,9 @@ impl Scheduler {
 
     /// Hands waiting files to free modems.
     fn dispatch(&mut self) {
-        if self.shutdown.is_cancelled() {
+        // No send starts while a durable write is failing: its start could
+        // not be journalled, nor its outcome.
+        if self.shutdown.is_cancelled() || !self.health.is_healthy() {
             return;
         }
         let now = Instant::now();
@@ -1005,12 +1218,17 @@ impl Scheduler {
             if n_free == 0 {
                 break;
             }
-            if job.in_flight || job.not_before.is_some_and(|at| at > now) {
+            if job.in_flight || job.finishing.is_some() || job.not_before.is_some_and(|at| at > now) {
                 continue;
             }
             let modem = (0..n_modems)
                 .map(|offset| (self.next_modem + offset) % n_modems)
-                .find(|&idx| free[idx] && self.modems[idx].serves(job.queue.as_deref()));
+                .find(|&idx| {
+                    let slot = &self.modems[idx];
+                    free[idx]
+                        && slot.serves(job.queue.as_deref())
+                        && may_send_on(job.modem.as_deref(), &slot.name)
+                });
             let Some(modem_idx) = modem else { continue };
             free[modem_idx] = false;
             n_free -= 1;
@@ -1040,11 +1258,14 @@ impl Scheduler {
             .collect();
         tracing::debug!(target: "smsgate", "{name}: {} part(s) to modem {}", parts.len(), slot.name);
         let task = SendTask {
+            id: job.id.clone(),
             file: name.to_owned(),
             modem_idx,
             modem_name: slot.name.clone(),
             handle: slot.handle.clone(),
-            journal: self.journal.clone(),
+            store: self.store.clone(),
+            recipient: job.recipient.clone(),
+            failed_dir: self.config.spool.failed.clone(),
             sent_index: self.sent_index.clone(),
             parts: job.pdus.len(),
             shutdown: self.shutdown.clone(),
@@ -1064,41 +1285,54 @@ impl Scheduler {
     }
 
     /// Acts on a send task's report.
-    fn finish_send(&mut self, result: SendResult) {
+    fn finish_send(&mut self, mut result: SendResult) {
         let slot = &mut self.modems[result.modem_idx];
-        slot.busy = false;
+        if !result.modem_freed {
+            slot.busy = false;
+            result.modem_freed = true;
+        }
         let modem_name = slot.name.clone();
         let Some(job) = self.pending.get_mut(&result.file) else {
             return;
         };
-        job.in_flight = false;
         for (part, mr) in &result.sent {
             if let Some(sent) = job.sent.get_mut(part - 1) {
                 *sent = Some(*mr);
             }
         }
+        if !result.sent.is_empty() && job.modem.is_none() {
+            job.modem = Some(modem_name.clone());
+        }
+        if let Some(record) = &result.unrecorded {
+            // The modem's answer is known, the journal does not have it:
+            // the file waits, in flight, until it has (never sent on, never
+            // taken again from what the journal said before).
+            let what = format!("{}: part outcome not journalled", result.file);
+            let err = format!("{record:?}");
+            self.deferred.push(result);
+            self.store_failed(&what, &err);
+            return;
+        }
+        job.in_flight = false;
         let modem_at_fault = !matches!(result.outcome, Outcome::Refused(_));
         match result.outcome {
             Outcome::Done => {
                 self.modems[result.modem_idx].failures_in_row = 0;
                 if job.sent.iter().all(Option::is_some) {
-                    self.send_done(&result.file, result.modem_idx);
+                    self.send_done(&result.file, result.modem_idx, false);
                 }
             }
             Outcome::Interrupted => {}
+            Outcome::StoreFailed(reason) => {
+                // Not tried, not counted: against neither the file nor the
+                // modem. Sent again once the storage takes writes.
+                self.store_failed(&result.file, &reason);
+            }
             Outcome::Failed(reason) => {
                 // The modem did its part; the callee did not.
                 self.modems[result.modem_idx].failures_in_row = 0;
                 if let Some(job) = self.pending.remove(&result.file) {
-                    self.fail_file(
-                        &job.name,
-                        &job.path,
-                        &job.bytes,
-                        job.mode,
-                        &reason,
-                        Some(&modem_name),
-                        None,
-                    );
+                    self.fail_job(job, &reason, Some(&modem_name), None, false);
                 }
             }
             Outcome::Unknown(reason) => {
@@ -1110,15 +1344,7 @@ impl Scheduler {
                         let reason = format!("outcome unknown: {reason}");
                         let text = format!("{}: failed: {reason}", job.name);
                         self.alarms.raise(Severity::Error, &modem_name, &text);
-                        self.fail_file(
-                            &job.name,
-                            &job.path,
-                            &job.bytes,
-                            job.mode,
-                            &reason,
-                            Some(&modem_name),
-                            None,
-                        );
+                        self.fail_job(job, &reason, Some(&modem_name), None, false);
                     }
                 }
                 self.modem_failed(result.modem_idx);
@@ -1142,15 +1368,7 @@ impl Scheduler {
                             job.name, job.attempts
                         );
                         self.alarms.raise(Severity::Error, &modem_name, &text);
-                        self.fail_file(
-                            &job.name,
-                            &job.path,
-                            &job.bytes,
-                            job.mode,
-                            &reason,
-                            Some(&modem_name),
-                            pdu,
-                        );
+                        self.fail_job(job, &reason, Some(&modem_name), pdu, false);
                     }
                 } else {
                     let backoff = self
@@ -1206,6 +1424,8 @@ impl Scheduler {
             self.alarms.raise(Severity::Critical, &slot.name, &text);
             slot.failures_in_row = 0;
             slot.blocked_until = Some(Instant::now() + slot.settings.block_time);
+            let modem = slot.name.clone();
+            self.fail_stranded(&modem);
         }
     }
 
@@ -1220,10 +1440,42 @@ impl Scheduler {
         }
     }
 
-    /// Moves a fully sent file to `sent/`.
-    fn send_done(&mut self, name: &str, modem_idx: usize) {
-        let Some(job) = self.pending.remove(name) else {
-            return;
+    /// `modem` is blocked: a file with parts out on it cannot be finished
+    /// there now, nor anywhere else (the recipient could not join parts
+    /// from two sender numbers), so it fails whole.
+    fn fail_stranded(&mut self, modem: &str) {
+        let stranded: Vec<String> = self
+            .pending
+            .values()
+            .filter(|job| !job.in_flight && job.finishing.is_none() && job.modem.as_deref() == Some(modem))
+            .map(|job| job.name.clone())
+            .collect();
+        for name in stranded {
+            let Some(job) = self.pending.remove(&name) else {
+                continue;
+            };
+            let sent = job.sent.iter().filter(|part| part.is_some()).count();
+            let reason = format!(
+                "{sent} of {} parts went out on modem {modem}, which is blocked now; the others cannot go \
+                 out on another modem (the recipient could not join them)",
+                job.sent.len()
+            );
+            let pdu = job
+                .sent
+                .iter()
+                .position(Option::is_none)
+                .and_then(|part_idx| job.pdus.get(part_idx))
+                .map(|pdu| hex(pdu));
+            tracing::warn!(target: "smsgate", "{name}: {reason}");
+            self.fail_job(job, &reason, Some(modem), pdu, false);
+        }
+    }
+
+    /// Moves a fully sent file to `sent/`. Returns false when that failed:
+    /// the file then waits for the storage, and is never sent again.
+    fn send_done(&mut self, name: &str, modem_idx: usize, retrying: bool) -> bool {
+        let Some(mut job) = self.pending.remove(name) else {
+            return true;
         };
         let slot = &self.modems[modem_idx];
         let message_ids: Vec<u8> = match job.call {
@@ -1257,26 +1509,66 @@ impl Scheduler {
                 true => bytes,
                 false => spool::add_headers(&bytes, &reports),
             };
-            spool_dir::finish(&job.path, sent_dir, name, &bytes, job.mode)
+            self.store.finish(&job.path, sent_dir, name, &bytes, job.mode, retrying)
         });
         match written {
             Ok(target) => {
                 tracing::info!(target: "smsgate", "{name}: sent by {} ({})", slot.name, target.display());
-                self.end(name);
+                self.end(&job.id);
                 self.event(hooks::sent_args(&target, &message_ids));
+                true
             }
             Err(err) => {
-                // Sent, but the file could not be moved: the journal keeps
-                // its parts as sent, so a restart moves it without sending.
-                tracing::error!(target: "smsgate", "{name}: sent, but cannot write it to sent/: {err}");
+                // Sent, but the file could not be moved: it waits, never
+                // sent again, and the journal keeps its parts as sent, so a
+                // restart moves it without sending.
+                let what = format!("{name}: sent, but cannot write it to sent/");
+                job.finishing = Some(Finish::Sent { modem_idx });
+                self.pending.insert(job);
+                self.store_failed(&what, &err);
+                false
             }
         }
     }
 
-    /// Moves a file to `failed/` with the reason, keeping its `mode`.
+    /// Moves a job's file to `failed/` with the reason; when that fails,
+    /// the job waits for the storage (see [`Scheduler::send_done`]).
+    fn fail_job(
+        &mut self,
+        mut job: Job,
+        reason: &str,
+        modem: Option<&str>,
+        pdu: Option<String>,
+        retrying: bool,
+    ) -> bool {
+        let failed = self.fail_file(
+            Some(&job.id),
+            &job.name,
+            &job.path,
+            &job.bytes,
+            job.mode,
+            reason,
+            modem,
+            pdu.clone(),
+            retrying,
+        );
+        if !failed {
+            job.finishing = Some(Finish::Failed {
+                reason: reason.to_owned(),
+                modem: modem.map(str::to_owned),
+                pdu,
+            });
+            self.pending.insert(job);
+        }
+        failed
+    }
+
+    /// Moves a file to `failed/` with the reason, and ends message `id`
+    /// (`None`: never journalled). Returns false when the move failed.
     #[allow(clippy::too_many_arguments)]
     fn fail_file(
         &mut self,
+        id: Option<&str>,
         name: &str,
         path: &std::path::Path,
         bytes: &[u8],
@@ -1284,7 +1576,8 @@ impl Scheduler {
         reason: &str,
         modem: Option<&str>,
         pdu: Option<String>,
-    ) {
+        retrying: bool,
+    ) -> bool {
         let slot = modem.and_then(|modem| self.modems.iter().find(|slot| slot.name == modem));
         let record = FailedRecord {
             modem: modem.map(str::to_owned),
@@ -1295,26 +1588,35 @@ impl Scheduler {
             pdu,
         };
         let rendered = spool::render_failed(bytes, &record);
-        match spool_dir::finish(path, &self.config.spool.failed, name, &rendered, mode) {
+        match self
+            .store
+            .finish(path, &self.config.spool.failed, name, &rendered, mode, retrying)
+        {
             Ok(target) => {
                 tracing::warn!(target: "smsgate", "{name}: failed: {reason}");
                 self.sent_index.forget(name);
-                self.end(name);
+                if let Some(id) = id {
+                    self.end(id);
+                }
                 self.event(hooks::failed_args(&target));
+                true
             }
-            Err(err) => tracing::error!(target: "smsgate", "{name}: cannot write it to failed/: {err}"),
+            Err(err) => {
+                self.store_failed(&format!("{name}: cannot write it to failed/"), &err);
+                false
+            }
         }
     }
 
-    fn end(&mut self, name: &str) {
-        if let Ok(mut journal) = self.journal.lock() {
-            if journal.state(name).is_some() {
-                if let Err(err) = journal.append(Record::End {
-                    file: name.to_owned(),
-                }) {
-                    tracing::error!(target: "smsgate", "{name}: {err}");
-                }
-            }
+    /// Ends message `id` in the journal; a failed write is retried with the
+    /// others (its file is in `sent/` or `failed/` already, with the id).
+    fn end(&mut self, id: &str) {
+        if self.store.state(id).is_none() {
+            return;
+        }
+        if let Err(err) = self.store.append(Record::End { id: id.to_owned() }) {
+            self.unended.push(id.to_owned());
+            self.store_failed(&format!("message {id}: finished, end not journalled"), &err);
         }
     }
 
@@ -1331,7 +1633,16 @@ impl Scheduler {
         let now = Instant::now();
         let retry = self.pending.next_retry(now);
         let unblocks = self.modems.iter().filter_map(|slot| slot.blocked_until);
-        retry.into_iter().chain(unblocks).filter(|&at| at > now).min()
+        let store_retry = self
+            .health
+            .next_try()
+            .map(|at| at.max(now + Duration::from_millis(1)));
+        retry
+            .into_iter()
+            .chain(unblocks)
+            .filter(|&at| at > now)
+            .chain(store_retry)
+            .min()
     }
 }
 
@@ -1399,166 +1710,51 @@ async fn watch_port(
     }
 }
 
-/// One file's send on one modem, part by part.
-struct SendTask {
-    file: String,
-    modem_idx: usize,
-    modem_name: String,
-    handle: ModemHandle,
-    journal: Arc<Mutex<Journal>>,
-    sent_index: SentIndex,
-    /// The number of parts of the whole message.
-    parts: usize,
-    shutdown: CancellationToken,
-}
-
-impl SendTask {
-    /// A voice call, journalled as part 1: started before the dial, its
-    /// outcome after. A call that rang unanswered is journalled as of
-    /// unknown outcome, so that a restart before its file reaches
-    /// `failed/` never calls again unasked (`[spool] unknown-outcome`).
-    async fn call(self, planned: PlannedCall) -> SendResult {
-        let outcome = self.place_call(&planned).await;
-        let sent = match outcome {
-            Outcome::Done => vec![(1, 0)],
-            _ => Vec::new(),
-        };
-        SendResult {
-            file: self.file,
-            modem_idx: self.modem_idx,
-            sent,
-            outcome,
-        }
-    }
-
-    async fn place_call(&self, planned: &PlannedCall) -> Outcome {
-        if self.shutdown.is_cancelled() {
-            return Outcome::Interrupted;
-        }
-        let (file, modem) = (self.file.clone(), self.modem_name.clone());
-        let start = Record::Start {
-            file: file.clone(),
-            part: 1,
-            modem: modem.clone(),
-        };
-        if let Err(err) = self.record(start) {
-            return Outcome::NotSent(format!("not called: {err}"));
-        }
-        let placed = voicecall::place_call(&self.handle, &planned.number, &planned.call).await;
-        let (record, outcome) = match placed {
-            Ok(CallOutcome::Played) => (Record::Sent { file, part: 1, mr: 0 }, Outcome::Done),
-            Ok(CallOutcome::Failed(reason)) => {
-                let record = Record::Unknown {
-                    file,
-                    part: 1,
-                    modem,
-                    reason: reason.clone(),
-                };
-                (record, Outcome::Failed(reason))
-            }
-            Err(reason) => (Record::NotSent { file, part: 1 }, Outcome::NotSent(reason)),
-        };
-        if let Err(err) = self.record(record) {
-            tracing::error!(target: "smsgate", "{}: {err}", self.file);
-        }
-        outcome
-    }
-
-    async fn send(self, parts: Vec<(usize, Vec<u8>)>) -> SendResult {
-        let mut sent = Vec::new();
-        let outcome = self.send_parts(parts, &mut sent).await;
-        SendResult {
-            file: self.file,
-            modem_idx: self.modem_idx,
-            sent,
-            outcome,
-        }
-    }
-
-    async fn send_parts(&self, parts: Vec<(usize, Vec<u8>)>, sent: &mut Vec<(usize, u8)>) -> Outcome {
-        for (part, pdu) in parts {
-            // Between parts, not within one: an exchange with the modem is
-            // always finished and recorded.
-            if self.shutdown.is_cancelled() {
-                return Outcome::Interrupted;
-            }
-            let start = Record::Start {
-                file: self.file.clone(),
-                part,
-                modem: self.modem_name.clone(),
-            };
-            if let Err(err) = self.record(start) {
-                return Outcome::NotSent(format!("not sent: {err}"));
-            }
-            let result = self.handle.send_pdus(vec![pdu]).await;
-            let (record, outcome) = match result {
-                Ok(references) => {
-                    let mr = references.first().map_or(0, |reference| reference.0);
-                    sent.push((part, mr));
-                    self.sent_index
-                        .sent_part(&self.modem_name, mr, &self.file, part, self.parts);
-                    let record = Record::Sent {
-                        file: self.file.clone(),
-                        part,
-                        mr,
-                    };
-                    (record, None)
-                }
-                Err(err @ ModemError::SendOutcomeUnknown { .. }) => {
-                    let reason = format!("part {part}: {err}");
-                    let record = Record::Unknown {
-                        file: self.file.clone(),
-                        part,
-                        modem: self.modem_name.clone(),
-                        reason: reason.clone(),
-                    };
-                    (record, Some(Outcome::Unknown(reason)))
-                }
-                Err(err) => {
-                    let record = Record::NotSent {
-                        file: self.file.clone(),
-                        part,
-                    };
-                    let outcome = match blames_the_message(&err) {
-                        true => Outcome::Refused(err.to_string()),
-                        false => Outcome::NotSent(err.to_string()),
-                    };
-                    (record, Some(outcome))
-                }
-            };
-            if let Err(err) = self.record(record) {
-                tracing::error!(target: "smsgate", "{}: {err}", self.file);
-            }
-            if let Some(outcome) = outcome {
-                return outcome;
-            }
-        }
-        Outcome::Done
-    }
-
-    fn record(&self, record: Record) -> anyhow::Result<()> {
-        let mut journal = self
-            .journal
-            .lock()
-            .map_err(|_| anyhow::anyhow!("journal lock poisoned"))?;
-        journal.append(record).context("journal")
-    }
-}
-
-/// Whether a refused send says more about the message than about the
-/// modem: `+CMS ERROR`s of TS 24.011 and TS 23.040 about the destination
-/// (unassigned or barred number, unknown subscriber, transfer rejected)
-/// or the TPDU itself. One bad number must not get a good modem blocked
-/// (`block-after`); network trouble (38 network out of order, 41
-/// temporary failure, 331 no network service, ...) and timeouts do count.
-fn blames_the_message(err: &ModemError) -> bool {
-    let Some(at::FinalResult::CmsError(error)) = err.final_result() else {
+/// Whether the finished file at `path` is message `id`'s: its headers
+/// carry [`ID_HEADER`] with it.
+fn carries_id(path: &std::path::Path, id: &str) -> bool {
+    let Ok(bytes) = std::fs::read(path) else {
         return false;
     };
-    matches!(
-        error.code(),
-        Some(1 | 8 | 10 | 21 | 27 | 28 | 29 | 30 | 50 | 95..=99 | 128..=255 | 304)
-    )
+    let wanted = format!("{ID_HEADER}: {id}");
+    bytes
+        .split(|&byte| byte == b'\n')
+        .map(|line| line.strip_suffix(b"\r").unwrap_or(line))
+        .take_while(|line| !line.is_empty())
+        .any(|line| line == wanted.as_bytes())
+}
+
+/// Whether the file at `source` is the original of the finished file
+/// `finished` (which is it with headers added): the same body, and each
+/// of its header lines among the finished one's.
+fn is_original_of(source: &std::path::Path, finished: &std::path::Path) -> bool {
+    let (Ok(source), Ok(finished)) = (std::fs::read(source), std::fs::read(finished)) else {
+        return false;
+    };
+    let split = |bytes: &[u8]| -> (Vec<Vec<u8>>, Vec<u8>) {
+        let text = bytes.to_vec();
+        let at = text
+            .windows(2)
+            .position(|pair| pair == b"\n\n")
+            .map_or(text.len(), |at| at + 1);
+        let headers = text[..at]
+            .split(|&byte| byte == b'\n')
+            .map(|line| line.strip_suffix(b"\r").unwrap_or(line).to_vec())
+            .filter(|line| !line.is_empty())
+            .collect();
+        (headers, text[at..].to_vec())
+    };
+    let ((source_headers, source_body), (finished_headers, finished_body)) =
+        (split(&source), split(&finished));
+    source_body == finished_body && source_headers.iter().all(|line| finished_headers.contains(line))
+}
+
+/// Whether a file whose parts went out on `pinned` (if any did) may be
+/// sent on by the modem `candidate`: only a file with no part sent may
+/// move to another modem, since a recipient cannot join parts that came
+/// from two sender numbers.
+fn may_send_on(pinned: Option<&str>, candidate: &str) -> bool {
+    pinned.is_none_or(|pinned| pinned == candidate)
 }
 
 /// The directory of an entry, for a log line.

@@ -74,10 +74,16 @@ fn file_places(bench: &SpoolBench) -> BTreeMap<String, &'static str> {
     places
 }
 
-/// [`SpoolBench::journal`]'s records of `file`.
+/// [`SpoolBench::journal`]'s records of `file`: of the messages whose
+/// `begin` names it (the journal is keyed by message id).
 fn journal_of(bench: &SpoolBench, file: &str) -> Vec<serde_json::Value> {
     let mut records = bench.journal();
-    records.retain(|record| record["file"] == file);
+    let ids: Vec<serde_json::Value> = records
+        .iter()
+        .filter(|record| record["event"] == "begin" && record["file"] == file)
+        .map(|record| record["id"].clone())
+        .collect();
+    records.retain(|record| ids.contains(&record["id"]));
     records
 }
 
@@ -226,7 +232,7 @@ fn a_modem_refusing_every_send_is_blocked_and_the_other_sends_everything() {
     let mut started: BTreeMap<&str, &str> = BTreeMap::new();
     let mut outcome_of_start: Vec<(&str, &str)> = Vec::new();
     for record in &journal {
-        let file = record["file"].as_str().unwrap();
+        let file = record["id"].as_str().unwrap_or_default();
         match record["event"].as_str().unwrap() {
             "start" => {
                 started.insert(file, record["modem"].as_str().unwrap());
