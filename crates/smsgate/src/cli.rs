@@ -49,6 +49,9 @@ pub(crate) enum Command {
     /// Run the spool daemon: send the files dropped into outgoing/.
     #[command(after_help = RUN_AFTER_HELP)]
     Run(RunArgs),
+    /// Read and check the configuration file as `run` and every modem
+    /// command do, and report every problem in it at once.
+    CheckConfig(RunArgs),
     /// Try smsgate without hardware: two virtual modems, the daemon on
     /// them, and a message sent from one to the other.
     Demo(DemoArgs),

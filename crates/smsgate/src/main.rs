@@ -50,6 +50,7 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
         Command::Modem(command) => modem_cmd::run(command),
         Command::ImportSmsdConf(args) => import_cmd::run(args),
         Command::Run(args) => daemon::run(&args.config),
+        Command::CheckConfig(args) => config::check(&args.config),
         Command::Demo(args) => demo::run(&args.dir),
     }
 }

@@ -35,7 +35,7 @@ use crate::cli::{
 };
 use crate::config::{ConfigFile, DEFAULT_LOCK_DIR};
 use crate::daemon::control::{self, Answer, Refusal, Request, Storage};
-use crate::daemon_config::{DaemonConfig, DEFAULT_SPOOL_BASE};
+use crate::daemon_config::DEFAULT_SPOOL_BASE;
 
 /// Runs one modem command.
 pub(crate) fn run(command: &ModemCommand) -> anyhow::Result<()> {
@@ -371,7 +371,7 @@ async fn route(args: &PortArgs, mut request: Request) -> anyhow::Result<Route> {
     // choice of channel does (it finds the modem by the port's name).
     let several_devices = config_file
         .as_ref()
-        .and_then(|config_file| config_file.ports.get(&args.port))
+        .and_then(|config_file| config_file.ports().get(&args.port))
         .is_some_and(|section| section.devices.len() > 1);
     if args.channel.is_some() || !several_devices {
         if let Ok(config) = modem_config(args, config_file.as_ref()) {
@@ -387,9 +387,8 @@ async fn route(args: &PortArgs, mut request: Request) -> anyhow::Result<Route> {
 }
 
 /// The control socket to try, and what gave it if the user did: `--control`,
-/// else `SMSGATE_CONTROL`, else the config file's `[control]` (none if
-/// that file is not a valid daemon config: no daemon runs on it), else
-/// the default spool's.
+/// else `SMSGATE_CONTROL`, else the config file's `[control]` (none if it
+/// says `enabled = false`), else the default spool's.
 fn control_socket(args: &PortArgs, config_file: Option<&ConfigFile>) -> Option<(PathBuf, Option<String>)> {
     if let Some(path) = &args.control {
         return Some((path.clone(), Some(format!("--control {}", path.display()))));
@@ -400,9 +399,10 @@ fn control_socket(args: &PortArgs, config_file: Option<&ConfigFile>) -> Option<(
         return Some((path, Some(given_by)));
     }
     match config_file {
-        Some(config_file) => DaemonConfig::load(&config_file.path)
-            .ok()?
+        Some(config_file) => config_file
+            .settings
             .control_socket
+            .clone()
             .map(|path| (path, None)),
         None => Some((Path::new(DEFAULT_SPOOL_BASE).join("smsgate.sock"), None)),
     }
@@ -472,7 +472,7 @@ fn held_by_smsgate(err: &ModemError) -> bool {
 /// The driver's configuration for PORT: the config file's section if it
 /// names one, else PORT as a device path or `tcp://` address.
 fn modem_config(args: &PortArgs, config_file: Option<&ConfigFile>) -> anyhow::Result<modem::Config> {
-    let section = config_file.and_then(|config_file| config_file.ports.get(&args.port));
+    let section = config_file.and_then(|config_file| config_file.ports().get(&args.port));
     let address = match (section, config_file) {
         (Some(section), _) => {
             let channel = args.channel.unwrap_or(0);
@@ -515,7 +515,7 @@ fn modem_config(args: &PortArgs, config_file: Option<&ConfigFile>) -> anyhow::Re
     let lock_dir = args
         .lock_dir
         .clone()
-        .or_else(|| config_file.and_then(|config_file| config_file.lock_dir.clone()))
+        .or_else(|| config_file.and_then(|config_file| config_file.lock_dir().map(Path::to_path_buf)))
         .unwrap_or_else(|| DEFAULT_LOCK_DIR.into());
     Ok(crate::config::driver_config(address, section, lock_dir))
 }

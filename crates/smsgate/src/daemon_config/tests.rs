@@ -158,7 +158,7 @@ fn example_config_rejects_an_unknown_key_in_every_table() {
         );
         assert!(message.starts_with(&expected), "{message}");
     }
-    assert_eq!(tables, 10);
+    assert_eq!(tables, 13);
     let message = error(&format!("bogus-key = 1\n{text}"));
     assert!(
         message.starts_with("smsgate.toml: line 1: unknown key \"bogus-key\" at the top level, expected"),

@@ -14,6 +14,7 @@ mod daemon_recovery;
 mod help;
 mod import_smsd_conf;
 mod modem_commands;
+mod one_config;
 mod pdu_decode;
 mod pdu_encode;
 mod sim;

@@ -18,18 +18,18 @@ const PATIENCE: Duration = Duration::from_secs(10);
 
 /// A simulator on a runtime of its own, so that the test thread can run
 /// the binary and wait for it while the modems answer.
-struct SimBench {
+pub(crate) struct SimBench {
     runtime: tokio::runtime::Runtime,
     sim: Option<SimHandle>,
     dir: tempfile::TempDir,
 }
 
 impl SimBench {
-    fn start(n_modems: usize) -> SimBench {
+    pub(crate) fn start(n_modems: usize) -> SimBench {
         SimBench::start_with(n_modems, |_| {})
     }
 
-    fn start_with(n_modems: usize, tweak: impl FnOnce(&mut SimConfig)) -> SimBench {
+    pub(crate) fn start_with(n_modems: usize, tweak: impl FnOnce(&mut SimConfig)) -> SimBench {
         let runtime = crate::spool_bench::runtime();
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir(dir.path().join("lock")).unwrap();
@@ -44,16 +44,16 @@ impl SimBench {
         }
     }
 
-    fn sim(&self) -> &SimHandle {
+    pub(crate) fn sim(&self) -> &SimHandle {
         self.sim.as_ref().unwrap()
     }
 
     /// Runs `future` (a simulator call) to its end.
-    fn block_on<F: std::future::Future>(&self, future: F) -> F::Output {
+    pub(crate) fn block_on<F: std::future::Future>(&self, future: F) -> F::Output {
         self.runtime.block_on(future)
     }
 
-    fn path(&self, index: usize) -> String {
+    pub(crate) fn path(&self, index: usize) -> String {
         self.dir
             .path()
             .join("dev")
@@ -62,12 +62,12 @@ impl SimBench {
             .to_string()
     }
 
-    fn lock_dir(&self) -> PathBuf {
+    pub(crate) fn lock_dir(&self) -> PathBuf {
         self.dir.path().join("lock")
     }
 
     /// `smsgate` with `args` and this bench's lock directory.
-    fn smsgate(&self, args: &[&str]) -> TestCommand {
+    pub(crate) fn smsgate(&self, args: &[&str]) -> TestCommand {
         let mut command = TestCommand::new(args);
         let lock_dir = self.lock_dir();
         command.args([std::ffi::OsStr::new("--lock-dir"), lock_dir.as_os_str()]);
@@ -75,17 +75,17 @@ impl SimBench {
     }
 
     /// Writes a config file and returns its path.
-    fn config(&self, text: &str) -> String {
+    pub(crate) fn config(&self, text: &str) -> String {
         let path = self.dir.path().join("smsgate.toml");
         std::fs::write(&path, text).unwrap();
         path.display().to_string()
     }
 
-    fn number(index: usize) -> String {
+    pub(crate) fn number(index: usize) -> String {
         format!("+{}", 4_917_200_000_000_u64 + index as u64)
     }
 
-    fn submitted_tpdus(&self, index: usize) -> Vec<(Option<String>, Tpdu)> {
+    pub(crate) fn submitted_tpdus(&self, index: usize) -> Vec<(Option<String>, Tpdu)> {
         self.block_on(self.sim().submitted(index))
             .unwrap()
             .into_iter()
@@ -99,7 +99,7 @@ impl SimBench {
     /// What modem `index` submitted, once it is at least `n_pdus` PDUs: the
     /// simulator's network records a submission just after the modem
     /// answers `+CMGS`, so a reader may be a moment early.
-    fn wait_submitted(&self, index: usize, n_pdus: usize) -> Vec<(Option<String>, Tpdu)> {
+    pub(crate) fn wait_submitted(&self, index: usize, n_pdus: usize) -> Vec<(Option<String>, Tpdu)> {
         let deadline = Instant::now() + PATIENCE;
         loop {
             let submitted = self.submitted_tpdus(index);
@@ -116,7 +116,7 @@ impl SimBench {
     }
 
     /// Waits until modem `index` holds `n_messages` messages.
-    fn wait_for_stored(&self, index: usize, n_messages: usize) {
+    pub(crate) fn wait_for_stored(&self, index: usize, n_messages: usize) {
         let deadline = Instant::now() + PATIENCE;
         while self.block_on(self.sim().modem(index)).unwrap().sm.0 < n_messages {
             assert!(
