@@ -216,15 +216,21 @@ pub(crate) struct SendArgs {
 pub(crate) struct InboxArgs {
     #[command(flatten)]
     pub(crate) port: PortArgs,
-    /// Print JSON: phone, message, timestamp (as the operator sent it),
-    /// type, status, indexes.
+    /// Print JSON: phone, message, timestamp (the service centre's clock,
+    /// YYYY-MM-DD HH:MM:SS), type, status (received, unsent, sent),
+    /// indexes; the same whether the modem or a daemon receiving for it
+    /// was asked.
     #[arg(long)]
     pub(crate) json: bool,
     /// Remove the message at index N instead of listing: all its parts, if
-    /// it is one of a concatenated message.
+    /// it is one of a concatenated message. (Through a daemon that receives
+    /// for the modem, N is the number its listing shows, fixed for as long
+    /// as the message is kept.)
     #[arg(long, value_name = "N")]
-    pub(crate) remove: Option<u32>,
+    pub(crate) remove: Option<u64>,
     /// Which storage to read [default: from the config file, else sim].
+    /// Through a daemon that receives for the modem, the listing is what
+    /// it received (incoming/, report/) unless this is given.
     #[arg(long, value_enum)]
     pub(crate) sms_storage: Option<StorageArg>,
 }

@@ -155,7 +155,11 @@ async fn inbox(args: &InboxArgs) -> anyhow::Result<()> {
         Route::Direct(socket_note) => {
             let modem = open(&args.port, Setup::Full, args.sms_storage, socket_note).await?;
             let result = match args.remove {
-                Some(index) => remove_message(&modem, index).await,
+                // A SIM index is 16 bits at most; a larger one is none.
+                Some(index) => match u32::try_from(index) {
+                    Ok(index) => remove_message(&modem, index).await,
+                    Err(_) => Ok(None),
+                },
                 None => modem
                     .list_messages(None)
                     .await
@@ -581,20 +585,64 @@ fn message_text(message: &Value) -> String {
         message["timestamp"].as_str().unwrap_or("-"),
         message["type"].as_str().unwrap_or_default(),
     );
+    // Without the total: a daemon's incoming/ file does not keep it.
     let missing = as_array(&message["parts"]["missing"]);
     if !missing.is_empty() {
-        let _ = write!(
-            text,
-            "  (incomplete: part {} of {} missing)",
-            join_numbers(missing),
-            message["parts"]["total"]
-        );
+        let _ = write!(text, "  (incomplete: part {} missing)", join_numbers(missing));
     }
     text.push('\n');
     for line in message["message"].as_str().unwrap_or_default().lines() {
         let _ = writeln!(text, "    {line}");
     }
     text
+}
+
+/// The `status` of a received message in `inbox`: whether the modem has
+/// shown it before is the modem's business, and a daemon that received it
+/// has read it, so the listing does not depend on who looked first.
+pub(crate) const RECEIVED: &str = "received";
+
+fn status_word(status: at::parse::MessageStatus) -> String {
+    match status.0 {
+        0 | 1 => RECEIVED.to_owned(),
+        2 => "unsent".to_owned(),
+        3 => "sent".to_owned(),
+        other => other.to_string(),
+    }
+}
+
+/// A time stamp as `inbox` prints it: the service centre's wall clock,
+/// `2026-11-21 19:29:19`. Without the zone, because the daemon's
+/// `incoming/` files (smsd's `Sent:`) do not keep it and the listing must
+/// not depend on the way it was read.
+pub(crate) fn listed_timestamp(timestamp: &sms_pdu::Timestamp) -> String {
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
+        timestamp.full_year(),
+        timestamp.month,
+        timestamp.day,
+        timestamp.hour,
+        timestamp.minute,
+        timestamp.second
+    )
+}
+
+/// smsd's `Sent: 26-11-21 19:29:19` (`yy-mm-dd`) as [`listed_timestamp`]
+/// writes it; none if it is not that.
+pub(crate) fn smstools_stamp_as_listed(stamp: &str) -> Option<String> {
+    let (date, time) = stamp.trim().split_once(' ')?;
+    let mut numbers = date.split('-').chain(time.split(':')).map(str::parse::<u8>);
+    let mut next = || numbers.next()?.ok();
+    let timestamp = sms_pdu::Timestamp {
+        year: next()?,
+        month: next()?,
+        day: next()?,
+        hour: next()?,
+        minute: next()?,
+        second: next()?,
+        tz_quarters: 0,
+    };
+    (timestamp.year <= 99).then(|| listed_timestamp(&timestamp))
 }
 
 /// What `send --json` prints: the message reference of each part.
@@ -609,9 +657,9 @@ pub(crate) fn message_json(message: &InboxMessage) -> Value {
         "indexes": message.indexes,
         "phone": message.phone,
         "message": message_body(message),
-        "timestamp": message.timestamp.map(|timestamp| timestamp.to_string()),
+        "timestamp": message.timestamp.map(|timestamp| listed_timestamp(&timestamp)),
         "type": message_type(message),
-        "status": message.status.name(),
+        "status": status_word(message.status),
     });
     if let Some(parts) = &message.parts {
         value["parts"] = json!({ "total": parts.total, "missing": parts.missing });

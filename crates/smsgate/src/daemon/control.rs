@@ -90,7 +90,9 @@ pub(crate) enum Request {
         port: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         device: Option<String>,
-        index: u32,
+        /// A storage index, or the number of a daemon's received file
+        /// (`inbox.rs`).
+        index: u64,
     },
     /// `smsgate ussd`.
     Ussd {
@@ -515,8 +517,9 @@ async fn answer(registry: &ModemRegistry, line: &str) -> Value {
     };
     // The daemon empties the storage of a modem it receives for: its
     // inbox is what it wrote.
+    // `--sms-storage` asks for that storage itself.
     let performed = match (&modem.received, request) {
-        (Some(received), Request::Inbox { .. }) => Ok(Value::Array(received.list(&name))),
+        (Some(received), Request::Inbox { storage: None, .. }) => Ok(Value::Array(received.list(&name))),
         (Some(received), Request::Remove { index, .. }) => match received.remove(&name, index) {
             Ok(Some(removed)) => Ok(removed),
             Ok(None) => Err((Refusal::NoMessage, format!("no message at index {index}"))),
@@ -587,7 +590,7 @@ async fn perform(handle: &ModemHandle, request: Request) -> Result<Value, (Refus
             let messages = handle.list_messages(storage).await.map_err(modem_error)?;
             Ok(messages.iter().map(modem_cmd::message_json).collect())
         }
-        Request::Remove { index, .. } => match modem_cmd::remove_message(handle, index).await {
+        Request::Remove { index, .. } => match remove_stored(handle, index).await {
             Ok(Some(removed)) => Ok(removed),
             Ok(None) => Err((Refusal::NoMessage, format!("no message at index {index}"))),
             Err(err) => Err(modem_error(err)),
@@ -609,6 +612,14 @@ async fn perform(handle: &ModemHandle, request: Request) -> Result<Value, (Refus
             let status = handle.status().await.map_err(modem_error)?;
             Ok(modem_cmd::status_json(handle.port(), &status))
         }
+    }
+}
+
+/// `remove` in the modem's storage, whose indexes are 16 bits at most.
+async fn remove_stored(handle: &ModemHandle, index: u64) -> Result<Option<Value>, modem::ModemError> {
+    match u32::try_from(index) {
+        Ok(index) => modem_cmd::remove_message(handle, index).await,
+        Err(_) => Ok(None),
     }
 }
 

@@ -241,20 +241,18 @@ fn inbox_lists_joined_messages_and_removes_them_whole() {
     assert_eq!(listed[0]["phone"], "+37120000000");
     assert_eq!(listed[0]["message"], "Sveiki!");
     assert_eq!(listed[0]["type"], "sms");
-    assert_eq!(listed[0]["status"], "REC UNREAD");
+    // Read or not, as a daemon's listing of what it received says it.
+    assert_eq!(listed[0]["status"], "received");
+    // The service centre's clock, without the zone, which a daemon's
+    // incoming/ file does not keep.
     let timestamp = listed[0]["timestamp"].as_str().unwrap();
     assert!(
-        timestamp.ends_with("+00:00"),
-        "the operator's time zone: {timestamp}"
+        timestamp.len() == 19 && timestamp.starts_with("20") && timestamp.as_bytes()[10] == b' ',
+        "{timestamp}"
     );
     assert_eq!(listed[1]["indexes"], json!([3, 2]));
     assert_eq!(listed[1]["message"], "garš ziņojums ".repeat(9));
     assert_eq!(listed[1]["parts"], json!({"total": 2, "missing": []}));
-    // Listing marked them read.
-    assert_eq!(
-        parse_json(&bench.smsgate(&["inbox", &bench.path(0), "--json"]).stdout())[0]["status"],
-        "REC READ"
-    );
     let stdout = bench.smsgate(&["inbox", &bench.path(0)]).stdout();
     let lines: Vec<&str> = stdout.lines().collect();
     assert!(lines[0].starts_with("1  +37120000000  20"), "{stdout}");
