@@ -446,30 +446,52 @@ async fn open(
     }
     match ModemHandle::open(config).await {
         Ok(modem) => Ok(modem),
-        Err(err @ ModemError::InUse { .. }) if held_by_smsgate(&err) => {
-            let why = socket_note.map_or_else(
-                || "no control socket of it serves this port".to_owned(),
-                |note| format!("its control socket cannot be reached ({note})"),
-            );
-            bail!(
-                "{err}: the smsgate daemon holds the port, and {why}; check [control] in its config, or \
-                 give the socket with --control PATH or {CONTROL_ENV}"
-            )
-        }
+        Err(err @ ModemError::InUse { .. }) => match smsgate_holder(&err) {
+            Some(SmsgateHolder::Daemon) => {
+                let why = socket_note.map_or_else(
+                    || "no control socket of it serves this port".to_owned(),
+                    |note| format!("its control socket cannot be reached ({note})"),
+                );
+                bail!(
+                    "{err}: the smsgate daemon holds the port, and {why}; check [control] in its config, or \
+                     give the socket with --control PATH or {CONTROL_ENV}"
+                )
+            }
+            Some(SmsgateHolder::Command(command)) => {
+                bail!("{err}: another `smsgate {command}` is using the port; try again when it has finished")
+            }
+            None => Err(err.into()),
+        },
         Err(err) => Err(err.into()),
     }
 }
 
-fn held_by_smsgate(err: &ModemError) -> bool {
+/// An smsgate process holding a port.
+#[derive(Debug, PartialEq, Eq)]
+enum SmsgateHolder {
+    /// `smsgate run` or `smsgate demo`: a daemon, which may have a
+    /// control socket.
+    Daemon,
+    /// A one-shot command (`ussd`, `at-chat`, ...), named.
+    Command(String),
+}
+
+/// Which smsgate process holds the port of `err`, if one does: the
+/// subcommand is the first word after the program that is not an option.
+fn smsgate_holder(err: &ModemError) -> Option<SmsgateHolder> {
     let ModemError::InUse { holders, .. } = err else {
-        return false;
+        return None;
     };
-    holders.iter().any(|holder| {
-        holder
-            .command_line
-            .as_deref()
-            .and_then(|command_line| command_line.split(' ').next())
-            .is_some_and(|program| program.ends_with("smsgate"))
+    holders.iter().find_map(|holder| {
+        let mut words = holder.command_line.as_deref()?.split(' ');
+        if !words.next()?.ends_with("smsgate") {
+            return None;
+        }
+        let command = words.find(|word| !word.starts_with('-')).unwrap_or_default();
+        Some(match command {
+            "run" | "demo" => SmsgateHolder::Daemon,
+            other => SmsgateHolder::Command(other.to_owned()),
+        })
     })
 }
 
@@ -823,5 +845,30 @@ mod tests {
             "\"+371-2000\": only the characters 0-9 * # a b c are allowed (a phone number has the \
              characters 0123456789*# abc, and a leading + if it is international)"
         );
+    }
+
+    // Issue 10, item 11: a one-shot `smsgate ussd` holding the port was
+    // called "the smsgate daemon".
+    #[test]
+    fn the_smsgate_holding_a_port_is_named_by_its_command() {
+        let in_use = |command_line: &str| ModemError::InUse {
+            port: "/dev/ttyUSB2".to_owned(),
+            holders: vec![modem::lock::Holder {
+                pid: 42,
+                command_line: Some(command_line.to_owned()),
+            }],
+            lock_file: None,
+        };
+        let holder = |command_line: &str| smsgate_holder(&in_use(command_line));
+        assert_eq!(
+            holder("/usr/bin/smsgate run --config /etc/smsgate.toml"),
+            Some(SmsgateHolder::Daemon)
+        );
+        assert_eq!(holder("smsgate demo"), Some(SmsgateHolder::Daemon));
+        assert_eq!(
+            holder("target/debug/smsgate ussd /dev/ttyUSB2 *100#"),
+            Some(SmsgateHolder::Command("ussd".to_owned()))
+        );
+        assert_eq!(holder("smsd -c /etc/smsd.conf"), None);
     }
 }

