@@ -259,6 +259,12 @@ pub(crate) struct AtChatArgs {
     /// How long to wait for the final result, in seconds.
     #[arg(long, value_name = "SECONDS", default_value = "2", value_parser = parse_seconds)]
     pub(crate) timeout: std::time::Duration,
+    /// How long to wait after a successful final result for unsolicited
+    /// codes that follow (a +CUSD answer, a +CMTI), printed after it, in
+    /// seconds; 0: none [default: 10 for AT+CUSD=1,... (ending at the
+    /// answer), else 0.5].
+    #[arg(long, value_name = "SECONDS", value_parser = parse_wait)]
+    pub(crate) wait: Option<std::time::Duration>,
 }
 
 /// Arguments of `smsgate status`.
@@ -633,6 +639,13 @@ fn parse_seconds(text: &str) -> Result<std::time::Duration, String> {
         .filter(|seconds| seconds.is_finite() && *seconds > 0.0 && *seconds <= 3600.0)
         .map(std::time::Duration::from_secs_f64)
         .ok_or_else(|| "a number of seconds, more than 0 and at most 3600".to_owned())
+}
+
+fn parse_wait(text: &str) -> Result<std::time::Duration, String> {
+    if text.parse::<f64>() == Ok(0.0) {
+        return Ok(std::time::Duration::ZERO);
+    }
+    parse_seconds(text)
 }
 
 fn parse_validity(text: &str) -> Result<ValidityPeriod, String> {

@@ -37,6 +37,8 @@ use crate::config::{ConfigFile, DEFAULT_LOCK_DIR};
 use crate::daemon::control::{self, Answer, Refusal, Request, Storage};
 use crate::daemon_config::DEFAULT_SPOOL_BASE;
 
+pub(crate) mod urc;
+
 /// Runs one modem command.
 pub(crate) fn run(command: &ModemCommand) -> anyhow::Result<()> {
     init_logging(command.port().debug_at);
@@ -267,19 +269,25 @@ pub(crate) fn ussd_json(answer: &UssdAnswer) -> Value {
 }
 
 async fn at_chat(args: &AtChatArgs) -> anyhow::Result<()> {
+    let wait = args.wait.unwrap_or(if urc::starts_ussd(&args.command) {
+        urc::DEFAULT_USSD_WAIT
+    } else {
+        urc::DEFAULT_WAIT
+    });
     let request = Request::AtChat {
         port: args.port.port.clone(),
         device: None,
         command: args.command.clone(),
-        timeout_ms: Some(u64::try_from(args.timeout.as_millis()).unwrap_or(u64::MAX)),
+        timeout_ms: Some(millis(args.timeout)),
+        wait_ms: Some(millis(wait)),
     };
     let reply = match route(&args.port, request).await? {
         Route::Daemon(answer) => done(answer)?,
         Route::Direct(socket_note) => {
             let modem = open(&args.port, Setup::Minimal, None, socket_note).await?;
-            let reply = modem.at_chat(&args.command, Some(args.timeout)).await;
+            let reply = at_chat_and_wait(&modem, &args.command, Some(args.timeout), wait).await;
             modem.shutdown().await;
-            at_reply_json(&reply?)
+            reply?
         }
     };
     let mut stdout = std::io::stdout().lock();
@@ -287,6 +295,9 @@ async fn at_chat(args: &AtChatArgs) -> anyhow::Result<()> {
         writeln!(stdout, "{}", line.as_str().unwrap_or_default())?;
     }
     writeln!(stdout, "{}", reply["result"].as_str().unwrap_or_default())?;
+    for line in as_array(&reply["unsolicited"]) {
+        writeln!(stdout, "{}", line.as_str().unwrap_or_default())?;
+    }
     if reply["success"] != Value::Bool(true) {
         bail!(
             "{}: {}",
@@ -297,15 +308,41 @@ async fn at_chat(args: &AtChatArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+fn millis(duration: std::time::Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
+}
+
+/// `at-chat` on `modem`: the command, then, if it succeeded, the
+/// unsolicited codes that come within `wait` (a `+CUSD` ends the wait of
+/// a command that starts a USSD session). The JSON both ways print from.
+pub(crate) async fn at_chat_and_wait(
+    modem: &ModemHandle,
+    command: &str,
+    timeout: Option<std::time::Duration>,
+    wait: std::time::Duration,
+) -> Result<Value, ModemError> {
+    // Subscribed first: a code may come right behind the final result.
+    let mut events = modem.subscribe();
+    let reply = modem.at_chat(command, timeout).await?;
+    let urcs = if reply.result.is_success() && !wait.is_zero() {
+        urc::collect(&mut events, wait, urc::starts_ussd(command)).await
+    } else {
+        Vec::new()
+    };
+    Ok(at_reply_json(&reply, &urc::lines(modem.port(), &urcs)))
+}
+
 /// An `at-chat` answer: the lines (the command's, then any unclaimed),
-/// the final result as the modem wrote it and as described.
-pub(crate) fn at_reply_json(reply: &AtReply) -> Value {
+/// the final result as the modem wrote it and as described, and the
+/// unsolicited codes that came after it.
+pub(crate) fn at_reply_json(reply: &AtReply, unsolicited: &[String]) -> Value {
     let lines: Vec<&String> = reply.lines.iter().chain(&reply.unclaimed).collect();
     json!({
         "lines": lines,
         "result": as_sent(&reply.result),
         "described": reply.result.to_string(),
         "success": reply.result.is_success(),
+        "unsolicited": unsolicited,
     })
 }
 

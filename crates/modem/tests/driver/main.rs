@@ -8,4 +8,5 @@ mod failures;
 mod scripted;
 mod session;
 mod support;
+mod ussd;
 mod voice;

@@ -284,7 +284,7 @@ fn bad_requests_and_unknown_modems_get_an_error_answer() {
     // The connection survived the bad lines.
     eqnice_json!(
         json!({"ok": true, "modem": "modem0", "result": {
-            "lines": [], "result": "OK", "described": "OK", "success": true,
+            "lines": [], "result": "OK", "described": "OK", "success": true, "unsolicited": [],
         }}),
         answers[4]
     );

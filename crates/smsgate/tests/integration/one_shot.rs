@@ -72,3 +72,44 @@ fn a_port_held_by_a_one_shot_command_names_that_command() {
     );
     assert!(!printed.stderr.contains("daemon"), "{}", printed.stderr);
 }
+
+/// Issue 10, item 12: the seed's own way to ask a USSD code, by at-chat;
+/// the `+CUSD:` after the `OK` was dropped. Directly and through the
+/// daemon alike.
+#[test]
+fn at_chat_prints_the_unsolicited_answer_that_follows() {
+    let mut bench = crate::spool_bench::SpoolBench::build(crate::spool_bench::Setup {
+        n_modems: 2,
+        ports_only: 1,
+        spool_dirs: &[],
+        ..crate::spool_bench::Setup::default()
+    });
+    for index in 0..2 {
+        bench
+            .runtime
+            .block_on(
+                bench
+                    .sim()
+                    .set_ussd_raw(index, "*245#", "EBB79B1E0685E9ECF4BADE9E03", 15),
+            )
+            .unwrap();
+    }
+    let config = bench.config();
+    let at_chat = |port: &str, extra: &[&str]| {
+        crate::util::TestCommand::new(["at-chat", port, "AT+CUSD=1,\"*245#\",15", "--config"])
+            .args([&config])
+            .args(extra)
+            .stdout()
+    };
+    let expected = "OK\n+CUSD: 0,\"EBB79B1E0685E9ECF4BADE9E03\",15\nUSSD: konta atlikums\n";
+    eqnice!(expected, at_chat("modem1", &[]));
+    bench.start_daemon();
+    eqnice!(expected, at_chat("modem0", &[]));
+    // --wait 0: the final result only.
+    eqnice!("OK\n", at_chat("modem1", &["--wait", "0"]));
+    assert!(
+        bench.log().contains("USSD: konta atlikums"),
+        "the daemon logs the answer, decoded:\n{}",
+        bench.log()
+    );
+}
