@@ -52,6 +52,10 @@ pub(crate) enum Command {
     /// Read and check the configuration file as `run` and every modem
     /// command do, and report every problem in it at once.
     CheckConfig(RunArgs),
+    /// Show each modem's settings as RouterOS's `/tool sms print`:
+    /// receive, polling, auto-erase, channel, storage, SMS commands (the
+    /// numbers, never the secret) and the daemon's last USSD answer.
+    Settings(SettingsArgs),
     /// Try smsgate without hardware: two virtual modems, the daemon on
     /// them, and a message sent from one to the other.
     Demo(DemoArgs),
@@ -72,6 +76,24 @@ pub(crate) struct RunArgs {
     /// The configuration file.
     #[arg(long, value_name = "FILE", default_value = crate::config::DEFAULT_PATH)]
     pub(crate) config: std::path::PathBuf,
+}
+
+/// Arguments of `smsgate settings`.
+#[derive(Debug, Args)]
+pub(crate) struct SettingsArgs {
+    /// Only this modem (a modem or port name) [default: every modem].
+    #[arg(value_name = "PORT")]
+    pub(crate) port: Option<String>,
+    /// The configuration file.
+    #[arg(long, value_name = "FILE", default_value = crate::config::DEFAULT_PATH)]
+    pub(crate) config: std::path::PathBuf,
+    /// The daemon's control socket, asked for last-ussd [default: [control]
+    /// socket of the config file].
+    #[arg(long, value_name = "PATH")]
+    pub(crate) control: Option<std::path::PathBuf>,
+    /// Print JSON.
+    #[arg(long)]
+    pub(crate) json: bool,
 }
 
 /// Arguments of `smsgate demo`.

@@ -22,6 +22,7 @@ mod pdu_cmd;
 mod pdu_dump;
 mod pdu_json;
 mod runtime;
+mod settings_cmd;
 mod sim_cmd;
 mod smsd_conf;
 
@@ -51,6 +52,7 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
         Command::ImportSmsdConf(args) => import_cmd::run(args),
         Command::Run(args) => daemon::run(&args.config),
         Command::CheckConfig(args) => config::check(&args.config),
+        Command::Settings(args) => settings_cmd::run(args),
         Command::Demo(args) => demo::run(&args.dir),
     }
 }

@@ -317,11 +317,15 @@ impl ModemRegistry {
         modems
             .iter()
             .map(|(name, modem)| {
-                json!({
+                let mut listed = json!({
                     "name": name,
                     "port": modem.port,
                     "device": modem.device.to_string(),
-                })
+                });
+                if let Some(text) = &modem.last_ussd {
+                    listed["last_ussd"] = json!(text);
+                }
+                listed
             })
             .collect()
     }

@@ -113,3 +113,51 @@ fn at_chat_prints_the_unsolicited_answer_that_follows() {
         bench.log()
     );
 }
+
+/// Issue 10, item 14: `/tool sms print`: a modem's settings, SMS commands
+/// with their numbers but never the secret, and the daemon's last USSD.
+#[test]
+fn settings_show_each_modem_and_the_last_ussd_never_the_secret() {
+    let mut bench = crate::spool_bench::SpoolBench::build(crate::spool_bench::Setup {
+        n_modems: 1,
+        modem_keys: &["receive = true\npolling = true"],
+        rest: "\n[sms-commands]\nsecret = \"slepens42\"\nallowed-numbers = [\"+37120000000\"]\n",
+        spool_dirs: &[],
+        ..crate::spool_bench::Setup::default()
+    });
+    bench
+        .runtime
+        .block_on(bench.sim().set_ussd(0, "*100#", "balance 5 EUR"))
+        .unwrap();
+    let config = bench.config();
+    let settings = || {
+        crate::util::TestCommand::new(["settings", "--config"])
+            .args([&config])
+            .stdout()
+    };
+    let device = bench.device(0).display().to_string();
+    let expected = |last_ussd: &str| {
+        format!(
+            "modem:        modem0\nport:         modem0 ({device}, channel 0)\nreceive:      yes\n\
+             polling:      yes\nauto-erase:   no\nsend:         yes\nsms-storage:  sim\n\
+             sms-commands: yes, from +37120000000\nlast-ussd:    {last_ussd}\n"
+        )
+    };
+    eqnice!(
+        expected("unknown (no daemon answers on the control socket)"),
+        settings()
+    );
+    bench.start_daemon();
+    eqnice!(expected("none yet"), settings());
+    crate::util::TestCommand::new(["ussd", "modem0", "*100#", "--config"])
+        .args([&config])
+        .stdout();
+    let shown = settings();
+    eqnice!(expected("balance 5 EUR"), shown);
+    assert!(!shown.contains("slepens42"));
+    let json = crate::util::TestCommand::new(["settings", "modem0", "--json", "--config"])
+        .args([&config])
+        .json();
+    assert_eq!(json[0]["last_ussd"], "balance 5 EUR", "{json}");
+    assert!(!json.to_string().contains("slepens42"), "{json}");
+}
