@@ -173,7 +173,7 @@ impl ModemCommand {
 }
 
 /// Which modem, and how to reach it.
-#[derive(Debug, Args)]
+#[derive(Clone, Debug, Args)]
 pub(crate) struct PortArgs {
     /// A port name from the config file, a device path or tcp://HOST:PORT.
     #[arg(value_name = "PORT")]
@@ -207,13 +207,16 @@ pub(crate) struct SendArgs {
     #[command(flatten)]
     pub(crate) port: PortArgs,
     /// The recipient: the characters 0123456789*# abc; a leading + makes
-    /// it international, otherwise its type is unknown.
-    #[arg(value_name = "PHONE", allow_hyphen_values = true)]
-    pub(crate) phone: String,
+    /// it international, otherwise its type is unknown. RouterOS's
+    /// `phone-number=...`, `message=...`, `channel=N`, `smsc=...`,
+    /// `type=...` and `status-report-request=yes|no` may be written here
+    /// too, in place of the flags.
+    #[arg(value_name = "PHONE", required = true, num_args = 1..)]
+    pub(crate) words: Vec<String>,
     /// The text. Any length and any characters: long texts go in several
-    /// parts, characters outside GSM 7-bit in UCS2.
+    /// parts (at most --max-parts), characters outside GSM 7-bit in UCS2.
     #[arg(long, allow_hyphen_values = true)]
-    pub(crate) message: String,
+    pub(crate) message: Option<String>,
     /// The service centre to send through [default: the modem's].
     #[arg(long, value_name = "NUMBER", allow_hyphen_values = true)]
     pub(crate) smsc: Option<String>,
@@ -221,9 +224,10 @@ pub(crate) struct SendArgs {
     /// class-3 are the other classes [default: no class].
     #[arg(long = "type", value_enum, value_name = "TYPE")]
     pub(crate) sms_type: Option<SmsType>,
-    /// Ask for a status report when the message is delivered.
-    #[arg(long, value_enum, value_name = "yes|no", default_value_t = YesNo::Yes)]
-    pub(crate) status_report_request: YesNo,
+    /// Ask for a status report when the message is delivered [default:
+    /// yes].
+    #[arg(long, value_enum, value_name = "yes|no")]
+    pub(crate) status_report_request: Option<YesNo>,
     /// Where the modem keeps received messages (AT+CPMS) [default: from
     /// the config file, else sim].
     #[arg(long, value_enum)]

@@ -37,6 +37,7 @@ use crate::config::{ConfigFile, DEFAULT_LOCK_DIR};
 use crate::daemon::control::{self, Answer, Refusal, Request, Storage};
 use crate::daemon_config::DEFAULT_SPOOL_BASE;
 
+mod send_args;
 pub(crate) mod urc;
 
 /// Runs one modem command.
@@ -78,15 +79,25 @@ fn init_logging(debug_at: bool) {
 }
 
 async fn send(args: &SendArgs) -> anyhow::Result<()> {
+    let words = send_args::merge(args).unwrap_or_else(|send_args::UsageError(message)| {
+        use clap::CommandFactory as _;
+        crate::cli::Cli::command()
+            .error(clap::error::ErrorKind::ValueValidation, message)
+            .exit()
+    });
+    let port = PortArgs {
+        channel: words.channel,
+        ..args.port.clone()
+    };
     // Everything that can be checked without the modem is, first.
-    let destination = phone_number(&args.phone).context("PHONE")?;
-    let smsc = args
+    let destination = phone_number(&words.phone).context("PHONE")?;
+    let smsc = words
         .smsc
         .as_deref()
         .map(phone_number)
         .transpose()
         .context("--smsc")?;
-    let class = args.sms_type.map(|sms_type| match sms_type {
+    let class = words.sms_type.map(|sms_type| match sms_type {
         SmsType::Class0 => MessageClass::Class0,
         SmsType::Class1 => MessageClass::Class1,
         SmsType::Class2 => MessageClass::Class2,
@@ -95,7 +106,7 @@ async fn send(args: &SendArgs) -> anyhow::Result<()> {
     let message = OutgoingMessage {
         smsc,
         class,
-        status_report_request: args.status_report_request == YesNo::Yes,
+        status_report_request: words.status_report_request == YesNo::Yes,
         ..OutgoingMessage::to(destination)
     };
     let options = SplitOptions {
@@ -103,22 +114,22 @@ async fn send(args: &SendArgs) -> anyhow::Result<()> {
         ..SplitOptions::default()
     };
     message
-        .text_pdus(&args.message, &options)
+        .text_pdus(&words.message, &options)
         .map_err(|err| anyhow!("--message: {err}"))?;
     let request = Request::Send {
-        port: args.port.port.clone(),
+        port: port.port.clone(),
         device: None,
-        number: args.phone.clone(),
-        text: args.message.clone(),
-        smsc: args.smsc.clone(),
+        number: words.phone.clone(),
+        text: words.message.clone(),
+        smsc: words.smsc.clone(),
         class: class.map(|class| class as u8),
         status_report_request: message.status_report_request,
     };
-    let result = match route(&args.port, request).await? {
+    let result = match route(&port, request).await? {
         Route::Daemon(answer) => done(answer)?,
         Route::Direct(socket_note) => {
-            let modem = open(&args.port, Setup::Full, args.sms_storage, socket_note).await?;
-            let sent = modem.send_sms(&message, &args.message, &options).await;
+            let modem = open(&port, Setup::Full, args.sms_storage, socket_note).await?;
+            let sent = modem.send_sms(&message, &words.message, &options).await;
             modem.shutdown().await;
             references_json(&sent?)
         }

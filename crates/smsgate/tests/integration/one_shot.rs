@@ -161,3 +161,31 @@ fn settings_show_each_modem_and_the_last_ussd_never_the_secret() {
     assert_eq!(json[0]["last_ussd"], "balance 5 EUR", "{json}");
     assert!(!json.to_string().contains("slepens42"), "{json}");
 }
+
+/// Issue 10, item 15: RouterOS's `phone-number=` and `message=` forms.
+#[test]
+fn send_takes_routeros_key_value_forms() {
+    let bench = SimBench::start(2);
+    let number = SimBench::number(1);
+    let stdout = bench
+        .smsgate(&[
+            "send",
+            &bench.path(0),
+            &format!("phone-number={number}"),
+            "message=key and value",
+            "status-report-request=no",
+        ])
+        .stdout();
+    assert!(stdout.trim().parse::<u8>().is_ok(), "{stdout}");
+    assert_eq!(bench.wait_submitted(0, 1).len(), 1);
+    let printed = bench
+        .smsgate(&["send", &bench.path(0), &number, "message=x", "text=y"])
+        .expect_status(2);
+    assert!(
+        printed
+            .stderr
+            .contains("text= is not a setting of send (phone-number=, message=, channel="),
+        "{}",
+        printed.stderr
+    );
+}
