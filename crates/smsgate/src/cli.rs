@@ -224,6 +224,10 @@ pub(crate) struct SendArgs {
     /// class-3 are the other classes [default: no class].
     #[arg(long = "type", value_enum, value_name = "TYPE")]
     pub(crate) sms_type: Option<SmsType>,
+    /// The most parts the text may take; a longer text is refused with
+    /// its count [default: [limits] max-parts of the config file, else 10].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=255))]
+    pub(crate) max_parts: Option<u16>,
     /// Ask for a status report when the message is delivered [default:
     /// yes].
     #[arg(long, value_enum, value_name = "yes|no")]

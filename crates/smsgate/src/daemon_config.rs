@@ -203,6 +203,9 @@ pub(crate) struct Limits {
     /// the missing ones before what arrived is delivered, marked
     /// `Incomplete: yes`.
     pub(crate) incomplete_after: Duration,
+    /// `max-parts`: the most parts one message may be split into; a longer
+    /// one is refused, not silently sent as a heap of SMS.
+    pub(crate) max_parts: u16,
 }
 
 /// `[numbering]`: how numbers without `+` are classified (the type of
@@ -223,8 +226,25 @@ impl Limits {
         block_after: 3,
         block_time: Duration::from_secs(3600),
         incomplete_after: Duration::from_secs(24 * 3600),
+        max_parts: DEFAULT_MAX_PARTS,
     };
+
+    /// The one check of a message's number of parts, for `smsgate send`
+    /// (with `--max-parts`) and for the daemon's spool files: `Err` with
+    /// the reason (which names the count) when `n_parts` is over
+    /// `max_parts`. `setting` names where the limit comes from.
+    pub(crate) fn check_parts(max_parts: u16, n_parts: usize, setting: &str) -> Result<(), String> {
+        if n_parts > usize::from(max_parts) {
+            return Err(format!(
+                "the text needs {n_parts} parts, more than {setting} {max_parts}; shorten it or raise the limit"
+            ));
+        }
+        Ok(())
+    }
 }
+
+/// The default `[limits] max-parts` and `send --max-parts`.
+pub(crate) const DEFAULT_MAX_PARTS: u16 = 10;
 
 /// smstools3's default `alarmlevel`.
 pub(crate) const DEFAULT_ALARM_LEVEL: u8 = 4;
@@ -367,6 +387,7 @@ struct RawLimits {
     block_after: Option<Spanned<u32>>,
     block_time_s: Option<u64>,
     incomplete_after_s: Option<Spanned<u64>>,
+    max_parts: Option<Spanned<u16>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -735,9 +756,23 @@ impl Checker<'_> {
                 Duration::from_secs(*seconds.get_ref())
             }
         };
+        let max_parts = match raw.max_parts {
+            None => Limits::DEFAULT.max_parts,
+            Some(max_parts) => {
+                if !(1..=255).contains(max_parts.get_ref()) {
+                    self.problem(
+                        max_parts.span().start,
+                        "limits.max-parts",
+                        "is 1 to 255 (a concatenated message has at most 255 parts)",
+                    );
+                }
+                *max_parts.get_ref()
+            }
+        };
         Limits {
             retry_interval,
             incomplete_after,
+            max_parts,
             send_retries: raw.send_retries.unwrap_or(Limits::DEFAULT.send_retries),
             block_after: raw
                 .block_after

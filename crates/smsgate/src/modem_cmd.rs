@@ -35,7 +35,7 @@ use crate::cli::{
 };
 use crate::config::{ConfigFile, DEFAULT_LOCK_DIR};
 use crate::daemon::control::{self, Answer, Refusal, Request, Storage};
-use crate::daemon_config::DEFAULT_SPOOL_BASE;
+use crate::daemon_config::{Limits, DEFAULT_SPOOL_BASE};
 
 mod send_args;
 pub(crate) mod urc;
@@ -113,9 +113,19 @@ async fn send(args: &SendArgs) -> anyhow::Result<()> {
         reference: u16::from(fresh_reference()),
         ..SplitOptions::default()
     };
-    message
-        .text_pdus(&words.message, &options)
-        .map_err(|err| anyhow!("--message: {err}"))?;
+    let (max_parts, setting) = match args.max_parts {
+        Some(max_parts) => (max_parts, "--max-parts"),
+        None => match ConfigFile::find(port.config.as_deref())? {
+            Some(config_file) => (config_file.settings.limits.max_parts, "[limits] max-parts"),
+            None => (Limits::DEFAULT.max_parts, "--max-parts"),
+        },
+    };
+    let n_parts = match message.text_pdus(&words.message, &options) {
+        Ok(pdus) => pdus.len(),
+        Err(sms_pdu::EncodeError::TooManyParts(n_parts)) if n_parts > 0 => n_parts,
+        Err(err) => bail!("--message: {err}"),
+    };
+    Limits::check_parts(max_parts, n_parts, setting).map_err(|reason| anyhow!("--message: {reason}"))?;
     let request = Request::Send {
         port: port.port.clone(),
         device: None,

@@ -42,7 +42,7 @@ use crate::daemon::journal::{Journal, Record};
 use crate::daemon::reports::{SentIndex, STATUS_REPORT_HEADER};
 use crate::daemon::spool_dir;
 use crate::daemon::voicecall::{self, CallOutcome, PlannedCall};
-use crate::daemon_config::{DaemonConfig, ModemSettings, UnknownOutcome};
+use crate::daemon_config::{DaemonConfig, Limits, ModemSettings, UnknownOutcome};
 
 /// How often `outgoing/` is scanned even without an inotify event (files
 /// on NFS, a watcher that failed, events lost to an overflow).
@@ -831,6 +831,8 @@ impl Scheduler {
             .map(sms_pdu::Pdu::encode)
             .collect::<Result<Vec<_>, _>>()
             .map_err(|err| format!("cannot encode the message: {err}"))?;
+        // [limits] max-parts: the check shared with `smsgate send` (issue 10).
+        Limits::check_parts(self.config.limits.max_parts, pdus.len(), "[limits] max-parts")?;
         Ok(Planned {
             file,
             reference,

@@ -389,3 +389,19 @@ fn receive_settings_with_routeros_names() {
          would be delivered on its own"
     );
 }
+
+#[test]
+fn max_parts_is_1_to_255_and_checked_in_one_place() {
+    assert_eq!(parse("[limits]\nmax-parts = 3\n").unwrap().limits.max_parts, 3);
+    assert_eq!(parse("").unwrap().limits.max_parts, 10);
+    assert_eq!(
+        error("[limits]\nmax-parts = 0\n"),
+        "smsgate.toml: line 2: limits.max-parts: is 1 to 255 (a concatenated message has at most 255 parts)"
+    );
+    assert!(error("[limits]\nmax-parts = 256\n").contains("limits.max-parts"));
+    assert_eq!(Limits::check_parts(10, 10, "--max-parts"), Ok(()));
+    assert_eq!(
+        Limits::check_parts(10, 33, "--max-parts"),
+        Err("the text needs 33 parts, more than --max-parts 10; shorten it or raise the limit".to_owned())
+    );
+}

@@ -189,3 +189,78 @@ fn send_takes_routeros_key_value_forms() {
         printed.stderr
     );
 }
+
+/// Issue 10, item 16: 5,000 characters silently became 33 SMS. `send`
+/// refuses a text over `--max-parts` (default 10), naming the count, and
+/// sends nothing; the daemon moves such a file to failed/ with the reason.
+#[test]
+fn a_text_over_max_parts_is_refused_with_its_count() {
+    let bench = SimBench::start(2);
+    let number = SimBench::number(1);
+    let long = "x".repeat(5_000);
+    let printed = bench
+        .smsgate(&["send", &bench.path(0), &number, "--message", &long])
+        .expect_status(1);
+    assert!(
+        printed
+            .stderr
+            .contains("the text needs 33 parts, more than --max-parts 10"),
+        "{}",
+        printed.stderr
+    );
+    let longer = "x".repeat(40_000);
+    let printed = bench
+        .smsgate(&[
+            "send",
+            &bench.path(0),
+            &number,
+            "--message",
+            &longer,
+            "--max-parts",
+            "200",
+        ])
+        .expect_status(1);
+    assert!(
+        printed
+            .stderr
+            .contains("the text needs 262 parts, more than --max-parts 200"),
+        "{}",
+        printed.stderr
+    );
+    // Within the limit it goes.
+    bench
+        .smsgate(&[
+            "send",
+            &bench.path(0),
+            &number,
+            "--message",
+            &long,
+            "--max-parts",
+            "33",
+        ])
+        .stdout();
+    assert_eq!(bench.wait_submitted(0, 33).len(), 33);
+}
+
+#[test]
+fn a_spool_file_over_max_parts_goes_to_failed_with_the_count() {
+    let mut bench = crate::spool_bench::SpoolBench::build(crate::spool_bench::Setup {
+        rest: "\n[limits]\nmax-parts = 2\n",
+        ..crate::spool_bench::Setup::default()
+    });
+    bench.start_daemon();
+    bench.drop_file(
+        "long",
+        &format!(
+            "To: {}\n\n{}\n",
+            crate::spool_bench::SpoolBench::number(1),
+            "y".repeat(400)
+        ),
+    );
+    let failed = bench.wait_for_file("failed", "long");
+    let reason = crate::spool_bench::header_values(&failed, "Fail_reason").join("");
+    assert!(
+        reason.contains("the text needs 3 parts, more than [limits] max-parts 2"),
+        "{failed}"
+    );
+}
