@@ -406,9 +406,9 @@ fn ports_by_name_with_channels_from_the_config_file() {
         .smsgate(&["status", "lte1", "--config", &config])
         .expect_status(1);
     assert!(
-        printed
-            .stderr
-            .contains(&format!("error: {config}: TOML parse error at line 3")),
+        printed.stderr.contains(&format!(
+            "error: {config}: line 3: ports.lte1.sim-pin: invalid type"
+        )),
         "{}",
         printed.stderr
     );
