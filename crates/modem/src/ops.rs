@@ -241,6 +241,12 @@ impl Actor {
             .await
             .map_err(|lost| self.port_lost(lost))?;
         let Some(ussd) = found else {
+            // The network may still hold the session open, and a modem
+            // with an open session refuses the next request: end it. Its
+            // own answer does not change the outcome.
+            if let Err(err) = self.simple("AT+CUSD=2").await {
+                tracing::debug!(target: "modem", "{}: ending the USSD session: {err}", self.port);
+            }
             return Err(ModemError::UssdTimeout {
                 port: self.port.to_string(),
                 code,

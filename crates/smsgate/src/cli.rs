@@ -49,6 +49,13 @@ pub(crate) enum Command {
     /// Run the spool daemon: send the files dropped into outgoing/.
     #[command(after_help = RUN_AFTER_HELP)]
     Run(RunArgs),
+    /// Read and check the configuration file as `run` and every modem
+    /// command do, and report every problem in it at once.
+    CheckConfig(RunArgs),
+    /// Show each modem's settings as RouterOS's `/tool sms print`:
+    /// receive, polling, auto-erase, channel, storage, SMS commands (the
+    /// numbers, never the secret) and the daemon's last USSD answer.
+    Settings(SettingsArgs),
     /// Try smsgate without hardware: two virtual modems, the daemon on
     /// them, and a message sent from one to the other.
     Demo(DemoArgs),
@@ -69,6 +76,24 @@ pub(crate) struct RunArgs {
     /// The configuration file.
     #[arg(long, value_name = "FILE", default_value = crate::config::DEFAULT_PATH)]
     pub(crate) config: std::path::PathBuf,
+}
+
+/// Arguments of `smsgate settings`.
+#[derive(Debug, Args)]
+pub(crate) struct SettingsArgs {
+    /// Only this modem (a modem or port name) [default: every modem].
+    #[arg(value_name = "PORT")]
+    pub(crate) port: Option<String>,
+    /// The configuration file.
+    #[arg(long, value_name = "FILE", default_value = crate::config::DEFAULT_PATH)]
+    pub(crate) config: std::path::PathBuf,
+    /// The daemon's control socket, asked for last-ussd [default: [control]
+    /// socket of the config file].
+    #[arg(long, value_name = "PATH")]
+    pub(crate) control: Option<std::path::PathBuf>,
+    /// Print JSON.
+    #[arg(long)]
+    pub(crate) json: bool,
 }
 
 /// Arguments of `smsgate demo`.
@@ -148,7 +173,7 @@ impl ModemCommand {
 }
 
 /// Which modem, and how to reach it.
-#[derive(Debug, Args)]
+#[derive(Clone, Debug, Args)]
 pub(crate) struct PortArgs {
     /// A port name from the config file, a device path or tcp://HOST:PORT.
     #[arg(value_name = "PORT")]
@@ -182,13 +207,16 @@ pub(crate) struct SendArgs {
     #[command(flatten)]
     pub(crate) port: PortArgs,
     /// The recipient: the characters 0123456789*# abc; a leading + makes
-    /// it international, otherwise its type is unknown.
-    #[arg(value_name = "PHONE", allow_hyphen_values = true)]
-    pub(crate) phone: String,
+    /// it international, otherwise its type is unknown. RouterOS's
+    /// `phone-number=...`, `message=...`, `channel=N`, `smsc=...`,
+    /// `type=...` and `status-report-request=yes|no` may be written here
+    /// too, in place of the flags.
+    #[arg(value_name = "PHONE", required = true, num_args = 1..)]
+    pub(crate) words: Vec<String>,
     /// The text. Any length and any characters: long texts go in several
-    /// parts, characters outside GSM 7-bit in UCS2.
+    /// parts (at most --max-parts), characters outside GSM 7-bit in UCS2.
     #[arg(long, allow_hyphen_values = true)]
-    pub(crate) message: String,
+    pub(crate) message: Option<String>,
     /// The service centre to send through [default: the modem's].
     #[arg(long, value_name = "NUMBER", allow_hyphen_values = true)]
     pub(crate) smsc: Option<String>,
@@ -196,9 +224,14 @@ pub(crate) struct SendArgs {
     /// class-3 are the other classes [default: no class].
     #[arg(long = "type", value_enum, value_name = "TYPE")]
     pub(crate) sms_type: Option<SmsType>,
-    /// Ask for a status report when the message is delivered.
-    #[arg(long, value_enum, value_name = "yes|no", default_value_t = YesNo::Yes)]
-    pub(crate) status_report_request: YesNo,
+    /// The most parts the text may take; a longer text is refused with
+    /// its count [default: [limits] max-parts of the config file, else 10].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=255))]
+    pub(crate) max_parts: Option<u16>,
+    /// Ask for a status report when the message is delivered [default:
+    /// yes].
+    #[arg(long, value_enum, value_name = "yes|no")]
+    pub(crate) status_report_request: Option<YesNo>,
     /// Where the modem keeps received messages (AT+CPMS) [default: from
     /// the config file, else sim].
     #[arg(long, value_enum)]
@@ -213,15 +246,21 @@ pub(crate) struct SendArgs {
 pub(crate) struct InboxArgs {
     #[command(flatten)]
     pub(crate) port: PortArgs,
-    /// Print JSON: phone, message, timestamp (as the operator sent it),
-    /// type, status, indexes.
+    /// Print JSON: phone, message, timestamp (the service centre's clock,
+    /// YYYY-MM-DD HH:MM:SS), type, status (received, unsent, sent),
+    /// indexes; the same whether the modem or a daemon receiving for it
+    /// was asked.
     #[arg(long)]
     pub(crate) json: bool,
     /// Remove the message at index N instead of listing: all its parts, if
-    /// it is one of a concatenated message.
+    /// it is one of a concatenated message. (Through a daemon that receives
+    /// for the modem, N is the number its listing shows, fixed for as long
+    /// as the message is kept.)
     #[arg(long, value_name = "N")]
-    pub(crate) remove: Option<u32>,
+    pub(crate) remove: Option<u64>,
     /// Which storage to read [default: from the config file, else sim].
+    /// Through a daemon that receives for the modem, the listing is what
+    /// it received (incoming/, report/) unless this is given.
     #[arg(long, value_enum)]
     pub(crate) sms_storage: Option<StorageArg>,
 }
@@ -250,6 +289,12 @@ pub(crate) struct AtChatArgs {
     /// How long to wait for the final result, in seconds.
     #[arg(long, value_name = "SECONDS", default_value = "2", value_parser = parse_seconds)]
     pub(crate) timeout: std::time::Duration,
+    /// How long to wait after a successful final result for unsolicited
+    /// codes that follow (a +CUSD answer, a +CMTI), printed after it, in
+    /// seconds; 0: none [default: 10 for AT+CUSD=1,... (ending at the
+    /// answer), else 0.5].
+    #[arg(long, value_name = "SECONDS", value_parser = parse_wait)]
+    pub(crate) wait: Option<std::time::Duration>,
 }
 
 /// Arguments of `smsgate status`.
@@ -636,6 +681,13 @@ fn parse_seconds(text: &str) -> Result<std::time::Duration, String> {
         .filter(|seconds| seconds.is_finite() && *seconds > 0.0 && *seconds <= 3600.0)
         .map(std::time::Duration::from_secs_f64)
         .ok_or_else(|| "a number of seconds, more than 0 and at most 3600".to_owned())
+}
+
+fn parse_wait(text: &str) -> Result<std::time::Duration, String> {
+    if text.parse::<f64>() == Ok(0.0) {
+        return Ok(std::time::Duration::ZERO);
+    }
+    parse_seconds(text)
 }
 
 fn parse_validity(text: &str) -> Result<ValidityPeriod, String> {

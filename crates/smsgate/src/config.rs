@@ -20,21 +20,26 @@
 //! `send-timeout-ms` (60000), `registration-timeout-ms` (30000),
 //! `ussd-timeout-ms` (30000).
 //!
+//! The file has one schema and one loader, the daemon's
+//! ([`DaemonConfig::load`], `daemon_config.rs`): `smsgate send`, `inbox`,
+//! `ussd`, `at-chat`, `status` and `run` read it alike, so a section one
+//! of them does not use is still checked, never refused as unknown.
 //! Unknown keys are errors, not ignored: a misspelt `sim-pn` would
 //! otherwise leave the SIM locked with no hint why. Every error names the
-//! file, the line and the key.
+//! file, the line and the key, and every problem is reported at once.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::ops::Range;
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use anyhow::{anyhow, bail, Context};
+use anyhow::Context;
 use modem::{FlowControl, PortAddress, SmsStorage};
-use serde::de::IgnoredAny;
 use serde::Deserialize;
 use toml::Spanned;
+
+use crate::daemon_config::{Checker, DaemonConfig};
 
 /// The file looked for when `--config` is not given.
 pub(crate) const DEFAULT_PATH: &str = "smsgate.toml";
@@ -42,15 +47,13 @@ pub(crate) const DEFAULT_PATH: &str = "smsgate.toml";
 /// Where lock files go unless the configuration says otherwise.
 pub(crate) const DEFAULT_LOCK_DIR: &str = "/var/lock";
 
-/// A configuration file, read and checked.
+/// A configuration file, read and checked as a whole.
 #[derive(Debug)]
 pub(crate) struct ConfigFile {
     /// Where it was read from.
     pub(crate) path: PathBuf,
-    /// `lock-dir`.
-    pub(crate) lock_dir: Option<PathBuf>,
-    /// `[ports.NAME]`, by name.
-    pub(crate) ports: BTreeMap<String, PortSection>,
+    /// All of it, as the daemon reads it.
+    pub(crate) settings: DaemonConfig,
 }
 
 /// One `[ports.NAME]` section.
@@ -70,7 +73,7 @@ pub(crate) struct PortSection {
 }
 
 impl ConfigFile {
-    /// Reads `path`.
+    /// Reads and checks `path`, the whole file.
     pub(crate) fn load(path: &Path) -> anyhow::Result<ConfigFile> {
         let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
         ConfigFile::parse(&text, path)
@@ -86,25 +89,28 @@ impl ConfigFile {
         }
     }
 
-    /// Parses `text`, read from `path` (named in errors).
+    /// Parses and checks `text`, read from `path` (named in errors).
     pub(crate) fn parse(text: &str, path: &Path) -> anyhow::Result<ConfigFile> {
-        let raw: RawConfig = toml::from_str(text).map_err(|err| {
-            // toml's message already names the line and column and shows
-            // the key; ours adds the file.
-            anyhow!("{}: {}", path.display(), err.to_string().trim_end())
-        })?;
-        let ports = ports_from_raw(raw.ports, text, path)?;
         Ok(ConfigFile {
             path: path.to_path_buf(),
-            lock_dir: raw.lock_dir,
-            ports,
+            settings: DaemonConfig::parse(text, path)?,
         })
+    }
+
+    /// `[ports.NAME]`, by name.
+    pub(crate) fn ports(&self) -> &BTreeMap<String, PortSection> {
+        &self.settings.ports
+    }
+
+    /// `lock-dir`.
+    pub(crate) fn lock_dir(&self) -> Option<&Path> {
+        self.settings.lock_dir.as_deref()
     }
 
     /// The names of the ports, for an error message.
     pub(crate) fn port_names(&self) -> String {
         let mut names = String::new();
-        for (name_idx, name) in self.ports.keys().enumerate() {
+        for (name_idx, name) in self.ports().keys().enumerate() {
             let _ = write!(names, "{}{name}", if name_idx == 0 { "" } else { ", " });
         }
         if names.is_empty() {
@@ -114,118 +120,121 @@ impl ConfigFile {
     }
 }
 
-/// Checks the `[ports.NAME]` sections of `text` (read from `path`, named in
-/// errors); shared with the daemon's configuration, which names its
-/// modems' ports the same way.
-pub(crate) fn ports_from_raw(
-    raw_ports: BTreeMap<String, RawPort>,
-    text: &str,
-    path: &Path,
-) -> anyhow::Result<BTreeMap<String, PortSection>> {
-    let located = |span: Range<usize>, key: &str, message: &str| {
-        anyhow!(
-            "{}: line {}: {key}: {message}",
-            path.display(),
-            line_of(text, span.start)
-        )
-    };
-    let mut ports = BTreeMap::new();
-    for (name, section) in raw_ports {
-        let key = |field: &str| format!("ports.{name}.{field}");
-        let devices = match (section.device, section.devices) {
-            (Some(device), None) => vec![device],
-            (None, Some(devices)) => {
-                if devices.get_ref().is_empty() {
-                    return Err(located(devices.span(), &key("devices"), "is empty"));
-                }
-                devices.into_inner()
-            }
-            (Some(device), Some(_)) => {
-                return Err(located(
-                    device.span(),
-                    &format!("ports.{name}"),
-                    "give either `device` or `devices`, not both",
-                ))
-            }
-            (None, None) => {
-                return Err(anyhow!(
-                    "{}: [ports.{name}]: has neither `device` nor `devices`",
-                    path.display()
-                ))
-            }
-        };
-        let devices = devices
-            .into_iter()
-            .map(|device| {
-                let span = device.span();
-                device
-                    .into_inner()
-                    .parse::<PortAddress>()
-                    .map_err(|err| located(span, &key("device"), &err.to_string()))
-            })
-            .collect::<anyhow::Result<Vec<_>>>()?;
-        if let Some(pin) = &section.sim_pin {
-            let digits = pin.get_ref();
-            if !(4..=8).contains(&digits.len()) || !digits.bytes().all(|byte| byte.is_ascii_digit()) {
-                return Err(located(pin.span(), &key("sim-pin"), "a SIM PIN is 4 to 8 digits"));
-            }
+/// `smsgate check-config`: reads `path` as every command does and says
+/// what it holds, or fails with every problem.
+pub(crate) fn check(path: &Path) -> anyhow::Result<()> {
+    let config = ConfigFile::load(path)?.settings;
+    let mut stdout = std::io::stdout().lock();
+    writeln!(
+        stdout,
+        "{}: ok: {} port(s), {} modem(s), {} queue(s), SMS commands {}",
+        path.display(),
+        config.ports.len(),
+        config.modems.len(),
+        config.queues.len(),
+        match &config.sms_commands {
+            Some(commands) => format!("on ({} script(s))", commands.scripts.len()),
+            None => "off".to_owned(),
         }
-        let init = match section.init {
-            None => Vec::new(),
-            Some(Init::One(line)) => vec![line],
-            Some(Init::Many(lines)) => lines,
-        };
-        for line in &init {
-            if let Err(err) = at::Command::new(line.as_str()) {
-                bail!("{}: {}: {err}", path.display(), key("init"));
-            }
-        }
-        let millis = |value: Option<u64>| value.map(Duration::from_millis);
-        ports.insert(
-            name.clone(),
-            PortSection {
-                devices,
-                baud_rate: section.baud_rate,
-                flow_control: section.flow_control.map(|flow| match flow {
-                    RawFlowControl::None => FlowControl::None,
-                    RawFlowControl::Software => FlowControl::Software,
-                    RawFlowControl::Hardware => FlowControl::Hardware,
-                }),
-                sim_pin: section.sim_pin.map(Spanned::into_inner),
-                sms_storage: section.sms_storage.map(|storage| match storage {
-                    RawStorage::Sim => SmsStorage::Sim,
-                    RawStorage::Modem => SmsStorage::Modem,
-                }),
-                init,
-                handshake_timeout: millis(section.handshake_timeout_ms),
-                send_timeout: millis(section.send_timeout_ms),
-                registration_timeout: millis(section.registration_timeout_ms),
-                ussd_timeout: millis(section.ussd_timeout_ms),
-            },
-        );
-    }
-    Ok(ports)
+    )?;
+    Ok(())
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-#[allow(dead_code, reason = "the daemon's sections are accepted here, never read")]
-struct RawConfig {
-    lock_dir: Option<PathBuf>,
-    #[serde(default)]
-    ports: BTreeMap<String, RawPort>,
-    // The daemon's sections (`daemon_config.rs`), so that one file serves
-    // `smsgate run` and `smsgate send`; checked only when the daemon reads
-    // the file.
-    spool: Option<IgnoredAny>,
-    modems: Option<IgnoredAny>,
-    queues: Option<IgnoredAny>,
-    handlers: Option<IgnoredAny>,
-    limits: Option<IgnoredAny>,
-    numbering: Option<IgnoredAny>,
-    control: Option<IgnoredAny>,
-    sms_commands: Option<IgnoredAny>,
-    scripts: Option<IgnoredAny>,
+impl Checker<'_> {
+    /// Checks the `[ports.NAME]` sections, every problem noted; a port
+    /// with a problem is left out.
+    pub(crate) fn ports(
+        &mut self,
+        raw_ports: BTreeMap<Spanned<String>, RawPort>,
+    ) -> BTreeMap<String, PortSection> {
+        let mut ports = BTreeMap::new();
+        for (name, section) in raw_ports {
+            let name_offset = name.span().start;
+            let name = name.into_inner();
+            let key = |field: &str| format!("ports.{name}.{field}");
+            let n_problems = self.n_problems();
+            let devices = match (section.device, section.devices) {
+                (Some(device), None) => vec![device],
+                (None, Some(devices)) => {
+                    if devices.get_ref().is_empty() {
+                        self.problem(devices.span().start, &key("devices"), "is empty");
+                    }
+                    devices.into_inner()
+                }
+                (Some(device), Some(_)) => {
+                    let message = "give either `device` or `devices`, not both";
+                    self.problem(device.span().start, &format!("ports.{name}"), message);
+                    Vec::new()
+                }
+                (None, None) => {
+                    let message = "has neither `device` nor `devices`";
+                    self.problem(name_offset, &format!("ports.{name}"), message);
+                    Vec::new()
+                }
+            };
+            let devices: Vec<PortAddress> = devices
+                .into_iter()
+                .filter_map(|device| {
+                    let span = device.span();
+                    match device.into_inner().parse::<PortAddress>() {
+                        Ok(address) => Some(address),
+                        Err(err) => {
+                            self.problem(span.start, &key("device"), &err.to_string());
+                            None
+                        }
+                    }
+                })
+                .collect();
+            if let Some(pin) = &section.sim_pin {
+                let digits = pin.get_ref();
+                if !(4..=8).contains(&digits.len()) || !digits.bytes().all(|byte| byte.is_ascii_digit()) {
+                    self.problem(pin.span().start, &key("sim-pin"), "a SIM PIN is 4 to 8 digits");
+                }
+            }
+            let (init, init_offset) = match section.init {
+                None => (Vec::new(), name_offset),
+                Some(init) => {
+                    let offset = init.span().start;
+                    match init.into_inner() {
+                        Init::One(line) => (vec![line], offset),
+                        Init::Many(lines) => (lines, offset),
+                    }
+                }
+            };
+            for line in &init {
+                if let Err(err) = at::Command::new(line.as_str()) {
+                    self.problem(init_offset, &key("init"), &err.to_string());
+                }
+            }
+            if self.n_problems() > n_problems {
+                continue;
+            }
+            let millis = |value: Option<u64>| value.map(Duration::from_millis);
+            ports.insert(
+                name.clone(),
+                PortSection {
+                    devices,
+                    baud_rate: section.baud_rate,
+                    flow_control: section.flow_control.map(|flow| match flow {
+                        RawFlowControl::None => FlowControl::None,
+                        RawFlowControl::Software => FlowControl::Software,
+                        RawFlowControl::Hardware => FlowControl::Hardware,
+                    }),
+                    sim_pin: section.sim_pin.map(Spanned::into_inner),
+                    sms_storage: section.sms_storage.map(|storage| match storage {
+                        RawStorage::Sim => SmsStorage::Sim,
+                        RawStorage::Modem => SmsStorage::Modem,
+                    }),
+                    init,
+                    handshake_timeout: millis(section.handshake_timeout_ms),
+                    send_timeout: millis(section.send_timeout_ms),
+                    registration_timeout: millis(section.registration_timeout_ms),
+                    ussd_timeout: millis(section.ussd_timeout_ms),
+                },
+            );
+        }
+        ports
+    }
 }
 
 /// One `[ports.NAME]` section as written.
@@ -238,7 +247,7 @@ pub(crate) struct RawPort {
     flow_control: Option<RawFlowControl>,
     sim_pin: Option<Spanned<String>>,
     sms_storage: Option<RawStorage>,
-    init: Option<Init>,
+    init: Option<Spanned<Init>>,
     handshake_timeout_ms: Option<u64>,
     send_timeout_ms: Option<u64>,
     registration_timeout_ms: Option<u64>,
@@ -346,8 +355,8 @@ init = ["AT+CNMI=1,1,0,0,0", "AT"]
 "#,
         )
         .unwrap();
-        assert_eq!(config.lock_dir, Some(PathBuf::from("/run/lock")));
-        let usb3 = &config.ports["usb3"];
+        assert_eq!(config.lock_dir(), Some(Path::new("/run/lock")));
+        let usb3 = &config.ports()["usb3"];
         assert_eq!(usb3.devices, [PortAddress::Serial(PathBuf::from("/dev/ttyUSB2"))]);
         assert_eq!(usb3.baud_rate, Some(9600));
         assert_eq!(usb3.flow_control, Some(FlowControl::Hardware));
@@ -358,7 +367,7 @@ init = ["AT+CNMI=1,1,0,0,0", "AT"]
         assert_eq!(usb3.send_timeout, Some(Duration::from_secs(5)));
         assert_eq!(usb3.registration_timeout, Some(Duration::ZERO));
         assert_eq!(usb3.ussd_timeout, Some(Duration::from_secs(1)));
-        let lte1 = &config.ports["lte1"];
+        let lte1 = &config.ports()["lte1"];
         assert_eq!(lte1.devices[1], PortAddress::Tcp("127.0.0.1:7000".to_owned()));
         assert_eq!(lte1.init.len(), 2);
         assert_eq!(config.port_names(), "lte1, usb3");
@@ -368,10 +377,9 @@ init = ["AT+CNMI=1,1,0,0,0", "AT"]
     fn unknown_keys_and_bad_values_name_line_and_key() {
         let message = error("[ports.usb3]\ndevice = \"/dev/ttyUSB2\"\nsim-pn = \"1234\"\n");
         assert!(
-            message.starts_with("smsgate.toml: TOML parse error at line 3"),
+            message.starts_with("smsgate.toml: line 3: unknown key \"sim-pn\" in [ports.usb3]"),
             "{message}"
         );
-        assert!(message.contains("unknown field `sim-pn`"), "{message}");
         let message = error("[ports.usb3]\ndevice = \"/dev/ttyUSB2\"\nbaud-rate = \"fast\"\n");
         assert!(message.contains("line 3"), "{message}");
         assert!(message.contains("baud-rate"), "{message}");
@@ -395,12 +403,55 @@ init = ["AT+CNMI=1,1,0,0,0", "AT"]
         );
         assert_eq!(
             error("[ports.usb3]\nbaud-rate = 9600\n"),
-            "smsgate.toml: [ports.usb3]: has neither `device` nor `devices`"
+            "smsgate.toml: line 1: ports.usb3: has neither `device` nor `devices`"
         );
         assert_eq!(
             error("[ports.usb3]\ndevices = []\n"),
             "smsgate.toml: line 2: ports.usb3.devices: is empty"
         );
         assert!(error("[ports.usb3]\ndevice = \"/dev/a\"\ninit = [\"ATZ\\r\"]\n").contains("ports.usb3.init"));
+    }
+
+    // Issue 11: the docs promise every problem at once; the first one
+    // stopped the reading, serde's and the ports' alike.
+    #[test]
+    fn every_problem_is_reported_at_once_in_the_files_order() {
+        let message = error(
+            "[ports.usb3]\ndevice = \"/dev/ttyUSB2\"\nsim-pn = \"1234\"\nbaud-rate = \"fast\"\n\
+             sim-pin = \"12a4\"\n\n[ports.usb4]\ndevice = \"tcp://nowhere\"\n\n\
+             [limits]\nretry-interval-s = 0\nsend-retriez = 1\n\n[sms-commands]\nsecret = \"\"\n\
+             allowed-numbers = [\"+37120000000\"]\n",
+        );
+        let lines: Vec<&str> = message.lines().collect();
+        assert_eq!(lines.len(), 8, "{message}");
+        assert!(
+            lines[0].starts_with("smsgate.toml: line 3: unknown key \"sim-pn\" in [ports.usb3]"),
+            "{message}"
+        );
+        assert!(
+            lines[1].starts_with("smsgate.toml: line 4: ports.usb3.baud-rate: "),
+            "{message}"
+        );
+        assert_eq!(
+            lines[2],
+            "smsgate.toml: line 5: ports.usb3.sim-pin: a SIM PIN is 4 to 8 digits"
+        );
+        assert!(
+            lines[3].starts_with("smsgate.toml: line 8: ports.usb4.device: "),
+            "{message}"
+        );
+        assert!(
+            lines[4].starts_with("smsgate.toml: line 11: limits.retry-interval-s: "),
+            "{message}"
+        );
+        assert!(
+            lines[5].starts_with("smsgate.toml: line 12: unknown key \"send-retriez\" in [limits]"),
+            "{message}"
+        );
+        assert!(
+            lines[6].starts_with("smsgate.toml: line 14: sms-commands: no modem has `receive = true`"),
+            "{message}"
+        );
+        assert_eq!(lines[7], "smsgate.toml: line 15: sms-commands.secret: is empty");
     }
 }

@@ -82,7 +82,7 @@ use serde::Deserialize;
 use sms_pdu::split::Autosplit;
 use toml::Spanned;
 
-use crate::config::{line_of, ports_from_raw, PortSection, RawPort};
+use crate::config::{line_of, PortSection, RawPort};
 use crate::daemon::intake::DEFAULT_MAX_OUTGOING_BYTES;
 use crate::daemon::spool_dir::FileModes;
 
@@ -213,6 +213,9 @@ pub(crate) struct Limits {
     /// the missing ones before what arrived is delivered, marked
     /// `Incomplete: yes`.
     pub(crate) incomplete_after: Duration,
+    /// `max-parts`: the most parts one message may be split into; a longer
+    /// one is refused, not silently sent as a heap of SMS.
+    pub(crate) max_parts: u16,
 }
 
 /// `[numbering]`: how numbers without `+` are classified (the type of
@@ -233,8 +236,25 @@ impl Limits {
         block_after: 3,
         block_time: Duration::from_secs(3600),
         incomplete_after: Duration::from_secs(24 * 3600),
+        max_parts: DEFAULT_MAX_PARTS,
     };
+
+    /// The one check of a message's number of parts, for `smsgate send`
+    /// (with `--max-parts`) and for the daemon's spool files: `Err` with
+    /// the reason (which names the count) when `n_parts` is over
+    /// `max_parts`. `setting` names where the limit comes from.
+    pub(crate) fn check_parts(max_parts: u16, n_parts: usize, setting: &str) -> Result<(), String> {
+        if n_parts > usize::from(max_parts) {
+            return Err(format!(
+                "the text needs {n_parts} parts, more than {setting} {max_parts}; shorten it or raise the limit"
+            ));
+        }
+        Ok(())
+    }
 }
+
+/// The default `[limits] max-parts` and `send --max-parts`.
+pub(crate) const DEFAULT_MAX_PARTS: u16 = 10;
 
 /// smstools3's default `alarmlevel`.
 pub(crate) const DEFAULT_ALARM_LEVEL: u8 = 4;
@@ -249,30 +269,34 @@ impl DaemonConfig {
         DaemonConfig::parse(&text, path)
     }
 
-    /// Parses and checks `text`, read from `path` (named in errors).
+    /// Parses and checks `text`, read from `path` (named in errors): every
+    /// problem, one per line, in the order of the file.
     pub(crate) fn parse(text: &str, path: &Path) -> anyhow::Result<DaemonConfig> {
-        let mut raw: RawDaemonConfig = toml::from_str(text).map_err(|err| toml_error(path, text, &err))?;
-        let ports = ports_from_raw(std::mem::take(&mut raw.ports), text, path)?;
-        let mut checker = Checker {
-            path,
-            text,
-            problems: Vec::new(),
-        };
-        let config = checker.check(raw, ports);
-        if checker.problems.is_empty() {
-            Ok(config)
-        } else {
-            Err(anyhow!("{}", checker.problems.join("\n")))
+        let (raw, problems) = read::raw_config(text, path);
+        let mut checker = Checker { path, text, problems };
+        let config = raw.map(|mut raw| {
+            let ports = checker.ports(std::mem::take(&mut raw.ports));
+            checker.check(raw, ports)
+        });
+        match config {
+            Some(config) if checker.problems.is_empty() => Ok(config),
+            _ => {
+                // Stable: problems on one line keep the order they were found in.
+                checker.problems.sort_by_key(|(line, _)| *line);
+                let problems: Vec<String> =
+                    checker.problems.into_iter().map(|(_, problem)| problem).collect();
+                Err(anyhow!("{}", problems.join("\n")))
+            }
         }
     }
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
-struct RawDaemonConfig {
+pub(crate) struct RawDaemonConfig {
     lock_dir: Option<PathBuf>,
     #[serde(default)]
-    ports: BTreeMap<String, RawPort>,
+    ports: BTreeMap<Spanned<String>, RawPort>,
     #[serde(default)]
     spool: RawSpool,
     #[serde(default)]
@@ -377,6 +401,7 @@ struct RawLimits {
     block_after: Option<Spanned<u32>>,
     block_time_s: Option<u64>,
     incomplete_after_s: Option<Spanned<u64>>,
+    max_parts: Option<Spanned<u16>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -390,19 +415,25 @@ struct RawNumbering {
 
 /// The high-level step: raw sections in, validated values out, problems
 /// collected.
-struct Checker<'a> {
+pub(crate) struct Checker<'a> {
     path: &'a Path,
     text: &'a str,
-    problems: Vec<String>,
+    /// Each problem with its line, to report them in the file's order.
+    problems: Vec<(usize, String)>,
 }
 
 impl Checker<'_> {
-    fn problem(&mut self, offset: usize, key: &str, message: &str) {
-        self.problems.push(format!(
-            "{}: line {}: {key}: {message}",
-            self.path.display(),
-            line_of(self.text, offset)
+    pub(crate) fn problem(&mut self, offset: usize, key: &str, message: &str) {
+        let line = line_of(self.text, offset);
+        self.problems.push((
+            line,
+            format!("{}: line {line}: {key}: {message}", self.path.display()),
         ));
+    }
+
+    /// How many problems were found so far.
+    pub(crate) fn n_problems(&self) -> usize {
+        self.problems.len()
     }
 
     fn check(&mut self, raw: RawDaemonConfig, ports: BTreeMap<String, PortSection>) -> DaemonConfig {
@@ -792,9 +823,23 @@ impl Checker<'_> {
                 Duration::from_secs(*seconds.get_ref())
             }
         };
+        let max_parts = match raw.max_parts {
+            None => Limits::DEFAULT.max_parts,
+            Some(max_parts) => {
+                if !(1..=255).contains(max_parts.get_ref()) {
+                    self.problem(
+                        max_parts.span().start,
+                        "limits.max-parts",
+                        "is 1 to 255 (a concatenated message has at most 255 parts)",
+                    );
+                }
+                *max_parts.get_ref()
+            }
+        };
         Limits {
             retry_interval,
             incomplete_after,
+            max_parts,
             send_retries: raw.send_retries.unwrap_or(Limits::DEFAULT.send_retries),
             block_after: raw
                 .block_after
@@ -878,53 +923,6 @@ impl Checker<'_> {
     }
 }
 
-/// Formats a TOML error as `FILE: line N: KEY: message`, naming the table,
-/// and an unknown key as `unknown key "KEY" in [TABLE], expected one of
-/// ...`.
-pub(crate) fn toml_error(path: &Path, text: &str, err: &toml::de::Error) -> anyhow::Error {
-    let message = err.message().trim_end();
-    let Some(span) = err.span() else {
-        return anyhow!("{}: {message}", path.display());
-    };
-    let line = line_of(text, span.start);
-    let line_text = text.lines().nth(line - 1).unwrap_or_default();
-    let table = table_at(text, line);
-    let in_table = table.as_ref().map_or_else(
-        || " at the top level".to_owned(),
-        |table| format!(" in [{table}]"),
-    );
-    if let Some((key, expected)) = message
-        .strip_prefix("unknown field `")
-        .and_then(|rest| rest.split_once('`'))
-    {
-        return anyhow!(
-            "{}: line {line}: unknown key {key:?}{in_table}{expected}",
-            path.display()
-        );
-    }
-    match line_text.split_once('=') {
-        Some((key, _)) if !line_text.trim_start().starts_with('[') => {
-            let key = key.trim();
-            let key = table.map_or_else(|| key.to_owned(), |table| format!("{table}.{key}"));
-            anyhow!("{}: line {line}: {key}: {message}", path.display())
-        }
-        _ => anyhow!("{}: line {line}: {message}{in_table}", path.display()),
-    }
-}
-
-/// The table whose body holds 1-based `line`: the last header above it.
-fn table_at(text: &str, line: usize) -> Option<String> {
-    text.lines()
-        .take(line)
-        .filter_map(|line_text| {
-            let header = line_text.trim();
-            let header = header.strip_prefix('[')?;
-            let end = header.find(']')?;
-            Some(header[..end].trim_matches(|c| c == '[' || c == ' ').to_owned())
-        })
-        .last()
-}
-
 /// A prefix of `[queues.NAME] prefixes`: digits, optionally after `s`
 /// (smstools3's mark for short numbers).
 fn is_queue_prefix(prefix: &str) -> bool {
@@ -947,6 +945,7 @@ fn names<'a>(keys: impl Iterator<Item = &'a String>) -> String {
 }
 
 pub(crate) mod commands;
+mod read;
 
 #[cfg(test)]
 mod tests;

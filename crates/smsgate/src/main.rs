@@ -22,6 +22,7 @@ mod pdu_cmd;
 mod pdu_dump;
 mod pdu_json;
 mod runtime;
+mod settings_cmd;
 mod sim_cmd;
 mod smsd_conf;
 
@@ -50,6 +51,8 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
         Command::Modem(command) => modem_cmd::run(command),
         Command::ImportSmsdConf(args) => import_cmd::run(args),
         Command::Run(args) => daemon::run(&args.config),
+        Command::CheckConfig(args) => config::check(&args.config),
+        Command::Settings(args) => settings_cmd::run(args),
         Command::Demo(args) => demo::run(&args.dir),
     }
 }

@@ -21,10 +21,7 @@ use std::io::{IsTerminal, Write as _};
 use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, bail, Context};
-use modem::{
-    AtReply, Content, InboxMessage, MessageKind, ModemError, ModemHandle, ModemStatus, PortAddress, Setup,
-    SmsStorage, UssdAnswer,
-};
+use modem::{AtReply, ModemError, ModemHandle, ModemStatus, PortAddress, Setup, SmsStorage, UssdAnswer};
 use serde_json::{json, Value};
 use sms_pdu::outgoing::OutgoingMessage;
 use sms_pdu::split::SplitOptions;
@@ -35,7 +32,14 @@ use crate::cli::{
 };
 use crate::config::{ConfigFile, DEFAULT_LOCK_DIR};
 use crate::daemon::control::{self, Answer, Refusal, Request, Storage};
-use crate::daemon_config::{DaemonConfig, DEFAULT_SPOOL_BASE};
+use crate::daemon_config::{Limits, DEFAULT_SPOOL_BASE};
+
+mod listing;
+mod send_args;
+pub(crate) mod urc;
+
+use listing::message_text;
+pub(crate) use listing::{message_json, smstools_stamp_as_listed, RECEIVED};
 
 /// Runs one modem command.
 pub(crate) fn run(command: &ModemCommand) -> anyhow::Result<()> {
@@ -76,15 +80,25 @@ fn init_logging(debug_at: bool) {
 }
 
 async fn send(args: &SendArgs) -> anyhow::Result<()> {
+    let words = send_args::merge(args).unwrap_or_else(|send_args::UsageError(message)| {
+        use clap::CommandFactory as _;
+        crate::cli::Cli::command()
+            .error(clap::error::ErrorKind::ValueValidation, message)
+            .exit()
+    });
+    let port = PortArgs {
+        channel: words.channel,
+        ..args.port.clone()
+    };
     // Everything that can be checked without the modem is, first.
-    let destination = phone_number(&args.phone).context("PHONE")?;
-    let smsc = args
+    let destination = phone_number(&words.phone).context("PHONE")?;
+    let smsc = words
         .smsc
         .as_deref()
         .map(phone_number)
         .transpose()
         .context("--smsc")?;
-    let class = args.sms_type.map(|sms_type| match sms_type {
+    let class = words.sms_type.map(|sms_type| match sms_type {
         SmsType::Class0 => MessageClass::Class0,
         SmsType::Class1 => MessageClass::Class1,
         SmsType::Class2 => MessageClass::Class2,
@@ -93,30 +107,40 @@ async fn send(args: &SendArgs) -> anyhow::Result<()> {
     let message = OutgoingMessage {
         smsc,
         class,
-        status_report_request: args.status_report_request == YesNo::Yes,
+        status_report_request: words.status_report_request == YesNo::Yes,
         ..OutgoingMessage::to(destination)
     };
     let options = SplitOptions {
         reference: u16::from(fresh_reference()),
         ..SplitOptions::default()
     };
-    message
-        .text_pdus(&args.message, &options)
-        .map_err(|err| anyhow!("--message: {err}"))?;
+    let (max_parts, setting) = match args.max_parts {
+        Some(max_parts) => (max_parts, "--max-parts"),
+        None => match ConfigFile::find(port.config.as_deref())? {
+            Some(config_file) => (config_file.settings.limits.max_parts, "[limits] max-parts"),
+            None => (Limits::DEFAULT.max_parts, "--max-parts"),
+        },
+    };
+    let n_parts = match message.text_pdus(&words.message, &options) {
+        Ok(pdus) => pdus.len(),
+        Err(sms_pdu::EncodeError::TooManyParts(n_parts)) if n_parts > 0 => n_parts,
+        Err(err) => bail!("--message: {err}"),
+    };
+    Limits::check_parts(max_parts, n_parts, setting).map_err(|reason| anyhow!("--message: {reason}"))?;
     let request = Request::Send {
-        port: args.port.port.clone(),
+        port: port.port.clone(),
         device: None,
-        number: args.phone.clone(),
-        text: args.message.clone(),
-        smsc: args.smsc.clone(),
+        number: words.phone.clone(),
+        text: words.message.clone(),
+        smsc: words.smsc.clone(),
         class: class.map(|class| class as u8),
         status_report_request: message.status_report_request,
     };
-    let result = match route(&args.port, request).await? {
+    let result = match route(&port, request).await? {
         Route::Daemon(answer) => done(answer)?,
         Route::Direct(socket_note) => {
-            let modem = open(&args.port, Setup::Full, args.sms_storage, socket_note).await?;
-            let sent = modem.send_sms(&message, &args.message, &options).await;
+            let modem = open(&port, Setup::Full, args.sms_storage, socket_note).await?;
+            let sent = modem.send_sms(&message, &words.message, &options).await;
             modem.shutdown().await;
             references_json(&sent?)
         }
@@ -155,7 +179,11 @@ async fn inbox(args: &InboxArgs) -> anyhow::Result<()> {
         Route::Direct(socket_note) => {
             let modem = open(&args.port, Setup::Full, args.sms_storage, socket_note).await?;
             let result = match args.remove {
-                Some(index) => remove_message(&modem, index).await,
+                // A SIM index is 16 bits at most; a larger one is none.
+                Some(index) => match u32::try_from(index) {
+                    Ok(index) => remove_message(&modem, index).await,
+                    Err(_) => Ok(None),
+                },
                 None => modem
                     .list_messages(None)
                     .await
@@ -263,19 +291,25 @@ pub(crate) fn ussd_json(answer: &UssdAnswer) -> Value {
 }
 
 async fn at_chat(args: &AtChatArgs) -> anyhow::Result<()> {
+    let wait = args.wait.unwrap_or(if urc::starts_ussd(&args.command) {
+        urc::DEFAULT_USSD_WAIT
+    } else {
+        urc::DEFAULT_WAIT
+    });
     let request = Request::AtChat {
         port: args.port.port.clone(),
         device: None,
         command: args.command.clone(),
-        timeout_ms: Some(u64::try_from(args.timeout.as_millis()).unwrap_or(u64::MAX)),
+        timeout_ms: Some(millis(args.timeout)),
+        wait_ms: Some(millis(wait)),
     };
     let reply = match route(&args.port, request).await? {
         Route::Daemon(answer) => done(answer)?,
         Route::Direct(socket_note) => {
             let modem = open(&args.port, Setup::Minimal, None, socket_note).await?;
-            let reply = modem.at_chat(&args.command, Some(args.timeout)).await;
+            let reply = at_chat_and_wait(&modem, &args.command, Some(args.timeout), wait).await;
             modem.shutdown().await;
-            at_reply_json(&reply?)
+            reply?
         }
     };
     let mut stdout = std::io::stdout().lock();
@@ -283,6 +317,9 @@ async fn at_chat(args: &AtChatArgs) -> anyhow::Result<()> {
         writeln!(stdout, "{}", line.as_str().unwrap_or_default())?;
     }
     writeln!(stdout, "{}", reply["result"].as_str().unwrap_or_default())?;
+    for line in as_array(&reply["unsolicited"]) {
+        writeln!(stdout, "{}", line.as_str().unwrap_or_default())?;
+    }
     if reply["success"] != Value::Bool(true) {
         bail!(
             "{}: {}",
@@ -293,15 +330,41 @@ async fn at_chat(args: &AtChatArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+fn millis(duration: std::time::Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
+}
+
+/// `at-chat` on `modem`: the command, then, if it succeeded, the
+/// unsolicited codes that come within `wait` (a `+CUSD` ends the wait of
+/// a command that starts a USSD session). The JSON both ways print from.
+pub(crate) async fn at_chat_and_wait(
+    modem: &ModemHandle,
+    command: &str,
+    timeout: Option<std::time::Duration>,
+    wait: std::time::Duration,
+) -> Result<Value, ModemError> {
+    // Subscribed first: a code may come right behind the final result.
+    let mut events = modem.subscribe();
+    let reply = modem.at_chat(command, timeout).await?;
+    let urcs = if reply.result.is_success() && !wait.is_zero() {
+        urc::collect(&mut events, wait, urc::starts_ussd(command)).await
+    } else {
+        Vec::new()
+    };
+    Ok(at_reply_json(&reply, &urc::lines(modem.port(), &urcs)))
+}
+
 /// An `at-chat` answer: the lines (the command's, then any unclaimed),
-/// the final result as the modem wrote it and as described.
-pub(crate) fn at_reply_json(reply: &AtReply) -> Value {
+/// the final result as the modem wrote it and as described, and the
+/// unsolicited codes that came after it.
+pub(crate) fn at_reply_json(reply: &AtReply, unsolicited: &[String]) -> Value {
     let lines: Vec<&String> = reply.lines.iter().chain(&reply.unclaimed).collect();
     json!({
         "lines": lines,
         "result": as_sent(&reply.result),
         "described": reply.result.to_string(),
         "success": reply.result.is_success(),
+        "unsolicited": unsolicited,
     })
 }
 
@@ -371,7 +434,7 @@ async fn route(args: &PortArgs, mut request: Request) -> anyhow::Result<Route> {
     // choice of channel does (it finds the modem by the port's name).
     let several_devices = config_file
         .as_ref()
-        .and_then(|config_file| config_file.ports.get(&args.port))
+        .and_then(|config_file| config_file.ports().get(&args.port))
         .is_some_and(|section| section.devices.len() > 1);
     if args.channel.is_some() || !several_devices {
         if let Ok(config) = modem_config(args, config_file.as_ref()) {
@@ -387,9 +450,8 @@ async fn route(args: &PortArgs, mut request: Request) -> anyhow::Result<Route> {
 }
 
 /// The control socket to try, and what gave it if the user did: `--control`,
-/// else `SMSGATE_CONTROL`, else the config file's `[control]` (none if
-/// that file is not a valid daemon config: no daemon runs on it), else
-/// the default spool's.
+/// else `SMSGATE_CONTROL`, else the config file's `[control]` (none if it
+/// says `enabled = false`), else the default spool's.
 fn control_socket(args: &PortArgs, config_file: Option<&ConfigFile>) -> Option<(PathBuf, Option<String>)> {
     if let Some(path) = &args.control {
         return Some((path.clone(), Some(format!("--control {}", path.display()))));
@@ -400,9 +462,10 @@ fn control_socket(args: &PortArgs, config_file: Option<&ConfigFile>) -> Option<(
         return Some((path, Some(given_by)));
     }
     match config_file {
-        Some(config_file) => DaemonConfig::load(&config_file.path)
-            .ok()?
+        Some(config_file) => config_file
+            .settings
             .control_socket
+            .clone()
             .map(|path| (path, None)),
         None => Some((Path::new(DEFAULT_SPOOL_BASE).join("smsgate.sock"), None)),
     }
@@ -442,37 +505,59 @@ async fn open(
     }
     match ModemHandle::open(config).await {
         Ok(modem) => Ok(modem),
-        Err(err @ ModemError::InUse { .. }) if held_by_smsgate(&err) => {
-            let why = socket_note.map_or_else(
-                || "no control socket of it serves this port".to_owned(),
-                |note| format!("its control socket cannot be reached ({note})"),
-            );
-            bail!(
-                "{err}: the smsgate daemon holds the port, and {why}; check [control] in its config, or \
-                 give the socket with --control PATH or {CONTROL_ENV}"
-            )
-        }
+        Err(err @ ModemError::InUse { .. }) => match smsgate_holder(&err) {
+            Some(SmsgateHolder::Daemon) => {
+                let why = socket_note.map_or_else(
+                    || "no control socket of it serves this port".to_owned(),
+                    |note| format!("its control socket cannot be reached ({note})"),
+                );
+                bail!(
+                    "{err}: the smsgate daemon holds the port, and {why}; check [control] in its config, or \
+                     give the socket with --control PATH or {CONTROL_ENV}"
+                )
+            }
+            Some(SmsgateHolder::Command(command)) => {
+                bail!("{err}: another `smsgate {command}` is using the port; try again when it has finished")
+            }
+            None => Err(err.into()),
+        },
         Err(err) => Err(err.into()),
     }
 }
 
-fn held_by_smsgate(err: &ModemError) -> bool {
+/// An smsgate process holding a port.
+#[derive(Debug, PartialEq, Eq)]
+enum SmsgateHolder {
+    /// `smsgate run` or `smsgate demo`: a daemon, which may have a
+    /// control socket.
+    Daemon,
+    /// A one-shot command (`ussd`, `at-chat`, ...), named.
+    Command(String),
+}
+
+/// Which smsgate process holds the port of `err`, if one does: the
+/// subcommand is the first word after the program that is not an option.
+fn smsgate_holder(err: &ModemError) -> Option<SmsgateHolder> {
     let ModemError::InUse { holders, .. } = err else {
-        return false;
+        return None;
     };
-    holders.iter().any(|holder| {
-        holder
-            .command_line
-            .as_deref()
-            .and_then(|command_line| command_line.split(' ').next())
-            .is_some_and(|program| program.ends_with("smsgate"))
+    holders.iter().find_map(|holder| {
+        let mut words = holder.command_line.as_deref()?.split(' ');
+        if !words.next()?.ends_with("smsgate") {
+            return None;
+        }
+        let command = words.find(|word| !word.starts_with('-')).unwrap_or_default();
+        Some(match command {
+            "run" | "demo" => SmsgateHolder::Daemon,
+            other => SmsgateHolder::Command(other.to_owned()),
+        })
     })
 }
 
 /// The driver's configuration for PORT: the config file's section if it
 /// names one, else PORT as a device path or `tcp://` address.
 fn modem_config(args: &PortArgs, config_file: Option<&ConfigFile>) -> anyhow::Result<modem::Config> {
-    let section = config_file.and_then(|config_file| config_file.ports.get(&args.port));
+    let section = config_file.and_then(|config_file| config_file.ports().get(&args.port));
     let address = match (section, config_file) {
         (Some(section), _) => {
             let channel = args.channel.unwrap_or(0);
@@ -515,7 +600,7 @@ fn modem_config(args: &PortArgs, config_file: Option<&ConfigFile>) -> anyhow::Re
     let lock_dir = args
         .lock_dir
         .clone()
-        .or_else(|| config_file.and_then(|config_file| config_file.lock_dir.clone()))
+        .or_else(|| config_file.and_then(|config_file| config_file.lock_dir().map(Path::to_path_buf)))
         .unwrap_or_else(|| DEFAULT_LOCK_DIR.into());
     Ok(crate::config::driver_config(address, section, lock_dir))
 }
@@ -544,85 +629,10 @@ pub(crate) fn fresh_reference() -> u8 {
     a ^ b ^ c ^ d
 }
 
-/// RouterOS's `type` column: the class for received messages.
-fn message_type(message: &InboxMessage) -> String {
-    match message.kind {
-        MessageKind::Deliver => match message.class {
-            Some(class) => format!("class-{}", class as u8),
-            None => "sms".to_owned(),
-        },
-        MessageKind::StatusReport => "status-report".to_owned(),
-        MessageKind::Submit => "outgoing".to_owned(),
-    }
-}
-
-/// What a message says, as text.
-fn message_body(message: &InboxMessage) -> String {
-    match &message.content {
-        Content::Text(text) => text.clone(),
-        Content::Data(data) => format!("(8-bit data) {}", sms_pdu::encode_hex(data)),
-        Content::Report { reference, status } => {
-            format!(
-                "report on message reference {reference}: {}",
-                status.smstools_header()
-            )
-        }
-        Content::Undecodable(error) => format!("(undecodable: {error})"),
-    }
-}
-
-/// A message of `message_json` as `inbox` prints it.
-fn message_text(message: &Value) -> String {
-    let phone = message["phone"].as_str().unwrap_or_default();
-    let mut text = format!(
-        "{}  {}  {}  {}",
-        join_numbers(as_array(&message["indexes"])),
-        if phone.is_empty() { "-" } else { phone },
-        message["timestamp"].as_str().unwrap_or("-"),
-        message["type"].as_str().unwrap_or_default(),
-    );
-    let missing = as_array(&message["parts"]["missing"]);
-    if !missing.is_empty() {
-        let _ = write!(
-            text,
-            "  (incomplete: part {} of {} missing)",
-            join_numbers(missing),
-            message["parts"]["total"]
-        );
-    }
-    text.push('\n');
-    for line in message["message"].as_str().unwrap_or_default().lines() {
-        let _ = writeln!(text, "    {line}");
-    }
-    text
-}
-
 /// What `send --json` prints: the message reference of each part.
 pub(crate) fn references_json(references: &[at::parse::MessageReference]) -> Value {
     let references: Vec<u8> = references.iter().map(|reference| reference.0).collect();
     json!({ "references": references })
-}
-
-pub(crate) fn message_json(message: &InboxMessage) -> Value {
-    let mut value = json!({
-        "index": message.indexes.first(),
-        "indexes": message.indexes,
-        "phone": message.phone,
-        "message": message_body(message),
-        "timestamp": message.timestamp.map(|timestamp| timestamp.to_string()),
-        "type": message_type(message),
-        "status": message.status.name(),
-    });
-    if let Some(parts) = &message.parts {
-        value["parts"] = json!({ "total": parts.total, "missing": parts.missing });
-    }
-    if let Content::Report { reference, status } = &message.content {
-        value["report"] = json!({ "reference": reference, "status": status.0 });
-    }
-    if !message.warnings.is_empty() {
-        value["warnings"] = json!(message.warnings);
-    }
-    value
 }
 
 /// A status of `status_json` as `status` prints it.
@@ -775,5 +785,30 @@ mod tests {
             "\"+371-2000\": only the characters 0-9 * # a b c are allowed (a phone number has the \
              characters 0123456789*# abc, and a leading + if it is international)"
         );
+    }
+
+    // Issue 10, item 11: a one-shot `smsgate ussd` holding the port was
+    // called "the smsgate daemon".
+    #[test]
+    fn the_smsgate_holding_a_port_is_named_by_its_command() {
+        let in_use = |command_line: &str| ModemError::InUse {
+            port: "/dev/ttyUSB2".to_owned(),
+            holders: vec![modem::lock::Holder {
+                pid: 42,
+                command_line: Some(command_line.to_owned()),
+            }],
+            lock_file: None,
+        };
+        let holder = |command_line: &str| smsgate_holder(&in_use(command_line));
+        assert_eq!(
+            holder("/usr/bin/smsgate run --config /etc/smsgate.toml"),
+            Some(SmsgateHolder::Daemon)
+        );
+        assert_eq!(holder("smsgate demo"), Some(SmsgateHolder::Daemon));
+        assert_eq!(
+            holder("target/debug/smsgate ussd /dev/ttyUSB2 *100#"),
+            Some(SmsgateHolder::Command("ussd".to_owned()))
+        );
+        assert_eq!(holder("smsd -c /etc/smsd.conf"), None);
     }
 }

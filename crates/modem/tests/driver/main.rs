@@ -10,4 +10,5 @@ mod recovery;
 mod scripted;
 mod session;
 mod support;
+mod ussd;
 mod voice;

@@ -90,7 +90,9 @@ pub(crate) enum Request {
         port: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         device: Option<String>,
-        index: u32,
+        /// A storage index, or the number of a daemon's received file
+        /// (`inbox.rs`).
+        index: u64,
     },
     /// `smsgate ussd`.
     Ussd {
@@ -107,6 +109,10 @@ pub(crate) enum Request {
         command: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         timeout_ms: Option<u64>,
+        /// How long to wait for unsolicited codes after a successful
+        /// final result; none: not at all.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        wait_ms: Option<u64>,
     },
     /// `smsgate status`.
     Status {
@@ -212,6 +218,9 @@ struct Registered {
     device: PortAddress,
     /// When the daemon receives for it: where, and so its inbox.
     received: Option<ReceivedDirs>,
+    /// The text of the last USSD answer it got through this socket
+    /// (RouterOS's `last-ussd`).
+    last_ussd: Option<String>,
 }
 
 impl ModemRegistry {
@@ -224,14 +233,26 @@ impl ModemRegistry {
         handle: &ModemHandle,
         received: Option<ReceivedDirs>,
     ) {
-        let registered = Registered {
-            handle: handle.clone(),
-            port: port.to_owned(),
-            device: device.clone(),
-            received,
-        };
         if let Ok(mut modems) = self.modems.lock() {
+            // A restarted driver keeps what the modem last heard.
+            let last_ussd = modems.get(name).and_then(|modem| modem.last_ussd.clone());
+            let registered = Registered {
+                handle: handle.clone(),
+                port: port.to_owned(),
+                device: device.clone(),
+                received,
+                last_ussd,
+            };
             modems.insert(name.to_owned(), registered);
+        }
+    }
+
+    /// Remembers `text` as modem `name`'s last USSD answer.
+    fn set_last_ussd(&self, name: &str, text: String) {
+        if let Ok(mut modems) = self.modems.lock() {
+            if let Some(modem) = modems.get_mut(name) {
+                modem.last_ussd = Some(text);
+            }
         }
     }
 
@@ -296,11 +317,15 @@ impl ModemRegistry {
         modems
             .iter()
             .map(|(name, modem)| {
-                json!({
+                let mut listed = json!({
                     "name": name,
                     "port": modem.port,
                     "device": modem.device.to_string(),
-                })
+                });
+                if let Some(text) = &modem.last_ussd {
+                    listed["last_ussd"] = json!(text);
+                }
+                listed
             })
             .collect()
     }
@@ -513,10 +538,16 @@ async fn answer(registry: &ModemRegistry, line: &str) -> Value {
         Ok(found) => found,
         Err(message) => return refusal(Refusal::UnknownModem, &message),
     };
+    let is_ussd = match &request {
+        Request::Ussd { .. } => UssdKind::Request,
+        Request::AtChat { .. } => UssdKind::AtChat,
+        _ => UssdKind::None,
+    };
     // The daemon empties the storage of a modem it receives for: its
     // inbox is what it wrote.
+    // `--sms-storage` asks for that storage itself.
     let performed = match (&modem.received, request) {
-        (Some(received), Request::Inbox { .. }) => Ok(Value::Array(received.list(&name))),
+        (Some(received), Request::Inbox { storage: None, .. }) => Ok(Value::Array(received.list(&name))),
         (Some(received), Request::Remove { index, .. }) => match received.remove(&name, index) {
             Ok(Some(removed)) => Ok(removed),
             Ok(None) => Err((Refusal::NoMessage, format!("no message at index {index}"))),
@@ -524,10 +555,31 @@ async fn answer(registry: &ModemRegistry, line: &str) -> Value {
         },
         (_, request) => perform(&modem.handle, request).await,
     };
+    if let Ok(result) = &performed {
+        let ussd = match is_ussd {
+            UssdKind::Request => result["text"].as_str().map(str::to_owned),
+            UssdKind::AtChat => modem_cmd::urc::last_ussd(as_slice(&result["unsolicited"])),
+            UssdKind::None => None,
+        };
+        if let Some(text) = ussd {
+            registry.set_last_ussd(&name, text);
+        }
+    }
     match performed {
         Ok(result) => json!({ "ok": true, "modem": name, "result": result }),
         Err((kind, message)) => refusal(kind, &format!("modem {name}: {message}")),
     }
+}
+
+/// Which requests may bring a USSD answer to remember (`last-ussd`).
+enum UssdKind {
+    Request,
+    AtChat,
+    None,
+}
+
+fn as_slice(value: &Value) -> &[Value] {
+    value.as_array().map_or(&[], Vec::as_slice)
 }
 
 /// Does `request` with `handle`; the result is what the command's `--json`
@@ -587,28 +639,44 @@ async fn perform(handle: &ModemHandle, request: Request) -> Result<Value, (Refus
             let messages = handle.list_messages(storage).await.map_err(modem_error)?;
             Ok(messages.iter().map(modem_cmd::message_json).collect())
         }
-        Request::Remove { index, .. } => match modem_cmd::remove_message(handle, index).await {
+        Request::Remove { index, .. } => match remove_stored(handle, index).await {
             Ok(Some(removed)) => Ok(removed),
             Ok(None) => Err((Refusal::NoMessage, format!("no message at index {index}"))),
             Err(err) => Err(modem_error(err)),
         },
         Request::Ussd { code, .. } => {
             let answer = handle.ussd(&code).await.map_err(modem_error)?;
+            if let Some(text) = &answer.text {
+                // RouterOS's `gsm,info USSD: ...`.
+                tracing::info!(target: "smsgate", "{}: USSD: {text}", handle.port());
+            }
             Ok(modem_cmd::ussd_json(&answer))
         }
         Request::AtChat {
-            command, timeout_ms, ..
-        } => {
-            let reply = handle
-                .at_chat(&command, timeout_ms.map(Duration::from_millis))
-                .await
-                .map_err(modem_error)?;
-            Ok(modem_cmd::at_reply_json(&reply))
-        }
+            command,
+            timeout_ms,
+            wait_ms,
+            ..
+        } => modem_cmd::at_chat_and_wait(
+            handle,
+            &command,
+            timeout_ms.map(Duration::from_millis),
+            Duration::from_millis(wait_ms.unwrap_or(0)),
+        )
+        .await
+        .map_err(modem_error),
         Request::Status { .. } => {
             let status = handle.status().await.map_err(modem_error)?;
             Ok(modem_cmd::status_json(handle.port(), &status))
         }
+    }
+}
+
+/// `remove` in the modem's storage, whose indexes are 16 bits at most.
+async fn remove_stored(handle: &ModemHandle, index: u64) -> Result<Option<Value>, modem::ModemError> {
+    match u32::try_from(index) {
+        Ok(index) => modem_cmd::remove_message(handle, index).await,
+        Err(_) => Ok(None),
     }
 }
 
@@ -687,6 +755,7 @@ mod tests {
                 device: None,
                 command: "AT".to_owned(),
                 timeout_ms: Some(500),
+                wait_ms: None,
             })
         );
         assert_eq!(Request::parse(r#"{"op":"modems"}"#), Ok(Request::Modems));

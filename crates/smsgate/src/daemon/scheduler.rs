@@ -44,7 +44,7 @@ use crate::daemon::send_task::{Outcome, SendResult, SendTask};
 use crate::daemon::spool_dir;
 use crate::daemon::store_health::{Failure, RetryPolicy, StoreHealth};
 use crate::daemon::voicecall::PlannedCall;
-use crate::daemon_config::{DaemonConfig, ModemSettings, UnknownOutcome};
+use crate::daemon_config::{DaemonConfig, Limits, ModemSettings, UnknownOutcome};
 
 /// How often `outgoing/` is scanned even without an inotify event (files
 /// on NFS, a watcher that failed, events lost to an overflow).
@@ -1141,6 +1141,8 @@ impl Scheduler {
             .map(sms_pdu::Pdu::encode)
             .collect::<Result<Vec<_>, _>>()
             .map_err(|err| format!("cannot encode the message: {err}"))?;
+        // [limits] max-parts: the check shared with `smsgate send` (issue 10).
+        Limits::check_parts(self.config.limits.max_parts, pdus.len(), "[limits] max-parts")?;
         Ok(Planned {
             notices: file.notices.iter().chain(&sms.notices).cloned().collect(),
             file,

@@ -164,7 +164,7 @@ fn example_config_rejects_an_unknown_key_in_every_table() {
         );
         assert!(message.starts_with(&expected), "{message}");
     }
-    assert_eq!(tables, 12);
+    assert_eq!(tables, 14);
     let message = error(&format!("bogus-key = 1\n{text}"));
     assert!(
         message.starts_with("smsgate.toml: line 1: unknown key \"bogus-key\" at the top level, expected"),
@@ -429,5 +429,21 @@ fn intake_limit_and_modes() {
         "smsgate.toml: line 2: spool.max-outgoing-bytes: 0 would refuse every file\n\
          smsgate.toml: line 3: spool.file-mode: \"0400\" must grant the owner 0600, which the daemon needs\n\
          smsgate.toml: line 4: spool.dir-mode: \"rwx\" is not a mode: octal digits up to \"0777\", such as \"0640\""
+    );
+}
+
+#[test]
+fn max_parts_is_1_to_255_and_checked_in_one_place() {
+    assert_eq!(parse("[limits]\nmax-parts = 3\n").unwrap().limits.max_parts, 3);
+    assert_eq!(parse("").unwrap().limits.max_parts, 10);
+    assert_eq!(
+        error("[limits]\nmax-parts = 0\n"),
+        "smsgate.toml: line 2: limits.max-parts: is 1 to 255 (a concatenated message has at most 255 parts)"
+    );
+    assert!(error("[limits]\nmax-parts = 256\n").contains("limits.max-parts"));
+    assert_eq!(Limits::check_parts(10, 10, "--max-parts"), Ok(()));
+    assert_eq!(
+        Limits::check_parts(10, 33, "--max-parts"),
+        Err("the text needs 33 parts, more than --max-parts 10; shorten it or raise the limit".to_owned())
     );
 }

@@ -284,7 +284,7 @@ fn bad_requests_and_unknown_modems_get_an_error_answer() {
     // The connection survived the bad lines.
     eqnice_json!(
         json!({"ok": true, "modem": "modem0", "result": {
-            "lines": [], "result": "OK", "described": "OK", "success": true,
+            "lines": [], "result": "OK", "described": "OK", "success": true, "unsolicited": [],
         }}),
         answers[4]
     );
@@ -361,5 +361,95 @@ fn a_port_held_by_the_daemon_without_a_socket_is_an_error_that_says_so() {
         printed.stderr.contains("--control /nonexistent/smsgate.sock"),
         "{}",
         printed.stderr
+    );
+}
+
+/// `inbox` text or JSON without the indexes: a SIM index and a daemon's
+/// number for its file differ by nature.
+fn without_indexes(printed: &str) -> String {
+    match serde_json::from_str::<Value>(printed) {
+        Ok(Value::Array(mut messages)) => {
+            for message in &mut messages {
+                let object = message.as_object_mut().unwrap();
+                object.remove("index");
+                object.remove("indexes");
+            }
+            serde_json::to_string_pretty(&messages).unwrap()
+        }
+        _ => printed
+            .lines()
+            .map(|line| match line.split_once("  ") {
+                Some((index, rest)) if index.parse::<u64>().is_ok() => rest.to_owned(),
+                _ => line.to_owned(),
+            })
+            .collect::<Vec<_>>()
+            .join("\n"),
+    }
+}
+
+/// Issue 10, item 10: a daemon that receives for its modem lists what it
+/// wrote to incoming/; that listing is printed exactly as the modem's own
+/// (the `+`, the time stamp, the words), and its numbers stay put when an
+/// entry is removed.
+#[test]
+fn a_receiving_daemons_inbox_prints_as_the_modems_own() {
+    let mut bench = SpoolBench::build(Setup {
+        n_modems: 2,
+        ports_only: 1,
+        modem_keys: &["receive = true"],
+        spool_dirs: &[],
+        ..Setup::default()
+    });
+    store_deliver(&bench, 1);
+    bench.start_daemon();
+    bench.inject(0, Injection::Pdu(hex(DELIVER)));
+    bench.wait("the daemon received it", || {
+        fs::read_dir(bench.spool("incoming")).is_ok_and(|dir| dir.count() == 1)
+    });
+    for args in [&["inbox", "--json"][..], &["inbox"]] {
+        let run = |port: &str| {
+            let mut full = vec![args[0], port];
+            full.extend_from_slice(&args[1..]);
+            without_indexes(&smsgate(&bench, &full).stdout())
+        };
+        eqnice!(run("modem1"), run("modem0"));
+    }
+    let listed = smsgate(&bench, &["inbox", "modem0", "--json"]).json();
+    assert_eq!(listed[0]["phone"], "+16505551111", "{listed}");
+    assert_eq!(listed[0]["timestamp"], "2006-06-06 15:03:03", "{listed}");
+    assert_eq!(listed[0]["status"], "received", "{listed}");
+
+    // A second message; removing the first leaves the second's number.
+    bench.inject(0, Injection::Pdu(hex(DELIVER)));
+    bench.wait("the daemon received the second", || {
+        fs::read_dir(bench.spool("incoming")).is_ok_and(|dir| dir.count() == 2)
+    });
+    let listed = smsgate(&bench, &["inbox", "modem0", "--json"]).json();
+    let indexes: Vec<u64> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|message| message["index"].as_u64().unwrap())
+        .collect();
+    assert_eq!(indexes.len(), 2);
+    let first = indexes[0].to_string();
+    let removed = smsgate(&bench, &["inbox", "modem0", "--remove", &first]).stdout();
+    eqnice!(
+        format!("removed the message from +16505551111 at index {first}\n"),
+        removed
+    );
+    let listed = smsgate(&bench, &["inbox", "modem0", "--json"]).json();
+    assert_eq!(listed[0]["index"], indexes[1], "{listed}");
+    let printed = smsgate(&bench, &["inbox", "modem0", "--remove", &first]).expect_status(1);
+    assert!(
+        printed.stderr.contains(&format!("no message at index {first}")),
+        "{}",
+        printed.stderr
+    );
+    // --sms-storage asks for the modem's storage itself, through the
+    // daemon: empty, the daemon took the messages off it.
+    eqnice!(
+        "no messages\n",
+        smsgate(&bench, &["inbox", "modem0", "--sms-storage", "sim"]).stdout()
     );
 }

@@ -17,6 +17,8 @@ mod daemon_recovery;
 mod help;
 mod import_smsd_conf;
 mod modem_commands;
+mod one_config;
+mod one_shot;
 mod pdu_decode;
 mod pdu_encode;
 mod sim;

@@ -18,18 +18,18 @@ const PATIENCE: Duration = Duration::from_secs(10);
 
 /// A simulator on a runtime of its own, so that the test thread can run
 /// the binary and wait for it while the modems answer.
-struct SimBench {
+pub(crate) struct SimBench {
     runtime: tokio::runtime::Runtime,
     sim: Option<SimHandle>,
     dir: tempfile::TempDir,
 }
 
 impl SimBench {
-    fn start(n_modems: usize) -> SimBench {
+    pub(crate) fn start(n_modems: usize) -> SimBench {
         SimBench::start_with(n_modems, |_| {})
     }
 
-    fn start_with(n_modems: usize, tweak: impl FnOnce(&mut SimConfig)) -> SimBench {
+    pub(crate) fn start_with(n_modems: usize, tweak: impl FnOnce(&mut SimConfig)) -> SimBench {
         let runtime = crate::spool_bench::runtime();
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir(dir.path().join("lock")).unwrap();
@@ -44,16 +44,16 @@ impl SimBench {
         }
     }
 
-    fn sim(&self) -> &SimHandle {
+    pub(crate) fn sim(&self) -> &SimHandle {
         self.sim.as_ref().unwrap()
     }
 
     /// Runs `future` (a simulator call) to its end.
-    fn block_on<F: std::future::Future>(&self, future: F) -> F::Output {
+    pub(crate) fn block_on<F: std::future::Future>(&self, future: F) -> F::Output {
         self.runtime.block_on(future)
     }
 
-    fn path(&self, index: usize) -> String {
+    pub(crate) fn path(&self, index: usize) -> String {
         self.dir
             .path()
             .join("dev")
@@ -62,12 +62,12 @@ impl SimBench {
             .to_string()
     }
 
-    fn lock_dir(&self) -> PathBuf {
+    pub(crate) fn lock_dir(&self) -> PathBuf {
         self.dir.path().join("lock")
     }
 
     /// `smsgate` with `args` and this bench's lock directory.
-    fn smsgate(&self, args: &[&str]) -> TestCommand {
+    pub(crate) fn smsgate(&self, args: &[&str]) -> TestCommand {
         let mut command = TestCommand::new(args);
         let lock_dir = self.lock_dir();
         command.args([std::ffi::OsStr::new("--lock-dir"), lock_dir.as_os_str()]);
@@ -75,17 +75,17 @@ impl SimBench {
     }
 
     /// Writes a config file and returns its path.
-    fn config(&self, text: &str) -> String {
+    pub(crate) fn config(&self, text: &str) -> String {
         let path = self.dir.path().join("smsgate.toml");
         std::fs::write(&path, text).unwrap();
         path.display().to_string()
     }
 
-    fn number(index: usize) -> String {
+    pub(crate) fn number(index: usize) -> String {
         format!("+{}", 4_917_200_000_000_u64 + index as u64)
     }
 
-    fn submitted_tpdus(&self, index: usize) -> Vec<(Option<String>, Tpdu)> {
+    pub(crate) fn submitted_tpdus(&self, index: usize) -> Vec<(Option<String>, Tpdu)> {
         self.block_on(self.sim().submitted(index))
             .unwrap()
             .into_iter()
@@ -99,7 +99,7 @@ impl SimBench {
     /// What modem `index` submitted, once it is at least `n_pdus` PDUs: the
     /// simulator's network records a submission just after the modem
     /// answers `+CMGS`, so a reader may be a moment early.
-    fn wait_submitted(&self, index: usize, n_pdus: usize) -> Vec<(Option<String>, Tpdu)> {
+    pub(crate) fn wait_submitted(&self, index: usize, n_pdus: usize) -> Vec<(Option<String>, Tpdu)> {
         let deadline = Instant::now() + PATIENCE;
         loop {
             let submitted = self.submitted_tpdus(index);
@@ -116,7 +116,7 @@ impl SimBench {
     }
 
     /// Waits until modem `index` holds `n_messages` messages.
-    fn wait_for_stored(&self, index: usize, n_messages: usize) {
+    pub(crate) fn wait_for_stored(&self, index: usize, n_messages: usize) {
         let deadline = Instant::now() + PATIENCE;
         while self.block_on(self.sim().modem(index)).unwrap().sm.0 < n_messages {
             assert!(
@@ -241,20 +241,18 @@ fn inbox_lists_joined_messages_and_removes_them_whole() {
     assert_eq!(listed[0]["phone"], "+37120000000");
     assert_eq!(listed[0]["message"], "Sveiki!");
     assert_eq!(listed[0]["type"], "sms");
-    assert_eq!(listed[0]["status"], "REC UNREAD");
+    // Read or not, as a daemon's listing of what it received says it.
+    assert_eq!(listed[0]["status"], "received");
+    // The service centre's clock, without the zone, which a daemon's
+    // incoming/ file does not keep.
     let timestamp = listed[0]["timestamp"].as_str().unwrap();
     assert!(
-        timestamp.ends_with("+00:00"),
-        "the operator's time zone: {timestamp}"
+        timestamp.len() == 19 && timestamp.starts_with("20") && timestamp.as_bytes()[10] == b' ',
+        "{timestamp}"
     );
     assert_eq!(listed[1]["indexes"], json!([3, 2]));
     assert_eq!(listed[1]["message"], "garš ziņojums ".repeat(9));
     assert_eq!(listed[1]["parts"], json!({"total": 2, "missing": []}));
-    // Listing marked them read.
-    assert_eq!(
-        parse_json(&bench.smsgate(&["inbox", &bench.path(0), "--json"]).stdout())[0]["status"],
-        "REC READ"
-    );
     let stdout = bench.smsgate(&["inbox", &bench.path(0)]).stdout();
     let lines: Vec<&str> = stdout.lines().collect();
     assert!(lines[0].starts_with("1  +37120000000  20"), "{stdout}");
@@ -408,9 +406,9 @@ fn ports_by_name_with_channels_from_the_config_file() {
         .smsgate(&["status", "lte1", "--config", &config])
         .expect_status(1);
     assert!(
-        printed
-            .stderr
-            .contains(&format!("error: {config}: TOML parse error at line 3")),
+        printed.stderr.contains(&format!(
+            "error: {config}: line 3: ports.lte1.sim-pin: invalid type"
+        )),
         "{}",
         printed.stderr
     );

@@ -40,6 +40,12 @@ impl TestCommand {
         self
     }
 
+    /// Runs the command in `dir`.
+    pub(crate) fn current_dir(&mut self, dir: &std::path::Path) -> &mut TestCommand {
+        self.cmd.current_dir(dir);
+        self
+    }
+
     /// Runs the command, requires exit status 0 and returns its stdout.
     pub(crate) fn stdout(&mut self) -> String {
         self.expect_status(0).stdout
