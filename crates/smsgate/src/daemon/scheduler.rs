@@ -1511,7 +1511,8 @@ impl Scheduler {
                 true => bytes,
                 false => spool::add_headers(&bytes, &reports),
             };
-            self.store.finish(&job.path, sent_dir, name, &bytes, job.mode, retrying)
+            self.store
+                .finish(&job.path, sent_dir, name, &bytes, job.mode, retrying)
         });
         match written {
             Ok(target) => {

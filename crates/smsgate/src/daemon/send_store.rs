@@ -31,7 +31,14 @@ pub(crate) trait SendStore: Send + std::fmt::Debug {
     fn open_messages(&self) -> Vec<(String, FileState)>;
     /// Writes a finished file to `dir/name` durably, with `mode`, and
     /// unlinks `source` ([`spool_dir::finish`]).
-    fn finish(&mut self, source: &Path, dir: &Path, name: &str, bytes: &[u8], mode: u32) -> io::Result<PathBuf>;
+    fn finish(
+        &mut self,
+        source: &Path,
+        dir: &Path,
+        name: &str,
+        bytes: &[u8],
+        mode: u32,
+    ) -> io::Result<PathBuf>;
 }
 
 impl SendStore for Journal {
@@ -47,7 +54,14 @@ impl SendStore for Journal {
         Journal::open_messages(self)
     }
 
-    fn finish(&mut self, source: &Path, dir: &Path, name: &str, bytes: &[u8], mode: u32) -> io::Result<PathBuf> {
+    fn finish(
+        &mut self,
+        source: &Path,
+        dir: &Path,
+        name: &str,
+        bytes: &[u8],
+        mode: u32,
+    ) -> io::Result<PathBuf> {
         spool_dir::finish(source, dir, name, bytes, mode)
     }
 }
@@ -208,7 +222,14 @@ impl SendStore for FaultyStore {
         self.inner.open_messages()
     }
 
-    fn finish(&mut self, source: &Path, dir: &Path, name: &str, bytes: &[u8], mode: u32) -> io::Result<PathBuf> {
+    fn finish(
+        &mut self,
+        source: &Path,
+        dir: &Path,
+        name: &str,
+        bytes: &[u8],
+        mode: u32,
+    ) -> io::Result<PathBuf> {
         self.write()?;
         spool_dir::finish(source, dir, name, bytes, mode)
     }
