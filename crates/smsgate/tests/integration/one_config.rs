@@ -66,7 +66,7 @@ fn every_one_shot_command_reads_the_whole_example() {
 
     let checked = TestCommand::new(["check-config", "--config", config]).stdout();
     eqnice!(
-        format!("{config}: ok: 2 port(s), 2 modem(s), 2 queue(s), SMS commands on (1 script(s))\n"),
+        format!("{config}: ok: 2 port(s), 2 modem(s), 2 queue(s), SMS commands on (2 script(s))\n"),
         checked
     );
 }
