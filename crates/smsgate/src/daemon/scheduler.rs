@@ -902,45 +902,36 @@ impl Scheduler {
         }
         let bytes = spool::add_headers(&bytes, &[(ID_HEADER, id.clone())]);
         let queue = match from_queue {
-            Some(queue) => {
-                if !self.modems.is_empty() && !self.modems.iter().any(|slot| slot.serves(queue.as_deref())) {
-                    let reason = match &queue {
-                        Some(queue) => format!("no modem serves queue {queue}, whose directory it is in"),
-                        None => "no modem serves checked/, the default queue (every modem lists `queues`)"
-                            .to_owned(),
-                    };
-                    self.fail_file(
-                        Some(&id),
-                        &name,
-                        &candidate.path,
-                        &bytes,
-                        mode,
-                        &reason,
-                        None,
-                        None,
-                        false,
-                    );
-                    return;
-                }
-                queue
+            Some(queue)
+                if !self.modems.is_empty()
+                    && !self.modems.iter().any(|slot| slot.serves(queue.as_deref())) =>
+            {
+                Err(match &queue {
+                    Some(queue) => format!("no modem serves queue {queue}, whose directory it is in"),
+                    None => {
+                        "no modem serves checked/, the default queue (every modem lists `queues`)".to_owned()
+                    }
+                })
             }
-            None => match self.queue_of(&file) {
-                Ok(queue) => queue,
-                Err(reason) => {
-                    self.fail_file(
-                        Some(&id),
-                        &name,
-                        &candidate.path,
-                        &bytes,
-                        mode,
-                        &reason,
-                        None,
-                        None,
-                        false,
-                    );
-                    return;
-                }
-            },
+            Some(queue) => Ok(queue),
+            None => self.queue_of(&file),
+        };
+        let queue = match queue {
+            Ok(queue) => queue,
+            Err(reason) => {
+                self.fail_file(
+                    Some(&id),
+                    &name,
+                    &candidate.path,
+                    &bytes,
+                    mode,
+                    &reason,
+                    None,
+                    None,
+                    false,
+                );
+                return;
+            }
         };
         self.recovered.remove(&name);
         let path = match candidate.path.parent() == Some(self.dirs[0].path.as_path()) {
