@@ -51,6 +51,9 @@ pub(crate) struct Candidate {
     pub(crate) name: String,
     pub(crate) path: PathBuf,
     pub(crate) modified: SystemTime,
+    /// Its size when seen: with `modified`, what tells a file still being
+    /// written ([`crate::daemon::settle`]).
+    pub(crate) size: u64,
 }
 
 /// Whether the file `name` may be taken, given every name in its directory.
@@ -91,6 +94,7 @@ pub(crate) fn scan(dir: &Path) -> io::Result<Vec<Candidate>> {
         candidates.push(Candidate {
             path: entry.path(),
             modified: metadata.modified().unwrap_or(SystemTime::UNIX_EPOCH),
+            size: metadata.len(),
             name,
         });
     }
@@ -114,6 +118,7 @@ pub(crate) fn candidate(dir: &Path, name: &str) -> Option<Candidate> {
     }
     Some(Candidate {
         modified: metadata.modified().unwrap_or(SystemTime::UNIX_EPOCH),
+        size: metadata.len(),
         path,
         name: name.to_owned(),
     })
