@@ -42,7 +42,7 @@ use crate::daemon::journal::{new_message_id, Record};
 use crate::daemon::reports::{SentIndex, STATUS_REPORT_HEADER};
 use crate::daemon::send_store::{SendStore, SharedStore};
 use crate::daemon::send_task::{Outcome, SendResult, SendTask};
-use crate::daemon::settle::{Change, Settling, Verdict as Settled};
+use crate::daemon::settle::{Change, Look, Settling, Verdict as Settled};
 use crate::daemon::spool_dir;
 use crate::daemon::store_health::{Failure, RetryPolicy, StoreHealth};
 use crate::daemon::voicecall::PlannedCall;
@@ -697,9 +697,19 @@ impl Scheduler {
     /// A new file in `self.dirs[dir_idx]`, seen at `now`: taken once it is
     /// whole.
     fn arrived(&mut self, dir_idx: usize, candidate: spool_dir::Candidate, now: Instant) {
-        let verdict = self
-            .settling
-            .observe(&candidate.path, candidate.size, candidate.modified, now);
+        // A symlink or a FIFO is never written to as a message: intake
+        // refuses it at once and says so.
+        let verdict = if candidate.regular {
+            let look = Look {
+                size: candidate.size,
+                modified: candidate.modified,
+                links: candidate.links,
+            };
+            self.settling.observe(&candidate.path, look, now)
+        } else {
+            self.settling.forget(&candidate.path);
+            Settled::Ready
+        };
         if let Settled::WaitUntil(_) = verdict {
             // `settling` keeps the deadline; `look_at_due` looks again.
             return;

@@ -10,10 +10,13 @@
 //! - a file renamed in, or closed after a write, is whole at once (the
 //!   fast path: the usual write-then-rename costs no wait at all);
 //! - a file seen being written (created in place, or written to) is not
-//!   whole until it is closed; should the close never be reported (a
-//!   hard link made into the directory, events lost to an overflow), it
-//!   is taken once its size and mtime have not changed for
-//!   [`WRITER_QUIET`];
+//!   whole until it is closed; should the close never be reported
+//!   (events lost to an overflow), it is taken once its size and mtime
+//!   have not changed for [`WRITER_QUIET`]; a file with more than one
+//!   hard link was linked in whole (`ln`: a create, never a close) and
+//!   gets the two looks below;
+//! - a symlink, a FIFO or the like is never written as a message: intake
+//!   refuses it at once (the scheduler does not ask here);
 //! - a file only a scan found (there before the daemon started, a
 //!   filesystem without inotify) is smstools3's case: its size and mtime
 //!   must be the same at two looks [`LOOK_GAP`] apart;
@@ -59,8 +62,18 @@ pub(crate) enum Verdict {
     WaitUntil(Instant),
 }
 
-/// A file's size and mtime, as a look saw them.
-type Look = (u64, SystemTime);
+/// What a look at a regular file saw.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Look {
+    pub(crate) size: u64,
+    pub(crate) modified: SystemTime,
+    /// Its hard links: a file created by `link(2)` reports a create and
+    /// never a close.
+    pub(crate) links: u64,
+}
+
+/// The part of a look that tells a change: size and mtime.
+type Seen = (u64, SystemTime);
 
 #[derive(Clone, Debug)]
 enum State {
@@ -68,9 +81,9 @@ enum State {
     Settled,
     /// Seen being written: waits for its close, or for `WRITER_QUIET`
     /// without a change since `since`.
-    Writing { last: Option<Look>, since: Instant },
+    Writing { last: Option<Seen>, since: Instant },
     /// Found by a scan only: waits for the same look `LOOK_GAP` later.
-    Seen { last: Look, at: Instant },
+    Seen { last: Seen, at: Instant },
 }
 
 #[derive(Clone, Debug)]
@@ -114,14 +127,21 @@ impl Settling {
         self.set(path, state, None);
     }
 
-    /// A look at `path` at `now` found it `size` bytes long, modified at
-    /// `modified`: is it whole?
-    pub(crate) fn observe(&mut self, path: &Path, size: u64, modified: SystemTime, now: Instant) -> Verdict {
+    /// A look at the regular file `path` at `now` saw `look`: is it
+    /// whole?
+    pub(crate) fn observe(&mut self, path: &Path, look: Look, now: Instant) -> Verdict {
         if self.trust {
             return Verdict::Ready;
         }
-        let look = (size, modified);
-        let (state, deadline) = match self.entries.get(path).map(|entry| &entry.state) {
+        let linked = look.links > 1;
+        let look = (look.size, look.modified);
+        let state = self.entries.get(path).map(|entry| &entry.state);
+        // Linked in: smstools3's two looks, not a wait for a close.
+        let state = match state {
+            Some(State::Writing { .. }) if linked => None,
+            state => state,
+        };
+        let (state, deadline) = match state {
             None => (State::Seen { last: look, at: now }, now + LOOK_GAP),
             Some(State::Settled) => {
                 self.forget(path);
@@ -212,6 +232,15 @@ mod tests {
         Duration::from_millis(n)
     }
 
+    /// A look at a file with one link (written, not linked in).
+    fn look(size: u64, modified: SystemTime) -> Look {
+        Look {
+            size,
+            modified,
+            links: 1,
+        }
+    }
+
     fn mtime(secs: u64) -> SystemTime {
         SystemTime::UNIX_EPOCH + Duration::from_secs(secs)
     }
@@ -227,12 +256,12 @@ mod tests {
         let mut settling = Settling::new(false);
         let renamed = Path::new("/spool/outgoing/renamed");
         settling.event(renamed, Change::Settled, t0);
-        assert_eq!(settling.observe(renamed, 40, mtime(1), t0), Verdict::Ready);
+        assert_eq!(settling.observe(renamed, look(40, mtime(1)), t0), Verdict::Ready);
         let closed = Path::new("/spool/outgoing/closed");
         settling.event(closed, Change::Written, t0);
         settling.event(closed, Change::Written, t0);
         settling.event(closed, Change::Settled, t0);
-        assert_eq!(settling.observe(closed, 40, mtime(1), t0), Verdict::Ready);
+        assert_eq!(settling.observe(closed, look(40, mtime(1)), t0), Verdict::Ready);
         assert_eq!(settling.next_due(), None);
         assert!(settling.entries.is_empty());
     }
@@ -246,18 +275,18 @@ mod tests {
         let mut settling = Settling::new(false);
         let path = Path::new("/spool/outgoing/slow");
         settling.event(path, Change::Written, t0);
-        let Verdict::WaitUntil(first) = settling.observe(path, 0, mtime(1), t0) else {
+        let Verdict::WaitUntil(first) = settling.observe(path, look(0, mtime(1)), t0) else {
             panic!("taken while being written")
         };
         settling.event(path, Change::Written, t0 + ms(1));
-        let Verdict::WaitUntil(_) = settling.observe(path, 20, mtime(1), t0 + ms(1)) else {
+        let Verdict::WaitUntil(_) = settling.observe(path, look(20, mtime(1)), t0 + ms(1)) else {
             panic!("taken while being written")
         };
         // Looks during the pause, however many, see the same half.
         for at in [600, 1100, 1499] {
             assert!(
                 matches!(
-                    settling.observe(path, 20, mtime(1), t0 + ms(at)),
+                    settling.observe(path, look(20, mtime(1)), t0 + ms(at)),
                     Verdict::WaitUntil(_)
                 ),
                 "taken half-written at {at} ms"
@@ -267,7 +296,7 @@ mod tests {
         settling.event(path, Change::Written, t0 + ms(1500));
         settling.event(path, Change::Settled, t0 + ms(1500));
         assert_eq!(
-            settling.observe(path, 45, mtime(2), t0 + ms(1500)),
+            settling.observe(path, look(45, mtime(2)), t0 + ms(1500)),
             Verdict::Ready
         );
     }
@@ -282,19 +311,19 @@ mod tests {
         settling.event(path, Change::Settled, t0);
         settling.event(path, Change::Written, t0);
         assert!(matches!(
-            settling.observe(path, 10, mtime(1), t0),
+            settling.observe(path, look(10, mtime(1)), t0),
             Verdict::WaitUntil(_)
         ));
         // A removal or a chmod says nothing about being written.
         settling.event(path, Change::Other, t0);
         assert!(matches!(
-            settling.observe(path, 10, mtime(1), t0),
+            settling.observe(path, look(10, mtime(1)), t0),
             Verdict::WaitUntil(_)
         ));
     }
 
-    /// A hard link made into the directory is created but never closed:
-    /// taken once it has not changed for `WRITER_QUIET`.
+    /// A file seen being written whose close is never reported (events
+    /// lost): taken once it has not changed for `WRITER_QUIET`.
     #[test]
     fn a_file_written_but_never_closed_is_taken_after_a_quiet_spell() {
         let t0 = origin();
@@ -302,12 +331,12 @@ mod tests {
         let path = Path::new("/spool/outgoing/linked");
         settling.event(path, Change::Written, t0);
         assert_eq!(
-            settling.observe(path, 30, mtime(1), t0),
+            settling.observe(path, look(30, mtime(1)), t0),
             Verdict::WaitUntil(t0 + WRITER_QUIET)
         );
         // A change restarts the spell.
         assert_eq!(
-            settling.observe(path, 31, mtime(1), t0 + ms(10_000)),
+            settling.observe(path, look(31, mtime(1)), t0 + ms(10_000)),
             Verdict::WaitUntil(t0 + ms(10_000) + WRITER_QUIET)
         );
         assert!(settling.take_due(t0 + WRITER_QUIET).is_empty());
@@ -315,7 +344,26 @@ mod tests {
         assert_eq!(settling.next_due(), Some(due_at));
         assert_eq!(settling.take_due(due_at), [path.to_path_buf()]);
         assert_eq!(settling.next_due(), None);
-        assert_eq!(settling.observe(path, 31, mtime(1), due_at), Verdict::Ready);
+        assert_eq!(settling.observe(path, look(31, mtime(1)), due_at), Verdict::Ready);
+    }
+
+    /// `ln FILE outgoing/`: a create and never a close; the extra link
+    /// says it came whole, and two looks suffice.
+    #[test]
+    fn a_file_linked_in_gets_two_looks_not_a_wait_for_its_close() {
+        let t0 = origin();
+        let mut settling = Settling::new(false);
+        let path = Path::new("/spool/outgoing/linked-in");
+        settling.event(path, Change::Written, t0);
+        let linked = Look {
+            links: 2,
+            ..look(30, mtime(1))
+        };
+        assert_eq!(
+            settling.observe(path, linked, t0),
+            Verdict::WaitUntil(t0 + LOOK_GAP)
+        );
+        assert_eq!(settling.observe(path, linked, t0 + LOOK_GAP), Verdict::Ready);
     }
 
     /// smstools3's rule for a file only a scan found: the same size and
@@ -326,27 +374,27 @@ mod tests {
         let mut settling = Settling::new(false);
         let path = Path::new("/spool/outgoing/found");
         assert_eq!(
-            settling.observe(path, 10, mtime(1), t0),
+            settling.observe(path, look(10, mtime(1)), t0),
             Verdict::WaitUntil(t0 + LOOK_GAP)
         );
         // Too soon: the same deadline.
         assert_eq!(
-            settling.observe(path, 10, mtime(1), t0 + ms(100)),
+            settling.observe(path, look(10, mtime(1)), t0 + ms(100)),
             Verdict::WaitUntil(t0 + LOOK_GAP)
         );
         // Grown: the gap starts over.
         assert_eq!(
-            settling.observe(path, 20, mtime(1), t0 + ms(400)),
+            settling.observe(path, look(20, mtime(1)), t0 + ms(400)),
             Verdict::WaitUntil(t0 + ms(400) + LOOK_GAP)
         );
         // Touched, same size: over again.
         assert_eq!(
-            settling.observe(path, 20, mtime(2), t0 + ms(900)),
+            settling.observe(path, look(20, mtime(2)), t0 + ms(900)),
             Verdict::WaitUntil(t0 + ms(900) + LOOK_GAP)
         );
         assert_eq!(settling.take_due(t0 + ms(1400)), [path.to_path_buf()]);
         assert_eq!(
-            settling.observe(path, 20, mtime(2), t0 + ms(1400)),
+            settling.observe(path, look(20, mtime(2)), t0 + ms(1400)),
             Verdict::Ready
         );
     }
@@ -358,7 +406,7 @@ mod tests {
         let t0 = origin();
         let mut settling = Settling::new(false);
         for name in ["a", "b", "c"] {
-            settling.observe(&Path::new("/spool/outgoing").join(name), 1, mtime(1), t0);
+            settling.observe(&Path::new("/spool/outgoing").join(name), look(1, mtime(1)), t0);
         }
         assert_eq!(settling.take_due(t0 + LOOK_GAP).len(), 3);
     }
@@ -369,7 +417,7 @@ mod tests {
         let mut settling = Settling::new(true);
         let path = Path::new("/spool/outgoing/trusted");
         settling.event(path, Change::Written, t0);
-        assert_eq!(settling.observe(path, 0, mtime(1), t0), Verdict::Ready);
+        assert_eq!(settling.observe(path, look(0, mtime(1)), t0), Verdict::Ready);
         assert_eq!(settling.next_due(), None);
     }
 
@@ -378,11 +426,11 @@ mod tests {
         let t0 = origin();
         let mut settling = Settling::new(false);
         let path = Path::new("/spool/outgoing/gone");
-        settling.observe(path, 1, mtime(1), t0);
+        settling.observe(path, look(1, mtime(1)), t0);
         settling.forget(path);
         assert_eq!(settling.next_due(), None);
         assert_eq!(
-            settling.observe(path, 1, mtime(1), t0 + ms(600)),
+            settling.observe(path, look(1, mtime(1)), t0 + ms(600)),
             Verdict::WaitUntil(t0 + ms(1100))
         );
         settling.retain(|_| false);
