@@ -13,6 +13,7 @@
 //! unknown-outcome = "fail"         # or "resend": a send cut off by a crash
 //! include-dir = "/etc/sms/include" # `Include:` reads only files under it; unset: refused
 //! max-outgoing-bytes = 1048576     # a larger outgoing file goes to failed/ unread
+//! trust-outgoing = false           # true: take a file at once, not when it is whole
 //! file-mode = "0640"               # received files, reports, state; whatever the umask
 //! dir-mode = "0750"                # directories the daemon creates
 //!
@@ -112,6 +113,10 @@ pub(crate) struct DaemonConfig {
     /// `[spool] max-outgoing-bytes`: a larger outgoing file is refused by
     /// its size, unread.
     pub(crate) max_outgoing_bytes: u64,
+    /// `[spool] trust-outgoing` (smstools3's `trust_outgoing`): a file is
+    /// taken as soon as it is seen, not once it is whole
+    /// ([`crate::daemon::settle`]).
+    pub(crate) trust_outgoing: bool,
     /// `[spool] file-mode`, `dir-mode`.
     pub(crate) modes: FileModes,
     /// `[control] socket` (default `base/smsgate.sock`); none: `enabled =
@@ -339,6 +344,7 @@ struct RawSpool {
     include_dir: Option<Spanned<PathBuf>>,
     // Intake and file modes (daemon/intake.rs, daemon/spool_dir.rs).
     max_outgoing_bytes: Option<Spanned<u64>>,
+    trust_outgoing: Option<bool>,
     file_mode: Option<Spanned<String>>,
     dir_mode: Option<Spanned<String>>,
 }
@@ -469,6 +475,7 @@ impl Checker<'_> {
             _ => Some(raw.control.socket.unwrap_or_else(|| base.join("smsgate.sock"))),
         };
         let (max_outgoing_bytes, modes) = self.spool_files(&raw.spool);
+        let trust_outgoing = raw.spool.trust_outgoing.unwrap_or(false);
         let spool = self.spool(raw.spool, &base);
         let limits = self.limits(raw.limits);
         let raw_queues = raw.queues;
@@ -696,6 +703,7 @@ impl Checker<'_> {
             unknown_outcome,
             include_dir,
             max_outgoing_bytes,
+            trust_outgoing,
             modes,
             control_socket,
             sms_commands,

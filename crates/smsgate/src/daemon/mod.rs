@@ -44,6 +44,7 @@ pub(crate) mod reports;
 pub(crate) mod scheduler;
 pub(crate) mod send_store;
 mod send_task;
+mod settle;
 pub(crate) mod spool_dir;
 pub(crate) mod store_health;
 pub(crate) mod voicecall;

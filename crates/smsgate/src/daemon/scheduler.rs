@@ -22,6 +22,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::ffi::OsString;
+use std::fs;
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
 
@@ -41,6 +42,7 @@ use crate::daemon::journal::{new_message_id, Record};
 use crate::daemon::reports::{SentIndex, STATUS_REPORT_HEADER};
 use crate::daemon::send_store::{SendStore, SharedStore};
 use crate::daemon::send_task::{Outcome, SendResult, SendTask};
+use crate::daemon::settle::{Change, Look, Settling, Verdict as Settled};
 use crate::daemon::spool_dir;
 use crate::daemon::store_health::{Failure, RetryPolicy, StoreHealth};
 use crate::daemon::voicecall::PlannedCall;
@@ -301,9 +303,11 @@ pub(crate) struct Scheduler {
     tasks: TaskTracker,
     results_tx: mpsc::UnboundedSender<SendResult>,
     results: mpsc::UnboundedReceiver<SendResult>,
-    /// The watcher's reports: the paths that changed, or `None` when only
-    /// a full rescan can tell (an error, an overflow).
-    wakeups: mpsc::UnboundedReceiver<Option<Vec<PathBuf>>>,
+    /// The watcher's reports: the paths that changed and how, or `None`
+    /// when only a full rescan can tell (an error, an overflow).
+    wakeups: mpsc::UnboundedReceiver<Option<Vec<(PathBuf, Change)>>>,
+    /// Which files seen are not yet whole (still being written).
+    settling: Settling,
     /// Files with the checkhandler now.
     checking: HashSet<String>,
     /// Files whose checkhandler said it spooled them itself (exit status
@@ -383,6 +387,7 @@ impl Scheduler {
         let next_reference = SystemTime::now()
             .duration_since(SystemTime::UNIX_EPOCH)
             .map_or(0, |since| since.subsec_nanos() as u16);
+        let settling = Settling::new(config.trust_outgoing);
         Ok(Scheduler {
             config,
             store: SharedStore::new(store),
@@ -402,6 +407,7 @@ impl Scheduler {
             results_tx,
             results,
             wakeups,
+            settling,
             checking: HashSet::new(),
             spooled_by_handler: HashSet::new(),
             checks_tx,
@@ -445,6 +451,9 @@ impl Scheduler {
             if Instant::now() >= next_scan && self.health.is_healthy() {
                 self.scan();
                 next_scan = Instant::now() + RESCAN_INTERVAL;
+            }
+            if self.health.is_healthy() {
+                self.look_at_due();
             }
             self.dispatch();
             let wake = self
@@ -670,6 +679,10 @@ impl Scheduler {
         self.spooled_by_handler
             .retain(|name| present.contains(outgoing.join(name).as_path()));
         self.refusals.retain(|path| present.contains(path));
+        self.settling.retain(|path| present.contains(path));
+        // One moment for every file found: those that wait come due
+        // together, and priorities decide among them.
+        let now = Instant::now();
         for (dir_idx, candidate) in found {
             if self.pending.contains_key(&candidate.name)
                 || self.checking.contains(&candidate.name)
@@ -677,12 +690,30 @@ impl Scheduler {
             {
                 continue;
             }
-            self.arrived(dir_idx, candidate);
+            self.arrived(dir_idx, candidate, now);
         }
     }
 
-    /// A new file in `self.dirs[dir_idx]`.
-    fn arrived(&mut self, dir_idx: usize, candidate: spool_dir::Candidate) {
+    /// A new file in `self.dirs[dir_idx]`, seen at `now`: taken once it is
+    /// whole.
+    fn arrived(&mut self, dir_idx: usize, candidate: spool_dir::Candidate, now: Instant) {
+        // A symlink or a FIFO is never written to as a message: intake
+        // refuses it at once and says so.
+        let verdict = if candidate.regular {
+            let look = Look {
+                size: candidate.size,
+                modified: candidate.modified,
+                links: candidate.links,
+            };
+            self.settling.observe(&candidate.path, look, now)
+        } else {
+            self.settling.forget(&candidate.path);
+            Settled::Ready
+        };
+        if let Settled::WaitUntil(_) = verdict {
+            // `settling` keeps the deadline; `look_at_due` looks again.
+            return;
+        }
         match self.dirs[dir_idx].stage.clone() {
             Stage::Outgoing => self.check_or_take(candidate),
             Stage::Queue(queue) => self.take(candidate, Some(queue)),
@@ -693,12 +724,13 @@ impl Scheduler {
     /// and any queued behind it), so that a wakeup costs the same whatever
     /// the number of files waiting. Returns false when only a full rescan
     /// can tell what changed.
-    fn look_at_changes(&mut self, first: Option<Vec<PathBuf>>) -> bool {
+    fn look_at_changes(&mut self, first: Option<Vec<(PathBuf, Change)>>) -> bool {
         let mut names = BTreeSet::new();
         let mut report = Some(first);
+        let now = Instant::now();
         while let Some(paths) = report {
             let Some(paths) = paths else { return false };
-            for path in paths {
+            for (path, change) in paths {
                 let Some(dir_idx) = self
                     .dirs
                     .iter()
@@ -709,6 +741,9 @@ impl Scheduler {
                 let Some(name) = path.file_name().and_then(|name| name.to_str()) else {
                     continue;
                 };
+                // In the order they happened: written, then closed, is
+                // whole.
+                self.settling.event(&path, change, now);
                 // A lock coming or going changes whether its file may be
                 // taken.
                 if let Some(locked) = name.strip_suffix(".LOCK") {
@@ -719,13 +754,28 @@ impl Scheduler {
             report = self.wakeups.try_recv().ok();
         }
         for (dir_idx, name) in names {
-            self.look_at(dir_idx, &name);
+            self.look_at(dir_idx, &name, now);
         }
         true
     }
 
+    /// Looks again at the files that were not whole and whose wait is up.
+    fn look_at_due(&mut self) {
+        let now = Instant::now();
+        for path in self.settling.take_due(now) {
+            let dir_idx = self
+                .dirs
+                .iter()
+                .position(|dir| path.parent() == Some(dir.path.as_path()));
+            let name = path.file_name().and_then(|name| name.to_str());
+            if let (Some(dir_idx), Some(name)) = (dir_idx, name) {
+                self.look_at(dir_idx, name, now);
+            }
+        }
+    }
+
     /// [`Self::scan`] for one name in `self.dirs[dir_idx]`.
-    fn look_at(&mut self, dir_idx: usize, name: &str) {
+    fn look_at(&mut self, dir_idx: usize, name: &str, now: Instant) {
         let dir = &self.dirs[dir_idx].path;
         match spool_dir::candidate(dir, name) {
             Some(candidate) => {
@@ -733,11 +783,16 @@ impl Scheduler {
                     || self.checking.contains(name)
                     || self.spooled_by_handler.contains(name))
                 {
-                    self.arrived(dir_idx, candidate);
+                    self.arrived(dir_idx, candidate, now);
                 }
             }
             None => {
                 let path = dir.join(name);
+                // A locked file keeps what was seen of it; a file gone is
+                // forgotten.
+                if fs::symlink_metadata(&path).is_err() {
+                    self.settling.forget(&path);
+                }
                 // Our own move on to a queue's directory reports the old
                 // path too: only a job still at this path is gone.
                 if self
@@ -1631,20 +1686,29 @@ impl Scheduler {
             .health
             .next_try()
             .map(|at| at.max(now + Duration::from_millis(1)));
+        // While intake pauses, files still settling wait for the rescan
+        // that follows the recovery.
+        let settled = if self.health.is_healthy() {
+            self.settling.next_due().map(|at| at.max(now))
+        } else {
+            None
+        };
         retry
             .into_iter()
             .chain(unblocks)
             .filter(|&at| at > now)
             .chain(store_retry)
+            .chain(settled)
             .min()
     }
 }
 
 /// What a watcher event tells the scheduler: nothing (`None`), the paths
-/// that changed, or (`Some(None)`) that only a full rescan can tell (an
-/// error, an overflow).
-fn wakeup_of(event: notify::Result<notify::Event>) -> Option<Option<Vec<PathBuf>>> {
-    use notify::event::{AccessKind, AccessMode};
+/// that changed and how, or (`Some(None)`) that only a full rescan can
+/// tell (an error, an overflow).
+fn wakeup_of(event: notify::Result<notify::Event>) -> Option<Option<Vec<(PathBuf, Change)>>> {
+    use notify::event::{AccessKind, AccessMode, ModifyKind, RenameMode};
+    use notify::EventKind;
     match event {
         // Opening or reading a file or the directory changes nothing; and
         // smsgate's own reads (each scan opens the directory, each file is
@@ -1654,7 +1718,18 @@ fn wakeup_of(event: notify::Result<notify::Event>) -> Option<Option<Vec<PathBuf>
             kind: notify::EventKind::Access(access),
             ..
         }) if access != AccessKind::Close(AccessMode::Write) => None,
-        Ok(event) if !event.need_rescan() && !event.paths.is_empty() => Some(Some(event.paths)),
+        Ok(event) if !event.need_rescan() && !event.paths.is_empty() => {
+            let change = match event.kind {
+                // IN_CLOSE_WRITE, IN_MOVED_TO: whole.
+                EventKind::Access(_) | EventKind::Modify(ModifyKind::Name(RenameMode::To)) => Change::Settled,
+                // IN_CREATE, IN_MODIFY: a writer has it open.
+                EventKind::Create(_) | EventKind::Modify(ModifyKind::Data(_)) => Change::Written,
+                // A rename's other halves (`Both` repeats the `To`), a
+                // removal, a chmod: the look tells.
+                _ => Change::Other,
+            };
+            Some(Some(event.paths.into_iter().map(|path| (path, change)).collect()))
+        }
         _ => Some(None),
     }
 }
@@ -1763,7 +1838,8 @@ fn hex(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use notify::event::{
-        AccessKind, AccessMode, CreateKind, EventKind, Flag, ModifyKind, RemoveKind, RenameMode,
+        AccessKind, AccessMode, CreateKind, DataChange, EventKind, Flag, MetadataKind, ModifyKind,
+        RemoveKind, RenameMode,
     };
     use notify::Event;
 
@@ -1793,15 +1869,33 @@ mod tests {
 
     #[test]
     fn changes_wake_it_with_their_paths_only() {
-        for kind in [
-            EventKind::Create(CreateKind::File),
-            EventKind::Remove(RemoveKind::File),
-            EventKind::Modify(ModifyKind::Name(RenameMode::To)),
-            EventKind::Access(AccessKind::Close(AccessMode::Write)),
+        for (kind, change) in [
+            (EventKind::Create(CreateKind::File), Change::Written),
+            (
+                EventKind::Modify(ModifyKind::Data(DataChange::Any)),
+                Change::Written,
+            ),
+            (EventKind::Remove(RemoveKind::File), Change::Other),
+            (
+                EventKind::Modify(ModifyKind::Name(RenameMode::From)),
+                Change::Other,
+            ),
+            (
+                EventKind::Modify(ModifyKind::Metadata(MetadataKind::Any)),
+                Change::Other,
+            ),
+            (
+                EventKind::Modify(ModifyKind::Name(RenameMode::To)),
+                Change::Settled,
+            ),
+            (
+                EventKind::Access(AccessKind::Close(AccessMode::Write)),
+                Change::Settled,
+            ),
         ] {
             assert_eq!(
                 wakeup_of(event(kind, "/spool/outgoing/m1")),
-                Some(Some(vec![PathBuf::from("/spool/outgoing/m1")]))
+                Some(Some(vec![(PathBuf::from("/spool/outgoing/m1"), change)]))
             );
         }
         let overflow = Event::new(EventKind::Other).set_flag(Flag::Rescan);

@@ -23,7 +23,7 @@
 use std::collections::HashSet;
 use std::fs::{self, File, Permissions};
 use std::io::{self, Write as _};
-use std::os::unix::fs::{DirBuilderExt as _, OpenOptionsExt as _, PermissionsExt as _};
+use std::os::unix::fs::{DirBuilderExt as _, MetadataExt as _, OpenOptionsExt as _, PermissionsExt as _};
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
@@ -51,6 +51,14 @@ pub(crate) struct Candidate {
     pub(crate) name: String,
     pub(crate) path: PathBuf,
     pub(crate) modified: SystemTime,
+    /// Its size when seen: with `modified`, what tells a file still being
+    /// written ([`crate::daemon::settle`]).
+    pub(crate) size: u64,
+    /// Its number of hard links: more than one, it was linked in whole.
+    pub(crate) links: u64,
+    /// A regular file: only such a file is ever being written; anything
+    /// else is refused at once by intake.
+    pub(crate) regular: bool,
 }
 
 /// Whether the file `name` may be taken, given every name in its directory.
@@ -91,6 +99,9 @@ pub(crate) fn scan(dir: &Path) -> io::Result<Vec<Candidate>> {
         candidates.push(Candidate {
             path: entry.path(),
             modified: metadata.modified().unwrap_or(SystemTime::UNIX_EPOCH),
+            size: metadata.len(),
+            links: metadata.nlink(),
+            regular: metadata.is_file(),
             name,
         });
     }
@@ -114,6 +125,9 @@ pub(crate) fn candidate(dir: &Path, name: &str) -> Option<Candidate> {
     }
     Some(Candidate {
         modified: metadata.modified().unwrap_or(SystemTime::UNIX_EPOCH),
+        size: metadata.len(),
+        links: metadata.nlink(),
+        regular: metadata.is_file(),
         path,
         name: name.to_owned(),
     })

@@ -400,6 +400,7 @@ fn receive_settings_with_routeros_names() {
 fn intake_limit_and_modes() {
     let config = parse(&with_modem("")).unwrap();
     assert_eq!(config.max_outgoing_bytes, 1024 * 1024);
+    assert!(!config.trust_outgoing);
     assert_eq!(
         config.modes,
         FileModes {
@@ -408,11 +409,12 @@ fn intake_limit_and_modes() {
         }
     );
     let config = parse(&format!(
-        "[spool]\nmax-outgoing-bytes = 4096\nfile-mode = \"0600\"\ndir-mode = \"700\"\n{}",
+        "[spool]\nmax-outgoing-bytes = 4096\ntrust-outgoing = true\nfile-mode = \"0600\"\ndir-mode = \"700\"\n{}",
         with_modem("")
     ))
     .unwrap();
     assert_eq!(config.max_outgoing_bytes, 4096);
+    assert!(config.trust_outgoing);
     assert_eq!(
         config.modes,
         FileModes {

@@ -363,3 +363,42 @@ fn names_with_a_newline_are_escaped_in_the_log_and_alarms() {
     );
     bench.stop_daemon();
 }
+
+/// Issue 12, 5: an application that writes its file in place, in two
+/// writes with a pause between them, got its first half sent: an empty
+/// message, its `Report:` and its text lost. smstools3's two looks 0.5 s
+/// apart would too; the file is taken when its writer closes it.
+#[test]
+fn a_file_written_in_two_writes_with_a_pause_is_sent_whole() {
+    use std::io::Write as _;
+
+    let mut bench = SpoolBench::new(1, "");
+    bench.start_daemon();
+    let to = SpoolBench::number(0);
+    let path = bench.spool("outgoing").join("slow");
+    let mut file = fs::File::create(&path).unwrap();
+    file.write_all(format!("To: {to}\n").as_bytes()).unwrap();
+    // Longer than smstools3's 0.5 s between two looks.
+    std::thread::sleep(Duration::from_millis(1500));
+    file.write_all(b"Report: yes\n\nwritten in two goes\n").unwrap();
+    drop(file);
+    let (sent, failed) = (
+        bench.spool("sent").join("slow"),
+        bench.spool("failed").join("slow"),
+    );
+    bench.wait("slow is dealt with", || sent.exists() || failed.exists());
+    assert!(
+        !failed.exists(),
+        "the first half was taken: {}",
+        fs::read_to_string(&failed).unwrap_or_default()
+    );
+    let sent = fs::read_to_string(sent).unwrap();
+    assert!(sent.ends_with("\n\nwritten in two goes\n"), "{sent}");
+    assert_eq!(header_values(&sent, "Report"), ["yes"]);
+    let submitted = bench.submitted(0);
+    assert_eq!(submitted.len(), 1, "{submitted:?}");
+    let summary = submitted[0].summary.as_ref().unwrap();
+    assert_eq!(summary.text.as_deref(), Some("written in two goes"));
+    assert!(summary.status_report_request);
+    bench.stop_daemon();
+}
