@@ -4,7 +4,9 @@
 //! Headers are `Name: value` lines up to the first empty line; names are
 //! case-sensitive, lines may end in LF or CRLF, and lines that are not a
 //! known header are kept in [`OutgoingFile::unknown`] and otherwise
-//! ignored, as smsd does. Every problem of the file is collected before the
+//! ignored, as smsd does; but an input header of smsd that smsgate does
+//! not honour refuses the file, naming the header (never silently
+//! ignored). Every problem of the file is collected before the
 //! parse gives up, each naming its line.
 //!
 //! Where smsgate is stricter than smsd, deliberately (a file smsd would
@@ -25,7 +27,7 @@
 use std::collections::HashMap;
 
 use sms_pdu::split::Autosplit;
-use sms_pdu::{smsd_validity, Address, Gsm7Tables, TypeOfAddress, UserDataHeader};
+use sms_pdu::{smsd_validity, Address, Gsm7Tables, MessageClass, TypeOfAddress, UserDataHeader};
 
 use crate::error::{ParseError, Place, Problem};
 use crate::hex_data::{hex_bytes, parse_hex_lines};
@@ -165,7 +167,13 @@ pub struct OutgoingFile {
     pub from: Option<String>,
     /// `Flash:`: send as class 0.
     pub flash: bool,
-    /// `Alphabet:`.
+    /// `Class:`, 0-3 (`Flash: yes` is class 0 too).
+    pub class: Option<MessageClass>,
+    /// `Reply_path:`: TP-RP; `None` when absent.
+    pub reply_path: Option<bool>,
+    /// `Reject_duplicates:`: TP-RD.
+    pub reject_duplicates: bool,
+    /// `Alphabet:`, or smsd's older `Binary:` (yes: binary, no: ISO).
     pub alphabet: Option<FileAlphabet>,
     /// `UDH:`: whether binary data starts with a user data header.
     pub udh: Option<bool>,
@@ -255,6 +263,9 @@ impl OutgoingFile {
                 to_toa: headers.to_toa,
                 from: headers.from,
                 flash: headers.flash,
+                class: headers.class,
+                reply_path: headers.reply_path,
+                reject_duplicates: headers.reject_duplicates,
                 alphabet: headers.alphabet,
                 udh: headers.udh,
                 udh_data: headers.udh_data,
@@ -382,6 +393,11 @@ struct Headers {
     to_toa: Option<ToToa>,
     from: Option<String>,
     flash: bool,
+    flash_place: Option<Place>,
+    class: Option<MessageClass>,
+    class_place: Option<Place>,
+    reply_path: Option<bool>,
+    reject_duplicates: bool,
     alphabet: Option<FileAlphabet>,
     udh: Option<bool>,
     udh_place: Option<Place>,
@@ -419,6 +435,16 @@ impl Headers {
                 .split_once(':')
                 .and_then(|(name, value)| Some((known_name(name)?, value.trim())));
             let Some((name, value)) = known else {
+                if let Some(name) = text.split_once(':').and_then(|(name, _)| unhonoured_name(name)) {
+                    problems.push(Problem {
+                        place: Some(line.place.clone()),
+                        header: Some(name),
+                        message: "smsd honours this header, smsgate does not: the file is refused rather \
+                                  than sent without it (docs/differences.md)"
+                            .to_owned(),
+                    });
+                    continue;
+                }
                 headers.unknown.push(UnknownLine {
                     place: line.place.clone(),
                     text,
@@ -432,11 +458,19 @@ impl Headers {
                     message,
                 })
             };
-            // Provider and Queue are one header under two names.
-            let key = if name == "Provider" { "Queue" } else { name };
+            // Provider and Queue are one header under two names; Binary
+            // is smsd's older way to say Alphabet.
+            let key = match name {
+                "Provider" => "Queue",
+                "Binary" => "Alphabet",
+                _ => name,
+            };
             if !REPEATABLE.contains(&key) {
                 if let Some(first) = seen.get(key) {
-                    problem(format!("given twice (first on {first})"));
+                    match key == name || name == "Provider" {
+                        true => problem(format!("given twice (first on {first})")),
+                        false => problem(format!("says what {key} says (first on {first}); give one")),
+                    }
                     continue;
                 }
                 seen.insert(key, line.place.clone());
@@ -462,7 +496,29 @@ impl Headers {
                 )
             }
             "From" => self.from = Some(value.to_owned()),
-            "Flash" => self.flash = boolean(value),
+            "Flash" => {
+                self.flash = boolean(value);
+                self.flash_place = Some(place.clone());
+            }
+            "Binary" => {
+                // smsd: yes is Alphabet: binary, anything else ISO.
+                self.alphabet = Some(match boolean(value) {
+                    true => FileAlphabet::Binary,
+                    false => FileAlphabet::Iso,
+                })
+            }
+            "Class" => {
+                self.class = Some(match value {
+                    "0" => MessageClass::Class0,
+                    "1" => MessageClass::Class1,
+                    "2" => MessageClass::Class2,
+                    "3" => MessageClass::Class3,
+                    _ => return Err(format!("{value:?} is not 0-3")),
+                });
+                self.class_place = Some(place.clone());
+            }
+            "Reply_path" => self.reply_path = Some(boolean(value)),
+            "Reject_duplicates" => self.reject_duplicates = boolean(value),
             "Alphabet" => {
                 self.alphabet = Some(FileAlphabet::parse(value).ok_or_else(|| {
                     format!("{value:?} is not ISO (Latin, Ansi), GSM, UCS2, UTF-8 or binary")
@@ -581,6 +637,14 @@ impl Headers {
         }
         let alphabet = self.alphabet.unwrap_or(FileAlphabet::Utf8);
         let binary = alphabet == FileAlphabet::Binary;
+        if self.flash && self.class.is_some_and(|class| class != MessageClass::Class0) {
+            problem_at(
+                problems,
+                &self.class_place.clone().or(self.flash_place.clone()),
+                "Class",
+                "Flash: yes is class 0, and Class: names another",
+            );
+        }
         if self.hex && !binary {
             problem_at(problems, &self.hex_place, "Hex", "yes needs Alphabet: binary");
         }
@@ -739,6 +803,10 @@ fn known_name(name: &str) -> Option<&'static str> {
         "To_TOA",
         "From",
         "Flash",
+        "Class",
+        "Reply_path",
+        "Reject_duplicates",
+        "Binary",
         "Alphabet",
         "UDH",
         "UDH-DATA",
@@ -757,6 +825,24 @@ fn known_name(name: &str) -> Option<&'static str> {
         "System_message",
     ];
     NAMES.iter().copied().find(|known| *known == name)
+}
+
+/// The input headers of smsd 3.1.21 that smsgate does not honour. A file
+/// with one is refused, naming it: sent without it, the message would go
+/// out other than its writer meant (a ping as a visible SMS, a PDU as its
+/// hex text).
+fn unhonoured_name(name: &str) -> Option<&'static str> {
+    const NAMES: &[&str] = &[
+        "Text_is_pdu",
+        "Ping",
+        "DCS_hex",
+        "Language",
+        "Language_ext",
+        "Retries",
+        "Message_reference",
+        "UDH-DUMP",
+    ];
+    NAMES.iter().copied().find(|unhonoured| *unhonoured == name)
 }
 
 /// ISO-8859-15 (Latin-9), smsd's "ISO": Latin-1 but for eight bytes,

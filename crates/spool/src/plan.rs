@@ -115,7 +115,12 @@ pub fn plan(file: &OutgoingFile, defaults: &PlanDefaults) -> Result<Plan, PlanEr
                 call: call.clone(),
             })
         }
-        Content::Text(text) => return text_plan(file, text, destination, defaults).map(Plan::Sms),
+        Content::Text(text) => {
+            return text_plan(file, text, destination, defaults).map(|mut plan| {
+                set_reply_path(file, &mut plan.pdus);
+                Plan::Sms(plan)
+            })
+        }
         Content::Binary(data) => data,
     };
     let mut message = message(file, destination, defaults);
@@ -166,6 +171,8 @@ pub fn plan(file: &OutgoingFile, defaults: &PlanDefaults) -> Result<Plan, PlanEr
             .data_pdus(data, &split_options(file, defaults, AlphabetChoice::Auto))
             .map_err(encode_error)?
     };
+    let mut pdus = pdus;
+    set_reply_path(file, &mut pdus);
     Ok(Plan::Sms(SmsPlan {
         message,
         pdus,
@@ -292,7 +299,7 @@ fn message(file: &OutgoingFile, destination: Address, defaults: &PlanDefaults) -
         .map(|configured| file.smsc.clone().unwrap_or_else(|| configured.clone()));
     OutgoingMessage {
         smsc,
-        class: file.flash.then_some(MessageClass::Class0),
+        class: file.class.or(file.flash.then_some(MessageClass::Class0)),
         status_report_request: file.report.unwrap_or(defaults.report),
         validity: Some(ValidityPeriod::Relative(
             file.validity.unwrap_or(defaults.validity),
@@ -301,7 +308,21 @@ fn message(file: &OutgoingFile, destination: Address, defaults: &PlanDefaults) -
             .replace
             .and_then(ProtocolIdentifier::replace)
             .unwrap_or(ProtocolIdentifier::DEFAULT),
+        reject_duplicates: file.reject_duplicates,
         ..OutgoingMessage::to(destination)
+    }
+}
+
+/// `Reply_path: yes` sets TP-RP in every part, as smsd does. The codec's
+/// `OutgoingMessage` has no reply path, so it is set in the PDUs it made.
+fn set_reply_path(file: &OutgoingFile, pdus: &mut [Pdu]) {
+    if file.reply_path != Some(true) {
+        return;
+    }
+    for pdu in pdus {
+        if let sms_pdu::Tpdu::Submit(submit) = &mut pdu.tpdu {
+            submit.reply_path = true;
+        }
     }
 }
 

@@ -558,3 +558,59 @@ proptest! {
         prop_assert_eq!(reparsed.unknown.len(), 4);
     }
 }
+
+/// Issue 12: smsd's input headers that smsgate does not honour refuse the
+/// file, each named, instead of being kept as unknown lines and dropped
+/// (a `Ping: yes` went out as a visible SMS).
+#[test]
+fn unhonoured_smsd_headers_refuse_the_file_naming_the_header() {
+    for name in [
+        "Text_is_pdu",
+        "Ping",
+        "DCS_hex",
+        "Language",
+        "Language_ext",
+        "Retries",
+        "Message_reference",
+        "UDH-DUMP",
+    ] {
+        let problems = problems(with(&format!("{name}: 1")).as_bytes());
+        assert_eq!(problems.len(), 1, "{name}: {problems:?}");
+        assert!(
+            problems[0].starts_with(&format!(
+                "line 2: {name}: smsd honours this header, smsgate does not"
+            )),
+            "{name}: {problems:?}"
+        );
+    }
+    // Names are case-sensitive, as smsd's: `ping:` is no header to smsd.
+    assert_eq!(parse(&with("ping: yes")).unknown.len(), 1);
+}
+
+/// Issue 12: the headers smsgate now honours, and their conflicts.
+#[test]
+fn headers_binary_class_reply_path_reject_duplicates() {
+    assert_eq!(parse(&with("Binary: yes")).alphabet, Some(FileAlphabet::Binary));
+    assert_eq!(parse(&with("Binary: no")).alphabet, Some(FileAlphabet::Iso));
+    assert_eq!(
+        problems(b"To: 1\nAlphabet: ISO\nBinary: yes\n\nx"),
+        ["line 3: Binary: says what Alphabet says (first on line 2); give one"]
+    );
+    assert_eq!(parse(&with("Class: 2")).class, Some(MessageClass::Class2));
+    assert_eq!(
+        problems(with("Class: 4").as_bytes()),
+        ["line 2: Class: \"4\" is not 0-3"]
+    );
+    assert_eq!(
+        parse("To: 1\nFlash: yes\nClass: 0\n\nx").class,
+        Some(MessageClass::Class0)
+    );
+    assert_eq!(
+        problems(b"To: 1\nFlash: yes\nClass: 1\n\nx"),
+        ["line 3: Class: Flash: yes is class 0, and Class: names another"]
+    );
+    assert_eq!(parse(&with("Reply_path: yes")).reply_path, Some(true));
+    assert_eq!(parse(&with("Reply_path: no")).reply_path, Some(false));
+    assert!(parse(&with("Reject_duplicates: yes")).reject_duplicates);
+    assert!(!parse(&with("Reject_duplicates: no")).reject_duplicates);
+}

@@ -449,3 +449,60 @@ fn voicecall() {
         other => panic!("not a call: {other:?}"),
     }
 }
+
+/// Issue 12: `Class:` sets the message class in TP-DCS (it was ignored).
+#[test]
+fn class_header_sets_the_dcs_class() {
+    for (value, dcs) in [("0", 0x10), ("1", 0x11), ("2", 0x12), ("3", 0x13)] {
+        let plan = sms(
+            format!("To: 1\nClass: {value}\n\nx").as_bytes(),
+            &PlanDefaults::default(),
+        );
+        assert_eq!(submit(&plan.pdus[0]).dcs, DataCodingScheme(dcs), "Class: {value}");
+    }
+    // UCS2 text keeps its alphabet bits.
+    let plan = sms("To: 1\nClass: 1\n\nПривет".as_bytes(), &PlanDefaults::default());
+    assert_eq!(submit(&plan.pdus[0]).dcs, DataCodingScheme(0x19));
+}
+
+/// Issue 12: `Reply_path: yes` sets TP-RP in every part (it was ignored).
+#[test]
+fn reply_path_header_sets_tp_rp_in_every_part() {
+    let long = "x".repeat(200);
+    let plan = sms(
+        format!("To: 1\nReply_path: yes\n\n{long}").as_bytes(),
+        &PlanDefaults::default(),
+    );
+    assert_eq!(plan.pdus.len(), 2);
+    assert!(plan.pdus.iter().all(|pdu| submit(pdu).reply_path));
+    let plan = sms(b"To: 1\nAlphabet: binary\nUDH: no\n\nx", &PlanDefaults::default());
+    assert!(!submit(&plan.pdus[0]).reply_path);
+    let plan = sms(
+        b"To: 1\nReply_path: yes\nAlphabet: binary\nUDH: no\n\nx",
+        &PlanDefaults::default(),
+    );
+    assert!(submit(&plan.pdus[0]).reply_path);
+    // First octet: TP-RP is bit 7 (0x80 | SUBMIT 0x01 | relative VP 0x10).
+    assert!(hexes(b"To: 1\nReply_path: yes\n\nx", &PlanDefaults::default())[0].starts_with("0091"));
+}
+
+/// Issue 12: `Reject_duplicates: yes` sets TP-RD (it was ignored).
+#[test]
+fn reject_duplicates_header_sets_tp_rd() {
+    let plan = sms(b"To: 1\nReject_duplicates: yes\n\nx", &PlanDefaults::default());
+    assert!(submit(&plan.pdus[0]).reject_duplicates);
+    assert!(hexes(b"To: 1\nReject_duplicates: yes\n\nx", &PlanDefaults::default())[0].starts_with("0015"));
+    let plan = sms(b"To: 1\nReject_duplicates: no\n\nx", &PlanDefaults::default());
+    assert!(!submit(&plan.pdus[0]).reject_duplicates);
+}
+
+/// Issue 12: `Binary: yes` is `Alphabet: binary` (the body was sent as
+/// text); `Binary: no` is ISO.
+#[test]
+fn binary_header_sends_the_body_as_8_bit_data() {
+    let plan = sms(b"To: 1\nBinary: yes\nUDH: no\n\nab", &PlanDefaults::default());
+    assert_eq!(submit(&plan.pdus[0]).dcs.alphabet(), Alphabet::EightBit);
+    assert_eq!(submit(&plan.pdus[0]).user_data.body, Body::Octets(b"ab".to_vec()));
+    let plan = sms(b"To: 1\nBinary: no\n\nab\n", &PlanDefaults::default());
+    assert_eq!(submit(&plan.pdus[0]).dcs.alphabet(), Alphabet::Gsm7);
+}
