@@ -173,6 +173,13 @@ pub struct OutgoingFile {
     pub reply_path: Option<bool>,
     /// `Reject_duplicates:`: TP-RD.
     pub reject_duplicates: bool,
+    /// `Ping:`: a silent message (TP-PID 0x40, Short Message Type 0) with a
+    /// status report, in one part.
+    pub ping: bool,
+    /// `DCS_hex:`, the TP-DCS octet to send instead of the one chosen.
+    pub dcs: Option<u8>,
+    /// `Message_reference:`, the TP-MR to send.
+    pub message_reference: Option<u8>,
     /// `Alphabet:`, or smsd's older `Binary:` (yes: binary, no: ISO).
     pub alphabet: Option<FileAlphabet>,
     /// `UDH:`: whether binary data starts with a user data header.
@@ -266,6 +273,9 @@ impl OutgoingFile {
                 class: headers.class,
                 reply_path: headers.reply_path,
                 reject_duplicates: headers.reject_duplicates,
+                ping: headers.ping,
+                dcs: headers.dcs,
+                message_reference: headers.message_reference,
                 alphabet: headers.alphabet,
                 udh: headers.udh,
                 udh_data: headers.udh_data,
@@ -398,6 +408,10 @@ struct Headers {
     class_place: Option<Place>,
     reply_path: Option<bool>,
     reject_duplicates: bool,
+    ping: bool,
+    ping_place: Option<Place>,
+    dcs: Option<u8>,
+    message_reference: Option<u8>,
     alphabet: Option<FileAlphabet>,
     udh: Option<bool>,
     udh_place: Option<Place>,
@@ -519,6 +533,25 @@ impl Headers {
             }
             "Reply_path" => self.reply_path = Some(boolean(value)),
             "Reject_duplicates" => self.reject_duplicates = boolean(value),
+            "Ping" => {
+                self.ping = boolean(value);
+                self.ping_place = Some(place.clone());
+            }
+            "DCS_hex" => {
+                self.dcs = Some(
+                    Some(value)
+                        .filter(|hex| (1..=2).contains(&hex.len()))
+                        .and_then(|hex| u8::from_str_radix(hex, 16).ok())
+                        .ok_or_else(|| format!("{value:?} is not one octet in hex (00-FF)"))?,
+                )
+            }
+            "Message_reference" => {
+                self.message_reference = Some(
+                    value
+                        .parse::<u8>()
+                        .map_err(|_| format!("{value:?} is not 0-255"))?,
+                )
+            }
             "Alphabet" => {
                 self.alphabet = Some(FileAlphabet::parse(value).ok_or_else(|| {
                     format!("{value:?} is not ISO (Latin, Ansi), GSM, UCS2, UTF-8 or binary")
@@ -654,6 +687,14 @@ impl Headers {
                 &self.udh_place,
                 "UDH",
                 "yes says the body starts with a user data header, but UDH-DATA gives one",
+            );
+        }
+        if self.ping && (self.voicecall || self.system_message.is_some()) {
+            problem_at(
+                problems,
+                &self.ping_place,
+                "Ping",
+                "a ping is a silent SMS; it cannot be a voice call or a system message",
             );
         }
         if let Some(system_message) = self.system_message {
@@ -806,6 +847,9 @@ fn known_name(name: &str) -> Option<&'static str> {
         "Class",
         "Reply_path",
         "Reject_duplicates",
+        "Ping",
+        "DCS_hex",
+        "Message_reference",
         "Binary",
         "Alphabet",
         "UDH",
@@ -832,16 +876,7 @@ fn known_name(name: &str) -> Option<&'static str> {
 /// out other than its writer meant (a ping as a visible SMS, a PDU as its
 /// hex text).
 fn unhonoured_name(name: &str) -> Option<&'static str> {
-    const NAMES: &[&str] = &[
-        "Text_is_pdu",
-        "Ping",
-        "DCS_hex",
-        "Language",
-        "Language_ext",
-        "Retries",
-        "Message_reference",
-        "UDH-DUMP",
-    ];
+    const NAMES: &[&str] = &["Text_is_pdu", "Language", "Language_ext", "Retries", "UDH-DUMP"];
     NAMES.iter().copied().find(|unhonoured| *unhonoured == name)
 }
 

@@ -116,10 +116,9 @@ pub fn plan(file: &OutgoingFile, defaults: &PlanDefaults) -> Result<Plan, PlanEr
             })
         }
         Content::Text(text) => {
-            return text_plan(file, text, destination, defaults).map(|mut plan| {
-                set_reply_path(file, &mut plan.pdus);
-                Plan::Sms(plan)
-            })
+            let mut plan = text_plan(file, text, destination, defaults)?;
+            set_file_fields(file, &mut plan.pdus)?;
+            return Ok(Plan::Sms(plan));
         }
         Content::Binary(data) => data,
     };
@@ -172,7 +171,7 @@ pub fn plan(file: &OutgoingFile, defaults: &PlanDefaults) -> Result<Plan, PlanEr
             .map_err(encode_error)?
     };
     let mut pdus = pdus;
-    set_reply_path(file, &mut pdus);
+    set_file_fields(file, &mut pdus)?;
     Ok(Plan::Sms(SmsPlan {
         message,
         pdus,
@@ -300,36 +299,75 @@ fn message(file: &OutgoingFile, destination: Address, defaults: &PlanDefaults) -
     OutgoingMessage {
         smsc,
         class: file.class.or(file.flash.then_some(MessageClass::Class0)),
-        status_report_request: file.report.unwrap_or(defaults.report),
+        // smsd: a ping always asks for a report, that is its answer.
+        status_report_request: file.ping || file.report.unwrap_or(defaults.report),
         validity: Some(ValidityPeriod::Relative(
             file.validity.unwrap_or(defaults.validity),
         )),
+        // smsd: a replace type wins over a ping's Short Message Type 0,
+        // which the phone acknowledges without showing it.
         pid: file
             .replace
             .and_then(ProtocolIdentifier::replace)
+            .or(file.ping.then_some(ProtocolIdentifier::SHORT_MESSAGE_TYPE_0))
             .unwrap_or(ProtocolIdentifier::DEFAULT),
         reject_duplicates: file.reject_duplicates,
         ..OutgoingMessage::to(destination)
     }
 }
 
-/// `Reply_path: yes` sets TP-RP in every part, as smsd does. The codec's
-/// `OutgoingMessage` has no reply path, so it is set in the PDUs it made.
-fn set_reply_path(file: &OutgoingFile, pdus: &mut [Pdu]) {
-    if file.reply_path != Some(true) {
-        return;
+/// The headers the codec's `OutgoingMessage` has no field for, set in the
+/// PDUs it made, as smsd's `make_pdu` sets them: `Reply_path:` (TP-RP),
+/// `Message_reference:` (TP-MR) and `DCS_hex:` (TP-DCS, which overrides
+/// the class and alphabet bits; a system message keeps its own).
+fn set_file_fields(file: &OutgoingFile, pdus: &mut [Pdu]) -> Result<(), PlanError> {
+    if file.message_reference.is_some() && pdus.len() > 1 {
+        // smsd sends all parts with the one reference and logs that it
+        // "works properly with single part only"; smsgate refuses.
+        return Err(PlanError {
+            header: "Message_reference",
+            reason: format!("the message needs {} parts, a reference names one", pdus.len()),
+        });
     }
     for pdu in pdus {
-        if let sms_pdu::Tpdu::Submit(submit) = &mut pdu.tpdu {
+        let sms_pdu::Tpdu::Submit(submit) = &mut pdu.tpdu else {
+            continue;
+        };
+        if file.reply_path == Some(true) {
             submit.reply_path = true;
         }
+        if let Some(reference) = file.message_reference {
+            submit.message_reference = reference;
+        }
+        if let Some(dcs) = file.dcs.filter(|_| file.system_message.is_none()) {
+            let dcs = DataCodingScheme(dcs);
+            // smsd would send the text encoded one way under a DCS that says
+            // another, which phones show as garbage; smsgate refuses.
+            if dcs.alphabet() != submit.dcs.alphabet() {
+                return Err(PlanError {
+                    header: "DCS_hex",
+                    reason: format!(
+                        "{:02X} says {:?}, but the message is encoded in {:?}",
+                        dcs.0,
+                        dcs.alphabet(),
+                        submit.dcs.alphabet()
+                    ),
+                });
+            }
+            submit.dcs = dcs;
+        }
     }
+    Ok(())
 }
 
 fn split_options(file: &OutgoingFile, defaults: &PlanDefaults, alphabet: AlphabetChoice) -> SplitOptions {
     SplitOptions {
         alphabet,
-        autosplit: file.autosplit.unwrap_or(defaults.autosplit),
+        // smsd sends a ping in one part.
+        autosplit: match file.ping {
+            true => Autosplit::Off,
+            false => file.autosplit.unwrap_or(defaults.autosplit),
+        },
         reference: defaults.concat_reference,
         extra_elements: file
             .udh_data

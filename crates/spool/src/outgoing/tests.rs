@@ -564,16 +564,7 @@ proptest! {
 /// (a `Ping: yes` went out as a visible SMS).
 #[test]
 fn unhonoured_smsd_headers_refuse_the_file_naming_the_header() {
-    for name in [
-        "Text_is_pdu",
-        "Ping",
-        "DCS_hex",
-        "Language",
-        "Language_ext",
-        "Retries",
-        "Message_reference",
-        "UDH-DUMP",
-    ] {
+    for name in ["Text_is_pdu", "Language", "Language_ext", "Retries", "UDH-DUMP"] {
         let problems = problems(with(&format!("{name}: 1")).as_bytes());
         assert_eq!(problems.len(), 1, "{name}: {problems:?}");
         assert!(
@@ -613,4 +604,27 @@ fn headers_binary_class_reply_path_reject_duplicates() {
     assert_eq!(parse(&with("Reply_path: no")).reply_path, Some(false));
     assert!(parse(&with("Reject_duplicates: yes")).reject_duplicates);
     assert!(!parse(&with("Reject_duplicates: no")).reject_duplicates);
+}
+
+/// Issue 12: `Ping:`, `DCS_hex:` and `Message_reference:` values.
+#[test]
+fn headers_ping_dcs_hex_message_reference() {
+    assert!(parse(&with("Ping: yes")).ping);
+    assert_eq!(parse(&with("DCS_hex: f4")).dcs, Some(0xF4));
+    assert_eq!(
+        problems(with("DCS_hex: 1FF").as_bytes()),
+        ["line 2: DCS_hex: \"1FF\" is not one octet in hex (00-FF)"]
+    );
+    assert_eq!(
+        parse(&with("Message_reference: 255")).message_reference,
+        Some(255)
+    );
+    assert_eq!(
+        problems(with("Message_reference: 256").as_bytes()),
+        ["line 2: Message_reference: \"256\" is not 0-255"]
+    );
+    assert_eq!(
+        problems(b"To: 1\nPing: yes\nVoicecall: yes\n\nTONE: 1"),
+        ["line 2: Ping: a ping is a silent SMS; it cannot be a voice call or a system message"]
+    );
 }

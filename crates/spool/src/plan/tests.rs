@@ -506,3 +506,55 @@ fn binary_header_sends_the_body_as_8_bit_data() {
     let plan = sms(b"To: 1\nBinary: no\n\nab\n", &PlanDefaults::default());
     assert_eq!(submit(&plan.pdus[0]).dcs.alphabet(), Alphabet::Gsm7);
 }
+
+/// Issue 12: `Ping: yes` is a silent message, as smsd's `make_pdu` makes
+/// it: TP-PID 0x40 (Short Message Type 0), a status report requested even
+/// when the config and the file say no, one part. It went out as a
+/// visible SMS.
+#[test]
+fn ping_is_short_message_type_0_with_a_report_in_one_part() {
+    let plan = sms(b"To: 1\nPing: yes\nReport: no\n\nping", &PlanDefaults::default());
+    let submit = submit(&plan.pdus[0]);
+    assert_eq!(submit.pid, ProtocolIdentifier::SHORT_MESSAGE_TYPE_0);
+    assert!(submit.status_report_request);
+    let long = "x".repeat(200);
+    let err = plan_of(format!("To: 1\nPing: yes\n\n{long}").as_bytes()).unwrap_err();
+    assert_eq!(err.header, "Autosplit");
+    // A replace type wins over the ping's PID, as in smsd.
+    let plan = sms(b"To: 1\nPing: yes\nReplace: 2\n\nping", &PlanDefaults::default());
+    assert_eq!(submit_of(&plan).pid, ProtocolIdentifier::replace(2).unwrap());
+    let plan = sms(b"To: 1\nPing: no\n\nping", &PlanDefaults::default());
+    assert_eq!(submit_of(&plan).pid, ProtocolIdentifier::DEFAULT);
+}
+
+/// Issue 12: `DCS_hex:` replaces TP-DCS when it names the alphabet the
+/// message is encoded in, and refuses the file when it does not.
+#[test]
+fn dcs_hex_replaces_the_dcs_octet() {
+    let plan = sms(b"To: 1\nDCS_hex: F1\n\nx", &PlanDefaults::default());
+    assert_eq!(submit_of(&plan).dcs, DataCodingScheme(0xF1));
+    let plan = sms(b"To: 1\nDCS_hex: 11\nFlash: yes\n\nx", &PlanDefaults::default());
+    assert_eq!(submit_of(&plan).dcs, DataCodingScheme(0x11));
+    let err = plan_of(b"To: 1\nDCS_hex: 08\n\nx").unwrap_err();
+    assert_eq!(err.header, "DCS_hex");
+    assert!(err.reason.starts_with("08 says Ucs2"), "{}", err.reason);
+}
+
+/// Issue 12: `Message_reference:` is the TP-MR sent, for one part only.
+#[test]
+fn message_reference_sets_tp_mr() {
+    let plan = sms(b"To: 1\nMessage_reference: 200\n\nx", &PlanDefaults::default());
+    assert_eq!(submit_of(&plan).message_reference, 200);
+    assert!(hexes(b"To: 1\nMessage_reference: 200\n\nx", &PlanDefaults::default())[0].starts_with("0011C8"));
+    let long = "x".repeat(200);
+    let err = plan_of(format!("To: 1\nMessage_reference: 7\n\n{long}").as_bytes()).unwrap_err();
+    assert_eq!(err.header, "Message_reference");
+}
+
+fn plan_of(text: &[u8]) -> Result<Plan, PlanError> {
+    plan(&file(text), &PlanDefaults::default())
+}
+
+fn submit_of(plan: &SmsPlan) -> &sms_pdu::Submit {
+    submit(&plan.pdus[0])
+}
