@@ -540,9 +540,9 @@ impl Headers {
             "DCS_hex" => {
                 self.dcs = Some(
                     Some(value)
-                        .filter(|hex| (1..=2).contains(&hex.len()))
+                        .filter(|hex| hex.len() == 2)
                         .and_then(|hex| u8::from_str_radix(hex, 16).ok())
-                        .ok_or_else(|| format!("{value:?} is not one octet in hex (00-FF)"))?,
+                        .ok_or_else(|| format!("{value:?} is not two hex digits (00-FF), as smsd wants it"))?,
                 )
             }
             "Message_reference" => {

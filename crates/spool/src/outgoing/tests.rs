@@ -611,9 +611,10 @@ fn headers_binary_class_reply_path_reject_duplicates() {
 fn headers_ping_dcs_hex_message_reference() {
     assert!(parse(&with("Ping: yes")).ping);
     assert_eq!(parse(&with("DCS_hex: f4")).dcs, Some(0xF4));
+    assert_eq!(problems(with("DCS_hex: 8").as_bytes()).len(), 1);
     assert_eq!(
         problems(with("DCS_hex: 1FF").as_bytes()),
-        ["line 2: DCS_hex: \"1FF\" is not one octet in hex (00-FF)"]
+        ["line 2: DCS_hex: \"1FF\" is not two hex digits (00-FF), as smsd wants it"]
     );
     assert_eq!(
         parse(&with("Message_reference: 255")).message_reference,
