@@ -180,6 +180,9 @@ pub struct OutgoingFile {
     pub dcs: Option<u8>,
     /// `Message_reference:`, the TP-MR to send.
     pub message_reference: Option<u8>,
+    /// `Text_is_pdu:`: the body is a ready-made PDU in hex, SMSC field
+    /// first, sent as it is when `To:` is the modem's `text-is-pdu-key`.
+    pub text_is_pdu: bool,
     /// `Alphabet:`, or smsd's older `Binary:` (yes: binary, no: ISO).
     pub alphabet: Option<FileAlphabet>,
     /// `UDH:`: whether binary data starts with a user data header.
@@ -276,6 +279,7 @@ impl OutgoingFile {
                 ping: headers.ping,
                 dcs: headers.dcs,
                 message_reference: headers.message_reference,
+                text_is_pdu: headers.text_is_pdu,
                 alphabet: headers.alphabet,
                 udh: headers.udh,
                 udh_data: headers.udh_data,
@@ -412,6 +416,7 @@ struct Headers {
     ping_place: Option<Place>,
     dcs: Option<u8>,
     message_reference: Option<u8>,
+    text_is_pdu: bool,
     alphabet: Option<FileAlphabet>,
     udh: Option<bool>,
     udh_place: Option<Place>,
@@ -431,10 +436,35 @@ struct Headers {
     replace_place: Option<Place>,
     includes: Vec<String>,
     macros: Vec<Macro>,
+    macro_places: Vec<Place>,
     system_message: Option<SystemMessage>,
     unknown: Vec<UnknownLine>,
     notices: Vec<String>,
 }
+
+/// Headers that set something of the PDU smsgate makes, so have nothing
+/// to set in a ready-made one (`Text_is_pdu: yes`).
+const SHAPES_THE_PDU: &[&str] = &[
+    "To_TOA",
+    "Flash",
+    "Class",
+    "Reply_path",
+    "Reject_duplicates",
+    "Ping",
+    "DCS_hex",
+    "Message_reference",
+    "Alphabet",
+    "UDH",
+    "UDH-DATA",
+    "SMSC",
+    "Report",
+    "Autosplit",
+    "Validity",
+    "Voicecall",
+    "Hex",
+    "Replace",
+    "System_message",
+];
 
 /// Headers that may be given more than once.
 const REPEATABLE: &[&str] = &["Include", "Macro"];
@@ -493,6 +523,23 @@ impl Headers {
                 problem(message);
             }
         }
+        if headers.text_is_pdu {
+            // The PDU is ready made: a header that would shape it has
+            // nothing to do, and smsd ignores it; smsgate says so.
+            let mut shaping: Vec<(&'static str, &Place)> = seen
+                .iter()
+                .filter(|(name, _)| SHAPES_THE_PDU.contains(name))
+                .map(|(name, place)| (*name, place))
+                .collect();
+            shaping.extend(headers.macro_places.iter().map(|place| ("Macro", place)));
+            for (name, place) in shaping {
+                problems.push(Problem {
+                    place: Some(place.clone()),
+                    header: Some(name),
+                    message: "has nothing to set with Text_is_pdu: yes, whose PDU is ready made".to_owned(),
+                });
+            }
+        }
         headers
     }
 
@@ -542,9 +589,12 @@ impl Headers {
                     Some(value)
                         .filter(|hex| hex.len() == 2)
                         .and_then(|hex| u8::from_str_radix(hex, 16).ok())
-                        .ok_or_else(|| format!("{value:?} is not two hex digits (00-FF), as smsd wants it"))?,
+                        .ok_or_else(|| {
+                            format!("{value:?} is not two hex digits (00-FF), as smsd wants it")
+                        })?,
                 )
             }
+            "Text_is_pdu" => self.text_is_pdu = boolean(value),
             "Message_reference" => {
                 self.message_reference = Some(
                     value
@@ -632,6 +682,7 @@ impl Headers {
                     .split_once('=')
                     .filter(|(macro_name, _)| !macro_name.is_empty())
                     .ok_or_else(|| format!("{value:?} is not name=value"))?;
+                self.macro_places.push(place.clone());
                 // A name defined again takes the later value, as in smsd.
                 self.macros.retain(|earlier| earlier.name != macro_name);
                 self.macros.push(Macro {
@@ -850,6 +901,7 @@ fn known_name(name: &str) -> Option<&'static str> {
         "Ping",
         "DCS_hex",
         "Message_reference",
+        "Text_is_pdu",
         "Binary",
         "Alphabet",
         "UDH",
@@ -876,7 +928,7 @@ fn known_name(name: &str) -> Option<&'static str> {
 /// out other than its writer meant (a ping as a visible SMS, a PDU as its
 /// hex text).
 fn unhonoured_name(name: &str) -> Option<&'static str> {
-    const NAMES: &[&str] = &["Text_is_pdu", "Language", "Language_ext", "Retries", "UDH-DUMP"];
+    const NAMES: &[&str] = &["Language", "Language_ext", "Retries", "UDH-DUMP"];
     NAMES.iter().copied().find(|unhonoured| *unhonoured == name)
 }
 

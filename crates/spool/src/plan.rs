@@ -56,6 +56,11 @@ pub struct PlanDefaults {
     /// smsd.conf `smsc`. The `SMSC:` header is honoured only when this is
     /// set, as in smsd >= 3.1.
     pub smsc: Option<Address>,
+    /// smsd.conf `smsc_pdu`: put `smsc` into each PDU. Without it, as in
+    /// smsd, the modem is given `smsc` with `AT+CSCA` and the PDU's SMSC
+    /// field stays empty; a file's `SMSC:` goes into the PDU either way
+    /// (smsd would `AT+CSCA` it for that one message).
+    pub smsc_pdu: bool,
     /// smsd.conf `international_prefixes` and `national_prefixes`.
     pub numbering: NumberingPolicy,
     /// See [`TrailingNewline`].
@@ -63,6 +68,9 @@ pub struct PlanDefaults {
     /// The concatenation reference for a message that needs parts; the
     /// caller keeps the counter.
     pub concat_reference: u16,
+    /// smsd's `text_is_pdu_key`: a `Text_is_pdu: yes` file is sent only
+    /// when its `To:` is this key (none: such files are refused).
+    pub text_is_pdu_key: Option<String>,
 }
 
 impl Default for PlanDefaults {
@@ -72,9 +80,11 @@ impl Default for PlanDefaults {
             autosplit: Autosplit::Concatenated,
             validity: 255,
             smsc: None,
+            smsc_pdu: false,
             numbering: NumberingPolicy::default(),
             trailing_newline: TrailingNewline::Strip,
             concat_reference: 0,
+            text_is_pdu_key: None,
         }
     }
 }
@@ -107,6 +117,9 @@ pub enum Plan {
 
 /// Plans a parsed file with the config's defaults.
 pub fn plan(file: &OutgoingFile, defaults: &PlanDefaults) -> Result<Plan, PlanError> {
+    if file.text_is_pdu {
+        return ready_made_pdu(file, defaults).map(Plan::Sms);
+    }
     let destination = file.to.address(file.to_toa, &defaults.numbering);
     let data = match &file.content {
         Content::Voicecall(call) => {
@@ -291,11 +304,12 @@ fn empty_body() -> PlanError {
 
 /// The settings all parts share.
 fn message(file: &OutgoingFile, destination: Address, defaults: &PlanDefaults) -> OutgoingMessage {
-    // The SMSC: header counts only when the config names an SMSC (smsd >= 3.1).
-    let smsc = defaults
-        .smsc
-        .as_ref()
-        .map(|configured| file.smsc.clone().unwrap_or_else(|| configured.clone()));
+    // The SMSC: header counts only when the config names an SMSC (smsd >= 3.1);
+    // the configured one goes into the PDU only with smsc_pdu.
+    let smsc = defaults.smsc.as_ref().and_then(|configured| match &file.smsc {
+        Some(header) => Some(header.clone()),
+        None => defaults.smsc_pdu.then(|| configured.clone()),
+    });
     OutgoingMessage {
         smsc,
         class: file.class.or(file.flash.then_some(MessageClass::Class0)),
@@ -314,6 +328,64 @@ fn message(file: &OutgoingFile, destination: Address, defaults: &PlanDefaults) -
         reject_duplicates: file.reject_duplicates,
         ..OutgoingMessage::to(destination)
     }
+}
+
+/// `Text_is_pdu: yes`: the body is the PDU, in hex with the SMSC field
+/// first, as smsd sends it (`AT+CMGS` counts all but one octet, the empty
+/// SMSC field `00`). Only with the configured key as `To:`, as in smsd,
+/// so that not every writer of the spool can send any PDU. smsgate checks
+/// more than smsd: it must be one SMS-SUBMIT, which the codec writes back
+/// octet for octet.
+fn ready_made_pdu(file: &OutgoingFile, defaults: &PlanDefaults) -> Result<SmsPlan, PlanError> {
+    let problem = |header: &'static str, reason: String| PlanError { header, reason };
+    let Some(key) = &defaults.text_is_pdu_key else {
+        return Err(problem(
+            "Text_is_pdu",
+            "the modem has no text-is-pdu-key (smsd's text_is_pdu_key), so ready-made PDUs are not accepted"
+                .to_owned(),
+        ));
+    };
+    if key.trim_start_matches('+') != file.to.number {
+        return Err(problem(
+            "To",
+            "is not the modem's text-is-pdu-key, which a Text_is_pdu: yes file must name".to_owned(),
+        ));
+    }
+    let Content::Text(text) = &file.content else {
+        return Err(problem("Text_is_pdu", "the body is not text".to_owned()));
+    };
+    let hex: String = text.chars().filter(|ch| !ch.is_ascii_whitespace()).collect();
+    if hex.is_empty() {
+        return Err(empty_body());
+    }
+    let octets = sms_pdu::decode_hex(&hex)
+        .map_err(|err| problem("Text_is_pdu", format!("the body is no hex PDU: {err}")))?;
+    let pdu = Pdu::decode(&octets)
+        .map_err(|err| problem("Text_is_pdu", format!("the body is no PDU: {err}")))?
+        .value;
+    let sms_pdu::Tpdu::Submit(submit) = &pdu.tpdu else {
+        return Err(problem("Text_is_pdu", "the PDU is no SMS-SUBMIT".to_owned()));
+    };
+    if pdu.encode().ok().as_deref() != Some(&octets[..]) {
+        return Err(problem(
+            "Text_is_pdu",
+            "smsgate cannot send this PDU octet for octet (its codec would write it otherwise)".to_owned(),
+        ));
+    }
+    let message = OutgoingMessage {
+        smsc: pdu.smsc.clone(),
+        class: submit.dcs.class(),
+        status_report_request: submit.status_report_request,
+        validity: submit.validity,
+        pid: submit.pid,
+        reject_duplicates: submit.reject_duplicates,
+        ..OutgoingMessage::to(submit.destination.clone())
+    };
+    Ok(SmsPlan {
+        message,
+        pdus: vec![pdu],
+        notices: Vec::new(),
+    })
 }
 
 /// The headers the codec's `OutgoingMessage` has no field for, set in the

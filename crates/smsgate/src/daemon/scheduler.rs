@@ -1120,6 +1120,8 @@ impl Scheduler {
                 .smsc
                 .as_deref()
                 .and_then(|smsc| sms_pdu::Address::parse_phone(smsc).ok());
+            defaults.smsc_pdu = settings.smsc_pdu;
+            defaults.text_is_pdu_key = settings.text_is_pdu_key.clone();
         }
         let plan = spool::plan(&file, &defaults).map_err(|err| err.to_string())?;
         let sms = match plan {

@@ -564,7 +564,7 @@ proptest! {
 /// (a `Ping: yes` went out as a visible SMS).
 #[test]
 fn unhonoured_smsd_headers_refuse_the_file_naming_the_header() {
-    for name in ["Text_is_pdu", "Language", "Language_ext", "Retries", "UDH-DUMP"] {
+    for name in ["Language", "Language_ext", "Retries", "UDH-DUMP"] {
         let problems = problems(with(&format!("{name}: 1")).as_bytes());
         assert_eq!(problems.len(), 1, "{name}: {problems:?}");
         assert!(
@@ -627,5 +627,20 @@ fn headers_ping_dcs_hex_message_reference() {
     assert_eq!(
         problems(b"To: 1\nPing: yes\nVoicecall: yes\n\nTONE: 1"),
         ["line 2: Ping: a ping is a silent SMS; it cannot be a voice call or a system message"]
+    );
+}
+
+/// Issue 12: with `Text_is_pdu: yes` the headers that would shape the
+/// PDU are refused, each named (smsd ignores them).
+#[test]
+fn text_is_pdu_refuses_headers_that_shape_the_pdu() {
+    assert!(parse(&with("Text_is_pdu: yes")).text_is_pdu);
+    assert_eq!(
+        problems(b"To: 1\nText_is_pdu: yes\nFlash: yes\nMacro: a=b\nBinary: yes\n\n00"),
+        [
+            "line 3: Flash: has nothing to set with Text_is_pdu: yes, whose PDU is ready made",
+            "line 4: Macro: has nothing to set with Text_is_pdu: yes, whose PDU is ready made",
+            "line 5: Alphabet: has nothing to set with Text_is_pdu: yes, whose PDU is ready made",
+        ]
     );
 }

@@ -305,7 +305,24 @@ fn smsc_header_needs_a_configured_smsc() {
             .number,
         "358401"
     );
-    assert_eq!(sms(b"To: 1\n\nx", &defaults).message.smsc.unwrap().number, "4915");
+}
+
+/// Issue 12 item 14: a configured SMSC stays out of the PDU (the modem
+/// gets it with `AT+CSCA`), as smsd does without `smsc_pdu`; with
+/// `smsc_pdu` it goes into every PDU. It always went into the PDU.
+#[test]
+fn configured_smsc_goes_into_the_pdu_only_with_smsc_pdu() {
+    let mut defaults = PlanDefaults {
+        smsc: Some(Address::numeric("4915", TypeOfAddress::INTERNATIONAL).unwrap()),
+        ..PlanDefaults::default()
+    };
+    let plan = sms(b"To: 1\n\nx", &defaults);
+    assert_eq!(plan.message.smsc, None);
+    assert!(plan.pdus[0].to_cmgs().unwrap().1.starts_with("0011"));
+    defaults.smsc_pdu = true;
+    let plan = sms(b"To: 1\n\nx", &defaults);
+    assert_eq!(plan.message.smsc.as_ref().unwrap().number, "4915");
+    assert!(plan.pdus[0].to_cmgs().unwrap().1.starts_with("0391945111"));
 }
 
 #[test]
@@ -557,4 +574,58 @@ fn plan_of(text: &[u8]) -> Result<Plan, PlanError> {
 
 fn submit_of(plan: &SmsPlan) -> &sms_pdu::Submit {
     submit(&plan.pdus[0])
+}
+
+/// A PDU smsd 3.1.21 sent (differential corpus, `03-iso-non-gsm.sms`).
+const READY_PDU: &str = "0011000C919471020010300000FF174339A15D0689E57576A10C0A83D861D0382CA79701";
+
+fn with_key(key: &str) -> PlanDefaults {
+    PlanDefaults {
+        text_is_pdu_key: Some(key.to_owned()),
+        ..PlanDefaults::default()
+    }
+}
+
+/// Issue 12: `Text_is_pdu: yes` sends the body as the PDU, octet for
+/// octet, when `To:` is the modem's key (it sent the hex as text).
+#[test]
+fn text_is_pdu_sends_the_body_as_the_pdu() {
+    let text = format!(
+        "To: 12345\nText_is_pdu: yes\n\n{} {}\n",
+        &READY_PDU[..20],
+        &READY_PDU[20..]
+    );
+    let plan = sms(text.as_bytes(), &with_key("12345"));
+    assert_eq!(plan.pdus.len(), 1);
+    assert_eq!(
+        plan.pdus[0].encode().unwrap(),
+        sms_pdu::decode_hex(READY_PDU).unwrap()
+    );
+    assert_eq!(plan.message.destination.number, "491720000103");
+    // The key with its + is the same number.
+    assert!(plan_with(text.as_bytes(), &with_key("+12345")).is_ok());
+}
+
+#[test]
+fn text_is_pdu_needs_the_key_and_a_submit() {
+    let text = format!("To: 12345\nText_is_pdu: yes\n\n{READY_PDU}\n");
+    let err = plan_with(text.as_bytes(), &PlanDefaults::default()).unwrap_err();
+    assert_eq!(err.header, "Text_is_pdu");
+    assert!(err.reason.contains("text-is-pdu-key"), "{}", err.reason);
+    assert_eq!(
+        plan_with(text.as_bytes(), &with_key("999")).unwrap_err().header,
+        "To"
+    );
+    for body in ["zz", "00", "0004"] {
+        let text = format!("To: 12345\nText_is_pdu: yes\n\n{body}\n");
+        let err = plan_with(text.as_bytes(), &with_key("12345")).unwrap_err();
+        assert_eq!(err.header, "Text_is_pdu", "{body}: {}", err.reason);
+    }
+    let text = format!("To: 12345\nText_is_pdu: no\n\n{READY_PDU}\n");
+    let plan = sms(text.as_bytes(), &with_key("12345"));
+    assert_eq!(submit(&plan.pdus[0]).destination.number, "12345");
+}
+
+fn plan_with(text: &[u8], defaults: &PlanDefaults) -> Result<Plan, PlanError> {
+    plan(&file(text), defaults)
 }
