@@ -27,7 +27,9 @@
 use std::collections::HashMap;
 
 use sms_pdu::split::Autosplit;
-use sms_pdu::{smsd_validity, Address, Gsm7Tables, MessageClass, TypeOfAddress, UserDataHeader};
+use sms_pdu::{
+    smsd_validity, Address, Gsm7Tables, MessageClass, NationalLanguage, TypeOfAddress, UserDataHeader,
+};
 
 use crate::error::{ParseError, Place, Problem};
 use crate::hex_data::{hex_bytes, parse_hex_lines};
@@ -180,6 +182,11 @@ pub struct OutgoingFile {
     pub dcs: Option<u8>,
     /// `Message_reference:`, the TP-MR to send.
     pub message_reference: Option<u8>,
+    /// `Language:`: the national locking-shift table (0, basic: none),
+    /// as a TS 23.038 language id.
+    pub language: Option<u8>,
+    /// `Language_ext:`: the national single-shift table, likewise.
+    pub language_ext: Option<u8>,
     /// `Text_is_pdu:`: the body is a ready-made PDU in hex, SMSC field
     /// first, sent as it is when `To:` is the modem's `text-is-pdu-key`.
     pub text_is_pdu: bool,
@@ -280,6 +287,8 @@ impl OutgoingFile {
                 dcs: headers.dcs,
                 message_reference: headers.message_reference,
                 text_is_pdu: headers.text_is_pdu,
+                language: headers.language,
+                language_ext: headers.language_ext,
                 alphabet: headers.alphabet,
                 udh: headers.udh,
                 udh_data: headers.udh_data,
@@ -417,6 +426,9 @@ struct Headers {
     dcs: Option<u8>,
     message_reference: Option<u8>,
     text_is_pdu: bool,
+    language: Option<u8>,
+    language_ext: Option<u8>,
+    language_place: Option<Place>,
     alphabet: Option<FileAlphabet>,
     udh: Option<bool>,
     udh_place: Option<Place>,
@@ -446,6 +458,8 @@ struct Headers {
 /// to set in a ready-made one (`Text_is_pdu: yes`).
 const SHAPES_THE_PDU: &[&str] = &[
     "To_TOA",
+    "Language",
+    "Language_ext",
     "Flash",
     "Class",
     "Reply_path",
@@ -595,6 +609,19 @@ impl Headers {
                 )
             }
             "Text_is_pdu" => self.text_is_pdu = boolean(value),
+            "Language" | "Language_ext" => {
+                let id = language_id(value).ok_or_else(|| {
+                    format!(
+                        "{value:?} is no language: 0-13, or a name (basic, turkish, spanish, portuguese, bengali, \
+                         gujarati, hindi, kannada, malayalam, oriya, punjabi, tamil, telugu, urdu)"
+                    )
+                })?;
+                match name {
+                    "Language" => self.language = Some(id),
+                    _ => self.language_ext = Some(id),
+                }
+                self.language_place.get_or_insert_with(|| place.clone());
+            }
             "Message_reference" => {
                 self.message_reference = Some(
                     value
@@ -738,6 +765,16 @@ impl Headers {
                 &self.udh_place,
                 "UDH",
                 "yes says the body starts with a user data header, but UDH-DATA gives one",
+            );
+        }
+        if (self.language.is_some() || self.language_ext.is_some())
+            && (binary || alphabet == FileAlphabet::Ucs2 || self.voicecall || self.system_message.is_some())
+        {
+            problem_at(
+                problems,
+                &self.language_place,
+                "Language",
+                "national shift tables are for GSM 7-bit text; this message is not",
             );
         }
         if self.ping && (self.voicecall || self.system_message.is_some()) {
@@ -902,6 +939,8 @@ fn known_name(name: &str) -> Option<&'static str> {
         "DCS_hex",
         "Message_reference",
         "Text_is_pdu",
+        "Language",
+        "Language_ext",
         "Binary",
         "Alphabet",
         "UDH",
@@ -928,8 +967,30 @@ fn known_name(name: &str) -> Option<&'static str> {
 /// out other than its writer meant (a ping as a visible SMS, a PDU as its
 /// hex text).
 fn unhonoured_name(name: &str) -> Option<&'static str> {
-    const NAMES: &[&str] = &["Language", "Language_ext", "Retries", "UDH-DUMP"];
+    const NAMES: &[&str] = &["Retries", "UDH-DUMP"];
     NAMES.iter().copied().find(|unhonoured| *unhonoured == name)
+}
+
+/// smsd's language values: a number 0-13, or the start of a name
+/// (case-insensitive; `basic` is 0). `Bengali and Assemese` is Bengali.
+fn language_id(value: &str) -> Option<u8> {
+    if let Ok(id) = value.parse::<u8>() {
+        return (id == 0 || NationalLanguage::from_id(id).is_some()).then_some(id);
+    }
+    let value = value.to_ascii_lowercase();
+    if value.is_empty() {
+        return None;
+    }
+    if "basic".starts_with(&value) {
+        return Some(0);
+    }
+    if "assemese".starts_with(&value) || "assamese".starts_with(&value) {
+        return Some(NationalLanguage::Bengali.id());
+    }
+    (1..=13)
+        .filter_map(NationalLanguage::from_id)
+        .find(|language| language.name().starts_with(&value))
+        .map(NationalLanguage::id)
 }
 
 /// ISO-8859-15 (Latin-9), smsd's "ISO": Latin-1 but for eight bytes,

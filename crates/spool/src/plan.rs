@@ -24,8 +24,8 @@
 use sms_pdu::outgoing::OutgoingMessage;
 use sms_pdu::split::{AlphabetChoice, Autosplit, SplitOptions};
 use sms_pdu::{
-    Address, Alphabet, Body, DataCodingScheme, EncodeError, MessageClass, Pdu, ProtocolIdentifier, UserData,
-    ValidityPeriod, MAX_OCTETS,
+    Address, Alphabet, Body, DataCodingScheme, EncodeError, Gsm7Tables, MessageClass, NationalLanguage, Pdu,
+    ProtocolIdentifier, UserData, ValidityPeriod, MAX_OCTETS,
 };
 
 use crate::error::PlanError;
@@ -211,9 +211,24 @@ fn text_plan(
         FileAlphabet::Utf8 | FileAlphabet::Binary => AlphabetChoice::Auto,
     };
     let message = message(file, destination, defaults);
-    let pdus = message
-        .text_pdus(text, &split_options(file, defaults, choice))
-        .map_err(encode_error)?;
+    let options = split_options(file, defaults, choice);
+    let pdus = match national_tables(file)? {
+        Some(tables) => {
+            let parts = national::national_parts(
+                text,
+                tables,
+                options.autosplit,
+                options.reference,
+                &options.extra_elements,
+            )
+            .map_err(|err| PlanError {
+                header: "Language",
+                reason: err.to_string(),
+            })?;
+            message.pdus(DataCodingScheme::new(Alphabet::Gsm7, message.class), parts)
+        }
+        None => message.text_pdus(text, &options).map_err(encode_error)?,
+    };
     let in_ucs2 = pdus.first().is_some_and(|pdu| match &pdu.tpdu {
         sms_pdu::Tpdu::Submit(submit) => submit.dcs.alphabet() == Alphabet::Ucs2,
         _ => false,
@@ -227,6 +242,33 @@ fn text_plan(
         pdus,
         notices,
     })
+}
+
+/// The tables `Language:` and `Language_ext:` name, as smsd reads them:
+/// `Language_ext:` defaults to `Language:`, `Language:` to the basic
+/// table. A language the standard gives no locking-shift table (Spanish)
+/// is refused as `Language:`, which names that table.
+fn national_tables(file: &OutgoingFile) -> Result<Option<Gsm7Tables>, PlanError> {
+    if file.language.is_none() && file.language_ext.is_none() {
+        return Ok(None);
+    }
+    let locking_id = file.language.unwrap_or(0);
+    let single_id = file.language_ext.unwrap_or(locking_id);
+    let locking = NationalLanguage::from_id(locking_id);
+    if let Some(language) = locking.filter(|language| !language.has_locking_shift()) {
+        return Err(PlanError {
+            header: "Language",
+            reason: format!(
+                "{} has no locking-shift table, only a single-shift one: say Language_ext: {} (and no Language:)",
+                language.name(),
+                language.name()
+            ),
+        });
+    }
+    Ok(Some(Gsm7Tables {
+        locking,
+        single: NationalLanguage::from_id(single_id),
+    }))
 }
 
 /// smsd's notices when UTF-8 text goes in UCS2: one per character GSM
@@ -477,6 +519,8 @@ fn encode_error(err: EncodeError) -> PlanError {
         reason: err.to_string(),
     }
 }
+
+mod national;
 
 #[cfg(test)]
 mod tests;

@@ -564,7 +564,7 @@ proptest! {
 /// (a `Ping: yes` went out as a visible SMS).
 #[test]
 fn unhonoured_smsd_headers_refuse_the_file_naming_the_header() {
-    for name in ["Language", "Language_ext", "Retries", "UDH-DUMP"] {
+    for name in ["Retries", "UDH-DUMP"] {
         let problems = problems(with(&format!("{name}: 1")).as_bytes());
         assert_eq!(problems.len(), 1, "{name}: {problems:?}");
         assert!(
@@ -642,5 +642,21 @@ fn text_is_pdu_refuses_headers_that_shape_the_pdu() {
             "line 4: Macro: has nothing to set with Text_is_pdu: yes, whose PDU is ready made",
             "line 5: Alphabet: has nothing to set with Text_is_pdu: yes, whose PDU is ready made",
         ]
+    );
+}
+
+/// Issue 12: `Language:` and `Language_ext:` take smsd's values.
+#[test]
+fn headers_language() {
+    assert_eq!(parse(&with("Language: 1")).language, Some(1));
+    assert_eq!(parse(&with("Language: Turkish")).language, Some(1));
+    assert_eq!(parse(&with("Language: por")).language, Some(3));
+    assert_eq!(parse(&with("Language: basic")).language, Some(0));
+    assert_eq!(parse(&with("Language_ext: urdu")).language_ext, Some(13));
+    assert_eq!(problems(with("Language: 14").as_bytes()).len(), 1);
+    assert_eq!(problems(with("Language: klingon").as_bytes()).len(), 1);
+    assert_eq!(
+        problems(b"To: 1\nLanguage: 1\nAlphabet: UCS2\n\n"),
+        ["line 2: Language: national shift tables are for GSM 7-bit text; this message is not"]
     );
 }

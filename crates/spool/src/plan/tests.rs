@@ -629,3 +629,92 @@ fn text_is_pdu_needs_the_key_and_a_submit() {
 fn plan_with(text: &[u8], defaults: &PlanDefaults) -> Result<Plan, PlanError> {
     plan(&file(text), defaults)
 }
+
+const TURKISH: &str =
+    "Şişli'de güzel bir gün geçirdik, ağaçların altında çay içtik ve ılık rüzgarda uzun uzun konuştuk.";
+
+/// Issue 12: `Language: turkish` writes the text with the Turkish tables
+/// in one GSM 7-bit part, with smsd's elements (locking shift 25, then
+/// single shift 24, Language_ext defaulting to Language). It went out in
+/// two UCS2 parts.
+#[test]
+fn language_writes_gsm7_with_the_national_tables() {
+    assert!(TURKISH.chars().count() > 70);
+    let without = sms(
+        format!("To: 1\nAlphabet: UTF-8\n\n{TURKISH}").as_bytes(),
+        &PlanDefaults::default(),
+    );
+    assert_eq!(without.pdus.len(), 2);
+    let plan = sms(
+        format!("To: 1\nAlphabet: UTF-8\nLanguage: Turkish\n\n{TURKISH}").as_bytes(),
+        &PlanDefaults::default(),
+    );
+    assert_eq!(plan.pdus.len(), 1);
+    let submit = submit_of(&plan);
+    assert_eq!(submit.dcs, DataCodingScheme(0x00));
+    let header = submit.user_data.header.as_ref().unwrap();
+    assert_eq!(header.encode(), [0x06, 0x25, 0x01, 0x01, 0x24, 0x01, 0x01]);
+    let tables = header.gsm7_tables();
+    let Body::Septets(septets) = &submit.user_data.body else {
+        panic!("not septets")
+    };
+    assert_eq!(tables.decode(septets).0, TURKISH);
+    // The tables are sent even when the default ones would do, as in smsd;
+    // Language_ext alone leaves the basic locking table.
+    let plan = sms(b"To: 1\nLanguage_ext: 1\n\nabc", &PlanDefaults::default());
+    assert_eq!(
+        submit_of(&plan).user_data.header.as_ref().unwrap().encode(),
+        [0x03, 0x24, 0x01, 0x01]
+    );
+    let plan = sms(
+        b"To: 1\nLanguage: basic\nLanguage_ext: tur\n\nabc",
+        &PlanDefaults::default(),
+    );
+    assert_eq!(
+        submit_of(&plan).user_data.header.as_ref().unwrap().encode(),
+        [0x03, 0x24, 0x01, 0x01]
+    );
+}
+
+#[test]
+fn language_splits_keeps_escapes_whole_and_refuses_what_it_cannot_write() {
+    let long = TURKISH.repeat(2);
+    let plan = sms(
+        format!("To: 1\nAlphabet: UTF-8\nLanguage: turkish\n\n{long}").as_bytes(),
+        &PlanDefaults::default(),
+    );
+    assert_eq!(plan.pdus.len(), 2);
+    let first = submit(&plan.pdus[0]).user_data.header.as_ref().unwrap().encode();
+    assert_eq!(
+        first,
+        [0x0B, 0x00, 0x03, 0x00, 0x02, 0x01, 0x25, 0x01, 0x01, 0x24, 0x01, 0x01]
+    );
+    let text: String = plan
+        .pdus
+        .iter()
+        .map(|pdu| {
+            let submit = submit(pdu);
+            let Body::Septets(septets) = &submit.user_data.body else {
+                panic!("not septets")
+            };
+            submit
+                .user_data
+                .header
+                .as_ref()
+                .unwrap()
+                .gsm7_tables()
+                .decode(septets)
+                .0
+        })
+        .collect();
+    assert_eq!(text, long);
+    let err = plan_of("To: 1\nAlphabet: UTF-8\nLanguage: turkish\n\nПривет".as_bytes()).unwrap_err();
+    assert_eq!(err.header, "Language");
+    let err = plan_of(b"To: 1\nLanguage: spanish\n\nabc").unwrap_err();
+    assert_eq!(err.header, "Language");
+    assert!(err.reason.contains("Language_ext: spanish"), "{}", err.reason);
+    let err =
+        plan_of(format!("To: 1\nAutosplit: 0\nAlphabet: UTF-8\nLanguage: turkish\n\n{long}").as_bytes())
+            .unwrap_err();
+    assert_eq!(err.header, "Language");
+}
