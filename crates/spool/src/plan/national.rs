@@ -1,9 +1,12 @@
 //! `Language:` and `Language_ext:`: GSM 7-bit text written with the
-//! national tables the file names, as smsd 3.1.21 writes it. smsd does not
-//! choose: the locking-shift table of `Language:` and the single-shift
-//! table of `Language_ext:` are used, and their information elements sent,
-//! even when the default tables would do. The elements go in smsd's order:
-//! concatenation, then locking shift (0x25), then single shift (0x24).
+//! national tables the file names, as smsd 3.1.21 writes it: the
+//! locking-shift table of `Language:` and the single-shift table of
+//! `Language_ext:`, each left out (with its information element) when the
+//! text is the same septets without it (real smsd sends a Turkish text
+//! that needs no single shift with the locking-shift element alone,
+//! differential corpus `59-language-turkish.sms`). The elements go in
+//! smsd's order: concatenation, then locking shift (0x25), then single
+//! shift (0x24).
 
 use sms_pdu::split::Autosplit;
 use sms_pdu::{Body, EncodeError, Gsm7Tables, InformationElement, UserData, UserDataHeader, MAX_SEPTETS};
@@ -13,11 +16,12 @@ use sms_pdu::{Body, EncodeError, Gsm7Tables, InformationElement, UserData, UserD
 /// septets the tables' elements already take).
 pub(super) fn national_parts(
     text: &str,
-    tables: Gsm7Tables,
+    named: Gsm7Tables,
     autosplit: Autosplit,
     reference: u16,
     extra: &[InformationElement],
 ) -> Result<Vec<UserData>, EncodeError> {
+    let tables = needed_tables(text, named);
     let mut chars = Vec::new();
     for (position, ch) in text.chars().enumerate() {
         let mut buf = [0; 4];
@@ -89,6 +93,33 @@ pub(super) fn national_parts(
             user_data(header(concat), septets)
         })
         .collect())
+}
+
+/// `named` without a table the text does not need: one whose absence
+/// leaves the same septets (or, for a text they cannot write, `named`).
+fn needed_tables(text: &str, named: Gsm7Tables) -> Gsm7Tables {
+    let Ok(septets) = named.encode(text) else {
+        return named;
+    };
+    let same = |tables: Gsm7Tables| tables.encode(text).is_ok_and(|other| other == septets);
+    let mut tables = named;
+    if tables.single.is_some()
+        && same(Gsm7Tables {
+            single: None,
+            ..tables
+        })
+    {
+        tables.single = None;
+    }
+    if tables.locking.is_some()
+        && same(Gsm7Tables {
+            locking: None,
+            ..tables
+        })
+    {
+        tables.locking = None;
+    }
+    tables
 }
 
 fn user_data(header: UserDataHeader, septets: Vec<u8>) -> UserData {
