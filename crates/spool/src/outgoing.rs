@@ -20,7 +20,7 @@
 //! - `Class:`, `DCS_hex:`, `Message_reference:`, `Language:` values smsd
 //!   would ignore or misuse, headers that would shape a ready-made PDU
 //!   (`Text_is_pdu: yes`), and smsd headers smsgate does not honour
-//!   (`Retries:`, `UDH-DUMP:`), each named.
+//!   (`UDH-DUMP:`), each named.
 //!
 //! A `Validity:` smsd does not understand is ignored as smsd ignores it,
 //! with a notice for the `sent/` file; an `Include:` of a file that is not
@@ -191,6 +191,9 @@ pub struct OutgoingFile {
     pub language: Option<u8>,
     /// `Language_ext:`: the national single-shift table, likewise.
     pub language_ext: Option<u8>,
+    /// `Retries:`: how often to retry a failed send, instead of the
+    /// modem's `send-retries`.
+    pub retries: Option<u32>,
     /// `Text_is_pdu:`: the body is a ready-made PDU in hex, SMSC field
     /// first, sent as it is when `To:` is the modem's `text-is-pdu-key`.
     pub text_is_pdu: bool,
@@ -291,6 +294,7 @@ impl OutgoingFile {
                 dcs: headers.dcs,
                 message_reference: headers.message_reference,
                 text_is_pdu: headers.text_is_pdu,
+                retries: headers.retries,
                 language: headers.language,
                 language_ext: headers.language_ext,
                 alphabet: headers.alphabet,

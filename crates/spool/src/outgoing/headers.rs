@@ -27,6 +27,7 @@ pub(super) struct Headers {
     pub(super) dcs: Option<u8>,
     pub(super) message_reference: Option<u8>,
     pub(super) text_is_pdu: bool,
+    pub(super) retries: Option<u32>,
     pub(super) language: Option<u8>,
     pub(super) language_ext: Option<u8>,
     pub(super) language_place: Option<Place>,
@@ -210,6 +211,13 @@ impl Headers {
                 )
             }
             "Text_is_pdu" => self.text_is_pdu = boolean(value),
+            "Retries" => {
+                self.retries = Some(
+                    value
+                        .parse::<u32>()
+                        .map_err(|_| format!("{value:?} is not a count (0 or more)"))?,
+                )
+            }
             "Language" | "Language_ext" => {
                 let id = language_id(value).ok_or_else(|| {
                     format!(
@@ -545,6 +553,7 @@ fn known_name(name: &str) -> Option<&'static str> {
         "DCS_hex",
         "Message_reference",
         "Text_is_pdu",
+        "Retries",
         "Language",
         "Language_ext",
         "Binary",
@@ -573,7 +582,7 @@ fn known_name(name: &str) -> Option<&'static str> {
 /// out other than its writer meant (a ping as a visible SMS, a PDU as its
 /// hex text).
 fn unhonoured_name(name: &str) -> Option<&'static str> {
-    const NAMES: &[&str] = &["Retries", "UDH-DUMP"];
+    const NAMES: &[&str] = &["UDH-DUMP"];
     NAMES.iter().copied().find(|unhonoured| *unhonoured == name)
 }
 

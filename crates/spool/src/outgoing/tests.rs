@@ -564,7 +564,7 @@ proptest! {
 /// (a `Ping: yes` went out as a visible SMS).
 #[test]
 fn unhonoured_smsd_headers_refuse_the_file_naming_the_header() {
-    for name in ["Retries", "UDH-DUMP"] {
+    for name in ["UDH-DUMP"] {
         let problems = problems(with(&format!("{name}: 1")).as_bytes());
         assert_eq!(problems.len(), 1, "{name}: {problems:?}");
         assert!(
@@ -658,5 +658,15 @@ fn headers_language() {
     assert_eq!(
         problems(b"To: 1\nLanguage: 1\nAlphabet: UCS2\n\n"),
         ["line 2: Language: national shift tables are for GSM 7-bit text; this message is not"]
+    );
+}
+
+#[test]
+fn header_retries() {
+    assert_eq!(parse(&with("Retries: 0")).retries, Some(0));
+    assert_eq!(parse(&with("Retries: 5")).retries, Some(5));
+    assert_eq!(
+        problems(with("Retries: many").as_bytes()),
+        ["line 2: Retries: \"many\" is not a count (0 or more)"]
     );
 }
