@@ -20,7 +20,7 @@
 //! - `Class:`, `DCS_hex:`, `Message_reference:`, `Language:` values smsd
 //!   would ignore or misuse, headers that would shape a ready-made PDU
 //!   (`Text_is_pdu: yes`), and smsd headers smsgate does not honour
-//!   (`UDH-DUMP:`), each named.
+//!   (`Smsd_debug:`), each named.
 //!
 //! A `Validity:` smsd does not understand is ignored as smsd ignores it,
 //! with a notice for the `sent/` file; an `Include:` of a file that is not

@@ -123,6 +123,7 @@ impl Headers {
             let key = match name {
                 "Provider" => "Queue",
                 "Binary" => "Alphabet",
+                "UDH-DUMP" => "UDH-DATA",
                 _ => name,
             };
             if !REPEATABLE.contains(&key) {
@@ -247,7 +248,8 @@ impl Headers {
                 self.udh = Some(boolean(value));
                 self.udh_place = Some(place.clone());
             }
-            "UDH-DATA" => {
+            // smsd reads its older name UDH-DUMP the same way.
+            "UDH-DATA" | "UDH-DUMP" => {
                 self.udh_data = Some(parse_udh_data(value)?);
                 self.udh_data_place = Some(place.clone());
             }
@@ -560,6 +562,7 @@ fn known_name(name: &str) -> Option<&'static str> {
         "Alphabet",
         "UDH",
         "UDH-DATA",
+        "UDH-DUMP",
         "SMSC",
         "Provider",
         "Queue",
@@ -577,12 +580,13 @@ fn known_name(name: &str) -> Option<&'static str> {
     NAMES.iter().copied().find(|known| *known == name)
 }
 
-/// The input headers of smsd 3.1.21 that smsgate does not honour. A file
-/// with one is refused, naming it: sent without it, the message would go
-/// out other than its writer meant (a ping as a visible SMS, a PDU as its
-/// hex text).
+/// The input headers of smsd 3.1.21 that smsgate does not honour (now only
+/// smsd's `Smsd_debug:`, which makes it drop parts on purpose). A file with
+/// one is refused, naming it: sent without it, the message could go out
+/// other than its writer meant, as a `Ping: yes` once went out as a
+/// visible SMS.
 fn unhonoured_name(name: &str) -> Option<&'static str> {
-    const NAMES: &[&str] = &["UDH-DUMP"];
+    const NAMES: &[&str] = &["Smsd_debug"];
     NAMES.iter().copied().find(|unhonoured| *unhonoured == name)
 }
 

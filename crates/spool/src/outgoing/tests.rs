@@ -561,12 +561,12 @@ proptest! {
 
 /// Issue 12: an smsd input header that smsgate does not honour refuses the
 /// file, named, instead of being kept as an unknown line and dropped (a
-/// `Ping: yes` went out as a visible SMS). `UDH-DUMP:` is the one left.
+/// `Ping: yes` went out as a visible SMS). `Smsd_debug:` is the one left.
 #[test]
 fn unhonoured_smsd_headers_refuse_the_file_naming_the_header() {
     assert_eq!(
-        problems(with("UDH-DUMP: 05 00 03 01 02 01").as_bytes()),
-        ["line 2: UDH-DUMP: smsd honours this header, smsgate does not: the file is refused rather than sent \
+        problems(with("Smsd_debug: drop1").as_bytes()),
+        ["line 2: Smsd_debug: smsd honours this header, smsgate does not: the file is refused rather than sent \
           without it (docs/differences.md)"]
     );
     // Names are case-sensitive, as smsd's: `ping:` is no header to smsd.
@@ -653,6 +653,20 @@ fn headers_language() {
     assert_eq!(
         problems(b"To: 1\nLanguage: 1\nAlphabet: UCS2\n\n"),
         ["line 2: Language: national shift tables are for GSM 7-bit text; this message is not"]
+    );
+}
+
+/// smsd reads `UDH-DUMP:`, its older name, as `UDH-DATA:`.
+#[test]
+fn header_udh_dump_is_udh_data() {
+    assert_eq!(
+        parse(&with("UDH-DUMP: 06 05 04 15 81 00 00")).udh_data,
+        parse(&with("UDH-DATA: 06 05 04 15 81 00 00")).udh_data
+    );
+    assert!(parse(&with("UDH-DUMP: 06 05 04 15 81 00 00")).udh_data.is_some());
+    assert_eq!(
+        problems(b"To: 1\nUDH-DATA: 03 00 01 00\nUDH-DUMP: 03 00 01 00\n\nx"),
+        ["line 3: UDH-DUMP: says what UDH-DATA says (first on line 2); give one"]
     );
 }
 
