@@ -39,6 +39,9 @@ pub struct Config {
     /// which must answer `OK`: for modems that need something extra, or
     /// to change what smsgate set (a different `AT+CNMI`).
     pub init: Vec<String>,
+    /// The SMSC to set with `AT+CSCA` at set-up (smsd's `smsc` without
+    /// `smsc_pdu`), e.g. `+4917200000`; `None` keeps the SIM's.
+    pub smsc: Option<String>,
     /// How long to wait for what.
     pub timeouts: Timeouts,
     /// What to do with a modem that stops answering.
@@ -58,6 +61,7 @@ impl Config {
             echo_off: true,
             new_message_indications: Some("2,1,0,2,0".to_owned()),
             init: Vec::new(),
+            smsc: None,
             timeouts: Timeouts::default(),
             hang_recovery: HangRecovery::default(),
         }

@@ -19,7 +19,9 @@
 //!    status need no network;
 //! 5. `AT+CMGF=0` (PDU mode), `AT+CPMS` (the storage), `AT+CNMI`
 //!    (indications of new messages);
-//! 6. `AT+CSCA?` and the identities (IMEI, IMSI, ICCID), for the log;
+//! 6. `AT+CSCA="<smsc>"` when one is configured (as smsd does without
+//!    `smsc_pdu`; a modem that refuses it keeps the SIM's SMSC, with a
+//!    warning), then `AT+CSCA?` and the identities (IMEI, IMSI, ICCID), for the log;
 //! 7. the custom init strings, last, so that they can change what smsgate
 //!    set.
 //!
@@ -75,6 +77,15 @@ impl Actor {
         if let Some(cnmi) = self.config.new_message_indications.clone() {
             if let Err(err) = self.simple(&format!("AT+CNMI={cnmi}")).await {
                 tracing::warn!(target: "modem", "{}: no new-message indications: {err}", self.port);
+            }
+        }
+        if let Some(smsc) = self.config.smsc.clone() {
+            let number = match smsc.starts_with('+') || smsc.starts_with('0') {
+                true => smsc,
+                false => format!("+{smsc}"),
+            };
+            if let Err(err) = self.simple(&format!("AT+CSCA=\"{number}\"")).await {
+                tracing::warn!(target: "modem", "{}: the SMSC stays the SIM's, {number} was refused: {err}", self.port);
             }
         }
         self.log_identity().await?;

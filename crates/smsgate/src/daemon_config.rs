@@ -26,7 +26,9 @@
 //! report = true                    # request status reports unless the file says
 //! autosplit = 3                    # smstools3's 0-3
 //! validity = "2 days"              # or 0-255
-//! smsc = "+4917200000"
+//! smsc = "+4917200000"              # set with AT+CSCA, as smsd does
+//! smsc-pdu = false                 # true: the SMSC goes into every PDU instead (smsd's smsc_pdu)
+//! text-is-pdu-key = "4917299999"   # Text_is_pdu files must name it as To: (smsd's text_is_pdu_key)
 //! receive = true                   # read incoming messages (smsd's `incoming`, RouterOS's `receive-enabled`)
 //! polling = false                  # list the storage every 10 s (modems without +CMTI)
 //! auto-erase = false               # with receive off: a full storage loses its oldest message
@@ -180,7 +182,14 @@ pub(crate) struct ModemSettings {
     pub(crate) autosplit: Autosplit,
     /// TP-VP, relative format; none: no validity period in the PDU.
     pub(crate) validity: Option<u8>,
+    /// smsd's `smsc`: by default set with `AT+CSCA` and the PDUs' SMSC
+    /// field left empty, as smsd does.
     pub(crate) smsc: Option<String>,
+    /// smsd's `smsc_pdu`: put the SMSC into each PDU instead of `AT+CSCA`.
+    pub(crate) smsc_pdu: bool,
+    /// smsd's `text_is_pdu_key`: the `To:` a `Text_is_pdu: yes` file must
+    /// name for its body to be sent as a ready-made PDU.
+    pub(crate) text_is_pdu_key: Option<String>,
 }
 
 /// One `[queues.NAME]`.
@@ -372,6 +381,9 @@ struct RawModem {
     autosplit: Option<Spanned<u8>>,
     validity: Option<Spanned<RawValidity>>,
     smsc: Option<Spanned<String>>,
+    #[serde(default)]
+    smsc_pdu: bool,
+    text_is_pdu_key: Option<String>,
 }
 
 /// `validity = 167` or `validity = "2 days"`.
@@ -640,6 +652,8 @@ impl Checker<'_> {
                     autosplit,
                     validity,
                     smsc: raw_modem.smsc.as_ref().map(|smsc| smsc.get_ref().clone()),
+                    smsc_pdu: raw_modem.smsc_pdu,
+                    text_is_pdu_key: raw_modem.text_is_pdu_key.clone(),
                 },
             );
         }

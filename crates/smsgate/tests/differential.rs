@@ -45,6 +45,14 @@ const KNOWN_DIFFERENCES: &[(&str, &str)] = &[
     ("45-trailing-whitespace-utf8.sms", "D1 trailing newline"),
 ];
 
+/// The modems' `smsc` (without smsd's `smsc_pdu`): set with `AT+CSCA`,
+/// the PDUs' SMSC field stays empty in both.
+const SMSC: &str = "4917200000";
+
+/// The modems' `text_is_pdu_key`: `To:` of `58-text-is-pdu.sms`, and the
+/// destination of its PDU, by which its PDU is found.
+const TEXT_IS_PDU_KEY: &str = "491720000158";
+
 #[test]
 fn smsd_and_smsgate_submit_the_same_pdus() {
     assert!(
@@ -372,7 +380,12 @@ fn run_smsd(corpus: &[CorpusFile]) -> Run {
     // report = no, so the files' Report headers decide; incoming = no, so
     // no receive polling slows the sends down.
     let started = Instant::now();
-    let (smsd, spool) = rig.start_smsd("GSM1", "", "incoming = no\nreport = no\nsend_retries = 1\n");
+    // The text_is_pdu_key is the destination of `58-text-is-pdu.sms`'s PDU.
+    let (smsd, spool) = rig.start_smsd(
+        "GSM1",
+        "",
+        &format!("incoming = no\nreport = no\nsend_retries = 1\ntext_is_pdu_key = {TEXT_IS_PDU_KEY}\nsmsc = {SMSC}\n"),
+    );
     for file in corpus {
         drop_file(&spool.join("outgoing"), &file.name, &file.bytes);
     }
@@ -407,7 +420,7 @@ fn run_smsgate(corpus: &[CorpusFile], include_dir: &Path) -> Run {
     let SmsgateRun { daemon, log, spool } = rig.start_smsgate(
         "gsm1",
         &format!("include-dir = {:?}", include_dir.display().to_string()),
-        "",
+        &format!("text-is-pdu-key = \"{TEXT_IS_PDU_KEY}\"\nsmsc = \"{SMSC}\"\n"),
         &["outgoing", "sent", "failed"],
         describe_spool,
         60,

@@ -4,7 +4,9 @@
 //! Headers are `Name: value` lines up to the first empty line; names are
 //! case-sensitive, lines may end in LF or CRLF, and lines that are not a
 //! known header are kept in [`OutgoingFile::unknown`] and otherwise
-//! ignored, as smsd does. Every problem of the file is collected before the
+//! ignored, as smsd does; but an input header of smsd that smsgate does
+//! not honour refuses the file, naming the header (never silently
+//! ignored). Every problem of the file is collected before the
 //! parse gives up, each naming its line.
 //!
 //! Where smsgate is stricter than smsd, deliberately (a file smsd would
@@ -15,6 +17,10 @@
 //!   `UDH-DATA:`, `Replace:` together with `System_message:` (smsd ignores
 //!   one of each pair);
 //! - `Replace:` outside 1-7 (smsd ignores it).
+//! - `Class:`, `DCS_hex:`, `Message_reference:`, `Language:` values smsd
+//!   would ignore or misuse, headers that would shape a ready-made PDU
+//!   (`Text_is_pdu: yes`), and smsd headers smsgate does not honour
+//!   (`Smsd_debug:`), each named.
 //!
 //! A `Validity:` smsd does not understand is ignored as smsd ignores it,
 //! with a notice for the `sent/` file; an `Include:` of a file that is not
@@ -25,7 +31,9 @@
 use std::collections::HashMap;
 
 use sms_pdu::split::Autosplit;
-use sms_pdu::{smsd_validity, Address, Gsm7Tables, TypeOfAddress, UserDataHeader};
+use sms_pdu::{
+    smsd_validity, Address, Gsm7Tables, MessageClass, NationalLanguage, TypeOfAddress, UserDataHeader,
+};
 
 use crate::error::{ParseError, Place, Problem};
 use crate::hex_data::{hex_bytes, parse_hex_lines};
@@ -165,7 +173,31 @@ pub struct OutgoingFile {
     pub from: Option<String>,
     /// `Flash:`: send as class 0.
     pub flash: bool,
-    /// `Alphabet:`.
+    /// `Class:`, 0-3 (`Flash: yes` is class 0 too).
+    pub class: Option<MessageClass>,
+    /// `Reply_path:`: TP-RP; `None` when absent.
+    pub reply_path: Option<bool>,
+    /// `Reject_duplicates:`: TP-RD.
+    pub reject_duplicates: bool,
+    /// `Ping:`: a silent message (TP-PID 0x40, Short Message Type 0) with a
+    /// status report, in one part.
+    pub ping: bool,
+    /// `DCS_hex:`, the TP-DCS octet to send instead of the one chosen.
+    pub dcs: Option<u8>,
+    /// `Message_reference:`, the TP-MR to send.
+    pub message_reference: Option<u8>,
+    /// `Language:`: the national locking-shift table (0, basic: none),
+    /// as a TS 23.038 language id.
+    pub language: Option<u8>,
+    /// `Language_ext:`: the national single-shift table, likewise.
+    pub language_ext: Option<u8>,
+    /// `Retries:`: how often to retry a failed send, instead of the
+    /// modem's `send-retries`.
+    pub retries: Option<u32>,
+    /// `Text_is_pdu:`: the body is a ready-made PDU in hex, SMSC field
+    /// first, sent as it is when `To:` is the modem's `text-is-pdu-key`.
+    pub text_is_pdu: bool,
+    /// `Alphabet:`, or smsd's older `Binary:` (yes: binary, no: ISO).
     pub alphabet: Option<FileAlphabet>,
     /// `UDH:`: whether binary data starts with a user data header.
     pub udh: Option<bool>,
@@ -255,6 +287,16 @@ impl OutgoingFile {
                 to_toa: headers.to_toa,
                 from: headers.from,
                 flash: headers.flash,
+                class: headers.class,
+                reply_path: headers.reply_path,
+                reject_duplicates: headers.reject_duplicates,
+                ping: headers.ping,
+                dcs: headers.dcs,
+                message_reference: headers.message_reference,
+                text_is_pdu: headers.text_is_pdu,
+                retries: headers.retries,
+                language: headers.language,
+                language_ext: headers.language_ext,
                 alphabet: headers.alphabet,
                 udh: headers.udh,
                 udh_data: headers.udh_data,
@@ -368,397 +410,6 @@ fn text_of(bytes: &[u8]) -> String {
     }
 }
 
-/// The seed: "true, yes, on or 1 for positive values. All other words are
-/// interpreted as negative."
-fn boolean(value: &str) -> bool {
-    matches!(value.to_ascii_lowercase().as_str(), "true" | "yes" | "on" | "1")
-}
-
-/// The headers of a file, as far as they could be read.
-#[derive(Default)]
-struct Headers {
-    to: Option<Recipient>,
-    to_given: bool,
-    to_toa: Option<ToToa>,
-    from: Option<String>,
-    flash: bool,
-    alphabet: Option<FileAlphabet>,
-    udh: Option<bool>,
-    udh_place: Option<Place>,
-    udh_data: Option<UserDataHeader>,
-    udh_data_place: Option<Place>,
-    smsc: Option<Address>,
-    queue: Option<String>,
-    report: Option<bool>,
-    autosplit: Option<Autosplit>,
-    priority: Priority,
-    validity: Option<u8>,
-    voicecall: bool,
-    voicecall_place: Option<Place>,
-    hex: bool,
-    hex_place: Option<Place>,
-    replace: Option<u8>,
-    replace_place: Option<Place>,
-    includes: Vec<String>,
-    macros: Vec<Macro>,
-    system_message: Option<SystemMessage>,
-    unknown: Vec<UnknownLine>,
-    notices: Vec<String>,
-}
-
-/// Headers that may be given more than once.
-const REPEATABLE: &[&str] = &["Include", "Macro"];
-
-impl Headers {
-    fn parse(lines: &[Line], problems: &mut Vec<Problem>) -> Headers {
-        let mut headers = Headers::default();
-        let mut seen: HashMap<&'static str, Place> = HashMap::new();
-        for line in lines {
-            let text = text_of(line.content());
-            let known = text
-                .split_once(':')
-                .and_then(|(name, value)| Some((known_name(name)?, value.trim())));
-            let Some((name, value)) = known else {
-                headers.unknown.push(UnknownLine {
-                    place: line.place.clone(),
-                    text,
-                });
-                continue;
-            };
-            let mut problem = |message: String| {
-                problems.push(Problem {
-                    place: Some(line.place.clone()),
-                    header: Some(name),
-                    message,
-                })
-            };
-            // Provider and Queue are one header under two names.
-            let key = if name == "Provider" { "Queue" } else { name };
-            if !REPEATABLE.contains(&key) {
-                if let Some(first) = seen.get(key) {
-                    problem(format!("given twice (first on {first})"));
-                    continue;
-                }
-                seen.insert(key, line.place.clone());
-            }
-            if let Err(message) = headers.set(name, value, &line.place) {
-                problem(message);
-            }
-        }
-        headers
-    }
-
-    /// Reads one header's value.
-    fn set(&mut self, name: &'static str, value: &str, place: &Place) -> Result<(), String> {
-        match name {
-            "To" => {
-                self.to_given = true;
-                self.to = Some(Recipient::parse(value)?);
-            }
-            "To_TOA" => {
-                self.to_toa = Some(
-                    ToToa::parse(value)
-                        .ok_or_else(|| format!("{value:?} is not Unknown, International or National"))?,
-                )
-            }
-            "From" => self.from = Some(value.to_owned()),
-            "Flash" => self.flash = boolean(value),
-            "Alphabet" => {
-                self.alphabet = Some(FileAlphabet::parse(value).ok_or_else(|| {
-                    format!("{value:?} is not ISO (Latin, Ansi), GSM, UCS2, UTF-8 or binary")
-                })?)
-            }
-            "UDH" => {
-                self.udh = Some(boolean(value));
-                self.udh_place = Some(place.clone());
-            }
-            "UDH-DATA" => {
-                self.udh_data = Some(parse_udh_data(value)?);
-                self.udh_data_place = Some(place.clone());
-            }
-            "SMSC" => {
-                let digits: String = value.chars().filter(|c| !c.is_whitespace()).collect();
-                let digits = digits.strip_prefix('+').unwrap_or(&digits);
-                self.smsc = Some(
-                    Address::numeric(digits, TypeOfAddress::INTERNATIONAL)
-                        .map_err(|_| format!("{value:?} is not a phone number"))?,
-                );
-            }
-            "Provider" | "Queue" => self.queue = Some(value.to_owned()),
-            "Report" => self.report = Some(boolean(value)),
-            "Autosplit" => {
-                self.autosplit = Some(
-                    value
-                        .parse::<u8>()
-                        .ok()
-                        .and_then(Autosplit::from_smstools)
-                        .ok_or_else(|| format!("{value:?} is not 0-3"))?,
-                )
-            }
-            "Priority" => {
-                // smsd knows only High; any other word is normal priority.
-                self.priority = match value.eq_ignore_ascii_case("high") {
-                    true => Priority::High,
-                    false => Priority::Normal,
-                }
-            }
-            "Validity" => match smsd_validity(value) {
-                Some(validity) => self.validity = Some(validity),
-                // smsd ignores what it does not understand and sends with
-                // the configured validity; so does smsgate, but says so.
-                None => self.notices.push(format!(
-                    "Validity: {value:?} is not understood (0-255, or a period like \"2 days\" or \
-                     \"week\"), ignored"
-                )),
-            },
-            "Voicecall" => {
-                self.voicecall = boolean(value);
-                self.voicecall_place = Some(place.clone());
-            }
-            "Hex" => {
-                self.hex = boolean(value);
-                self.hex_place = Some(place.clone());
-            }
-            "Replace" => {
-                self.replace = Some(
-                    value
-                        .parse::<u8>()
-                        .ok()
-                        .filter(|code| (1..=7).contains(code))
-                        .ok_or_else(|| format!("{value:?} is not 1-7"))?,
-                );
-                self.replace_place = Some(place.clone());
-            }
-            "Include" => {
-                if matches!(place, Place::Included { .. }) {
-                    return Err("an included file cannot include another".to_owned());
-                }
-                if value.is_empty() {
-                    return Err("no file name".to_owned());
-                }
-                self.includes.push(value.to_owned());
-            }
-            "Macro" => {
-                let (macro_name, macro_value) = value
-                    .split_once('=')
-                    .filter(|(macro_name, _)| !macro_name.is_empty())
-                    .ok_or_else(|| format!("{value:?} is not name=value"))?;
-                // A name defined again takes the later value, as in smsd.
-                self.macros.retain(|earlier| earlier.name != macro_name);
-                self.macros.push(Macro {
-                    name: macro_name.to_owned(),
-                    value: macro_value.to_owned(),
-                });
-            }
-            "System_message" => {
-                self.system_message = if value == "2" || value.eq_ignore_ascii_case("tosim") {
-                    Some(SystemMessage::ToSim)
-                } else if boolean(value) {
-                    Some(SystemMessage::ShortMessageType0)
-                } else {
-                    None
-                }
-            }
-            // known_name returns only the names above.
-            _ => {}
-        }
-        Ok(())
-    }
-
-    /// Checks the headers against each other and decodes the body.
-    fn content(&self, body_lines: &[Line], body: &[u8], problems: &mut Vec<Problem>) -> Option<Content> {
-        fn problem_at(
-            problems: &mut Vec<Problem>,
-            place: &Option<Place>,
-            header: &'static str,
-            message: &str,
-        ) {
-            problems.push(Problem {
-                place: place.clone(),
-                header: Some(header),
-                message: message.to_owned(),
-            })
-        }
-        let alphabet = self.alphabet.unwrap_or(FileAlphabet::Utf8);
-        let binary = alphabet == FileAlphabet::Binary;
-        if self.hex && !binary {
-            problem_at(problems, &self.hex_place, "Hex", "yes needs Alphabet: binary");
-        }
-        if self.udh == Some(true) && self.udh_data.is_some() {
-            problem_at(
-                problems,
-                &self.udh_place,
-                "UDH",
-                "yes says the body starts with a user data header, but UDH-DATA gives one",
-            );
-        }
-        if let Some(system_message) = self.system_message {
-            if self.udh_data.is_some() {
-                problem_at(
-                    problems,
-                    &self.udh_data_place,
-                    "UDH-DATA",
-                    "a system message cannot have a user data header",
-                );
-            }
-            if self.udh == Some(true) {
-                problem_at(
-                    problems,
-                    &self.udh_place,
-                    "UDH",
-                    "a system message cannot have a user data header",
-                );
-            }
-            if self.replace.is_some() {
-                problem_at(
-                    problems,
-                    &self.replace_place,
-                    "Replace",
-                    "cannot be combined with System_message",
-                );
-            }
-            if system_message == SystemMessage::ToSim && !binary {
-                problem_at(problems, &None, "System_message", "ToSIM needs Alphabet: binary");
-            }
-        }
-        let first_body_place = body_lines.first().map(|line| line.place.clone());
-        if self.voicecall {
-            let text = match alphabet {
-                FileAlphabet::Utf8 => String::from_utf8_lossy(body).into_owned(),
-                _ => text_of(body),
-            };
-            return match Voicecall::parse(&self.expand_text(text)) {
-                Ok(voicecall) => Some(Content::Voicecall(voicecall)),
-                Err(message) => {
-                    problem_at(
-                        problems,
-                        &first_body_place.or(self.voicecall_place.clone()),
-                        "Voicecall",
-                        &message,
-                    );
-                    None
-                }
-            };
-        }
-        if binary || self.system_message.is_some() {
-            if !self.hex {
-                return Some(Content::Binary(self.expand_bytes(body)));
-            }
-            let expanded: Vec<Line> = body_lines
-                .iter()
-                .map(|line| Line {
-                    place: line.place.clone(),
-                    raw: self.expand_bytes(&line.raw),
-                })
-                .collect();
-            return match parse_hex_lines(&expanded) {
-                Ok(data) => Some(Content::Binary(data)),
-                Err(hex_problems) => {
-                    problems.extend(hex_problems);
-                    None
-                }
-            };
-        }
-        let text = match alphabet {
-            FileAlphabet::Iso => text_of_latin9(body),
-            FileAlphabet::Gsm => {
-                let mut bad = false;
-                for line in body_lines {
-                    if let Some(byte) = line.raw.iter().find(|&&byte| byte > 0x7F) {
-                        bad = true;
-                        problem_at(
-                            problems,
-                            &Some(line.place.clone()),
-                            "Alphabet",
-                            &format!("GSM: byte {byte:#04x} is not a GSM 7-bit code (0x00-0x7F)"),
-                        );
-                    }
-                }
-                if bad {
-                    return None;
-                }
-                Gsm7Tables::DEFAULT.decode(body).0
-            }
-            FileAlphabet::Ucs2 => match decode_utf16be(body) {
-                Ok(text) => text,
-                Err(message) => {
-                    problem_at(
-                        problems,
-                        &first_body_place,
-                        "Alphabet",
-                        &format!("UCS2: {message}"),
-                    );
-                    return None;
-                }
-            },
-            FileAlphabet::Utf8 | FileAlphabet::Binary => {
-                let mut bad = false;
-                for line in body_lines {
-                    if let Err(err) = std::str::from_utf8(&line.raw) {
-                        bad = true;
-                        problem_at(
-                            problems,
-                            &Some(line.place.clone()),
-                            "Alphabet",
-                            &format!(
-                                "UTF-8: byte {} of the line is not UTF-8 (name the file's character set in Alphabet:)",
-                                err.valid_up_to() + 1
-                            ),
-                        );
-                    }
-                }
-                if bad {
-                    return None;
-                }
-                String::from_utf8_lossy(body).into_owned()
-            }
-        };
-        Some(Content::Text(self.expand_text(text)))
-    }
-
-    fn expand_text(&self, mut text: String) -> String {
-        for macro_def in &self.macros {
-            text = text.replace(&macro_def.name, &macro_def.value);
-        }
-        text
-    }
-
-    fn expand_bytes(&self, bytes: &[u8]) -> Vec<u8> {
-        let mut bytes = bytes.to_vec();
-        for macro_def in &self.macros {
-            bytes = replace_bytes(&bytes, macro_def.name.as_bytes(), macro_def.value.as_bytes());
-        }
-        bytes
-    }
-}
-
-/// The name of a header smsgate reads, as a static string.
-fn known_name(name: &str) -> Option<&'static str> {
-    const NAMES: &[&str] = &[
-        "To",
-        "To_TOA",
-        "From",
-        "Flash",
-        "Alphabet",
-        "UDH",
-        "UDH-DATA",
-        "SMSC",
-        "Provider",
-        "Queue",
-        "Report",
-        "Autosplit",
-        "Priority",
-        "Validity",
-        "Voicecall",
-        "Hex",
-        "Replace",
-        "Include",
-        "Macro",
-        "System_message",
-    ];
-    NAMES.iter().copied().find(|known| *known == name)
-}
-
 /// ISO-8859-15 (Latin-9), smsd's "ISO": Latin-1 but for eight bytes,
 /// `A4` the euro sign among them.
 fn text_of_latin9(bytes: &[u8]) -> String {
@@ -820,14 +471,6 @@ fn replace_bytes(haystack: &[u8], from: &[u8], to: &[u8]) -> Vec<u8> {
     out
 }
 
-/// Reads a `UDH-DATA:` value: the header as hex, its length octet first,
-/// e.g. `05 00 03 A7 02 01`.
-fn parse_udh_data(value: &str) -> Result<UserDataHeader, String> {
-    let mut bytes = Vec::new();
-    hex_bytes(value.as_bytes(), &mut bytes)?;
-    parse_udh(&bytes)
-}
-
 /// Reads a user data header, length octet first, which must cover exactly
 /// `bytes`.
 pub(crate) fn parse_udh(bytes: &[u8]) -> Result<UserDataHeader, String> {
@@ -851,6 +494,12 @@ pub(crate) fn parse_udh(bytes: &[u8]) -> Result<UserDataHeader, String> {
         _ => "the last element has no length octet".to_owned(),
     })
 }
+
+mod headers;
+
+#[cfg(test)]
+use headers::boolean;
+use headers::Headers;
 
 #[cfg(test)]
 mod tests;

@@ -24,8 +24,8 @@
 use sms_pdu::outgoing::OutgoingMessage;
 use sms_pdu::split::{AlphabetChoice, Autosplit, SplitOptions};
 use sms_pdu::{
-    Address, Alphabet, Body, DataCodingScheme, EncodeError, MessageClass, Pdu, ProtocolIdentifier, UserData,
-    ValidityPeriod, MAX_OCTETS,
+    Address, Alphabet, Body, DataCodingScheme, EncodeError, Gsm7Tables, MessageClass, NationalLanguage, Pdu,
+    ProtocolIdentifier, UserData, ValidityPeriod, MAX_OCTETS,
 };
 
 use crate::error::PlanError;
@@ -56,6 +56,11 @@ pub struct PlanDefaults {
     /// smsd.conf `smsc`. The `SMSC:` header is honoured only when this is
     /// set, as in smsd >= 3.1.
     pub smsc: Option<Address>,
+    /// smsd.conf `smsc_pdu`: put `smsc` into each PDU. Without it, as in
+    /// smsd, the modem is given `smsc` with `AT+CSCA` and the PDU's SMSC
+    /// field stays empty; a file's `SMSC:` goes into the PDU either way
+    /// (smsd would `AT+CSCA` it for that one message).
+    pub smsc_pdu: bool,
     /// smsd.conf `international_prefixes` and `national_prefixes`.
     pub numbering: NumberingPolicy,
     /// See [`TrailingNewline`].
@@ -63,6 +68,9 @@ pub struct PlanDefaults {
     /// The concatenation reference for a message that needs parts; the
     /// caller keeps the counter.
     pub concat_reference: u16,
+    /// smsd's `text_is_pdu_key`: a `Text_is_pdu: yes` file is sent only
+    /// when its `To:` is this key (none: such files are refused).
+    pub text_is_pdu_key: Option<String>,
 }
 
 impl Default for PlanDefaults {
@@ -72,9 +80,11 @@ impl Default for PlanDefaults {
             autosplit: Autosplit::Concatenated,
             validity: 255,
             smsc: None,
+            smsc_pdu: false,
             numbering: NumberingPolicy::default(),
             trailing_newline: TrailingNewline::Strip,
             concat_reference: 0,
+            text_is_pdu_key: None,
         }
     }
 }
@@ -107,6 +117,9 @@ pub enum Plan {
 
 /// Plans a parsed file with the config's defaults.
 pub fn plan(file: &OutgoingFile, defaults: &PlanDefaults) -> Result<Plan, PlanError> {
+    if file.text_is_pdu {
+        return ready_made_pdu(file, defaults).map(Plan::Sms);
+    }
     let destination = file.to.address(file.to_toa, &defaults.numbering);
     let data = match &file.content {
         Content::Voicecall(call) => {
@@ -115,7 +128,11 @@ pub fn plan(file: &OutgoingFile, defaults: &PlanDefaults) -> Result<Plan, PlanEr
                 call: call.clone(),
             })
         }
-        Content::Text(text) => return text_plan(file, text, destination, defaults).map(Plan::Sms),
+        Content::Text(text) => {
+            let mut plan = text_plan(file, text, destination, defaults)?;
+            set_file_fields(file, &mut plan.pdus)?;
+            return Ok(Plan::Sms(plan));
+        }
         Content::Binary(data) => data,
     };
     let mut message = message(file, destination, defaults);
@@ -166,6 +183,8 @@ pub fn plan(file: &OutgoingFile, defaults: &PlanDefaults) -> Result<Plan, PlanEr
             .data_pdus(data, &split_options(file, defaults, AlphabetChoice::Auto))
             .map_err(encode_error)?
     };
+    let mut pdus = pdus;
+    set_file_fields(file, &mut pdus)?;
     Ok(Plan::Sms(SmsPlan {
         message,
         pdus,
@@ -192,9 +211,24 @@ fn text_plan(
         FileAlphabet::Utf8 | FileAlphabet::Binary => AlphabetChoice::Auto,
     };
     let message = message(file, destination, defaults);
-    let pdus = message
-        .text_pdus(text, &split_options(file, defaults, choice))
-        .map_err(encode_error)?;
+    let options = split_options(file, defaults, choice);
+    let pdus = match national_tables(file)? {
+        Some(tables) => {
+            let parts = national::national_parts(
+                text,
+                tables,
+                options.autosplit,
+                options.reference,
+                &options.extra_elements,
+            )
+            .map_err(|err| PlanError {
+                header: "Language",
+                reason: err.to_string(),
+            })?;
+            message.pdus(DataCodingScheme::new(Alphabet::Gsm7, message.class), parts)
+        }
+        None => message.text_pdus(text, &options).map_err(encode_error)?,
+    };
     let in_ucs2 = pdus.first().is_some_and(|pdu| match &pdu.tpdu {
         sms_pdu::Tpdu::Submit(submit) => submit.dcs.alphabet() == Alphabet::Ucs2,
         _ => false,
@@ -208,6 +242,33 @@ fn text_plan(
         pdus,
         notices,
     })
+}
+
+/// The tables `Language:` and `Language_ext:` name, as smsd reads them:
+/// `Language_ext:` defaults to `Language:`, `Language:` to the basic
+/// table. A language the standard gives no locking-shift table (Spanish)
+/// is refused as `Language:`, which names that table.
+fn national_tables(file: &OutgoingFile) -> Result<Option<Gsm7Tables>, PlanError> {
+    if file.language.is_none() && file.language_ext.is_none() {
+        return Ok(None);
+    }
+    let locking_id = file.language.unwrap_or(0);
+    let single_id = file.language_ext.unwrap_or(locking_id);
+    let locking = NationalLanguage::from_id(locking_id);
+    if let Some(language) = locking.filter(|language| !language.has_locking_shift()) {
+        return Err(PlanError {
+            header: "Language",
+            reason: format!(
+                "{} has no locking-shift table, only a single-shift one: say Language_ext: {} (and no Language:)",
+                language.name(),
+                language.name()
+            ),
+        });
+    }
+    Ok(Some(Gsm7Tables {
+        locking,
+        single: NationalLanguage::from_id(single_id),
+    }))
 }
 
 /// smsd's notices when UTF-8 text goes in UCS2: one per character GSM
@@ -285,30 +346,142 @@ fn empty_body() -> PlanError {
 
 /// The settings all parts share.
 fn message(file: &OutgoingFile, destination: Address, defaults: &PlanDefaults) -> OutgoingMessage {
-    // The SMSC: header counts only when the config names an SMSC (smsd >= 3.1).
-    let smsc = defaults
-        .smsc
-        .as_ref()
-        .map(|configured| file.smsc.clone().unwrap_or_else(|| configured.clone()));
+    // The SMSC: header counts only when the config names an SMSC (smsd >= 3.1);
+    // the configured one goes into the PDU only with smsc_pdu.
+    let smsc = defaults.smsc.as_ref().and_then(|configured| match &file.smsc {
+        Some(header) => Some(header.clone()),
+        None => defaults.smsc_pdu.then(|| configured.clone()),
+    });
     OutgoingMessage {
         smsc,
-        class: file.flash.then_some(MessageClass::Class0),
-        status_report_request: file.report.unwrap_or(defaults.report),
+        class: file.class.or(file.flash.then_some(MessageClass::Class0)),
+        // smsd: a ping always asks for a report, that is its answer.
+        status_report_request: file.ping || file.report.unwrap_or(defaults.report),
         validity: Some(ValidityPeriod::Relative(
             file.validity.unwrap_or(defaults.validity),
         )),
+        // smsd: a replace type wins over a ping's Short Message Type 0,
+        // which the phone acknowledges without showing it.
         pid: file
             .replace
             .and_then(ProtocolIdentifier::replace)
+            .or(file.ping.then_some(ProtocolIdentifier::SHORT_MESSAGE_TYPE_0))
             .unwrap_or(ProtocolIdentifier::DEFAULT),
+        reject_duplicates: file.reject_duplicates,
         ..OutgoingMessage::to(destination)
     }
+}
+
+/// `Text_is_pdu: yes`: the body is the PDU, in hex with the SMSC field
+/// first, as smsd sends it (`AT+CMGS` counts all but one octet, the empty
+/// SMSC field `00`). Only with the configured key as `To:`, as in smsd,
+/// so that not every writer of the spool can send any PDU. smsgate checks
+/// more than smsd: it must be one SMS-SUBMIT, which the codec writes back
+/// octet for octet.
+fn ready_made_pdu(file: &OutgoingFile, defaults: &PlanDefaults) -> Result<SmsPlan, PlanError> {
+    let problem = |header: &'static str, reason: String| PlanError { header, reason };
+    let Some(key) = &defaults.text_is_pdu_key else {
+        return Err(problem(
+            "Text_is_pdu",
+            "the modem has no text-is-pdu-key (smsd's text_is_pdu_key), so ready-made PDUs are not accepted"
+                .to_owned(),
+        ));
+    };
+    if key.trim_start_matches('+') != file.to.number {
+        return Err(problem(
+            "To",
+            "is not the modem's text-is-pdu-key, which a Text_is_pdu: yes file must name".to_owned(),
+        ));
+    }
+    let Content::Text(text) = &file.content else {
+        return Err(problem("Text_is_pdu", "the body is not text".to_owned()));
+    };
+    let hex: String = text.chars().filter(|ch| !ch.is_ascii_whitespace()).collect();
+    if hex.is_empty() {
+        return Err(empty_body());
+    }
+    let octets = sms_pdu::decode_hex(&hex)
+        .map_err(|err| problem("Text_is_pdu", format!("the body is no hex PDU: {err}")))?;
+    let pdu = Pdu::decode(&octets)
+        .map_err(|err| problem("Text_is_pdu", format!("the body is no PDU: {err}")))?
+        .value;
+    let sms_pdu::Tpdu::Submit(submit) = &pdu.tpdu else {
+        return Err(problem("Text_is_pdu", "the PDU is no SMS-SUBMIT".to_owned()));
+    };
+    if pdu.encode().ok().as_deref() != Some(&octets[..]) {
+        return Err(problem(
+            "Text_is_pdu",
+            "smsgate cannot send this PDU octet for octet (its codec would write it otherwise)".to_owned(),
+        ));
+    }
+    let message = OutgoingMessage {
+        smsc: pdu.smsc.clone(),
+        class: submit.dcs.class(),
+        status_report_request: submit.status_report_request,
+        validity: submit.validity,
+        pid: submit.pid,
+        reject_duplicates: submit.reject_duplicates,
+        ..OutgoingMessage::to(submit.destination.clone())
+    };
+    Ok(SmsPlan {
+        message,
+        pdus: vec![pdu],
+        notices: Vec::new(),
+    })
+}
+
+/// The headers the codec's `OutgoingMessage` has no field for, set in the
+/// PDUs it made, as smsd's `make_pdu` sets them: `Reply_path:` (TP-RP),
+/// `Message_reference:` (TP-MR) and `DCS_hex:` (TP-DCS, which overrides
+/// the class and alphabet bits; a system message keeps its own).
+fn set_file_fields(file: &OutgoingFile, pdus: &mut [Pdu]) -> Result<(), PlanError> {
+    if file.message_reference.is_some() && pdus.len() > 1 {
+        // smsd sends all parts with the one reference and logs that it
+        // "works properly with single part only"; smsgate refuses.
+        return Err(PlanError {
+            header: "Message_reference",
+            reason: format!("the message needs {} parts, a reference names one", pdus.len()),
+        });
+    }
+    for pdu in pdus {
+        let sms_pdu::Tpdu::Submit(submit) = &mut pdu.tpdu else {
+            continue;
+        };
+        if file.reply_path == Some(true) {
+            submit.reply_path = true;
+        }
+        if let Some(reference) = file.message_reference {
+            submit.message_reference = reference;
+        }
+        if let Some(dcs) = file.dcs.filter(|_| file.system_message.is_none()) {
+            let dcs = DataCodingScheme(dcs);
+            // smsd would send the text encoded one way under a DCS that says
+            // another, which phones show as garbage; smsgate refuses.
+            if dcs.alphabet() != submit.dcs.alphabet() {
+                return Err(PlanError {
+                    header: "DCS_hex",
+                    reason: format!(
+                        "{:02X} says {:?}, but the message is encoded in {:?}",
+                        dcs.0,
+                        dcs.alphabet(),
+                        submit.dcs.alphabet()
+                    ),
+                });
+            }
+            submit.dcs = dcs;
+        }
+    }
+    Ok(())
 }
 
 fn split_options(file: &OutgoingFile, defaults: &PlanDefaults, alphabet: AlphabetChoice) -> SplitOptions {
     SplitOptions {
         alphabet,
-        autosplit: file.autosplit.unwrap_or(defaults.autosplit),
+        // smsd sends a ping in one part.
+        autosplit: match file.ping {
+            true => Autosplit::Off,
+            false => file.autosplit.unwrap_or(defaults.autosplit),
+        },
         reference: defaults.concat_reference,
         extra_elements: file
             .udh_data
@@ -346,6 +519,8 @@ fn encode_error(err: EncodeError) -> PlanError {
         reason: err.to_string(),
     }
 }
+
+mod national;
 
 #[cfg(test)]
 mod tests;

@@ -221,3 +221,17 @@ async fn over_tcp_like_ser2net() {
     assert_eq!(status.identity.imei.as_deref(), Some("490154203237518"));
     modem.shutdown().await;
 }
+
+/// Issue 12 item 14: a configured SMSC is set with `AT+CSCA` at set-up
+/// (smsd's `smsc` without `smsc_pdu`), so the modem's own SMSC is the one
+/// the PDUs' empty SMSC field stands for.
+#[tokio::test]
+async fn configured_smsc_is_set_with_csca() {
+    let bench = Bench::start(1).await;
+    let mut config = bench.config(0);
+    config.smsc = Some("4917200000".to_owned());
+    let modem = ModemHandle::open(config).await.unwrap();
+    let status = modem.status().await.unwrap();
+    assert_eq!(status.identity.smsc.unwrap().number, "+4917200000");
+    modem.shutdown().await;
+}

@@ -251,11 +251,16 @@ impl Supervisor {
         // eight of them one after another would hold up the start.
         let mut opening = tokio::task::JoinSet::new();
         for (name, settings) in &config.modems {
-            let driver = driver_config(
+            let mut driver = driver_config(
                 settings.device.clone(),
                 config.ports.get(&settings.port),
                 lock_dir.clone(),
             );
+            // smsd: the modem's smsc is set with AT+CSCA unless smsc_pdu
+            // puts it into every PDU.
+            if !settings.smsc_pdu {
+                driver.smsc = settings.smsc.clone();
+            }
             let name = name.clone();
             opening.spawn(async move {
                 let (handle, error) = ModemHandle::open_or_retry(driver).await;

@@ -150,6 +150,8 @@ struct Job {
     /// PDU is empty).
     call: Option<PlannedCall>,
     attempts: u32,
+    /// The file's `Retries:`, if it has one.
+    retries: Option<u32>,
     not_before: Option<Instant>,
     in_flight: bool,
     /// When its last send began, for `Sending_time:`.
@@ -1010,6 +1012,7 @@ impl Scheduler {
             sent,
             call,
             attempts: 0,
+            retries: file.retries,
             not_before: None,
             in_flight: false,
             send_started: None,
@@ -1166,6 +1169,8 @@ impl Scheduler {
                 .smsc
                 .as_deref()
                 .and_then(|smsc| sms_pdu::Address::parse_phone(smsc).ok());
+            defaults.smsc_pdu = settings.smsc_pdu;
+            defaults.text_is_pdu_key = settings.text_is_pdu_key.clone();
         }
         let plan = spool::plan(&file, &defaults).map_err(|err| err.to_string())?;
         let sms = match plan {
@@ -1399,7 +1404,10 @@ impl Scheduler {
             }
             Outcome::NotSent(reason) | Outcome::Refused(reason) => {
                 job.attempts += 1;
-                let retries = self.modems[result.modem_idx].settings.send_retries;
+                // A file's `Retries:` overrides the modem's send-retries (smsd).
+                let retries = job
+                    .retries
+                    .unwrap_or(self.modems[result.modem_idx].settings.send_retries);
                 let give_up = job.attempts > retries;
                 let pdu = job
                     .sent

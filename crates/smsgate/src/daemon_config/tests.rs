@@ -62,6 +62,8 @@ fn defaults_are_smstools3s() {
             autosplit: Autosplit::Concatenated,
             validity: None,
             smsc: None,
+            smsc_pdu: false,
+            text_is_pdu_key: None,
         }
     );
 }
@@ -89,7 +91,7 @@ fn example_config_sets_every_key() {
     assert!(gsm1.report);
     assert!(gsm1.receive && gsm1.polling && !gsm1.auto_erase);
     // [modems.lte1]: channel, send-retries, block-after, block-time-s,
-    // autosplit, validity, smsc.
+    // autosplit, validity, smsc, smsc-pdu, text-is-pdu-key.
     let lte1 = &config.modems["lte1"];
     assert_eq!(lte1.device, PortAddress::Serial(PathBuf::from("/dev/ttyUSB3")));
     assert!(!lte1.receive && lte1.auto_erase);
@@ -99,6 +101,8 @@ fn example_config_sets_every_key() {
     assert_eq!(lte1.autosplit, Autosplit::Concatenated);
     assert_eq!(lte1.validity, Some(168));
     assert_eq!(lte1.smsc.as_deref(), Some("+4917200000"));
+    assert!(lte1.smsc_pdu);
+    assert_eq!(lte1.text_is_pdu_key.as_deref(), Some("4917299999"));
     // [queues]: prefixes, directory (default base/NAME).
     assert_eq!(config.queues["o2"].prefixes, ["49176", "49179"]);
     assert_eq!(config.queues["o2"].directory, Path::new("/var/spool/sms/o2"));
@@ -178,7 +182,7 @@ fn syntax_errors_name_line_and_key() {
         error(&with_modem("baudrat = 9600\n")),
         "smsgate.toml: line 5: unknown key \"baudrat\" in [modems.gsm1], expected one of `port`, `channel`, \
          `queues`, `receive`, `receive-enabled`, `polling`, `auto-erase`, `send`, `send-retries`, \
-         `block-after`, `block-time-s`, `report`, `autosplit`, `validity`, `smsc`"
+         `block-after`, `block-time-s`, `report`, `autosplit`, `validity`, `smsc`, `smsc-pdu`, `text-is-pdu-key`"
     );
     let message = error("[limits]\nsend-retries = \"many\"\n");
     assert!(

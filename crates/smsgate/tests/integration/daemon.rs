@@ -608,3 +608,28 @@ fn a_refused_number_does_not_block_the_modem() {
     );
     bench.stop_daemon();
 }
+
+/// Issue 12: a file's `Retries:` overrides the modem's send-retries, as in
+/// smsd: `Retries: 0` gives the file up after its first failure, where
+/// send-retries = 3 would have sent it on the second try. The header was
+/// ignored.
+#[test]
+fn a_files_retries_header_overrides_send_retries() {
+    let mut bench = SpoolBench::build(Setup {
+        n_modems: 2,
+        ports_only: 1,
+        rest: "\n[limits]\nretry-interval-s = 1\nsend-retries = 3\nblock-after = 10\n",
+        ..Setup::default()
+    });
+    bench.start_daemon();
+    bench.fault(0, Fault::CmsError { code: 38, count: 1 });
+    bench.drop_file(
+        "impatient",
+        &format!("To: {}\nRetries: 0\n\nonce only\n", SpoolBench::number(1)),
+    );
+    let failed = bench.wait_for_file("failed", "impatient");
+    let reason = header_values(&failed, "Fail_reason").join("");
+    assert!(reason.contains("+CMS ERROR: 38"), "{reason}");
+    assert!(bench.log().contains("giving up after 1 tries"), "{}", bench.log());
+    bench.stop_daemon();
+}

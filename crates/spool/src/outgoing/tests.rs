@@ -558,3 +558,124 @@ proptest! {
         prop_assert_eq!(reparsed.unknown.len(), 4);
     }
 }
+
+/// Issue 12: an smsd input header that smsgate does not honour refuses the
+/// file, named, instead of being kept as an unknown line and dropped (a
+/// `Ping: yes` went out as a visible SMS). `Smsd_debug:` is the one left.
+#[test]
+fn unhonoured_smsd_headers_refuse_the_file_naming_the_header() {
+    assert_eq!(
+        problems(with("Smsd_debug: drop1").as_bytes()),
+        ["line 2: Smsd_debug: smsd honours this header, smsgate does not: the file is refused rather than sent \
+          without it (docs/differences.md)"]
+    );
+    // Names are case-sensitive, as smsd's: `ping:` is no header to smsd.
+    assert_eq!(parse(&with("ping: yes")).unknown.len(), 1);
+}
+
+/// Issue 12: the headers smsgate now honours, and their conflicts.
+#[test]
+fn headers_binary_class_reply_path_reject_duplicates() {
+    assert_eq!(parse(&with("Binary: yes")).alphabet, Some(FileAlphabet::Binary));
+    assert_eq!(parse(&with("Binary: no")).alphabet, Some(FileAlphabet::Iso));
+    assert_eq!(
+        problems(b"To: 1\nAlphabet: ISO\nBinary: yes\n\nx"),
+        ["line 3: Binary: says what Alphabet says (first on line 2); give one"]
+    );
+    assert_eq!(parse(&with("Class: 2")).class, Some(MessageClass::Class2));
+    assert_eq!(
+        problems(with("Class: 4").as_bytes()),
+        ["line 2: Class: \"4\" is not 0-3"]
+    );
+    assert_eq!(
+        parse("To: 1\nFlash: yes\nClass: 0\n\nx").class,
+        Some(MessageClass::Class0)
+    );
+    assert_eq!(
+        problems(b"To: 1\nFlash: yes\nClass: 1\n\nx"),
+        ["line 3: Class: Flash: yes is class 0, and Class: names another"]
+    );
+    assert_eq!(parse(&with("Reply_path: yes")).reply_path, Some(true));
+    assert_eq!(parse(&with("Reply_path: no")).reply_path, Some(false));
+    assert!(parse(&with("Reject_duplicates: yes")).reject_duplicates);
+    assert!(!parse(&with("Reject_duplicates: no")).reject_duplicates);
+}
+
+/// Issue 12: `Ping:`, `DCS_hex:` and `Message_reference:` values.
+#[test]
+fn headers_ping_dcs_hex_message_reference() {
+    assert!(parse(&with("Ping: yes")).ping);
+    assert_eq!(parse(&with("DCS_hex: f4")).dcs, Some(0xF4));
+    assert_eq!(problems(with("DCS_hex: 8").as_bytes()).len(), 1);
+    assert_eq!(
+        problems(with("DCS_hex: 1FF").as_bytes()),
+        ["line 2: DCS_hex: \"1FF\" is not two hex digits (00-FF), as smsd wants it"]
+    );
+    assert_eq!(
+        parse(&with("Message_reference: 255")).message_reference,
+        Some(255)
+    );
+    assert_eq!(
+        problems(with("Message_reference: 256").as_bytes()),
+        ["line 2: Message_reference: \"256\" is not 0-255"]
+    );
+    assert_eq!(
+        problems(b"To: 1\nPing: yes\nVoicecall: yes\n\nTONE: 1"),
+        ["line 2: Ping: a ping is a silent SMS; it cannot be a voice call or a system message"]
+    );
+}
+
+/// Issue 12: with `Text_is_pdu: yes` the headers that would shape the
+/// PDU are refused, each named (smsd ignores them).
+#[test]
+fn text_is_pdu_refuses_headers_that_shape_the_pdu() {
+    assert!(parse(&with("Text_is_pdu: yes")).text_is_pdu);
+    assert_eq!(
+        problems(b"To: 1\nText_is_pdu: yes\nFlash: yes\nMacro: a=b\nBinary: yes\n\n00"),
+        [
+            "line 3: Flash: has nothing to set with Text_is_pdu: yes, whose PDU is ready made",
+            "line 4: Macro: has nothing to set with Text_is_pdu: yes, whose PDU is ready made",
+            "line 5: Alphabet: has nothing to set with Text_is_pdu: yes, whose PDU is ready made",
+        ]
+    );
+}
+
+/// Issue 12: `Language:` and `Language_ext:` take smsd's values.
+#[test]
+fn headers_language() {
+    assert_eq!(parse(&with("Language: 1")).language, Some(1));
+    assert_eq!(parse(&with("Language: Turkish")).language, Some(1));
+    assert_eq!(parse(&with("Language: por")).language, Some(3));
+    assert_eq!(parse(&with("Language: basic")).language, Some(0));
+    assert_eq!(parse(&with("Language_ext: urdu")).language_ext, Some(13));
+    assert_eq!(problems(with("Language: 14").as_bytes()).len(), 1);
+    assert_eq!(problems(with("Language: klingon").as_bytes()).len(), 1);
+    assert_eq!(
+        problems(b"To: 1\nLanguage: 1\nAlphabet: UCS2\n\n"),
+        ["line 2: Language: national shift tables are for GSM 7-bit text; this message is not"]
+    );
+}
+
+/// smsd reads `UDH-DUMP:`, its older name, as `UDH-DATA:`.
+#[test]
+fn header_udh_dump_is_udh_data() {
+    assert_eq!(
+        parse(&with("UDH-DUMP: 06 05 04 15 81 00 00")).udh_data,
+        parse(&with("UDH-DATA: 06 05 04 15 81 00 00")).udh_data
+    );
+    assert!(parse(&with("UDH-DUMP: 06 05 04 15 81 00 00")).udh_data.is_some());
+    assert_eq!(
+        problems(b"To: 1\nUDH-DATA: 03 00 01 00\nUDH-DUMP: 03 00 01 00\n\nx"),
+        ["line 3: UDH-DUMP: says what UDH-DATA says (first on line 2); give one"]
+    );
+}
+
+#[test]
+fn header_retries() {
+    assert_eq!(parse(&with("Retries: 0")).retries, Some(0));
+    assert_eq!(parse(&with("Retries: 5")).retries, Some(5));
+    assert_eq!(
+        problems(with("Retries: many").as_bytes()),
+        ["line 2: Retries: \"many\" is not a count (0 or more)"]
+    );
+}

@@ -305,7 +305,24 @@ fn smsc_header_needs_a_configured_smsc() {
             .number,
         "358401"
     );
-    assert_eq!(sms(b"To: 1\n\nx", &defaults).message.smsc.unwrap().number, "4915");
+}
+
+/// Issue 12 item 14: a configured SMSC stays out of the PDU (the modem
+/// gets it with `AT+CSCA`), as smsd does without `smsc_pdu`; with
+/// `smsc_pdu` it goes into every PDU. It always went into the PDU.
+#[test]
+fn configured_smsc_goes_into_the_pdu_only_with_smsc_pdu() {
+    let mut defaults = PlanDefaults {
+        smsc: Some(Address::numeric("4915", TypeOfAddress::INTERNATIONAL).unwrap()),
+        ..PlanDefaults::default()
+    };
+    let plan = sms(b"To: 1\n\nx", &defaults);
+    assert_eq!(plan.message.smsc, None);
+    assert!(plan.pdus[0].to_cmgs().unwrap().1.starts_with("0011"));
+    defaults.smsc_pdu = true;
+    let plan = sms(b"To: 1\n\nx", &defaults);
+    assert_eq!(plan.message.smsc.as_ref().unwrap().number, "4915");
+    assert!(plan.pdus[0].to_cmgs().unwrap().1.starts_with("0391945111"));
 }
 
 #[test]
@@ -448,4 +465,259 @@ fn voicecall() {
         }
         other => panic!("not a call: {other:?}"),
     }
+}
+
+/// Issue 12: `Class:` sets the message class in TP-DCS (it was ignored).
+#[test]
+fn class_header_sets_the_dcs_class() {
+    for (value, dcs) in [("0", 0x10), ("1", 0x11), ("2", 0x12), ("3", 0x13)] {
+        let plan = sms(
+            format!("To: 1\nClass: {value}\n\nx").as_bytes(),
+            &PlanDefaults::default(),
+        );
+        assert_eq!(submit(&plan.pdus[0]).dcs, DataCodingScheme(dcs), "Class: {value}");
+    }
+    // UCS2 text keeps its alphabet bits.
+    let plan = sms("To: 1\nClass: 1\n\nПривет".as_bytes(), &PlanDefaults::default());
+    assert_eq!(submit(&plan.pdus[0]).dcs, DataCodingScheme(0x19));
+}
+
+/// Issue 12: `Reply_path: yes` sets TP-RP in every part (it was ignored).
+#[test]
+fn reply_path_header_sets_tp_rp_in_every_part() {
+    let long = "x".repeat(200);
+    let plan = sms(
+        format!("To: 1\nReply_path: yes\n\n{long}").as_bytes(),
+        &PlanDefaults::default(),
+    );
+    assert_eq!(plan.pdus.len(), 2);
+    assert!(plan.pdus.iter().all(|pdu| submit(pdu).reply_path));
+    let plan = sms(b"To: 1\nAlphabet: binary\nUDH: no\n\nx", &PlanDefaults::default());
+    assert!(!submit(&plan.pdus[0]).reply_path);
+    let plan = sms(
+        b"To: 1\nReply_path: yes\nAlphabet: binary\nUDH: no\n\nx",
+        &PlanDefaults::default(),
+    );
+    assert!(submit(&plan.pdus[0]).reply_path);
+    // First octet: TP-RP is bit 7 (0x80 | SUBMIT 0x01 | relative VP 0x10).
+    assert!(hexes(b"To: 1\nReply_path: yes\n\nx", &PlanDefaults::default())[0].starts_with("0091"));
+}
+
+/// Issue 12: `Reject_duplicates: yes` sets TP-RD (it was ignored).
+#[test]
+fn reject_duplicates_header_sets_tp_rd() {
+    let plan = sms(b"To: 1\nReject_duplicates: yes\n\nx", &PlanDefaults::default());
+    assert!(submit(&plan.pdus[0]).reject_duplicates);
+    assert!(hexes(b"To: 1\nReject_duplicates: yes\n\nx", &PlanDefaults::default())[0].starts_with("0015"));
+    let plan = sms(b"To: 1\nReject_duplicates: no\n\nx", &PlanDefaults::default());
+    assert!(!submit(&plan.pdus[0]).reject_duplicates);
+}
+
+/// Issue 12: `Binary: yes` is `Alphabet: binary` (the body was sent as
+/// text); `Binary: no` is ISO.
+#[test]
+fn binary_header_sends_the_body_as_8_bit_data() {
+    let plan = sms(b"To: 1\nBinary: yes\nUDH: no\n\nab", &PlanDefaults::default());
+    assert_eq!(submit(&plan.pdus[0]).dcs.alphabet(), Alphabet::EightBit);
+    assert_eq!(submit(&plan.pdus[0]).user_data.body, Body::Octets(b"ab".to_vec()));
+    let plan = sms(b"To: 1\nBinary: no\n\nab\n", &PlanDefaults::default());
+    assert_eq!(submit(&plan.pdus[0]).dcs.alphabet(), Alphabet::Gsm7);
+}
+
+/// Issue 12: `Ping: yes` is a silent message, as smsd's `make_pdu` makes
+/// it: TP-PID 0x40 (Short Message Type 0), a status report requested even
+/// when the config and the file say no, one part. It went out as a
+/// visible SMS.
+#[test]
+fn ping_is_short_message_type_0_with_a_report_in_one_part() {
+    let plan = sms(b"To: 1\nPing: yes\nReport: no\n\nping", &PlanDefaults::default());
+    let submit = submit(&plan.pdus[0]);
+    assert_eq!(submit.pid, ProtocolIdentifier::SHORT_MESSAGE_TYPE_0);
+    assert!(submit.status_report_request);
+    let long = "x".repeat(200);
+    let err = plan_of(format!("To: 1\nPing: yes\n\n{long}").as_bytes()).unwrap_err();
+    assert_eq!(err.header, "Autosplit");
+    // A replace type wins over the ping's PID, as in smsd.
+    let plan = sms(b"To: 1\nPing: yes\nReplace: 2\n\nping", &PlanDefaults::default());
+    assert_eq!(submit_of(&plan).pid, ProtocolIdentifier::replace(2).unwrap());
+    let plan = sms(b"To: 1\nPing: no\n\nping", &PlanDefaults::default());
+    assert_eq!(submit_of(&plan).pid, ProtocolIdentifier::DEFAULT);
+}
+
+/// Issue 12: `DCS_hex:` replaces TP-DCS when it names the alphabet the
+/// message is encoded in, and refuses the file when it does not.
+#[test]
+fn dcs_hex_replaces_the_dcs_octet() {
+    let plan = sms(b"To: 1\nDCS_hex: F1\n\nx", &PlanDefaults::default());
+    assert_eq!(submit_of(&plan).dcs, DataCodingScheme(0xF1));
+    let plan = sms(b"To: 1\nDCS_hex: 11\nFlash: yes\n\nx", &PlanDefaults::default());
+    assert_eq!(submit_of(&plan).dcs, DataCodingScheme(0x11));
+    let err = plan_of(b"To: 1\nDCS_hex: 08\n\nx").unwrap_err();
+    assert_eq!(err.header, "DCS_hex");
+    assert!(err.reason.starts_with("08 says Ucs2"), "{}", err.reason);
+}
+
+/// Issue 12: `Message_reference:` is the TP-MR sent, for one part only.
+#[test]
+fn message_reference_sets_tp_mr() {
+    let plan = sms(b"To: 1\nMessage_reference: 200\n\nx", &PlanDefaults::default());
+    assert_eq!(submit_of(&plan).message_reference, 200);
+    assert!(hexes(b"To: 1\nMessage_reference: 200\n\nx", &PlanDefaults::default())[0].starts_with("0011C8"));
+    let long = "x".repeat(200);
+    let err = plan_of(format!("To: 1\nMessage_reference: 7\n\n{long}").as_bytes()).unwrap_err();
+    assert_eq!(err.header, "Message_reference");
+}
+
+fn plan_of(text: &[u8]) -> Result<Plan, PlanError> {
+    plan(&file(text), &PlanDefaults::default())
+}
+
+fn submit_of(plan: &SmsPlan) -> &sms_pdu::Submit {
+    submit(&plan.pdus[0])
+}
+
+/// A PDU smsd 3.1.21 sent (differential corpus, `03-iso-non-gsm.sms`).
+const READY_PDU: &str = "0011000C919471020010300000FF174339A15D0689E57576A10C0A83D861D0382CA79701";
+
+fn with_key(key: &str) -> PlanDefaults {
+    PlanDefaults {
+        text_is_pdu_key: Some(key.to_owned()),
+        ..PlanDefaults::default()
+    }
+}
+
+/// Issue 12: `Text_is_pdu: yes` sends the body as the PDU, octet for
+/// octet, when `To:` is the modem's key (it sent the hex as text).
+#[test]
+fn text_is_pdu_sends_the_body_as_the_pdu() {
+    let text = format!(
+        "To: 12345\nText_is_pdu: yes\n\n{} {}\n",
+        &READY_PDU[..20],
+        &READY_PDU[20..]
+    );
+    let plan = sms(text.as_bytes(), &with_key("12345"));
+    assert_eq!(plan.pdus.len(), 1);
+    assert_eq!(
+        plan.pdus[0].encode().unwrap(),
+        sms_pdu::decode_hex(READY_PDU).unwrap()
+    );
+    assert_eq!(plan.message.destination.number, "491720000103");
+    // The key with its + is the same number.
+    assert!(plan_with(text.as_bytes(), &with_key("+12345")).is_ok());
+}
+
+#[test]
+fn text_is_pdu_needs_the_key_and_a_submit() {
+    let text = format!("To: 12345\nText_is_pdu: yes\n\n{READY_PDU}\n");
+    let err = plan_with(text.as_bytes(), &PlanDefaults::default()).unwrap_err();
+    assert_eq!(err.header, "Text_is_pdu");
+    assert!(err.reason.contains("text-is-pdu-key"), "{}", err.reason);
+    assert_eq!(
+        plan_with(text.as_bytes(), &with_key("999")).unwrap_err().header,
+        "To"
+    );
+    for body in ["zz", "00", "0004"] {
+        let text = format!("To: 12345\nText_is_pdu: yes\n\n{body}\n");
+        let err = plan_with(text.as_bytes(), &with_key("12345")).unwrap_err();
+        assert_eq!(err.header, "Text_is_pdu", "{body}: {}", err.reason);
+    }
+    let text = format!("To: 12345\nText_is_pdu: no\n\n{READY_PDU}\n");
+    let plan = sms(text.as_bytes(), &with_key("12345"));
+    assert_eq!(submit(&plan.pdus[0]).destination.number, "12345");
+}
+
+fn plan_with(text: &[u8], defaults: &PlanDefaults) -> Result<Plan, PlanError> {
+    plan(&file(text), defaults)
+}
+
+const TURKISH: &str =
+    "Şişli'de güzel bir gün geçirdik, ağaçların altında çay içtik ve ılık rüzgarda uzun uzun konuştuk.";
+
+/// Issue 12: `Language: turkish` writes the text with the Turkish tables
+/// in one GSM 7-bit part, as real smsd 3.1.21 does (differential corpus
+/// `59-language-turkish.sms`): Language_ext defaults to Language, and a
+/// table the text does not need is left out with its element. It went
+/// out in two UCS2 parts.
+#[test]
+fn language_writes_gsm7_with_the_national_tables() {
+    assert!(TURKISH.chars().count() > 70);
+    let without = sms(
+        format!("To: 1\nAlphabet: UTF-8\n\n{TURKISH}").as_bytes(),
+        &PlanDefaults::default(),
+    );
+    assert_eq!(without.pdus.len(), 2);
+    let plan = sms(
+        format!("To: 1\nAlphabet: UTF-8\nLanguage: Turkish\n\n{TURKISH}").as_bytes(),
+        &PlanDefaults::default(),
+    );
+    assert_eq!(plan.pdus.len(), 1);
+    let submit = submit_of(&plan);
+    assert_eq!(submit.dcs, DataCodingScheme(0x00));
+    let header = submit.user_data.header.as_ref().unwrap();
+    assert_eq!(header.encode(), [0x03, 0x25, 0x01, 0x01]);
+    let tables = header.gsm7_tables();
+    let Body::Septets(septets) = &submit.user_data.body else {
+        panic!("not septets")
+    };
+    assert_eq!(tables.decode(septets).0, TURKISH);
+    // A text the default tables write needs no element; the single shift
+    // (Turkish: `ğ` escaped) comes after the locking shift, as in smsd.
+    let plan = sms(b"To: 1\nLanguage_ext: 1\n\nabc", &PlanDefaults::default());
+    assert_eq!(submit_of(&plan).user_data.header, None);
+    let plan = sms(
+        "To: 1\nLanguage: basic\nLanguage_ext: tur\n\nağ".as_bytes(),
+        &PlanDefaults::default(),
+    );
+    assert_eq!(
+        submit_of(&plan).user_data.header.as_ref().unwrap().encode(),
+        [0x03, 0x24, 0x01, 0x01]
+    );
+    let plan = sms(
+        "To: 1\nLanguage: tur\nLanguage_ext: spanish\n\nış Á".as_bytes(),
+        &PlanDefaults::default(),
+    );
+    assert_eq!(
+        submit_of(&plan).user_data.header.as_ref().unwrap().encode(),
+        [0x06, 0x25, 0x01, 0x01, 0x24, 0x01, 0x02]
+    );
+}
+
+#[test]
+fn language_splits_keeps_escapes_whole_and_refuses_what_it_cannot_write() {
+    let long = TURKISH.repeat(2);
+    let plan = sms(
+        format!("To: 1\nAlphabet: UTF-8\nLanguage: turkish\n\n{long}").as_bytes(),
+        &PlanDefaults::default(),
+    );
+    assert_eq!(plan.pdus.len(), 2);
+    let first = submit(&plan.pdus[0]).user_data.header.as_ref().unwrap().encode();
+    assert_eq!(first, [0x08, 0x00, 0x03, 0x00, 0x02, 0x01, 0x25, 0x01, 0x01]);
+    let text: String = plan
+        .pdus
+        .iter()
+        .map(|pdu| {
+            let submit = submit(pdu);
+            let Body::Septets(septets) = &submit.user_data.body else {
+                panic!("not septets")
+            };
+            submit
+                .user_data
+                .header
+                .as_ref()
+                .unwrap()
+                .gsm7_tables()
+                .decode(septets)
+                .0
+        })
+        .collect();
+    assert_eq!(text, long);
+    let err = plan_of("To: 1\nAlphabet: UTF-8\nLanguage: turkish\n\nПривет".as_bytes()).unwrap_err();
+    assert_eq!(err.header, "Language");
+    let err = plan_of(b"To: 1\nLanguage: spanish\n\nabc").unwrap_err();
+    assert_eq!(err.header, "Language");
+    assert!(err.reason.contains("Language_ext: spanish"), "{}", err.reason);
+    let err =
+        plan_of(format!("To: 1\nAutosplit: 0\nAlphabet: UTF-8\nLanguage: turkish\n\n{long}").as_bytes())
+            .unwrap_err();
+    assert_eq!(err.header, "Language");
 }
