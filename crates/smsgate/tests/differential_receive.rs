@@ -104,8 +104,8 @@ const NETWORK_REPORT_LIVE_FIELDS: &[&str] = &["Sent", "Discharge_timestamp", "PD
 /// default, 1, smsgate's too).
 const SMSD_UTF8: &str = "incoming_utf8 = yes\ndecode_unicode_text = yes\n";
 
-/// Fields that differ on purpose in smsd's default ISO-8859-15 mode: UCS2
-/// is written raw there, so an emoji is what smsd writes.
+/// Fields that differ on purpose in smsd's default ISO-8859-15 mode: R1
+/// is not one, as UCS2 is written raw there, emoji and all.
 const DELIBERATE_ISO: &[(&str, &[&str], &str)] = &[(
     "13-damaged-trailing",
     &["Warning"],
