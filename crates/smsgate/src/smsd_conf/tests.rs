@@ -526,7 +526,7 @@ fn lab_configs() {
         .iter()
         .map(|listed| listed.key.as_str())
         .collect();
-    // decode_unicode_text and incoming_utf8 = yes are what smsgate does.
+    // decode_unicode_text and incoming_utf8 are carried (spool.incoming-charset).
     assert_eq!(keys[7..], ["check_memory_method"]);
 
     let (_, config) = round_trip(&lab("lab-run-peers.conf"));
