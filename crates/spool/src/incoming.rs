@@ -46,7 +46,7 @@ use crate::render::SpoolTime;
 mod format;
 
 use format::FileAlphabet;
-pub use format::{IncomingCharset, IncomingFormat, StoreReceivedPdu};
+pub use format::{body_text, IncomingCharset, IncomingFormat, StoreReceivedPdu};
 
 /// Who received the message, and when: the header lines that do not come
 /// from the PDU.

@@ -143,6 +143,46 @@ impl IncomingFormat {
     }
 }
 
+/// The text of a received file's body, read by its `Alphabet:` header
+/// (`alphabet`): `ISO` as smsd's ISO-8859-15 (its Greek capitals at
+/// 0x81-0x8A too), `UCS2` as raw big-endian UCS-2, anything else as
+/// UTF-8; what does not decode becomes U+FFFD. `binary` bodies are data,
+/// not text: the caller decides what to show of them.
+pub fn body_text(alphabet: Option<&str>, body: &[u8]) -> String {
+    match alphabet {
+        Some("ISO") => body.iter().map(|&octet| smsd_iso_char(octet)).collect(),
+        Some("UCS2") => {
+            let units = body.chunks(2).map(|pair| match pair {
+                [high, low] => u16::from_be_bytes([*high, *low]),
+                // A lone last octet is no character.
+                _ => 0xFFFD,
+            });
+            char::decode_utf16(units)
+                .map(|ch| ch.unwrap_or(char::REPLACEMENT_CHARACTER))
+                .collect()
+        }
+        _ => String::from_utf8_lossy(body).into_owned(),
+    }
+}
+
+/// The character of an octet of smsd's ISO-8859-15 (`smsd_iso_octet`'s
+/// inverse; smsd's `iso2utf8_file`).
+fn smsd_iso_char(octet: u8) -> char {
+    const GREEK: [char; 10] = ['Δ', 'Φ', 'Γ', 'Λ', 'Ω', 'Π', 'Ψ', 'Σ', 'Θ', 'Ξ'];
+    match octet {
+        0x81..=0x8A => GREEK[usize::from(octet - 0x81)],
+        0xA4 => '€',
+        0xA6 => 'Š',
+        0xA8 => 'š',
+        0xB4 => 'Ž',
+        0xB8 => 'ž',
+        0xBC => 'Œ',
+        0xBD => 'œ',
+        0xBE => 'Ÿ',
+        _ => char::from(octet),
+    }
+}
+
 /// The octet smsd's `gsm2iso` writes for a character of the GSM default
 /// alphabet: ISO-8859-15, except that GSM's Greek capitals, which it
 /// lacks, take the unused C1 positions 0x81-0x8A (smsd's own table, which
@@ -151,6 +191,7 @@ impl IncomingFormat {
 fn smsd_iso_octet(ch: char) -> Option<u8> {
     const GREEK: [char; 10] = ['Δ', 'Φ', 'Γ', 'Λ', 'Ω', 'Π', 'Ψ', 'Σ', 'Θ', 'Ξ'];
     if let Some(idx) = GREEK.iter().position(|&greek| greek == ch) {
+        // At most 10: the index fits.
         return Some(0x81 + idx as u8);
     }
     match ch {

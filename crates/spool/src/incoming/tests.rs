@@ -675,3 +675,22 @@ proptest! {
         prop_assert_eq!(std::str::from_utf8(&file[text_at..]).unwrap(), text.as_str());
     }
 }
+
+/// What `smsgate inbox` shows of a received file: its text, whatever the
+/// charset it was written in.
+#[test]
+fn a_body_reads_back_in_its_files_charset() {
+    let septets = vec![0x41, 0x10, 0x7B, 0x1B, 0x65, 0x1A];
+    let user_data = UserData {
+        header: None,
+        body: sms_pdu::Body::Septets(septets),
+    };
+    let message = deliver(DataCodingScheme::GSM7, user_data);
+    let file = ISO.render_incoming(&[part(&message)], &received_by());
+    let body = &file[file.windows(2).position(|pair| pair == b"\n\n").unwrap() + 2..];
+    assert_eq!(body_text(Some("ISO"), body), "AΔä€Ξ");
+    let ucs2: Vec<u8> = "Привет 😀".encode_utf16().flat_map(u16::to_be_bytes).collect();
+    assert_eq!(body_text(Some("UCS2"), &ucs2), "Привет 😀");
+    assert_eq!(body_text(Some("UTF-8"), "Grüße".as_bytes()), "Grüße");
+    assert_eq!(body_text(Some("UCS2"), &[0x00, 0x41, 0x00]), "A\u{FFFD}");
+}
