@@ -16,6 +16,9 @@
 //! trust-outgoing = false           # true: take a file at once, not when it is whole
 //! file-mode = "0640"               # received files, reports, state; whatever the umask
 //! dir-mode = "0750"                # directories the daemon creates
+//! incoming-charset = "utf-8"       # or "iso-8859-15": smsd's default (raw UCS2 text)
+//! store-received-pdu = 1           # smsd's 0-3: PDU: lines in received files
+//! store-sent-pdu = 1               # smsd's 0-3: PDU: lines in sent/ and failed/ files
 //!
 //! [ports.gsm1]
 //! device = "/dev/ttyUSB0"
@@ -121,6 +124,10 @@ pub(crate) struct DaemonConfig {
     pub(crate) trust_outgoing: bool,
     /// `[spool] file-mode`, `dir-mode`.
     pub(crate) modes: FileModes,
+    /// `[spool] incoming-charset`, `store-received-pdu`.
+    pub(crate) incoming_format: spool::incoming::IncomingFormat,
+    /// `[spool] store-sent-pdu`.
+    pub(crate) store_sent_pdu: spool::StoreSentPdu,
     /// `[control] socket` (default `base/smsgate.sock`); none: `enabled =
     /// false`.
     pub(crate) control_socket: Option<PathBuf>,
@@ -356,6 +363,10 @@ struct RawSpool {
     trust_outgoing: Option<bool>,
     file_mode: Option<Spanned<String>>,
     dir_mode: Option<Spanned<String>>,
+    // How received files are written, and sent/ files' PDU lines.
+    incoming_charset: Option<Spanned<String>>,
+    store_received_pdu: Option<Spanned<i64>>,
+    store_sent_pdu: Option<Spanned<i64>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -488,6 +499,7 @@ impl Checker<'_> {
         };
         let (max_outgoing_bytes, modes) = self.spool_files(&raw.spool);
         let trust_outgoing = raw.spool.trust_outgoing.unwrap_or(false);
+        let (incoming_format, store_sent_pdu) = self.spool_formats(&raw.spool);
         let spool = self.spool(raw.spool, &base);
         let limits = self.limits(raw.limits);
         let raw_queues = raw.queues;
@@ -719,6 +731,8 @@ impl Checker<'_> {
             max_outgoing_bytes,
             trust_outgoing,
             modes,
+            incoming_format,
+            store_sent_pdu,
             control_socket,
             sms_commands,
         }
@@ -746,6 +760,43 @@ impl Checker<'_> {
             dir: self.mode(raw.dir_mode.as_ref(), "spool.dir-mode", 0o700, defaults.dir),
         };
         (max_outgoing_bytes, modes)
+    }
+
+    /// `[spool] incoming-charset`, `store-received-pdu`, `store-sent-pdu`.
+    fn spool_formats(&mut self, raw: &RawSpool) -> (spool::incoming::IncomingFormat, spool::StoreSentPdu) {
+        use spool::incoming::{IncomingCharset, IncomingFormat, StoreReceivedPdu};
+        let mut format = IncomingFormat::default();
+        if let Some(name) = &raw.incoming_charset {
+            match IncomingCharset::from_name(name.get_ref()) {
+                Some(charset) => format.charset = charset,
+                None => {
+                    let message = format!("{:?} is not \"utf-8\" or \"iso-8859-15\"", name.get_ref());
+                    self.problem(name.span().start, "spool.incoming-charset", &message);
+                }
+            }
+        }
+        if let Some(level) = &raw.store_received_pdu {
+            match StoreReceivedPdu::from_level(*level.get_ref()) {
+                Some(store) => format.store_pdu = store,
+                None => self.problem(
+                    level.span().start,
+                    "spool.store-received-pdu",
+                    "smsd's values are 0 to 3 (never, undecodable, also reports and raw UCS2, all)",
+                ),
+            }
+        }
+        let mut store_sent = spool::StoreSentPdu::default();
+        if let Some(level) = &raw.store_sent_pdu {
+            match spool::StoreSentPdu::from_level(*level.get_ref()) {
+                Some(store) => store_sent = store,
+                None => self.problem(
+                    level.span().start,
+                    "spool.store-sent-pdu",
+                    "smsd's values are 0 to 3 (never, failed, also binary and UCS2 sent, all)",
+                ),
+            }
+        }
+        (format, store_sent)
     }
 
     /// A mode as octal digits in a string (`"0640"`): a TOML integer would

@@ -13,6 +13,10 @@
 //! it): when it is missing the test fails, it never skips. smsd and the
 //! daemon are killed, with their process groups, in teardown.
 //!
+//! Both store every sent PDU in the `sent/` file (smsd's `store_sent_pdu =
+//! 3`, smsgate's `store-sent-pdu = 3`): the `PDU:` lines must agree as the
+//! PDUs do, and come where smsd puts them, before the notices.
+//!
 //! `SMSGATE_DIFFERENTIAL_KEEP=1` keeps both runs' directories.
 
 #[path = "differential/support.rs"]
@@ -24,6 +28,10 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use support::{destination_digits, drop_file, normalised, tail, wait_for, Rig, SmsgateRun, SMSD};
+
+/// `PDU:` lines in `sent/` files for every message (issue 12.19).
+const SMSD_STORE_SENT_PDU: &str = "store_sent_pdu = 3\n";
+const SMSGATE_STORE_SENT_PDU: &str = "store-sent-pdu = 3";
 
 /// How long each implementation may take for the whole corpus. smsd needs
 /// one to two seconds per file with `delaytime = 1`.
@@ -128,6 +136,36 @@ fn smsd_and_smsgate_submit_the_same_pdus() {
             let _ = writeln!(
                 failures,
                 "{name}: smsgate's sent file has no Sending_time:\n{smsgate_file}"
+            );
+        }
+        let stored = |file: &str| -> Vec<Vec<u8>> {
+            header_lines(file, "PDU")
+                .iter()
+                .map(|line| normalised(&sms_pdu::decode_hex(&line["PDU: ".len()..]).unwrap_or_default()))
+                .collect()
+        };
+        let (smsd_pdus, smsgate_pdus) = (stored(smsd_file), stored(smsgate_file));
+        let known = KNOWN_DIFFERENCES.iter().any(|(known, _)| known == name);
+        let agree = match known {
+            true => smsd_pdus.len() == smsgate_pdus.len(),
+            false => smsd_pdus == smsgate_pdus,
+        };
+        // Where the `PDU:` lines go: after `IMEI:`, and smsd adds its
+        // notices after them (smsgate may have notices smsd has not).
+        let placed = |file: &str| -> bool {
+            let names = header_names_among(file, &["IMEI", "PDU", "NOTICE"]);
+            let first_pdu = names.iter().position(|name| name == "PDU");
+            let last_pdu = names.iter().rposition(|name| name == "PDU");
+            let first_notice = names.iter().position(|name| name == "NOTICE");
+            first_pdu.is_some_and(|at| at > 0 && names[at - 1] == "IMEI")
+                && first_notice.is_none_or(|notice| last_pdu.is_some_and(|pdu| pdu < notice))
+        };
+        if smsd_pdus.is_empty() || !agree || !placed(smsd_file) || !placed(smsgate_file) {
+            let _ = writeln!(
+                failures,
+                "{name}: the PDU: lines differ (smsd stores {}, smsgate {}):\n--- smsd ---\n{smsd_file}\n--- smsgate ---\n{smsgate_file}",
+                smsd_pdus.len(),
+                smsgate_pdus.len()
             );
         }
         let smsgate_notices = header_lines(smsgate_file, "NOTICE");
@@ -316,6 +354,19 @@ fn header_lines<'a>(file: &'a str, name: &str) -> Vec<&'a str> {
         .collect()
 }
 
+/// The names of the header lines of a spool file that are in `names`, in
+/// file order.
+fn header_names_among(file: &str, names: &[&str]) -> Vec<String> {
+    file.split("\n\n")
+        .next()
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|line| line.split_once(": ").map(|(name, _)| name))
+        .filter(|name| names.contains(name))
+        .map(str::to_owned)
+        .collect()
+}
+
 /// Groups the modem's submitted PDUs by destination.
 fn by_destination(rig: &Rig) -> BTreeMap<String, Vec<Vec<u8>>> {
     let mut pdus: BTreeMap<String, Vec<Vec<u8>>> = BTreeMap::new();
@@ -383,7 +434,7 @@ fn run_smsd(corpus: &[CorpusFile]) -> Run {
     // The text_is_pdu_key is the destination of `58-text-is-pdu.sms`'s PDU.
     let (smsd, spool) = rig.start_smsd(
         "GSM1",
-        "",
+        SMSD_STORE_SENT_PDU,
         &format!("incoming = no\nreport = no\nsend_retries = 1\ntext_is_pdu_key = {TEXT_IS_PDU_KEY}\nsmsc = {SMSC}\n"),
     );
     for file in corpus {
@@ -419,7 +470,10 @@ fn run_smsgate(corpus: &[CorpusFile], include_dir: &Path) -> Run {
     let started = Instant::now();
     let SmsgateRun { daemon, log, spool } = rig.start_smsgate(
         "gsm1",
-        &format!("include-dir = {:?}", include_dir.display().to_string()),
+        &format!(
+            "include-dir = {:?}\n{SMSGATE_STORE_SENT_PDU}",
+            include_dir.display().to_string()
+        ),
         &format!("text-is-pdu-key = \"{TEXT_IS_PDU_KEY}\"\nsmsc = \"{SMSC}\"\n"),
         &["outgoing", "sent", "failed"],
         describe_spool,

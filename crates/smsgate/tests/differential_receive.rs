@@ -13,6 +13,12 @@
 //! run); the spool crate's tests render the same PDUs against them without
 //! smsd. Every process is killed, with its process group, in teardown.
 //!
+//! Besides smsd's UTF-8 mode (the corpus's), two more pairs of runs:
+//! smsd's defaults (`incoming_utf8 = no`: ISO-8859-15 text, raw UCS2)
+//! against `incoming-charset = "iso-8859-15"`, with every PDU stored
+//! (`store_received_pdu = 3`); and the UTF-8 mode with
+//! `store_received_pdu = 2`.
+//!
 //! `SMSGATE_DIFFERENTIAL_KEEP=1` keeps the runs' directories.
 
 #[allow(dead_code, reason = "the send-side helpers are not all used here")]
@@ -90,8 +96,21 @@ const DAEMON_ADDITIONS: &[(&str, &[&str], &str)] = &[
     ),
 ];
 
-/// The network's own report is stamped with the time of each run.
-const NETWORK_REPORT_LIVE_FIELDS: &[&str] = &["Sent", "Discharge_timestamp"];
+/// The network's own report is stamped with the time of each run, in its
+/// PDU too.
+const NETWORK_REPORT_LIVE_FIELDS: &[&str] = &["Sent", "Discharge_timestamp", "PDU"];
+
+/// smsd's UTF-8 mode, the corpus's (its `store_received_pdu` is the
+/// default, 1, smsgate's too).
+const SMSD_UTF8: &str = "incoming_utf8 = yes\ndecode_unicode_text = yes\n";
+
+/// Fields that differ on purpose in smsd's default ISO-8859-15 mode: R1
+/// is not one, as UCS2 is written raw there, emoji and all.
+const DELIBERATE_ISO: &[(&str, &[&str], &str)] = &[(
+    "13-damaged-trailing",
+    &["Warning"],
+    "R2 warnings smsd does not give",
+)];
 
 #[test]
 fn smsd_writes_what_the_spool_renderer_writes() {
@@ -101,7 +120,7 @@ fn smsd_writes_what_the_spool_renderer_writes() {
         "the corpus is too small: {} entries",
         corpus.len()
     );
-    let smsd_run = run_smsd(&corpus);
+    let smsd_run = run_smsd(&corpus, SMSD_UTF8);
     if std::env::var_os("UPDATE_EXPECT").is_some() {
         for entry in &corpus {
             if let (Some(bytes), false) = (smsd_run.files.get(&entry.name), entry.pdus.is_empty()) {
@@ -130,7 +149,7 @@ fn smsd_writes_what_the_spool_renderer_writes() {
             );
         }
         let rendered = render(entry, live);
-        let allowed = skipped_fields(&entry.name);
+        let allowed = skipped_fields(DELIBERATE, &entry.name);
         if !allowed.is_empty() && differences(live, &rendered, &[]).is_empty() {
             let _ = writeln!(
                 failures,
@@ -156,10 +175,44 @@ fn smsd_writes_what_the_spool_renderer_writes() {
 /// time, each on a simulator of its own with the same modem identity.
 #[test]
 fn smsd_and_smsgate_write_the_same_incoming_and_report_files() {
+    smsd_and_smsgate_agree(SMSD_UTF8, "", DELIBERATE);
+}
+
+/// Issue 12.18 and 12.19: smsd's default charset (`incoming_utf8 = no`,
+/// `decode_unicode_text = no`: ISO-8859-15, UCS2 raw), which existing
+/// eventhandlers read, and every PDU stored in its file.
+#[test]
+fn smsd_defaults_iso_8859_15_with_every_pdu_stored() {
+    smsd_and_smsgate_agree(
+        "incoming_utf8 = no\nstore_received_pdu = 3\n",
+        "incoming-charset = \"iso-8859-15\"\nstore-received-pdu = 3\n",
+        DELIBERATE_ISO,
+    );
+}
+
+/// Issue 12.19: `store_received_pdu = 2` stores the reports' PDUs (and raw
+/// UCS2's, none in UTF-8 mode), not those of GSM text or 8-bit data.
+#[test]
+fn utf8_with_the_pdus_of_reports_stored() {
+    smsd_and_smsgate_agree(
+        &format!("{SMSD_UTF8}store_received_pdu = 2\n"),
+        "store-received-pdu = 2\n",
+        DELIBERATE,
+    );
+}
+
+/// smsd with `smsd_globals` and `smsgate run` with `spool_keys` in its
+/// `[spool]` receive the corpus; their files must agree but for
+/// `deliberate`.
+fn smsd_and_smsgate_agree(
+    smsd_globals: &str,
+    spool_keys: &str,
+    deliberate: &[(&str, &[&'static str], &str)],
+) {
     let corpus = corpus();
     let (smsd_run, smsgate_run) = std::thread::scope(|scope| {
-        let smsd = scope.spawn(|| run_smsd(&corpus));
-        let smsgate = scope.spawn(|| run_smsgate(&corpus));
+        let smsd = scope.spawn(|| run_smsd(&corpus, smsd_globals));
+        let smsgate = scope.spawn(|| run_smsgate(&corpus, spool_keys));
         (join(smsd, "smsd"), join(smsgate, "smsgate"))
     });
     eprintln!(
@@ -175,7 +228,7 @@ fn smsd_and_smsgate_write_the_same_incoming_and_report_files() {
             smsgate_run.files.get(&entry.name),
         ) {
             (Some(smsd), Some(smsgate)) => {
-                let mut skipped = skipped_fields(&entry.name);
+                let mut skipped = skipped_fields(deliberate, &entry.name);
                 skipped.extend(
                     DAEMON_ADDITIONS
                         .iter()
@@ -208,8 +261,8 @@ fn smsd_and_smsgate_write_the_same_incoming_and_report_files() {
 
 /// The fields of entry `name` that are not compared: its deliberate
 /// differences, and the live times of the network's report.
-fn skipped_fields(name: &str) -> Vec<&'static str> {
-    let mut fields: Vec<&'static str> = DELIBERATE
+fn skipped_fields(deliberate: &[(&str, &[&'static str], &str)], name: &str) -> Vec<&'static str> {
+    let mut fields: Vec<&'static str> = deliberate
         .iter()
         .filter(|(entry, _, _)| *entry == name)
         .flat_map(|(_, fields, _)| fields.iter().copied())
@@ -361,18 +414,14 @@ fn receive_corpus(
     (by_entry, stray)
 }
 
-fn run_smsd(corpus: &[Entry]) -> Run {
+fn run_smsd(corpus: &[Entry], smsd_globals: &str) -> Run {
     let rig = Rig::start("smsgate-differential-receive-smsd-");
     // Debian's /etc/smsd.conf sets neither incoming_utf8 nor
     // decode_unicode_text, which writes GSM text as ISO-8859-15 and UCS2 as
-    // raw UCS-2. smsgate writes UTF-8, so smsd is compared in its UTF-8
-    // mode: both settings on. delaytime 1 makes it poll every second.
+    // raw UCS-2: smsgate's `incoming-charset = "iso-8859-15"`. Its UTF-8
+    // mode is both settings on. delaytime 1 makes it poll every second.
     let started = Instant::now();
-    let (smsd, spool) = rig.start_smsd(
-        MODEM,
-        "incoming_utf8 = yes\ndecode_unicode_text = yes\n",
-        "incoming = yes\nreport = yes\n",
-    );
+    let (smsd, spool) = rig.start_smsd(MODEM, smsd_globals, "incoming = yes\nreport = yes\n");
     let diagnostics = || {
         format!(
             "--- smsd run ---\n{}{}\n{}",
@@ -393,13 +442,13 @@ fn run_smsd(corpus: &[Entry]) -> Run {
     }
 }
 
-fn run_smsgate(corpus: &[Entry]) -> Run {
+fn run_smsgate(corpus: &[Entry], spool_keys: &str) -> Run {
     let rig = Rig::start("smsgate-differential-receive-smsgate-");
     let started = Instant::now();
     let dirs = ["outgoing", "sent", "failed", "incoming", "report"];
     let SmsgateRun { daemon, log, spool } = rig.start_smsgate(
         MODEM,
-        "",
+        spool_keys,
         "receive = true\nreport = true\n",
         &dirs,
         describe_spool,

@@ -1,6 +1,8 @@
 //! The `incoming/` and `report/` files: what smsd 3.1.21 writes for a
-//! received message or status report, with `incoming_utf8 = yes` and
-//! `decode_unicode_text = yes` (text as UTF-8, 8-bit data as raw bytes).
+//! received message or status report. Shown here with `incoming_utf8 =
+//! yes` and `decode_unicode_text = yes` (text as UTF-8, 8-bit data as raw
+//! bytes); smsd's defaults (ISO-8859-15, raw UCS2) and the `PDU:` lines
+//! of `store_received_pdu` are [`IncomingFormat`]'s (`format.rs`).
 //!
 //! The layout, captured from smsd (the corpus in
 //! `smsgate/tests/data/differential-receive`):
@@ -41,6 +43,11 @@ use sms_pdu::{
 
 use crate::render::SpoolTime;
 
+mod format;
+
+use format::FileAlphabet;
+pub use format::{body_text, IncomingCharset, IncomingFormat, StoreReceivedPdu};
+
 /// Who received the message, and when: the header lines that do not come
 /// from the PDU.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -65,6 +72,9 @@ pub struct MessagePart<'a> {
     pub deliver: &'a Deliver,
     /// What the codec found odd while decoding it.
     pub warnings: &'a [Warning],
+    /// The PDU in hex as the modem printed it, for the `PDU:` line of
+    /// `store_received_pdu`; none, none is written.
+    pub pdu: Option<&'a str>,
 }
 
 impl<'a> MessagePart<'a> {
@@ -75,8 +85,17 @@ impl<'a> MessagePart<'a> {
                 smsc: decoded.value.smsc.as_ref(),
                 deliver,
                 warnings: &decoded.warnings,
+                pdu: None,
             }),
             _ => None,
+        }
+    }
+
+    /// The part, with the PDU's hex as the modem printed it.
+    pub fn with_pdu(self, pdu: &'a str) -> MessagePart<'a> {
+        MessagePart {
+            pdu: Some(pdu),
+            ..self
         }
     }
 }
@@ -88,165 +107,237 @@ impl<'a> MessagePart<'a> {
 /// the text of the parts that came. A part number given twice is written
 /// once. No parts at all gives a file that says so in `Error:`.
 pub fn render_incoming(parts: &[MessagePart<'_>], received_by: &ReceivedBy) -> Vec<u8> {
-    let mut ordered: Vec<(u8, MessagePart<'_>)> = parts
-        .iter()
-        .map(|part| (part_number(part.deliver), *part))
-        .collect();
-    ordered.sort_by_key(|(seq, _)| *seq);
-    ordered.dedup_by_key(|(seq, _)| *seq);
-    let Some(&(_, first)) = ordered.first() else {
-        let mut file = FileWriter::default();
-        file.header("Error", "no message parts to write");
-        received_by.write(&mut file);
-        return file.finish(b"");
-    };
-    let deliver = first.deliver;
-    let is_multipart = ordered.len() > 1 || concat_total(deliver).is_some();
-
-    let mut file = FileWriter::default();
-    for (seq, part) in &ordered {
-        for warning in smsd_warnings(part.warnings, &[("TP-SCTS", &part.deliver.scts)], Stamp::Deliver) {
-            match is_multipart {
-                true => file.header("Warning", &format!("part {seq}: {warning}")),
-                false => file.header("Warning", &warning),
-            }
-        }
-    }
-    let text_alphabet = is_text(deliver);
-    let mut body = Vec::new();
-    let mut length = 0;
-    // The parts' UCS2 code units are read together: an emoji whose
-    // surrogate pair a sender cut in two is one character.
-    let user_data: Vec<(&sms_pdu::UserData, DataCodingScheme)> = ordered
-        .iter()
-        .map(|(_, part)| (&part.deliver.user_data, part.deliver.dcs))
-        .collect();
-    let texts = sms_pdu::parts_texts(&user_data);
-    for ((seq, part), part_text) in ordered.iter().zip(texts) {
-        let user_data = &part.deliver.user_data;
-        match part_text.filter(|_| text_alphabet) {
-            Some((text, notes)) => {
-                for note in notes {
-                    match is_multipart {
-                        true => file.header("Warning", &format!("part {seq}: TP-UD: {note}")),
-                        false => file.header("Warning", &format!("TP-UD: {note}")),
-                    }
-                }
-                // smsd counts GSM text in characters but converted UCS2
-                // in the octets of its UTF-8.
-                length += match part.deliver.dcs.alphabet() {
-                    Alphabet::Ucs2 => text.len(),
-                    _ => text.chars().count(),
-                };
-                body.extend_from_slice(text.as_bytes());
-            }
-            None => {
-                let octets = user_data.octets().unwrap_or_default();
-                length += octets.len();
-                body.extend_from_slice(octets);
-            }
-        }
-    }
-
-    write_address(&mut file, &deliver.originator);
-    write_smsc(&mut file, first.smsc);
-    file.header("Sent", &deliver.scts.to_smstools());
-    received_by.write(&mut file);
-    file.header("Report", yes_no(deliver.status_report_indication));
-    if let Some(replace) = deliver.pid.replace_type() {
-        file.header("Replace", &replace.to_string());
-    }
-    if deliver.dcs.meaning().class == Some(MessageClass::Class0) {
-        file.header("Flash", "yes");
-    }
-    file.header("Alphabet", if text_alphabet { "UTF-8" } else { "binary" });
-    if let Some(header) = &deliver.user_data.header {
-        write_udh(&mut file, header);
-    }
-    file.header("Length", &length.to_string());
-    if let Some(total) = concat_total(deliver) {
-        let missing: Vec<String> = (1..=total)
-            .filter(|seq| !ordered.iter().any(|(have, _)| have == seq))
-            .map(|seq| seq.to_string())
-            .collect();
-        if !missing.is_empty() {
-            file.header("Incomplete", "yes");
-            file.header("Missing_parts", &missing.join(","));
-        }
-    }
-    file.finish(&body)
+    IncomingFormat::default().render_incoming(parts, received_by)
 }
 
-/// The `report/` file for a status report. smsd writes `Message_id`,
-/// `Discharge_timestamp` and `Status` in the body, after a line `SMS
-/// STATUS REPORT`, and counts that body in `Length:`.
+/// The `report/` file for a status report, in UTF-8 and without its PDU
+/// ([`IncomingFormat::render_report`]).
 pub fn render_report(
     smsc: Option<&Address>,
     report: &StatusReport,
     warnings: &[Warning],
     received_by: &ReceivedBy,
 ) -> Vec<u8> {
-    let mut file = FileWriter::default();
-    let timestamps = [("TP-SCTS", &report.scts), ("TP-DT", &report.discharge_time)];
-    for warning in smsd_warnings(warnings, &timestamps, Stamp::Report) {
-        file.header("Warning", &warning);
-    }
-    let body = format!(
-        "SMS STATUS REPORT\nMessage_id: {}\nDischarge_timestamp: {}\nStatus: {}",
-        report.message_reference,
-        report.discharge_time.to_smstools(),
-        report.status.smstools_header()
-    );
-    write_address(&mut file, &report.recipient);
-    write_smsc(&mut file, smsc);
-    file.header("Sent", &report.scts.to_smstools());
-    received_by.write(&mut file);
-    file.header("Report", yes_no(report.status_report_qualifier));
-    file.header("Alphabet", "UTF-8");
-    file.header("Length", &body.len().to_string());
-    file.header("UDH", "no");
-    file.finish(body.as_bytes())
+    IncomingFormat::default().render_report(smsc, report, warnings, None, received_by)
 }
 
-/// The `incoming/` file for a PDU that does not decode: `Error:` with the
-/// codec's reason, and the PDU in the body so that nothing is lost.
+/// The `incoming/` file for a PDU that does not decode, in UTF-8
+/// ([`IncomingFormat::render_undecodable`]).
 pub fn render_undecodable(pdu_hex: &str, error: &DecodeError, received_by: &ReceivedBy) -> Vec<u8> {
-    let mut file = FileWriter::default();
-    file.header("Error", &error.to_string());
-    received_by.write(&mut file);
-    let body = format!("This PDU cannot be decoded: {error}\nPDU: {}\n", pdu_hex.trim());
-    file.header("Alphabet", "UTF-8");
-    file.header("Length", &body.len().to_string());
-    file.finish(body.as_bytes())
+    IncomingFormat::default().render_undecodable(pdu_hex, error, received_by)
 }
 
-/// The `incoming/` or `report/` file for one decoded PDU, as far as one
-/// PDU goes: a DELIVER on its own (or one part, written alone), a status
-/// report, or an SMS-SUBMIT, which no modem should hand over and which is
-/// written as an error. Tells which directory the file belongs in.
+/// The file for one decoded PDU, in UTF-8 and without its PDU
+/// ([`IncomingFormat::render_pdu`]).
 pub fn render_pdu(decoded: &Decoded<Pdu>, received_by: &ReceivedBy) -> (Directory, Vec<u8>) {
-    match &decoded.value.tpdu {
-        Tpdu::Deliver(_) => {
-            let parts: Vec<MessagePart<'_>> = MessagePart::of(decoded).into_iter().collect();
-            (Directory::Incoming, render_incoming(&parts, received_by))
-        }
-        Tpdu::StatusReport(report) => (
-            Directory::Report,
-            render_report(
-                decoded.value.smsc.as_ref(),
-                report,
-                &decoded.warnings,
-                received_by,
-            ),
-        ),
-        Tpdu::Submit(_) => {
+    IncomingFormat::default().render_pdu(decoded, None, received_by)
+}
+
+impl IncomingFormat {
+    /// The `incoming/` file for a message made of `parts` (one for a message
+    /// on its own), in any order, in this format (see [`render_incoming`]).
+    pub fn render_incoming(self, parts: &[MessagePart<'_>], received_by: &ReceivedBy) -> Vec<u8> {
+        let mut ordered: Vec<(u8, MessagePart<'_>)> = parts
+            .iter()
+            .map(|part| (part_number(part.deliver), *part))
+            .collect();
+        ordered.sort_by_key(|(seq, _)| *seq);
+        ordered.dedup_by_key(|(seq, _)| *seq);
+        let Some(&(_, first)) = ordered.first() else {
             let mut file = FileWriter::default();
-            file.header(
-                "Error",
-                "the PDU is an SMS-SUBMIT, a sent message; only received messages are written",
-            );
+            file.header("Error", "no message parts to write");
             received_by.write(&mut file);
-            (Directory::Incoming, file.finish(b""))
+            return file.finish(b"");
+        };
+        let deliver = first.deliver;
+        let is_multipart = ordered.len() > 1 || concat_total(deliver).is_some();
+
+        let mut file = FileWriter::default();
+        for (seq, part) in &ordered {
+            for warning in smsd_warnings(part.warnings, &[("TP-SCTS", &part.deliver.scts)], Stamp::Deliver) {
+                match is_multipart {
+                    true => file.header("Warning", &format!("part {seq}: {warning}")),
+                    false => file.header("Warning", &warning),
+                }
+            }
+        }
+        let text_alphabet = is_text(deliver);
+        // smsd's defaults leave UCS2 as it came; `Length` then counts its
+        // code units.
+        let raw_ucs2 = text_alphabet
+            && self.charset == IncomingCharset::Iso8859_15
+            && deliver.dcs.alphabet() == Alphabet::Ucs2;
+        let file_alphabet = match (text_alphabet, raw_ucs2) {
+            (false, _) => FileAlphabet::Binary,
+            (true, true) => FileAlphabet::Ucs2,
+            (true, false) => FileAlphabet::Text,
+        };
+        let mut body = Vec::new();
+        let mut length = 0;
+        // The parts' UCS2 code units are read together: an emoji whose
+        // surrogate pair a sender cut in two is one character.
+        let user_data: Vec<(&sms_pdu::UserData, DataCodingScheme)> = ordered
+            .iter()
+            .map(|(_, part)| (&part.deliver.user_data, part.deliver.dcs))
+            .collect();
+        let texts = sms_pdu::parts_texts(&user_data);
+        for ((seq, part), part_text) in ordered.iter().zip(texts) {
+            let user_data = &part.deliver.user_data;
+            match part_text.filter(|_| text_alphabet && !raw_ucs2) {
+                Some((text, notes)) => {
+                    for note in notes {
+                        match is_multipart {
+                            true => file.header("Warning", &format!("part {seq}: TP-UD: {note}")),
+                            false => file.header("Warning", &format!("TP-UD: {note}")),
+                        }
+                    }
+                    // smsd counts GSM text in characters but converted UCS2
+                    // in the octets of its UTF-8.
+                    let encoded = self.encode_text(&text);
+                    length += match (part.deliver.dcs.alphabet(), self.charset) {
+                        (Alphabet::Ucs2, _) | (_, IncomingCharset::Iso8859_15) => encoded.len(),
+                        _ => text.chars().count(),
+                    };
+                    body.extend_from_slice(&encoded);
+                }
+                None => {
+                    let octets = user_data.octets().unwrap_or_default();
+                    length += octets.len();
+                    body.extend_from_slice(octets);
+                }
+            }
+        }
+
+        write_address(&mut file, &deliver.originator);
+        write_smsc(&mut file, first.smsc);
+        file.header("Sent", &deliver.scts.to_smstools());
+        received_by.write(&mut file);
+        file.header("Report", yes_no(deliver.status_report_indication));
+        if let Some(replace) = deliver.pid.replace_type() {
+            file.header("Replace", &replace.to_string());
+        }
+        if deliver.dcs.meaning().class == Some(MessageClass::Class0) {
+            file.header("Flash", "yes");
+        }
+        file.header("Alphabet", self.alphabet_header(file_alphabet));
+        if let Some(header) = &deliver.user_data.header {
+            write_udh(&mut file, header);
+        }
+        if raw_ucs2 {
+            length /= 2;
+        }
+        file.header("Length", &length.to_string());
+        if self.stores_pdu(file_alphabet) {
+            for (_, part) in &ordered {
+                if let Some(pdu) = part.pdu {
+                    file.header("PDU", pdu.trim());
+                }
+            }
+        }
+        if let Some(total) = concat_total(deliver) {
+            let missing: Vec<String> = (1..=total)
+                .filter(|seq| !ordered.iter().any(|(have, _)| have == seq))
+                .map(|seq| seq.to_string())
+                .collect();
+            if !missing.is_empty() {
+                file.header("Incomplete", "yes");
+                file.header("Missing_parts", &missing.join(","));
+            }
+        }
+        file.finish(&body)
+    }
+
+    /// The `report/` file for a status report. smsd writes `Message_id`,
+    /// `Discharge_timestamp` and `Status` in the body, after a line `SMS
+    /// STATUS REPORT`, and counts that body in `Length:`. `pdu` is the
+    /// report's hex as the modem printed it, for `store_received_pdu`.
+    pub fn render_report(
+        self,
+        smsc: Option<&Address>,
+        report: &StatusReport,
+        warnings: &[Warning],
+        pdu: Option<&str>,
+        received_by: &ReceivedBy,
+    ) -> Vec<u8> {
+        let mut file = FileWriter::default();
+        let timestamps = [("TP-SCTS", &report.scts), ("TP-DT", &report.discharge_time)];
+        for warning in smsd_warnings(warnings, &timestamps, Stamp::Report) {
+            file.header("Warning", &warning);
+        }
+        let body = format!(
+            "SMS STATUS REPORT\nMessage_id: {}\nDischarge_timestamp: {}\nStatus: {}",
+            report.message_reference,
+            report.discharge_time.to_smstools(),
+            report.status.smstools_header()
+        );
+        write_address(&mut file, &report.recipient);
+        write_smsc(&mut file, smsc);
+        file.header("Sent", &report.scts.to_smstools());
+        received_by.write(&mut file);
+        file.header("Report", yes_no(report.status_report_qualifier));
+        file.header("Alphabet", self.alphabet_header(FileAlphabet::Iso));
+        file.header("Length", &body.len().to_string());
+        file.header("UDH", "no");
+        if let Some(pdu) = pdu.filter(|_| self.stores_pdu(FileAlphabet::Iso)) {
+            file.header("PDU", pdu.trim());
+        }
+        file.finish(body.as_bytes())
+    }
+
+    /// The `incoming/` file for a PDU that does not decode: `Error:` with the
+    /// codec's reason, and the PDU in the body so that nothing is lost (and
+    /// in a `PDU:` line too from `store_received_pdu = 1`).
+    pub fn render_undecodable(self, pdu_hex: &str, error: &DecodeError, received_by: &ReceivedBy) -> Vec<u8> {
+        let mut file = FileWriter::default();
+        file.header("Error", &error.to_string());
+        received_by.write(&mut file);
+        let body = format!("This PDU cannot be decoded: {error}\nPDU: {}\n", pdu_hex.trim());
+        file.header("Alphabet", self.alphabet_header(FileAlphabet::Iso));
+        file.header("Length", &body.len().to_string());
+        if self.stores_undecodable() {
+            file.header("PDU", pdu_hex.trim());
+        }
+        file.finish(body.as_bytes())
+    }
+
+    /// The `incoming/` or `report/` file for one decoded PDU, as far as one
+    /// PDU goes: a DELIVER on its own (or one part, written alone), a status
+    /// report, or an SMS-SUBMIT, which no modem should hand over and which is
+    /// written as an error. Tells which directory the file belongs in. `pdu`
+    /// is its hex as the modem printed it, for `store_received_pdu`.
+    pub fn render_pdu(
+        self,
+        decoded: &Decoded<Pdu>,
+        pdu: Option<&str>,
+        received_by: &ReceivedBy,
+    ) -> (Directory, Vec<u8>) {
+        match &decoded.value.tpdu {
+            Tpdu::Deliver(_) => {
+                let parts: Vec<MessagePart<'_>> = MessagePart::of(decoded)
+                    .map(|part| MessagePart { pdu, ..part })
+                    .into_iter()
+                    .collect();
+                (Directory::Incoming, self.render_incoming(&parts, received_by))
+            }
+            Tpdu::StatusReport(report) => (
+                Directory::Report,
+                self.render_report(
+                    decoded.value.smsc.as_ref(),
+                    report,
+                    &decoded.warnings,
+                    pdu,
+                    received_by,
+                ),
+            ),
+            Tpdu::Submit(_) => {
+                let mut file = FileWriter::default();
+                file.header(
+                    "Error",
+                    "the PDU is an SMS-SUBMIT, a sent message; only received messages are written",
+                );
+                received_by.write(&mut file);
+                (Directory::Incoming, file.finish(b""))
+            }
         }
     }
 }

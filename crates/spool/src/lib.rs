@@ -40,5 +40,7 @@ pub use outgoing::{
     SystemMessage, UnknownLine,
 };
 pub use plan::{plan, Plan, PlanDefaults, SmsPlan, TrailingNewline};
-pub use render::{add_headers, render_failed, render_sent, FailedRecord, SentRecord, SpoolTime};
+pub use render::{
+    add_headers, render_failed, render_sent, FailedRecord, SentRecord, SpoolTime, StoreSentPdu,
+};
 pub use voicecall::{DtmfTone, Voicecall};

@@ -4,7 +4,8 @@
 //!
 //! smsd 3.1.21's layouts (notes, sections 9 and 10):
 //! - sent: `Modem:`, `Sent:`, `Sending_time:`, `Message_id:`, `IMSI:`,
-//!   `IMEI:`, then any `NOTICE:` lines;
+//!   `IMEI:`, `PDU:` (one per part, with `store_sent_pdu`), then any
+//!   `NOTICE:` lines;
 //! - failed: `Modem:`, `IMSI:`, `IMEI:`, `Fail_reason:`, `Failed:`, `PDU:`.
 //!
 //! One difference: for a message of several parts smsd writes the
@@ -64,6 +65,8 @@ pub struct SentRecord {
     pub imsi: Option<String>,
     /// The modem's IMEI, if it told it.
     pub imei: Option<String>,
+    /// The `PDU:` lines (hex, one per part; [`StoreSentPdu::sent_lines`]).
+    pub pdus: Vec<String>,
     /// What was done otherwise than the file says, each written as a
     /// `NOTICE:` line after the others, as smsd writes its notices (e.g.
     /// `13 characters outside the GSM alphabet, converting to UCS2`).
@@ -98,6 +101,9 @@ pub fn render_sent(original: &[u8], record: &SentRecord) -> Vec<u8> {
     }
     push_optional(&mut headers, "IMSI", &record.imsi);
     push_optional(&mut headers, "IMEI", &record.imei);
+    for pdu in &record.pdus {
+        headers.push(("PDU", pdu.clone()));
+    }
     for notice in &record.notices {
         headers.push(("NOTICE", notice.clone()));
     }
@@ -114,6 +120,80 @@ pub fn render_failed(original: &[u8], record: &FailedRecord) -> Vec<u8> {
     headers.push(("Failed", record.failed.to_string()));
     push_optional(&mut headers, "PDU", &record.pdu);
     insert_headers(original, &headers)
+}
+
+/// Which sent PDUs are copied into `sent/` and `failed/` files as `PDU:`
+/// lines (smsd's `store_sent_pdu`, by its numbers; smsd.c `send1sms`):
+/// a failed file gets the PDU from 1 up, a sent file when the message was
+/// 8-bit or UCS2 at 2, always at 3.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub enum StoreSentPdu {
+    /// 0: none.
+    Never,
+    /// 1 (smsd's default): failed files only.
+    #[default]
+    Failed,
+    /// 2: also sent files of 8-bit and UCS2 messages.
+    FailedBinaryUcs2,
+    /// 3: every file.
+    All,
+}
+
+impl StoreSentPdu {
+    /// smsd's number for it.
+    pub fn level(self) -> u8 {
+        self as u8
+    }
+
+    /// The setting for smsd's number, 0 to 3.
+    pub fn from_level(level: i64) -> Option<StoreSentPdu> {
+        match level {
+            0 => Some(StoreSentPdu::Never),
+            1 => Some(StoreSentPdu::Failed),
+            2 => Some(StoreSentPdu::FailedBinaryUcs2),
+            3 => Some(StoreSentPdu::All),
+            _ => None,
+        }
+    }
+
+    /// Whether a `failed/` file gets the PDU that failed.
+    pub fn stores_failed(self) -> bool {
+        self >= StoreSentPdu::Failed
+    }
+
+    /// The `PDU:` values of a `sent/` file for `pdus`, the message's PDUs
+    /// as sent (SMSC octet first), in part order: none unless this setting
+    /// stores them. The alphabet is the first PDU's data coding scheme.
+    pub fn sent_lines(self, pdus: &[Vec<u8>]) -> Vec<String> {
+        let stored = match self {
+            StoreSentPdu::All => true,
+            StoreSentPdu::FailedBinaryUcs2 => pdus.first().is_some_and(|pdu| is_binary_or_ucs2(pdu)),
+            StoreSentPdu::Failed | StoreSentPdu::Never => false,
+        };
+        match stored {
+            true => pdus.iter().map(|pdu| upper_hex(pdu)).collect(),
+            false => Vec::new(),
+        }
+    }
+}
+
+fn is_binary_or_ucs2(pdu: &[u8]) -> bool {
+    let Ok(decoded) = sms_pdu::Pdu::decode(pdu) else {
+        return false;
+    };
+    match decoded.value.tpdu {
+        sms_pdu::Tpdu::Submit(submit) => {
+            matches!(
+                submit.dcs.alphabet(),
+                sms_pdu::Alphabet::Ucs2 | sms_pdu::Alphabet::EightBit
+            )
+        }
+        _ => false,
+    }
+}
+
+fn upper_hex(octets: &[u8]) -> String {
+    octets.iter().map(|octet| format!("{octet:02X}")).collect()
 }
 
 fn push_optional(headers: &mut Vec<(&'static str, String)>, name: &'static str, value: &Option<String>) {
@@ -177,8 +257,62 @@ mod tests {
             message_ids,
             imsi: Some("001010123456789".to_owned()),
             imei: Some("490154203237518".to_owned()),
+            pdus: Vec::new(),
             notices: Vec::new(),
         }
+    }
+
+    /// smsd.c `send1sms`: a sent file gets the PDUs at `store_sent_pdu =
+    /// 3`, or at 2 for an 8-bit or UCS2 message; a failed one from 1.
+    #[test]
+    fn store_sent_pdu_levels_like_smsd() {
+        let gsm = sms_pdu::decode_hex("0011000B911326880736F40000A70AE8329BFD4697D9EC37").unwrap();
+        let ucs2 = sms_pdu::decode_hex("0011000b911326880736f40008a70400480069").unwrap();
+        let gsm_hex = "0011000B911326880736F40000A70AE8329BFD4697D9EC37".to_owned();
+        let ucs2_hex = "0011000B911326880736F40008A70400480069".to_owned();
+        let both = [ucs2.clone(), ucs2.clone()];
+        for (level, gsm_lines, ucs2_lines, failed) in [
+            (0, vec![], vec![], false),
+            (1, vec![], vec![], true),
+            (2, vec![], vec![ucs2_hex.clone(), ucs2_hex.clone()], true),
+            (
+                3,
+                vec![gsm_hex.clone()],
+                vec![ucs2_hex.clone(), ucs2_hex.clone()],
+                true,
+            ),
+        ] {
+            let store = StoreSentPdu::from_level(level).unwrap();
+            assert_eq!(store.level(), level as u8);
+            assert_eq!(
+                store.sent_lines(std::slice::from_ref(&gsm)),
+                gsm_lines,
+                "level {level}"
+            );
+            assert_eq!(store.sent_lines(&both), ucs2_lines, "level {level}");
+            assert_eq!(store.stores_failed(), failed, "level {level}");
+        }
+        assert_eq!(StoreSentPdu::from_level(4), None);
+        assert_eq!(
+            StoreSentPdu::default(),
+            StoreSentPdu::Failed,
+            "smsd's default is 1"
+        );
+    }
+
+    /// The `PDU:` lines come after `IMEI:` and before the notices, as
+    /// smsd adds its notices in a second pass.
+    #[test]
+    fn sent_pdu_lines_before_notices() {
+        let record = SentRecord {
+            pdus: vec!["00AB".to_owned(), "00CD".to_owned()],
+            notices: vec!["a notice".to_owned()],
+            ..sent_record(vec![1, 2])
+        };
+        let rendered = render_sent(b"To: 491720000104\n\nHi\n", &record);
+        assert!(String::from_utf8(rendered)
+            .unwrap()
+            .ends_with("IMEI: 490154203237518\nPDU: 00AB\nPDU: 00CD\nNOTICE: a notice\n\nHi\n"),);
     }
 
     /// smsd's `sent/` file of `04-utf-cyrillic.sms` (differential corpus):

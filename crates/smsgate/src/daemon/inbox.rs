@@ -107,7 +107,8 @@ fn entry(index: u64, path: &Path) -> Value {
             .find_map(|line| line.strip_prefix(name)?.strip_prefix(": "))
             .map(str::to_owned)
     };
-    let body_text = String::from_utf8_lossy(body);
+    // The file's own charset (`[spool] incoming-charset`).
+    let body_text = spool::incoming::body_text(header("Alphabet").as_deref(), body);
     let report = body_text.strip_prefix("SMS STATUS REPORT\n").map(|report| {
         let field = |name: &str| {
             report
@@ -129,7 +130,7 @@ fn entry(index: u64, path: &Path) -> Value {
             let hex: String = body.iter().map(|byte| format!("{byte:02X}")).collect();
             format!("(8-bit data) {hex}")
         }
-        _ => body_text.into_owned(),
+        _ => body_text,
     };
     let mut phone = header("From").unwrap_or_default();
     let international = header("From_TOA").is_some_and(|toa| toa.starts_with("91 "));
@@ -163,6 +164,25 @@ fn entry(index: u64, path: &Path) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `incoming-charset = "iso-8859-15"`: the text is read in the file's
+    /// own charset, ISO-8859-15 or raw UCS2, not as broken UTF-8.
+    #[test]
+    fn iso_8859_15_and_raw_ucs2_files_are_read_in_their_charset() {
+        let dir = tempfile::tempdir().unwrap();
+        let iso = dir.path().join("gsm1.ISO");
+        fs::write(
+            &iso,
+            b"From: 1\nAlphabet: ISO\nLength: 6\n\nGr\xFC\xDFe \xA4".as_slice(),
+        )
+        .unwrap();
+        assert_eq!(entry(1, &iso)["message"], "Grüße €");
+        let ucs2 = dir.path().join("gsm1.UCS2");
+        let mut bytes = b"From: 1\nAlphabet: UCS2\nLength: 2\n\n".to_vec();
+        bytes.extend_from_slice(&[0x04, 0x1F, 0xD8, 0x3D, 0xDE, 0x00]);
+        fs::write(&ucs2, bytes).unwrap();
+        assert_eq!(entry(2, &ucs2)["message"], "П😀");
+    }
 
     #[test]
     fn the_modems_received_files_listed_as_a_modem_lists_them() {

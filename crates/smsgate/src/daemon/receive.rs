@@ -28,7 +28,7 @@ use std::time::Duration;
 
 use modem::{Identity, ModemEvent, ModemHandle};
 use sms_pdu::{Decoded, Pdu, Tpdu};
-use spool::incoming::{render_incoming, render_report, render_undecodable, MessagePart, ReceivedBy};
+use spool::incoming::{IncomingFormat, MessagePart, ReceivedBy};
 use tokio::sync::broadcast::error::RecvError;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
@@ -38,9 +38,13 @@ use crate::daemon::clock::{self, unix_now};
 use crate::daemon::commands::{CommandRunner, Decision, Received, Rejection};
 use crate::daemon::hooks::{self, Alarms, Severity};
 use crate::daemon::part_store::{hex_to_bytes, HoldOutcome, Kind, PartStore, Ready};
+
+mod mask;
+
 use crate::daemon::reports::SentIndex;
 use crate::daemon::spool_dir::{self, FileModes};
 use crate::daemon_config::{DaemonConfig, ModemSettings};
+use mask::{mask_body, BodyCoding};
 
 /// RouterOS's `polling` interval.
 const POLL_INTERVAL: Duration = Duration::from_secs(10);
@@ -61,6 +65,8 @@ pub(crate) struct Receiver {
     report: PathBuf,
     /// `[spool] file-mode` and `dir-mode`.
     modes: FileModes,
+    /// `[spool] incoming-charset` and `store-received-pdu`.
+    format: IncomingFormat,
     incomplete_after: Duration,
     eventhandler: Option<PathBuf>,
     handler_timeout: Duration,
@@ -110,6 +116,7 @@ impl Receiver {
             incoming: spool.incoming.clone(),
             report: spool.report.clone(),
             modes: config.modes,
+            format: config.incoming_format,
             incomplete_after: config.limits.incomplete_after,
             eventhandler: config.handlers.eventhandler.clone(),
             handler_timeout: config.handlers.timeout,
@@ -342,7 +349,7 @@ impl Receiver {
             Kind::Report => self.render_report(&decoded, &ready.parts, &received_by),
             Kind::Message => (
                 self.incoming.clone(),
-                render_message(&decoded, &ready.parts, &received_by),
+                render_message(self.format, &decoded, &ready.parts, &received_by),
                 None,
             ),
         };
@@ -393,10 +400,12 @@ impl Receiver {
     ) -> (PathBuf, Vec<u8>, Option<u8>) {
         if let Some((_, Ok(decoded))) = decoded.first() {
             if let Tpdu::StatusReport(report) = &decoded.value.tpdu {
-                let mut bytes = render_report(
+                let pdu = parts.first().map(|(_, held)| held.pdu.as_str());
+                let mut bytes = self.format.render_report(
                     decoded.value.smsc.as_ref(),
                     report,
                     &decoded.warnings,
+                    pdu,
                     received_by,
                 );
                 let mr = report.message_reference;
@@ -422,7 +431,7 @@ impl Receiver {
         }
         (
             self.incoming.clone(),
-            render_message(decoded, parts, received_by),
+            render_message(self.format, decoded, parts, received_by),
             None,
         )
     }
@@ -442,7 +451,7 @@ impl Receiver {
         let Some(runner) = &self.commands else {
             return (bytes, None);
         };
-        let bytes = mask_body(bytes, is_ucs2(decoded));
+        let bytes = mask_body(bytes, BodyCoding::of(self.format.charset, is_ucs2(decoded)));
         let Some((sender, text, scts)) = text_of(decoded) else {
             return (bytes, None);
         };
@@ -536,16 +545,22 @@ impl Receiver {
 
 /// The `incoming/` file for the parts of a message.
 fn render_message(
+    format: IncomingFormat,
     decoded: &[(u8, Result<Decoded<Pdu>, String>)],
     parts: &[(u8, crate::daemon::part_store::HeldPdu)],
     received_by: &ReceivedBy,
 ) -> Vec<u8> {
+    // `decoded` is `parts` decoded, in the same order.
     let message_parts: Vec<MessagePart<'_>> = decoded
         .iter()
-        .filter_map(|(_, decoded)| decoded.as_ref().ok().and_then(MessagePart::of))
+        .zip(parts)
+        .filter_map(|((_, decoded), (_, held))| {
+            let part = decoded.as_ref().ok().and_then(MessagePart::of)?;
+            Some(part.with_pdu(&held.pdu))
+        })
         .collect();
     if !message_parts.is_empty() {
-        return render_incoming(&message_parts, received_by);
+        return format.render_incoming(&message_parts, received_by);
     }
     // Only a PDU that does not decode comes here: it is written with the
     // codec's reason and its octets, so that nothing is lost.
@@ -554,8 +569,8 @@ fn render_message(
         .map(|(_, held)| held.pdu.as_str())
         .unwrap_or_default();
     match hex_to_bytes(pdu).map(|bytes| Pdu::decode(&bytes)) {
-        Some(Err(err)) => render_undecodable(pdu, &err, received_by),
-        _ => render_incoming(&[], received_by),
+        Some(Err(err)) => format.render_undecodable(pdu, &err, received_by),
+        _ => format.render_incoming(&[], received_by),
     }
 }
 
@@ -629,36 +644,12 @@ fn missing_parts(decoded: &[(u8, Result<Decoded<Pdu>, String>)]) -> Vec<u8> {
     (1..=total).filter(|seq| !present.contains(seq)).collect()
 }
 
-/// Whether the text is UCS2, whose `Length:` counts UTF-8 octets.
+/// Whether the text is UCS2 (its `Length:` counts UTF-8 octets, or code
+/// units when it is written raw).
 fn is_ucs2(decoded: &[(u8, Result<Decoded<Pdu>, String>)]) -> bool {
     delivers(decoded)
         .next()
         .is_some_and(|deliver| deliver.dcs.alphabet() == sms_pdu::Alphabet::Ucs2)
-}
-
-/// A received file with the token in the secret's position of a body
-/// that starts with `:cmd` masked (`sms_command::secret_span`), as many
-/// `*` as the `Length:` header counts of it: characters, or UTF-8 octets
-/// for UCS2 text; so the header stays true.
-fn mask_body(mut bytes: Vec<u8>, ucs2: bool) -> Vec<u8> {
-    let Some(body_at) = bytes.windows(2).position(|pair| pair == b"\n\n").map(|at| at + 2) else {
-        return bytes;
-    };
-    let Ok(body) = std::str::from_utf8(&bytes[body_at..]) else {
-        return bytes;
-    };
-    let Some(span) = sms_command::secret_span(body) else {
-        return bytes;
-    };
-    let width = match ucs2 {
-        true => span.len(),
-        false => body[span.clone()].chars().count(),
-    };
-    let tail = bytes.split_off(body_at + span.end);
-    bytes.truncate(body_at + span.start);
-    bytes.extend(std::iter::repeat_n(b'*', width));
-    bytes.extend(tail);
-    bytes
 }
 
 #[cfg(test)]
@@ -690,45 +681,5 @@ mod tests {
         };
         assert!(erase_order(Some(&at(23, 59, 0))) < erase_order(Some(&unreadable)));
         assert_eq!(erase_order(None), erase_order(Some(&unreadable)));
-    }
-
-    /// Issue 10.2: the token is masked whatever the configured secret is
-    /// and whether the command parses; `Length:` stays true.
-    #[test]
-    fn the_secret_of_a_command_is_masked_in_the_body_only() {
-        let mask =
-            |file: &str, ucs2: bool| String::from_utf8(mask_body(file.as_bytes().to_vec(), ucs2)).unwrap();
-        assert_eq!(
-            mask(
-                "From: 37120000000\nLength: 41\n\n:cmd slepens script hello who=slepens",
-                false
-            ),
-            "From: 37120000000\nLength: 41\n\n:cmd ******* script hello who=slepens"
-        );
-        // Malformed, unterminated, quoted with an escaped quote.
-        assert_eq!(
-            mask("A: 1\n\n:cmd slepens script x v=", false),
-            "A: 1\n\n:cmd ******* script x v="
-        );
-        assert_eq!(
-            mask("A: 1\n\n:CMD \"slepens script", false),
-            "A: 1\n\n:CMD ***************"
-        );
-        assert_eq!(
-            mask("A: 1\n\n:cmd \"sec\\\"ret\" script x", false),
-            "A: 1\n\n:cmd ********** script x"
-        );
-        // Not ASCII: one star per character for GSM text, per UTF-8
-        // octet for UCS2 text (as `Length:` counts them).
-        assert_eq!(
-            mask("A: 1\n\n:cmd slepenš script x", false),
-            "A: 1\n\n:cmd ******* script x"
-        );
-        assert_eq!(
-            mask("A: 1\n\n:cmd slepenš script x", true),
-            "A: 1\n\n:cmd ******** script x"
-        );
-        // Not a command: left as it is; headers are never touched.
-        assert_eq!(mask("A: :cmd x\n\nslepens", false), "A: :cmd x\n\nslepens");
     }
 }

@@ -1549,6 +1549,7 @@ impl Scheduler {
             message_ids: message_ids.clone(),
             imsi: slot.identity.imsi.clone(),
             imei: slot.identity.imei.clone(),
+            pdus: self.config.store_sent_pdu.sent_lines(&job.pdus),
             notices: job.notices.clone(),
         };
         let bytes = spool::render_sent(&job.bytes, &record);
@@ -1642,7 +1643,7 @@ impl Scheduler {
             imei: slot.and_then(|slot| slot.identity.imei.clone()),
             reason: reason.to_owned(),
             failed: now(),
-            pdu,
+            pdu: pdu.filter(|_| self.config.store_sent_pdu.stores_failed()),
         };
         let rendered = spool::render_failed(bytes, &record);
         match self

@@ -90,6 +90,9 @@ fn example_config_sets_every_key() {
     assert_eq!(gsm1.queues, ["o2", "other"]);
     assert!(gsm1.report);
     assert!(gsm1.receive && gsm1.polling && !gsm1.auto_erase);
+    // [spool] incoming-charset, store-received-pdu, store-sent-pdu.
+    assert_eq!(config.incoming_format, spool::incoming::IncomingFormat::default());
+    assert_eq!(config.store_sent_pdu, spool::StoreSentPdu::Failed);
     // [modems.lte1]: channel, send-retries, block-after, block-time-s,
     // autosplit, validity, smsc, smsc-pdu, text-is-pdu-key.
     let lte1 = &config.modems["lte1"];
@@ -451,5 +454,41 @@ fn max_parts_is_1_to_255_and_checked_in_one_place() {
     assert_eq!(
         Limits::check_parts(10, 33, "--max-parts"),
         Err("the text needs 33 parts, more than --max-parts 10; shorten it or raise the limit".to_owned())
+    );
+}
+
+/// Issue 12.18 and 12.19: how received files are written, and the sent
+/// PDUs stored; smsd's defaults but for the charset (UTF-8).
+#[test]
+fn incoming_charset_and_stored_pdus() {
+    use spool::incoming::{IncomingCharset, IncomingFormat, StoreReceivedPdu};
+    let config = parse(&with_modem("")).unwrap();
+    assert_eq!(config.incoming_format.charset, IncomingCharset::Utf8);
+    assert_eq!(config.incoming_format.store_pdu, StoreReceivedPdu::Undecodable);
+    assert_eq!(config.store_sent_pdu, spool::StoreSentPdu::Failed);
+    let config = parse(&format!(
+        "[spool]\nincoming-charset = \"iso-8859-15\"\nstore-received-pdu = 2\nstore-sent-pdu = 3\n{}",
+        with_modem("")
+    ))
+    .unwrap();
+    assert_eq!(
+        config.incoming_format,
+        IncomingFormat {
+            charset: IncomingCharset::Iso8859_15,
+            store_pdu: StoreReceivedPdu::ReportsAndRawUcs2,
+        }
+    );
+    assert_eq!(config.store_sent_pdu, spool::StoreSentPdu::All);
+    let message = error(&format!(
+        "[spool]\nincoming-charset = \"latin1\"\nstore-received-pdu = 4\nstore-sent-pdu = -1\n{}",
+        with_modem("")
+    ));
+    assert_eq!(
+        message,
+        "smsgate.toml: line 2: spool.incoming-charset: \"latin1\" is not \"utf-8\" or \"iso-8859-15\"\n\
+         smsgate.toml: line 3: spool.store-received-pdu: smsd's values are 0 to 3 (never, undecodable, also \
+         reports and raw UCS2, all)\n\
+         smsgate.toml: line 4: spool.store-sent-pdu: smsd's values are 0 to 3 (never, failed, also binary and \
+         UCS2 sent, all)"
     );
 }

@@ -43,6 +43,8 @@ pub(super) struct Importer {
     /// `[spool] base`: the parent of `outgoing`, or smsd's default.
     pub(super) spool_base: String,
     pub(super) handlers: Table,
+    /// `[spool]` settings other than directories.
+    pub(super) spool_settings: Table,
     pub(super) limits: Table,
     pub(super) numbering: Table,
     /// Global `autosplit` and `validity`, applied to every modem.
@@ -218,14 +220,29 @@ impl Importer {
                     self.modem_globals.push(("validity", validity(value)));
                     self.carry(None, entry, "modems.*.validity");
                 }
-                "incoming_utf8" | "decode_unicode_text" | "internal_combine" | "outgoing_utf8"
-                    if values::yes_no(entry)? =>
-                {
-                    match entry.key.as_str() {
-                        "incoming_utf8" => self.incoming_utf8 = true,
-                        "decode_unicode_text" => self.decode_unicode_text = true,
-                        _ => {}
+                "incoming_utf8" => {
+                    self.incoming_utf8 = values::yes_no(entry)?;
+                    self.carry(None, entry, "spool.incoming-charset");
+                }
+                "decode_unicode_text" => {
+                    self.decode_unicode_text = values::yes_no(entry)?;
+                    self.carry(None, entry, "spool.incoming-charset");
+                }
+                key @ ("store_received_pdu" | "store_sent_pdu") => {
+                    let number = self.number(entry)?;
+                    if number > 3 {
+                        let reason = Reason::Why("smsd refuses to start with it: 0 to 3".to_owned());
+                        self.leave_out(None, entry, reason);
+                    } else {
+                        let key = match key {
+                            "store_received_pdu" => "store-received-pdu",
+                            _ => "store-sent-pdu",
+                        };
+                        self.spool_settings.push((key, number.to_string()));
+                        self.carry(None, entry, format!("spool.{key}"));
                     }
+                }
+                "internal_combine" | "outgoing_utf8" if values::yes_no(entry)? => {
                     self.carry(None, entry, "as smsgate always does");
                 }
                 "outgoing_utf8" => self.leave_out(
@@ -343,14 +360,31 @@ impl Importer {
                     .to_owned(),
             );
         }
-        if !(self.incoming_utf8 && self.decode_unicode_text) {
-            differences.push(
-                "received files: smsd writes text in ISO-8859-15 (incoming_utf8 = no, its default) and Unicode text \
-                 as UCS-2 (decode_unicode_text = no); smsgate writes all text as UTF-8: scripts reading incoming/ \
-                 must expect UTF-8"
-                    .to_owned(),
-            );
-        }
+        // The charset follows incoming_utf8; smsgate decodes UCS2 exactly
+        // when it writes UTF-8.
+        let charset = if self.incoming_utf8 {
+            "utf-8"
+        } else {
+            "iso-8859-15"
+        };
+        self.spool_settings
+            .insert(0, ("incoming-charset", toml_string(charset)));
+        differences.push(match (self.incoming_utf8, self.decode_unicode_text) {
+            (true, true) => "received files: text in UTF-8, as smsd wrote them (incoming-charset = \"utf-8\", \
+                             smsgate's default)"
+                .to_owned(),
+            (false, false) => "received files: text in ISO-8859-15 and Unicode text as raw UCS-2, as smsd wrote \
+                               them (incoming-charset = \"iso-8859-15\"); smsgate's own default is UTF-8"
+                .to_owned(),
+            (true, false) => "received files: smsd wrote Unicode text as raw UCS-2 (decode_unicode_text = no) \
+                              beside UTF-8 text; smsgate writes it as UTF-8 too (incoming-charset = \"utf-8\"), \
+                              Alphabet: UTF-8"
+                .to_owned(),
+            (false, true) => "received files: text in ISO-8859-15 (incoming-charset = \"iso-8859-15\"), but \
+                              smsd converted Unicode text to ISO-8859-15 (decode_unicode_text = yes); smsgate \
+                              writes it as raw UCS-2 (Alphabet: UCS2), losing no character"
+                .to_owned(),
+        });
         if !self.alphabet_utf8 {
             differences.push(
                 "outgoing files without Alphabet: smsd reads them as UTF-8 when they are, else as ISO-8859-15 \

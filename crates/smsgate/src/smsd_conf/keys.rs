@@ -9,8 +9,8 @@ pub(super) const NO_POLLING: &str = "smsgate picks up new files at once (inotify
 pub(super) const PROCESS: &str =
     "smsgate writes no pid or info file and does not switch users; use the service manager";
 pub(super) const RECEIVE_FORMAT: &str =
-    "smsgate writes received files one way: text as UTF-8, long messages joined \
-     (as smsd with incoming_utf8 = yes, decode_unicode_text = yes, internal_combine = yes)";
+    "smsgate joins long messages (as smsd with internal_combine = yes) and decodes Unicode text \
+     exactly when it writes UTF-8 ([spool] incoming-charset, for every modem)";
 pub(super) const MEMORY: &str = "smsgate reads the modem's storage its own way (AT+CPMS, AT+CMGL)";
 pub(super) const VOICECALL: &str = "voice calls are not configurable in smsgate yet";
 pub(super) const NOT_SUPPORTED: &str = "not supported by smsgate";
@@ -38,8 +38,7 @@ pub(super) fn global(key: &str) -> Reason {
         "pidfile" | "infofile" | "user" | "group" | "umask" | "os_cygwin" | "terminal" | "use_linux_ps_trick" => {
             why(PROCESS)
         }
-        "internal_combine" | "internal_combine_binary" | "store_received_pdu" | "incoming_utf8"
-        | "decode_unicode_text" => why(RECEIVE_FORMAT),
+        "internal_combine" | "internal_combine_binary" => why(RECEIVE_FORMAT),
         "shell" | "shell_test" | "executable_check" => why(SHELL),
         "mypath" => why("has no effect, in smsd 3.1 either"),
         "blacklist" => not_yet("blacklist (numbers whose messages are refused)"),

@@ -25,6 +25,7 @@ impl Importer {
                 spool.push((*key, toml_string(dir)));
             }
         }
+        spool.extend(self.spool_settings.iter().cloned());
         table(&mut out, "spool", &spool);
         table(&mut out, "handlers", &self.handlers);
         table(&mut out, "limits", &self.limits);

@@ -402,8 +402,12 @@ fn unhonoured() -> Vec<(In, &'static str, String)> {
         (In::Global, "infofile = /run/smsd.working", why(PROCESS)),
         (In::Global, "user = smsd", why(PROCESS)),
         (In::Global, "group = dialout", why(PROCESS)),
-        (In::Global, "incoming_utf8 = no", why(RECEIVE_FORMAT)),
-        (In::Global, "decode_unicode_text = no", why(RECEIVE_FORMAT)),
+        (In::Global, "internal_combine = no", why(RECEIVE_FORMAT)),
+        (
+            In::Global,
+            "store_received_pdu = 4",
+            why("smsd refuses to start with it: 0 to 3"),
+        ),
         (
             In::Global,
             "receive_before_send = yes",
@@ -522,7 +526,7 @@ fn lab_configs() {
         .iter()
         .map(|listed| listed.key.as_str())
         .collect();
-    // decode_unicode_text and incoming_utf8 = yes are what smsgate does.
+    // decode_unicode_text and incoming_utf8 are carried (spool.incoming-charset).
     assert_eq!(keys[7..], ["check_memory_method"]);
 
     let (_, config) = round_trip(&lab("lab-run-peers.conf"));

@@ -69,6 +69,49 @@ fn a_malformed_file_goes_to_failed_with_every_reason() {
     bench.stop_daemon();
 }
 
+/// Issue 12.19: `store-sent-pdu = 0` keeps the PDU out of a failed file
+/// (smsd's `store_sent_pdu = 0`); 3 puts every part's in the sent file.
+#[test]
+fn store_sent_pdu_decides_the_pdu_lines() {
+    let mut bench = SpoolBench::build(Setup {
+        n_modems: 2,
+        ports_only: 1,
+        spool: "store-sent-pdu = 0",
+        rest: "\n[limits]\nsend-retries = 0\nblock-after = 10\n",
+        ..Setup::default()
+    });
+    bench.start_daemon();
+    bench.fault(0, Fault::CmsError { code: 38, count: 1 });
+    bench.drop_file(
+        "refused",
+        &format!("To: {}\n\nno PDU kept\n", SpoolBench::number(1)),
+    );
+    let failed = bench.wait_for_file("failed", "refused");
+    assert!(
+        header_values(&failed, "Fail_reason")
+            .join("")
+            .contains("+CMS ERROR: 38"),
+        "{failed}"
+    );
+    assert!(header_values(&failed, "PDU").is_empty(), "{failed}");
+    bench.stop_daemon();
+
+    let mut bench = SpoolBench::build(Setup {
+        n_modems: 2,
+        ports_only: 1,
+        spool: "store-sent-pdu = 3",
+        ..Setup::default()
+    });
+    bench.start_daemon();
+    let long = "two parts ".repeat(20);
+    bench.drop_file("kept", &format!("To: {}\n\n{long}\n", SpoolBench::number(1)));
+    let sent = bench.wait_for_file("sent", "kept");
+    let pdus = header_values(&sent, "PDU");
+    assert_eq!(pdus.len(), 2, "{sent}");
+    assert!(pdus.iter().all(|pdu| sms_pdu::decode_hex(pdu).is_ok()), "{sent}");
+    bench.stop_daemon();
+}
+
 #[test]
 fn cms_errors_are_retried_with_backoff_then_the_file_fails() {
     // One modem, two retries one second apart.

@@ -38,12 +38,13 @@ fn lab_config_prints_equivalent_toml_and_lists_the_rest() {
 #   line 7: pidfile = $LAB/smsd.pid: smsgate writes no pid or info file and does not switch users; use the service manager
 #
 # Differences from smsd:
-#   received files: smsd writes text in ISO-8859-15 (incoming_utf8 = no, its default) and Unicode text as UCS-2 (decode_unicode_text = no); smsgate writes all text as UTF-8: scripts reading incoming/ must expect UTF-8
+#   received files: text in ISO-8859-15 and Unicode text as raw UCS-2, as smsd wrote them (incoming-charset = "iso-8859-15"); smsgate's own default is UTF-8
 #   outgoing files without Alphabet: smsd reads them as UTF-8 when they are, else as ISO-8859-15 (alphabet = ISO, its default); smsgate reads UTF-8 only and moves a file that is not to failed/ with the reason: give ISO-8859-15 files `Alphabet: ISO`
 #   modem GSM1: rtscts is not set, and smsd's default is hardware flow control (RTS/CTS): written as flow-control = "hardware" (smsgate's own default is none)
 
 [spool]
 base = "$LAB/spool"
+incoming-charset = "iso-8859-15"
 
 [ports.GSM1]
 device = "$LAB/modem0"
@@ -372,7 +373,9 @@ fn the_summary_lists_what_was_carried_and_the_defaults_that_differ() {
     for expected in [
         "\n# Carried over:\n#   line 1: devices = GSM1 -> modems GSM1\n",
         "\n#   line 4: [GSM1] baudrate = 9600 -> ports.GSM1.baud-rate\n",
-        "\n#   received files: smsd writes text in ISO-8859-15",
+        "\n#   received files: text in ISO-8859-15 and Unicode text as raw UCS-2, as smsd wrote them \
+         (incoming-charset = \"iso-8859-15\"); smsgate's own default is UTF-8",
+        "\nincoming-charset = \"iso-8859-15\"\n",
         "\n#   outgoing files without Alphabet: smsd reads them as UTF-8 when they are, else as ISO-8859-15",
         "\n#   modem GSM1: rtscts is not set, and smsd's default is hardware flow control",
     ] {

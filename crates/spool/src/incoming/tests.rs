@@ -113,6 +113,7 @@ fn flags_of_the_pdu_become_headers_in_smsds_order() {
         smsc: None,
         deliver: &message,
         warnings: &[],
+        pdu: None,
     }];
     let file = String::from_utf8(render_incoming(&parts, &received_by())).unwrap();
     assert_eq!(
@@ -137,6 +138,7 @@ fn class_1_and_short_message_type_0_are_not_flash_or_replace() {
         smsc: None,
         deliver: &message,
         warnings: &[],
+        pdu: None,
     }];
     let file = String::from_utf8(render_incoming(&parts, &received_by())).unwrap();
     assert!(!file.contains("Flash") && !file.contains("Replace"), "{file}");
@@ -173,6 +175,7 @@ fn binary_bytes_that_are_not_utf8_survive() {
         smsc: None,
         deliver: &message,
         warnings: &[],
+        pdu: None,
     }];
     let file = render_incoming(&parts, &received_by());
     assert!(file.ends_with(b"Alphabet: binary\nLength: 5\n\n\x00\x0A\xFF\x80\x0D"));
@@ -283,6 +286,7 @@ fn part(deliver: &Deliver) -> MessagePart<'_> {
         smsc: None,
         deliver,
         warnings: &[],
+        pdu: None,
     }
 }
 
@@ -455,7 +459,154 @@ fn an_undecodable_pdu_keeps_its_hex_and_the_reason() {
     );
     assert!(error.to_string().contains("TP-SCTS"), "{error}");
     assert_eq!(body, format!("This PDU cannot be decoded: {error}\nPDU: {hex}\n"));
-    assert!(header.ends_with(&format!("Length: {}", body.len())));
+    // smsd's default `store_received_pdu = 1` stores an undecodable PDU.
+    assert!(
+        header.ends_with(&format!("Length: {}\nPDU: {hex}", body.len())),
+        "{file}"
+    );
+    let never = IncomingFormat {
+        store_pdu: StoreReceivedPdu::Never,
+        ..IncomingFormat::default()
+    };
+    let file = String::from_utf8(never.render_undecodable(hex, &error, &received_by())).unwrap();
+    let (header, _) = file.split_once("\n\n").unwrap();
+    assert!(header.ends_with(&format!("Length: {}", body.len())), "{file}");
+}
+
+const ISO: IncomingFormat = IncomingFormat {
+    charset: IncomingCharset::Iso8859_15,
+    store_pdu: StoreReceivedPdu::Never,
+};
+
+/// smsd's `gsm2iso`: ISO-8859-15, GSM's Greek capitals at 0x81-0x8A, the
+/// currency sign and the euro at 0xA4; `Length` counts the octets.
+#[test]
+fn iso_8859_15_writes_gsm_text_as_smsds_gsm2iso() {
+    // A Δ ä € ¤ Ç Ξ
+    let septets = vec![0x41, 0x10, 0x7B, 0x1B, 0x65, 0x24, 0x09, 0x1A];
+    let user_data = UserData {
+        header: None,
+        body: sms_pdu::Body::Septets(septets),
+    };
+    let message = deliver(DataCodingScheme::GSM7, user_data);
+    let file = ISO.render_incoming(&[part(&message)], &received_by());
+    let expected: &[u8] = b"Alphabet: ISO\nLength: 7\n\n\x41\x81\xE4\xA4\xA4\xC7\x8A";
+    assert!(file.ends_with(expected), "{}", String::from_utf8_lossy(&file));
+    let utf8 = render_incoming(&[part(&message)], &received_by());
+    assert!(utf8.ends_with("Alphabet: UTF-8\nLength: 7\n\nAΔä€¤ÇΞ".as_bytes()));
+}
+
+/// smsd's `decode_unicode_text = no`: UCS2 as it came, `Length` in code
+/// units, even for an emoji's surrogate pair.
+#[test]
+fn iso_8859_15_keeps_ucs2_raw() {
+    let octets = vec![0x04, 0x1F, 0xD8, 0x3D, 0xDE, 0x00];
+    let user_data = UserData {
+        header: None,
+        body: sms_pdu::Body::Octets(octets.clone()),
+    };
+    let message = deliver(DataCodingScheme::UCS2, user_data);
+    let file = ISO.render_incoming(&[part(&message)], &received_by());
+    let mut expected = b"Alphabet: UCS2\nLength: 3\n\n".to_vec();
+    expected.extend_from_slice(&octets);
+    assert!(file.ends_with(&expected), "{}", String::from_utf8_lossy(&file));
+}
+
+#[test]
+fn a_report_in_iso_8859_15_says_iso() {
+    let report = decode("07915155550500F006010D91947192990900F1526051210000005260512100500000");
+    let (_, file) = ISO.render_pdu(&report, None, &received_by());
+    let file = String::from_utf8(file).unwrap();
+    assert!(
+        file.contains("\nAlphabet: ISO\nLength: 117\nUDH: no\n\n"),
+        "{file}"
+    );
+}
+
+#[test]
+fn incoming_charset_names() {
+    for charset in [IncomingCharset::Utf8, IncomingCharset::Iso8859_15] {
+        assert_eq!(IncomingCharset::from_name(charset.name()), Some(charset));
+    }
+    assert_eq!(
+        IncomingCharset::from_name("ISO-8859-15"),
+        Some(IncomingCharset::Iso8859_15)
+    );
+    assert_eq!(IncomingCharset::from_name("latin1"), None);
+}
+
+/// smsd.c `received2file`: 0 never; 1 undecodable only; 2 also reports
+/// and raw UCS2 (not GSM text, 8-bit data or UCS2 decoded to UTF-8); 3
+/// every file, one line per part in part order.
+#[test]
+fn store_received_pdu_levels_like_smsd() {
+    let gsm = "07915155550500F0040B911346610089F600006211129192910005C8329BFD06";
+    let ucs2 = "07915155550500F0040D91945111320410F50008621112919291001C041F04400438043204350442002C0020043C043804400021002020AC";
+    let binary = "07915155550500F0040D91945111320400F40004621112919291000A00010A0D4180FEFF7F20";
+    let report = "07915155550500F006010D91947192990900F1526051210000005260512100500000";
+    let concat = [
+        "07915155550500F0440D91945111320400F70000621112919291001E050003420302A6E5F1DB4D06C1C3723A0B3447D7CD667699EC0201",
+        "07915155550500F0440D91945111320400F70000621112919291001D0500034203018C69F99C0E8287E57416688EAE9BCDEC32D90502",
+    ];
+    let pdu_lines = |format: IncomingFormat, pdus: &[&str]| -> Vec<String> {
+        let decoded: Vec<Decoded<Pdu>> = pdus.iter().map(|hex| decode(hex)).collect();
+        let file = match MessagePart::of(&decoded[0]) {
+            Some(_) => {
+                let parts: Vec<MessagePart<'_>> = decoded
+                    .iter()
+                    .zip(pdus)
+                    .filter_map(|(decoded, hex)| Some(MessagePart::of(decoded)?.with_pdu(hex)))
+                    .collect();
+                format.render_incoming(&parts, &received_by())
+            }
+            None => format.render_pdu(&decoded[0], Some(pdus[0]), &received_by()).1,
+        };
+        let text = String::from_utf8_lossy(&file).into_owned();
+        let header = text.split("\n\n").next().unwrap_or_default();
+        header
+            .lines()
+            .filter_map(|line| line.strip_prefix("PDU: "))
+            .map(str::to_owned)
+            .collect()
+    };
+    let owned = |pdus: &[&str]| -> Vec<String> { pdus.iter().map(|pdu| (*pdu).to_owned()).collect() };
+    for charset in [IncomingCharset::Utf8, IncomingCharset::Iso8859_15] {
+        for level in 0..=3 {
+            let format = IncomingFormat {
+                charset,
+                store_pdu: StoreReceivedPdu::from_level(level).unwrap(),
+            };
+            let all = level == 3;
+            let unusual = level >= 2;
+            let raw_ucs2 = charset == IncomingCharset::Iso8859_15;
+            let case = format!("{} level {level}", charset.name());
+            let expect = |stored: bool, pdus: &[&str]| if stored { owned(pdus) } else { Vec::new() };
+            assert_eq!(pdu_lines(format, &[gsm]), expect(all, &[gsm]), "GSM, {case}");
+            assert_eq!(
+                pdu_lines(format, &[binary]),
+                expect(all, &[binary]),
+                "8-bit, {case}"
+            );
+            assert_eq!(
+                pdu_lines(format, &[report]),
+                expect(unusual, &[report]),
+                "report, {case}"
+            );
+            assert_eq!(
+                pdu_lines(format, &[ucs2]),
+                expect(all || (unusual && raw_ucs2), &[ucs2]),
+                "UCS2, {case}"
+            );
+            // Arrived second part first; written in part order.
+            assert_eq!(
+                pdu_lines(format, &concat),
+                expect(all, &[concat[1], concat[0]]),
+                "concatenated, {case}"
+            );
+        }
+    }
+    assert_eq!(StoreReceivedPdu::from_level(4), None);
+    assert_eq!(StoreReceivedPdu::default().level(), 1, "smsd's default");
 }
 
 #[test]
@@ -523,4 +674,23 @@ proptest! {
         let text_at = file.windows(2).position(|pair| pair == b"\n\n").unwrap() + 2;
         prop_assert_eq!(std::str::from_utf8(&file[text_at..]).unwrap(), text.as_str());
     }
+}
+
+/// What `smsgate inbox` shows of a received file: its text, whatever the
+/// charset it was written in.
+#[test]
+fn a_body_reads_back_in_its_files_charset() {
+    let septets = vec![0x41, 0x10, 0x7B, 0x1B, 0x65, 0x1A];
+    let user_data = UserData {
+        header: None,
+        body: sms_pdu::Body::Septets(septets),
+    };
+    let message = deliver(DataCodingScheme::GSM7, user_data);
+    let file = ISO.render_incoming(&[part(&message)], &received_by());
+    let body = &file[file.windows(2).position(|pair| pair == b"\n\n").unwrap() + 2..];
+    assert_eq!(body_text(Some("ISO"), body), "AΔä€Ξ");
+    let ucs2: Vec<u8> = "Привет 😀".encode_utf16().flat_map(u16::to_be_bytes).collect();
+    assert_eq!(body_text(Some("UCS2"), &ucs2), "Привет 😀");
+    assert_eq!(body_text(Some("UTF-8"), "Grüße".as_bytes()), "Grüße");
+    assert_eq!(body_text(Some("UCS2"), &[0x00, 0x41, 0x00]), "A\u{FFFD}");
 }

@@ -548,6 +548,7 @@ proptest! {
             message_ids: vec![1, 2],
             imsi: None,
             imei: None,
+            pdus: Vec::new(),
             notices: Vec::new(),
         };
         let rendered = crate::render_sent(&file, &record);

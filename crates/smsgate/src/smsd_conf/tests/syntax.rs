@@ -363,24 +363,15 @@ fn file_name_settings_are_listed_with_their_real_reason() {
 
 #[test]
 fn the_summary_states_the_charset_defaults_unless_set_alike() {
-    let received = "#   received files: smsd writes text in ISO-8859-15";
     let outgoing =
         "#   outgoing files without Alphabet: smsd reads them as UTF-8 when they are, else as ISO-8859-15";
     let (import, _) = round_trip(&one_modem("", ""));
-    assert!(
-        import.toml.contains(received) && import.toml.contains(outgoing),
-        "{}",
-        import.toml
-    );
+    assert!(import.toml.contains(outgoing), "{}", import.toml);
     let (import, _) = round_trip(&one_modem(
         "incoming_utf8 = yes\ndecode_unicode_text = yes\nalphabet = UTF-8\n",
         "",
     ));
-    assert!(
-        !import.toml.contains(received) && !import.toml.contains(outgoing),
-        "{}",
-        import.toml
-    );
+    assert!(!import.toml.contains(outgoing), "{}", import.toml);
     assert!(import.unhonoured.is_empty(), "{:?}", import.unhonoured);
     // The summary comes first, in its order.
     let toml = &import.toml;
@@ -407,4 +398,71 @@ fn queue_names_are_not_setting_names() {
     assert_eq!(config.queues["spool"].prefixes, ["491"]);
     assert_eq!(config.queues["outgoing"].prefixes, ["492"]);
     assert!(import.unhonoured.is_empty(), "{:?}", import.unhonoured);
+}
+
+/// Issue 12.18: the received files' charset is the one the imported
+/// config meant (smsd's default `incoming_utf8 = no` is ISO-8859-15 with
+/// raw UCS2), and the summary says so; issue 12.19: `store_received_pdu`
+/// and `store_sent_pdu` are carried with smsd's numbers.
+#[test]
+fn the_received_charset_and_stored_pdus_are_what_smsd_conf_meant() {
+    use spool::incoming::{IncomingCharset, StoreReceivedPdu};
+    for (globals, charset, summary) in [
+        (
+            "",
+            IncomingCharset::Iso8859_15,
+            "as smsd wrote them (incoming-charset = \"iso-8859-15\"); smsgate's own default is UTF-8",
+        ),
+        (
+            "incoming_utf8 = no\n",
+            IncomingCharset::Iso8859_15,
+            "Unicode text as raw UCS-2, as smsd wrote",
+        ),
+        (
+            "incoming_utf8 = yes\ndecode_unicode_text = yes\n",
+            IncomingCharset::Utf8,
+            "text in UTF-8, as smsd wrote them",
+        ),
+        (
+            "incoming_utf8 = yes\n",
+            IncomingCharset::Utf8,
+            "smsd wrote Unicode text as raw UCS-2",
+        ),
+        (
+            "decode_unicode_text = yes\n",
+            IncomingCharset::Iso8859_15,
+            "smsd converted Unicode text to ISO-8859-15",
+        ),
+    ] {
+        let (import, config) = round_trip(&one_modem(globals, ""));
+        assert_eq!(
+            config.incoming_format.charset, charset,
+            "{globals}\n{}",
+            import.toml
+        );
+        assert!(import.toml.contains(summary), "{globals}\n{}", import.toml);
+        assert!(import.unhonoured.is_empty(), "{:?}", import.unhonoured);
+    }
+    let (import, config) = round_trip(&one_modem("store_received_pdu = 3\nstore_sent_pdu = 0\n", ""));
+    assert_eq!(
+        config.incoming_format.store_pdu,
+        StoreReceivedPdu::All,
+        "{}",
+        import.toml
+    );
+    assert_eq!(
+        config.store_sent_pdu,
+        spool::StoreSentPdu::Never,
+        "{}",
+        import.toml
+    );
+    assert!(
+        import.toml.contains("spool.store-received-pdu"),
+        "{}",
+        import.toml
+    );
+    // smsd's defaults, 1 and 1, are smsgate's.
+    let (_, config) = round_trip(&one_modem("", ""));
+    assert_eq!(config.incoming_format.store_pdu, StoreReceivedPdu::Undecodable);
+    assert_eq!(config.store_sent_pdu, spool::StoreSentPdu::Failed);
 }
