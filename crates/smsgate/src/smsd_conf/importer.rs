@@ -242,6 +242,11 @@ impl Importer {
                         self.carry(None, entry, format!("spool.{key}"));
                     }
                 }
+                "trust_outgoing" => {
+                    let trust = values::yes_no(entry)?;
+                    self.spool_settings.push(("trust-outgoing", trust.to_string()));
+                    self.carry(None, entry, "spool.trust-outgoing");
+                }
                 "internal_combine" | "outgoing_utf8" if values::yes_no(entry)? => {
                     self.carry(None, entry, "as smsgate always does");
                 }

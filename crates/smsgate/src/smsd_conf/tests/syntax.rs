@@ -466,3 +466,17 @@ fn the_received_charset_and_stored_pdus_are_what_smsd_conf_meant() {
     assert_eq!(config.incoming_format.store_pdu, StoreReceivedPdu::Undecodable);
     assert_eq!(config.store_sent_pdu, spool::StoreSentPdu::Failed);
 }
+
+/// Issue 12.5: smsd's `trust_outgoing` becomes `[spool] trust-outgoing`
+/// (a file taken as soon as it is seen); without it, a file is taken once
+/// it is whole, as in smsd.
+#[test]
+fn trust_outgoing_is_carried() {
+    let (import, config) = round_trip(&one_modem("trust_outgoing = yes\n", ""));
+    assert!(config.trust_outgoing, "{}", import.toml);
+    assert!(import.toml.contains("trust-outgoing = true"), "{}", import.toml);
+    let (import, config) = round_trip(&one_modem("trust_outgoing = no\n", ""));
+    assert!(!config.trust_outgoing, "{}", import.toml);
+    let (_, config) = round_trip(&one_modem("", ""));
+    assert!(!config.trust_outgoing);
+}
