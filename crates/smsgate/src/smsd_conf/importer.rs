@@ -529,6 +529,15 @@ impl Importer {
                     modem.push(("smsc", toml_string(&number)));
                     self.carry(section, entry, target("smsc", "modems"));
                 }
+                "smsc_pdu" => {
+                    let in_pdu = values::yes_no(entry)?;
+                    modem.push(("smsc-pdu", in_pdu.to_string()));
+                    self.carry(section, entry, target("smsc-pdu", "modems"));
+                }
+                "text_is_pdu_key" if !value.is_empty() => {
+                    modem.push(("text-is-pdu-key", toml_string(value)));
+                    self.carry(section, entry, target("text-is-pdu-key", "modems"));
+                }
                 // smsgate only works in new-style PDU mode, and keeps the
                 // port open and converts character sets: smsd's defaults.
                 "mode" if value.eq_ignore_ascii_case("new") => {

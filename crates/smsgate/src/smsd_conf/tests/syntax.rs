@@ -480,3 +480,20 @@ fn trust_outgoing_is_carried() {
     let (_, config) = round_trip(&one_modem("", ""));
     assert!(!config.trust_outgoing);
 }
+
+/// Issue 12.14: smsd's `smsc_pdu` and `text_is_pdu_key` are a modem's
+/// `smsc-pdu` and `text-is-pdu-key`.
+#[test]
+fn smsc_pdu_and_text_is_pdu_key_are_carried() {
+    let (import, _) = round_trip(&one_modem(
+        "",
+        "smsc = 4917200000\nsmsc_pdu = yes\ntext_is_pdu_key = 4917299999\n",
+    ));
+    assert!(import.toml.contains("smsc-pdu = true"), "{}", import.toml);
+    assert!(
+        import.toml.contains("text-is-pdu-key = \"4917299999\""),
+        "{}",
+        import.toml
+    );
+    assert!(import.unhonoured.is_empty(), "{:?}", import.unhonoured);
+}
