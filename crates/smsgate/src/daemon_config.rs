@@ -19,6 +19,7 @@
 //! incoming-charset = "utf-8"       # or "iso-8859-15": smsd's default (raw UCS2 text)
 //! store-received-pdu = 1           # smsd's 0-3: PDU: lines in received files
 //! store-sent-pdu = 1               # smsd's 0-3: PDU: lines in sent/ and failed/ files
+//! national-tables = ["turkish"]    # tried before UCS2 for text GSM's default tables lack
 //!
 //! [ports.gsm1]
 //! device = "/dev/ttyUSB0"
@@ -128,6 +129,9 @@ pub(crate) struct DaemonConfig {
     pub(crate) incoming_format: spool::incoming::IncomingFormat,
     /// `[spool] store-sent-pdu`.
     pub(crate) store_sent_pdu: spool::StoreSentPdu,
+    /// `[spool] national-tables`: tried, in order, for UTF-8 text the
+    /// default GSM tables cannot write, before UCS2.
+    pub(crate) national_tables: Vec<sms_pdu::NationalLanguage>,
     /// `[control] socket` (default `base/smsgate.sock`); none: `enabled =
     /// false`.
     pub(crate) control_socket: Option<PathBuf>,
@@ -367,6 +371,8 @@ struct RawSpool {
     incoming_charset: Option<Spanned<String>>,
     store_received_pdu: Option<Spanned<i64>>,
     store_sent_pdu: Option<Spanned<i64>>,
+    // National tables tried before UCS2 (spool::PlanDefaults::national_tables).
+    national_tables: Option<Spanned<Vec<String>>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -500,6 +506,7 @@ impl Checker<'_> {
         let (max_outgoing_bytes, modes) = self.spool_files(&raw.spool);
         let trust_outgoing = raw.spool.trust_outgoing.unwrap_or(false);
         let (incoming_format, store_sent_pdu) = self.spool_formats(&raw.spool);
+        let national_tables = self.national_tables(&raw.spool);
         let spool = self.spool(raw.spool, &base);
         let limits = self.limits(raw.limits);
         let raw_queues = raw.queues;
@@ -733,6 +740,7 @@ impl Checker<'_> {
             modes,
             incoming_format,
             store_sent_pdu,
+            national_tables,
             control_socket,
             sms_commands,
         }
@@ -763,6 +771,32 @@ impl Checker<'_> {
     }
 
     /// `[spool] incoming-charset`, `store-received-pdu`, `store-sent-pdu`.
+    /// `[spool] national-tables`: names of national languages
+    /// (`turkish`, `portuguese`, ...), each known to the codec.
+    fn national_tables(&mut self, raw: &RawSpool) -> Vec<sms_pdu::NationalLanguage> {
+        let Some(names) = &raw.national_tables else {
+            return Vec::new();
+        };
+        let mut tables = Vec::new();
+        for name in names.get_ref() {
+            let language = sms_pdu::NationalLanguage::ALL
+                .into_iter()
+                .find(|language| language.name().eq_ignore_ascii_case(name));
+            match language {
+                Some(language) => tables.push(language),
+                None => {
+                    let known: Vec<&str> = sms_pdu::NationalLanguage::ALL
+                        .iter()
+                        .map(|language| language.name())
+                        .collect();
+                    let message = format!("{name:?} is not a national language; one of {}", known.join(", "));
+                    self.problem(names.span().start, "spool.national-tables", &message);
+                }
+            }
+        }
+        tables
+    }
+
     fn spool_formats(&mut self, raw: &RawSpool) -> (spool::incoming::IncomingFormat, spool::StoreSentPdu) {
         use spool::incoming::{IncomingCharset, IncomingFormat, StoreReceivedPdu};
         let mut format = IncomingFormat::default();

@@ -71,6 +71,12 @@ pub struct PlanDefaults {
     /// smsd's `text_is_pdu_key`: a `Text_is_pdu: yes` file is sent only
     /// when its `To:` is this key (none: such files are refused).
     pub text_is_pdu_key: Option<String>,
+    /// `[spool] national-tables`: for a UTF-8 file without `Language:` whose
+    /// text GSM 7-bit's default tables cannot write, the national tables
+    /// tried in this order before UCS2; the first that writes the text in
+    /// fewer parts than UCS2 is used (for modems and networks that support
+    /// them).
+    pub national_tables: Vec<NationalLanguage>,
 }
 
 impl Default for PlanDefaults {
@@ -85,6 +91,7 @@ impl Default for PlanDefaults {
             trailing_newline: TrailingNewline::Strip,
             concat_reference: 0,
             text_is_pdu_key: None,
+            national_tables: Vec::new(),
         }
     }
 }
@@ -212,7 +219,12 @@ fn text_plan(
     };
     let message = message(file, destination, defaults);
     let options = split_options(file, defaults, choice);
-    let pdus = match national_tables(file)? {
+    let named = national_tables(file)?;
+    let automatic = match (&named, alphabet) {
+        (None, FileAlphabet::Utf8) => automatic_tables(text, &defaults.national_tables, &options),
+        _ => None,
+    };
+    let pdus = match named.or(automatic) {
         Some(tables) => {
             let parts = national::national_parts(
                 text,
@@ -269,6 +281,46 @@ fn national_tables(file: &OutgoingFile) -> Result<Option<Gsm7Tables>, PlanError>
         locking,
         single: NationalLanguage::from_id(single_id),
     }))
+}
+
+/// The first of `candidates` whose tables write `text` in fewer parts than
+/// UCS2 would take; none when the default tables write it (GSM 7-bit
+/// without a shift is cheaper still) or no candidate does better.
+fn automatic_tables(
+    text: &str,
+    candidates: &[NationalLanguage],
+    options: &SplitOptions,
+) -> Option<Gsm7Tables> {
+    if candidates.is_empty() || text.chars().all(|ch| Gsm7Tables::DEFAULT.code(ch).is_some()) {
+        return None;
+    }
+    let ucs2_options = SplitOptions {
+        alphabet: AlphabetChoice::Ucs2,
+        ..options.clone()
+    };
+    let ucs2_parts = match sms_pdu::split::split_text(text, &ucs2_options) {
+        Ok(split) => split.parts.len(),
+        Err(_) => usize::MAX,
+    };
+    for language in candidates {
+        let tables = Gsm7Tables {
+            locking: language.has_locking_shift().then_some(*language),
+            single: Some(*language),
+        };
+        let Ok(parts) = national::national_parts(
+            text,
+            tables,
+            options.autosplit,
+            options.reference,
+            &options.extra_elements,
+        ) else {
+            continue;
+        };
+        if parts.len() < ucs2_parts {
+            return Some(tables);
+        }
+    }
+    None
 }
 
 /// smsd's notices when UTF-8 text goes in UCS2: one per character GSM

@@ -1157,6 +1157,7 @@ impl Scheduler {
                 national_prefixes: self.config.numbering.national_prefixes.clone(),
             },
             concat_reference: reference,
+            national_tables: self.config.national_tables.clone(),
             ..PlanDefaults::default()
         };
         if let Some(settings) = settings {

@@ -492,3 +492,32 @@ fn incoming_charset_and_stored_pdus() {
          UCS2 sent, all)"
     );
 }
+
+/// Issue 12: `[spool] national-tables` names the codec's national
+/// languages, in the order they are tried; an unknown name is a problem.
+#[test]
+fn national_tables_are_named_languages() {
+    assert!(parse(&with_modem("")).unwrap().national_tables.is_empty());
+    let config = parse(&format!(
+        "[spool]\nnational-tables = [\"turkish\", \"Portuguese\"]\n{}",
+        with_modem("")
+    ))
+    .unwrap();
+    assert_eq!(
+        config.national_tables,
+        [
+            sms_pdu::NationalLanguage::Turkish,
+            sms_pdu::NationalLanguage::Portuguese
+        ]
+    );
+    let message = error(&format!(
+        "[spool]\nnational-tables = [\"klingon\"]\n{}",
+        with_modem("")
+    ));
+    assert!(
+        message.starts_with(
+            "smsgate.toml: line 2: spool.national-tables: \"klingon\" is not a national language"
+        ),
+        "{message}"
+    );
+}

@@ -721,3 +721,45 @@ fn language_splits_keeps_escapes_whole_and_refuses_what_it_cannot_write() {
             .unwrap_err();
     assert_eq!(err.header, "Language");
 }
+
+/// Issue 12: `[spool] national-tables` lets a UTF-8 file without
+/// `Language:` go in GSM 7-bit with the first listed table that writes it
+/// in fewer parts than UCS2; a text the default tables write, a file with
+/// its own `Language:`, or one no listed table writes, is as before.
+#[test]
+fn national_tables_are_chosen_when_they_save_parts() {
+    let turkish_first = PlanDefaults {
+        national_tables: vec![NationalLanguage::Portuguese, NationalLanguage::Turkish],
+        ..PlanDefaults::default()
+    };
+    let plan = sms(
+        format!("To: 1\nAlphabet: UTF-8\n\n{TURKISH}").as_bytes(),
+        &turkish_first,
+    );
+    assert_eq!(plan.pdus.len(), 1);
+    let submit = submit_of(&plan);
+    assert_eq!(submit.dcs, DataCodingScheme(0x00));
+    let header = submit.user_data.header.as_ref().unwrap();
+    assert_eq!(header.encode(), [0x03, 0x25, 0x01, 0x01]);
+    let Body::Septets(septets) = &submit.user_data.body else {
+        panic!("not septets")
+    };
+    assert_eq!(header.gsm7_tables().decode(septets).0, TURKISH);
+    assert!(plan.notices.is_empty(), "{:?}", plan.notices);
+    // The default tables need no element.
+    let plan = sms(b"To: 1\n\nplain text", &turkish_first);
+    assert_eq!(submit_of(&plan).user_data.header, None);
+    // No listed table writes Cyrillic: UCS2, as without the setting.
+    let plan = sms("To: 1\n\nПривет".as_bytes(), &turkish_first);
+    assert_eq!(submit_of(&plan).dcs.alphabet(), Alphabet::Ucs2);
+    // Not listed: UCS2 in two parts, as before.
+    let plan = sms(
+        format!("To: 1\nAlphabet: UTF-8\n\n{TURKISH}").as_bytes(),
+        &PlanDefaults {
+            national_tables: vec![NationalLanguage::Portuguese],
+            ..PlanDefaults::default()
+        },
+    );
+    assert_eq!(plan.pdus.len(), 2);
+    assert_eq!(submit_of(&plan).dcs.alphabet(), Alphabet::Ucs2);
+}
