@@ -413,20 +413,23 @@ fn text_of(bytes: &[u8]) -> String {
 /// ISO-8859-15 (Latin-9), smsd's "ISO": Latin-1 but for eight bytes,
 /// `A4` the euro sign among them.
 fn text_of_latin9(bytes: &[u8]) -> String {
-    bytes
-        .iter()
-        .map(|&byte| match byte {
-            0xA4 => '€',
-            0xA6 => 'Š',
-            0xA8 => 'š',
-            0xB4 => 'Ž',
-            0xB8 => 'ž',
-            0xBC => 'Œ',
-            0xBD => 'œ',
-            0xBE => 'Ÿ',
-            _ => char::from(byte),
-        })
-        .collect()
+    bytes.iter().map(|&byte| latin9_char(byte)).collect()
+}
+
+/// The character of one ISO-8859-15 octet (shared with the received-file
+/// writer's reading of smsd's ISO files).
+pub(crate) fn latin9_char(byte: u8) -> char {
+    match byte {
+        0xA4 => '€',
+        0xA6 => 'Š',
+        0xA8 => 'š',
+        0xB4 => 'Ž',
+        0xB8 => 'ž',
+        0xBC => 'Œ',
+        0xBD => 'œ',
+        0xBE => 'Ÿ',
+        _ => char::from(byte),
+    }
 }
 
 fn decode_utf16be(bytes: &[u8]) -> Result<String, String> {

@@ -171,15 +171,7 @@ fn smsd_iso_char(octet: u8) -> char {
     const GREEK: [char; 10] = ['Δ', 'Φ', 'Γ', 'Λ', 'Ω', 'Π', 'Ψ', 'Σ', 'Θ', 'Ξ'];
     match octet {
         0x81..=0x8A => GREEK[usize::from(octet - 0x81)],
-        0xA4 => '€',
-        0xA6 => 'Š',
-        0xA8 => 'š',
-        0xB4 => 'Ž',
-        0xB8 => 'ž',
-        0xBC => 'Œ',
-        0xBD => 'œ',
-        0xBE => 'Ÿ',
-        _ => char::from(octet),
+        _ => crate::outgoing::latin9_char(octet),
     }
 }
 
