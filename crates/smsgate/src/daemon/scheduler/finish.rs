@@ -39,14 +39,20 @@ impl Scheduler {
             let finished = [&self.config.spool.sent, &self.config.spool.failed]
                 .iter()
                 .map(|dir| dir.join(name))
-                .find(|path| carries_id(path, &id));
+                .find(|path| {
+                    carries_id(
+                        path,
+                        &id,
+                        self.config.max_outgoing_bytes.saturating_add(64 * 1024),
+                    )
+                });
             if let Some(finished) = &finished {
                 // Cut off between its durable copy and the unlink of the
                 // original: that move is completed, never the send repeated.
                 // A new file under the name (other content) is left alone.
                 for dir in &self.dirs {
                     let source = dir.path.join(name);
-                    if is_original_of(&source, finished) {
+                    if is_original_of(&source, finished, self.config.max_outgoing_bytes) {
                         tracing::warn!(target: "smsgate", "{name}: finished before a restart; removing {}", source.display());
                         if let Err(err) =
                             std::fs::remove_file(&source).and_then(|()| spool_dir::sync_dir(&dir.path))

@@ -93,8 +93,8 @@ pub(super) async fn watch_port(
 
 /// Whether the finished file at `path` is message `id`'s: its headers
 /// carry [`ID_HEADER`] with it.
-pub(super) fn carries_id(path: &std::path::Path, id: &str) -> bool {
-    let Ok(bytes) = std::fs::read(path) else {
+pub(super) fn carries_id(path: &std::path::Path, id: &str, limit: u64) -> bool {
+    let Some(bytes) = read_safely(path, limit) else {
         return false;
     };
     let wanted = format!("{ID_HEADER}: {id}");
@@ -107,27 +107,39 @@ pub(super) fn carries_id(path: &std::path::Path, id: &str) -> bool {
 
 /// Whether the file at `source` is the original of the finished file
 /// `finished` (which is it with headers added): the same body, and each
-/// of its header lines among the finished one's.
-pub(super) fn is_original_of(source: &std::path::Path, finished: &std::path::Path) -> bool {
-    let (Ok(source), Ok(finished)) = (std::fs::read(source), std::fs::read(finished)) else {
+/// of its header lines among the finished one's. `limit` is `[spool]
+/// max-outgoing-bytes`.
+pub(super) fn is_original_of(source: &std::path::Path, finished: &std::path::Path, limit: u64) -> bool {
+    // The finished file is the original with smsd's headers added.
+    let finished_limit = limit.saturating_add(64 * 1024);
+    let (Some(source), Some(finished)) = (read_safely(source, limit), read_safely(finished, finished_limit))
+    else {
         return false;
     };
     let split = |bytes: &[u8]| -> (Vec<Vec<u8>>, Vec<u8>) {
-        let text = bytes.to_vec();
-        let at = text
+        let at = bytes
             .windows(2)
             .position(|pair| pair == b"\n\n")
-            .map_or(text.len(), |at| at + 1);
-        let headers = text[..at]
+            .map_or(bytes.len(), |at| at + 1);
+        let headers = bytes[..at]
             .split(|&byte| byte == b'\n')
             .map(|line| line.strip_suffix(b"\r").unwrap_or(line).to_vec())
             .filter(|line| !line.is_empty())
             .collect();
-        (headers, text[at..].to_vec())
+        (headers, bytes[at..].to_vec())
     };
     let ((source_headers, source_body), (finished_headers, finished_body)) =
         (split(&source), split(&finished));
     source_body == finished_body && source_headers.iter().all(|line| finished_headers.contains(line))
+}
+
+/// A spool entry's bytes as intake reads them: never through a symlink,
+/// never blocking on a FIFO, at most `limit` bytes; none otherwise. A
+/// local user may have put anything under a name in `outgoing/`.
+fn read_safely(path: &std::path::Path, limit: u64) -> Option<Vec<u8>> {
+    crate::daemon::intake::read(path, limit)
+        .ok()
+        .map(|intake| intake.bytes)
 }
 
 /// Whether a file whose parts went out on `pinned` (if any did) may be
@@ -156,6 +168,28 @@ mod tests {
     use notify::Event;
 
     use super::*;
+
+    /// Issue 11 (hostile neighbour): recovery compares an `outgoing/` entry
+    /// with the finished file of its name; a FIFO there blocked the daemon
+    /// at start, and a symlink was followed. Both are now "not the
+    /// original", at once.
+    #[test]
+    fn recovery_never_blocks_on_a_fifo_nor_follows_a_symlink() {
+        let dir = tempfile::tempdir().unwrap();
+        let finished = dir.path().join("finished");
+        std::fs::write(&finished, "To: 1\nX-Smsgate-Id: abc\n\nhi\n").unwrap();
+        let original = dir.path().join("original");
+        std::fs::write(&original, "To: 1\n\nhi\n").unwrap();
+        assert!(is_original_of(&original, &finished, 1024));
+        assert!(carries_id(&finished, "abc", 1024));
+        let fifo = dir.path().join("fifo");
+        nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::from_bits_truncate(0o600)).unwrap();
+        assert!(!is_original_of(&fifo, &finished, 1024));
+        assert!(!carries_id(&fifo, "abc", 1024));
+        let link = dir.path().join("link");
+        std::os::unix::fs::symlink(&original, &link).unwrap();
+        assert!(!is_original_of(&link, &finished, 1024));
+    }
 
     fn event(kind: EventKind, path: &str) -> notify::Result<Event> {
         Ok(Event::new(kind).add_path(PathBuf::from(path)))
