@@ -9,8 +9,9 @@
 //! single-shift tables 0x0A is the page break (FORM FEED) and 0x0D (CR2) is
 //! unassigned.
 //!
-//! This module is long because it is these tables (26 of 128 septets,
-//! plus the tests that pin them to the standard); its code is short.
+//! This module is long because it is these tables (128 septets each, a
+//! single- and mostly a locking-shift table per language, with the tests
+//! that pin them to the standard); its code is short.
 //!
 //! The tables are written as string literals of exactly 128 characters, eight
 //! per line, with `·` (U+00B7 MIDDLE DOT, which no table contains) standing for
