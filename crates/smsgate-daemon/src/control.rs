@@ -11,12 +11,15 @@
 //!   and by the CLI when it opens the modem itself, so the output is the
 //!   same both ways;
 //! - [`server`] has [`ControlSocket`]: bound, served, each request done;
+//! - [`send`] has [`send::SendSms`], a `send` request's message, built
+//!   alike both ways;
 //! - [`client`] has [`ask`];
 //! - `registry` has the daemon's modems by name.
 
 pub mod client;
 pub mod protocol;
 mod registry;
+pub mod send;
 pub mod server;
 pub mod views;
 

@@ -24,22 +24,20 @@ use std::path::{Path, PathBuf};
 use anyhow::{anyhow, bail, Context};
 use modem::{ModemError, ModemHandle, PortAddress, Setup};
 use serde::de::DeserializeOwned;
-use sms_pdu::outgoing::OutgoingMessage;
-use sms_pdu::split::SplitOptions;
-use sms_pdu::MessageClass;
 
 use crate::cli::{
     AtChatArgs, InboxArgs, ModemCommand, PortArgs, SendArgs, SmsType, StatusArgs, UssdArgs, YesNo,
 };
 use smsgate_daemon::config::{ConfigFile, DEFAULT_LOCK_DIR};
+use smsgate_daemon::control::send::{SendError, SendSms};
 use smsgate_daemon::control::{self, Answer, Refusal, Request, Storage};
 use smsgate_daemon::daemon_config::{Limits, DEFAULT_SPOOL_BASE};
 
 mod send_args;
 
 use smsgate_daemon::control::views::{
-    at_chat_and_wait, fresh_reference, join_numbers, message_text, phone_number, remove_message, urc,
-    AtReplyView, MessageView, RegistrationView, SendView, SignalView, StatusView, UssdView,
+    at_chat_and_wait, join_numbers, message_text, remove_message, urc, AtReplyView, MessageView,
+    RegistrationView, SendView, SignalView, StatusView, UssdView,
 };
 
 /// Runs one modem command.
@@ -92,29 +90,21 @@ async fn send(args: &SendArgs) -> anyhow::Result<()> {
         ..args.port.clone()
     };
     // Everything that can be checked without the modem is, first.
-    let destination = phone_number(&words.phone).context("PHONE")?;
-    let smsc = words
-        .smsc
-        .as_deref()
-        .map(phone_number)
-        .transpose()
-        .context("--smsc")?;
     let class = words.sms_type.map(|sms_type| match sms_type {
-        SmsType::Class0 => MessageClass::Class0,
-        SmsType::Class1 => MessageClass::Class1,
-        SmsType::Class2 => MessageClass::Class2,
-        SmsType::Class3 => MessageClass::Class3,
+        SmsType::Class0 => 0,
+        SmsType::Class1 => 1,
+        SmsType::Class2 => 2,
+        SmsType::Class3 => 3,
     });
-    let message = OutgoingMessage {
-        smsc,
-        class,
-        status_report_request: words.status_report_request == YesNo::Yes,
-        ..OutgoingMessage::to(destination)
-    };
-    let options = SplitOptions {
-        reference: u16::from(fresh_reference()),
-        ..SplitOptions::default()
-    };
+    let status_report_request = words.status_report_request == YesNo::Yes;
+    let SendSms { message, options } =
+        SendSms::build(&words.phone, words.smsc.as_deref(), class, status_report_request).map_err(|err| {
+            match err {
+                SendError::Number(err) => err.context("PHONE"),
+                SendError::Smsc(err) => err.context("--smsc"),
+                SendError::Class(class) => anyhow!("class {class}: not 0-3"),
+            }
+        })?;
     let (max_parts, setting) = match args.max_parts {
         Some(max_parts) => (max_parts, "--max-parts"),
         None => match ConfigFile::find(port.config.as_deref())? {
@@ -134,8 +124,8 @@ async fn send(args: &SendArgs) -> anyhow::Result<()> {
         number: words.phone.clone(),
         text: words.message.clone(),
         smsc: words.smsc.clone(),
-        class: class.map(|class| class as u8),
-        status_report_request: message.status_report_request,
+        class,
+        status_report_request,
     };
     let result = match route(&port, request).await? {
         Route::Daemon(answer) => done(answer)?,
@@ -570,6 +560,8 @@ fn status_text(status: &StatusView) -> String {
 #[cfg(test)]
 mod tests {
     use std::path::Path;
+
+    use smsgate_daemon::control::views::phone_number;
 
     use super::*;
 
