@@ -255,12 +255,8 @@ impl Receiver {
                 }
             }
             at::Urc::MessageReceived { pdu, .. } | at::Urc::StatusReport { pdu, .. } => {
+                // Acknowledged once durable (`Action::Acknowledge`).
                 self.take(&pdu, None).await;
-                // Acknowledged once durable; a modem that expects no
-                // acknowledgement (AT+CSMS=0) refuses it, harmlessly.
-                if let Err(err) = self.handle.at_chat("AT+CNMA", None).await {
-                    tracing::debug!(target: "smsgate", "modem {}: AT+CNMA: {err}", self.name);
-                }
                 self.deliver_ready().await;
             }
             _ => {}
@@ -365,6 +361,20 @@ impl Receiver {
                         }
                     };
                     Input::Written { id: ready.id, ok }
+                }
+                Action::Acknowledge { .. } => {
+                    // A modem that expects no acknowledgement (AT+CSMS=0)
+                    // refuses it, harmlessly.
+                    if let Err(err) = self.handle.at_chat("AT+CNMA", None).await {
+                        tracing::debug!(target: "smsgate", "modem {}: AT+CNMA: {err}", self.name);
+                    }
+                    continue;
+                }
+                Action::Discard { id, seq } => {
+                    if let Err(err) = self.store.release_parts(&id, &[seq]) {
+                        tracing::warn!(target: "smsgate", "modem {}: removing a part not kept: {err}", self.name);
+                    }
+                    continue;
                 }
                 Action::Release { id, seqs } => {
                     let ok = match self.store.release_parts(&id, &seqs) {

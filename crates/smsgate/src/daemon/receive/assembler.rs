@@ -75,6 +75,15 @@ pub(crate) enum Action {
     /// Release the parts `seqs` of message `id`, which is written; then
     /// [`Input::Released`].
     Release { id: MessageId, seqs: Vec<u8> },
+    /// Acknowledge the routed PDU (`+CMT`, `+CDS`) held as part `seq` of
+    /// `id`, durable now (`AT+CNMA`). One not acknowledged is delivered
+    /// again by the network.
+    Acknowledge { id: MessageId, seq: u8 },
+    /// Remove part `seq` of `id`, whose [`Action::Hold`] failed but may
+    /// have left it in the store anyway (an error after the data was
+    /// written): read again, the PDU is held afresh, and a leftover would
+    /// become a second message at the next start. No result is fed back.
+    Discard { id: MessageId, seq: u8 },
 }
 
 /// A message ready to be written.
@@ -396,7 +405,12 @@ impl Assembler {
             return;
         }
         if !ok {
-            // Left in the modem, to be read again: nothing is lost.
+            // Left in the modem (or, routed, not acknowledged), to be read
+            // again: nothing is lost.
+            self.actions.push_back(Action::Discard {
+                id: pending.id,
+                seq: pending.seq,
+            });
             return;
         }
         let PendingHold {
@@ -445,9 +459,12 @@ impl Assembler {
                 );
             }
         }
-        if let Some(slot) = slot {
-            self.still_in_modem(&id, seq);
-            self.actions.push_back(Action::DeleteSlot { id, seq, slot });
+        match slot {
+            Some(slot) => {
+                self.still_in_modem(&id, seq);
+                self.actions.push_back(Action::DeleteSlot { id, seq, slot });
+            }
+            None => self.actions.push_back(Action::Acknowledge { id, seq }),
         }
     }
 

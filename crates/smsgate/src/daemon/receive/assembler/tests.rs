@@ -56,6 +56,11 @@ fn take(
                     ok: delete_ok,
                 }
             }
+            Action::Acknowledge { id, seq } => {
+                assert_eq!(slot, None, "only a routed PDU is acknowledged");
+                assert_eq!(held, Some((id, seq)));
+                continue;
+            }
             other => panic!("unexpected {other:?}"),
         };
         core.handle(input, now);
@@ -169,7 +174,15 @@ fn a_slot_is_deleted_only_after_its_part_is_held_and_not_when_holding_fails() {
         },
         10,
     );
-    assert!(drain(&mut core).is_empty());
+    // Nothing to delete, nothing held; what the failed write may have
+    // left goes.
+    assert_eq!(
+        drain(&mut core),
+        [Action::Discard {
+            id: "AAAAAA".into(),
+            seq: 1
+        }]
+    );
     assert_eq!(core.len(), 0);
     // Read again later: held now, then deleted.
     assert_eq!(
@@ -476,4 +489,46 @@ fn what_a_restart_finds_is_restored_as_it_was() {
         Some(("NEWNEW".into(), 2))
     );
     assert_eq!(ready_at(&mut core, 401), [("SLOTTD".into(), vec![1])]);
+}
+
+/// A routed PDU (`+CMT`) is acknowledged only once it is durable: one the
+/// store failed to keep is left to the network to deliver again.
+#[test]
+fn a_routed_pdu_is_acknowledged_only_once_held() {
+    let mut core = fresh();
+    let read = |fresh_id: &str| Input::Read {
+        slot: None,
+        pdu: single("routed"),
+        fresh_id: fresh_id.into(),
+    };
+    core.handle(read("AAAAAA"), 1);
+    assert!(matches!(&drain(&mut core)[..], [Action::Hold { .. }]));
+    core.handle(
+        Input::Held {
+            id: "AAAAAA".into(),
+            seq: 1,
+            ok: false,
+        },
+        1,
+    );
+    assert!(!drain(&mut core)
+        .iter()
+        .any(|action| matches!(action, Action::Acknowledge { .. })));
+    core.handle(read("BBBBBB"), 2);
+    drain(&mut core);
+    core.handle(
+        Input::Held {
+            id: "BBBBBB".into(),
+            seq: 1,
+            ok: true,
+        },
+        2,
+    );
+    assert_eq!(
+        drain(&mut core),
+        [Action::Acknowledge {
+            id: "BBBBBB".into(),
+            seq: 1
+        }]
+    );
 }
