@@ -350,10 +350,18 @@ impl Assembler {
                     .get(key)
                     .and_then(|id| Some((id, self.messages.get(id)?)));
                 let collides = open.is_some_and(|(_, message)| message.parts.contains_key(seq));
-                match open {
+                let target = match open {
                     Some((id, _)) if !collides => (id.clone(), *seq, false),
                     _ => (fresh_id, *seq, collides),
+                };
+                if collides {
+                    // Another message of this key has begun, whether its
+                    // part is kept now or read again later: the held one
+                    // takes no more parts (a sibling of the new one that
+                    // comes first must not be glued to it).
+                    self.open.remove(key);
                 }
+                target
             }
             None => (fresh_id, 1, false),
         };

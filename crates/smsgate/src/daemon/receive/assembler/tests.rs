@@ -532,3 +532,37 @@ fn a_routed_pdu_is_acknowledged_only_once_held() {
         }]
     );
 }
+
+/// Found by the sweep: AAA part 1 held; BBB part 1 collides but the store
+/// fails to keep it (it stays in the SIM); BBB part 2 then must not be
+/// glued to AAA, and BBB part 1, read again, joins BBB part 2.
+#[test]
+fn a_colliding_part_that_could_not_be_held_still_closes_the_held_message() {
+    let mut core = fresh();
+    let aaa = take(&mut core, &part(1, 2, "AAA"), Some(1), "AAAAAA", 100, true).unwrap();
+    core.handle(
+        Input::Read {
+            slot: Some(2),
+            pdu: part(1, 2, "BBB"),
+            fresh_id: "BBBBBB".into(),
+        },
+        200,
+    );
+    drain(&mut core);
+    core.handle(
+        Input::Held {
+            id: "BBBBBB".into(),
+            seq: 1,
+            ok: false,
+        },
+        200,
+    );
+    drain(&mut core);
+    let bbb_two = take(&mut core, &part(2, 2, "BBB two"), Some(3), "CCCCCC", 201, true).unwrap();
+    assert_ne!(bbb_two.0, aaa.0, "BBB's part 2 glued to AAA");
+    assert_eq!(
+        take(&mut core, &part(1, 2, "BBB"), Some(2), "DDDDDD", 202, true),
+        Some((bbb_two.0.clone(), 1))
+    );
+    assert_eq!(ready_at(&mut core, 203), [(bbb_two.0, vec![1, 2])]);
+}
