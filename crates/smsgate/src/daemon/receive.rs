@@ -370,6 +370,15 @@ impl Receiver {
                     }
                     continue;
                 }
+                Action::KeptApart { id, seq } => {
+                    tracing::warn!(
+                        target: "smsgate",
+                        "modem {}: part {seq} of a message whose part {seq} is held already: another \
+                         message with the same reference, kept apart as {id}",
+                        self.name
+                    );
+                    continue;
+                }
                 Action::Discard { id, seq } => {
                     if let Err(err) = self.store.release_parts(&id, &[seq]) {
                         tracing::warn!(target: "smsgate", "modem {}: removing a part not kept: {err}", self.name);

@@ -84,6 +84,10 @@ pub(crate) enum Action {
     /// written): read again, the PDU is held afresh, and a leftover would
     /// become a second message at the next start. No result is fed back.
     Discard { id: MessageId, seq: u8 },
+    /// Part `seq`, now held as message `id`, has a number held already by
+    /// another message of its key (8-bit references wrap): they are kept
+    /// apart. For the log; no result is fed back.
+    KeptApart { id: MessageId, seq: u8 },
 }
 
 /// A message ready to be written.
@@ -433,11 +437,7 @@ impl Assembler {
         match key {
             Some((key, _)) => {
                 if collides {
-                    tracing::warn!(
-                        target: "smsgate",
-                        "part {seq} of a message whose part {seq} is held already: another message \
-                         with the same reference, kept apart as {id}"
-                    );
+                    self.actions.push_back(Action::KeptApart { id: id.clone(), seq });
                 }
                 self.open.insert(key.clone(), id.clone());
                 self.messages

@@ -435,6 +435,7 @@ impl Modems {
                     }
                     continue;
                 }
+                Action::KeptApart { .. } => continue,
                 Action::Discard { id, seq } => {
                     let _ = store.release_parts(&id, &[seq]);
                     continue;

@@ -56,6 +56,10 @@ fn take(
                     ok: delete_ok,
                 }
             }
+            Action::KeptApart { id, seq } => {
+                assert_eq!(held, Some((id, seq)));
+                continue;
+            }
             Action::Acknowledge { id, seq } => {
                 assert_eq!(slot, None, "only a routed PDU is acknowledged");
                 assert_eq!(held, Some((id, seq)));
