@@ -5,8 +5,10 @@
 //! store that crashes (the world stops; what was not durable is lost) or
 //! fails (ENOSPC, EIO, EACCES; also after the data went down) at its Nth
 //! durable write, for every N of a mixed workload and of each of its
-//! rotations. After a crash the modems restart from the store's durable
-//! state and the SIMs' contents. No I/O: a run takes microseconds.
+//! rotations; and each crash again with a second crash at the first write
+//! of the recovery. After a crash the modems restart from the store's
+//! durable state and the SIMs' contents. No I/O: a run takes about a
+//! millisecond.
 //!
 //! Asserted after each run: every message stored in a SIM is in
 //! `incoming/` (`report/`) exactly once and whole (its parts together,
@@ -30,7 +32,7 @@ const WAIT: u64 = 3600;
 const MODEMS: usize = 2;
 
 /// What goes wrong at the Nth durable write.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 enum Fault {
     /// The world stops before the write is durable.
     CrashBefore,
@@ -464,37 +466,44 @@ impl Modems {
     }
 }
 
-/// Runs the workload rotated by `rotation` with `fault` at write `at`;
-/// checks the outcome; returns how many durable writes the run made and
-/// whether the fault was reached.
-fn run(rotation: usize, fault: Option<(u64, Fault)>) -> (u64, bool) {
+/// Runs the workload rotated by `rotation` with `fault` at write `at`
+/// and, when that is a crash and `again` is given, a second crash at the
+/// first write after the restart (a crash during recovery); checks the
+/// outcome. Returns how many durable writes the run made and how many
+/// crashes came.
+fn run(rotation: usize, fault: Option<(u64, Fault)>, again: Option<Fault>) -> (u64, usize) {
     let world = Arc::new(Mutex::new(World {
         fault,
         ..World::default()
     }));
+    let mut again = again;
+    let mut crashes = 0;
     let steps = rotated(rotation);
     let mut modems = Modems::start(&world, 1_000_000);
-    let mut reached = false;
     let mut next = 0;
     while next < steps.len() {
         let step = &steps[next];
         next += 1;
-        if !modems.step(step) {
+        let mut up = modems.step(step);
+        while !up {
             // The world stops: what is durable and the SIMs stay; the
-            // modems start again, once.
-            reached = true;
+            // modems start again.
+            crashes += 1;
             let now = modems.now;
             drop(modems);
-            world.lock().unwrap().crashed = false;
-            world.lock().unwrap().fault = None;
+            {
+                let mut world = world.lock().unwrap();
+                world.crashed = false;
+                world.fault = again.take().map(|fault| (world.writes + 1, fault));
+            }
             modems = Modems::start(&world, now);
+            up = !modems.crashed();
         }
     }
     drop(modems);
     let world = world.lock().unwrap();
-    reached |= fault.is_some_and(|(at, _)| at <= world.writes);
     check(&world, rotation, fault);
-    (world.writes, reached)
+    (world.writes, crashes)
 }
 
 /// The messages the workload makes, each as its PDUs in part order.
@@ -596,16 +605,22 @@ fn every_crash_and_failed_write_of_a_mixed_receive_workload_keeps_each_message_o
     let mut crash_points = BTreeSet::new();
     let mut fault_points = 0;
     for rotation in 0..rotations {
-        let (writes, _) = run(rotation, None);
+        let (writes, _) = run(rotation, None, None);
         for at in 1..=writes {
             for fault in [Fault::CrashBefore, Fault::CrashAfter] {
-                let (_, reached) = run(rotation, Some((at, fault)));
-                assert!(reached, "rotation {rotation}: write {at} never came");
-                crash_points.insert((rotation, at, fault == Fault::CrashAfter));
+                let (_, crashes) = run(rotation, Some((at, fault)), None);
+                assert_eq!(crashes, 1, "rotation {rotation}: write {at} never came");
+                crash_points.insert((rotation, at, fault, None));
+                for again in [Fault::CrashBefore, Fault::CrashAfter] {
+                    let (_, crashes) = run(rotation, Some((at, fault)), Some(again));
+                    if crashes == 2 {
+                        crash_points.insert((rotation, at, fault, Some(again)));
+                    }
+                }
             }
             for errno in [nix::libc::ENOSPC, nix::libc::EIO, nix::libc::EACCES] {
                 for fault in [Fault::Fail(errno), Fault::FailAfterWriting(errno)] {
-                    run(rotation, Some((at, fault)));
+                    run(rotation, Some((at, fault)), None);
                     fault_points += 1;
                 }
             }
