@@ -14,12 +14,16 @@
 //! - each stored message is one received message: a PDU is a duplicate
 //!   only when it is the same slot read again while the held copy is still
 //!   in it. Two equal messages in two slots are two (issue 11, item 7);
+//! - a routed PDU (`+CMT`, `+CDS`) is acknowledged only once it is
+//!   durable ([`Action::Acknowledge`]); one not acknowledged comes again;
 //! - a part whose number is held already in the open message of its key
 //!   (8-bit references wrap) starts a new message; the held one takes no
-//!   more parts and is written, incomplete, when its time comes (item 8);
+//!   more parts, even when the new part could not be kept, and is written,
+//!   incomplete, when its time comes (item 8);
 //! - a failed store write frees nothing: a part not held stays in the
-//!   modem (read again later), a message not written keeps its parts, and
-//!   is tried again at the next [`Input::Tick`].
+//!   modem (read again later; what the failed write may have left is
+//!   discarded), a message not written keeps its parts, and is tried
+//!   again at the next [`Input::Tick`].
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
