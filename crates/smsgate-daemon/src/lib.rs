@@ -51,6 +51,7 @@ pub(crate) mod journal;
 pub mod logging;
 pub(crate) mod part_store;
 pub(crate) mod receive;
+pub(crate) mod receive_store;
 pub(crate) mod reports;
 pub(crate) mod scheduler;
 pub(crate) mod send_store;
