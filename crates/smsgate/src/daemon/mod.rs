@@ -31,8 +31,10 @@
 pub(crate) mod clock;
 pub(crate) mod commands;
 pub(crate) mod control;
+pub(crate) mod copies;
 #[cfg(test)]
 mod durability_tests;
+pub(crate) mod finished_names;
 pub(crate) mod hooks;
 pub(crate) mod inbox;
 pub(crate) mod include;
@@ -40,6 +42,7 @@ pub(crate) mod intake;
 pub(crate) mod journal;
 pub(crate) mod part_store;
 pub(crate) mod receive;
+pub(crate) mod recipient_lists;
 pub(crate) mod reports;
 pub(crate) mod scheduler;
 pub(crate) mod send_store;
@@ -47,8 +50,10 @@ mod send_task;
 mod settle;
 pub(crate) mod spool_dir;
 pub(crate) mod store_health;
+pub(crate) mod ussd_handler;
 pub(crate) mod voicecall;
 
+use crate::daemon::ussd_handler::UssdHandler;
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
@@ -121,6 +126,7 @@ impl Daemon {
         ]
         .into_iter()
         .chain(queue_dirs)
+        .chain(config.features.copies.dirs())
         {
             spool_dir::create_dirs(dir, config.modes.dir)
                 .with_context(|| format!("creating {}", dir.display()))?;
@@ -286,6 +292,16 @@ impl Supervisor {
             });
             self.registry
                 .register(&name, &settings.port, &settings.device, &handle, received);
+            let ussd_handler = settings
+                .features
+                .eventhandler_ussd
+                .clone()
+                .map(|program| UssdHandler {
+                    program,
+                    dir: config.spool.base.clone(),
+                    timeout: config.handlers.timeout,
+                });
+            self.registry.set_ussd_handler(&name, ussd_handler);
             self.handles.push(handle.clone());
             if let (Some(err), Some(events)) = (error, events) {
                 tracing::error!(

@@ -36,6 +36,7 @@ use tokio_util::task::TaskTracker;
 
 use crate::daemon::clock::{self, unix_now};
 use crate::daemon::commands::{CommandRunner, Decision, Received, Rejection};
+use crate::daemon::copies;
 use crate::daemon::hooks::{self, Alarms, Severity};
 use crate::daemon::part_store::{hex_to_bytes, HoldOutcome, Kind, PartStore, Ready};
 
@@ -43,7 +44,7 @@ mod mask;
 
 use crate::daemon::reports::SentIndex;
 use crate::daemon::spool_dir::{self, FileModes};
-use crate::daemon_config::{DaemonConfig, ModemSettings};
+use crate::daemon_config::{Copies, DaemonConfig, ModemSettings};
 use mask::{mask_body, BodyCoding};
 
 /// RouterOS's `polling` interval.
@@ -68,8 +69,11 @@ pub(crate) struct Receiver {
     /// `[spool] incoming-charset` and `store-received-pdu`.
     format: IncomingFormat,
     incomplete_after: Duration,
+    /// The modem's own eventhandler, else `[handlers] eventhandler`.
     eventhandler: Option<PathBuf>,
     handler_timeout: Duration,
+    /// `[spool] incoming-copy`, `report-copy`, `eventhandler-use-copy`.
+    copies: Copies,
     alarms: Alarms,
     commands: Option<Arc<CommandRunner>>,
     sent_index: SentIndex,
@@ -118,7 +122,12 @@ impl Receiver {
             modes: config.modes,
             format: config.incoming_format,
             incomplete_after: config.limits.incomplete_after,
-            eventhandler: config.handlers.eventhandler.clone(),
+            eventhandler: settings
+                .features
+                .eventhandler
+                .clone()
+                .or_else(|| config.handlers.eventhandler.clone()),
+            copies: config.features.copies.clone(),
             handler_timeout: config.handlers.timeout,
             alarms,
             commands,
@@ -366,8 +375,14 @@ impl Receiver {
             None => self.decide_command(&decoded, &name, bytes),
         };
         spool_dir::write_durably(&dir, &name, &bytes, self.modes.file)?;
+        let copy_dir = match report {
+            Some(_) => self.copies.report.as_deref(),
+            None => self.copies.incoming.as_deref(),
+        };
+        let copy = copies::copy_finished(copy_dir, &path, &bytes, self.modes.file, &self.alarms, &self.name);
         self.store.remove(&ready.id)?;
         tracing::info!(target: "smsgate", "modem {}: received {}", self.name, path.display());
+        let path = copies::for_eventhandler(path, copy, self.copies.eventhandler_use_copy);
         match report {
             Some(reference) => {
                 self.event(vec![

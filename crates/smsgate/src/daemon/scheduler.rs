@@ -52,6 +52,7 @@ use crate::daemon_config::{DaemonConfig, ModemSettings};
 
 mod finish;
 mod intake;
+mod names;
 mod watch;
 
 use watch::{may_send_on, wakeup_of, watch_port};
@@ -619,6 +620,10 @@ impl Scheduler {
     }
 
     fn start_send(&mut self, name: &str, modem_idx: usize) {
+        let Some(id) = self.pending.get_mut(name).map(|job| job.id.clone()) else {
+            return;
+        };
+        let finished_name = self.sent_name(name, &self.modems[modem_idx].name, &id);
         let Some(job) = self.pending.get_mut(name) else {
             return;
         };
@@ -638,6 +643,7 @@ impl Scheduler {
         let task = SendTask {
             id: job.id.clone(),
             file: name.to_owned(),
+            finished_name,
             modem_idx,
             modem_name: slot.name.clone(),
             handle: slot.handle.clone(),
@@ -662,9 +668,14 @@ impl Scheduler {
         });
     }
 
-    /// Runs the eventhandler, if one is configured, without waiting for it.
-    fn event(&self, args: Vec<OsString>) {
-        if let Some(program) = self.config.handlers.eventhandler.clone() {
+    /// Runs the eventhandler, if one is configured, without waiting for it:
+    /// `modem`'s own, if it has one (smsd's per-modem `eventhandler`),
+    /// else `[handlers] eventhandler`.
+    fn event(&self, modem: Option<&str>, args: Vec<OsString>) {
+        let own = modem
+            .and_then(|modem| self.config.modems.get(modem))
+            .and_then(|settings| settings.features.eventhandler.clone());
+        if let Some(program) = own.or_else(|| self.config.handlers.eventhandler.clone()) {
             self.tasks
                 .spawn(hooks::run(program, args, self.config.handlers.timeout));
         }

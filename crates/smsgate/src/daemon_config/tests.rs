@@ -64,6 +64,7 @@ fn defaults_are_smstools3s() {
             smsc: None,
             smsc_pdu: false,
             text_is_pdu_key: None,
+            features: ModemFeatures::default(),
         }
     );
 }
