@@ -22,5 +22,6 @@ mod one_shot;
 mod pdu_decode;
 mod pdu_encode;
 mod sim;
+mod smsd_production;
 mod spool_bench;
 mod voicecall;
