@@ -364,7 +364,7 @@ fn a_network_modem_is_a_tcp_port() {
 }
 
 /// Item 23: smsd's other names for `outgoing` and `init`, and the
-/// file-name settings under their real reason.
+/// file-name settings (carried since item 24).
 #[test]
 fn aliases_and_file_name_settings() {
     let printed = import(
@@ -374,7 +374,8 @@ fn aliases_and_file_name_settings() {
     for expected in [
         "\n[spool]\nbase = \"/srv/sms\"\n",
         "\ninit = [\"AT+CMEE=1\"]\n",
-        "#   line 3: keep_filename = no: not carried yet: keep_filename = no (unique names in sent/ and failed/",
+        "#   line 3: keep_filename = no -> spool.keep-filename\n",
+        "\nkeep-filename = false\n",
     ] {
         assert!(printed.stdout.contains(expected), "{expected}\n{}", printed.stdout);
     }
