@@ -349,6 +349,8 @@ impl Receiver {
             .unwrap_or(0);
         let received_by = ReceivedBy {
             modem: self.name.clone(),
+            number: self.settings.features.number.clone(),
+            description: self.settings.features.description.clone(),
             imsi: self.identity.imsi.clone(),
             imei: self.identity.imei.clone(),
             received: clock::at_unix(arrived),

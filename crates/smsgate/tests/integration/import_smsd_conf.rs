@@ -377,7 +377,11 @@ fn aliases_and_file_name_settings() {
         "#   line 3: keep_filename = no -> spool.keep-filename\n",
         "\nkeep-filename = false\n",
     ] {
-        assert!(printed.stdout.contains(expected), "{expected}\n{}", printed.stdout);
+        assert!(
+            printed.stdout.contains(expected),
+            "{expected}\n{}",
+            printed.stdout
+        );
     }
 }
 
