@@ -12,8 +12,9 @@
 //! an `Original_filename:` line comes first (before `Modem:` in a sent
 //! file, after `Failed:` in a file failed before any modem tried it, as
 //! smsd adds it when it renames the file); `number` and `description` of
-//! the modem come after `Modem:` in a sent file as `Number:` and
-//! `Description:` (checked against smsd 3.1.21 by the differential test).
+//! the modem come after `Modem:` as `Number:` and `Description:`, in sent
+//! and failed files alike (checked against smsd 3.1.21 by the
+//! differential test and a run with a modem refusing the send).
 //!
 //! One difference: for a message of several parts smsd writes the
 //! `Message_id` of the last part only; smsgate writes one `Message_id:`
@@ -95,6 +96,10 @@ pub struct FailedRecord {
     pub original_filename: Option<String>,
     /// The modem's name, if a modem tried.
     pub modem: Option<String>,
+    /// That modem's `number` (`Number:`).
+    pub number: Option<String>,
+    /// That modem's `description` (`Description:`).
+    pub description: Option<String>,
     /// The SIM's IMSI, if known.
     pub imsi: Option<String>,
     /// The modem's IMEI, if known.
@@ -142,6 +147,8 @@ pub fn render_failed(original: &[u8], record: &FailedRecord) -> Vec<u8> {
         push_optional(&mut headers, "Original_filename", &record.original_filename);
     }
     push_optional(&mut headers, "Modem", &record.modem);
+    push_optional(&mut headers, "Number", &record.number);
+    push_optional(&mut headers, "Description", &record.description);
     push_optional(&mut headers, "IMSI", &record.imsi);
     push_optional(&mut headers, "IMEI", &record.imei);
     headers.push(("Fail_reason", record.reason.clone()));
@@ -408,6 +415,8 @@ mod tests {
     fn failed_file_like_smsd() {
         let record = FailedRecord {
             original_filename: None,
+            number: None,
+            description: None,
             modem: Some("GSM1".to_owned()),
             imsi: Some("001010123456789".to_owned()),
             imei: Some("490154203237518".to_owned()),
@@ -428,6 +437,8 @@ mod tests {
     fn failed_before_any_modem_tried() {
         let record = FailedRecord {
             original_filename: None,
+            number: None,
+            description: None,
             modem: None,
             imsi: None,
             imei: None,
@@ -496,6 +507,8 @@ mod tests {
         let refused = FailedRecord {
             original_filename: Some("a1.sms".to_owned()),
             modem: None,
+            number: None,
+            description: None,
             imsi: None,
             imei: None,
             reason: "Destination is blacklisted".to_owned(),
@@ -506,6 +519,30 @@ mod tests {
             String::from_utf8(render_failed(b"To: 491721234567\n\nblack\n", &refused)).unwrap(),
             "To: 491721234567\nFail_reason: Destination is blacklisted\nFailed: 26-11-21 19:06:02\n\
              Original_filename: a1.sms\n\nblack\n"
+        );
+    }
+
+    /// smsd 3.1.21, a send the modem refused (`+CMS ERROR: 38`) with
+    /// `keep_filename = no`, `number` and `description` (a real run).
+    #[test]
+    fn a_file_a_modem_gave_up_has_smsds_layout() {
+        let record = FailedRecord {
+            original_filename: Some("f1.sms".to_owned()),
+            modem: Some("GSM1".to_owned()),
+            number: Some("4917200000000".to_owned()),
+            description: Some("rack A slot 1".to_owned()),
+            imsi: Some("001010123456789".to_owned()),
+            imei: Some("490154203237518".to_owned()),
+            reason: "+CMS ERROR: 38 (Network out of order)".to_owned(),
+            failed: SENT,
+            pdu: Some("0031000D91947102000090F90000FF09F7349B0D3287D36C".to_owned()),
+        };
+        assert_eq!(
+            String::from_utf8(render_failed(b"To: 4917200000099\n\nwill fail\n", &record)).unwrap(),
+            "To: 4917200000099\nOriginal_filename: f1.sms\nModem: GSM1\nNumber: 4917200000000\n\
+             Description: rack A slot 1\nIMSI: 001010123456789\nIMEI: 490154203237518\n\
+             Fail_reason: +CMS ERROR: 38 (Network out of order)\nFailed: 26-11-21 19:06:02\n\
+             PDU: 0031000D91947102000090F90000FF09F7349B0D3287D36C\n\nwill fail\n"
         );
     }
 }

@@ -8,6 +8,8 @@ use std::fs;
 use std::os::unix::fs::PermissionsExt as _;
 use std::path::Path;
 
+use modem_sim::Fault;
+
 use crate::spool_bench::{header_values, wait_for_lines, Setup, SpoolBench};
 use crate::util::TestCommand;
 
@@ -175,7 +177,7 @@ fn copies_of_finished_files_go_to_the_copy_directories() {
 fn keep_filename_false_gives_unique_names_and_original_filename() {
     let mut bench = sender_and_receiver(
         "keep-filename = false",
-        "number = \"4917200000000\"\ndescription = \"rack A slot 1\"\nreceive = true",
+        "number = \"4917200000000\"\ndescription = \"rack A slot 1\"\nreceive = true\nsend-retries = 0",
     );
     let to = SpoolBench::number(1);
     bench.drop_file("same name", &format!("To: {to}\nReport: yes\n\nfirst\n"));
@@ -189,6 +191,34 @@ fn keep_filename_false_gives_unique_names_and_original_filename() {
         header_values(&failed, "Original_filename"),
         ["same name"],
         "{failed}"
+    );
+    // Given up by the modem (send-retries = 0): the modem's name, and
+    // its number and description, as smsd writes them.
+    bench.fault(0, Fault::CmsError { code: 38, count: 1 });
+    bench.drop_file("same name", &format!("To: {to}\n\nrefused by the network\n"));
+    bench.wait("two files in failed/", || bench.names("failed").0.len() == 2);
+    let given_up: Vec<String> = bench
+        .names("failed")
+        .0
+        .into_iter()
+        .filter(|name| *name != failed_name)
+        .collect();
+    assert!(is_unique_name(&given_up[0], "modem0"), "{given_up:?}");
+    let given_up = fs::read_to_string(bench.spool("failed").join(&given_up[0])).unwrap();
+    assert_eq!(
+        header_values(&given_up, "Original_filename"),
+        ["same name"],
+        "{given_up}"
+    );
+    assert_eq!(
+        header_values(&given_up, "Number"),
+        ["4917200000000"],
+        "{given_up}"
+    );
+    assert_eq!(
+        header_values(&given_up, "Description"),
+        ["rack A slot 1"],
+        "{given_up}"
     );
     let sent = bench.names("sent").0;
     let mut bodies = Vec::new();

@@ -487,6 +487,8 @@ impl Scheduler {
         let record = FailedRecord {
             original_filename: self.config.features.original_filename(name),
             modem: modem.map(str::to_owned),
+            number: slot.and_then(|slot| slot.settings.features.number.clone()),
+            description: slot.and_then(|slot| slot.settings.features.description.clone()),
             imsi: slot.and_then(|slot| slot.identity.imsi.clone()),
             imei: slot.and_then(|slot| slot.identity.imei.clone()),
             reason: reason.to_owned(),

@@ -427,6 +427,8 @@ impl Scheduler {
                 let record = FailedRecord {
                     original_filename: None,
                     modem: None,
+                    number: None,
+                    description: None,
                     imsi: None,
                     imei: None,
                     reason: reason.clone(),
