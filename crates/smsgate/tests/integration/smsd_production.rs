@@ -269,8 +269,9 @@ fn is_unique_name(name: &str, prefix: &str) -> bool {
     })
 }
 
-/// smsd's per-modem `eventhandler` (with `modemname`): that modem's
-/// events go to it, the others' to `[handlers] eventhandler`.
+/// smsd's per-modem `eventhandler` (with `modemname`): a modem's
+/// events (SENT, FAILED by it, RECEIVED) go to its own handler; a file
+/// refused before any modem had it goes to `[handlers] eventhandler`.
 #[test]
 fn a_modems_own_eventhandler_runs_for_its_events() {
     let mut bench = SpoolBench::build(Setup {
@@ -279,29 +280,34 @@ fn a_modems_own_eventhandler_runs_for_its_events() {
         ..Setup::default()
     });
     let global_log = bench.eventhandler();
-    let own_log = bench.dir.path().join("own.log");
-    bench.script(
-        "own-modem1",
-        &format!(
-            "printf '%s|' \"$@\" >> '{}'; echo >> '{}'",
-            own_log.display(),
-            own_log.display()
-        ),
-    );
     let own = bench.dir.path().join("own-modemname").display().to_string();
-    bench.section_keys("modems.modem1", &format!("eventhandler = {own:?}"));
+    for modem in ["modem0", "modem1"] {
+        let log = bench.dir.path().join(format!("{modem}.log"));
+        bench.script(
+            &format!("own-{modem}"),
+            &format!(
+                "line=$(printf '%s|' \"$@\")\nprintf '%s\\n' \"$line\" >> '{}'",
+                log.display()
+            ),
+        );
+        bench.section_keys(&format!("modems.{modem}"), &format!("eventhandler = {own:?}"));
+    }
     bench.start_daemon();
     bench.drop_file("to-modem1", &format!("To: {}\n\nhi\n", SpoolBench::number(1)));
+    bench.drop_file("no-number", "To: abc\n\nrefused before any modem\n");
+    let sent = wait_for_lines(&bench.dir.path().join("modem0.log"), 1);
+    assert!(sent[0].starts_with("SENT|"), "{sent:?}");
+    let received = wait_for_lines(&bench.dir.path().join("modem1.log"), 1);
+    assert!(received[0].starts_with("RECEIVED|"), "{received:?}");
     let global = wait_for_lines(&global_log, 1);
-    assert!(global[0].starts_with("SENT|"), "{global:?}");
-    let own = wait_for_lines(&own_log, 1);
-    assert!(own[0].starts_with("RECEIVED|"), "{own:?}");
-    let global = fs::read_to_string(&global_log).unwrap();
-    assert!(
-        !global.contains("RECEIVED"),
-        "modem1's event went to the global handler: {global}"
-    );
+    assert!(global[0].starts_with("FAILED|"), "{global:?}");
     bench.stop_daemon();
+    let global = fs::read_to_string(&global_log).unwrap();
+    assert_eq!(
+        global.lines().count(),
+        1,
+        "the modems' events went to the global handler: {global}"
+    );
 }
 
 /// smsd's `eventhandler_ussd`: `USSD FILE MODEM CHARSET COMMAND`, FILE
