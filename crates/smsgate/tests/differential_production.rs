@@ -258,8 +258,19 @@ fn collect(rig: &Rig, spool: &Path, corpus: &[(String, Vec<u8>)], diagnose: impl
         },
         &diagnose,
     );
-    // A copy comes right after its file.
-    std::thread::sleep(Duration::from_millis(300));
+    // A copy comes right after its file: wait until each has one.
+    let count = |dir: &Path| texts(dir).len();
+    wait_for(
+        "a copy of every finished and received file",
+        RUN_LIMIT,
+        || {
+            ["sent", "failed", "incoming"]
+                .iter()
+                .all(|dir| count(&spool.join(format!("{dir}-copy"))) == count(&spool.join(dir)))
+                .then_some(())
+        },
+        &diagnose,
+    );
     let mut run = Run {
         finished,
         incoming: texts(&spool.join("incoming")).remove(0).1,

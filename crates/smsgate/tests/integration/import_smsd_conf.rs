@@ -253,6 +253,10 @@ fn a_production_config_is_imported_and_runs_on_the_simulator() {
     for other in 0..3 {
         assert!(bench.submitted_texts(other).is_empty(), "modem {other} sent");
     }
+    // The copy is written right after the file.
+    bench.wait("the archive copy of the sent file", || {
+        archive.join("sent/alert").exists()
+    });
     assert_eq!(fs::read_to_string(archive.join("sent/alert")).unwrap(), sent);
     bench.drop_file("refused", "To: 4917299123\n\nnot to this one\n");
     let refused = bench.wait_for_file("failed", "refused");
