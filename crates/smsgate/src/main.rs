@@ -10,10 +10,12 @@
 
 mod cli;
 mod config;
+mod config_path;
 mod daemon;
 mod daemon_config;
 mod decoded;
 mod demo;
+mod docs_cmd;
 mod import_cmd;
 mod logging;
 mod modem_cmd;
@@ -50,10 +52,12 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
         Command::Sim(args) => sim_cmd::run(args),
         Command::Modem(command) => modem_cmd::run(command),
         Command::ImportSmsdConf(args) => import_cmd::run(args),
-        Command::Run(args) => daemon::run(&args.config),
-        Command::CheckConfig(args) => config::check(&args.config),
+        Command::Run(args) => daemon::run(&config_path::required(args.config.as_deref())?),
+        Command::CheckConfig(args) => config::check(&config_path::required(args.config.as_deref())?),
         Command::Settings(args) => settings_cmd::run(args),
         Command::Demo(args) => demo::run(&args.dir),
+        Command::Completions(args) => docs_cmd::completions(args),
+        Command::Man(args) => docs_cmd::man(args),
     }
 }
 

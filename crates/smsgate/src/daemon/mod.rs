@@ -42,6 +42,7 @@ pub(crate) mod part_store;
 pub(crate) mod receive;
 pub(crate) mod reports;
 pub(crate) mod scheduler;
+pub(crate) mod sd_notify;
 pub(crate) mod send_store;
 mod send_task;
 mod settle;
@@ -403,17 +404,34 @@ fn flatten(joined: Result<anyhow::Result<()>, tokio::task::JoinError>) -> anyhow
 /// `smsgate run`: the daemon until SIGINT or SIGTERM.
 pub(crate) fn run(config_path: &Path) -> anyhow::Result<()> {
     crate::logging::init("info");
+    // Before the runtime's threads: it clears the environment's variables.
+    let notifier = sd_notify::Notifier::from_env()?;
+    tracing::info!(target: "smsgate", "configuration {}", config_path.display());
     let config = DaemonConfig::load(config_path)?;
+    let modems_configured = config.modems.len();
     let runtime = crate::runtime::multi_thread()?;
     runtime.block_on(async {
         let shutdown = CancellationToken::new();
         let signals = tokio::spawn(cancel_on_signal(shutdown.clone()));
         let daemon = Daemon::start(config, shutdown.clone()).await;
+        // systemd (sd_notify.rs): ready once started, pings while it runs.
+        let supervisor = match (&daemon, notifier) {
+            (Ok(_), Some(notifier)) => Some(tokio::spawn(sd_notify::supervise(
+                notifier,
+                modems_configured,
+                shutdown.clone(),
+            ))),
+            _ => None,
+        };
         let result = match daemon {
             Ok(daemon) => daemon.join().await,
             Err(err) => Err(err),
         };
         signals.abort();
+        if let Some(supervisor) = supervisor {
+            shutdown.cancel();
+            let _ = supervisor.await;
+        }
         result
     })
 }
