@@ -19,6 +19,7 @@ mod import_smsd_conf;
 mod modem_commands;
 mod one_config;
 mod one_shot;
+mod service;
 mod pdu_decode;
 mod pdu_encode;
 mod sim;
