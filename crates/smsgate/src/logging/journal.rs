@@ -19,13 +19,13 @@ pub(super) fn stderr_is_journal() -> bool {
         return false;
     };
     match nix::sys::stat::fstat(std::io::stderr().as_fd()) {
-        Ok(stat) => u64::from(stat.st_dev) == dev && u64::from(stat.st_ino) == ino,
+        Ok(stat) => stat.st_dev == dev && stat.st_ino == ino,
         Err(_) => false,
     }
 }
 
 /// `DEV:INODE`, both decimal.
-fn parse_stream(text: &str) -> Option<(u64, u64)> {
+fn parse_stream(text: &str) -> Option<(nix::libc::dev_t, nix::libc::ino_t)> {
     let (dev, ino) = text.split_once(':')?;
     Some((dev.parse().ok()?, ino.parse().ok()?))
 }

@@ -91,7 +91,12 @@ fn the_daemon_speaks_systemds_notify_protocol_and_pings_only_while_the_scheduler
             handler_log.display()
         ),
     );
-    bench.edit_config(|config| format!("{config}\n[handlers]\neventhandler = {:?}\n", handler.display().to_string()));
+    bench.edit_config(|config| {
+        format!(
+            "{config}\n[handlers]\neventhandler = {:?}\n",
+            handler.display().to_string()
+        )
+    });
     bench.start_daemon();
 
     // First, READY=1 (its status may come before the scheduler's first
@@ -111,7 +116,9 @@ fn the_daemon_speaks_systemds_notify_protocol_and_pings_only_while_the_scheduler
     bench.drop_file("first", &format!("To: {}\n\nfirst\n", SpoolBench::number(1)));
     let sent = bench.wait_for_file("sent", "first");
     assert_eq!(header_values(&sent, "Modem"), ["modem0"]);
-    listener.until("with WATCHDOG=1 after the send", |datagram| has(datagram, "WATCHDOG=1"));
+    listener.until("with WATCHDOG=1 after the send", |datagram| {
+        has(datagram, "WATCHDOG=1")
+    });
 
     // The scheduler held: the pings stop, the status says why.
     std::fs::write(&stall_flag, "").unwrap();
@@ -124,15 +131,23 @@ fn the_daemon_speaks_systemds_notify_protocol_and_pings_only_while_the_scheduler
     // dropped meanwhile is not taken: the scheduler really stands still.
     for _ in 0..4 {
         let tick = listener.next();
-        assert!(!has(&tick, "WATCHDOG=1"), "a ping while the scheduler is held: {tick:?}");
-        assert!(status(&tick).is_some_and(|status| status.starts_with("scheduler stalled for ")), "{tick:?}");
+        assert!(
+            !has(&tick, "WATCHDOG=1"),
+            "a ping while the scheduler is held: {tick:?}"
+        );
+        assert!(
+            status(&tick).is_some_and(|status| status.starts_with("scheduler stalled for ")),
+            "{tick:?}"
+        );
     }
     assert!(bench.spool("outgoing").join("held").exists());
     assert!(!bench.spool("sent").join("held").exists());
 
     // Released: the pings come back and the file is sent.
     std::fs::remove_file(&stall_flag).unwrap();
-    listener.until("with WATCHDOG=1 after the stall", |datagram| has(datagram, "WATCHDOG=1"));
+    listener.until("with WATCHDOG=1 after the stall", |datagram| {
+        has(datagram, "WATCHDOG=1")
+    });
     bench.wait_for_file("sent", "held");
 
     bench.stop_daemon();
@@ -215,9 +230,7 @@ fn the_configuration_read_without_config_is_named_on_stderr() {
         );
     } else {
         for args in [&["check-config"][..], &["run"], &["settings"]] {
-            let missing = TestCommand::new(args)
-                .current_dir(empty.path())
-                .expect_status(1);
+            let missing = TestCommand::new(args).current_dir(empty.path()).expect_status(1);
             assert_eq!(
                 missing.stderr,
                 "error: no configuration file: neither ./smsgate.toml nor /etc/smsgate/smsgate.toml exists; \
@@ -262,9 +275,15 @@ fn completions_and_man_pages_are_made() {
         "smsgate-sim-ctl-inject.1",
         "smsgate-completions.1",
     ] {
-        assert!(pages.iter().any(|name| name == page), "{page} missing from {pages:?}");
+        assert!(
+            pages.iter().any(|name| name == page),
+            "{page} missing from {pages:?}"
+        );
         let text = std::fs::read_to_string(pages_dir.join(page)).unwrap();
-        assert!(text.starts_with(".ie \\n(.g .ds Aq") || text.contains(".TH"), "{page}: {text}");
+        assert!(
+            text.starts_with(".ie \\n(.g .ds Aq") || text.contains(".TH"),
+            "{page}: {text}"
+        );
         assert!(listed.contains(page), "{listed}");
     }
     // The hidden command makes pages, it has none.
