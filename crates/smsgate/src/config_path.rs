@@ -9,7 +9,7 @@ use std::sync::Once;
 
 use anyhow::bail;
 
-use crate::config::{ConfigFile, DEFAULT_PATH};
+use smsgate_daemon::config::{ConfigFile, DEFAULT_PATH};
 
 /// The packaged configuration (a conffile of the .deb).
 pub(crate) const SYSTEM_PATH: &str = "/etc/smsgate/smsgate.toml";

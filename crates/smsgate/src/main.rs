@@ -8,11 +8,9 @@
 //! - 1: the input could not be decoded or encoded, or a command failed;
 //! - 2: a usage error, reported by clap before anything runs.
 
+mod check_cmd;
 mod cli;
-mod config;
 mod config_path;
-mod daemon;
-mod daemon_config;
 mod decoded;
 mod demo;
 mod docs_cmd;
@@ -23,6 +21,7 @@ mod multipart;
 mod pdu_cmd;
 mod pdu_dump;
 mod pdu_json;
+mod run_cmd;
 mod runtime;
 mod settings_cmd;
 mod sim_cmd;
@@ -52,8 +51,8 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
         Command::Sim(args) => sim_cmd::run(args),
         Command::Modem(command) => modem_cmd::run(command),
         Command::ImportSmsdConf(args) => import_cmd::run(args),
-        Command::Run(args) => daemon::run(&config_path::required(args.config.as_deref())?),
-        Command::CheckConfig(args) => config::check(&config_path::required(args.config.as_deref())?),
+        Command::Run(args) => run_cmd::run(&config_path::required(args.config.as_deref())?),
+        Command::CheckConfig(args) => check_cmd::check(&config_path::required(args.config.as_deref())?),
         Command::Settings(args) => settings_cmd::run(args),
         Command::Demo(args) => demo::run(&args.dir),
         Command::Completions(args) => docs_cmd::completions(args),

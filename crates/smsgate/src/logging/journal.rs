@@ -9,6 +9,7 @@
 //! eventhandler, with stderr redirected) inherits the variable.
 
 use std::os::fd::AsFd as _;
+use std::os::unix::fs::MetadataExt as _;
 
 /// Whether stderr is the journal's stream.
 pub(super) fn stderr_is_journal() -> bool {
@@ -18,14 +19,18 @@ pub(super) fn stderr_is_journal() -> bool {
     let Some((dev, ino)) = parse_stream(&stream.to_string_lossy()) else {
         return false;
     };
-    match nix::sys::stat::fstat(std::io::stderr().as_fd()) {
-        Ok(stat) => stat.st_dev == dev && stat.st_ino == ino,
+    let stderr = std::io::stderr()
+        .as_fd()
+        .try_clone_to_owned()
+        .map(std::fs::File::from);
+    match stderr.and_then(|file| file.metadata()) {
+        Ok(meta) => meta.dev() == dev && meta.ino() == ino,
         Err(_) => false,
     }
 }
 
 /// `DEV:INODE`, both decimal.
-fn parse_stream(text: &str) -> Option<(nix::libc::dev_t, nix::libc::ino_t)> {
+fn parse_stream(text: &str) -> Option<(u64, u64)> {
     let (dev, ino) = text.split_once(':')?;
     Some((dev.parse().ok()?, ino.parse().ok()?))
 }
