@@ -45,6 +45,7 @@ pub(crate) mod journal;
 pub mod logging;
 pub(crate) mod part_store;
 pub(crate) mod receive;
+pub(crate) mod receive_store;
 pub(crate) mod reports;
 pub(crate) mod scheduler;
 pub mod sd_notify;
