@@ -22,6 +22,8 @@
 //! - [`include`]: `Include:` confined to `[spool] include-dir`.
 //! - [`control`]: the control socket through which `smsgate send`,
 //!   `inbox`, `ussd`, `at-chat` and `status` use the daemon's modems.
+//! - [`sd_notify`]: systemd's notify protocol (READY=1, STATUS=, and
+//!   watchdog pings only while the scheduler loop turns).
 //!
 //! Shutdown: a root [`CancellationToken`] (SIGINT, SIGTERM, or a test's
 //! own) stops the taking of new work; every send in flight finishes its
@@ -49,6 +51,7 @@ pub(crate) mod receive_store;
 pub(crate) mod recipient_lists;
 pub(crate) mod reports;
 pub(crate) mod scheduler;
+pub mod sd_notify;
 pub(crate) mod send_store;
 mod send_task;
 mod settle;

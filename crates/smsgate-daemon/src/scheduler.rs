@@ -43,6 +43,7 @@ use crate::hooks::{self, Alarms, Verdict};
 use crate::include::ConfinedIncludes;
 use crate::intake::Refusals;
 use crate::reports::SentIndex;
+use crate::sd_notify;
 use crate::send_store::{SendStore, SharedStore};
 use crate::send_task::{SendResult, SendTask};
 use crate::settle::{Change, Settling};
@@ -59,7 +60,7 @@ use watch::{may_send_on, wakeup_of, watch_port};
 
 /// How often `outgoing/` is scanned even without an inotify event (files
 /// on NFS, a watcher that failed, events lost to an overflow).
-const RESCAN_INTERVAL: Duration = Duration::from_secs(2);
+pub(crate) const RESCAN_INTERVAL: Duration = Duration::from_secs(2);
 
 /// The header that flags a file whose send was cut off.
 pub(crate) const OUTCOME_HEADER: &str = "X-Smsgate-Outcome";
@@ -450,6 +451,8 @@ impl Scheduler {
         );
         let mut next_scan = Instant::now();
         loop {
+            // sd_notify.rs: the watchdog pings only while this loop turns.
+            sd_notify::PULSE.turn(self.snapshot()).await;
             if self.retry_store() {
                 // Files may have come meanwhile, unseen: intake paused.
                 next_scan = Instant::now();
@@ -515,6 +518,21 @@ impl Scheduler {
             self.reconnected_tx.clone(),
         ));
         self.modems.push(slot);
+    }
+
+    /// What `systemctl status` shows (sd_notify.rs); cheap on every turn.
+    fn snapshot(&self) -> sd_notify::Snapshot {
+        let now = Instant::now();
+        sd_notify::Snapshot {
+            modems_up: self.modems.len(),
+            modems_blocked: self
+                .modems
+                .iter()
+                .filter(|slot| slot.blocked_until.is_some_and(|until| until > now))
+                .count(),
+            queued: self.pending.jobs.len(),
+            sending: self.modems.iter().filter(|slot| slot.busy).count(),
+        }
     }
 
     /// The number of jobs whose send has not been acted on yet.
