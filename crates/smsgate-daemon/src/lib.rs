@@ -30,6 +30,8 @@
 //! - `include`: `Include:` confined to `[spool] include-dir`.
 //! - [`control`]: the control socket through which `smsgate send`,
 //!   `inbox`, `ussd`, `at-chat` and `status` use the daemon's modems.
+//! - [`sd_notify`]: systemd's notify protocol (READY=1, STATUS=, and
+//!   watchdog pings only while the scheduler loop turns).
 //!
 //! Shutdown: a root [`CancellationToken`] (SIGINT, SIGTERM, or a test's
 //! own) stops the taking of new work; every send in flight finishes its
@@ -40,9 +42,11 @@ pub(crate) mod clock;
 pub(crate) mod commands;
 pub mod config;
 pub mod control;
+pub(crate) mod copies;
 pub mod daemon_config;
 #[cfg(test)]
 mod durability_tests;
+pub(crate) mod finished_names;
 pub(crate) mod hooks;
 pub(crate) mod inbox;
 pub(crate) mod include;
@@ -52,15 +56,19 @@ pub mod logging;
 pub(crate) mod part_store;
 pub(crate) mod receive;
 pub(crate) mod receive_store;
+pub(crate) mod recipient_lists;
 pub(crate) mod reports;
 pub(crate) mod scheduler;
+pub mod sd_notify;
 pub(crate) mod send_store;
 mod send_task;
 mod settle;
 pub mod spool_dir;
 pub(crate) mod store_health;
+pub(crate) mod ussd_handler;
 pub(crate) mod voicecall;
 
+use crate::ussd_handler::UssdHandler;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -132,6 +140,7 @@ impl Daemon {
         ]
         .into_iter()
         .chain(queue_dirs)
+        .chain(config.features.copies.dirs())
         {
             spool_dir::create_dirs(dir, config.modes.dir)
                 .with_context(|| format!("creating {}", dir.display()))?;
@@ -297,6 +306,16 @@ impl Supervisor {
             });
             self.registry
                 .register(&name, &settings.port, &settings.device, &handle, received);
+            let ussd_handler = settings
+                .features
+                .eventhandler_ussd
+                .clone()
+                .map(|program| UssdHandler {
+                    program,
+                    dir: config.spool.base.clone(),
+                    timeout: config.handlers.timeout,
+                });
+            self.registry.set_ussd_handler(&name, ussd_handler);
             self.handles.push(handle.clone());
             if let (Some(err), Some(events)) = (error, events) {
                 tracing::error!(

@@ -39,6 +39,7 @@ use tokio_util::task::TaskTracker;
 
 use crate::clock::{self, unix_now};
 use crate::commands::{CommandRunner, Decision, Received, Rejection};
+use crate::copies;
 use crate::hooks::{self, Alarms, Severity};
 use crate::part_store::{bytes_to_hex, random_id, PartStore};
 use crate::receive_store::{Kind, ReceiveStore};
@@ -52,7 +53,7 @@ pub(crate) mod test_pdus;
 
 use assembler::{Action, Assembler, Input, Ready};
 
-use crate::daemon_config::{DaemonConfig, ModemSettings};
+use crate::daemon_config::{Copies, DaemonConfig, ModemSettings};
 use crate::reports::SentIndex;
 use mask::{mask_body, BodyCoding};
 
@@ -77,8 +78,13 @@ pub(crate) struct Receiver {
     core: Assembler,
     /// `[spool] incoming-charset` and `store-received-pdu`.
     format: IncomingFormat,
+    /// The modem's own eventhandler, else `[handlers] eventhandler`.
     eventhandler: Option<PathBuf>,
     handler_timeout: Duration,
+    /// `[spool] incoming-copy`, `report-copy`, `eventhandler-use-copy`.
+    copies: Copies,
+    /// `[spool] file-mode`, the received files' and their copies'.
+    copy_mode: u32,
     alarms: Alarms,
     commands: Option<Arc<CommandRunner>>,
     sent_index: SentIndex,
@@ -131,7 +137,13 @@ impl Receiver {
             store: Box::new(store),
             core,
             format: config.incoming_format,
-            eventhandler: config.handlers.eventhandler.clone(),
+            eventhandler: settings
+                .features
+                .eventhandler
+                .clone()
+                .or_else(|| config.handlers.eventhandler.clone()),
+            copies: config.features.copies.clone(),
+            copy_mode: config.modes.file,
             handler_timeout: config.handlers.timeout,
             alarms,
             commands,
@@ -426,6 +438,8 @@ impl Receiver {
             .unwrap_or(0);
         let received_by = ReceivedBy {
             modem: self.name.clone(),
+            number: self.settings.features.number.clone(),
+            description: self.settings.features.description.clone(),
             imsi: self.identity.imsi.clone(),
             imei: self.identity.imei.clone(),
             received: clock::at_unix(arrived),
@@ -445,6 +459,22 @@ impl Receiver {
         };
         let path = self.store.write_message(&ready.id, kind, &bytes)?;
         tracing::info!(target: "smsgate", "modem {}: received {}", self.name, path.to_string_lossy());
+        let copy_dir = match report {
+            Some(_) => self.copies.report.as_deref(),
+            None => self.copies.incoming.as_deref(),
+        };
+        let copy = copies::copy_finished(
+            copy_dir,
+            std::path::Path::new(&path),
+            &bytes,
+            self.copy_mode,
+            &self.alarms,
+            &self.name,
+        );
+        let path = match (self.copies.eventhandler_use_copy, copy) {
+            (true, Some(copy)) => copy.into_os_string(),
+            _ => path,
+        };
         match report {
             Some(reference) => {
                 self.event(vec!["REPORT".into(), path, reference.to_string().into()]);

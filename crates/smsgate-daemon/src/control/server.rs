@@ -249,13 +249,19 @@ async fn answer(registry: &ModemRegistry, line: &str) -> String {
             reply(&name, removed)
         }
         (_, Request::Ussd { code, .. }) => {
-            let answer = handle.ussd(&code).await.map_err(modem_error).map(|answer| {
+            let mut answer = handle.ussd(&code).await.map_err(modem_error).map(|answer| {
                 if let Some(text) = &answer.text {
                     // RouterOS's `gsm,info USSD: ...`.
                     tracing::info!(target: "smsgate", "{}: USSD: {text}", handle.port());
                 }
                 UssdView::new(&answer)
             });
+            // The modem's `eventhandler-ussd` may rewrite the text; what it
+            // gives is answered and remembered.
+            if let (Ok(UssdView { text: Some(text), .. }), Some(handler)) = (&mut answer, &modem.ussd_handler)
+            {
+                *text = handler.run(&name, &code, text).await;
+            }
             if let Some(text) = answer.as_ref().ok().and_then(|answer| answer.text.clone()) {
                 registry.set_last_ussd(&name, text);
             }
