@@ -200,6 +200,10 @@ pub(crate) struct ModemSettings {
     /// smsd's `text_is_pdu_key`: the `To:` a `Text_is_pdu: yes` file must
     /// name for its body to be sent as a ready-made PDU.
     pub(crate) text_is_pdu_key: Option<String>,
+    /// `[modems.NAME.limits]`: per-SIM caps (`daemon_config/sim_limits.rs`).
+    pub(crate) sim_limits: crate::daemon::sim_limits::SimLimits,
+    /// smsd's chores around sending: `daemon_config/modem_tasks.rs`.
+    pub(crate) tasks: modem_tasks::ModemTasks,
 }
 
 /// One `[queues.NAME]`.
@@ -400,6 +404,13 @@ struct RawModem {
     #[serde(default)]
     smsc_pdu: bool,
     text_is_pdu_key: Option<String>,
+    limits: Option<sim_limits::RawSimLimits>,
+    check_network: Option<bool>,
+    receive_before_send: Option<bool>,
+    max_continuous_sending_s: Option<Spanned<u64>>,
+    hangup_incoming_call: Option<bool>,
+    phonecalls: Option<bool>,
+    regular_run: Option<Spanned<modem_tasks::RawRegularRun>>,
 }
 
 /// `validity = 167` or `validity = "2 days"`.
@@ -646,6 +657,18 @@ impl Checker<'_> {
                     );
                 }
             }
+            let sim_limits = self.sim_limits(raw_modem.limits.as_ref(), &key);
+            let tasks = self.modem_tasks(
+                modem_tasks::RawModemTasks {
+                    check_network: raw_modem.check_network,
+                    receive_before_send: raw_modem.receive_before_send,
+                    max_continuous_sending_s: raw_modem.max_continuous_sending_s.as_ref(),
+                    hangup_incoming_call: raw_modem.hangup_incoming_call,
+                    phonecalls: raw_modem.phonecalls,
+                    regular_run: raw_modem.regular_run.as_ref(),
+                },
+                &key,
+            );
             let Some(device) = device else { continue };
             modems.insert(
                 modem_name.clone(),
@@ -672,6 +695,8 @@ impl Checker<'_> {
                     smsc: raw_modem.smsc.as_ref().map(|smsc| smsc.get_ref().clone()),
                     smsc_pdu: raw_modem.smsc_pdu,
                     text_is_pdu_key: raw_modem.text_is_pdu_key.clone(),
+                    sim_limits,
+                    tasks,
                 },
             );
         }
@@ -783,8 +808,10 @@ fn names<'a>(keys: impl Iterator<Item = &'a String>) -> String {
 
 pub(crate) mod commands;
 mod limits;
+pub(crate) mod modem_tasks;
 mod modems;
 mod read;
+mod sim_limits;
 mod spool_section;
 
 #[cfg(test)]

@@ -47,6 +47,7 @@ mod send_task;
 mod settle;
 pub(crate) mod spool_dir;
 pub(crate) mod store_health;
+pub(crate) mod sim_limits;
 pub(crate) mod voicecall;
 
 use std::collections::HashMap;

@@ -45,6 +45,8 @@ use crate::daemon::reports::SentIndex;
 use crate::daemon::send_store::{SendStore, SharedStore};
 use crate::daemon::send_task::{SendResult, SendTask};
 use crate::daemon::settle::{Change, Settling};
+use crate::daemon::sim_limits::book::{Admission, LimitBook, Reservation};
+use crate::daemon::sim_limits::Now;
 use crate::daemon::spool_dir;
 use crate::daemon::store_health::{RetryPolicy, StoreHealth};
 use crate::daemon::voicecall::PlannedCall;
@@ -172,6 +174,9 @@ struct Job {
     /// Its move to `sent/` or `failed/` failed (storage trouble): tried
     /// again when the storage is, never sent meanwhile.
     finishing: Option<Finish>,
+    /// The parts of its send in flight counted against its modem's
+    /// limits ([`LimitBook`]), to give back those that did not go out.
+    reserved: Option<Reservation>,
 }
 
 /// How a job whose move failed is to be finished.
@@ -185,6 +190,15 @@ enum Finish {
         modem: Option<String>,
         pdu: Option<String>,
     },
+}
+
+/// The SMS of `job` still to go out, as its modem's limits count them (a
+/// voice call is no SMS).
+fn unsent_parts(job: &Job) -> u32 {
+    if job.call.is_some() {
+        return 0;
+    }
+    u32::try_from(job.sent.iter().filter(|sent| sent.is_none()).count()).unwrap_or(u32::MAX)
 }
 
 /// A file read and planned.
@@ -330,6 +344,8 @@ pub(crate) struct Scheduler {
     alarms: Alarms,
     /// Entries intake refused, reported once per version.
     refusals: Refusals,
+    /// The modems' per-SIM counts (`[modems.NAME.limits]`).
+    limits: LimitBook,
     /// Kept for its inotify watch.
     _watcher: Option<notify::RecommendedWatcher>,
 }
@@ -395,6 +411,15 @@ impl Scheduler {
             .duration_since(SystemTime::UNIX_EPOCH)
             .map_or(0, |since| since.subsec_nanos() as u16);
         let settling = Settling::new(config.trust_outgoing);
+        let limits = LimitBook::open(
+            &config.spool.base,
+            config.modes.file,
+            config
+                .modems
+                .iter()
+                .map(|(name, modem)| (name.clone(), modem.sim_limits.clone()))
+                .collect(),
+        );
         Ok(Scheduler {
             config,
             store: SharedStore::new(store),
@@ -424,6 +449,7 @@ impl Scheduler {
             includes,
             alarms,
             refusals: Refusals::default(),
+            limits,
             _watcher: watcher,
         })
     }
@@ -592,6 +618,7 @@ impl Scheduler {
             .collect();
         let mut n_free = free.iter().filter(|&&free| free).count();
         let mut chosen = Vec::new();
+        let limits_now = Now::real();
         for job in self.pending.in_order() {
             if n_free == 0 {
                 break;
@@ -606,6 +633,7 @@ impl Scheduler {
                     free[idx]
                         && slot.serves(job.queue.as_deref())
                         && may_send_on(job.modem.as_deref(), &slot.name)
+                        && self.limits.admits(&slot.name, unsent_parts(job), limits_now) == Admission::Admit
                 });
             let Some(modem_idx) = modem else { continue };
             free[modem_idx] = false;
@@ -614,15 +642,34 @@ impl Scheduler {
             chosen.push((job.name.clone(), modem_idx));
         }
         for (name, modem_idx) in chosen {
-            self.start_send(&name, modem_idx);
+            self.start_send(&name, modem_idx, limits_now);
         }
     }
 
-    fn start_send(&mut self, name: &str, modem_idx: usize) {
+    fn start_send(&mut self, name: &str, modem_idx: usize, now: Now) {
         let Some(job) = self.pending.get_mut(name) else {
             return;
         };
         let slot = &mut self.modems[modem_idx];
+        // Counted durably before the first PDU goes: a count that cannot
+        // be kept stops this send (the modem's limits would be blind).
+        match self.limits.reserve(&slot.name, unsent_parts(job), now) {
+            Ok((reserved, reached)) => {
+                job.reserved = reserved;
+                if let Some(text) = reached {
+                    tracing::warn!(target: "smsgate", "modem {}: {text}; other modems take its messages", slot.name);
+                    self.alarms.raise(hooks::Severity::Warning, &slot.name, &text);
+                }
+            }
+            Err(err) => {
+                let text = format!(
+                    "cannot write its message counts ({err}); it sends nothing until they can be written"
+                );
+                tracing::error!(target: "smsgate", "modem {}: {text}", slot.name);
+                self.alarms.raise(hooks::Severity::Error, &slot.name, &text);
+                return;
+            }
+        }
         slot.busy = true;
         slot.blocked_until = None;
         job.in_flight = true;

@@ -64,6 +64,8 @@ fn defaults_are_smstools3s() {
             smsc: None,
             smsc_pdu: false,
             text_is_pdu_key: None,
+            sim_limits: Default::default(),
+            tasks: Default::default(),
         }
     );
 }

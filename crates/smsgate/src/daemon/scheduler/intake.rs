@@ -329,6 +329,7 @@ impl Scheduler {
             id,
             modem: state.and_then(|state| state.modem),
             finishing: None,
+            reserved: None,
             name,
             path,
             bytes,
