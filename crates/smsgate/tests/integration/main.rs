@@ -12,6 +12,7 @@ mod daemon;
 mod daemon_commands;
 mod daemon_hang;
 mod daemon_intake;
+mod daemon_limits;
 mod daemon_receive;
 mod daemon_recovery;
 mod help;
