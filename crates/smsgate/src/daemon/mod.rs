@@ -28,6 +28,7 @@
 //! exchange with the modem and its outcome is journalled and acted on
 //! before the modems are closed.
 
+mod before_send;
 pub(crate) mod clock;
 pub(crate) mod commands;
 pub(crate) mod control;
@@ -38,6 +39,7 @@ pub(crate) mod inbox;
 pub(crate) mod include;
 pub(crate) mod intake;
 pub(crate) mod journal;
+mod modem_chores;
 pub(crate) mod part_store;
 pub(crate) mod receive;
 pub(crate) mod reports;
@@ -262,6 +264,7 @@ impl Supervisor {
             if !settings.smsc_pdu {
                 driver.smsc = settings.smsc.clone();
             }
+            modem_chores::adjust_driver(&mut driver, &settings.tasks);
             let name = name.clone();
             opening.spawn(async move {
                 let (handle, error) = ModemHandle::open_or_retry(driver).await;
@@ -363,6 +366,15 @@ impl Supervisor {
                     .raise(Severity::Error, name, &format!("{err:#}; not receiving"));
             }
         }
+        modem_chores::spawn(
+            &self.config,
+            name,
+            &handle,
+            &identity,
+            &self.alarms,
+            &self.receivers,
+            &self.shutdown,
+        );
         Some(ModemSlot::new(name.to_owned(), settings, handle, identity))
     }
 

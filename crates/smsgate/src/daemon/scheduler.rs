@@ -693,6 +693,7 @@ impl Scheduler {
             failed_dir: self.config.spool.failed.clone(),
             sent_index: self.sent_index.clone(),
             parts: job.pdus.len(),
+            check_network: slot.settings.tasks.check_network,
             shutdown: self.shutdown.clone(),
         };
         let results = self.results_tx.clone();

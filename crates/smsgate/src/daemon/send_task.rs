@@ -64,6 +64,8 @@ pub(super) struct SendTask {
     pub(super) failed_dir: PathBuf,
     /// The number of parts of the whole message.
     pub(super) parts: usize,
+    /// `check-network`: the registration is checked first.
+    pub(super) check_network: bool,
     pub(super) shutdown: CancellationToken,
 }
 
@@ -132,6 +134,12 @@ impl SendTask {
     }
 
     pub(super) async fn send(self, parts: Vec<(usize, Vec<u8>)>) -> SendResult {
+        if self.check_network {
+            if let Err(reason) = crate::daemon::before_send::check_network(&self.handle).await {
+                tracing::warn!(target: "smsgate", "{}: modem {}: {reason}", self.file, self.modem_name);
+                return self.result(Vec::new(), Outcome::NotSent(reason), None);
+            }
+        }
         let mut sent = Vec::new();
         let (outcome, unrecorded) = self.send_parts(parts, &mut sent).await;
         self.result(sent, outcome, unrecorded)

@@ -13,7 +13,8 @@
 //!
 //! [modems.gsm1.regular-run]        # smsd's regular_run* for a modem
 //! interval-s = 300                 # regular_run_interval
-//! program = "/usr/local/bin/balance"  # run as PROGRAM PRE_RUN STATFILE, then POST_RUN (regular_run, regular_run_post_run)
+//! program = "/usr/local/bin/balance"  # run as PROGRAM PRE_RUN STATFILE (regular_run)
+//! post-run = "/usr/local/bin/balance" # then POST_RUN STATFILE, before the commands (regular_run_post_run)
 //! commands = ["AT+CUSD=1,\"*100#\",15"]  # regular_run_cmd: each written to the modem, answers to the statfile
 //! statfile = "/var/spool/sms/stats/gsm1.balance"  # regular_run_statfile
 //! ```
@@ -42,6 +43,8 @@ pub(crate) struct ModemTasks {
 pub(crate) struct RegularRun {
     pub(crate) interval: Duration,
     pub(crate) program: Option<PathBuf>,
+    /// smsd's `regular_run_post_run`.
+    pub(crate) post_run: Option<PathBuf>,
     pub(crate) commands: Vec<String>,
     pub(crate) statfile: Option<PathBuf>,
 }
@@ -54,6 +57,7 @@ pub(crate) const DEFAULT_REGULAR_RUN_INTERVAL: Duration = Duration::from_secs(30
 pub(super) struct RawRegularRun {
     interval_s: Option<Spanned<u64>>,
     program: Option<PathBuf>,
+    post_run: Option<PathBuf>,
     #[serde(default)]
     commands: Vec<Spanned<String>>,
     statfile: Option<PathBuf>,
@@ -92,8 +96,12 @@ impl Checker<'_> {
                     Duration::from_secs(*seconds.get_ref())
                 }
             };
-            if run.program.is_none() && run.commands.is_empty() {
-                self.problem(span, &key("regular-run"), "has neither `program` nor `commands`: nothing to run");
+            if run.program.is_none() && run.post_run.is_none() && run.commands.is_empty() {
+                self.problem(
+                    span,
+                    &key("regular-run"),
+                    "has neither `program`, `post-run` nor `commands`: nothing to run",
+                );
             }
             for command in &run.commands {
                 if command.get_ref().contains(['\r', '\n']) || command.get_ref().trim().is_empty() {
@@ -107,6 +115,7 @@ impl Checker<'_> {
             RegularRun {
                 interval,
                 program: run.program.clone(),
+                post_run: run.post_run.clone(),
                 commands: run.commands.iter().map(|command| command.get_ref().clone()).collect(),
                 statfile: run.statfile.clone(),
             }

@@ -9,6 +9,7 @@ mod util;
 
 mod control;
 mod daemon;
+mod daemon_chores;
 mod daemon_commands;
 mod daemon_hang;
 mod daemon_intake;

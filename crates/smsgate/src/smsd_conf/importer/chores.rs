@@ -114,9 +114,7 @@ impl Importer {
                 self.leave_out(section, entry, Reason::Why(reason.to_owned()));
             }
             "regular_run" => put(self, modem, "regular-run.program", toml_string(&value)),
-            "regular_run_post_run" if find("regular_run").map(|run| values::with_modem_name(&run, name)) == Some(value.clone()) => {
-                self.carry(section, entry, "the program runs with POST_RUN after the commands");
-            }
+            "regular_run_post_run" => put(self, modem, "regular-run.post-run", toml_string(&value)),
             "regular_run_cmd" => {
                 // smsd collects every regular_run_cmd, in order.
                 let mut commands: Vec<String> = Vec::new();
@@ -150,7 +148,7 @@ impl Importer {
                 self.leave_out(section, entry, Reason::Why(super::keys::LOGGING.to_owned()));
             }
             _ => {
-                let feature = "regular_run_cmdfile and a regular_run_post_run other than regular_run";
+                let feature = "regular_run_cmdfile (commands read from a file a regular_run program writes)";
                 self.leave_out(section, entry, Reason::NotYet(feature.to_owned()));
             }
         }
