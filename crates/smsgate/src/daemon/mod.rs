@@ -355,8 +355,13 @@ impl Supervisor {
             self.sent_index.clone(),
             self.receivers.clone(),
         );
+        let mut sweep = None;
         match receiver {
-            Ok(Some(receiver)) => {
+            Ok(Some(mut receiver)) => {
+                let tasks = &settings.tasks;
+                if tasks.receive_before_send || tasks.max_continuous_sending.is_some() {
+                    sweep = Some(receiver.sweep_requester());
+                }
                 self.receivers.spawn(receiver.run(self.shutdown.clone()));
             }
             Ok(None) => {}
@@ -375,7 +380,7 @@ impl Supervisor {
             &self.receivers,
             &self.shutdown,
         );
-        Some(ModemSlot::new(name.to_owned(), settings, handle, identity))
+        Some(ModemSlot::new(name.to_owned(), settings, handle, identity).with_sweep(sweep))
     }
 
     /// Keeps `handle`, whose driver keeps trying to set the modem up, and

@@ -38,6 +38,7 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use crate::daemon::before_send::{ContinuousSending, SweepRequester};
 use crate::daemon::hooks::{self, Alarms, Verdict};
 use crate::daemon::include::ConfinedIncludes;
 use crate::daemon::intake::Refusals;
@@ -81,6 +82,10 @@ pub(crate) struct ModemSlot {
     busy: bool,
     failures_in_row: u32,
     blocked_until: Option<Instant>,
+    /// Its receive task's "read the storage now", if it receives.
+    sweep: Option<SweepRequester>,
+    /// smsd's `max_continuous_sending`.
+    continuous: ContinuousSending,
 }
 
 impl ModemSlot {
@@ -98,7 +103,15 @@ impl ModemSlot {
             busy: false,
             failures_in_row: 0,
             blocked_until: None,
+            sweep: None,
+            continuous: ContinuousSending::default(),
         }
+    }
+
+    /// Sends on it may ask its receive task to read the storage first.
+    pub(crate) fn with_sweep(mut self, sweep: Option<SweepRequester>) -> ModemSlot {
+        self.sweep = sweep;
+        self
     }
 
     /// Whether it serves `queue` (`None`: the default queue); a
@@ -694,6 +707,13 @@ impl Scheduler {
             sent_index: self.sent_index.clone(),
             parts: job.pdus.len(),
             check_network: slot.settings.tasks.check_network,
+            // smsd reads the storage before a send with receive_before_send,
+            // and once a run of sends has lasted max_continuous_sending.
+            sweep_first: {
+                let tasks = &slot.settings.tasks;
+                let run_over = slot.continuous.starts(Instant::now(), tasks.max_continuous_sending);
+                slot.sweep.clone().filter(|_| tasks.receive_before_send || run_over)
+            },
             shutdown: self.shutdown.clone(),
         };
         let results = self.results_tx.clone();

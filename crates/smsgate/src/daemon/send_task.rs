@@ -66,6 +66,9 @@ pub(super) struct SendTask {
     pub(super) parts: usize,
     /// `check-network`: the registration is checked first.
     pub(super) check_network: bool,
+    /// The storage is read first (`receive-before-send`,
+    /// `max-continuous-sending-s`).
+    pub(super) sweep_first: Option<crate::daemon::before_send::SweepRequester>,
     pub(super) shutdown: CancellationToken,
 }
 
@@ -134,6 +137,10 @@ impl SendTask {
     }
 
     pub(super) async fn send(self, parts: Vec<(usize, Vec<u8>)>) -> SendResult {
+        if let Some(sweep) = &self.sweep_first {
+            tracing::debug!(target: "smsgate", "{}: modem {}: reading its storage first", self.file, self.modem_name);
+            sweep.sweep().await;
+        }
         if self.check_network {
             if let Err(reason) = crate::daemon::before_send::check_network(&self.handle).await {
                 tracing::warn!(target: "smsgate", "{}: modem {}: {reason}", self.file, self.modem_name);

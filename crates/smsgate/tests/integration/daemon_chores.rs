@@ -129,3 +129,36 @@ fn check_network_keeps_a_message_from_a_modem_that_is_not_registered() {
     assert_eq!(header_values(&sent, "Modem"), ["modem0"]);
     bench.stop_daemon();
 }
+
+#[test]
+fn receive_before_send_reads_the_storage_before_each_send() {
+    // modem0 receives, but without new-message indications (AT+CNMI=0 in
+    // its init): only a listing of its storage finds a message, and the
+    // regular listing is a minute away.
+    let mut bench = SpoolBench::build(Setup {
+        n_modems: 2,
+        ports_only: 1,
+        modem_keys: &["receive = true\nreceive-before-send = true"],
+        spool_dirs: &["outgoing", "sent", "failed", "incoming"],
+        ..Setup::default()
+    });
+    bench.section_keys("ports.modem0", "init = [\"AT+CNMI=0,0,0,0,0\"]");
+    bench.start_daemon();
+    crate::daemon_receive::inject_text(
+        &bench,
+        0,
+        "+37120000000",
+        "waiting in the SIM",
+        modem_sim::TextEncoding::Gsm7,
+        None,
+    );
+    bench.wait("the modem stores it", || bench.n_stored(0) == 1);
+    bench.drop_file("go", &format!("To: {}\n\nread first\n", SpoolBench::number(1)));
+    bench.wait_for_file("sent", "go");
+    // The send waited for the listing: the message is in incoming/ by now.
+    let incoming = bench.names("incoming").0;
+    assert_eq!(incoming.len(), 1, "{incoming:?}\n{}", bench.log());
+    let text = fs::read_to_string(bench.spool("incoming").join(&incoming[0])).unwrap();
+    assert!(text.ends_with("\n\nwaiting in the SIM"), "{text}");
+    bench.stop_daemon();
+}

@@ -175,6 +175,7 @@ impl Scheduler {
         let slot = &mut self.modems[result.modem_idx];
         if !result.modem_freed {
             slot.busy = false;
+            slot.continuous.ended(tokio::time::Instant::now());
             result.modem_freed = true;
         }
         let modem_name = slot.name.clone();
