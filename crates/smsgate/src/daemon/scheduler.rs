@@ -190,6 +190,8 @@ struct Job {
     /// The parts of its send in flight counted against its modem's
     /// limits ([`LimitBook`]), to give back those that did not go out.
     reserved: Option<Reservation>,
+    /// It was said to wait for its modems' limits (said once).
+    limit_noted: bool,
 }
 
 /// How a job whose move failed is to be finished.
@@ -631,6 +633,8 @@ impl Scheduler {
             .collect();
         let mut n_free = free.iter().filter(|&&free| free).count();
         let mut chosen = Vec::new();
+        // Jobs no modem took, to say once if limits hold them.
+        let mut held = Vec::new();
         let limits_now = Now::real();
         for job in self.pending.in_order() {
             if n_free == 0 {
@@ -648,7 +652,12 @@ impl Scheduler {
                         && may_send_on(job.modem.as_deref(), &slot.name)
                         && self.limits.admits(&slot.name, unsent_parts(job), limits_now) == Admission::Admit
                 });
-            let Some(modem_idx) = modem else { continue };
+            let Some(modem_idx) = modem else {
+                if !job.limit_noted {
+                    held.push((job.name.clone(), job.queue.clone(), unsent_parts(job)));
+                }
+                continue;
+            };
             free[modem_idx] = false;
             n_free -= 1;
             self.next_modem = (modem_idx + 1) % n_modems;
@@ -657,6 +666,28 @@ impl Scheduler {
         for (name, modem_idx) in chosen {
             self.start_send(&name, modem_idx, limits_now);
         }
+        for (name, queue, parts) in held {
+            self.note_limits(&name, queue.as_deref(), parts, limits_now);
+        }
+    }
+
+    /// Says once why a job waits when every free modem serving it is at
+    /// one of its limits.
+    fn note_limits(&mut self, name: &str, queue: Option<&str>, parts: u32, now: Now) {
+        let mut reasons = Vec::new();
+        for slot in self.modems.iter().filter(|slot| slot.serves(queue)) {
+            match self.limits.admits(&slot.name, parts, now) {
+                Admission::Admit => return,
+                Admission::Refuse(why) => reasons.push(format!("modem {}: {why}", slot.name)),
+            }
+        }
+        if reasons.is_empty() {
+            return;
+        }
+        if let Some(job) = self.pending.get_mut(name) {
+            job.limit_noted = true;
+        }
+        tracing::warn!(target: "smsgate", "{name}: waits: every modem serving it is at a limit ({})", reasons.join("; "));
     }
 
     fn start_send(&mut self, name: &str, modem_idx: usize, now: Now) {

@@ -64,8 +64,10 @@ fn a_message_waits_while_every_modem_serving_it_is_at_its_limit() {
     bench.drop_file("two", &format!("To: {to}\n\ntwo\n"));
     // Taken, checked and queued, then held: it waits in checked/.
     bench.wait("the second file waits in checked/", || bench.spool("checked").join("two").exists());
-    bench.wait("the daemon says why", || {
-        bench.log().contains("reached limits.per-period 1 (until the daemon restarts)")
+    bench.wait("the daemon says why it waits", || {
+        bench.log().contains(
+            "two: waits: every modem serving it is at a limit (modem modem0: limits.per-period 1 (until the daemon restarts))",
+        )
     });
     assert_eq!(bench.submitted(0).len(), 1);
     bench.stop_daemon();

@@ -330,6 +330,7 @@ impl Scheduler {
             modem: state.and_then(|state| state.modem),
             finishing: None,
             reserved: None,
+            limit_noted: false,
             name,
             path,
             bytes,
