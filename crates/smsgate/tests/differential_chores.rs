@@ -140,10 +140,20 @@ fn phonecalls_limits_and_regular_run_write_what_smsd_writes() {
     smsd_rig.incoming_call("+37120000000");
     gate_rig.incoming_call("+37120000000");
     let (smsd_name, smsd_file) = only_file(&smsd_calls, "smsd's phonecalls file", diagnose);
-    let (gate_name, gate_file) = only_file(&gate.spool.join("phonecalls"), "smsgate's phonecalls file", diagnose);
+    let (gate_name, gate_file) = only_file(
+        &gate.spool.join("phonecalls"),
+        "smsgate's phonecalls file",
+        diagnose,
+    );
     assert_eq!(without_received(&gate_file), without_received(&smsd_file));
-    assert!(smsd_name.starts_with("GSM1.") && smsd_name.len() == 11, "{smsd_name}");
-    assert!(gate_name.starts_with("GSM1.") && gate_name.len() == 11, "{gate_name}");
+    assert!(
+        smsd_name.starts_with("GSM1.") && smsd_name.len() == 11,
+        "{smsd_name}"
+    );
+    assert!(
+        gate_name.starts_with("GSM1.") && gate_name.len() == 11,
+        "{gate_name}"
+    );
     for events in [&smsd_events, &gate_events] {
         wait_for(
             "the CALL event",
@@ -163,13 +173,22 @@ fn phonecalls_limits_and_regular_run_write_what_smsd_writes() {
     for (index, spool) in [&smsd_spool, &gate.spool].into_iter().enumerate() {
         for file in 1..=3 {
             let text = format!("To: 491720000000{file}\n\nlimited {file}\n");
-            drop_file(&spool.join("outgoing"), &format!("limited-{index}-{file}"), text.as_bytes());
+            drop_file(
+                &spool.join("outgoing"),
+                &format!("limited-{index}-{file}"),
+                text.as_bytes(),
+            );
         }
     }
     wait_for(
         "smsd to reach its limit",
         LIMIT,
-        || std::fs::read_to_string(&smsd_log).ok()?.contains("Message limit 2 is reached.").then_some(()),
+        || {
+            std::fs::read_to_string(&smsd_log)
+                .ok()?
+                .contains("Message limit 2 is reached.")
+                .then_some(())
+        },
         diagnose,
     );
     wait_for(

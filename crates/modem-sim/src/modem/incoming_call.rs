@@ -46,7 +46,9 @@ impl Modem {
             Kind::Read => reply.line(format!("+CLIP: {},1", u8::from(self.settings.clip))),
             Kind::Test => reply.line("+CLIP: (0,1)"),
             Kind::Set(params) => {
-                let n = Args(params).number_in(0, 0..=1).map_err(|_| CommandError::Error)?;
+                let n = Args(params)
+                    .number_in(0, 0..=1)
+                    .map_err(|_| CommandError::Error)?;
                 self.settings.clip = n == Some(1);
             }
             Kind::Exec => return Err(CommandError::Error),
@@ -86,12 +88,18 @@ mod tests {
         let (rang, actions) = modem.incoming_call("+37120000000");
         assert!(rang);
         assert_eq!(written(actions), "\r\nRING\r\n", "no +CLIP without AT+CLIP=1");
-        assert!(!modem.incoming_call("+37120000001").0, "a second caller hears busy");
+        assert!(
+            !modem.incoming_call("+37120000001").0,
+            "a second caller hears busy"
+        );
         assert_eq!(chat(&mut modem, "AT+CHUP"), "\r\nOK\r\n");
         assert_eq!(chat(&mut modem, "AT+CLIP=1"), "\r\nOK\r\n");
         assert_eq!(chat(&mut modem, "AT+CLIP?"), "\r\n+CLIP: 1,1\r\n\r\nOK\r\n");
         let (_, actions) = modem.incoming_call("+37120000000");
-        assert_eq!(written(actions), "\r\nRING\r\n\r\n+CLIP: \"+37120000000\",145\r\n");
+        assert_eq!(
+            written(actions),
+            "\r\nRING\r\n\r\n+CLIP: \"+37120000000\",145\r\n"
+        );
         let calls = modem.calls();
         assert_eq!(calls.len(), 2);
         assert!(calls[0].hung_up && calls[0].result == super::INCOMING_CALL);

@@ -34,7 +34,9 @@ pub(crate) async fn check_network(handle: &ModemHandle) -> Result<(), String> {
 /// Asks a modem's receive task to read the modem's storage now, and
 /// waits until it has (`receive-before-send`, `max-continuous-sending-s`).
 #[derive(Clone, Debug)]
-pub(crate) struct SweepRequester(pub(crate) tokio::sync::mpsc::UnboundedSender<tokio::sync::oneshot::Sender<()>>);
+pub(crate) struct SweepRequester(
+    pub(crate) tokio::sync::mpsc::UnboundedSender<tokio::sync::oneshot::Sender<()>>,
+);
 
 /// How long a send waits for the storage to be read.
 const SWEEP_WAIT: std::time::Duration = std::time::Duration::from_secs(120);
@@ -71,7 +73,9 @@ impl ContinuousSending {
         let Some(limit) = limit else {
             return false;
         };
-        let idle_long = self.idle_since.is_some_and(|idle| now.duration_since(idle) >= RUN_GAP);
+        let idle_long = self
+            .idle_since
+            .is_some_and(|idle| now.duration_since(idle) >= RUN_GAP);
         self.idle_since = None;
         match self.since {
             Some(since) if !idle_long => {
@@ -128,9 +132,15 @@ mod tests {
         let mut run = ContinuousSending::default();
         assert!(!run.starts(at(0), limit));
         run.ended(at(50));
-        assert!(!run.starts(at(55), limit), "idle 5 s: the run is over, a new one begins");
+        assert!(
+            !run.starts(at(55), limit),
+            "idle 5 s: the run is over, a new one begins"
+        );
         run.ended(at(100));
-        assert!(!run.starts(at(100), limit), "no pause, but 45 s of the new run only");
+        assert!(
+            !run.starts(at(100), limit),
+            "no pause, but 45 s of the new run only"
+        );
         run.ended(at(120));
         assert!(run.starts(at(120), limit), "65 s of the new run");
     }

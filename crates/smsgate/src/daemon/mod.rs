@@ -47,9 +47,9 @@ pub(crate) mod scheduler;
 pub(crate) mod send_store;
 mod send_task;
 mod settle;
+pub(crate) mod sim_limits;
 pub(crate) mod spool_dir;
 pub(crate) mod store_health;
-pub(crate) mod sim_limits;
 pub(crate) mod voicecall;
 
 use std::collections::HashMap;

@@ -28,7 +28,10 @@ mod regular_run;
 /// What the modem's driver must do at every set-up for these chores:
 /// `AT+CLIP=1` for `phonecalls` (smsd's pre-init string then carries
 /// `+CLIP=1`).
-pub(crate) fn adjust_driver(driver: &mut modem::Config, tasks: &crate::daemon_config::modem_tasks::ModemTasks) {
+pub(crate) fn adjust_driver(
+    driver: &mut modem::Config,
+    tasks: &crate::daemon_config::modem_tasks::ModemTasks,
+) {
     if tasks.phonecalls {
         driver.init.push("AT+CLIP=1".to_owned());
     }
@@ -81,6 +84,11 @@ pub(crate) fn spawn(
         tasks.spawn(calls.run(shutdown.clone()));
     }
     if let Some(run) = &chores.regular_run {
-        tasks.spawn(regular_run::run(context, run.clone(), tasks.clone(), shutdown.clone()));
+        tasks.spawn(regular_run::run(
+            context,
+            run.clone(),
+            tasks.clone(),
+            shutdown.clone(),
+        ));
     }
 }

@@ -709,4 +709,3 @@ mod tests {
         assert_eq!(erase_order(None), erase_order(Some(&unreadable)));
     }
 }
-

@@ -742,8 +742,12 @@ impl Scheduler {
             // and once a run of sends has lasted max_continuous_sending.
             sweep_first: {
                 let tasks = &slot.settings.tasks;
-                let run_over = slot.continuous.starts(Instant::now(), tasks.max_continuous_sending);
-                slot.sweep.clone().filter(|_| tasks.receive_before_send || run_over)
+                let run_over = slot
+                    .continuous
+                    .starts(Instant::now(), tasks.max_continuous_sending);
+                slot.sweep
+                    .clone()
+                    .filter(|_| tasks.receive_before_send || run_over)
             },
             shutdown: self.shutdown.clone(),
         };

@@ -65,7 +65,10 @@ impl Default for SimLimits {
 impl SimLimits {
     /// Whether any limit is set (a modem without one keeps no counts).
     pub(crate) fn any(&self) -> bool {
-        self.per_day.is_some() || self.per_month.is_some() || self.max_per_minute.is_some() || self.per_period.is_some()
+        self.per_day.is_some()
+            || self.per_month.is_some()
+            || self.max_per_minute.is_some()
+            || self.per_period.is_some()
     }
 }
 
@@ -234,7 +237,9 @@ impl Counts {
     /// day and month, for the log; `None` for limits counted in seconds).
     pub(crate) fn resets_at(&self, limits: &SimLimits, limit: Limit) -> Option<NaiveDateTime> {
         match limit {
-            Limit::PerDay(_) => self.day.map(|day| (day + Span::days(1)).and_time(limits.reset_time)),
+            Limit::PerDay(_) => self
+                .day
+                .map(|day| (day + Span::days(1)).and_time(limits.reset_time)),
             Limit::PerMonth(_) => self.month.map(|month| {
                 let next = month.with_day(1).unwrap_or(month) + Span::days(32);
                 next.with_day(limits.reset_day.clamp(1, 28))
@@ -250,7 +255,10 @@ impl Counts {
     pub(crate) fn clears_at_unix(&self, limits: &SimLimits, limit: Limit) -> Option<i64> {
         match limit {
             Limit::PerMinute(_) => self.recent.first().map(|&at| at + 60),
-            Limit::PerPeriod(_) => self.period_start.zip(limits.period_s).map(|(start, period)| start + period),
+            Limit::PerPeriod(_) => self
+                .period_start
+                .zip(limits.period_s)
+                .map(|(start, period)| start + period),
             Limit::PerDay(_) | Limit::PerMonth(_) => None,
         }
     }

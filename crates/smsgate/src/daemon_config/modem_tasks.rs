@@ -116,7 +116,11 @@ impl Checker<'_> {
                 interval,
                 program: run.program.clone(),
                 post_run: run.post_run.clone(),
-                commands: run.commands.iter().map(|command| command.get_ref().clone()).collect(),
+                commands: run
+                    .commands
+                    .iter()
+                    .map(|command| command.get_ref().clone())
+                    .collect(),
                 statfile: run.statfile.clone(),
             }
         });

@@ -33,7 +33,11 @@ pub(super) struct RawSimLimits {
 }
 
 impl Checker<'_> {
-    pub(super) fn sim_limits(&mut self, raw: Option<&RawSimLimits>, key: &dyn Fn(&str) -> String) -> SimLimits {
+    pub(super) fn sim_limits(
+        &mut self,
+        raw: Option<&RawSimLimits>,
+        key: &dyn Fn(&str) -> String,
+    ) -> SimLimits {
         let Some(raw) = raw else {
             return SimLimits::default();
         };
@@ -60,7 +64,10 @@ impl Checker<'_> {
                 Err(_) => self.problem(
                     time.span().start,
                     &key("limits.reset-time"),
-                    &format!("{:?} is not a time of day as HH:MM (24 hours, local time)", time.get_ref()),
+                    &format!(
+                        "{:?} is not a time of day as HH:MM (24 hours, local time)",
+                        time.get_ref()
+                    ),
                 ),
             }
         }
@@ -76,7 +83,11 @@ impl Checker<'_> {
         }
         if let Some(minutes) = &raw.period_min {
             if *minutes.get_ref() == 0 {
-                self.problem(minutes.span().start, &key("limits.period-min"), "must be at least 1 (minutes)");
+                self.problem(
+                    minutes.span().start,
+                    &key("limits.period-min"),
+                    "must be at least 1 (minutes)",
+                );
             }
             if raw.per_period.is_none() {
                 self.problem(

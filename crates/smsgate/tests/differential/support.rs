@@ -93,7 +93,9 @@ impl Rig {
             panic!("the simulator has stopped");
         };
         let rang = runtime
-            .block_on(async { tokio::time::timeout(Duration::from_secs(10), handle.incoming_call(0, from)).await })
+            .block_on(async {
+                tokio::time::timeout(Duration::from_secs(10), handle.incoming_call(0, from)).await
+            })
             .expect("the simulator did not answer within 10 s")
             .expect("ringing the modem");
         assert!(rang, "the call did not get through");

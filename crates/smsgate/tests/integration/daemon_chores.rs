@@ -11,7 +11,10 @@ use modem_sim::{Fault, INCOMING_CALL};
 use crate::spool_bench::{header_values, wait_for_lines, Setup, SpoolBench};
 
 fn ring(bench: &SpoolBench, index: usize, from: &str) {
-    assert!(bench.runtime.block_on(bench.sim().incoming_call(index, from)).unwrap());
+    assert!(bench
+        .runtime
+        .block_on(bench.sim().incoming_call(index, from))
+        .unwrap());
 }
 
 fn hung_up(bench: &SpoolBench, index: usize) -> Vec<bool> {
@@ -40,11 +43,17 @@ fn a_call_is_hung_up_written_to_phonecalls_and_the_eventhandler_called() {
     });
     let names = bench.names("phonecalls").0;
     assert_eq!(names.len(), 1, "{names:?}");
-    assert!(names[0].starts_with("modem0.") && names[0].len() == "modem0.".len() + 6, "{names:?}");
+    assert!(
+        names[0].starts_with("modem0.") && names[0].len() == "modem0.".len() + 6,
+        "{names:?}"
+    );
     let path = bench.spool("phonecalls").join(&names[0]);
     let call = fs::read_to_string(&path).unwrap();
     assert_eq!(header_values(&call, "From"), ["37120000000"]);
-    assert_eq!(header_values(&call, "From_TOA"), ["91 international, ISDN/telephone"]);
+    assert_eq!(
+        header_values(&call, "From_TOA"),
+        ["91 international, ISDN/telephone"]
+    );
     assert_eq!(header_values(&call, "Modem"), ["modem0"]);
     assert_eq!(header_values(&call, "Call_type"), ["missed"]);
     assert_eq!(header_values(&call, "Received").len(), 1);
@@ -58,7 +67,9 @@ fn a_call_is_hung_up_written_to_phonecalls_and_the_eventhandler_called() {
     assert_eq!(bench.names("phonecalls").0.len(), 1);
     // A modem that rings again after a hang-up is hung up again.
     ring(&bench, 0, "+37120000002");
-    bench.wait("the second call is written", || bench.names("phonecalls").0.len() == 2);
+    bench.wait("the second call is written", || {
+        bench.names("phonecalls").0.len() == 2
+    });
     bench.wait("and hung up", || hung_up(&bench, 0) == [true, true]);
     bench.stop_daemon();
 }
@@ -72,7 +83,10 @@ fn regular_run_runs_the_program_and_writes_the_commands_answers_to_the_statfile(
     let runs = bench.dir.path().join("runs.log");
     let program = bench.script(
         "balance",
-        &format!("line=$(printf '%s|' \"$@\")\nprintf '%s\\n' \"$line\" >> '{}'", runs.display()),
+        &format!(
+            "line=$(printf '%s|' \"$@\")\nprintf '%s\\n' \"$line\" >> '{}'",
+            runs.display()
+        ),
     );
     let statfile = bench.dir.path().join("modem0.stat");
     let section = format!(
@@ -89,7 +103,10 @@ fn regular_run_runs_the_program_and_writes_the_commands_answers_to_the_statfile(
         .unwrap();
     bench.start_daemon();
     let stat = statfile.display();
-    assert_eq!(wait_for_lines(&runs, 2), [format!("PRE_RUN|{stat}|"), format!("POST_RUN|{stat}|")]);
+    assert_eq!(
+        wait_for_lines(&runs, 2),
+        [format!("PRE_RUN|{stat}|"), format!("POST_RUN|{stat}|")]
+    );
     bench.wait("the statfile has both answers", || {
         fs::read_to_string(&statfile).unwrap_or_default().lines().count() == 2
     });
@@ -101,7 +118,10 @@ fn regular_run_runs_the_program_and_writes_the_commands_answers_to_the_statfile(
         ",5, modem0: CMD: AT+CUSD=1,\"*100#\",15: OK +CUSD: 0,\"Balance 5.00 EUR\",15",
     ]) {
         assert_eq!(line.len(), "2026-12-06 07:28:52".len() + expected.len(), "{line}");
-        assert!(line.ends_with(expected), "{line:?} does not end with {expected:?}");
+        assert!(
+            line.ends_with(expected),
+            "{line:?} does not end with {expected:?}"
+        );
     }
     // And again a second later: the interval.
     wait_for_lines(&runs, 4);
@@ -119,7 +139,10 @@ fn check_network_keeps_a_message_from_a_modem_that_is_not_registered() {
     });
     bench.start_daemon();
     bench.fault(0, Fault::NoNetwork);
-    bench.drop_file("waits", &format!("To: {}\n\nafter registration\n", SpoolBench::number(1)));
+    bench.drop_file(
+        "waits",
+        &format!("To: {}\n\nafter registration\n", SpoolBench::number(1)),
+    );
     bench.wait("the send is refused for the registration", || {
         bench.log().contains("not registered to the network")
     });

@@ -25,18 +25,32 @@ fn a_modem_at_its_day_limit_leaves_its_messages_to_the_other_and_the_count_survi
         let sent = bench.wait_for_file("sent", &format!("first-{index}"));
         modems.extend(header_values(&sent, "Modem"));
     }
-    assert_eq!(modems.iter().filter(|modem| *modem == "modem0").count(), 2, "{modems:?}");
+    assert_eq!(
+        modems.iter().filter(|modem| *modem == "modem0").count(),
+        2,
+        "{modems:?}"
+    );
     assert_eq!(bench.submitted(0).len(), 2);
     assert_eq!(bench.submitted(1).len(), 2);
     let alarm = wait_for_lines(&alarms, 1).join("\n");
-    assert!(alarm.contains("|4|modem0|reached limits.per-day 2 (until "), "{alarm}");
-    assert!(bench.log().contains("modem modem0: reached limits.per-day 2"), "{}", bench.log());
+    assert!(
+        alarm.contains("|4|modem0|reached limits.per-day 2 (until "),
+        "{alarm}"
+    );
+    assert!(
+        bench.log().contains("modem modem0: reached limits.per-day 2"),
+        "{}",
+        bench.log()
+    );
     bench.stop_daemon();
 
     // After a restart the count is still 2 of 2: modem1 takes everything.
     bench.start_daemon();
     for index in 0..2 {
-        bench.drop_file(&format!("second-{index}"), &format!("To: {to}\n\nafter restart {index}\n"));
+        bench.drop_file(
+            &format!("second-{index}"),
+            &format!("To: {to}\n\nafter restart {index}\n"),
+        );
     }
     for index in 0..2 {
         let sent = bench.wait_for_file("sent", &format!("second-{index}"));
@@ -63,7 +77,9 @@ fn a_message_waits_while_every_modem_serving_it_is_at_its_limit() {
     bench.wait_for_file("sent", "one");
     bench.drop_file("two", &format!("To: {to}\n\ntwo\n"));
     // Taken, checked and queued, then held: it waits in checked/.
-    bench.wait("the second file waits in checked/", || bench.spool("checked").join("two").exists());
+    bench.wait("the second file waits in checked/", || {
+        bench.spool("checked").join("two").exists()
+    });
     bench.wait("the daemon says why it waits", || {
         bench.log().contains(
             "two: waits: every modem serving it is at a limit (modem modem0: limits.per-period 1 (until the daemon restarts))",

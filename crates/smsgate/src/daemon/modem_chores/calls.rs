@@ -38,7 +38,10 @@ pub(super) enum CallAction {
     Ignore,
     HangUp,
     /// Hang up, then save the call from this number and type of address.
-    HangUpAndSave { number: String, toa: u8 },
+    HangUpAndSave {
+        number: String,
+        toa: u8,
+    },
 }
 
 /// smsd's decision, pure.
@@ -120,7 +123,12 @@ impl CallChore {
             .map(|attempt| format!("{modem}.{}", unique_suffix(clock::unix_now_nanos() + attempt)))
             .find(|name| !dir.join(name).exists())
             .unwrap_or_else(|| format!("{modem}.{}", clock::unix_now_nanos()));
-        match spool_dir::write_durably(dir, &name, &spool::render_phonecall(&call), self.context.file_mode) {
+        match spool_dir::write_durably(
+            dir,
+            &name,
+            &spool::render_phonecall(&call),
+            self.context.file_mode,
+        ) {
             Ok(path) => {
                 tracing::info!(target: "smsgate", "modem {modem}: call from {number} written to {}", path.display());
                 if let Some(program) = self.context.eventhandler.clone() {

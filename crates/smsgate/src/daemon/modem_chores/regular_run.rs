@@ -33,7 +33,12 @@ use crate::daemon_config::modem_tasks::RegularRun;
 /// How long a `+CUSD` answer is waited for after its command's `OK`.
 const USSD_WAIT: Duration = Duration::from_secs(30);
 
-pub(super) async fn run(context: ChoreContext, run: RegularRun, _tasks: TaskTracker, shutdown: CancellationToken) {
+pub(super) async fn run(
+    context: ChoreContext,
+    run: RegularRun,
+    _tasks: TaskTracker,
+    shutdown: CancellationToken,
+) {
     let mut ticks = tokio::time::interval(run.interval);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
@@ -63,7 +68,9 @@ async fn once(context: &ChoreContext, run: &RegularRun) {
         match std::fs::remove_file(statfile) {
             Ok(()) => {}
             Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
-            Err(err) => tracing::warn!(target: "smsgate", "modem {modem}: removing {}: {err}", statfile.display()),
+            Err(err) => {
+                tracing::warn!(target: "smsgate", "modem {modem}: removing {}: {err}", statfile.display())
+            }
         }
     }
     if let Some(program) = &run.post_run {
@@ -83,7 +90,11 @@ async fn once(context: &ChoreContext, run: &RegularRun) {
             .zip(statfile.file_name().and_then(|name| name.to_str()))
             .ok_or_else(|| std::io::Error::other("not a file path"))
             .and_then(|(dir, name)| {
-                let dir = if dir.as_os_str().is_empty() { Path::new(".") } else { dir };
+                let dir = if dir.as_os_str().is_empty() {
+                    Path::new(".")
+                } else {
+                    dir
+                };
                 spool_dir::write_durably(dir, name, lines.as_bytes(), context.file_mode)
             });
         if let Err(err) = written {
@@ -136,7 +147,10 @@ fn cusd_line(ussd: &at::parse::Ussd) -> String {
 
 /// One statfile line, as smsd's log writes it (severity 5, notice).
 fn stat_line(at: &chrono::NaiveDateTime, modem: &str, command: &str, answer: &str) -> String {
-    format!("{},5, {modem}: CMD: {command}: {answer}\n", at.format("%Y-%m-%d %H:%M:%S"))
+    format!(
+        "{},5, {modem}: CMD: {command}: {answer}\n",
+        at.format("%Y-%m-%d %H:%M:%S")
+    )
 }
 
 #[cfg(test)]

@@ -186,7 +186,9 @@ impl Scheduler {
             // Parts that surely did not go out are given back; one whose
             // outcome is unknown may have gone, and stays counted.
             let maybe_sent = result.sent.len() + usize::from(matches!(result.outcome, Outcome::Unknown(_)));
-            let unsent = reservation.parts.saturating_sub(u32::try_from(maybe_sent).unwrap_or(u32::MAX));
+            let unsent = reservation
+                .parts
+                .saturating_sub(u32::try_from(maybe_sent).unwrap_or(u32::MAX));
             self.limits.release(&modem_name, reservation, unsent);
         }
         for (part, mr) in &result.sent {

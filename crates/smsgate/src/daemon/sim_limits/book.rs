@@ -66,7 +66,8 @@ impl LimitBook {
     /// set keep no counts). smsd's `per-period` without `period-min`
     /// starts from zero, as smsd's counter does at each start.
     pub(crate) fn open(base: &Path, mode: u32, limits: BTreeMap<String, SimLimits>) -> LimitBook {
-        let limits: BTreeMap<String, SimLimits> = limits.into_iter().filter(|(_, limits)| limits.any()).collect();
+        let limits: BTreeMap<String, SimLimits> =
+            limits.into_iter().filter(|(_, limits)| limits.any()).collect();
         let path = base.join(FILE_NAME);
         let (mut counts, broken) = match read(&path) {
             Ok(counts) => (counts, None),
@@ -208,7 +209,11 @@ fn describe(limit: Limit, counts: &Counts, limits: &SimLimits) -> String {
         None => match counts.clears_at_unix(limits, limit) {
             Some(unix) => {
                 let at = chrono::DateTime::from_timestamp(unix, 0)
-                    .map(|at| at.with_timezone(&chrono::Local).format("%Y-%m-%d %H:%M:%S").to_string())
+                    .map(|at| {
+                        at.with_timezone(&chrono::Local)
+                            .format("%Y-%m-%d %H:%M:%S")
+                            .to_string()
+                    })
                     .unwrap_or_else(|| unix.to_string());
                 format!("{limit} (until {at})")
             }
@@ -227,7 +232,10 @@ fn read(path: &Path) -> Result<BTreeMap<String, Counts>, String> {
         return Err("not a regular file".to_owned());
     }
     if metadata.len() > MAX_FILE_BYTES {
-        return Err(format!("{} bytes, more than this file ever holds", metadata.len()));
+        return Err(format!(
+            "{} bytes, more than this file ever holds",
+            metadata.len()
+        ));
     }
     let bytes = std::fs::read(path).map_err(|err| err.to_string())?;
     serde_json::from_slice(&bytes).map_err(|err| format!("not the counts smsgate writes: {err}"))
@@ -268,7 +276,11 @@ mod tests {
         assert!(alarm.is_some_and(|text| text.contains("limits.per-day 2")));
         let mut again = LimitBook::open(dir.path(), 0o600, per_day(2));
         assert!(matches!(again.admits("gsm1", 1, noon()), Admission::Refuse(_)));
-        assert_eq!(again.admits("gsm2", 1, noon()), Admission::Admit, "no limits, no counts");
+        assert_eq!(
+            again.admits("gsm2", 1, noon()),
+            Admission::Admit,
+            "no limits, no counts"
+        );
     }
 
     #[test]
@@ -279,12 +291,18 @@ mod tests {
         std::fs::create_dir(dir.path().join(format!(".{FILE_NAME}.smsgate-tmp"))).expect("mkdir");
         assert!(book.reserve("gsm1", 1, noon()).is_err());
         assert_eq!(book.counts("gsm1").map(|counts| counts.day_count), Some(0));
-        assert!(matches!(book.admits("gsm1", 1, noon()), Admission::Refuse(why) if why.contains("cannot be kept")));
+        assert!(
+            matches!(book.admits("gsm1", 1, noon()), Admission::Refuse(why) if why.contains("cannot be kept"))
+        );
         let later = Now {
             unix: noon().unix + 10,
             ..noon()
         };
-        assert_eq!(book.admits("gsm1", 1, later), Admission::Admit, "tried again after a pause");
+        assert_eq!(
+            book.admits("gsm1", 1, later),
+            Admission::Admit,
+            "tried again after a pause"
+        );
         std::fs::remove_dir(dir.path().join(format!(".{FILE_NAME}.smsgate-tmp"))).expect("rmdir");
         book.reserve("gsm1", 1, noon()).expect("reserve");
         assert_eq!(book.counts("gsm1").map(|counts| counts.day_count), Some(1));
@@ -295,7 +313,9 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         std::fs::write(dir.path().join(FILE_NAME), b"{not json").expect("write");
         let mut book = LimitBook::open(dir.path(), 0o600, per_day(5));
-        assert!(matches!(book.admits("gsm1", 1, noon()), Admission::Refuse(why) if why.contains("cannot be kept")));
+        assert!(
+            matches!(book.admits("gsm1", 1, noon()), Admission::Refuse(why) if why.contains("cannot be kept"))
+        );
     }
 
     #[test]

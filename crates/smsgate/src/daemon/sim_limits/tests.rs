@@ -35,11 +35,22 @@ fn a_day_limit_blocks_at_the_cap_and_resets_at_the_reset_time() {
     let morning = at("2026-03-10", "07:00:00");
     assert_eq!(counts.reserve(&limits, morning, 2), None);
     assert_eq!(counts.blocking(&limits, morning, 1), None);
-    assert_eq!(counts.blocking(&limits, morning, 2), Some(Limit::PerDay(3)), "2 more would be 4");
-    assert_eq!(counts.reserve(&limits, morning, 1), Some(Limit::PerDay(3)), "reaching it is reported");
+    assert_eq!(
+        counts.blocking(&limits, morning, 2),
+        Some(Limit::PerDay(3)),
+        "2 more would be 4"
+    );
+    assert_eq!(
+        counts.reserve(&limits, morning, 1),
+        Some(Limit::PerDay(3)),
+        "reaching it is reported"
+    );
     assert_eq!(counts.blocking(&limits, morning, 1), Some(Limit::PerDay(3)));
     // Midnight is not the reset: 05:59 next day is still the same counting day.
-    assert_eq!(counts.blocking(&limits, at("2026-03-11", "05:59:59"), 1), Some(Limit::PerDay(3)));
+    assert_eq!(
+        counts.blocking(&limits, at("2026-03-11", "05:59:59"), 1),
+        Some(Limit::PerDay(3))
+    );
     assert_eq!(
         counts.resets_at(&limits, Limit::PerDay(3)),
         Some(at("2026-03-11", "06:00:00").local)
@@ -56,7 +67,10 @@ fn a_month_limit_resets_on_the_reset_day_across_a_year_end() {
     };
     let mut counts = Counts::default();
     counts.reserve(&limits, at("2026-12-20", "10:00:00"), 2);
-    assert_eq!(counts.blocking(&limits, at("2027-01-14", "23:59:59"), 1), Some(Limit::PerMonth(2)));
+    assert_eq!(
+        counts.blocking(&limits, at("2027-01-14", "23:59:59"), 1),
+        Some(Limit::PerMonth(2))
+    );
     assert_eq!(
         counts.resets_at(&limits, Limit::PerMonth(2)),
         Some(at("2027-01-15", "00:00:00").local)
@@ -78,11 +92,20 @@ fn the_minute_rate_is_a_sliding_window() {
     let start = at("2026-03-10", "12:00:00");
     counts.reserve(&limits, start, 1);
     counts.reserve(&limits, later(start, 30), 1);
-    assert_eq!(counts.blocking(&limits, later(start, 59), 1), Some(Limit::PerMinute(2)));
-    assert_eq!(counts.clears_at_unix(&limits, Limit::PerMinute(2)), Some(start.unix + 60));
+    assert_eq!(
+        counts.blocking(&limits, later(start, 59), 1),
+        Some(Limit::PerMinute(2))
+    );
+    assert_eq!(
+        counts.clears_at_unix(&limits, Limit::PerMinute(2)),
+        Some(start.unix + 60)
+    );
     // The first one leaves the window at 60 s; the second is still in it.
     assert_eq!(counts.blocking(&limits, later(start, 60), 1), None);
-    assert_eq!(counts.blocking(&limits, later(start, 60), 2), Some(Limit::PerMinute(2)));
+    assert_eq!(
+        counts.blocking(&limits, later(start, 60), 2),
+        Some(Limit::PerMinute(2))
+    );
     assert_eq!(counts.blocking(&limits, later(start, 90), 2), None);
 }
 
@@ -96,7 +119,10 @@ fn a_message_longer_than_the_rate_goes_when_the_window_is_empty() {
     let start = at("2026-03-10", "12:00:00");
     assert_eq!(counts.blocking(&limits, start, 5), None);
     counts.reserve(&limits, start, 5);
-    assert_eq!(counts.blocking(&limits, later(start, 59), 1), Some(Limit::PerMinute(2)));
+    assert_eq!(
+        counts.blocking(&limits, later(start, 59), 1),
+        Some(Limit::PerMinute(2))
+    );
 }
 
 #[test]
@@ -109,9 +135,18 @@ fn smsds_period_clears_a_period_after_its_first_message() {
     let mut counts = Counts::default();
     let start = at("2026-03-10", "12:00:00");
     counts.reserve(&limits, start, 1);
-    assert_eq!(counts.reserve(&limits, later(start, 300), 1), Some(Limit::PerPeriod(2)));
-    assert_eq!(counts.blocking(&limits, later(start, 599), 1), Some(Limit::PerPeriod(2)));
-    assert_eq!(counts.clears_at_unix(&limits, Limit::PerPeriod(2)), Some(start.unix + 600));
+    assert_eq!(
+        counts.reserve(&limits, later(start, 300), 1),
+        Some(Limit::PerPeriod(2))
+    );
+    assert_eq!(
+        counts.blocking(&limits, later(start, 599), 1),
+        Some(Limit::PerPeriod(2))
+    );
+    assert_eq!(
+        counts.clears_at_unix(&limits, Limit::PerPeriod(2)),
+        Some(start.unix + 600)
+    );
     assert_eq!(counts.blocking(&limits, later(start, 600), 2), None);
     // The next period begins with the next message, not at the clear.
     counts.reserve(&limits, later(start, 900), 1);
@@ -127,7 +162,10 @@ fn a_period_without_clear_never_clears() {
     let mut counts = Counts::default();
     let start = at("2026-03-10", "12:00:00");
     counts.reserve(&limits, start, 1);
-    assert_eq!(counts.blocking(&limits, later(start, 86400 * 40), 1), Some(Limit::PerPeriod(1)));
+    assert_eq!(
+        counts.blocking(&limits, later(start, 86400 * 40), 1),
+        Some(Limit::PerPeriod(1))
+    );
 }
 
 #[test]

@@ -28,7 +28,10 @@ pub(super) fn is_chore(key: &str) -> bool {
 /// The global settings smsd applies to every modem that does not set its
 /// own, handled here.
 pub(super) fn is_global_chore(key: &str) -> bool {
-    matches!(key, "max_continuous_sending" | "receive_before_send" | "hangup_incoming_call")
+    matches!(
+        key,
+        "max_continuous_sending" | "receive_before_send" | "hangup_incoming_call"
+    )
 }
 
 impl Importer {
@@ -88,8 +91,18 @@ impl Importer {
                 let number = self.number(entry)?;
                 put(self, modem, "max-continuous-sending-s", number.to_string());
             }
-            "receive_before_send" => put(self, modem, "receive-before-send", values::yes_no(entry)?.to_string()),
-            "hangup_incoming_call" => put(self, modem, "hangup-incoming-call", values::yes_no(entry)?.to_string()),
+            "receive_before_send" => put(
+                self,
+                modem,
+                "receive-before-send",
+                values::yes_no(entry)?.to_string(),
+            ),
+            "hangup_incoming_call" => put(
+                self,
+                modem,
+                "hangup-incoming-call",
+                values::yes_no(entry)?.to_string(),
+            ),
             "check_network" => {
                 // smsd: 0 never, 1 always, 2 only before sending; smsgate
                 // checks only before sending, the one place it decides.
@@ -100,7 +113,8 @@ impl Importer {
                 put(self, modem, "phonecalls", "true".to_owned());
             }
             "phonecalls" if values::yes_no(entry)? => {
-                let feature = "phonecalls = yes (missed calls read from the modem's phonebook; smsgate handles \
+                let feature =
+                    "phonecalls = yes (missed calls read from the modem's phonebook; smsgate handles \
                                them as they ring, as with phonecalls = clip)";
                 self.leave_out(section, entry, Reason::NotYet(feature.to_owned()));
             }
