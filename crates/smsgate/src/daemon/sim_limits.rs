@@ -94,19 +94,19 @@ impl Now {
 /// Which limit a modem is at.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Limit {
-    PerDay(u32),
-    PerMonth(u32),
-    PerMinute(u32),
-    PerPeriod(u32),
+    Day(u32),
+    Month(u32),
+    Minute(u32),
+    Period(u32),
 }
 
 impl std::fmt::Display for Limit {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Limit::PerDay(n) => write!(f, "limits.per-day {n}"),
-            Limit::PerMonth(n) => write!(f, "limits.per-month {n}"),
-            Limit::PerMinute(n) => write!(f, "limits.max-per-minute {n}"),
-            Limit::PerPeriod(n) => write!(f, "limits.per-period {n}"),
+            Limit::Day(n) => write!(f, "limits.per-day {n}"),
+            Limit::Month(n) => write!(f, "limits.per-month {n}"),
+            Limit::Minute(n) => write!(f, "limits.max-per-minute {n}"),
+            Limit::Period(n) => write!(f, "limits.per-period {n}"),
         }
     }
 }
@@ -175,18 +175,18 @@ impl Counts {
         counts.roll(limits, now);
         let over = |count: u32, cap: Option<u32>| cap.filter(|&cap| count.saturating_add(parts) > cap);
         if let Some(cap) = over(counts.day_count, limits.per_day) {
-            return Some(Limit::PerDay(cap));
+            return Some(Limit::Day(cap));
         }
         if let Some(cap) = over(counts.month_count, limits.per_month) {
-            return Some(Limit::PerMonth(cap));
+            return Some(Limit::Month(cap));
         }
         if let Some(cap) = over(counts.period_count, limits.per_period) {
-            return Some(Limit::PerPeriod(cap));
+            return Some(Limit::Period(cap));
         }
         let in_minute = u32::try_from(counts.recent.len()).unwrap_or(u32::MAX);
         // A message longer than the rate goes when the window is empty.
         if let Some(cap) = over(in_minute, limits.max_per_minute).filter(|_| in_minute > 0) {
-            return Some(Limit::PerMinute(cap));
+            return Some(Limit::Minute(cap));
         }
         None
     }
@@ -204,9 +204,9 @@ impl Counts {
         self.recent.extend(std::iter::repeat_n(now.unix, parts as usize));
         let reached = |count: u32, cap: Option<u32>| cap.filter(|&cap| count >= cap);
         reached(self.day_count, limits.per_day)
-            .map(Limit::PerDay)
-            .or_else(|| reached(self.month_count, limits.per_month).map(Limit::PerMonth))
-            .or_else(|| reached(self.period_count, limits.per_period).map(Limit::PerPeriod))
+            .map(Limit::Day)
+            .or_else(|| reached(self.month_count, limits.per_month).map(Limit::Month))
+            .or_else(|| reached(self.period_count, limits.per_period).map(Limit::Period))
     }
 
     /// Gives back `parts` of those reserved at `reserved_at` that surely
@@ -237,16 +237,16 @@ impl Counts {
     /// day and month, for the log; `None` for limits counted in seconds).
     pub(crate) fn resets_at(&self, limits: &SimLimits, limit: Limit) -> Option<NaiveDateTime> {
         match limit {
-            Limit::PerDay(_) => self
+            Limit::Day(_) => self
                 .day
                 .map(|day| (day + Span::days(1)).and_time(limits.reset_time)),
-            Limit::PerMonth(_) => self.month.map(|month| {
+            Limit::Month(_) => self.month.map(|month| {
                 let next = month.with_day(1).unwrap_or(month) + Span::days(32);
                 next.with_day(limits.reset_day.clamp(1, 28))
                     .unwrap_or(next)
                     .and_time(limits.reset_time)
             }),
-            Limit::PerMinute(_) | Limit::PerPeriod(_) => None,
+            Limit::Minute(_) | Limit::Period(_) => None,
         }
     }
 
@@ -254,12 +254,12 @@ impl Counts {
     /// to wake up then.
     pub(crate) fn clears_at_unix(&self, limits: &SimLimits, limit: Limit) -> Option<i64> {
         match limit {
-            Limit::PerMinute(_) => self.recent.first().map(|&at| at + 60),
-            Limit::PerPeriod(_) => self
+            Limit::Minute(_) => self.recent.first().map(|&at| at + 60),
+            Limit::Period(_) => self
                 .period_start
                 .zip(limits.period_s)
                 .map(|(start, period)| start + period),
-            Limit::PerDay(_) | Limit::PerMonth(_) => None,
+            Limit::Day(_) | Limit::Month(_) => None,
         }
     }
 }

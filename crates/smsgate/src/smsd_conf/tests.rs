@@ -390,7 +390,6 @@ fn default_section_applies_to_every_modem() {
 fn unhonoured() -> Vec<(In, &'static str, String)> {
     let why = |reason: &str| reason.to_owned();
     let global = |key: &str| keys::global(key).to_string();
-    let modem = |key: &str| keys::modem(key).to_string();
     vec![
         (In::Global, "logfile = /var/log/smsd.log", why(LOGGING)),
         (In::Global, "loglevel = 7", why(LOGGING)),

@@ -37,22 +37,22 @@ fn a_day_limit_blocks_at_the_cap_and_resets_at_the_reset_time() {
     assert_eq!(counts.blocking(&limits, morning, 1), None);
     assert_eq!(
         counts.blocking(&limits, morning, 2),
-        Some(Limit::PerDay(3)),
+        Some(Limit::Day(3)),
         "2 more would be 4"
     );
     assert_eq!(
         counts.reserve(&limits, morning, 1),
-        Some(Limit::PerDay(3)),
+        Some(Limit::Day(3)),
         "reaching it is reported"
     );
-    assert_eq!(counts.blocking(&limits, morning, 1), Some(Limit::PerDay(3)));
+    assert_eq!(counts.blocking(&limits, morning, 1), Some(Limit::Day(3)));
     // Midnight is not the reset: 05:59 next day is still the same counting day.
     assert_eq!(
         counts.blocking(&limits, at("2026-03-11", "05:59:59"), 1),
-        Some(Limit::PerDay(3))
+        Some(Limit::Day(3))
     );
     assert_eq!(
-        counts.resets_at(&limits, Limit::PerDay(3)),
+        counts.resets_at(&limits, Limit::Day(3)),
         Some(at("2026-03-11", "06:00:00").local)
     );
     assert_eq!(counts.blocking(&limits, at("2026-03-11", "06:00:00"), 1), None);
@@ -69,10 +69,10 @@ fn a_month_limit_resets_on_the_reset_day_across_a_year_end() {
     counts.reserve(&limits, at("2026-12-20", "10:00:00"), 2);
     assert_eq!(
         counts.blocking(&limits, at("2027-01-14", "23:59:59"), 1),
-        Some(Limit::PerMonth(2))
+        Some(Limit::Month(2))
     );
     assert_eq!(
-        counts.resets_at(&limits, Limit::PerMonth(2)),
+        counts.resets_at(&limits, Limit::Month(2)),
         Some(at("2027-01-15", "00:00:00").local)
     );
     assert_eq!(counts.blocking(&limits, at("2027-01-15", "00:00:00"), 2), None);
@@ -94,17 +94,17 @@ fn the_minute_rate_is_a_sliding_window() {
     counts.reserve(&limits, later(start, 30), 1);
     assert_eq!(
         counts.blocking(&limits, later(start, 59), 1),
-        Some(Limit::PerMinute(2))
+        Some(Limit::Minute(2))
     );
     assert_eq!(
-        counts.clears_at_unix(&limits, Limit::PerMinute(2)),
+        counts.clears_at_unix(&limits, Limit::Minute(2)),
         Some(start.unix + 60)
     );
     // The first one leaves the window at 60 s; the second is still in it.
     assert_eq!(counts.blocking(&limits, later(start, 60), 1), None);
     assert_eq!(
         counts.blocking(&limits, later(start, 60), 2),
-        Some(Limit::PerMinute(2))
+        Some(Limit::Minute(2))
     );
     assert_eq!(counts.blocking(&limits, later(start, 90), 2), None);
 }
@@ -121,7 +121,7 @@ fn a_message_longer_than_the_rate_goes_when_the_window_is_empty() {
     counts.reserve(&limits, start, 5);
     assert_eq!(
         counts.blocking(&limits, later(start, 59), 1),
-        Some(Limit::PerMinute(2))
+        Some(Limit::Minute(2))
     );
 }
 
@@ -137,14 +137,14 @@ fn smsds_period_clears_a_period_after_its_first_message() {
     counts.reserve(&limits, start, 1);
     assert_eq!(
         counts.reserve(&limits, later(start, 300), 1),
-        Some(Limit::PerPeriod(2))
+        Some(Limit::Period(2))
     );
     assert_eq!(
         counts.blocking(&limits, later(start, 599), 1),
-        Some(Limit::PerPeriod(2))
+        Some(Limit::Period(2))
     );
     assert_eq!(
-        counts.clears_at_unix(&limits, Limit::PerPeriod(2)),
+        counts.clears_at_unix(&limits, Limit::Period(2)),
         Some(start.unix + 600)
     );
     assert_eq!(counts.blocking(&limits, later(start, 600), 2), None);
@@ -164,7 +164,7 @@ fn a_period_without_clear_never_clears() {
     counts.reserve(&limits, start, 1);
     assert_eq!(
         counts.blocking(&limits, later(start, 86400 * 40), 1),
-        Some(Limit::PerPeriod(1))
+        Some(Limit::Period(1))
     );
 }
 
