@@ -45,6 +45,7 @@ pub mod logging;
 mod modem_chores;
 pub(crate) mod part_store;
 pub(crate) mod receive;
+pub(crate) mod receive_store;
 pub(crate) mod reports;
 pub(crate) mod scheduler;
 pub(crate) mod send_store;
