@@ -38,6 +38,7 @@
 //! exchange with the modem and its outcome is journalled and acted on
 //! before the modems are closed.
 
+mod before_send;
 pub(crate) mod clock;
 pub(crate) mod commands;
 pub mod config;
@@ -53,6 +54,7 @@ pub(crate) mod include;
 pub(crate) mod intake;
 pub(crate) mod journal;
 pub mod logging;
+mod modem_chores;
 pub(crate) mod part_store;
 pub(crate) mod receive;
 pub(crate) mod receive_store;
@@ -63,6 +65,7 @@ pub mod sd_notify;
 pub(crate) mod send_store;
 mod send_task;
 mod settle;
+pub mod sim_limits;
 pub mod spool_dir;
 pub(crate) mod store_health;
 pub(crate) mod ussd_handler;
@@ -281,6 +284,7 @@ impl Supervisor {
             if !settings.smsc_pdu {
                 driver.smsc = settings.smsc.clone();
             }
+            modem_chores::adjust_driver(&mut driver, &settings.tasks);
             let name = name.clone();
             opening.spawn(async move {
                 let (handle, error) = ModemHandle::open_or_retry(driver).await;
@@ -381,8 +385,13 @@ impl Supervisor {
             self.sent_index.clone(),
             self.receivers.clone(),
         );
+        let mut sweep = None;
         match receiver {
-            Ok(Some(receiver)) => {
+            Ok(Some(mut receiver)) => {
+                let tasks = &settings.tasks;
+                if tasks.receive_before_send || tasks.max_continuous_sending.is_some() {
+                    sweep = Some(receiver.sweep_requester());
+                }
                 self.receivers.spawn(receiver.run(self.shutdown.clone()));
             }
             Ok(None) => {}
@@ -392,7 +401,16 @@ impl Supervisor {
                     .raise(Severity::Error, name, &format!("{err:#}; not receiving"));
             }
         }
-        Some(ModemSlot::new(name.to_owned(), settings, handle, identity))
+        modem_chores::spawn(
+            &self.config,
+            name,
+            &handle,
+            &identity,
+            &self.alarms,
+            &self.receivers,
+            &self.shutdown,
+        );
+        Some(ModemSlot::new(name.to_owned(), settings, handle, identity).with_sweep(sweep))
     }
 
     /// Keeps `handle`, whose driver keeps trying to set the modem up, and
