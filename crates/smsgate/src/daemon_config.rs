@@ -137,6 +137,14 @@ pub(crate) struct DaemonConfig {
     /// `[sms-commands]` with its `[scripts.NAME]`; none: `:cmd` messages
     /// are ordinary messages.
     pub(crate) sms_commands: Option<commands::SmsCommands>,
+    /// `[http]`: the HTTP API (daemon/http); none: off.
+    pub(crate) http: Option<crate::daemon::http::config::HttpSettings>,
+    /// Not read from the file: the daemon's event bus (daemon/events.rs),
+    /// made with the config so that every part holding it can publish.
+    pub(crate) events: crate::daemon::events::EventBus,
+    /// Not read from the file: cancels over the HTTP API, which the
+    /// scheduler asks before each start (daemon/http/cancel.rs).
+    pub(crate) cancels: crate::daemon::http::cancel::CancelGate,
 }
 
 /// What to do with a file whose send was cut off (smsgate killed, the
@@ -338,6 +346,7 @@ pub(crate) struct RawDaemonConfig {
     sms_commands: Option<Spanned<commands::RawSmsCommands>>,
     #[serde(default)]
     scripts: BTreeMap<Spanned<String>, commands::RawScript>,
+    http: Option<Spanned<crate::daemon::http::config::RawHttp>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -507,6 +516,7 @@ impl Checker<'_> {
         let (incoming_format, store_sent_pdu) = self.spool_formats(&raw.spool);
         let national_tables = self.national_tables(&raw.spool);
         let spool = self.spool(raw.spool, &base);
+        let http = self.http(raw.http);
         let limits = self.limits(raw.limits);
         let raw_queues = raw.queues;
         let raw_modems = raw.modems;
@@ -723,6 +733,7 @@ impl Checker<'_> {
             national_prefixes: self.digit_list(raw.numbering.national_prefixes, "national"),
         };
         let sms_commands = self.sms_commands(raw.sms_commands, raw.scripts, &modems);
+        let cancels = crate::daemon::http::cancel::CancelGate::new(&spool.base);
         DaemonConfig {
             lock_dir: raw.lock_dir,
             ports,
@@ -742,6 +753,9 @@ impl Checker<'_> {
             national_tables,
             control_socket,
             sms_commands,
+            http,
+            events: Default::default(),
+            cancels,
         }
     }
 

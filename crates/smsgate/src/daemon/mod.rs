@@ -31,13 +31,16 @@
 pub(crate) mod clock;
 pub(crate) mod commands;
 pub(crate) mod control;
+pub(crate) mod events;
 #[cfg(test)]
 mod durability_tests;
 pub(crate) mod hooks;
+pub(crate) mod http;
 pub(crate) mod inbox;
 pub(crate) mod include;
 pub(crate) mod intake;
 pub(crate) mod journal;
+pub(crate) mod metrics;
 pub(crate) mod part_store;
 pub(crate) mod receive;
 pub(crate) mod reports;
@@ -83,6 +86,8 @@ pub(crate) struct Daemon {
     join: JoinHandle<anyhow::Result<()>>,
     /// The control socket's server and its token (control.rs).
     control: Option<(JoinHandle<()>, CancellationToken)>,
+    /// The HTTP API's server and its token (http/).
+    http: Option<(JoinHandle<()>, CancellationToken)>,
 }
 
 impl Daemon {
@@ -133,6 +138,11 @@ impl Daemon {
             .as_deref()
             .map(ControlSocket::bind)
             .transpose()?;
+        // http/: bound early for the same reason.
+        let http_server = match &config.http {
+            Some(settings) => Some(http::HttpServer::bind(settings).await?),
+            None => None,
+        };
         let registry = ModemRegistry::default();
         let commands = match &config.sms_commands {
             Some(settings) => Some(Arc::new(CommandRunner::new(
@@ -165,16 +175,25 @@ impl Daemon {
         let running = supervisor.start_scheduler().await?;
         let control = control_socket.map(|socket| {
             let token = supervisor.shutdown.child_token();
-            (tokio::spawn(socket.serve(registry, token.clone())), token)
+            (tokio::spawn(socket.serve(registry.clone(), token.clone())), token)
+        });
+        let http = http_server.map(|server| {
+            let token = supervisor.shutdown.child_token();
+            let config = supervisor.config.clone();
+            (server.serve(config, registry.clone(), token.clone()), token)
         });
         let join = tokio::spawn(supervisor.run(running));
-        Ok(Daemon { join, control })
+        Ok(Daemon { join, control, http })
     }
 
     /// Waits until the daemon has stopped (after its token fired) and every
     /// modem is closed.
     pub(crate) async fn join(self) -> anyhow::Result<()> {
         let result = self.join.await.context("the daemon task failed");
+        if let Some((http, token)) = self.http {
+            token.cancel();
+            let _ = http.await;
+        }
         if let Some((control, token)) = self.control {
             // Also when the daemon stopped on an error of its own.
             token.cancel();

@@ -21,6 +21,7 @@
 //! storage from filling up (RouterOS's auto-erase): when it is full, the
 //! oldest message is deleted, with an alarm.
 
+use crate::daemon::events::{DaemonEvent, EventBus};
 use std::collections::HashSet;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -57,6 +58,8 @@ const SAFETY_POLL_INTERVAL: Duration = Duration::from_secs(60);
 /// One modem's receive task.
 pub(crate) struct Receiver {
     name: String,
+    /// The daemon's event bus: `received` and `report` go on it.
+    events: EventBus,
     settings: ModemSettings,
     handle: ModemHandle,
     identity: Identity,
@@ -109,6 +112,7 @@ impl Receiver {
             })?;
         Ok(Some(Receiver {
             name: name.to_owned(),
+            events: config.events.clone(),
             settings: settings.clone(),
             handle,
             identity,
@@ -375,8 +379,17 @@ impl Receiver {
                     path.clone().into(),
                     reference.to_string().into(),
                 ]);
+                self.events.publish(DaemonEvent::Report {
+                    file: name.clone(),
+                    modem: self.name.clone(),
+                    message_reference: reference,
+                });
             }
             None => {
+                self.events.publish(DaemonEvent::Received {
+                    file: name.clone(),
+                    modem: self.name.clone(),
+                });
                 self.event(vec!["RECEIVED".into(), path.into()]);
                 if let (Some(runner), Some(decision)) = (&self.commands, decision) {
                     match decision {

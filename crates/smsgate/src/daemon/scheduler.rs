@@ -622,6 +622,14 @@ impl Scheduler {
         let Some(job) = self.pending.get_mut(name) else {
             return;
         };
+        // A cancel over the HTTP API (daemon/http/cancel.rs) wins until here.
+        if !self.config.cancels.may_start(&job.id) {
+            if let Some(job) = self.pending.remove(name) {
+                let reason = crate::daemon::http::cancel::CANCELLED_REASON;
+                self.fail_job(job, reason, None, None, false);
+            }
+            return;
+        }
         let slot = &mut self.modems[modem_idx];
         slot.busy = true;
         slot.blocked_until = None;

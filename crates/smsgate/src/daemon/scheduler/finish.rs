@@ -5,6 +5,7 @@
 //! writes are retried. Separate from the main loop in `scheduler.rs`
 //! because finishing a message is a concern of its own.
 
+use crate::daemon::events::DaemonEvent;
 use std::collections::HashMap;
 use std::time::Duration;
 
@@ -407,6 +408,14 @@ impl Scheduler {
                 tracing::info!(target: "smsgate", "{name}: sent by {} ({})", slot.name, target.display());
                 self.end(&job.id);
                 self.event(hooks::sent_args(&target, &message_ids));
+                self.config.events.publish(DaemonEvent::Sent {
+                    id: job.id.clone(),
+                    file: name.to_owned(),
+                    to: job.recipient.clone(),
+                    modem: self.modems[modem_idx].name.clone(),
+                    message_references: message_ids,
+                    duration_seconds: job.send_started.map(|started| started.elapsed().as_secs_f64()),
+                });
                 true
             }
             Err(err) => {
@@ -490,6 +499,12 @@ impl Scheduler {
                     self.end(id);
                 }
                 self.event(hooks::failed_args(&target));
+                self.config.events.publish(DaemonEvent::Failed {
+                    id: id.map(str::to_owned),
+                    file: name.to_owned(),
+                    modem: modem.map(str::to_owned),
+                    reason: reason.to_owned(),
+                });
                 true
             }
             Err(err) => {
