@@ -79,14 +79,46 @@ impl Default for Metrics {
             http_accepted: Counter::default(),
         };
         registry.register("messages_sent", "Messages moved to sent/", metrics.sent.clone());
-        registry.register("messages_failed", "Messages moved to failed/", metrics.failed.clone());
-        registry.register("messages_received", "Messages written to incoming/", metrics.received.clone());
-        registry.register("reports_received", "Status reports written to report/", metrics.reports.clone());
-        registry.register("parts_sent", "SMS parts the modems accepted", metrics.parts_sent.clone());
-        registry.register("queue_depth", "Files waiting, by queue", metrics.queue_depth.clone());
-        registry.register("modem_up", "Whether the modem answered its last status query", metrics.modem_up.clone());
-        registry.register("modem_blocked", "Whether the scheduler blocked the modem", metrics.modem_blocked.clone());
-        registry.register("modem_signal_dbm", "Signal strength (AT+CSQ)", metrics.modem_signal_dbm.clone());
+        registry.register(
+            "messages_failed",
+            "Messages moved to failed/",
+            metrics.failed.clone(),
+        );
+        registry.register(
+            "messages_received",
+            "Messages written to incoming/",
+            metrics.received.clone(),
+        );
+        registry.register(
+            "reports_received",
+            "Status reports written to report/",
+            metrics.reports.clone(),
+        );
+        registry.register(
+            "parts_sent",
+            "SMS parts the modems accepted",
+            metrics.parts_sent.clone(),
+        );
+        registry.register(
+            "queue_depth",
+            "Files waiting, by queue",
+            metrics.queue_depth.clone(),
+        );
+        registry.register(
+            "modem_up",
+            "Whether the modem answered its last status query",
+            metrics.modem_up.clone(),
+        );
+        registry.register(
+            "modem_blocked",
+            "Whether the scheduler blocked the modem",
+            metrics.modem_blocked.clone(),
+        );
+        registry.register(
+            "modem_signal_dbm",
+            "Signal strength (AT+CSQ)",
+            metrics.modem_signal_dbm.clone(),
+        );
         registry.register(
             "send_duration_seconds",
             "From a message's first part handed to a modem to its last answer",
@@ -97,7 +129,11 @@ impl Default for Metrics {
             "Webhook delivery attempts by result",
             metrics.webhook_deliveries.clone(),
         );
-        registry.register("webhook_backlog", "Webhook deliveries waiting", metrics.webhook_backlog.clone());
+        registry.register(
+            "webhook_backlog",
+            "Webhook deliveries waiting",
+            metrics.webhook_backlog.clone(),
+        );
         registry.register(
             "http_messages_accepted",
             "Messages accepted over the HTTP API",
@@ -137,10 +173,14 @@ impl Metrics {
                 self.failed.get_or_create(&labels).inc();
             }
             DaemonEvent::Received { modem, .. } => {
-                self.received.get_or_create(&ModemLabel { modem: modem.clone() }).inc();
+                self.received
+                    .get_or_create(&ModemLabel { modem: modem.clone() })
+                    .inc();
             }
             DaemonEvent::Report { modem, .. } => {
-                self.reports.get_or_create(&ModemLabel { modem: modem.clone() }).inc();
+                self.reports
+                    .get_or_create(&ModemLabel { modem: modem.clone() })
+                    .inc();
             }
         }
     }
@@ -191,8 +231,14 @@ mod tests {
             reason: "To: missing".into(),
         });
         let text = metrics.render();
-        assert!(text.contains("smsgate_messages_sent_total{modem=\"gsm1\"} 1"), "{text}");
-        assert!(text.contains("smsgate_parts_sent_total{modem=\"gsm1\"} 2"), "{text}");
+        assert!(
+            text.contains("smsgate_messages_sent_total{modem=\"gsm1\"} 1"),
+            "{text}"
+        );
+        assert!(
+            text.contains("smsgate_parts_sent_total{modem=\"gsm1\"} 2"),
+            "{text}"
+        );
         assert!(
             text.contains("smsgate_messages_failed_total{modem=\"\",reason=\"refused\"} 1"),
             "{text}"

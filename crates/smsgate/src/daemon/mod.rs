@@ -31,9 +31,9 @@
 pub(crate) mod clock;
 pub(crate) mod commands;
 pub(crate) mod control;
-pub(crate) mod events;
 #[cfg(test)]
 mod durability_tests;
+pub(crate) mod events;
 pub(crate) mod hooks;
 pub(crate) mod http;
 pub(crate) mod inbox;

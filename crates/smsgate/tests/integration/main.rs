@@ -15,6 +15,7 @@ mod daemon_intake;
 mod daemon_receive;
 mod daemon_recovery;
 mod help;
+mod http_api;
 mod import_smsd_conf;
 mod modem_commands;
 mod one_config;

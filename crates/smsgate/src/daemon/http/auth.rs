@@ -8,7 +8,7 @@
 //! token it was close to.
 
 use axum::http::HeaderMap;
-use subtle::{ConstantTimeEq as _, Choice};
+use subtle::{Choice, ConstantTimeEq as _};
 
 use crate::daemon::http::config::{digest_of, Scope, TokenSettings};
 use crate::daemon::http::error::ApiError;
@@ -78,8 +78,18 @@ mod tests {
     #[test]
     fn a_known_token_with_the_scope_passes() {
         let tokens = tokens();
-        assert_eq!(authorize(&tokens, &with("Bearer s3cret"), Scope::Send).unwrap().name, "shop");
-        assert_eq!(authorize(&tokens, &with("bearer  other "), Scope::Admin).unwrap().name, "ops");
+        assert_eq!(
+            authorize(&tokens, &with("Bearer s3cret"), Scope::Send)
+                .unwrap()
+                .name,
+            "shop"
+        );
+        assert_eq!(
+            authorize(&tokens, &with("bearer  other "), Scope::Admin)
+                .unwrap()
+                .name,
+            "ops"
+        );
     }
 
     #[test]
@@ -87,8 +97,14 @@ mod tests {
         let tokens = tokens();
         let status = |headers: &HeaderMap, scope| authorize(&tokens, headers, scope).unwrap_err().status;
         assert_eq!(status(&HeaderMap::new(), Scope::Send), StatusCode::UNAUTHORIZED);
-        assert_eq!(status(&with("Bearer s3cre"), Scope::Send), StatusCode::UNAUTHORIZED);
-        assert_eq!(status(&with("Basic s3cret"), Scope::Send), StatusCode::UNAUTHORIZED);
+        assert_eq!(
+            status(&with("Bearer s3cre"), Scope::Send),
+            StatusCode::UNAUTHORIZED
+        );
+        assert_eq!(
+            status(&with("Basic s3cret"), Scope::Send),
+            StatusCode::UNAUTHORIZED
+        );
         assert_eq!(status(&with("Bearer "), Scope::Send), StatusCode::UNAUTHORIZED);
         assert_eq!(status(&with("Bearer s3cret"), Scope::Read), StatusCode::FORBIDDEN);
     }

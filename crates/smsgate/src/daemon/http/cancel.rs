@@ -92,7 +92,8 @@ impl CancelGate {
         if started.ids.contains(id) {
             return Err(Refused::Started);
         }
-        let open = journal::peek(base).map_err(|err| Refused::Storage(format!("reading the journal: {err}")))?;
+        let open =
+            journal::peek(base).map_err(|err| Refused::Storage(format!("reading the journal: {err}")))?;
         if let Some(state) = open.get(id) {
             if state.is_in_flight() || !state.sent.is_empty() || state.unknown.is_some() {
                 return Err(Refused::Started);

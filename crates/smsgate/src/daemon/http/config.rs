@@ -140,7 +140,11 @@ impl Checker<'_> {
                     }
                 },
                 _ => {
-                    self.problem(offset, &key("token-file"), "give token-file or sha256, one of them");
+                    self.problem(
+                        offset,
+                        &key("token-file"),
+                        "give token-file or sha256, one of them",
+                    );
                     None
                 }
             };

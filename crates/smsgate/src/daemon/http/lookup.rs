@@ -94,7 +94,10 @@ pub(crate) fn find(config: &DaemonConfig, id: &str) -> std::io::Result<Option<Me
     // Twice: a file moves forward (outgoing, queue, sent or failed) while
     // it is looked for, never back.
     for _ in 0..2 {
-        for (place, dir) in [(Place::Sent, &config.spool.sent), (Place::Failed, &config.spool.failed)] {
+        for (place, dir) in [
+            (Place::Sent, &config.spool.sent),
+            (Place::Failed, &config.spool.failed),
+        ] {
             let path = dir.join(&name);
             if let Some(headers) = headers_of(&path) {
                 if header(&headers, ID_HEADER) == Some(id) {
@@ -105,12 +108,23 @@ pub(crate) fn find(config: &DaemonConfig, id: &str) -> std::io::Result<Option<Me
         for dir in waiting_dirs(config) {
             let path = dir.join(&name);
             if let Some(headers) = headers_of(&path) {
-                return Ok(Some(status(config, id, &name, &path, Place::Waiting, &headers, state)));
+                return Ok(Some(status(
+                    config,
+                    id,
+                    &name,
+                    &path,
+                    Place::Waiting,
+                    &headers,
+                    state,
+                )));
             }
         }
     }
     // A spool file's message, finished: by its header.
-    for (place, dir) in [(Place::Sent, &config.spool.sent), (Place::Failed, &config.spool.failed)] {
+    for (place, dir) in [
+        (Place::Sent, &config.spool.sent),
+        (Place::Failed, &config.spool.failed),
+    ] {
         if let Some((name, path, headers)) = scan_for_id(dir, id) {
             return Ok(Some(status(config, id, &name, &path, place, &headers, None)));
         }
@@ -211,7 +225,9 @@ fn status(
         Place::Sent => headers_named(headers, "Message_id")
             .filter_map(|value| value.parse().ok())
             .collect(),
-        _ => journal.map(|state| state.sent.values().copied().collect()).unwrap_or_default(),
+        _ => journal
+            .map(|state| state.sent.values().copied().collect())
+            .unwrap_or_default(),
     };
     for (index, reference) in references.iter().enumerate() {
         parts.insert(
@@ -288,10 +304,14 @@ pub(crate) fn list(
     dirs.push(&config.spool.sent);
     dirs.push(&config.spool.failed);
     for dir in dirs {
-        let Ok(entries) = std::fs::read_dir(dir) else { continue };
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            continue;
+        };
         for entry in entries.flatten() {
             let name = entry.file_name().to_string_lossy().into_owned();
-            let Some(id) = name.strip_prefix(FILE_PREFIX) else { continue };
+            let Some(id) = name.strip_prefix(FILE_PREFIX) else {
+                continue;
+            };
             if !crate::daemon::http::cancel::is_id(id) {
                 continue;
             }
@@ -309,7 +329,10 @@ pub(crate) fn list(
     ids.dedup_by(|a, b| a.1 == b.1);
     let mut page = Vec::new();
     let mut next = None;
-    for (_, id) in ids.iter().filter(|(_, id)| cursor.is_none_or(|cursor| id.as_str() < cursor)) {
+    for (_, id) in ids
+        .iter()
+        .filter(|(_, id)| cursor.is_none_or(|cursor| id.as_str() < cursor))
+    {
         let Some(status) = find(config, id)? else { continue };
         if state.is_some_and(|state| state != status.state) {
             continue;
@@ -329,7 +352,10 @@ mod tests {
 
     #[test]
     fn status_report_lines_are_read() {
-        assert_eq!(parse_report("Message_id 17: 0,Ok,2026"), Some((None, 17, "0,Ok,2026")));
+        assert_eq!(
+            parse_report("Message_id 17: 0,Ok,2026"),
+            Some((None, 17, "0,Ok,2026"))
+        );
         assert_eq!(
             parse_report("part 2/3, Message_id 200: 70,Failed"),
             Some((Some(2), 200, "70,Failed"))

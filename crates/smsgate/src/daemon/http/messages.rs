@@ -46,7 +46,9 @@ pub(crate) async fn post_message(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Result<(StatusCode, Json<SendAnswer>), ApiError> {
-    let token = authorize(&state.settings.tokens, &headers, Scope::Send)?.name.clone();
+    let token = authorize(&state.settings.tokens, &headers, Scope::Send)?
+        .name
+        .clone();
     let request: SendRequest = serde_json::from_slice(&body).map_err(|err| {
         // serde names the field in its message ("unknown field `tx`").
         ApiError::invalid("body", err)
@@ -58,9 +60,7 @@ pub(crate) async fn post_message(
                 .to_str()
                 .ok()
                 .filter(|key| !key.is_empty() && key.len() <= idempotency::MAX_KEY_LEN)
-                .ok_or_else(|| {
-                    ApiError::invalid("Idempotency-Key", "1-255 visible ASCII characters")
-                })?;
+                .ok_or_else(|| ApiError::invalid("Idempotency-Key", "1-255 visible ASCII characters"))?;
             Some(key.to_owned())
         }
     };
@@ -68,7 +68,12 @@ pub(crate) async fn post_message(
     Ok((StatusCode::ACCEPTED, Json(answer)))
 }
 
-fn accept(state: &AppState, token: &str, key: Option<&str>, request: &SendRequest) -> Result<SendAnswer, ApiError> {
+fn accept(
+    state: &AppState,
+    token: &str,
+    key: Option<&str>,
+    request: &SendRequest,
+) -> Result<SendAnswer, ApiError> {
     let config = &state.config;
     let numbers = submit::recipients(request)?;
     let Some(key) = key else {
@@ -80,8 +85,12 @@ fn accept(state: &AppState, token: &str, key: Option<&str>, request: &SendReques
     let digest = idempotency::request_digest(request);
     // Keyed requests one at a time: two retries racing must not both
     // find no record.
-    let _guard = state.idempotency.lock().map_err(|_| ApiError::storage("idempotency", "poisoned lock"))?;
-    let stored = idempotency::load(&dir, &name).map_err(|err| ApiError::storage("reading the idempotency record", err))?;
+    let _guard = state
+        .idempotency
+        .lock()
+        .map_err(|_| ApiError::storage("idempotency", "poisoned lock"))?;
+    let stored = idempotency::load(&dir, &name)
+        .map_err(|err| ApiError::storage("reading the idempotency record", err))?;
     if let Some(record) = stored {
         if record.request_sha256 != digest {
             return Err(ApiError::conflict(
@@ -91,9 +100,13 @@ fn accept(state: &AppState, token: &str, key: Option<&str>, request: &SendReques
         // Files the first request did not get to write (a crash).
         let mut missing = Vec::new();
         for message in &record.answer.messages {
-            let found = lookup::find(config, &message.id).map_err(|err| ApiError::storage("looking up", err))?;
+            let found =
+                lookup::find(config, &message.id).map_err(|err| ApiError::storage("looking up", err))?;
             if found.is_none() && !config.cancels.is_cancelled(&message.id) {
-                missing.push((message.id.clone(), submit::render(config, &record.request, &message.to, &message.id)?));
+                missing.push((
+                    message.id.clone(),
+                    submit::render(config, &record.request, &message.to, &message.id)?,
+                ));
             }
         }
         if !missing.is_empty() {
@@ -115,7 +128,11 @@ fn accept(state: &AppState, token: &str, key: Option<&str>, request: &SendReques
 }
 
 /// (id, to, file) for each recipient, every one checked.
-fn render_all(state: &AppState, request: &SendRequest, numbers: &[&str]) -> Result<Vec<(String, String, Vec<u8>)>, ApiError> {
+fn render_all(
+    state: &AppState,
+    request: &SendRequest,
+    numbers: &[&str],
+) -> Result<Vec<(String, String, Vec<u8>)>, ApiError> {
     numbers
         .iter()
         .map(|to| {
@@ -209,7 +226,10 @@ pub(crate) async fn delete_message(
             other => {
                 return Err(ApiError::conflict(format!(
                     "message {id} is {}; only a queued message can be cancelled",
-                    serde_json::to_value(other).unwrap_or_default().as_str().unwrap_or("")
+                    serde_json::to_value(other)
+                        .unwrap_or_default()
+                        .as_str()
+                        .unwrap_or("")
                 )))
             }
         }
@@ -284,8 +304,9 @@ pub(crate) async fn list_messages(
         }
     }
     let page = blocking(move || {
-        let (messages, next) = lookup::list(&state.config, query.state, since, query.cursor.as_deref(), limit)
-            .map_err(|err| ApiError::storage("listing", err))?;
+        let (messages, next) =
+            lookup::list(&state.config, query.state, since, query.cursor.as_deref(), limit)
+                .map_err(|err| ApiError::storage("listing", err))?;
         Ok(MessagePage { messages, next })
     })
     .await?;

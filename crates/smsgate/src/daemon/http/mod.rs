@@ -57,7 +57,10 @@ pub(crate) struct AppState {
 /// Every route.
 pub(crate) fn router(state: Arc<AppState>) -> Router {
     Router::new()
-        .route("/api/v1/messages", post(messages::post_message).get(messages::list_messages))
+        .route(
+            "/api/v1/messages",
+            post(messages::post_message).get(messages::list_messages),
+        )
         .route(
             "/api/v1/messages/{id}",
             get(messages::get_message).delete(messages::delete_message),
@@ -102,12 +105,20 @@ impl HttpServer {
     ) -> JoinHandle<()> {
         let metrics = Arc::new(Metrics::default());
         let modem_watch = ModemWatch::default();
-        tokio::spawn(count_events(config.events.subscribe(), metrics.clone(), shutdown.clone()));
-        tokio::spawn(modem_watch.clone().run(registry.clone(), metrics.clone(), shutdown.clone()));
-        let address = self
-            .listener
-            .local_addr()
-            .map_or_else(|_| self.settings.listen.to_string(), |address| address.to_string());
+        tokio::spawn(count_events(
+            config.events.subscribe(),
+            metrics.clone(),
+            shutdown.clone(),
+        ));
+        tokio::spawn(
+            modem_watch
+                .clone()
+                .run(registry.clone(), metrics.clone(), shutdown.clone()),
+        );
+        let address = self.listener.local_addr().map_or_else(
+            |_| self.settings.listen.to_string(),
+            |address| address.to_string(),
+        );
         tracing::info!(target: "smsgate", "http API on http://{address}/ ({} token(s))", self.settings.tokens.len());
         let state = Arc::new(AppState {
             config,

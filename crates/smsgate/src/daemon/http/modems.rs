@@ -77,7 +77,12 @@ impl ModemWatch {
     }
 
     /// Reads every modem's status now and then, until `shutdown`.
-    pub(crate) async fn run(self, registry: ModemRegistry, metrics: Arc<Metrics>, shutdown: CancellationToken) {
+    pub(crate) async fn run(
+        self,
+        registry: ModemRegistry,
+        metrics: Arc<Metrics>,
+        shutdown: CancellationToken,
+    ) {
         loop {
             for (name, handle) in registry.handles() {
                 let mut info = ModemInfo {
@@ -106,7 +111,10 @@ impl ModemWatch {
                     }
                 }
                 let label = ModemLabel { modem: name.clone() };
-                metrics.modem_up.get_or_create(&label).set(i64::from(info.state == "idle"));
+                metrics
+                    .modem_up
+                    .get_or_create(&label)
+                    .set(i64::from(info.state == "idle"));
                 metrics.modem_blocked.get_or_create(&label).set(0);
                 if let Some(dbm) = info.signal_dbm {
                     metrics.modem_signal_dbm.get_or_create(&label).set(i64::from(dbm));
@@ -125,7 +133,9 @@ impl ModemWatch {
 
 /// The counters of `modem` from the metrics.
 fn counters(metrics: &Metrics, modem: &str) -> ModemCounters {
-    let label = ModemLabel { modem: modem.to_owned() };
+    let label = ModemLabel {
+        modem: modem.to_owned(),
+    };
     let failed = {
         let text = metrics.render();
         let prefix = format!("smsgate_messages_failed_total{{modem=\"{modem}\",");
@@ -158,11 +168,15 @@ pub(crate) async fn list_modems(
         .handles()
         .into_iter()
         .map(|(name, _)| {
-            let mut info = known.iter().find(|info| info.name == name).cloned().unwrap_or(ModemInfo {
-                name: name.clone(),
-                state: "opening".to_owned(),
-                ..ModemInfo::default()
-            });
+            let mut info = known
+                .iter()
+                .find(|info| info.name == name)
+                .cloned()
+                .unwrap_or(ModemInfo {
+                    name: name.clone(),
+                    state: "opening".to_owned(),
+                    ..ModemInfo::default()
+                });
             info.counters = counters(&state.metrics, &name);
             info
         })
@@ -217,7 +231,11 @@ pub(crate) async fn ussd(
         .map(|(_, handle)| handle)
         .ok_or_else(|| ApiError::not_found(format!("no modem {name:?}")))?;
     let answer = handle.ussd(code).await.map_err(|err| {
-        ApiError::new(axum::http::StatusCode::BAD_GATEWAY, "modem", format!("modem {name}: {err}"))
+        ApiError::new(
+            axum::http::StatusCode::BAD_GATEWAY,
+            "modem",
+            format!("modem {name}: {err}"),
+        )
     })?;
     Ok(Json(UssdAnswerBody {
         text: answer.text,

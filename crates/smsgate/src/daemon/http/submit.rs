@@ -108,7 +108,12 @@ pub(crate) struct AcceptedMessage {
 const MAX_RECIPIENTS: usize = 1000;
 
 /// The spool file for `to`, checked as the scheduler will check it.
-pub(crate) fn render(config: &DaemonConfig, request: &SendRequest, to: &str, id: &str) -> Result<Vec<u8>, ApiError> {
+pub(crate) fn render(
+    config: &DaemonConfig,
+    request: &SendRequest,
+    to: &str,
+    id: &str,
+) -> Result<Vec<u8>, ApiError> {
     let mut headers: Vec<(&str, String, &str)> = vec![("To", to.to_owned(), "to")];
     if request.modem.is_some() {
         return Err(ApiError::invalid(
@@ -130,7 +135,10 @@ pub(crate) fn render(config: &DaemonConfig, request: &SendRequest, to: &str, id:
     }
     if let Some(priority) = &request.priority {
         if !["high", "normal"].contains(&priority.to_ascii_lowercase().as_str()) {
-            return Err(ApiError::invalid("priority", format!("{priority:?} is \"high\" or \"normal\"")));
+            return Err(ApiError::invalid(
+                "priority",
+                format!("{priority:?} is \"high\" or \"normal\""),
+            ));
         }
         headers.push(("Priority", priority.clone(), "priority"));
     }
@@ -169,7 +177,10 @@ pub(crate) fn render(config: &DaemonConfig, request: &SendRequest, to: &str, id:
         // A line break in a value would start a header of the caller's
         // choosing.
         if value.chars().any(char::is_control) {
-            return Err(ApiError::invalid(field, "a control character (a line break?) in the value"));
+            return Err(ApiError::invalid(
+                field,
+                "a control character (a line break?) in the value",
+            ));
         }
         file.push_str(&format!("{name}: {value}\n"));
     }
@@ -190,7 +201,10 @@ fn spaced_hex(text: &str, field: &str) -> Result<String, ApiError> {
     if digits.is_empty() || digits.len() % 2 != 0 || !digits.chars().all(|ch| ch.is_ascii_hexdigit()) {
         return Err(ApiError::invalid(field, "not an even number of hex digits"));
     }
-    let pairs: Vec<&str> = (0..digits.len()).step_by(2).map(|at| &digits[at..at + 2]).collect();
+    let pairs: Vec<&str> = (0..digits.len())
+        .step_by(2)
+        .map(|at| &digits[at..at + 2])
+        .collect();
     Ok(pairs.join(" "))
 }
 
@@ -224,10 +238,12 @@ fn check(config: &DaemonConfig, bytes: &[u8]) -> Result<(), ApiError> {
             .queues
             .iter()
             .find(|(_, queue)| {
-                queue
-                    .prefixes
-                    .iter()
-                    .any(|prefix| file.to.number.trim_start_matches('+').starts_with(prefix.as_str()))
+                queue.prefixes.iter().any(|prefix| {
+                    file.to
+                        .number
+                        .trim_start_matches('+')
+                        .starts_with(prefix.as_str())
+                })
             })
             .map(|(name, _)| name.clone())
     });
@@ -253,7 +269,8 @@ fn check(config: &DaemonConfig, bytes: &[u8]) -> Result<(), ApiError> {
             defaults.validity = validity;
         }
     }
-    let plan = spool::plan(&file, &defaults).map_err(|err| ApiError::invalid(field_of(err.header), err.reason))?;
+    let plan =
+        spool::plan(&file, &defaults).map_err(|err| ApiError::invalid(field_of(err.header), err.reason))?;
     let Plan::Sms(sms) = plan else {
         return Err(ApiError::invalid("text", "not a text message"));
     };
@@ -273,7 +290,10 @@ pub(crate) fn recipients(request: &SendRequest) -> Result<Vec<&str>, ApiError> {
         return Err(ApiError::invalid("to", "no recipient"));
     }
     if numbers.len() > MAX_RECIPIENTS {
-        return Err(ApiError::invalid("to", format!("more than {MAX_RECIPIENTS} recipients")));
+        return Err(ApiError::invalid(
+            "to",
+            format!("more than {MAX_RECIPIENTS} recipients"),
+        ));
     }
     Ok(numbers)
 }
@@ -349,7 +369,10 @@ mod tests {
         assert_eq!(given_id(&format!("http-{other}"), &bytes), None);
         assert_eq!(with_id(&bytes, &id), bytes);
         assert_eq!(
-            String::from_utf8(with_id(&bytes, &other)).unwrap().matches(ID_HEADER).count(),
+            String::from_utf8(with_id(&bytes, &other))
+                .unwrap()
+                .matches(ID_HEADER)
+                .count(),
             2
         );
     }
@@ -357,7 +380,10 @@ mod tests {
     #[test]
     fn hex_is_spaced_and_checked() {
         assert_eq!(spaced_hex("0500034a0201", "x").unwrap(), "05 00 03 4a 02 01");
-        assert_eq!(spaced_hex("05 0", "udh_hex").unwrap_err().field.as_deref(), Some("udh_hex"));
+        assert_eq!(
+            spaced_hex("05 0", "udh_hex").unwrap_err().field.as_deref(),
+            Some("udh_hex")
+        );
         assert!(spaced_hex("zz", "x").is_err());
     }
 }

@@ -73,7 +73,10 @@ pub(crate) async fn readyz(State(state): State<Arc<AppState>>) -> (StatusCode, J
     responses((status = 200, description = "OpenMetrics text", content_type = "application/openmetrics-text"),
               (status = 401, body = ErrorBody), (status = 403, body = ErrorBody))
 )]
-pub(crate) async fn metrics(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Result<Response, ApiError> {
+pub(crate) async fn metrics(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
     if state.settings.metrics_token {
         authorize(&state.settings.tokens, &headers, Scope::Read)?;
     }
@@ -83,7 +86,12 @@ pub(crate) async fn metrics(State(state): State<Arc<AppState>>, headers: HeaderM
             ("outgoing".to_owned(), config.spool.outgoing.clone()),
             ("default".to_owned(), config.spool.checked.clone()),
         ];
-        dirs.extend(config.queues.iter().map(|(name, queue)| (name.clone(), queue.directory.clone())));
+        dirs.extend(
+            config
+                .queues
+                .iter()
+                .map(|(name, queue)| (name.clone(), queue.directory.clone())),
+        );
         dirs.into_iter()
             .map(|(queue, dir)| {
                 let count = std::fs::read_dir(&dir)
@@ -108,7 +116,10 @@ pub(crate) async fn metrics(State(state): State<Arc<AppState>>, headers: HeaderM
             .set(i64::try_from(count).unwrap_or(i64::MAX));
     }
     Ok((
-        [(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")],
+        [(
+            header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
         state.metrics.render(),
     )
         .into_response())

@@ -13,8 +13,8 @@ use tokio::time::Instant;
 
 use crate::daemon::clock::now;
 use crate::daemon::hooks::{self, Severity, Verdict};
-use crate::daemon::intake::{self, Refusal};
 use crate::daemon::http::submit;
+use crate::daemon::intake::{self, Refusal};
 use crate::daemon::journal::{new_message_id, Record};
 use crate::daemon::settle::{Change, Look, Verdict as Settled};
 use crate::daemon::spool_dir;
