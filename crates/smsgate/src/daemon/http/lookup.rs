@@ -71,6 +71,9 @@ pub(crate) struct ReportStatus {
     pub(crate) at: Option<String>,
 }
 
+/// A file's headers, in order.
+type Headers = Vec<(String, String)>;
+
 /// Where a file was found.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Place {
@@ -134,7 +137,7 @@ pub(crate) fn find(config: &DaemonConfig, id: &str) -> std::io::Result<Option<Me
 
 /// The headers of the file at `path` (its first block of `Name: value`
 /// lines), or none when it cannot be read. Never follows a symlink.
-fn headers_of(path: &Path) -> Option<Vec<(String, String)>> {
+fn headers_of(path: &Path) -> Option<Headers> {
     let file = std::fs::File::options()
         .read(true)
         .custom_flags_nofollow()
@@ -183,7 +186,7 @@ fn headers_named<'a>(headers: &'a [(String, String)], name: &'a str) -> impl Ite
 }
 
 /// The file in `dir` whose `X-Smsgate-Id` is `id`.
-fn scan_for_id(dir: &Path, id: &str) -> Option<(String, PathBuf, Vec<(String, String)>)> {
+fn scan_for_id(dir: &Path, id: &str) -> Option<(String, PathBuf, Headers)> {
     for entry in std::fs::read_dir(dir).ok()?.flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
         if name.starts_with('.') {

@@ -50,3 +50,57 @@ impl Modify for BearerAuth {
 pub(crate) async fn openapi_json() -> axum::Json<utoipa::openapi::OpenApi> {
     axum::Json(ApiDoc::openapi())
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::*;
+
+    /// The routes of `router()` as its source declares them: (path,
+    /// method) for every `.route("PATH", get(..).delete(..))`.
+    fn routes_of_the_router() -> BTreeSet<(String, String)> {
+        let source = include_str!("mod.rs");
+        let body = &source[source.find("pub(crate) fn router(").unwrap()..];
+        let body = &body[..body.find(".fallback(").unwrap()];
+        let mut routes = BTreeSet::new();
+        for chunk in body.split(".route(").skip(1) {
+            let path = chunk.split('"').nth(1).unwrap();
+            for method in ["get", "post", "put", "patch", "delete"] {
+                if chunk.contains(&format!("{method}(")) {
+                    routes.insert((path.to_owned(), method.to_owned()));
+                }
+            }
+        }
+        routes
+    }
+
+    #[test]
+    fn the_document_has_every_route_and_no_other() {
+        let doc = serde_json::to_value(ApiDoc::openapi()).unwrap();
+        let mut documented = BTreeSet::new();
+        for (path, item) in doc["paths"].as_object().unwrap() {
+            for method in item.as_object().unwrap().keys() {
+                documented.insert((path.clone(), method.clone()));
+            }
+        }
+        let routes = routes_of_the_router();
+        assert!(routes.len() >= 10, "{routes:?}");
+        assert_eq!(documented, routes);
+    }
+
+    #[test]
+    fn every_schema_a_route_names_is_in_the_document() {
+        let doc = serde_json::to_value(ApiDoc::openapi()).unwrap();
+        let text = doc.to_string();
+        let schemas = doc["components"]["schemas"].as_object().unwrap();
+        for reference in text.split("\"#/components/schemas/").skip(1) {
+            let name = reference.split('"').next().unwrap();
+            assert!(
+                schemas.contains_key(name),
+                "{name} is referred to and not defined"
+            );
+        }
+        assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
+    }
+}

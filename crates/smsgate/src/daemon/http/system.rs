@@ -44,7 +44,7 @@ pub(crate) async fn readyz(State(state): State<Arc<AppState>>) -> (StatusCode, J
     let writable = tokio::task::spawn_blocking(move || {
         // A real durable write, as an accepted message needs.
         crate::daemon::spool_dir::write_durably(&outgoing, ".smsgate-readyz", b"", mode)
-            .and_then(|path| std::fs::remove_file(path))
+            .and_then(std::fs::remove_file)
     })
     .await;
     let mut problems = Vec::new();
