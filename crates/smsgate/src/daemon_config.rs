@@ -139,6 +139,8 @@ pub(crate) struct DaemonConfig {
     pub(crate) sms_commands: Option<commands::SmsCommands>,
     /// `[http]`: the HTTP API (daemon/http); none: off.
     pub(crate) http: Option<crate::daemon::http::config::HttpSettings>,
+    /// `[[webhooks]]` (daemon/webhooks).
+    pub(crate) webhooks: Vec<crate::daemon::webhooks::config::WebhookSettings>,
     /// Not read from the file: the daemon's event bus (daemon/events.rs),
     /// made with the config so that every part holding it can publish.
     pub(crate) events: crate::daemon::events::EventBus,
@@ -347,6 +349,8 @@ pub(crate) struct RawDaemonConfig {
     #[serde(default)]
     scripts: BTreeMap<Spanned<String>, commands::RawScript>,
     http: Option<Spanned<crate::daemon::http::config::RawHttp>>,
+    #[serde(default)]
+    webhooks: Vec<Spanned<crate::daemon::webhooks::config::RawWebhook>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -517,6 +521,7 @@ impl Checker<'_> {
         let national_tables = self.national_tables(&raw.spool);
         let spool = self.spool(raw.spool, &base);
         let http = self.http(raw.http);
+        let webhooks = self.webhooks(raw.webhooks);
         let limits = self.limits(raw.limits);
         let raw_queues = raw.queues;
         let raw_modems = raw.modems;
@@ -754,6 +759,7 @@ impl Checker<'_> {
             control_socket,
             sms_commands,
             http,
+            webhooks,
             events: Default::default(),
             cancels,
         }

@@ -7,9 +7,13 @@
 //! falls behind loses the oldest events (it is told how many). The files
 //! in the spool stay the truth; an event only says that one changed.
 
+use std::sync::{Arc, OnceLock};
+
 use serde::Serialize;
 use tokio::sync::broadcast;
 use utoipa::ToSchema;
+
+use crate::daemon::webhooks::Webhooks;
 
 /// How many events a slow listener may fall behind before it loses some.
 const CAPACITY: usize = 4096;
@@ -69,20 +73,34 @@ impl DaemonEvent {
 #[derive(Clone, Debug)]
 pub(crate) struct EventBus {
     sender: broadcast::Sender<DaemonEvent>,
+    /// Set once the daemon opened its webhook queues: they take every
+    /// event durably, inside [`EventBus::publish`], not as a listener that
+    /// could fall behind.
+    webhooks: Arc<OnceLock<Arc<Webhooks>>>,
 }
 
 impl Default for EventBus {
     fn default() -> Self {
         EventBus {
             sender: broadcast::channel(CAPACITY).0,
+            webhooks: Arc::default(),
         }
     }
 }
 
 impl EventBus {
-    /// Publishes `event`; with no listener it is dropped.
+    /// Queues `event` for the webhooks (a durable write), then gives it to
+    /// the listeners; with none it is dropped.
     pub(crate) fn publish(&self, event: DaemonEvent) {
+        if let Some(webhooks) = self.webhooks.get() {
+            webhooks.enqueue(&event);
+        }
         let _ = self.sender.send(event);
+    }
+
+    /// Routes every event from now on into `webhooks` as well.
+    pub(crate) fn set_webhooks(&self, webhooks: Arc<Webhooks>) {
+        let _ = self.webhooks.set(webhooks);
     }
 
     pub(crate) fn subscribe(&self) -> broadcast::Receiver<DaemonEvent> {

@@ -51,6 +51,7 @@ mod settle;
 pub(crate) mod spool_dir;
 pub(crate) mod store_health;
 pub(crate) mod voicecall;
+pub(crate) mod webhooks;
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -88,6 +89,9 @@ pub(crate) struct Daemon {
     control: Option<(JoinHandle<()>, CancellationToken)>,
     /// The HTTP API's server and its token (http/).
     http: Option<(JoinHandle<()>, CancellationToken)>,
+    /// The webhooks' delivery tasks (webhooks/), which stop with the
+    /// daemon's token; what they did not deliver waits on disk.
+    webhook_tasks: TaskTracker,
 }
 
 impl Daemon {
@@ -143,6 +147,23 @@ impl Daemon {
             Some(settings) => Some(http::HttpServer::bind(settings).await?),
             None => None,
         };
+        // Shared by the HTTP API's /metrics and the webhooks' counters.
+        let metrics = Arc::new(metrics::Metrics::default());
+        let webhook_tasks = TaskTracker::new();
+        if !config.webhooks.is_empty() {
+            let webhooks = webhooks::Webhooks::open(
+                &config.spool.base,
+                &config.webhooks,
+                config.modes.file,
+                config.modes.dir,
+                metrics.clone(),
+            )
+            .context("opening the webhook queues")?;
+            let webhooks = Arc::new(webhooks);
+            config.events.set_webhooks(webhooks.clone());
+            webhooks.spawn(&webhook_tasks, &shutdown);
+        }
+        webhook_tasks.close();
         let registry = ModemRegistry::default();
         let commands = match &config.sms_commands {
             Some(settings) => Some(Arc::new(CommandRunner::new(
@@ -180,10 +201,18 @@ impl Daemon {
         let http = http_server.map(|server| {
             let token = supervisor.shutdown.child_token();
             let config = supervisor.config.clone();
-            (server.serve(config, registry.clone(), token.clone()), token)
+            (
+                server.serve(config, registry.clone(), metrics.clone(), token.clone()),
+                token,
+            )
         });
         let join = tokio::spawn(supervisor.run(running));
-        Ok(Daemon { join, control, http })
+        Ok(Daemon {
+            join,
+            control,
+            http,
+            webhook_tasks,
+        })
     }
 
     /// Waits until the daemon has stopped (after its token fired) and every
@@ -194,6 +223,7 @@ impl Daemon {
             token.cancel();
             let _ = http.await;
         }
+        self.webhook_tasks.wait().await;
         if let Some((control, token)) = self.control {
             // Also when the daemon stopped on an error of its own.
             token.cancel();

@@ -24,8 +24,8 @@ fn reader_digest() -> String {
 
 /// A bench whose daemon serves the API on a free loopback port, with
 /// `extra` appended to its config.
-struct Api {
-    bench: SpoolBench,
+pub(crate) struct Api {
+    pub(crate) bench: SpoolBench,
     base: String,
     client: reqwest::Client,
 }
@@ -33,7 +33,7 @@ struct Api {
 impl Api {
     /// Modem 0 sends; modem 1, if there is one, only receives (so every
     /// message goes out on modem 0 and arrives on modem 1).
-    fn start(n_modems: usize, extra: &str) -> Api {
+    pub(crate) fn start(n_modems: usize, extra: &str) -> Api {
         let mut bench = SpoolBench::build(Setup {
             n_modems,
             modem_keys: &["", "send = false\nreceive = true"],
@@ -78,7 +78,13 @@ impl Api {
     }
 
     /// `method path` with `token` and `body`: (status, JSON body or Null).
-    fn call(&self, method: &str, path: &str, token: Option<&str>, body: Option<Value>) -> (u16, Value) {
+    pub(crate) fn call(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (u16, Value) {
         self.call_with(method, path, token, body, &[])
     }
 
@@ -109,14 +115,14 @@ impl Api {
         })
     }
 
-    fn post_message(&self, body: Value) -> Value {
+    pub(crate) fn post_message(&self, body: Value) -> Value {
         let (status, answer) = self.call("POST", "/api/v1/messages", Some(SENDER), Some(body));
         assert_eq!(status, 202, "{answer}");
         answer
     }
 
     /// Waits until message `id` is in `state`; returns its status.
-    fn wait_state(&self, id: &str, state: &str) -> Value {
+    pub(crate) fn wait_state(&self, id: &str, state: &str) -> Value {
         let mut last = Value::Null;
         self.bench.wait(&format!("message {id} is {state}"), || {
             last = self
@@ -383,7 +389,7 @@ fn a_queued_message_is_cancelled_and_a_sent_one_is_not() {
 }
 
 /// Starts the bench's daemon again and finds its new address.
-fn restart(api: Api) -> Api {
+pub(crate) fn restart(api: Api) -> Api {
     let Api {
         mut bench, client, ..
     } = api;

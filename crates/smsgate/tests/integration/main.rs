@@ -25,3 +25,4 @@ mod pdu_encode;
 mod sim;
 mod spool_bench;
 mod voicecall;
+mod webhooks;

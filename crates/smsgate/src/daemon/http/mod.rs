@@ -101,9 +101,9 @@ impl HttpServer {
         self,
         config: DaemonConfig,
         registry: ModemRegistry,
+        metrics: Arc<Metrics>,
         shutdown: CancellationToken,
     ) -> JoinHandle<()> {
-        let metrics = Arc::new(Metrics::default());
         let modem_watch = ModemWatch::default();
         tokio::spawn(count_events(
             config.events.subscribe(),
