@@ -55,6 +55,14 @@ pub(crate) enum DaemonEvent {
         modem: String,
         message_reference: u8,
     },
+    /// A modem's state changed (`idle`, `lost`), as its status queries
+    /// tell (http/modems.rs).
+    Modem {
+        modem: String,
+        state: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        problem: Option<String>,
+    },
 }
 
 impl DaemonEvent {
@@ -65,6 +73,7 @@ impl DaemonEvent {
             DaemonEvent::Failed { .. } => "failed",
             DaemonEvent::Received { .. } => "received",
             DaemonEvent::Report { .. } => "report",
+            DaemonEvent::Modem { .. } => "modem",
         }
     }
 }

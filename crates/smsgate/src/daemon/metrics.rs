@@ -182,6 +182,8 @@ impl Metrics {
                     .get_or_create(&ModemLabel { modem: modem.clone() })
                     .inc();
             }
+            // The modem gauges are set where its status is read.
+            DaemonEvent::Modem { .. } => {}
         }
     }
 

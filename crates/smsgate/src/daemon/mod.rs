@@ -198,11 +198,28 @@ impl Daemon {
             let token = supervisor.shutdown.child_token();
             (tokio::spawn(socket.serve(registry.clone(), token.clone())), token)
         });
+        // Each modem's status now and then (http/modems.rs): for the modems
+        // route, /readyz, the modem gauges and `modem` events.
+        let modem_watch = http::ModemWatch::default();
+        if http_server.is_some() || !supervisor.config.webhooks.is_empty() {
+            tokio::spawn(modem_watch.clone().run(
+                registry.clone(),
+                metrics.clone(),
+                supervisor.config.events.clone(),
+                supervisor.shutdown.clone(),
+            ));
+        }
         let http = http_server.map(|server| {
             let token = supervisor.shutdown.child_token();
             let config = supervisor.config.clone();
             (
-                server.serve(config, registry.clone(), metrics.clone(), token.clone()),
+                server.serve(
+                    config,
+                    registry.clone(),
+                    metrics.clone(),
+                    modem_watch.clone(),
+                    token.clone(),
+                ),
                 token,
             )
         });

@@ -503,6 +503,8 @@ fn health_metrics_modems_and_the_openapi_document() {
         ("/api/v1/messages", &["post", "get"][..]),
         ("/api/v1/messages/{id}", &["get", "delete"]),
         ("/api/v1/modems", &["get"]),
+        ("/api/v1/inbox", &["get"]),
+        ("/api/v1/inbox/{id}", &["get", "delete"]),
         ("/api/v1/modems/{name}/ussd", &["post"]),
         ("/api/v1/events", &["get"]),
         ("/healthz", &["get"]),
@@ -574,4 +576,70 @@ fn the_event_stream_tells_of_a_send() {
     assert_eq!(event["id"], id.as_str());
     assert_eq!(event["modem"], "modem0");
     assert_eq!(event["to"], SpoolBench::number(1).as_str());
+}
+
+#[test]
+fn the_inbox_lists_reads_and_deletes_received_messages() {
+    let api = Api::start(2, "");
+    let to = format!("+{}", SpoolBench::number(1));
+    for text in ["first in", "second in"] {
+        let id = api.post_message(json!({"to": to, "text": text}))["messages"][0]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        api.wait_state(&id, "sent");
+    }
+    let mut page = Value::Null;
+    api.bench.wait("two received", || {
+        page = api.call("GET", "/api/v1/inbox", Some(READER), None).1;
+        page["messages"]
+            .as_array()
+            .is_some_and(|messages| messages.len() == 2)
+    });
+    let texts: Vec<&str> = page["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|message| message["text"].as_str().unwrap())
+        .collect();
+    assert_eq!(texts.len(), 2);
+    assert!(
+        texts.contains(&"first in") && texts.contains(&"second in"),
+        "{page}"
+    );
+    let first = &page["messages"][0];
+    assert_eq!(
+        first["from"],
+        format!("+{}", SpoolBench::number(0)).trim_start_matches('+'),
+        "{first}"
+    );
+    assert_eq!(first["modem"], "modem1", "{first}");
+    assert!(first["from_toa"].as_str().unwrap().starts_with("91"), "{first}");
+    assert_eq!(first["incomplete"], false);
+
+    // Paged.
+    let (_, one) = api.call("GET", "/api/v1/inbox?limit=1", Some(READER), None);
+    assert_eq!(one["messages"].as_array().unwrap().len(), 1, "{one}");
+    let cursor = one["next"].as_str().unwrap();
+    let (_, two) = api.call(
+        "GET",
+        &format!("/api/v1/inbox?limit=1&cursor={cursor}"),
+        Some(READER),
+        None,
+    );
+    assert_eq!(two["messages"].as_array().unwrap().len(), 1, "{two}");
+    assert_ne!(two["messages"][0]["id"], one["messages"][0]["id"]);
+
+    let id = first["id"].as_str().unwrap();
+    let (status, got) = api.call("GET", &format!("/api/v1/inbox/{id}"), Some(READER), None);
+    assert_eq!((status, &got["text"]), (200, &first["text"]), "{got}");
+    let (status, _) = api.call("DELETE", &format!("/api/v1/inbox/{id}"), Some(READER), None);
+    assert_eq!(status, 403);
+    let (status, deleted) = api.call("DELETE", &format!("/api/v1/inbox/{id}"), Some(ADMIN), None);
+    assert_eq!((status, &deleted["id"]), (200, &first["id"]), "{deleted}");
+    assert!(!api.bench.spool("incoming").join(id).exists());
+    let (status, answer) = api.call("GET", &format!("/api/v1/inbox/{id}"), Some(READER), None);
+    assert_eq!((status, error_code(&answer)), (404, "not_found"));
+    let (status, _) = api.call("GET", "/api/v1/inbox/..", Some(READER), None);
+    assert_eq!(status, 404);
 }

@@ -7,7 +7,7 @@
 //!   files durably, once per `Idempotency-Key`.
 //! - [`lookup`]: a message's state from the spool and the journal.
 //! - [`cancel`]: cancels without a race with the scheduler.
-//! - [`messages`], [`modems`], [`stream`], [`system`]: the routes.
+//! - [`messages`], [`inbox`], [`modems`], [`stream`], [`system`]: the routes.
 //! - [`openapi`]: the OpenAPI document, generated.
 //!
 //! TLS is left to a reverse proxy in front (docs/http-api.md).
@@ -17,6 +17,7 @@ pub(crate) mod cancel;
 pub(crate) mod config;
 pub(crate) mod error;
 pub(crate) mod idempotency;
+pub(crate) mod inbox;
 pub(crate) mod lookup;
 pub(crate) mod messages;
 pub(crate) mod modems;
@@ -39,7 +40,7 @@ use crate::daemon::metrics::Metrics;
 use crate::daemon_config::DaemonConfig;
 use config::HttpSettings;
 use error::ApiError;
-use modems::ModemWatch;
+pub(crate) use modems::ModemWatch;
 
 /// What every handler reads.
 #[derive(Debug)]
@@ -64,6 +65,11 @@ pub(crate) fn router(state: Arc<AppState>) -> Router {
         .route(
             "/api/v1/messages/{id}",
             get(messages::get_message).delete(messages::delete_message),
+        )
+        .route("/api/v1/inbox", get(inbox::list_inbox))
+        .route(
+            "/api/v1/inbox/{id}",
+            get(inbox::get_inbox).delete(inbox::delete_inbox),
         )
         .route("/api/v1/modems", get(modems::list_modems))
         .route("/api/v1/modems/{name}/ussd", post(modems::ussd))
@@ -102,19 +108,14 @@ impl HttpServer {
         config: DaemonConfig,
         registry: ModemRegistry,
         metrics: Arc<Metrics>,
+        modem_watch: ModemWatch,
         shutdown: CancellationToken,
     ) -> JoinHandle<()> {
-        let modem_watch = ModemWatch::default();
         tokio::spawn(count_events(
             config.events.subscribe(),
             metrics.clone(),
             shutdown.clone(),
         ));
-        tokio::spawn(
-            modem_watch
-                .clone()
-                .run(registry.clone(), metrics.clone(), shutdown.clone()),
-        );
         let address = self.listener.local_addr().map_or_else(
             |_| self.settings.listen.to_string(),
             |address| address.to_string(),

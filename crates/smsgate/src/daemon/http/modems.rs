@@ -18,6 +18,7 @@ use tokio_util::sync::CancellationToken;
 use utoipa::ToSchema;
 
 use crate::daemon::control::ModemRegistry;
+use crate::daemon::events::{DaemonEvent, EventBus};
 use crate::daemon::http::auth::authorize;
 use crate::daemon::http::config::Scope;
 use crate::daemon::http::error::{ApiError, ErrorBody};
@@ -77,10 +78,12 @@ impl ModemWatch {
     }
 
     /// Reads every modem's status now and then, until `shutdown`.
+    /// A change of a modem's state goes on `events`.
     pub(crate) async fn run(
         self,
         registry: ModemRegistry,
         metrics: Arc<Metrics>,
+        events: EventBus,
         shutdown: CancellationToken,
     ) {
         loop {
@@ -119,8 +122,19 @@ impl ModemWatch {
                 if let Some(dbm) = info.signal_dbm {
                     metrics.modem_signal_dbm.get_or_create(&label).set(i64::from(dbm));
                 }
-                if let Ok(mut modems) = self.modems.lock() {
-                    modems.insert(name, info);
+                let changed = match self.modems.lock() {
+                    Ok(mut modems) => {
+                        let before = modems.insert(name.clone(), info.clone());
+                        before.is_none_or(|before| before.state != info.state)
+                    }
+                    Err(_) => false,
+                };
+                if changed {
+                    events.publish(DaemonEvent::Modem {
+                        modem: name,
+                        state: info.state,
+                        problem: info.problem,
+                    });
                 }
             }
             tokio::select! {

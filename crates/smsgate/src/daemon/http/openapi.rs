@@ -6,7 +6,7 @@
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::daemon::http::{messages, modems, stream, system};
+use crate::daemon::http::{inbox, messages, modems, stream, system};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -16,6 +16,9 @@ use crate::daemon::http::{messages, modems, stream, system};
         messages::list_messages,
         messages::get_message,
         messages::delete_message,
+        inbox::list_inbox,
+        inbox::get_inbox,
+        inbox::delete_inbox,
         modems::list_modems,
         modems::ussd,
         stream::events,

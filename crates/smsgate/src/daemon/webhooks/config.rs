@@ -19,7 +19,7 @@ use toml::Spanned;
 use crate::daemon_config::Checker;
 
 /// The event kinds a webhook may ask for (daemon/events.rs names them).
-pub(crate) const KINDS: [&str; 4] = ["sent", "failed", "received", "report"];
+pub(crate) const KINDS: [&str; 5] = ["sent", "failed", "received", "report", "modem"];
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
