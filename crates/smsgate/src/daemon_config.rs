@@ -147,6 +147,9 @@ pub(crate) struct DaemonConfig {
     /// Not read from the file: cancels over the HTTP API, which the
     /// scheduler asks before each start (daemon/http/cancel.rs).
     pub(crate) cancels: crate::daemon::http::cancel::CancelGate,
+    /// Not read from the file: the scheduler's blocked modems, and a way
+    /// to unblock one (daemon/modem_states.rs).
+    pub(crate) modem_states: crate::daemon::modem_states::ModemStates,
 }
 
 /// What to do with a file whose send was cut off (smsgate killed, the
@@ -762,6 +765,7 @@ impl Checker<'_> {
             webhooks,
             events: Default::default(),
             cancels,
+            modem_states: Default::default(),
         }
     }
 

@@ -41,6 +41,7 @@ pub(crate) mod include;
 pub(crate) mod intake;
 pub(crate) mod journal;
 pub(crate) mod metrics;
+pub(crate) mod modem_states;
 pub(crate) mod part_store;
 pub(crate) mod receive;
 pub(crate) mod reports;

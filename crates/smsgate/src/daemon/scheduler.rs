@@ -386,6 +386,8 @@ impl Scheduler {
         let (results_tx, results) = mpsc::unbounded_channel();
         let (checks_tx, checks) = mpsc::unbounded_channel();
         let (reconnected_tx, reconnected) = mpsc::unbounded_channel();
+        // `POST /api/v1/modems/NAME/unblock` goes in as a reconnect would.
+        config.modem_states.attach(reconnected_tx.clone());
         let tasks = TaskTracker::new();
         let alarms = Alarms::new(&config.handlers, tasks.clone());
         let includes = ConfinedIncludes::new(config.include_dir.clone());

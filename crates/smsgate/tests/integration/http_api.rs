@@ -506,6 +506,7 @@ fn health_metrics_modems_and_the_openapi_document() {
         ("/api/v1/inbox", &["get"]),
         ("/api/v1/inbox/{id}", &["get", "delete"]),
         ("/api/v1/modems/{name}/ussd", &["post"]),
+        ("/api/v1/modems/{name}/unblock", &["post"]),
         ("/api/v1/events", &["get"]),
         ("/healthz", &["get"]),
         ("/readyz", &["get"]),
@@ -642,4 +643,54 @@ fn the_inbox_lists_reads_and_deletes_received_messages() {
     assert_eq!((status, error_code(&answer)), (404, "not_found"));
     let (status, _) = api.call("GET", "/api/v1/inbox/..", Some(READER), None);
     assert_eq!(status, 404);
+}
+
+#[test]
+fn a_blocked_modem_shows_blocked_and_is_unblocked_by_an_admin() {
+    let api = Api::start(
+        2,
+        "\n[limits]\nblock-after = 1\nsend-retries = 0\nblock-time-s = 3600\n",
+    );
+    api.bench
+        .fault(0, modem_sim::Fault::CmsError { code: 38, count: 1 });
+    let to = format!("+{}", SpoolBench::number(1));
+    let id = api.post_message(json!({"to": to, "text": "unlucky"}))["messages"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let failed = api.wait_state(&id, "failed");
+    assert!(
+        failed["fail_reason"].as_str().unwrap().contains("+CMS ERROR: 38"),
+        "{failed}"
+    );
+    let mut modems = Value::Null;
+    api.bench.wait("modem0 is blocked", || {
+        modems = api.call("GET", "/api/v1/modems", Some(READER), None).1;
+        modems[0]["state"] == "blocked"
+    });
+    assert!(modems[0]["blocked_until"].is_string(), "{modems}");
+    for line in [
+        "smsgate_modem_blocked{modem=\"modem0\"} 1",
+        "smsgate_messages_failed_total{modem=\"modem0\",reason=\"modem\"} 1",
+    ] {
+        api.bench.wait(line, || {
+            let metrics = api.call("GET", "/metrics", None, None).1;
+            metrics.as_str().unwrap_or("").contains(line)
+        });
+    }
+
+    let (status, _) = api.call("POST", "/api/v1/modems/modem0/unblock", Some(READER), None);
+    assert_eq!(status, 403);
+    let (status, _) = api.call("POST", "/api/v1/modems/nope/unblock", Some(ADMIN), None);
+    assert_eq!(status, 404);
+    let (status, answer) = api.call("POST", "/api/v1/modems/modem0/unblock", Some(ADMIN), None);
+    assert_eq!((status, &answer["was_blocked"]), (200, &json!(true)), "{answer}");
+    let (_, modems) = api.call("GET", "/api/v1/modems", Some(READER), None);
+    assert_ne!(modems[0]["state"], "blocked", "{modems}");
+    // It takes work again.
+    let id = api.post_message(json!({"to": to, "text": "lucky"}))["messages"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    api.wait_state(&id, "sent");
 }

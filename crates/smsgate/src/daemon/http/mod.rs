@@ -73,6 +73,7 @@ pub(crate) fn router(state: Arc<AppState>) -> Router {
         )
         .route("/api/v1/modems", get(modems::list_modems))
         .route("/api/v1/modems/{name}/ussd", post(modems::ussd))
+        .route("/api/v1/modems/{name}/unblock", post(modems::unblock))
         .route("/api/v1/events", get(stream::events))
         .route("/api/v1/openapi.json", get(openapi::openapi_json))
         .route("/healthz", get(system::healthz))

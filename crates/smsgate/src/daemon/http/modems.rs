@@ -2,9 +2,10 @@
 //! [`POLL_INTERVAL`] (AT+CREG?, +COPS?, +CSQ and the identities, through
 //! the modem's own driver, between sends), and USSD.
 //!
-//! The scheduler's view (busy, blocked) is not exported yet: `state` is
-//! `idle` when the modem answered its last status query, `lost` when not,
-//! `opening` before the first answer.
+//! `state` is `blocked` while the scheduler blocks the modem
+//! (daemon/modem_states.rs), else `idle` when it answered its last status
+//! query, `lost` when not, `opening` before the first answer; whether it is
+//! sending right now is not shown.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -35,9 +36,10 @@ const STATUS_TIMEOUT: Duration = Duration::from_secs(20);
 #[derive(Clone, Debug, Default, Serialize, Deserialize, ToSchema)]
 pub(crate) struct ModemInfo {
     pub(crate) name: String,
-    /// `idle`, `lost` or `opening`.
+    /// `idle`, `blocked` (the scheduler gives it no work until
+    /// `blocked_until`), `lost` or `opening`.
     pub(crate) state: String,
-    /// Not known yet to the HTTP API: always null.
+    /// When the block ends (RFC 3339), for a blocked modem.
     pub(crate) blocked_until: Option<String>,
     pub(crate) signal_dbm: Option<i16>,
     pub(crate) operator: Option<String>,
@@ -118,7 +120,6 @@ impl ModemWatch {
                     .modem_up
                     .get_or_create(&label)
                     .set(i64::from(info.state == "idle"));
-                metrics.modem_blocked.get_or_create(&label).set(0);
                 if let Some(dbm) = info.signal_dbm {
                     metrics.modem_signal_dbm.get_or_create(&label).set(i64::from(dbm));
                 }
@@ -192,6 +193,10 @@ pub(crate) async fn list_modems(
                     ..ModemInfo::default()
                 });
             info.counters = counters(&state.metrics, &name);
+            if let Some(until) = state.config.modem_states.blocked_until(&name) {
+                info.state = "blocked".to_owned();
+                info.blocked_until = Some(chrono::DateTime::<chrono::Utc>::from(until).to_rfc3339());
+            }
             info
         })
         .collect();
@@ -256,4 +261,44 @@ pub(crate) async fn ussd(
         raw: answer.raw,
         dcs: answer.dcs,
     }))
+}
+
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+pub(crate) struct UnblockAnswer {
+    pub(crate) name: String,
+    /// Whether it was blocked when asked.
+    pub(crate) was_blocked: bool,
+}
+
+/// Lifts the scheduler's block of a modem: it gets work again at once.
+#[utoipa::path(
+    post, path = "/api/v1/modems/{name}/unblock", tag = "modems",
+    params(("name" = String, Path, description = "The modem's name")),
+    responses(
+        (status = 200, body = UnblockAnswer),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 503, description = "No scheduler runs", body = ErrorBody),
+    ),
+    security(("bearer" = ["admin"]))
+)]
+pub(crate) async fn unblock(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Path(name): Path<String>,
+) -> Result<Json<UnblockAnswer>, ApiError> {
+    authorize(&state.settings.tokens, &headers, Scope::Admin)?;
+    if !state.config.modems.contains_key(&name) {
+        return Err(ApiError::not_found(format!("no modem {name:?}")));
+    }
+    let was_blocked = state.config.modem_states.blocked_until(&name).is_some();
+    if !state.config.modem_states.request_unblock(&name) {
+        return Err(ApiError::new(
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            "the scheduler is not running",
+        ));
+    }
+    // The scheduler clears it in its own loop; shown so at once.
+    state.config.modem_states.unblocked(&name);
+    Ok(Json(UnblockAnswer { name, was_blocked }))
 }

@@ -21,6 +21,7 @@ use crate::daemon::http::{inbox, messages, modems, stream, system};
         inbox::delete_inbox,
         modems::list_modems,
         modems::ussd,
+        modems::unblock,
         stream::events,
         system::healthz,
         system::readyz,

@@ -13,7 +13,7 @@ use crate::daemon::http::auth::authorize;
 use crate::daemon::http::config::Scope;
 use crate::daemon::http::error::{ApiError, ErrorBody};
 use crate::daemon::http::AppState;
-use crate::daemon::metrics::QueueLabel;
+use crate::daemon::metrics::{ModemLabel, QueueLabel};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub(crate) struct Health {
@@ -114,6 +114,15 @@ pub(crate) async fn metrics(
             .queue_depth
             .get_or_create(&QueueLabel { queue })
             .set(i64::try_from(count).unwrap_or(i64::MAX));
+    }
+    for name in state.config.modems.keys() {
+        let blocked = state.config.modem_states.blocked_until(name).is_some();
+        let label = ModemLabel { modem: name.clone() };
+        state
+            .metrics
+            .modem_blocked
+            .get_or_create(&label)
+            .set(i64::from(blocked));
     }
     Ok((
         [(

@@ -315,6 +315,8 @@ impl Scheduler {
             slot.failures_in_row = 0;
             slot.blocked_until = Some(Instant::now() + slot.settings.block_time);
             let modem = slot.name.clone();
+            let until = std::time::SystemTime::now() + slot.settings.block_time;
+            self.config.modem_states.blocked(&modem, until);
             self.fail_stranded(&modem);
         }
     }
@@ -322,6 +324,7 @@ impl Scheduler {
     /// A modem that was reopened and set up again is given work again at
     /// once: the failures that blocked it were its port's or its hang's.
     pub(super) fn unblock(&mut self, name: &str) {
+        self.config.modem_states.unblocked(name);
         for slot in self.modems.iter_mut().filter(|slot| slot.name == name) {
             if slot.blocked_until.take().is_some() {
                 tracing::info!(target: "smsgate", "modem {name}: set up again, no longer blocked");
