@@ -47,14 +47,18 @@ pub(crate) mod copies;
 pub mod daemon_config;
 #[cfg(test)]
 mod durability_tests;
+pub(crate) mod events;
 pub(crate) mod finished_names;
 pub(crate) mod hooks;
+pub(crate) mod http;
 pub(crate) mod inbox;
 pub(crate) mod include;
 pub(crate) mod intake;
 pub(crate) mod journal;
 pub mod logging;
+pub(crate) mod metrics;
 mod modem_chores;
+pub(crate) mod modem_states;
 pub(crate) mod part_store;
 pub(crate) mod receive;
 pub(crate) mod receive_store;
@@ -70,6 +74,7 @@ pub mod spool_dir;
 pub(crate) mod store_health;
 pub(crate) mod ussd_handler;
 pub(crate) mod voicecall;
+pub(crate) mod webhooks;
 
 use crate::ussd_handler::UssdHandler;
 use std::collections::HashMap;
@@ -105,6 +110,11 @@ pub struct Daemon {
     join: JoinHandle<anyhow::Result<()>>,
     /// The control socket's server and its token (control.rs).
     control: Option<(JoinHandle<()>, CancellationToken)>,
+    /// The HTTP API's server and its token (http/).
+    http: Option<(JoinHandle<()>, CancellationToken)>,
+    /// The webhooks' delivery tasks (webhooks/), which stop with the
+    /// daemon's token; what they did not deliver waits on disk.
+    webhook_tasks: TaskTracker,
 }
 
 impl Daemon {
@@ -156,6 +166,28 @@ impl Daemon {
             .as_deref()
             .map(ControlSocket::bind)
             .transpose()?;
+        // http/: bound early for the same reason.
+        let http_server = match &config.http {
+            Some(settings) => Some(http::HttpServer::bind(settings).await?),
+            None => None,
+        };
+        // Shared by the HTTP API's /metrics and the webhooks' counters.
+        let metrics = Arc::new(metrics::Metrics::default());
+        let webhook_tasks = TaskTracker::new();
+        if !config.webhooks.is_empty() {
+            let webhooks = webhooks::Webhooks::open(
+                &config.spool.base,
+                &config.webhooks,
+                config.modes.file,
+                config.modes.dir,
+                metrics.clone(),
+            )
+            .context("opening the webhook queues")?;
+            let webhooks = Arc::new(webhooks);
+            config.events.set_webhooks(webhooks.clone());
+            webhooks.spawn(&webhook_tasks, &shutdown);
+        }
+        webhook_tasks.close();
         let registry = ModemRegistry::default();
         let commands = match &config.sms_commands {
             Some(settings) => Some(Arc::new(CommandRunner::new(
@@ -188,16 +220,51 @@ impl Daemon {
         let running = supervisor.start_scheduler().await?;
         let control = control_socket.map(|socket| {
             let token = supervisor.shutdown.child_token();
-            (tokio::spawn(socket.serve(registry, token.clone())), token)
+            (tokio::spawn(socket.serve(registry.clone(), token.clone())), token)
+        });
+        // Each modem's status now and then (http/modems.rs): for the modems
+        // route, /readyz, the modem gauges and `modem` events.
+        let modem_watch = http::ModemWatch::default();
+        if http_server.is_some() || !supervisor.config.webhooks.is_empty() {
+            tokio::spawn(modem_watch.clone().run(
+                registry.clone(),
+                metrics.clone(),
+                supervisor.config.events.clone(),
+                supervisor.shutdown.clone(),
+            ));
+        }
+        let http = http_server.map(|server| {
+            let token = supervisor.shutdown.child_token();
+            let config = supervisor.config.clone();
+            (
+                server.serve(
+                    config,
+                    registry.clone(),
+                    metrics.clone(),
+                    modem_watch.clone(),
+                    token.clone(),
+                ),
+                token,
+            )
         });
         let join = tokio::spawn(supervisor.run(running));
-        Ok(Daemon { join, control })
+        Ok(Daemon {
+            join,
+            control,
+            http,
+            webhook_tasks,
+        })
     }
 
     /// Waits until the daemon has stopped (after its token fired) and every
     /// modem is closed.
     pub async fn join(self) -> anyhow::Result<()> {
         let result = self.join.await.context("the daemon task failed");
+        if let Some((http, token)) = self.http {
+            token.cancel();
+            let _ = http.await;
+        }
+        self.webhook_tasks.wait().await;
         if let Some((control, token)) = self.control {
             // Also when the daemon stopped on an error of its own.
             token.cancel();

@@ -419,6 +419,8 @@ impl Scheduler {
         let (results_tx, results) = mpsc::unbounded_channel();
         let (checks_tx, checks) = mpsc::unbounded_channel();
         let (reconnected_tx, reconnected) = mpsc::unbounded_channel();
+        // `POST /api/v1/modems/NAME/unblock` goes in as a reconnect would.
+        config.modem_states.attach(reconnected_tx.clone());
         let tasks = TaskTracker::new();
         let alarms = Alarms::new(&config.handlers, tasks.clone());
         let includes = ConfinedIncludes::new(config.include_dir.clone());
@@ -717,6 +719,14 @@ impl Scheduler {
         let Some(job) = self.pending.get_mut(name) else {
             return;
         };
+        // A cancel over the HTTP API (daemon/http/cancel.rs) wins until here.
+        if !self.config.cancels.may_start(&job.id) {
+            if let Some(job) = self.pending.remove(name) {
+                let reason = crate::http::cancel::CANCELLED_REASON;
+                self.fail_job(job, reason, None, None, false);
+            }
+            return;
+        }
         let slot = &mut self.modems[modem_idx];
         // Counted durably before the first PDU goes: a count that cannot
         // be kept stops this send (the modem's limits would be blind).

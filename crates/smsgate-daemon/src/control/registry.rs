@@ -77,6 +77,17 @@ impl ModemRegistry {
         }
     }
 
+    /// Every modem's name and handle, by name (the HTTP API's modem list).
+    pub(crate) fn handles(&self) -> Vec<(String, ModemHandle)> {
+        let Ok(modems) = self.modems.lock() else {
+            return Vec::new();
+        };
+        modems
+            .iter()
+            .map(|(name, modem)| (name.clone(), modem.handle.clone()))
+            .collect()
+    }
+
     /// Forgets every modem, dropping the handles kept here.
     pub fn clear(&self) {
         if let Ok(mut modems) = self.modems.lock() {

@@ -5,6 +5,7 @@
 //! writes are retried. Separate from the main loop in `scheduler.rs`
 //! because finishing a message is a concern of its own.
 
+use crate::events::DaemonEvent;
 use std::collections::HashMap;
 use std::time::Duration;
 
@@ -322,6 +323,8 @@ impl Scheduler {
             slot.failures_in_row = 0;
             slot.blocked_until = Some(Instant::now() + slot.settings.block_time);
             let modem = slot.name.clone();
+            let until = std::time::SystemTime::now() + slot.settings.block_time;
+            self.config.modem_states.blocked(&modem, until);
             self.fail_stranded(&modem);
         }
     }
@@ -329,6 +332,7 @@ impl Scheduler {
     /// A modem that was reopened and set up again is given work again at
     /// once: the failures that blocked it were its port's or its hang's.
     pub(super) fn unblock(&mut self, name: &str) {
+        self.config.modem_states.unblocked(name);
         for slot in self.modems.iter_mut().filter(|slot| slot.name == name) {
             if slot.blocked_until.take().is_some() {
                 tracing::info!(target: "smsgate", "modem {name}: set up again, no longer blocked");
@@ -431,6 +435,14 @@ impl Scheduler {
                 );
                 let file = copies::for_eventhandler(target, copy, copies.eventhandler_use_copy);
                 self.event(Some(&modem), hooks::sent_args(&file, &message_ids));
+                self.config.events.publish(DaemonEvent::Sent {
+                    id: job.id.clone(),
+                    file: name.to_owned(),
+                    to: job.recipient.clone(),
+                    modem: self.modems[modem_idx].name.clone(),
+                    message_references: message_ids,
+                    duration_seconds: job.send_started.map(|started| started.elapsed().as_secs_f64()),
+                });
                 true
             }
             Err(err) => {
@@ -537,6 +549,12 @@ impl Scheduler {
                 );
                 let file = copies::for_eventhandler(target, copy, copies.eventhandler_use_copy);
                 self.event(modem, hooks::failed_args(&file));
+                self.config.events.publish(DaemonEvent::Failed {
+                    id: id.map(str::to_owned),
+                    file: name.to_owned(),
+                    modem: modem.map(str::to_owned),
+                    reason: reason.to_owned(),
+                });
                 true
             }
             Err(err) => {
