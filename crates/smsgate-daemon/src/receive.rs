@@ -77,6 +77,8 @@ pub(crate) struct Receiver {
     /// Whether the storage was found full at the last listing (an alarm
     /// once, not at every poll).
     full: bool,
+    /// Where messages received are counted for the status.
+    board: Option<crate::status_board::StatusBoard>,
 }
 
 impl Receiver {
@@ -125,7 +127,14 @@ impl Receiver {
             sent_index,
             tasks,
             full: false,
+            board: None,
         }))
+    }
+
+    /// Counts the messages received on `board`.
+    pub(crate) fn with_board(mut self, board: crate::status_board::StatusBoard) -> Receiver {
+        self.board = Some(board);
+        self
     }
 
     /// Until `shutdown`: reads what is stored now, then what arrives.
@@ -368,6 +377,10 @@ impl Receiver {
         spool_dir::write_durably(&dir, &name, &bytes, self.modes.file)?;
         self.store.remove(&ready.id)?;
         tracing::info!(target: "smsgate", "modem {}: received {}", self.name, path.display());
+        // Messages, not status reports.
+        if let Some(board) = self.board.as_ref().filter(|_| report.is_none()) {
+            board.record(&self.name, crate::status_board::Event::Received);
+        }
         match report {
             Some(reference) => {
                 self.event(vec![

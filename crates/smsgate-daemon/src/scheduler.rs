@@ -42,6 +42,8 @@ use crate::daemon_config::{DaemonConfig, ModemSettings};
 use crate::hooks::{self, Alarms, Verdict};
 use crate::include::ConfinedIncludes;
 use crate::intake::Refusals;
+use crate::ops::SchedulerOp;
+use crate::status_board::StatusBoard;
 use crate::reports::SentIndex;
 use crate::send_store::{SendStore, SharedStore};
 use crate::send_task::{SendResult, SendTask};
@@ -52,6 +54,7 @@ use crate::voicecall::PlannedCall;
 
 mod finish;
 mod intake;
+mod ops;
 mod watch;
 
 use watch::{may_send_on, wakeup_of, watch_port};
@@ -79,6 +82,11 @@ pub(crate) struct ModemSlot {
     busy: bool,
     failures_in_row: u32,
     blocked_until: Option<Instant>,
+    /// `smsgate ctl modem NAME suspend`: given no new message.
+    suspended: bool,
+    /// Closed by a reload or a reopen (a new slot may take its name): never
+    /// given a message again. Kept, as sends name their modem by index.
+    retired: bool,
 }
 
 impl ModemSlot {
@@ -96,7 +104,14 @@ impl ModemSlot {
             busy: false,
             failures_in_row: 0,
             blocked_until: None,
+            suspended: false,
+            retired: false,
         }
+    }
+
+    /// Whether it may be given a message now.
+    fn is_free(&self, now: Instant) -> bool {
+        !self.busy && !self.suspended && !self.retired && self.blocked_until.is_none_or(|until| until <= now)
     }
 
     /// Whether it serves `queue` (`None`: the default queue); a
@@ -330,8 +345,15 @@ pub(crate) struct Scheduler {
     alarms: Alarms,
     /// Entries intake refused, reported once per version.
     refusals: Refusals,
-    /// Kept for its inotify watch.
+    /// Kept for its inotify watch (also of the queues a reload adds).
     _watcher: Option<notify::RecommendedWatcher>,
+    /// Live operations (crate::ops), and the modems being taken out.
+    ops: mpsc::UnboundedReceiver<SchedulerOp>,
+    retiring: Vec<ops::Retiring>,
+    /// Where the modems' states and the queues' depths are shown.
+    board: StatusBoard,
+    /// When the queues' depths were last counted.
+    queues_shown: Option<Instant>,
 }
 
 impl Scheduler {
@@ -425,6 +447,11 @@ impl Scheduler {
             alarms,
             refusals: Refusals::default(),
             _watcher: watcher,
+            // Replaced by `with_ops`; a closed channel meanwhile.
+            ops: mpsc::unbounded_channel().1,
+            retiring: Vec::new(),
+            board: StatusBoard::new(chrono::Local::now()),
+            queues_shown: None,
         })
     }
 
@@ -447,8 +474,13 @@ impl Scheduler {
             self.modems.len(),
             self.config.spool.outgoing.display()
         );
+        for idx in 0..self.modems.len() {
+            self.show(idx);
+        }
         let mut next_scan = Instant::now();
         loop {
+            self.finish_retiring();
+            self.publish();
             if self.retry_store() {
                 // Files may have come meanwhile, unseen: intake paused.
                 next_scan = Instant::now();
@@ -473,6 +505,7 @@ impl Scheduler {
                 Some(slot) = self.new_modems.recv() => self.add_modem(slot),
                 Some(result) = self.checks.recv() => self.finish_check(result),
                 Some(name) = self.reconnected.recv() => self.unblock(&name),
+                Some(op) = self.ops.recv() => self.on_op(op),
                 Some(first) = self.wakeups.recv() => {
                     if !self.health.is_healthy() || !self.look_at_changes(first) {
                         next_scan = Instant::now();
@@ -514,6 +547,7 @@ impl Scheduler {
             self.reconnected_tx.clone(),
         ));
         self.modems.push(slot);
+        self.show(self.modems.len() - 1);
     }
 
     /// The number of jobs whose send has not been acted on yet.
@@ -575,21 +609,14 @@ impl Scheduler {
         let now = Instant::now();
         // Nothing to hand out without a free modem: the common case with
         // a backlog, and not worth sorting every waiting file for.
-        let any_free = self
-            .modems
-            .iter()
-            .any(|slot| !slot.busy && slot.blocked_until.is_none_or(|until| until <= now));
+        let any_free = self.modems.iter().any(|slot| slot.is_free(now));
         if !any_free {
             return;
         }
         // The waiting files in their order, until every free modem has one:
         // no sorting of the whole backlog each time a modem is free.
         let n_modems = self.modems.len();
-        let mut free: Vec<bool> = self
-            .modems
-            .iter()
-            .map(|slot| !slot.busy && slot.blocked_until.is_none_or(|until| until <= now))
-            .collect();
+        let mut free: Vec<bool> = self.modems.iter().map(|slot| slot.is_free(now)).collect();
         let mut n_free = free.iter().filter(|&&free| free).count();
         let mut chosen = Vec::new();
         for job in self.pending.in_order() {
@@ -626,6 +653,7 @@ impl Scheduler {
         slot.busy = true;
         slot.blocked_until = None;
         job.in_flight = true;
+        self.board.record(&slot.name, crate::status_board::Event::State(crate::status_board::ModemState::Sending));
         job.send_started = Some(Instant::now());
         let parts: Vec<(usize, Vec<u8>)> = job
             .pdus
