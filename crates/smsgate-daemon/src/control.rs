@@ -12,9 +12,11 @@
 //!   same both ways;
 //! - [`server`] has [`ControlSocket`]: bound, served, each request done;
 //! - [`client`] has [`ask`];
-//! - `registry` has the daemon's modems by name.
+//! - `registry` has the daemon's modems by name;
+//! - `ops_server` answers the live operations ([`crate::ops`]).
 
 pub mod client;
+mod ops_server;
 pub mod protocol;
 mod registry;
 pub mod server;

@@ -14,6 +14,12 @@ use tracing_subscriber::field::MakeExt as _;
 
 /// Installs the subscriber; a second call does nothing.
 pub(crate) fn init(default: &str) {
+    let _ = init_reloadable(default);
+}
+
+/// [`init`], giving back how to change the filter while running (`smsgate
+/// ctl log-level`); none if a subscriber was installed already.
+pub(crate) fn init_reloadable(default: &str) -> Option<smsgate_daemon::ops::LogLevelSetter> {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
     let fields = tracing_subscriber::fmt::format::debug_fn(|writer, field, value| {
@@ -24,10 +30,16 @@ pub(crate) fn init(default: &str) {
         }
     })
     .delimited(" ");
-    let _ = tracing_subscriber::fmt()
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .fmt_fields(fields)
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal())
-        .try_init();
+        .with_filter_reloading();
+    let handle = builder.reload_handle();
+    builder.try_init().ok()?;
+    Some(std::sync::Arc::new(move |level: &str| {
+        let filter = tracing_subscriber::EnvFilter::try_new(level).map_err(|err| err.to_string())?;
+        handle.reload(filter).map_err(|err| err.to_string())
+    }))
 }

@@ -10,6 +10,7 @@
 
 mod check_cmd;
 mod cli;
+mod ctl_cmd;
 mod decoded;
 mod demo;
 mod import_cmd;
@@ -50,6 +51,7 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
         Command::Modem(command) => modem_cmd::run(command),
         Command::ImportSmsdConf(args) => import_cmd::run(args),
         Command::Run(args) => run_cmd::run(&args.config),
+        Command::Ctl(args) => ctl_cmd::run(args),
         Command::CheckConfig(args) => check_cmd::check(&args.config),
         Command::Settings(args) => settings_cmd::run(args),
         Command::Demo(args) => demo::run(&args.dir),
