@@ -16,6 +16,7 @@ mod daemon_receive;
 mod daemon_recovery;
 mod help;
 mod import_smsd_conf;
+mod live_ops;
 mod modem_commands;
 mod one_config;
 mod one_shot;
