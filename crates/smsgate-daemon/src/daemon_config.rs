@@ -137,6 +137,9 @@ pub struct DaemonConfig {
     /// `[sms-commands]` with its `[scripts.NAME]`; none: `:cmd` messages
     /// are ordinary messages.
     pub sms_commands: Option<commands::SmsCommands>,
+    /// `[status] file` and `interval-s`: where the daemon's status is
+    /// written, and how often (smsd's `stats`/`status_interval`).
+    pub status_file: Option<crate::status_file::StatusFile>,
 }
 
 /// What to do with a file whose send was cut off (smsgate killed, the
@@ -335,6 +338,8 @@ pub struct RawDaemonConfig {
     numbering: RawNumbering,
     #[serde(default)]
     control: RawControl,
+    #[serde(default)]
+    status: crate::status_file::RawStatus,
     sms_commands: Option<Spanned<commands::RawSmsCommands>>,
     #[serde(default)]
     scripts: BTreeMap<Spanned<String>, commands::RawScript>,
@@ -502,6 +507,7 @@ impl Checker<'_> {
             Some(false) => None,
             _ => Some(raw.control.socket.unwrap_or_else(|| base.join("smsgate.sock"))),
         };
+        let status_file = crate::status_file::check(self, &raw.status, &base);
         let (max_outgoing_bytes, modes) = self.spool_files(&raw.spool);
         let trust_outgoing = raw.spool.trust_outgoing.unwrap_or(false);
         let (incoming_format, store_sent_pdu) = self.spool_formats(&raw.spool);
@@ -742,6 +748,7 @@ impl Checker<'_> {
             national_tables,
             control_socket,
             sms_commands,
+            status_file,
         }
     }
 

@@ -53,6 +53,7 @@ mod send_task;
 mod settle;
 pub mod spool_dir;
 pub mod status_board;
+pub mod status_file;
 pub(crate) mod store_health;
 pub(crate) mod voicecall;
 
@@ -69,16 +70,16 @@ use tokio_util::task::TaskTracker;
 use crate::config::{driver_config, DEFAULT_LOCK_DIR};
 use crate::daemon_config::DaemonConfig;
 use commands::CommandRunner;
-use ops::{DaemonOps, DaemonOptions, Op, SchedulerOp};
-use status_board::{Event, ModemState, StatusBoard};
 use control::{ControlSocket, ModemRegistry};
 use hooks::{Alarms, Severity};
 use inbox::ReceivedDirs;
 use journal::Journal;
+use ops::{DaemonOps, DaemonOptions, Op, SchedulerOp};
 use receive::Receiver;
 use reports::SentIndex;
 use scheduler::{ModemSlot, Scheduler};
 use send_store::SendStore;
+use status_board::{Event, ModemState, StatusBoard};
 use store_health::RetryPolicy;
 
 /// How the send path's store is made from the journal: the journal
@@ -209,6 +210,10 @@ impl Daemon {
             commands.start_waiting(&supervisor.receivers);
         }
         let running = supervisor.start_scheduler().await?;
+        if let Some(file) = supervisor.config.status_file.clone() {
+            let writer = status_file::run(supervisor.board.clone(), file, supervisor.shutdown.clone());
+            supervisor.receivers.spawn(writer);
+        }
         let control = control_socket.map(|socket| {
             let token = supervisor.shutdown.child_token();
             (tokio::spawn(socket.serve(registry, token.clone())), token)
@@ -391,7 +396,7 @@ impl Supervisor {
             return None;
         }
         self.set_up(&name, handle).await
-}
+    }
 
     /// A modem that is set up: reads its identity, starts its receive
     /// task (if it receives), and gives the scheduler's view of it.
@@ -471,7 +476,11 @@ impl Supervisor {
 /// The driver's config of a modem of `config`.
 pub(crate) fn modem_driver(config: &DaemonConfig, settings: &daemon_config::ModemSettings) -> modem::Config {
     let lock_dir = config.lock_dir.clone().unwrap_or_else(|| DEFAULT_LOCK_DIR.into());
-    let mut driver = driver_config(settings.device.clone(), config.ports.get(&settings.port), lock_dir);
+    let mut driver = driver_config(
+        settings.device.clone(),
+        config.ports.get(&settings.port),
+        lock_dir,
+    );
     // smsd: the modem's smsc is set with AT+CSCA unless smsc_pdu puts it
     // into every PDU.
     if !settings.smsc_pdu {

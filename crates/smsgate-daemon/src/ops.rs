@@ -120,7 +120,9 @@ pub struct DaemonOps {
 
 impl std::fmt::Debug for DaemonOps {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("DaemonOps").field("outgoing", &self.outgoing).finish()
+        f.debug_struct("DaemonOps")
+            .field("outgoing", &self.outgoing)
+            .finish()
     }
 }
 

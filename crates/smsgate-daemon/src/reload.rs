@@ -77,6 +77,7 @@ impl ConfigDiff {
         restart(old.control_socket != new.control_socket, "[control]");
         restart(old.lock_dir != new.lock_dir, "lock-dir");
         restart(old.modes != new.modes, "[spool] file-mode/dir-mode");
+        restart(old.status_file != new.status_file, "[status]");
         diff
     }
 
@@ -117,10 +118,7 @@ port = "p2"
     #[test]
     fn modems_added_removed_and_changed_by_their_settings_or_their_port() {
         let old = config(BASE);
-        let new = config(&BASE.replace(
-            "[modems.gsm2]\nport = \"p2\"\n",
-            "[modems.gsm3]\nport = \"p2\"\n",
-        ));
+        let new = config(&BASE.replace("[modems.gsm2]\nport = \"p2\"\n", "[modems.gsm3]\nport = \"p2\"\n"));
         let diff = ConfigDiff::between(&old, &new);
         assert_eq!(diff.modems_added, ["gsm3"]);
         assert_eq!(diff.modems_removed, ["gsm2"]);
@@ -138,6 +136,10 @@ port = "p2"
     fn a_new_spool_base_needs_a_restart() {
         let old = config(BASE);
         let new = config(&BASE.replace("smsgate-diff-test", "elsewhere"));
-        assert_eq!(ConfigDiff::between(&old, &new).needs_restart, ["[spool] directories"]);
+        // The control socket is in the base unless set.
+        assert_eq!(
+            ConfigDiff::between(&old, &new).needs_restart,
+            ["[spool] directories", "[control]"]
+        );
     }
 }

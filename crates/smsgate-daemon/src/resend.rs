@@ -69,7 +69,10 @@ pub fn fresh_copy(failed: &[u8], name: &str) -> (Vec<u8>, String) {
     let mut ending: &[u8] = b"\n";
     // Header lines until the empty line; the body after it is not looked at.
     while !rest.is_empty() {
-        let line_len = rest.iter().position(|&byte| byte == b'\n').map_or(rest.len(), |at| at + 1);
+        let line_len = rest
+            .iter()
+            .position(|&byte| byte == b'\n')
+            .map_or(rest.len(), |at| at + 1);
         let (line, after) = rest.split_at(line_len);
         let content = line.strip_suffix(b"\n").unwrap_or(line);
         if content.ends_with(b"\r") {
@@ -93,7 +96,9 @@ pub fn fresh_copy(failed: &[u8], name: &str) -> (Vec<u8>, String) {
         }
         rest = after;
     }
-    let resend_of = old_id.filter(|id| !id.is_empty()).unwrap_or_else(|| name.to_owned());
+    let resend_of = old_id
+        .filter(|id| !id.is_empty())
+        .unwrap_or_else(|| name.to_owned());
     let mut copy = header;
     if !copy.is_empty() && !copy.ends_with(b"\n") {
         copy.extend_from_slice(ending);
@@ -318,11 +323,21 @@ mod tests {
         );
         assert!(!failed.join("msg1").exists());
         let names: Vec<_> = fs::read_dir(&outgoing)
-            .map(|entries| entries.filter_map(Result::ok).map(|entry| entry.file_name()).collect())
+            .map(|entries| {
+                entries
+                    .filter_map(Result::ok)
+                    .map(|entry| entry.file_name())
+                    .collect()
+            })
             .unwrap_or_default();
         assert_eq!(names.len(), 2, "no temporary left: {names:?}");
         // A name that leaves failed/ is refused.
-        let view = resend(&failed, &outgoing, &Selection::File("../outgoing/msg1".into()), 0o640);
+        let view = resend(
+            &failed,
+            &outgoing,
+            &Selection::File("../outgoing/msg1".into()),
+            0o640,
+        );
         assert_eq!(view.errors.len(), 1);
     }
 }

@@ -43,12 +43,12 @@ use crate::hooks::{self, Alarms, Verdict};
 use crate::include::ConfinedIncludes;
 use crate::intake::Refusals;
 use crate::ops::SchedulerOp;
-use crate::status_board::StatusBoard;
 use crate::reports::SentIndex;
 use crate::send_store::{SendStore, SharedStore};
 use crate::send_task::{SendResult, SendTask};
 use crate::settle::{Change, Settling};
 use crate::spool_dir;
+use crate::status_board::StatusBoard;
 use crate::store_health::{RetryPolicy, StoreHealth};
 use crate::voicecall::PlannedCall;
 
@@ -653,7 +653,10 @@ impl Scheduler {
         slot.busy = true;
         slot.blocked_until = None;
         job.in_flight = true;
-        self.board.record(&slot.name, crate::status_board::Event::State(crate::status_board::ModemState::Sending));
+        self.board.record(
+            &slot.name,
+            crate::status_board::Event::State(crate::status_board::ModemState::Sending),
+        );
         job.send_started = Some(Instant::now());
         let parts: Vec<(usize, Vec<u8>)> = job
             .pdus

@@ -129,7 +129,10 @@ impl DailyCount {
     fn add(&mut self, at: DateTime<Local>) {
         let day = at.date_naive();
         if self.day != Some(day) {
-            *self = DailyCount { day: Some(day), count: 0 };
+            *self = DailyCount {
+                day: Some(day),
+                count: 0,
+            };
         }
         self.count += 1;
     }
@@ -345,7 +348,10 @@ mod tests {
         assert_eq!(tomorrow.modems[0].sent_today, 0);
         board.record_at("gsm1", Event::Sent, at(2, 2));
         let tomorrow = board.view_at(at(2, 3));
-        assert_eq!((tomorrow.modems[0].sent_today, tomorrow.modems[0].failed_today), (1, 0));
+        assert_eq!(
+            (tomorrow.modems[0].sent_today, tomorrow.modems[0].failed_today),
+            (1, 0)
+        );
         assert_eq!(tomorrow.modems[0].last_error.as_deref(), Some("CMS ERROR 38"));
     }
 
@@ -355,7 +361,10 @@ mod tests {
         board.record_at("gsm1", Event::State(ModemState::Idle), at(1, 9));
         board.record_at("gsm1", Event::State(ModemState::Idle), at(1, 10));
         let view = board.view_at(at(1, 11));
-        assert_eq!(view.modems[0].since, at(1, 9).to_rfc3339_opts(chrono::SecondsFormat::Secs, false));
+        assert_eq!(
+            view.modems[0].since,
+            at(1, 9).to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
+        );
         board.record_at("gsm1", Event::Blocked(at(1, 13)), at(1, 12));
         let view = board.view_at(at(1, 12));
         assert_eq!(view.modems[0].state, ModemState::Blocked);

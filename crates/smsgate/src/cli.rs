@@ -781,9 +781,7 @@ pub(crate) enum DaemonCtl {
     },
     /// Set the log filter: a level (debug) or a tracing filter
     /// (smsgate=debug,warn).
-    LogLevel {
-        level: String,
-    },
+    LogLevel { level: String },
     /// Move failed files back to outgoing/ as new messages: their id and
     /// outcome headers stripped, an X-Smsgate-Resend-Of header added.
     Resend {

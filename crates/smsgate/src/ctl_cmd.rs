@@ -9,8 +9,8 @@ use anyhow::{anyhow, Context as _};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use smsgate_daemon::config::ConfigFile;
-use smsgate_daemon::daemon_config::DEFAULT_SPOOL_BASE;
 use smsgate_daemon::control::{self, Answer, Request};
+use smsgate_daemon::daemon_config::DEFAULT_SPOOL_BASE;
 use smsgate_daemon::ops::{LogLevelView, ModemControlView};
 use smsgate_daemon::reload::ConfigDiff;
 use smsgate_daemon::resend::ResendView;
@@ -41,7 +41,9 @@ pub(crate) fn run(args: &DaemonCtlArgs) -> anyhow::Result<()> {
                     action: *action,
                 };
                 let done: ModemControlView = ask(&socket, &request).await?;
-                print(args.json, &done, || format!("modem {}: {}\n", done.modem, done.done))
+                print(args.json, &done, || {
+                    format!("modem {}: {}\n", done.modem, done.done)
+                })
             }
             DaemonCtl::LogLevel { level } => {
                 let request = Request::LogLevel { level: level.clone() };

@@ -163,7 +163,10 @@ impl Supervisor {
         let driver = crate::modem_driver(&self.config, &settings);
         let (handle, error) = modem::ModemHandle::open_or_retry(driver).await;
         let events = error.is_some().then(|| handle.subscribe());
-        if let Some(slot) = self.admit(name.to_owned(), &settings, handle, error, events).await {
+        if let Some(slot) = self
+            .admit(name.to_owned(), &settings, handle, error, events)
+            .await
+        {
             if let Some(add) = &self.add_modem {
                 let _ = add.send(slot);
             }

@@ -312,11 +312,9 @@ impl Scheduler {
         let event = match &result.outcome {
             // Every part out, those of this send included.
             Outcome::Done
-                if job
-                    .sent
-                    .iter()
-                    .enumerate()
-                    .all(|(idx, sent)| sent.is_some() || result.sent.iter().any(|(part, _)| *part == idx + 1)) =>
+                if job.sent.iter().enumerate().all(|(idx, sent)| {
+                    sent.is_some() || result.sent.iter().any(|(part, _)| *part == idx + 1)
+                }) =>
             {
                 Some(Event::Sent)
             }

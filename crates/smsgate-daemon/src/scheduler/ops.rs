@@ -29,7 +29,11 @@ pub(crate) struct Retiring {
 impl Scheduler {
     /// Takes live operations from `ops`, and shows its modems and queues
     /// on `board`.
-    pub(crate) fn with_ops(mut self, ops: mpsc::UnboundedReceiver<SchedulerOp>, board: StatusBoard) -> Scheduler {
+    pub(crate) fn with_ops(
+        mut self,
+        ops: mpsc::UnboundedReceiver<SchedulerOp>,
+        board: StatusBoard,
+    ) -> Scheduler {
         self.ops = ops;
         self.board = board;
         self
@@ -109,7 +113,10 @@ impl Scheduler {
         }
         if let Some(watcher) = &mut self._watcher {
             use notify::Watcher as _;
-            for dir in dirs.iter().filter(|dir| !self.dirs.iter().any(|old| old.path == dir.path)) {
+            for dir in dirs
+                .iter()
+                .filter(|dir| !self.dirs.iter().any(|old| old.path == dir.path))
+            {
                 if let Err(err) = watcher.watch(&dir.path, notify::RecursiveMode::NonRecursive) {
                     tracing::warn!(
                         target: "smsgate",
@@ -159,7 +166,10 @@ impl Scheduler {
     /// block that has run out is shown as over.
     pub(super) fn publish(&mut self) {
         let now = Instant::now();
-        if self.queues_shown.is_some_and(|at| now < at + QUEUE_COUNT_INTERVAL) {
+        if self
+            .queues_shown
+            .is_some_and(|at| now < at + QUEUE_COUNT_INTERVAL)
+        {
             return;
         }
         self.queues_shown = Some(now);

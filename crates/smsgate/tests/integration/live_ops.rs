@@ -17,7 +17,10 @@ use crate::util::TestCommand;
 fn ctl(bench: &SpoolBench, args: &[&str]) -> TestCommand {
     let mut command = TestCommand::new(&["ctl"]);
     command.args(args);
-    command.args([std::ffi::OsStr::new("--control"), bench.spool("smsgate.sock").as_os_str()]);
+    command.args([
+        std::ffi::OsStr::new("--control"),
+        bench.spool("smsgate.sock").as_os_str(),
+    ]);
     command
 }
 
@@ -51,11 +54,17 @@ fn a_modem_added_by_reload_sends_and_a_broken_config_is_refused_whole() {
     bench.start_daemon();
     bench.edit_config(|config| format!("{config}\n[modems.modem1]\n"));
     let reloaded = ctl(&bench, &["reload", "--json"]).json();
-    assert_eq!(reloaded["modems_added"], serde_json::json!(["modem1"]), "{reloaded}");
+    assert_eq!(
+        reloaded["modems_added"],
+        serde_json::json!(["modem1"]),
+        "{reloaded}"
+    );
     // modem0 takes nothing new: the next file can only go out on modem1.
     let suspended = ctl(&bench, &["modem", "modem0", "suspend"]).stdout();
     assert!(suspended.contains("suspended"), "{suspended}");
-    bench.wait("modem1 is set up", || modem_status(&bench, "modem1")["state"] == "idle");
+    bench.wait("modem1 is set up", || {
+        modem_status(&bench, "modem1")["state"] == "idle"
+    });
     bench.drop_file("by the new one", &message(0, "via modem1"));
     let sent = bench.wait_for_file("sent", "by the new one");
     assert_eq!(header_values(&sent, "Modem"), ["modem1"]);
@@ -70,7 +79,11 @@ fn a_modem_added_by_reload_sends_and_a_broken_config_is_refused_whole() {
     let refused = ctl(&bench, &["reload"]).expect_status(1);
     assert!(refused.stderr.contains("no-such-port"), "{}", refused.stderr);
     assert!(refused.stderr.contains("no-such-key"), "{}", refused.stderr);
-    assert!(refused.stderr.contains("the running config stays"), "{}", refused.stderr);
+    assert!(
+        refused.stderr.contains("the running config stays"),
+        "{}",
+        refused.stderr
+    );
     let status = ctl(&bench, &["status", "--json"]).json();
     let names: Vec<&str> = status["modems"]
         .as_array()
@@ -103,12 +116,22 @@ fn a_modem_removed_while_its_message_is_in_flight_finishes_it_and_loses_nothing(
     // Every answer 2 s late: the send is in flight while the reload comes.
     bench.fault(0, Fault::Delay { ms: 2000 });
     bench.drop_file("in flight", &message(1, "slow one"));
-    bench.wait("it is in flight", || modem_status(&bench, "modem0")["state"] == "sending");
+    bench.wait("it is in flight", || {
+        modem_status(&bench, "modem0")["state"] == "sending"
+    });
     bench.edit_config(|config| config.replace("[modems.modem0]", "[modems.modem1]"));
     bench.drop_file("queued", &message(0, "waits for modem1"));
     let reloaded = ctl(&bench, &["reload", "--json"]).json();
-    assert_eq!(reloaded["modems_removed"], serde_json::json!(["modem0"]), "{reloaded}");
-    assert_eq!(reloaded["modems_added"], serde_json::json!(["modem1"]), "{reloaded}");
+    assert_eq!(
+        reloaded["modems_removed"],
+        serde_json::json!(["modem0"]),
+        "{reloaded}"
+    );
+    assert_eq!(
+        reloaded["modems_added"],
+        serde_json::json!(["modem1"]),
+        "{reloaded}"
+    );
     let sent = bench.wait_for_file("sent", "in flight");
     assert_eq!(header_values(&sent, "Modem"), ["modem0"]);
     let sent = bench.wait_for_file("sent", "queued");
@@ -125,7 +148,7 @@ fn resend_moves_failed_files_back_with_a_fresh_identity() {
     let mut bench = SpoolBench::build(Setup {
         n_modems: 2,
         ports_only: 1,
-        rest: "\n[limits]\nsend-retries = 0\nblock-after = 10\n",
+        rest: "\n[limits]\nsend-retries = 0\nblock-after = 10\n[status]\nfile = \"status\"\ninterval-s = 1\n",
         ..Setup::default()
     });
     bench.start_daemon();
@@ -140,6 +163,12 @@ fn resend_moves_failed_files_back_with_a_fresh_identity() {
         status["last_error"].as_str().unwrap_or("").contains("38"),
         "{status}"
     );
+
+    // The status file says the same, within its interval.
+    bench.wait("the status file counts the failure", || {
+        fs::read_to_string(bench.spool("status"))
+            .is_ok_and(|text| text.contains("modem modem0 state=idle") && text.contains("failed-today=1"))
+    });
 
     let resent = ctl(&bench, &["resend", "unlucky"]).stdout();
     assert_eq!(
@@ -176,7 +205,9 @@ fn modem_unblock_reopen_and_the_log_level_through_ctl() {
     bench.fault(0, Fault::CmsError { code: 38, count: 1 });
     bench.drop_file("blocks it", &message(1, "fails"));
     bench.wait_for_file("failed", "blocks it");
-    bench.wait("the modem is blocked", || modem_status(&bench, "modem0")["state"] == "blocked");
+    bench.wait("the modem is blocked", || {
+        modem_status(&bench, "modem0")["state"] == "blocked"
+    });
     assert!(modem_status(&bench, "modem0")["blocked_until"].is_string());
     let text = ctl(&bench, &["modem", "modem0", "unblock"]).stdout();
     assert_eq!(text, "modem modem0: unblocked\n");
@@ -190,9 +221,16 @@ fn modem_unblock_reopen_and_the_log_level_through_ctl() {
     assert!(bench.log().contains("modem modem0: reopened"), "{}", bench.log());
 
     let unknown = ctl(&bench, &["modem", "modem9", "suspend"]).expect_status(1);
-    assert!(unknown.stderr.contains("no modem \"modem9\""), "{}", unknown.stderr);
+    assert!(
+        unknown.stderr.contains("no modem \"modem9\""),
+        "{}",
+        unknown.stderr
+    );
 
-    assert_eq!(ctl(&bench, &["log-level", "debug"]).stdout(), "log level: debug\n");
+    assert_eq!(
+        ctl(&bench, &["log-level", "debug"]).stdout(),
+        "log level: debug\n"
+    );
     let bad = ctl(&bench, &["log-level", "smsgate=nonsense=x"]).expect_status(1);
     assert!(bad.stderr.contains("log level"), "{}", bad.stderr);
     bench.stop_daemon();
