@@ -9,8 +9,9 @@
 //!   is kept byte for byte;
 //! - `X-Smsgate-Resend-Of: OLD-ID` says which message it repeats;
 //! - the copy is written under a hidden name (never taken half-written),
-//!   made durable, and linked to its name in `outgoing/`, which fails
-//!   rather than replace a file there (then `NAME.resend-N` is tried);
+//!   made durable, and renamed to its name in `outgoing/` with
+//!   `RENAME_NOREPLACE`, which fails rather than replace a file there
+//!   (then `NAME.resend-N` is tried);
 //!   only then is the failed file removed.
 
 use std::fs;
@@ -248,19 +249,28 @@ fn resend_one(failed: &Path, outgoing: &Path, name: &str, mode: u32) -> anyhow::
     })
 }
 
-/// Links `temporary` as `outgoing/name`, or `name.resend-N` if that is
-/// taken: a hard link never replaces an entry.
+/// Renames `temporary` to `outgoing/name`, or `name.resend-N` if that is
+/// taken: `RENAME_NOREPLACE` never replaces an entry, and a rename is
+/// what the intake takes as a whole file at once (a hard link, whose
+/// temporary name is then removed, would look like a file being written).
 fn link_fresh(temporary: &Path, outgoing: &Path, name: &str) -> anyhow::Result<String> {
+    use nix::fcntl::{renameat2, RenameFlags, AT_FDCWD};
     for attempt in 0..100_u32 {
         let candidate = match attempt {
             0 => name.to_owned(),
             n => format!("{name}.resend-{n}"),
         };
         let target: PathBuf = outgoing.join(&candidate);
-        match fs::hard_link(temporary, &target) {
+        match renameat2(
+            AT_FDCWD,
+            temporary,
+            AT_FDCWD,
+            &target,
+            RenameFlags::RENAME_NOREPLACE,
+        ) {
             Ok(()) => return Ok(candidate),
-            Err(err) if err.kind() == io::ErrorKind::AlreadyExists => continue,
-            Err(err) => return Err(anyhow!("linking outgoing/{candidate}: {err}")),
+            Err(nix::errno::Errno::EEXIST) => continue,
+            Err(err) => return Err(anyhow!("renaming to outgoing/{candidate}: {err}")),
         }
     }
     bail!("outgoing/{name} and 99 of its .resend-N names are taken")
