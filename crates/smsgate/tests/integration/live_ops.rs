@@ -15,7 +15,7 @@ use crate::util::TestCommand;
 
 /// `smsgate ctl ARGS` on the bench's daemon, by its socket.
 fn ctl(bench: &SpoolBench, args: &[&str]) -> TestCommand {
-    let mut command = TestCommand::new(&["ctl"]);
+    let mut command = TestCommand::new(["ctl"]);
     command.args(args);
     command.args([
         std::ffi::OsStr::new("--control"),
