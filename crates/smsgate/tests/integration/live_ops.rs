@@ -235,3 +235,16 @@ fn modem_unblock_reopen_and_the_log_level_through_ctl() {
     assert!(bad.stderr.contains("log level"), "{}", bad.stderr);
     bench.stop_daemon();
 }
+
+#[test]
+fn sighup_reloads_as_ctl_reload_does() {
+    let mut bench = two_ports();
+    bench.start_daemon();
+    bench.edit_config(|config| format!("{config}\n[modems.modem1]\n"));
+    let pid = bench.daemon.as_ref().map(|child| child.id()).unwrap();
+    let pid = nix::unistd::Pid::from_raw(i32::try_from(pid).unwrap());
+    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGHUP).unwrap();
+    bench.wait("modem1 is added and set up", || modem_status(&bench, "modem1")["state"] == "idle");
+    assert!(bench.log().contains("SIGHUP: reloading the config"), "{}", bench.log());
+    bench.stop_daemon();
+}
