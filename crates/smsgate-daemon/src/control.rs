@@ -11,6 +11,8 @@
 //!   and by the CLI when it opens the modem itself, so the output is the
 //!   same both ways;
 //! - [`server`] has [`ControlSocket`]: bound, served, each request done;
+//! - [`send`] has [`send::SendSms`], a `send` request's message, built
+//!   alike both ways;
 //! - [`client`] has [`ask`];
 //! - `registry` has the daemon's modems by name;
 //! - `ops_server` answers the live operations ([`crate::ops`]).
@@ -19,6 +21,7 @@ pub mod client;
 mod ops_server;
 pub mod protocol;
 mod registry;
+pub mod send;
 pub mod server;
 pub mod views;
 

@@ -91,6 +91,7 @@ use toml::Spanned;
 
 use crate::config::{line_of, PortSection, RawPort};
 use crate::spool_dir::FileModes;
+pub use smsd_features::{Copies, ModemFeatures, SpoolFeatures};
 
 /// Where smstools3 keeps its spool, and so the default base.
 pub const DEFAULT_SPOOL_BASE: &str = "/var/spool/sms";
@@ -120,7 +121,7 @@ pub struct DaemonConfig {
     pub max_outgoing_bytes: u64,
     /// `[spool] trust-outgoing` (smstools3's `trust_outgoing`): a file is
     /// taken as soon as it is seen, not once it is whole
-    /// ([`crate::settle`]).
+    /// (`settle.rs`).
     pub trust_outgoing: bool,
     /// `[spool] file-mode`, `dir-mode`.
     pub modes: FileModes,
@@ -140,6 +141,9 @@ pub struct DaemonConfig {
     /// `[status] file` and `interval-s`: where the daemon's status is
     /// written, and how often (smsd's `stats`/`status_interval`).
     pub status_file: Option<crate::status_file::StatusFile>,
+    /// `[spool]`'s smstools3 production settings: recipient lists,
+    /// copies, names in `sent/` and `failed/`.
+    pub features: SpoolFeatures,
 }
 
 /// What to do with a file whose send was cut off (smsgate killed, the
@@ -203,6 +207,8 @@ pub struct ModemSettings {
     /// smsd's `text_is_pdu_key`: the `To:` a `Text_is_pdu: yes` file must
     /// name for its body to be sent as a ready-made PDU.
     pub text_is_pdu_key: Option<String>,
+    /// Its own eventhandler, USSD handler, number and description.
+    pub features: ModemFeatures,
 }
 
 /// One `[queues.NAME]`.
@@ -377,6 +383,16 @@ struct RawSpool {
     store_sent_pdu: Option<Spanned<i64>>,
     // National tables tried before UCS2 (spool::PlanDefaults::national_tables).
     national_tables: Option<Spanned<Vec<String>>>,
+    // smstools3's production settings (daemon_config/smsd_features.rs).
+    blacklist: Option<Spanned<PathBuf>>,
+    whitelist: Option<Spanned<PathBuf>>,
+    incoming_copy: Option<Spanned<PathBuf>>,
+    sent_copy: Option<Spanned<PathBuf>>,
+    failed_copy: Option<Spanned<PathBuf>>,
+    report_copy: Option<Spanned<PathBuf>>,
+    eventhandler_use_copy: Option<bool>,
+    keep_filename: Option<bool>,
+    store_original_filename: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -405,6 +421,11 @@ struct RawModem {
     #[serde(default)]
     smsc_pdu: bool,
     text_is_pdu_key: Option<String>,
+    // smstools3's per-modem settings (daemon_config/smsd_features.rs).
+    eventhandler: Option<Spanned<PathBuf>>,
+    eventhandler_ussd: Option<Spanned<PathBuf>>,
+    number: Option<Spanned<String>>,
+    description: Option<Spanned<String>>,
 }
 
 /// `validity = 167` or `validity = "2 days"`.
@@ -512,7 +533,9 @@ impl Checker<'_> {
         let trust_outgoing = raw.spool.trust_outgoing.unwrap_or(false);
         let (incoming_format, store_sent_pdu) = self.spool_formats(&raw.spool);
         let national_tables = self.national_tables(&raw.spool);
-        let spool = self.spool(raw.spool, &base);
+        let mut raw_spool = raw.spool;
+        let features = self.spool_features(&mut raw_spool);
+        let spool = self.spool(raw_spool, &base);
         let limits = self.limits(raw.limits);
         let raw_queues = raw.queues;
         let raw_modems = raw.modems;
@@ -652,6 +675,13 @@ impl Checker<'_> {
                     );
                 }
             }
+            let features = self.modem_features(
+                &modem_name,
+                raw_modem.eventhandler.as_ref(),
+                raw_modem.eventhandler_ussd.as_ref(),
+                raw_modem.number.as_ref(),
+                raw_modem.description.as_ref(),
+            );
             let Some(device) = device else { continue };
             modems.insert(
                 modem_name.clone(),
@@ -678,6 +708,7 @@ impl Checker<'_> {
                     smsc: raw_modem.smsc.as_ref().map(|smsc| smsc.get_ref().clone()),
                     smsc_pdu: raw_modem.smsc_pdu,
                     text_is_pdu_key: raw_modem.text_is_pdu_key.clone(),
+                    features,
                 },
             );
         }
@@ -730,6 +761,7 @@ impl Checker<'_> {
         };
         let sms_commands = self.sms_commands(raw.sms_commands, raw.scripts, &modems);
         DaemonConfig {
+            features,
             lock_dir: raw.lock_dir,
             ports,
             spool,
@@ -792,6 +824,7 @@ pub mod commands;
 mod limits;
 mod modems;
 mod read;
+mod smsd_features;
 mod spool_section;
 
 #[cfg(test)]

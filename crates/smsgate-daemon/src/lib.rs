@@ -1,6 +1,14 @@
-//! The spool daemon (`smsgate run`), send side: files dropped into
-//! `outgoing/` go to the modems and end in `sent/` or `failed/`, as with
-//! smstools3's smsd.
+//! The smsgate spool daemon as a library: [`Daemon::start`] with a
+//! [`daemon_config::DaemonConfig`] and a shutdown token, then
+//! [`Daemon::join`]. `smsgate run` is that plus logging, a runtime and
+//! SIGINT/SIGTERM; `smsgate demo` and tests start it in their own process.
+//! The public modules are what a client of the daemon needs: [`config`]
+//! and [`daemon_config`] (the one model of `smsgate.toml`), [`control`]
+//! (the control socket's typed protocol, server and client), and
+//! [`logging::escape`].
+//!
+//! Send side: files dropped into `outgoing/` go to the modems and end in
+//! `sent/` or `failed/`, as with smstools3's smsd.
 //!
 //! ```text
 //!   outgoing/ ──inotify, rescan──▶ Scheduler ──job──▶ modem task (one per file in flight)
@@ -11,17 +19,19 @@
 //! ```
 //!
 //! - [`spool_dir`]: which files may be taken, durable moves, modes.
-//! - [`intake`]: an outgoing file read without following a symlink,
+//! - `intake`: an outgoing file read without following a symlink,
 //!   blocking on a FIFO or reading past the size limit.
-//! - [`journal`]: what was handed to which modem, so that a restart
+//! - `journal`: what was handed to which modem, so that a restart
 //!   neither loses nor silently repeats a send.
-//! - [`scheduler`]: the order (`Priority: high`, then oldest), queues,
+//! - `scheduler`: the order (`Priority: high`, then oldest), queues,
 //!   round robin over free modems, retries with backoff that never hold
 //!   up the other files, blocking of a failing modem.
-//! - [`hooks`]: the eventhandler, checkhandler and alarmhandler.
-//! - [`include`]: `Include:` confined to `[spool] include-dir`.
+//! - `hooks`: the eventhandler, checkhandler and alarmhandler.
+//! - `include`: `Include:` confined to `[spool] include-dir`.
 //! - [`control`]: the control socket through which `smsgate send`,
 //!   `inbox`, `ussd`, `at-chat` and `status` use the daemon's modems.
+//! - [`sd_notify`]: systemd's notify protocol (READY=1, STATUS=, and
+//!   watchdog pings only while the scheduler loop turns).
 //!
 //! Shutdown: a root [`CancellationToken`] (SIGINT, SIGTERM, or a test's
 //! own) stops the taking of new work; every send in flight finishes its
@@ -32,9 +42,11 @@ pub(crate) mod clock;
 pub(crate) mod commands;
 pub mod config;
 pub mod control;
+pub(crate) mod copies;
 pub mod daemon_config;
 #[cfg(test)]
 mod durability_tests;
+pub(crate) mod finished_names;
 pub(crate) mod hooks;
 pub(crate) mod inbox;
 pub(crate) mod include;
@@ -44,10 +56,13 @@ pub mod logging;
 pub mod ops;
 pub(crate) mod part_store;
 pub(crate) mod receive;
+pub(crate) mod receive_store;
+pub(crate) mod recipient_lists;
 pub mod reload;
 pub(crate) mod reports;
 pub mod resend;
 pub(crate) mod scheduler;
+pub mod sd_notify;
 pub(crate) mod send_store;
 mod send_task;
 mod settle;
@@ -55,8 +70,10 @@ pub mod spool_dir;
 pub mod status_board;
 pub mod status_file;
 pub(crate) mod store_health;
+pub(crate) mod ussd_handler;
 pub(crate) mod voicecall;
 
+use crate::ussd_handler::UssdHandler;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -159,6 +176,7 @@ impl Daemon {
         ]
         .into_iter()
         .chain(queue_dirs)
+        .chain(config.features.copies.dirs())
         {
             spool_dir::create_dirs(dir, config.modes.dir)
                 .with_context(|| format!("creating {}", dir.display()))?;
@@ -378,6 +396,16 @@ impl Supervisor {
         });
         self.registry
             .register(&name, &settings.port, &settings.device, &handle, received);
+        let ussd_handler = settings
+            .features
+            .eventhandler_ussd
+            .clone()
+            .map(|program| UssdHandler {
+                program,
+                dir: self.config.spool.base.clone(),
+                timeout: self.config.handlers.timeout,
+            });
+        self.registry.set_ussd_handler(&name, ussd_handler);
         self.handles.push(handle.clone());
         self.board.record(&name, Event::State(ModemState::Opening));
         if let (Some(err), Some(events)) = (error, events) {

@@ -44,6 +44,7 @@ use crate::include::ConfinedIncludes;
 use crate::intake::Refusals;
 use crate::ops::SchedulerOp;
 use crate::reports::SentIndex;
+use crate::sd_notify;
 use crate::send_store::{SendStore, SharedStore};
 use crate::send_task::{SendResult, SendTask};
 use crate::settle::{Change, Settling};
@@ -54,6 +55,7 @@ use crate::voicecall::PlannedCall;
 
 mod finish;
 mod intake;
+mod names;
 mod ops;
 mod watch;
 
@@ -61,7 +63,7 @@ use watch::{may_send_on, wakeup_of, watch_port};
 
 /// How often `outgoing/` is scanned even without an inotify event (files
 /// on NFS, a watcher that failed, events lost to an overflow).
-const RESCAN_INTERVAL: Duration = Duration::from_secs(2);
+pub(crate) const RESCAN_INTERVAL: Duration = Duration::from_secs(2);
 
 /// The header that flags a file whose send was cut off.
 pub(crate) const OUTCOME_HEADER: &str = "X-Smsgate-Outcome";
@@ -481,6 +483,8 @@ impl Scheduler {
         loop {
             self.finish_retiring();
             self.publish();
+            // sd_notify.rs: the watchdog pings only while this loop turns.
+            sd_notify::PULSE.turn(self.snapshot()).await;
             if self.retry_store() {
                 // Files may have come meanwhile, unseen: intake paused.
                 next_scan = Instant::now();
@@ -548,6 +552,21 @@ impl Scheduler {
         ));
         self.modems.push(slot);
         self.show(self.modems.len() - 1);
+    }
+
+    /// What `systemctl status` shows (sd_notify.rs); cheap on every turn.
+    fn snapshot(&self) -> sd_notify::Snapshot {
+        let now = Instant::now();
+        sd_notify::Snapshot {
+            modems_up: self.modems.len(),
+            modems_blocked: self
+                .modems
+                .iter()
+                .filter(|slot| slot.blocked_until.is_some_and(|until| until > now))
+                .count(),
+            queued: self.pending.jobs.len(),
+            sending: self.modems.iter().filter(|slot| slot.busy).count(),
+        }
     }
 
     /// The number of jobs whose send has not been acted on yet.
@@ -646,6 +665,10 @@ impl Scheduler {
     }
 
     fn start_send(&mut self, name: &str, modem_idx: usize) {
+        let Some(id) = self.pending.get_mut(name).map(|job| job.id.clone()) else {
+            return;
+        };
+        let finished_name = self.sent_name(name, &self.modems[modem_idx].name, &id);
         let Some(job) = self.pending.get_mut(name) else {
             return;
         };
@@ -669,6 +692,7 @@ impl Scheduler {
         let task = SendTask {
             id: job.id.clone(),
             file: name.to_owned(),
+            finished_name,
             modem_idx,
             modem_name: slot.name.clone(),
             handle: slot.handle.clone(),
@@ -693,9 +717,14 @@ impl Scheduler {
         });
     }
 
-    /// Runs the eventhandler, if one is configured, without waiting for it.
-    fn event(&self, args: Vec<OsString>) {
-        if let Some(program) = self.config.handlers.eventhandler.clone() {
+    /// Runs the eventhandler, if one is configured, without waiting for it:
+    /// `modem`'s own, if it has one (smsd's per-modem `eventhandler`),
+    /// else `[handlers] eventhandler`.
+    fn event(&self, modem: Option<&str>, args: Vec<OsString>) {
+        let own = modem
+            .and_then(|modem| self.config.modems.get(modem))
+            .and_then(|settings| settings.features.eventhandler.clone());
+        if let Some(program) = own.or_else(|| self.config.handlers.eventhandler.clone()) {
             self.tasks
                 .spawn(hooks::run(program, args, self.config.handlers.timeout));
         }

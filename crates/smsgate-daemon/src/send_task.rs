@@ -55,6 +55,9 @@ pub(super) struct SendResult {
 pub(super) struct SendTask {
     pub(super) id: String,
     pub(super) file: String,
+    /// The name it will have in `sent/` (`file`, or a name of its own
+    /// with `keep-filename = false`): status reports are linked to it.
+    pub(super) finished_name: String,
     pub(super) modem_idx: usize,
     pub(super) modem_name: String,
     pub(super) handle: ModemHandle,
@@ -168,7 +171,7 @@ impl SendTask {
                         &self.modem_name,
                         mr,
                         &self.recipient,
-                        &self.file,
+                        &self.finished_name,
                         part,
                         self.parts,
                     );
@@ -185,7 +188,7 @@ impl SendTask {
                     self.sent_index.unknown_part(
                         &self.modem_name,
                         &self.recipient,
-                        &self.file,
+                        &self.finished_name,
                         part,
                         self.parts,
                         &self.failed_dir,

@@ -8,7 +8,6 @@ use std::path::PathBuf;
 use anyhow::{anyhow, Context as _};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use smsgate_daemon::config::ConfigFile;
 use smsgate_daemon::control::{self, Answer, Request};
 use smsgate_daemon::daemon_config::DEFAULT_SPOOL_BASE;
 use smsgate_daemon::ops::{LogLevelView, ModemControlView};
@@ -91,7 +90,7 @@ fn socket(args: &DaemonCtlArgs) -> anyhow::Result<PathBuf> {
     if let Some(path) = std::env::var_os(CONTROL_ENV).filter(|path| !path.is_empty()) {
         return Ok(PathBuf::from(path));
     }
-    let config = ConfigFile::find(args.config.as_deref())
+    let config = crate::config_path::optional(args.config.as_deref())
         .context("finding the control socket in the config (or give --control)")?;
     match config {
         Some(config) => config

@@ -24,22 +24,20 @@ use std::path::{Path, PathBuf};
 use anyhow::{anyhow, bail, Context};
 use modem::{ModemError, ModemHandle, PortAddress, Setup};
 use serde::de::DeserializeOwned;
-use sms_pdu::outgoing::OutgoingMessage;
-use sms_pdu::split::SplitOptions;
-use sms_pdu::MessageClass;
 
 use crate::cli::{
     AtChatArgs, InboxArgs, ModemCommand, PortArgs, SendArgs, SmsType, StatusArgs, UssdArgs, YesNo,
 };
 use smsgate_daemon::config::{ConfigFile, DEFAULT_LOCK_DIR};
+use smsgate_daemon::control::send::{SendError, SendSms};
 use smsgate_daemon::control::{self, Answer, Refusal, Request, Storage};
 use smsgate_daemon::daemon_config::{Limits, DEFAULT_SPOOL_BASE};
 
 mod send_args;
 
 use smsgate_daemon::control::views::{
-    at_chat_and_wait, fresh_reference, join_numbers, message_text, phone_number, remove_message, urc,
-    AtReplyView, MessageView, RegistrationView, SendView, SignalView, StatusView, UssdView,
+    at_chat_and_wait, join_numbers, message_text, remove_message, urc, AtReplyView, MessageView,
+    RegistrationView, SendView, SignalView, StatusView, UssdView,
 };
 
 /// Runs one modem command.
@@ -92,32 +90,24 @@ async fn send(args: &SendArgs) -> anyhow::Result<()> {
         ..args.port.clone()
     };
     // Everything that can be checked without the modem is, first.
-    let destination = phone_number(&words.phone).context("PHONE")?;
-    let smsc = words
-        .smsc
-        .as_deref()
-        .map(phone_number)
-        .transpose()
-        .context("--smsc")?;
     let class = words.sms_type.map(|sms_type| match sms_type {
-        SmsType::Class0 => MessageClass::Class0,
-        SmsType::Class1 => MessageClass::Class1,
-        SmsType::Class2 => MessageClass::Class2,
-        SmsType::Class3 => MessageClass::Class3,
+        SmsType::Class0 => 0,
+        SmsType::Class1 => 1,
+        SmsType::Class2 => 2,
+        SmsType::Class3 => 3,
     });
-    let message = OutgoingMessage {
-        smsc,
-        class,
-        status_report_request: words.status_report_request == YesNo::Yes,
-        ..OutgoingMessage::to(destination)
-    };
-    let options = SplitOptions {
-        reference: u16::from(fresh_reference()),
-        ..SplitOptions::default()
-    };
+    let status_report_request = words.status_report_request == YesNo::Yes;
+    let SendSms { message, options } =
+        SendSms::build(&words.phone, words.smsc.as_deref(), class, status_report_request).map_err(|err| {
+            match err {
+                SendError::Number(err) => err.context("PHONE"),
+                SendError::Smsc(err) => err.context("--smsc"),
+                SendError::Class(class) => anyhow!("class {class}: not 0-3"),
+            }
+        })?;
     let (max_parts, setting) = match args.max_parts {
         Some(max_parts) => (max_parts, "--max-parts"),
-        None => match ConfigFile::find(port.config.as_deref())? {
+        None => match crate::config_path::optional(port.config.as_deref())? {
             Some(config_file) => (config_file.settings.limits.max_parts, "[limits] max-parts"),
             None => (Limits::DEFAULT.max_parts, "--max-parts"),
         },
@@ -134,8 +124,8 @@ async fn send(args: &SendArgs) -> anyhow::Result<()> {
         number: words.phone.clone(),
         text: words.message.clone(),
         smsc: words.smsc.clone(),
-        class: class.map(|class| class as u8),
-        status_report_request: message.status_report_request,
+        class,
+        status_report_request,
     };
     let result = match route(&port, request).await? {
         Route::Daemon(answer) => done(answer)?,
@@ -343,7 +333,7 @@ enum Route<T> {
 /// leaves the port to be opened here; a socket given by `--control` or
 /// `SMSGATE_CONTROL` must answer.
 async fn route<T: DeserializeOwned>(args: &PortArgs, mut request: Request) -> anyhow::Result<Route<T>> {
-    let config_file = ConfigFile::find(args.config.as_deref())?;
+    let config_file = crate::config_path::optional(args.config.as_deref())?;
     let Some((socket, given_by)) = control_socket(args, config_file.as_ref()) else {
         return Ok(Route::Direct(None));
     };
@@ -408,7 +398,7 @@ async fn open(
     storage: Option<Storage>,
     socket_note: Option<String>,
 ) -> anyhow::Result<ModemHandle> {
-    let config_file = ConfigFile::find(args.config.as_deref())?;
+    let config_file = crate::config_path::optional(args.config.as_deref())?;
     let mut config = modem_config(args, config_file.as_ref())?;
     config.setup = setup;
     if let Some(storage) = storage {
@@ -503,9 +493,10 @@ fn modem_config(args: &PortArgs, config_file: Option<&ConfigFile>) -> anyhow::Re
         ),
         (None, None) => bail!(
             "no port {:?}: not a device path or tcp://HOST:PORT, and there is no config file to name \
-             it ({} not found; see --config)",
+             it (neither ./{} nor {} exists; see --config)",
             args.port,
-            smsgate_daemon::config::DEFAULT_PATH
+            smsgate_daemon::config::DEFAULT_PATH,
+            crate::config_path::SYSTEM_PATH
         ),
     };
     let lock_dir = args
@@ -570,6 +561,8 @@ fn status_text(status: &StatusView) -> String {
 #[cfg(test)]
 mod tests {
     use std::path::Path;
+
+    use smsgate_daemon::control::views::phone_number;
 
     use super::*;
 

@@ -6,6 +6,7 @@ use std::path::Path;
 
 use smsgate_daemon::daemon_config::DaemonConfig;
 use smsgate_daemon::ops::{DaemonOps, DaemonOptions};
+use smsgate_daemon::sd_notify;
 use smsgate_daemon::Daemon;
 use tokio_util::sync::CancellationToken;
 
@@ -13,7 +14,11 @@ use tokio_util::sync::CancellationToken;
 /// the config.
 pub(crate) fn run(config_path: &Path) -> anyhow::Result<()> {
     let log_level = crate::logging::init_reloadable("info");
+    // Before the runtime's threads: it clears the environment's variables.
+    let notifier = sd_notify::Notifier::from_env()?;
+    tracing::info!(target: "smsgate", "configuration {}", config_path.display());
     let config = DaemonConfig::load(config_path)?;
+    let modems_configured = config.modems.len();
     let options = DaemonOptions {
         config_path: Some(config_path.to_path_buf()),
         log_level,
@@ -23,6 +28,16 @@ pub(crate) fn run(config_path: &Path) -> anyhow::Result<()> {
         let shutdown = CancellationToken::new();
         let signals = tokio::spawn(cancel_on_signal(shutdown.clone()));
         let daemon = Daemon::start_with_options(config, shutdown.clone(), options).await;
+        // systemd (sd_notify.rs): ready once started, pings while the
+        // scheduler turns, STOPPING=1 when the shutdown begins.
+        let supervisor = match (&daemon, notifier) {
+            (Ok(_), Some(notifier)) => Some(tokio::spawn(sd_notify::supervise(
+                notifier,
+                modems_configured,
+                shutdown.clone(),
+            ))),
+            _ => None,
+        };
         let result = match daemon {
             Ok(daemon) => {
                 let reloads = tokio::spawn(reload_on_hangup(daemon.ops(), shutdown.clone()));
@@ -33,6 +48,10 @@ pub(crate) fn run(config_path: &Path) -> anyhow::Result<()> {
             Err(err) => Err(err),
         };
         signals.abort();
+        if let Some(supervisor) = supervisor {
+            shutdown.cancel();
+            let _ = supervisor.await;
+        }
         result
     })
 }

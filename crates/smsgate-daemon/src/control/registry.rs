@@ -9,6 +9,7 @@ use modem::{ModemHandle, PortAddress};
 use super::views::ModemView;
 use crate::inbox::ReceivedDirs;
 use crate::ops::DaemonOps;
+use crate::ussd_handler::UssdHandler;
 
 /// The daemon's modems by name, for the control socket: filled as each
 /// modem's driver is started (also one still trying to open its port),
@@ -32,6 +33,8 @@ pub(crate) struct Registered {
     /// The text of the last USSD answer it got through this socket
     /// (RouterOS's `last-ussd`).
     last_ussd: Option<String>,
+    /// Its `eventhandler-ussd`.
+    pub(crate) ussd_handler: Option<UssdHandler>,
 }
 
 impl ModemRegistry {
@@ -47,14 +50,25 @@ impl ModemRegistry {
         if let Ok(mut modems) = self.modems.lock() {
             // A restarted driver keeps what the modem last heard.
             let last_ussd = modems.get(name).and_then(|modem| modem.last_ussd.clone());
+            let ussd_handler = modems.get(name).and_then(|modem| modem.ussd_handler.clone());
             let registered = Registered {
                 handle: handle.clone(),
                 port: port.to_owned(),
                 device: device.clone(),
                 received,
                 last_ussd,
+                ussd_handler,
             };
             modems.insert(name.to_owned(), registered);
+        }
+    }
+
+    /// Sets modem `name`'s `eventhandler-ussd`.
+    pub(crate) fn set_ussd_handler(&self, name: &str, handler: Option<UssdHandler>) {
+        if let Ok(mut modems) = self.modems.lock() {
+            if let Some(modem) = modems.get_mut(name) {
+                modem.ussd_handler = handler;
+            }
         }
     }
 

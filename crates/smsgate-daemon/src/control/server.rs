@@ -11,9 +11,6 @@ use std::time::Duration;
 use anyhow::{anyhow, bail, Context};
 use modem::ModemHandle;
 use serde::Serialize;
-use sms_pdu::outgoing::OutgoingMessage;
-use sms_pdu::split::SplitOptions;
-use sms_pdu::MessageClass;
 use tokio::io::{AsyncBufRead, AsyncWrite, AsyncWriteExt as _, BufReader};
 use tokio::net::UnixListener;
 use tokio_util::sync::CancellationToken;
@@ -21,6 +18,7 @@ use tokio_util::task::TaskTracker;
 
 use super::protocol::{read_line, refused, AnswerLine, LineError, Refusal, Request, MAX_LINE};
 use super::registry::ModemRegistry;
+use super::send::{SendError, SendSms};
 use super::views::{self, MessageView, SendView, StatusView, UssdView};
 
 /// `sun_path` holds 108 bytes, the final NUL included.
@@ -262,13 +260,19 @@ async fn answer(registry: &ModemRegistry, line: &str) -> String {
             reply(&name, removed)
         }
         (_, Request::Ussd { code, .. }) => {
-            let answer = handle.ussd(&code).await.map_err(modem_error).map(|answer| {
+            let mut answer = handle.ussd(&code).await.map_err(modem_error).map(|answer| {
                 if let Some(text) = &answer.text {
                     // RouterOS's `gsm,info USSD: ...`.
                     tracing::info!(target: "smsgate", "{}: USSD: {text}", handle.port());
                 }
                 UssdView::new(&answer)
             });
+            // The modem's `eventhandler-ussd` may rewrite the text; what it
+            // gives is answered and remembered.
+            if let (Ok(UssdView { text: Some(text), .. }), Some(handler)) = (&mut answer, &modem.ussd_handler)
+            {
+                *text = handler.run(&name, &code, text).await;
+            }
             if let Some(text) = answer.as_ref().ok().and_then(|answer| answer.text.clone()) {
                 registry.set_last_ussd(&name, text);
             }
@@ -335,29 +339,12 @@ async fn send(
     status_report_request: bool,
 ) -> Result<SendView, (Refusal, String)> {
     let bad = |message: String| (Refusal::BadRequest, message);
-    let destination = views::phone_number(number).map_err(|err| bad(format!("number: {err}")))?;
-    let smsc = smsc
-        .map(views::phone_number)
-        .transpose()
-        .map_err(|err| bad(format!("smsc: {err}")))?;
-    let class = match class {
-        None => None,
-        Some(0) => Some(MessageClass::Class0),
-        Some(1) => Some(MessageClass::Class1),
-        Some(2) => Some(MessageClass::Class2),
-        Some(3) => Some(MessageClass::Class3),
-        Some(other) => return Err(bad(format!("class: {other} is not 0-3"))),
-    };
-    let message = OutgoingMessage {
-        smsc,
-        class,
-        status_report_request,
-        ..OutgoingMessage::to(destination)
-    };
-    let options = SplitOptions {
-        reference: u16::from(views::fresh_reference()),
-        ..SplitOptions::default()
-    };
+    let SendSms { message, options } =
+        SendSms::build(number, smsc, class, status_report_request).map_err(|err| match err {
+            SendError::Number(err) => bad(format!("number: {err}")),
+            SendError::Smsc(err) => bad(format!("smsc: {err}")),
+            SendError::Class(class) => bad(format!("class: {class} is not 0-3")),
+        })?;
     message
         .text_pdus(text, &options)
         .map_err(|err| bad(format!("text: {err}")))?;

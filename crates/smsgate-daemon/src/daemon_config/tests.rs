@@ -64,6 +64,7 @@ fn defaults_are_smstools3s() {
             smsc: None,
             smsc_pdu: false,
             text_is_pdu_key: None,
+            features: ModemFeatures::default(),
         }
     );
 }
@@ -185,7 +186,8 @@ fn syntax_errors_name_line_and_key() {
         error(&with_modem("baudrat = 9600\n")),
         "smsgate.toml: line 5: unknown key \"baudrat\" in [modems.gsm1], expected one of `port`, `channel`, \
          `queues`, `receive`, `receive-enabled`, `polling`, `auto-erase`, `send`, `send-retries`, \
-         `block-after`, `block-time-s`, `report`, `autosplit`, `validity`, `smsc`, `smsc-pdu`, `text-is-pdu-key`"
+         `block-after`, `block-time-s`, `report`, `autosplit`, `validity`, `smsc`, `smsc-pdu`, `text-is-pdu-key`, \
+         `eventhandler`, `eventhandler-ussd`, `number`, `description`"
     );
     let message = error("[limits]\nsend-retries = \"many\"\n");
     assert!(

@@ -12,6 +12,7 @@ use spool::{FailedRecord, SentRecord};
 use tokio::time::Instant;
 
 use crate::clock::now;
+use crate::copies;
 use crate::daemon_config::UnknownOutcome;
 use crate::hooks::{self, Severity};
 use crate::journal::Record;
@@ -36,16 +37,13 @@ impl Scheduler {
         let mut ended = Vec::new();
         for (id, state) in self.store.open_messages() {
             let name = &state.file;
-            let finished = [&self.config.spool.sent, &self.config.spool.failed]
-                .iter()
-                .map(|dir| dir.join(name))
-                .find(|path| {
-                    carries_id(
-                        path,
-                        &id,
-                        self.config.max_outgoing_bytes.saturating_add(64 * 1024),
-                    )
-                });
+            let finished = self.finished_names(name, &id).into_iter().find(|path| {
+                carries_id(
+                    path,
+                    &id,
+                    self.config.max_outgoing_bytes.saturating_add(64 * 1024),
+                )
+            });
             if let Some(finished) = &finished {
                 // Cut off between its durable copy and the unlink of the
                 // original: that move is completed, never the send repeated.
@@ -419,7 +417,11 @@ impl Scheduler {
             Some(_) => Vec::new(),
             None => job.sent.iter().flatten().copied().collect(),
         };
+        let sent_name = self.sent_name(name, &slot.name, &job.id);
         let record = SentRecord {
+            original_filename: self.config.features.original_filename(name),
+            number: slot.settings.features.number.clone(),
+            description: slot.settings.features.description.clone(),
             modem: slot.name.clone(),
             sent: now(),
             // Whole seconds, as smsd writes it.
@@ -437,7 +439,7 @@ impl Scheduler {
         // message was being sent is written with it, and one that comes
         // now waits until the file is there.
         let sent_dir = &self.config.spool.sent;
-        let written = self.sent_index.write_sent(name, |early| {
+        let written = self.sent_index.write_sent(&sent_name, |early| {
             let reports: Vec<(&str, String)> = early
                 .iter()
                 .map(|line| (STATUS_REPORT_HEADER, line.clone()))
@@ -447,13 +449,25 @@ impl Scheduler {
                 false => spool::add_headers(&bytes, &reports),
             };
             self.store
-                .finish(&job.path, sent_dir, name, &bytes, job.mode, retrying)
+                .finish(&job.path, sent_dir, &sent_name, &bytes, job.mode, retrying)
+                .map(|target| (target, bytes))
         });
         match written {
-            Ok(target) => {
+            Ok((target, bytes)) => {
                 tracing::info!(target: "smsgate", "{name}: sent by {} ({})", slot.name, target.display());
+                let modem = slot.name.clone();
                 self.end(&job.id);
-                self.event(hooks::sent_args(&target, &message_ids));
+                let copies = &self.config.features.copies;
+                let copy = copies::copy_finished(
+                    copies.sent.as_deref(),
+                    &target,
+                    &bytes,
+                    job.mode,
+                    &self.alarms,
+                    &modem,
+                );
+                let file = copies::for_eventhandler(target, copy, copies.eventhandler_use_copy);
+                self.event(Some(&modem), hooks::sent_args(&file, &message_ids));
                 true
             }
             Err(err) => {
@@ -518,7 +532,10 @@ impl Scheduler {
     ) -> bool {
         let slot = modem.and_then(|modem| self.modems.iter().find(|slot| slot.name == modem));
         let record = FailedRecord {
+            original_filename: self.config.features.original_filename(name),
             modem: modem.map(str::to_owned),
+            number: slot.and_then(|slot| slot.settings.features.number.clone()),
+            description: slot.and_then(|slot| slot.settings.features.description.clone()),
             imsi: slot.and_then(|slot| slot.identity.imsi.clone()),
             imei: slot.and_then(|slot| slot.identity.imei.clone()),
             reason: reason.to_owned(),
@@ -526,17 +543,37 @@ impl Scheduler {
             pdu: pdu.filter(|_| self.config.store_sent_pdu.stores_failed()),
         };
         let rendered = spool::render_failed(bytes, &record);
-        match self
-            .store
-            .finish(path, &self.config.spool.failed, name, &rendered, mode, retrying)
-        {
+        let failed_name = self.failed_name(name, modem, id);
+        match self.store.finish(
+            path,
+            &self.config.spool.failed,
+            &failed_name,
+            &rendered,
+            mode,
+            retrying,
+        ) {
             Ok(target) => {
                 tracing::warn!(target: "smsgate", "{name}: failed: {reason}");
                 self.sent_index.forget(name);
+                if let Some(modem) = modem {
+                    self.sent_index
+                        .forget(&self.sent_name(name, modem, id.unwrap_or_default()));
+                }
                 if let Some(id) = id {
                     self.end(id);
                 }
-                self.event(hooks::failed_args(&target));
+                let copies = &self.config.features.copies;
+                let process = modem.unwrap_or("smsgate");
+                let copy = copies::copy_finished(
+                    copies.failed.as_deref(),
+                    &target,
+                    &rendered,
+                    mode,
+                    &self.alarms,
+                    process,
+                );
+                let file = copies::for_eventhandler(target, copy, copies.eventhandler_use_copy);
+                self.event(modem, hooks::failed_args(&file));
                 true
             }
             Err(err) => {

@@ -8,6 +8,8 @@ use super::values::{self, toml_list, toml_string, validity, Report};
 use super::{Entry, Reason, Section, SmsdConfError, Unhonoured};
 use smsgate_daemon::daemon_config::DEFAULT_SPOOL_BASE;
 
+mod production;
+
 /// smsd's spool directory keys, in smsgate's `[spool]` order.
 const SPOOL_KEYS: [&str; 8] = [
     "outgoing",
@@ -163,13 +165,6 @@ impl Importer {
 
     pub(super) fn global(&mut self, entries: &[Entry]) -> Result<(), SmsdConfError> {
         let latest = self.latest(entries, None, Scope::Global);
-        let is_no = |key: &str| {
-            latest
-                .iter()
-                .find(|entry| entry.key == key)
-                .is_some_and(|entry| values::yes_no(entry) == Ok(false))
-        };
-        let keep_filename_no = is_no("keep_filename");
         let has_stats = latest
             .iter()
             .any(|entry| entry.key == "stats" && !entry.value.is_empty());
@@ -179,6 +174,9 @@ impl Importer {
             .and_then(|entry| values::atoi(&entry.value))
             .map_or(0, |(number, _)| number);
         for entry in latest.iter().copied() {
+            if self.production_global(entry)? {
+                continue;
+            }
             let value = entry.value.as_str();
             match canonical(&entry.key, Scope::Global) {
                 "devices" => {
@@ -302,14 +300,6 @@ impl Importer {
                             .to_owned(),
                     ),
                 ),
-                "keep_filename" if values::yes_no(entry)? => {
-                    self.carry(None, entry, "smsgate keeps the file's name in sent/ and failed/");
-                }
-                "store_original_filename" if !keep_filename_no => {
-                    values::yes_no(entry)?;
-                    let reason = Reason::Why("has no effect while keep_filename = yes, in smsd too".to_owned());
-                    self.leave_out(None, entry, reason);
-                }
                 "date_filename" if date_filename == 0 => {
                     self.carry(None, entry, "smsgate names received files MODEM.xxxxxx");
                 }
@@ -476,6 +466,9 @@ impl Importer {
             let section = Some(section);
             let value = entry.value.as_str();
             let key = canonical(&entry.key, Scope::Modem);
+            if self.production_modem(section, entry, name, &mut modem)? {
+                continue;
+            }
             match key {
                 "device" => {
                     let device = values::device(entry, &values::with_modem_name(value, name))?;
@@ -596,9 +589,6 @@ impl Importer {
                     entry,
                     Reason::Why("smsgate always converts character sets".to_owned()),
                 ),
-                "eventhandler" if Some(values::with_modem_name(value, name)) == self.global_eventhandler => {
-                    self.carry(section, entry, "the same as the global eventhandler");
-                }
                 "hangup_incoming_call" | "phonecalls" if values::yes_no(entry) == Ok(false) => {
                     self.carry(section, entry, "smsd's default, and smsgate's behaviour");
                 }

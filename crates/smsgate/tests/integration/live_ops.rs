@@ -244,7 +244,13 @@ fn sighup_reloads_as_ctl_reload_does() {
     let pid = bench.daemon.as_ref().map(|child| child.id()).unwrap();
     let pid = nix::unistd::Pid::from_raw(i32::try_from(pid).unwrap());
     nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGHUP).unwrap();
-    bench.wait("modem1 is added and set up", || modem_status(&bench, "modem1")["state"] == "idle");
-    assert!(bench.log().contains("SIGHUP: reloading the config"), "{}", bench.log());
+    bench.wait("modem1 is added and set up", || {
+        modem_status(&bench, "modem1")["state"] == "idle"
+    });
+    assert!(
+        bench.log().contains("SIGHUP: reloading the config"),
+        "{}",
+        bench.log()
+    );
     bench.stop_daemon();
 }

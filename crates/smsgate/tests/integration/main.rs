@@ -22,6 +22,8 @@ mod one_config;
 mod one_shot;
 mod pdu_decode;
 mod pdu_encode;
+mod service;
 mod sim;
+mod smsd_production;
 mod spool_bench;
 mod voicecall;
