@@ -209,6 +209,10 @@ pub struct ModemSettings {
     pub text_is_pdu_key: Option<String>,
     /// Its own eventhandler, USSD handler, number and description.
     pub features: ModemFeatures,
+    /// `[modems.NAME.limits]`: per-SIM caps (`daemon_config/sim_limits.rs`).
+    pub sim_limits: crate::sim_limits::SimLimits,
+    /// smsd's chores around sending: `daemon_config/modem_tasks.rs`.
+    pub tasks: modem_tasks::ModemTasks,
 }
 
 /// One `[queues.NAME]`.
@@ -426,6 +430,13 @@ struct RawModem {
     eventhandler_ussd: Option<Spanned<PathBuf>>,
     number: Option<Spanned<String>>,
     description: Option<Spanned<String>>,
+    limits: Option<sim_limits::RawSimLimits>,
+    check_network: Option<bool>,
+    receive_before_send: Option<bool>,
+    max_continuous_sending_s: Option<Spanned<u64>>,
+    hangup_incoming_call: Option<bool>,
+    phonecalls: Option<bool>,
+    regular_run: Option<Spanned<modem_tasks::RawRegularRun>>,
 }
 
 /// `validity = 167` or `validity = "2 days"`.
@@ -682,6 +693,18 @@ impl Checker<'_> {
                 raw_modem.number.as_ref(),
                 raw_modem.description.as_ref(),
             );
+            let sim_limits = self.sim_limits(raw_modem.limits.as_ref(), &key);
+            let tasks = self.modem_tasks(
+                modem_tasks::RawModemTasks {
+                    check_network: raw_modem.check_network,
+                    receive_before_send: raw_modem.receive_before_send,
+                    max_continuous_sending_s: raw_modem.max_continuous_sending_s.as_ref(),
+                    hangup_incoming_call: raw_modem.hangup_incoming_call,
+                    phonecalls: raw_modem.phonecalls,
+                    regular_run: raw_modem.regular_run.as_ref(),
+                },
+                &key,
+            );
             let Some(device) = device else { continue };
             modems.insert(
                 modem_name.clone(),
@@ -709,6 +732,8 @@ impl Checker<'_> {
                     smsc_pdu: raw_modem.smsc_pdu,
                     text_is_pdu_key: raw_modem.text_is_pdu_key.clone(),
                     features,
+                    sim_limits,
+                    tasks,
                 },
             );
         }
@@ -822,8 +847,10 @@ fn names<'a>(keys: impl Iterator<Item = &'a String>) -> String {
 
 pub mod commands;
 mod limits;
+pub mod modem_tasks;
 mod modems;
 mod read;
+mod sim_limits;
 mod smsd_features;
 mod spool_section;
 

@@ -38,6 +38,7 @@
 //! exchange with the modem and its outcome is journalled and acted on
 //! before the modems are closed.
 
+mod before_send;
 pub(crate) mod clock;
 pub(crate) mod commands;
 pub mod config;
@@ -53,6 +54,7 @@ pub(crate) mod include;
 pub(crate) mod intake;
 pub(crate) mod journal;
 pub mod logging;
+mod modem_chores;
 pub mod ops;
 pub(crate) mod part_store;
 pub(crate) mod receive;
@@ -66,6 +68,7 @@ pub mod sd_notify;
 pub(crate) mod send_store;
 mod send_task;
 mod settle;
+pub mod sim_limits;
 pub mod spool_dir;
 pub mod status_board;
 pub mod status_file;
@@ -453,12 +456,19 @@ impl Supervisor {
             self.sent_index.clone(),
             self.receivers.clone(),
         );
+        // The modem's own token: a modem closed by a reload or a reopen
+        // stops receiving and its chores before its port is closed.
+        let modem_token = self.shutdown.child_token();
+        self.receiver_tokens.insert(name.to_owned(), modem_token.clone());
+        let mut sweep = None;
         match receiver {
-            Ok(Some(receiver)) => {
-                let token = self.shutdown.child_token();
-                self.receiver_tokens.insert(name.to_owned(), token.clone());
+            Ok(Some(mut receiver)) => {
+                let tasks = &settings.tasks;
+                if tasks.receive_before_send || tasks.max_continuous_sending.is_some() {
+                    sweep = Some(receiver.sweep_requester());
+                }
                 self.receivers
-                    .spawn(receiver.with_board(self.board.clone()).run(token));
+                    .spawn(receiver.with_board(self.board.clone()).run(modem_token.clone()));
             }
             Ok(None) => {}
             Err(err) => {
@@ -467,7 +477,16 @@ impl Supervisor {
                     .raise(Severity::Error, name, &format!("{err:#}; not receiving"));
             }
         }
-        Some(ModemSlot::new(name.to_owned(), settings, handle, identity))
+        modem_chores::spawn(
+            &self.config,
+            name,
+            &handle,
+            &identity,
+            &self.alarms,
+            &self.receivers,
+            &modem_token,
+        );
+        Some(ModemSlot::new(name.to_owned(), settings, handle, identity).with_sweep(sweep))
     }
 
     /// Keeps `handle`, whose driver keeps trying to set the modem up, and
@@ -514,6 +533,7 @@ pub(crate) fn modem_driver(config: &DaemonConfig, settings: &daemon_config::Mode
     if !settings.smsc_pdu {
         driver.smsc = settings.smsc.clone();
     }
+    modem_chores::adjust_driver(&mut driver, &settings.tasks);
     driver
 }
 

@@ -94,6 +94,9 @@ pub(crate) struct Receiver {
     full: bool,
     /// Where messages received are counted for the status.
     board: Option<crate::status_board::StatusBoard>,
+    /// Sends that want the storage read first (`receive-before-send`,
+    /// `max-continuous-sending-s`), each told when it was.
+    sweep_requests: Option<tokio::sync::mpsc::UnboundedReceiver<tokio::sync::oneshot::Sender<()>>>,
 }
 
 impl Receiver {
@@ -153,6 +156,7 @@ impl Receiver {
             tasks,
             full: false,
             board: None,
+            sweep_requests: None,
         }))
     }
 
@@ -160,6 +164,14 @@ impl Receiver {
     pub(crate) fn with_board(mut self, board: crate::status_board::StatusBoard) -> Receiver {
         self.board = Some(board);
         self
+    }
+
+    /// Reads the storage whenever a send asks through the returned
+    /// requester.
+    pub(crate) fn sweep_requester(&mut self) -> crate::before_send::SweepRequester {
+        let (requests, receiver) = tokio::sync::mpsc::unbounded_channel();
+        self.sweep_requests = Some(receiver);
+        crate::before_send::SweepRequester(requests)
     }
 
     /// Until `shutdown`: reads what is stored now, then what arrives.
@@ -197,6 +209,10 @@ impl Receiver {
                     if !self.on_events(batch).await {
                         break;
                     }
+                }
+                Some(done) = next_request(&mut self.sweep_requests) => {
+                    self.sweep().await;
+                    let _ = done.send(());
                 }
                 _ = tokio::time::sleep_until(wake) => {
                     if Instant::now() >= next_poll {
@@ -763,6 +779,16 @@ fn is_ucs2(decoded: &[(u8, Result<Decoded<Pdu>, String>)]) -> bool {
     delivers(decoded)
         .next()
         .is_some_and(|deliver| deliver.dcs.alphabet() == sms_pdu::Alphabet::Ucs2)
+}
+
+/// The next sweep request, or never (no requester, or it is gone).
+async fn next_request(
+    requests: &mut Option<tokio::sync::mpsc::UnboundedReceiver<tokio::sync::oneshot::Sender<()>>>,
+) -> Option<tokio::sync::oneshot::Sender<()>> {
+    match requests {
+        Some(requests) => requests.recv().await,
+        None => std::future::pending().await,
+    }
 }
 
 #[cfg(test)]

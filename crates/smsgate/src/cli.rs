@@ -566,6 +566,20 @@ pub(crate) enum CtlRequest {
         /// The modem index.
         index: usize,
     },
+    /// List the voice calls of a modem: placed, and incoming (result RING).
+    Calls {
+        /// The modem index.
+        index: usize,
+    },
+    /// Ring a modem: a voice call from a number (RING, and +CLIP once the
+    /// client set AT+CLIP=1) until the client hangs up.
+    Call {
+        /// The modem index.
+        index: usize,
+        /// The caller's number.
+        #[arg(long)]
+        from: String,
+    },
     /// List the messages sent to numbers outside the simulator.
     External,
     /// Set the network's answer to a USSD code: a text, or raw hex with

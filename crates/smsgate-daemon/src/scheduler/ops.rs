@@ -129,6 +129,13 @@ impl Scheduler {
         self.dirs = dirs;
         self.alarms = Alarms::new(&config.handlers, self.tasks.clone());
         self.includes = ConfinedIncludes::new(config.include_dir.clone());
+        self.limits.set_limits(
+            config
+                .modems
+                .iter()
+                .map(|(name, modem)| (name.clone(), modem.sim_limits.clone()))
+                .collect(),
+        );
         for slot in &mut self.modems {
             if let Some(settings) = config.modems.get(&slot.name) {
                 slot.settings = settings.clone();

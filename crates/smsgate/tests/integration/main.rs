@@ -9,9 +9,11 @@ mod util;
 
 mod control;
 mod daemon;
+mod daemon_chores;
 mod daemon_commands;
 mod daemon_hang;
 mod daemon_intake;
+mod daemon_limits;
 mod daemon_receive;
 mod daemon_recovery;
 mod help;
