@@ -120,11 +120,6 @@ impl ModemSlot {
         }
     }
 
-    /// Whether it may be given a message now.
-    fn is_free(&self, now: Instant) -> bool {
-        !self.busy && !self.suspended && !self.retired && self.blocked_until.is_none_or(|until| until <= now)
-    }
-
     /// Sends on it may ask its receive task to read the storage first.
     pub(crate) fn with_sweep(mut self, sweep: Option<SweepRequester>) -> ModemSlot {
         self.sweep = sweep;
@@ -380,12 +375,11 @@ pub(crate) struct Scheduler {
     limits: LimitBook,
     /// Kept for its inotify watch (also of the queues a reload adds).
     _watcher: Option<notify::RecommendedWatcher>,
-    /// Live operations (crate::ops), and the modems being taken out.
+    /// Live operations (crate::ops), modems being taken out, the status
+    /// board and when the queues were last counted for it (scheduler/ops.rs).
     ops: mpsc::UnboundedReceiver<SchedulerOp>,
     retiring: Vec<ops::Retiring>,
-    /// Where the modems' states and the queues' depths are shown.
     board: StatusBoard,
-    /// When the queues' depths were last counted.
     queues_shown: Option<Instant>,
 }
 
@@ -517,9 +511,7 @@ impl Scheduler {
             self.modems.len(),
             self.config.spool.outgoing.display()
         );
-        for idx in 0..self.modems.len() {
-            self.show(idx);
-        }
+        self.show_all();
         let mut next_scan = Instant::now();
         loop {
             self.finish_retiring();
@@ -767,10 +759,8 @@ impl Scheduler {
         slot.busy = true;
         slot.blocked_until = None;
         job.in_flight = true;
-        self.board.record(
-            &slot.name,
-            crate::status_board::Event::State(crate::status_board::ModemState::Sending),
-        );
+        let sending = crate::status_board::Event::State(crate::status_board::ModemState::Sending);
+        self.board.record(&slot.name, sending);
         job.send_started = Some(Instant::now());
         let parts: Vec<(usize, Vec<u8>)> = job
             .pdus

@@ -26,7 +26,21 @@ pub(crate) struct Retiring {
     reply: oneshot::Sender<()>,
 }
 
+impl super::ModemSlot {
+    /// Whether it may be given a message now.
+    pub(super) fn is_free(&self, now: Instant) -> bool {
+        !self.busy && !self.suspended && !self.retired && self.blocked_until.is_none_or(|until| until <= now)
+    }
+}
+
 impl Scheduler {
+    /// Shows every modem's state on the board.
+    pub(super) fn show_all(&self) {
+        for idx in 0..self.modems.len() {
+            self.show(idx);
+        }
+    }
+
     /// Takes live operations from `ops`, and shows its modems and queues
     /// on `board`.
     pub(crate) fn with_ops(
