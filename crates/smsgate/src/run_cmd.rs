@@ -27,6 +27,10 @@ pub(crate) fn run(config_path: &Path) -> anyhow::Result<()> {
     runtime.block_on(async {
         let shutdown = CancellationToken::new();
         let signals = tokio::spawn(cancel_on_signal(shutdown.clone()));
+        // Listened for before the daemon starts: SIGHUP's default action
+        // ends the process, and a reload asked for during the start (a
+        // config management run) must not kill the daemon.
+        let hangup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup());
         let daemon = Daemon::start_with_options(config, shutdown.clone(), options).await;
         // systemd (sd_notify.rs): ready once started, pings while the
         // scheduler turns, STOPPING=1 when the shutdown begins.
@@ -40,7 +44,7 @@ pub(crate) fn run(config_path: &Path) -> anyhow::Result<()> {
         };
         let result = match daemon {
             Ok(daemon) => {
-                let reloads = tokio::spawn(reload_on_hangup(daemon.ops(), shutdown.clone()));
+                let reloads = tokio::spawn(reload_on_hangup(hangup, daemon.ops(), shutdown.clone()));
                 let result = daemon.join().await;
                 reloads.abort();
                 result
@@ -76,9 +80,12 @@ pub(crate) async fn cancel_on_signal(token: CancellationToken) {
 
 /// Each SIGHUP reloads the config, as `smsgate ctl reload` does (the
 /// outcome is logged by the daemon).
-async fn reload_on_hangup(ops: DaemonOps, token: CancellationToken) {
-    use tokio::signal::unix::{signal, SignalKind};
-    let Ok(mut hangup) = signal(SignalKind::hangup()) else {
+async fn reload_on_hangup(
+    hangup: std::io::Result<tokio::signal::unix::Signal>,
+    ops: DaemonOps,
+    token: CancellationToken,
+) {
+    let Ok(mut hangup) = hangup else {
         tracing::error!(target: "smsgate", "cannot listen for SIGHUP");
         return;
     };
