@@ -19,6 +19,7 @@ mod daemon_recovery;
 mod help;
 mod http_api;
 mod import_smsd_conf;
+mod live_ops;
 mod modem_commands;
 mod one_config;
 mod one_shot;
