@@ -92,6 +92,7 @@ use toml::Spanned;
 use crate::config::{line_of, PortSection, RawPort};
 use crate::spool_dir::FileModes;
 pub use smsd_features::{Copies, ModemFeatures, SpoolFeatures};
+pub use admin::{ModemAdmin, SpoolAdmin};
 
 /// Where smstools3 keeps its spool, and so the default base.
 pub const DEFAULT_SPOOL_BASE: &str = "/var/spool/sms";
@@ -388,6 +389,9 @@ struct RawSpool {
     eventhandler_use_copy: Option<bool>,
     keep_filename: Option<bool>,
     store_original_filename: Option<bool>,
+    // smsd's administrative messages (daemon_config/admin.rs).
+    admin_to: Option<Spanned<String>>,
+    admin_message_modem: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -421,6 +425,10 @@ struct RawModem {
     eventhandler_ussd: Option<Spanned<PathBuf>>,
     number: Option<Spanned<String>>,
     description: Option<Spanned<String>>,
+    // smsd's administrative messages (daemon_config/admin.rs).
+    admin_to: Option<Spanned<String>>,
+    admin_message_limit: Option<u32>,
+    admin_message_count_clear_min: Option<Spanned<u64>>,
 }
 
 /// `validity = 167` or `validity = "2 days"`.
@@ -528,6 +536,7 @@ impl Checker<'_> {
         let (incoming_format, store_sent_pdu) = self.spool_formats(&raw.spool);
         let national_tables = self.national_tables(&raw.spool);
         let mut raw_spool = raw.spool;
+        let admin_modem = raw_spool.admin_message_modem.clone();
         let features = self.spool_features(&mut raw_spool);
         let spool = self.spool(raw_spool, &base);
         let limits = self.limits(raw.limits);
@@ -676,6 +685,15 @@ impl Checker<'_> {
                 raw_modem.number.as_ref(),
                 raw_modem.description.as_ref(),
             );
+            let features = ModemFeatures {
+                admin: self.modem_admin(
+                    &modem_name,
+                    raw_modem.admin_to.as_ref(),
+                    raw_modem.admin_message_limit,
+                    raw_modem.admin_message_count_clear_min.as_ref(),
+                ),
+                ..features
+            };
             let Some(device) = device else { continue };
             modems.insert(
                 modem_name.clone(),
@@ -753,6 +771,7 @@ impl Checker<'_> {
             international_prefixes: self.digit_list(raw.numbering.international_prefixes, "international"),
             national_prefixes: self.digit_list(raw.numbering.national_prefixes, "national"),
         };
+        self.check_admin_modem(admin_modem.as_ref(), &modems);
         let sms_commands = self.sms_commands(raw.sms_commands, raw.scripts, &modems);
         DaemonConfig {
             features,
@@ -813,6 +832,7 @@ fn names<'a>(keys: impl Iterator<Item = &'a String>) -> String {
     }
 }
 
+mod admin;
 pub mod commands;
 mod limits;
 mod modems;

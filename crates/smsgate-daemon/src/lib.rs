@@ -28,6 +28,7 @@
 //! exchange with the modem and its outcome is journalled and acted on
 //! before the modems are closed.
 
+pub(crate) mod admin_messages;
 pub(crate) mod clock;
 pub(crate) mod commands;
 pub mod config;
@@ -57,6 +58,7 @@ pub(crate) mod store_health;
 pub(crate) mod ussd_handler;
 pub(crate) mod voicecall;
 
+use crate::admin_messages::AdminMessages;
 use crate::ussd_handler::UssdHandler;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -153,7 +155,8 @@ impl Daemon {
             None => None,
         };
         let mut supervisor = Supervisor {
-            alarms: Alarms::new(&config.handlers, TaskTracker::new()),
+            alarms: Alarms::new(&config.handlers, TaskTracker::new())
+                .with_admin(AdminMessages::new(&config, TaskTracker::new())),
             sent_index: SentIndex::open(&config.spool.base, &config.spool.sent, config.modes.file),
             config,
             shutdown,
@@ -340,6 +343,10 @@ impl Supervisor {
             self.sent_index.clone(),
             self.shutdown.clone(),
         )?;
+        let scheduler = match self.alarms.admin() {
+            Some(admin) => scheduler.with_admin(admin.clone()),
+            None => scheduler,
+        };
         Ok(tokio::spawn(scheduler.run()))
     }
 
@@ -347,6 +354,9 @@ impl Supervisor {
     /// task (if it receives), and gives the scheduler's view of it.
     async fn set_up(&mut self, name: &str, handle: ModemHandle) -> Option<ModemSlot> {
         let settings = self.config.modems.get(name)?.clone();
+        if let Some(admin) = self.alarms.admin() {
+            admin.add_modem(name, &handle);
+        }
         let identity = match handle.status().await {
             Ok(status) => status.identity,
             Err(err) => {

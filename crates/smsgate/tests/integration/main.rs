@@ -8,6 +8,7 @@ mod macros;
 mod util;
 
 mod control;
+mod admin_messages;
 mod daemon;
 mod daemon_commands;
 mod daemon_hang;
