@@ -58,7 +58,6 @@ pub(super) fn global(key: &str) -> Reason {
         "regular_run" | "regular_run_interval" => {
             not_yet("regular_run (a program run at an interval, regular_run_interval)")
         }
-        "admin_to" | "adminmessage_device" => not_yet("admin_to (administrative messages sent to a number)"),
         "date_filename" | "date_filename_format" => not_yet("date_filename (a date in received file names)"),
         _ => why(NOT_SUPPORTED),
     }
@@ -87,9 +86,6 @@ pub(super) fn modem(key: &str) -> Reason {
         "check_network" => not_yet("check_network (registration checked before each send, as configured)"),
         "hangup_incoming_call" | "phonecalls" | "phonecalls_purge" | "phonecalls_error_max" => {
             not_yet("incoming calls: hangup_incoming_call, the CALL event and phonecalls/ files")
-        }
-        "admin_to" | "adminmessage_limit" | "adminmessage_count_clear" => {
-            not_yet("admin_to (administrative messages sent to a number)")
         }
         key if key.starts_with("regular_run") => {
             not_yet("regular_run (a program run at an interval, regular_run_interval, regular_run_cmd)")

@@ -534,4 +534,5 @@ fn lab_configs() {
     assert_eq!(config.limits.retry_interval, Duration::from_secs(3));
 }
 
+mod admin;
 mod syntax;
