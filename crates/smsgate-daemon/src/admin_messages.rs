@@ -173,7 +173,10 @@ impl AdminCore {
         result: HandlerResult,
         now: Instant,
     ) -> Decision {
-        let state = self.handlers.entry(process.clone()).or_insert(HandlerState::Quiet);
+        let state = self
+            .handlers
+            .entry(process.clone())
+            .or_insert(HandlerState::Quiet);
         if result == 0 {
             *state = HandlerState::Quiet;
             return Decision::Nothing;
@@ -181,10 +184,7 @@ impl AdminCore {
         let alert = format!("problem with {what}, result {result}");
         if let HandlerState::Failing(count) = state {
             *count += 1;
-            return Decision::Continues {
-                count: *count,
-                alert,
-            };
+            return Decision::Continues { count: *count, alert };
         }
         *state = HandlerState::Failing(1);
         let (modem, text) = match process {
@@ -223,7 +223,10 @@ impl AdminCore {
             .modems
             .get(modem)
             .map_or((0, None), |settings| (settings.limit, settings.count_clear));
-        let count = self.counts.entry(modem.to_owned()).or_insert(Count { sent: 0, since: now });
+        let count = self
+            .counts
+            .entry(modem.to_owned())
+            .or_insert(Count { sent: 0, since: now });
         if let Some(clear) = count_clear {
             if now >= count.since + clear {
                 if count.sent > 0 {
@@ -352,7 +355,11 @@ async fn send(handle: &ModemHandle, message: &AdminMessage) -> Result<(), String
     };
     let destination = Address::parse_phone(&number).map_err(|err| err.to_string())?;
     handle
-        .send_sms(&OutgoingMessage::to(destination), &message.text, &SplitOptions::default())
+        .send_sms(
+            &OutgoingMessage::to(destination),
+            &message.text,
+            &SplitOptions::default(),
+        )
         .await
         .map(|_| ())
         .map_err(|err| err.to_string())

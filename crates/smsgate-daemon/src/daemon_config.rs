@@ -91,8 +91,8 @@ use toml::Spanned;
 
 use crate::config::{line_of, PortSection, RawPort};
 use crate::spool_dir::FileModes;
-pub use smsd_features::{Copies, ModemFeatures, SpoolFeatures};
 pub use admin::{ModemAdmin, SpoolAdmin};
+pub use smsd_features::{Copies, ModemFeatures, SpoolFeatures};
 
 /// Where smstools3 keeps its spool, and so the default base.
 pub const DEFAULT_SPOOL_BASE: &str = "/var/spool/sms";

@@ -38,7 +38,11 @@ fn a_failing_eventhandler_is_reported_once_until_it_succeeds_again() {
     let first = core.handler_finished(&gsm("gsm1"), "eventhandler", 1, t0);
     assert_eq!(
         sent(&first),
-        ("gsm1", "358401111111", "Smsd3: gsm1, problem with eventhandler, result 1")
+        (
+            "gsm1",
+            "358401111111",
+            "Smsd3: gsm1, problem with eventhandler, result 1"
+        )
     );
     // Still failing: only counted.
     assert_eq!(
@@ -52,10 +56,17 @@ fn a_failing_eventhandler_is_reported_once_until_it_succeeds_again() {
     let other = core.handler_finished(&gsm("gsm2"), "eventhandler", 1, t0);
     assert_eq!(
         sent(&other),
-        ("gsm2", "358402222222", "Smsd3: gsm2, problem with eventhandler, result 1")
+        (
+            "gsm2",
+            "358402222222",
+            "Smsd3: gsm2, problem with eventhandler, result 1"
+        )
     );
     // A success, then a failure again: sent again.
-    assert_eq!(core.handler_finished(&gsm("gsm1"), "eventhandler", 0, t0), Decision::Nothing);
+    assert_eq!(
+        core.handler_finished(&gsm("gsm1"), "eventhandler", 0, t0),
+        Decision::Nothing
+    );
     let again = core.handler_finished(&gsm("gsm1"), "eventhandler", 3, t0);
     assert_eq!(sent(&again).2, "Smsd3: gsm1, problem with eventhandler, result 3");
 }
@@ -66,7 +77,11 @@ fn the_daemons_own_failures_go_through_the_admin_message_modem() {
     let decision = core.handler_finished(&Process::Main, "eventhandler", 1, Instant::now());
     assert_eq!(
         sent(&decision),
-        ("gsm1", "358401111111", "Sms3: mainprocess, problem with eventhandler, result 1")
+        (
+            "gsm1",
+            "358401111111",
+            "Sms3: mainprocess, problem with eventhandler, result 1"
+        )
     );
 }
 
@@ -77,8 +92,14 @@ fn nothing_is_sent_without_a_number_or_a_modem_for_the_daemons_own() {
     none.main_modem = None;
     let mut core = AdminCore::new(none);
     let now = Instant::now();
-    assert_eq!(core.handler_finished(&gsm("gsm1"), "eventhandler", 1, now), Decision::Nothing);
-    assert_eq!(core.handler_finished(&Process::Main, "eventhandler", 1, now), Decision::Nothing);
+    assert_eq!(
+        core.handler_finished(&gsm("gsm1"), "eventhandler", 1, now),
+        Decision::Nothing
+    );
+    assert_eq!(
+        core.handler_finished(&Process::Main, "eventhandler", 1, now),
+        Decision::Nothing
+    );
     // gsm2 has a number of its own.
     assert!(matches!(
         core.handler_finished(&gsm("gsm2"), "eventhandler", 1, now),
@@ -90,9 +111,15 @@ fn nothing_is_sent_without_a_number_or_a_modem_for_the_daemons_own() {
 fn a_failed_delivery_lets_the_next_failure_be_sent() {
     let mut core = AdminCore::new(settings(0, None));
     let now = Instant::now();
-    assert!(matches!(core.handler_finished(&gsm("gsm1"), "eventhandler", 1, now), Decision::Send(_)));
+    assert!(matches!(
+        core.handler_finished(&gsm("gsm1"), "eventhandler", 1, now),
+        Decision::Send(_)
+    ));
     core.not_delivered(&gsm("gsm1"));
-    assert!(matches!(core.handler_finished(&gsm("gsm1"), "eventhandler", 1, now), Decision::Send(_)));
+    assert!(matches!(
+        core.handler_finished(&gsm("gsm1"), "eventhandler", 1, now),
+        Decision::Send(_)
+    ));
 }
 
 #[test]
@@ -101,7 +128,11 @@ fn the_message_limit_text_is_smsds() {
     let decision = core.message_limit_reached("gsm2", 300, Instant::now());
     assert_eq!(
         sent(&decision),
-        ("gsm2", "358402222222", "Smsd3: gsm2: Message limit 300 is reached.")
+        (
+            "gsm2",
+            "358402222222",
+            "Smsd3: gsm2: Message limit 300 is reached."
+        )
     );
 }
 
@@ -113,8 +144,14 @@ fn the_limit_drops_messages_until_the_count_clears() {
     let mut core = AdminCore::new(settings(2, Some(10)));
     let t0 = Instant::now();
     let at = |minutes: u64| t0 + Duration::from_secs(minutes * 60);
-    assert!(matches!(core.message_limit_reached("gsm1", 5, at(0)), Decision::Send(_)));
-    assert!(matches!(core.message_limit_reached("gsm1", 5, at(3)), Decision::Send(_)));
+    assert!(matches!(
+        core.message_limit_reached("gsm1", 5, at(0)),
+        Decision::Send(_)
+    ));
+    assert!(matches!(
+        core.message_limit_reached("gsm1", 5, at(3)),
+        Decision::Send(_)
+    ));
     assert_eq!(
         core.message_limit_reached("gsm1", 5, at(9)),
         Decision::Limited {
@@ -123,20 +160,38 @@ fn the_limit_drops_messages_until_the_count_clears() {
         }
     );
     // Each sending modem counts its own.
-    assert!(matches!(core.message_limit_reached("gsm2", 5, at(9)), Decision::Send(_)));
+    assert!(matches!(
+        core.message_limit_reached("gsm2", 5, at(9)),
+        Decision::Send(_)
+    ));
     // 10 minutes after the first: cleared.
-    assert!(matches!(core.message_limit_reached("gsm1", 5, at(10)), Decision::Send(_)));
-    assert!(matches!(core.message_limit_reached("gsm1", 5, at(11)), Decision::Send(_)));
-    assert!(matches!(core.message_limit_reached("gsm1", 5, at(12)), Decision::Limited { .. }));
+    assert!(matches!(
+        core.message_limit_reached("gsm1", 5, at(10)),
+        Decision::Send(_)
+    ));
+    assert!(matches!(
+        core.message_limit_reached("gsm1", 5, at(11)),
+        Decision::Send(_)
+    ));
+    assert!(matches!(
+        core.message_limit_reached("gsm1", 5, at(12)),
+        Decision::Limited { .. }
+    ));
 }
 
 #[test]
 fn without_count_clear_the_limit_holds_until_restart() {
     let mut core = AdminCore::new(settings(1, None));
     let t0 = Instant::now();
-    assert!(matches!(core.message_limit_reached("gsm1", 5, t0), Decision::Send(_)));
+    assert!(matches!(
+        core.message_limit_reached("gsm1", 5, t0),
+        Decision::Send(_)
+    ));
     let much_later = t0 + Duration::from_secs(365 * 24 * 3600);
-    assert!(matches!(core.message_limit_reached("gsm1", 5, much_later), Decision::Limited { .. }));
+    assert!(matches!(
+        core.message_limit_reached("gsm1", 5, much_later),
+        Decision::Limited { .. }
+    ));
     // The daemon's own messages count on the modem that sends them.
     assert!(matches!(
         core.handler_finished(&Process::Main, "eventhandler", 1, much_later),

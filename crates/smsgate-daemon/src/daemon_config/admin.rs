@@ -83,7 +83,10 @@ impl Checker<'_> {
         let message = match modems.get(modem.get_ref()) {
             None => format!("no [modems.{}]", modem.get_ref()),
             Some(settings) if !settings.send => {
-                format!("modem {} has `send = false`; it cannot send them", modem.get_ref())
+                format!(
+                    "modem {} has `send = false`; it cannot send them",
+                    modem.get_ref()
+                )
             }
             Some(_) => return,
         };
@@ -94,9 +97,73 @@ impl Checker<'_> {
         let text = number.get_ref().trim();
         let digits = text.strip_prefix('+').unwrap_or(text);
         if digits.is_empty() || !digits.bytes().all(|byte| byte.is_ascii_digit()) {
-            self.problem(number.span().start, key, "is a number: digits, optionally after `+`");
+            self.problem(
+                number.span().start,
+                key,
+                "is a number: digits, optionally after `+`",
+            );
             return None;
         }
         Some(text.to_owned())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::daemon_config::DaemonConfig;
+
+    fn parse(spool: &str, modem: &str) -> anyhow::Result<DaemonConfig> {
+        let text = format!(
+            "[spool]\n{spool}\n[ports.gsm1]\ndevice = \"/dev/ttyUSB0\"\n[ports.gsm2]\ndevice = \"/dev/ttyUSB1\"\n\
+             [modems.gsm1]\n{modem}\n[modems.gsm2]\nsend = false\n"
+        );
+        DaemonConfig::parse(&text, Path::new("smsgate.toml"))
+    }
+
+    #[test]
+    fn the_settings_are_read() {
+        let config = parse(
+            "admin-to = \"+37120000000\"\nadmin-message-modem = \"gsm1\"",
+            "admin-to = \"37129999999\"\nadmin-message-limit = 3\nadmin-message-count-clear-min = 15",
+        )
+        .unwrap();
+        assert_eq!(
+            config.features.admin,
+            SpoolAdmin {
+                to: Some("+37120000000".to_owned()),
+                modem: Some("gsm1".to_owned())
+            }
+        );
+        assert_eq!(
+            config.modems["gsm1"].features.admin,
+            ModemAdmin {
+                to: Some("37129999999".to_owned()),
+                limit: 3,
+                count_clear: Some(Duration::from_secs(15 * 60)),
+            }
+        );
+        assert_eq!(config.modems["gsm2"].features.admin, ModemAdmin::default());
+    }
+
+    #[test]
+    fn mistakes_are_named() {
+        let error = |spool: &str, modem: &str| format!("{:#}", parse(spool, modem).unwrap_err());
+        let text = error("admin-to = \"the boss\"", "");
+        assert!(text.contains("line 2: spool.admin-to: is a number"), "{text}");
+        let text = error("admin-message-modem = \"gsm9\"", "");
+        assert!(
+            text.contains("spool.admin-message-modem: no [modems.gsm9]"),
+            "{text}"
+        );
+        let text = error("admin-message-modem = \"gsm2\"", "");
+        assert!(text.contains("modem gsm2 has `send = false`"), "{text}");
+        let text = error("", "admin-message-count-clear-min = 0");
+        assert!(
+            text.contains("modems.gsm1.admin-message-count-clear-min: must be at least 1"),
+            "{text}"
+        );
     }
 }

@@ -187,7 +187,8 @@ fn syntax_errors_name_line_and_key() {
         "smsgate.toml: line 5: unknown key \"baudrat\" in [modems.gsm1], expected one of `port`, `channel`, \
          `queues`, `receive`, `receive-enabled`, `polling`, `auto-erase`, `send`, `send-retries`, \
          `block-after`, `block-time-s`, `report`, `autosplit`, `validity`, `smsc`, `smsc-pdu`, `text-is-pdu-key`, \
-         `eventhandler`, `eventhandler-ussd`, `number`, `description`"
+         `eventhandler`, `eventhandler-ussd`, `number`, `description`, `admin-to`, `admin-message-limit`, \
+         `admin-message-count-clear-min`"
     );
     let message = error("[limits]\nsend-retries = \"many\"\n");
     assert!(

@@ -77,7 +77,10 @@ fn a_failing_eventhandler_sends_one_admin_message_per_run_of_failures() {
         .count();
     assert_eq!(to_admin, 2);
     let log = bench.log();
-    assert!(log.contains("ALERT (continues, 2): problem with eventhandler, result 2"), "{log}");
+    assert!(
+        log.contains("ALERT (continues, 2): problem with eventhandler, result 2"),
+        "{log}"
+    );
     bench.stop_daemon();
 }
 

@@ -7,8 +7,8 @@
 mod macros;
 mod util;
 
-mod control;
 mod admin_messages;
+mod control;
 mod daemon;
 mod daemon_commands;
 mod daemon_hang;

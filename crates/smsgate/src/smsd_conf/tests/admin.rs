@@ -17,7 +17,11 @@ fn admin_to_and_its_limits_are_carried() {
     assert_eq!(admin.to.as_deref(), Some("+37129999999"));
     assert_eq!(admin.limit, 5);
     assert_eq!(admin.count_clear, Some(Duration::from_secs(30 * 60)));
-    assert!(!import.toml.contains("not carried yet: admin_to"), "{}", import.toml);
+    assert!(
+        !import.toml.contains("not carried yet: admin_to"),
+        "{}",
+        import.toml
+    );
 }
 
 #[test]
