@@ -45,6 +45,7 @@ pub(crate) mod intake;
 pub(crate) mod journal;
 pub mod logging;
 pub(crate) mod part_store;
+pub mod port_identity;
 pub(crate) mod receive;
 pub(crate) mod receive_store;
 pub(crate) mod recipient_lists;
