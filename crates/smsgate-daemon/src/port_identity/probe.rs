@@ -1,0 +1,99 @@
+//! The shell of [`super`]: lists the ports the globs find, asks each free
+//! one its IMEI and ICCID, and binds the modems. A port is opened with
+//! the modem driver itself, so it is locked as any port smsgate uses (the
+//! UUCP lock file, `flock`, `TIOCEXCL`): one that another program holds is
+//! refused by the lock and left alone, and none is opened twice.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use modem::{ModemHandle, PortAddress};
+
+use super::{bind, candidates, Answer, Bindings, Probe, Wanted};
+use crate::config::{driver_config, PortSection};
+
+/// Every path the globs of `wanted` find (a glob in the last part only),
+/// sorted, each with the device it resolves to.
+pub fn find_ports(wanted: &BTreeMap<String, Wanted>) -> Vec<(PathBuf, PathBuf)> {
+    let mut found = Vec::new();
+    for glob in wanted.values().flat_map(|wanted| &wanted.globs) {
+        let glob = Path::new(glob);
+        let (Some(dir), Some(pattern)) = (glob.parent(), glob.file_name()) else {
+            continue;
+        };
+        let pattern = pattern.to_string_lossy();
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            if super::name_matches(&pattern, &name.to_string_lossy()) {
+                let path = dir.join(&name);
+                let device = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
+                found.push((path, device));
+            }
+        }
+    }
+    found.sort();
+    found.dedup();
+    found
+}
+
+/// Asks the port at `path` for its identities, with `section`'s serial
+/// settings and locks in `lock_dir`.
+pub async fn probe(path: &Path, section: Option<&PortSection>, lock_dir: &Path) -> Probe {
+    let address = PortAddress::Serial(path.to_path_buf());
+    let config = driver_config(address, section, lock_dir.to_path_buf());
+    let handle = match ModemHandle::open(config).await {
+        Ok(handle) => handle,
+        Err(err) => return Probe::Unavailable(err.to_string()),
+    };
+    let status = handle.status().await;
+    handle.shutdown().await;
+    match status {
+        Ok(status) => Probe::Answered(Answer {
+            imei: status.identity.imei,
+            iccid: status.identity.iccid,
+        }),
+        Err(err) => Probe::Unavailable(err.to_string()),
+    }
+}
+
+/// Binds the modems of `wanted`: probes, one after another, every port
+/// the globs find except `in_use` (ports our running modems hold), and
+/// applies [`bind`]. `sections` gives each modem's serial settings, by
+/// modem name (the first found is used for a port any may be on).
+pub async fn probe_and_bind(
+    wanted: &BTreeMap<String, Wanted>,
+    sections: &BTreeMap<String, PortSection>,
+    in_use: &[PathBuf],
+    lock_dir: &Path,
+) -> Bindings {
+    let found = find_ports(wanted);
+    let mut probes = Vec::new();
+    for path in candidates(&found, in_use) {
+        let section = wanted
+            .iter()
+            .find(|(_, wanted)| wanted.may_be_at(&path))
+            .and_then(|(name, _)| sections.get(name));
+        let probe = probe(&path, section, lock_dir).await;
+        match &probe {
+            Probe::Answered(answer) => tracing::info!(
+                target: "smsgate",
+                "port {}: IMEI {}, ICCID {}",
+                path.display(),
+                answer.imei.as_deref().unwrap_or("unknown"),
+                answer.iccid.as_deref().unwrap_or("unknown")
+            ),
+            Probe::Unavailable(why) => {
+                tracing::info!(target: "smsgate", "port {}: not probed: {why}", path.display());
+            }
+        }
+        probes.push((path, probe));
+    }
+    bind(wanted, &probes)
+}
+
+#[cfg(test)]
+#[path = "probe_tests.rs"]
+mod tests;
