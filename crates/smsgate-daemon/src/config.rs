@@ -69,6 +69,10 @@ pub struct PortSection {
     pub send_timeout: Option<Duration>,
     pub registration_timeout: Option<Duration>,
     pub ussd_timeout: Option<Duration>,
+    /// The modem is found by identity (`imei`, `iccid`) or by a glob in
+    /// `device` (port_identity.rs): probed for at start; `devices` then
+    /// holds the first glob until a port is bound.
+    pub identity: Option<crate::port_identity::Wanted>,
 }
 
 impl ConfigFile {
@@ -129,6 +133,16 @@ impl Checker<'_> {
             let name = name.into_inner();
             let key = |field: &str| format!("ports.{name}.{field}");
             let n_problems = self.n_problems();
+            let device_texts: Vec<String> = section
+                .device
+                .iter()
+                .map(|device| device.get_ref().clone())
+                .chain(section.devices.iter().flat_map(|devices| {
+                    devices.get_ref().iter().map(|device| device.get_ref().clone())
+                }))
+                .collect();
+            let identity =
+                self.port_identity(&name, section.imei.as_ref(), section.iccid.as_ref(), &device_texts);
             let devices = match (section.device, section.devices) {
                 (Some(device), None) => vec![device],
                 (None, Some(devices)) => {
@@ -142,8 +156,12 @@ impl Checker<'_> {
                     self.problem(device.span().start, &format!("ports.{name}"), message);
                     Vec::new()
                 }
+                (None, None) if identity.is_some() => {
+                    let globs = crate::port_identity::DEFAULT_GLOBS.iter();
+                    globs.map(|glob| Spanned::new(name_offset..name_offset, (*glob).to_owned())).collect()
+                }
                 (None, None) => {
-                    let message = "has neither `device` nor `devices`";
+                    let message = "has neither `device` nor `devices` (nor `imei` or `iccid`)";
                     self.problem(name_offset, &format!("ports.{name}"), message);
                     Vec::new()
                 }
@@ -206,6 +224,7 @@ impl Checker<'_> {
                     send_timeout: millis(section.send_timeout_ms),
                     registration_timeout: millis(section.registration_timeout_ms),
                     ussd_timeout: millis(section.ussd_timeout_ms),
+                    identity,
                 },
             );
         }
@@ -228,6 +247,9 @@ pub struct RawPort {
     send_timeout_ms: Option<u64>,
     registration_timeout_ms: Option<u64>,
     ussd_timeout_ms: Option<u64>,
+    // Modems found by identity (port_identity.rs).
+    imei: Option<Spanned<String>>,
+    iccid: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -630,7 +630,10 @@ impl Checker<'_> {
                 }
                 Some(section) => self.pick_device(section, raw_modem.channel.as_ref(), port_offset, &key),
             };
-            if let Some(device) = &device {
+            // A modem found by identity has its port bound at start
+            // (port_identity.rs), one port per modem.
+            let by_identity = ports.get(&port).is_some_and(|section| section.identity.is_some());
+            if let Some(device) = device.as_ref().filter(|_| !by_identity) {
                 if let Some((_, user)) = device_users.iter().find(|(used, _)| used == device) {
                     let message = format!("device {device} is already used by modem {user}");
                     self.problem(port_offset, &key("port"), &message);

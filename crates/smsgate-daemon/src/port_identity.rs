@@ -26,12 +26,14 @@
 //!   are a configuration mistake (checked when the config is read); here
 //!   the second finds no port left.
 
+mod config;
 mod probe;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-pub use probe::{find_ports, probe, probe_and_bind};
+pub use config::{is_glob, DEFAULT_GLOBS};
+pub use probe::{bind_modems, find_ports, probe, probe_and_bind};
 
 /// What a configured modem is known by.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

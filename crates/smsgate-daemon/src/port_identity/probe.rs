@@ -11,6 +11,7 @@ use modem::{ModemHandle, PortAddress};
 
 use super::{bind, candidates, Answer, Bindings, Probe, Wanted};
 use crate::config::{driver_config, PortSection};
+use crate::daemon_config::DaemonConfig;
 
 /// Every path the globs of `wanted` find (a glob in the last part only),
 /// sorted, each with the device it resolves to.
@@ -92,6 +93,49 @@ pub async fn probe_and_bind(
         probes.push((path, probe));
     }
     bind(wanted, &probes)
+}
+
+/// At the daemon's start: binds every modem whose port is found by
+/// identity or glob, and puts the bound port in its settings. A modem left
+/// without a port is taken out of `config` (its files wait) and returned
+/// with why. The ports of the other modems are never probed.
+pub async fn bind_modems(config: &mut DaemonConfig, lock_dir: &Path) -> BTreeMap<String, String> {
+    let mut wanted = BTreeMap::new();
+    let mut sections = BTreeMap::new();
+    let mut in_use = Vec::new();
+    for (name, settings) in &config.modems {
+        let section = config.ports.get(&settings.port);
+        match section.and_then(|section| section.identity.clone()) {
+            Some(identity) => {
+                wanted.insert(name.clone(), identity);
+                if let Some(section) = section {
+                    sections.insert(name.clone(), section.clone());
+                }
+            }
+            None => {
+                if let PortAddress::Serial(path) = &settings.device {
+                    in_use.push(path.clone());
+                    if let Ok(device) = std::fs::canonicalize(path) {
+                        in_use.push(device);
+                    }
+                }
+            }
+        }
+    }
+    if wanted.is_empty() {
+        return BTreeMap::new();
+    }
+    let bindings = probe_and_bind(&wanted, &sections, &in_use, lock_dir).await;
+    for (name, path) in &bindings.bound {
+        if let Some(settings) = config.modems.get_mut(name) {
+            tracing::info!(target: "smsgate", "modem {name} is on {}", path.display());
+            settings.device = PortAddress::Serial(path.clone());
+        }
+    }
+    for name in bindings.unbound.keys() {
+        config.modems.remove(name);
+    }
+    bindings.unbound
 }
 
 #[cfg(test)]

@@ -22,6 +22,7 @@ mod one_config;
 mod one_shot;
 mod pdu_decode;
 mod pdu_encode;
+mod port_identity;
 mod sim;
 mod smsd_production;
 mod spool_bench;
