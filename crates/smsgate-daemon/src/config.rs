@@ -137,12 +137,19 @@ impl Checker<'_> {
                 .device
                 .iter()
                 .map(|device| device.get_ref().clone())
-                .chain(section.devices.iter().flat_map(|devices| {
-                    devices.get_ref().iter().map(|device| device.get_ref().clone())
-                }))
+                .chain(
+                    section
+                        .devices
+                        .iter()
+                        .flat_map(|devices| devices.get_ref().iter().map(|device| device.get_ref().clone())),
+                )
                 .collect();
-            let identity =
-                self.port_identity(&name, section.imei.as_ref(), section.iccid.as_ref(), &device_texts);
+            let identity = self.port_identity(
+                &name,
+                section.imei.as_ref(),
+                section.iccid.as_ref(),
+                &device_texts,
+            );
             let devices = match (section.device, section.devices) {
                 (Some(device), None) => vec![device],
                 (None, Some(devices)) => {
@@ -156,9 +163,11 @@ impl Checker<'_> {
                     self.problem(device.span().start, &format!("ports.{name}"), message);
                     Vec::new()
                 }
+                // Found by identity: the globs are the identity's; one
+                // stands for the port until it is bound.
                 (None, None) if identity.is_some() => {
-                    let globs = crate::port_identity::DEFAULT_GLOBS.iter();
-                    globs.map(|glob| Spanned::new(name_offset..name_offset, (*glob).to_owned())).collect()
+                    let glob = crate::port_identity::DEFAULT_GLOBS[0].to_owned();
+                    vec![Spanned::new(name_offset..name_offset, glob)]
                 }
                 (None, None) => {
                     let message = "has neither `device` nor `devices` (nor `imei` or `iccid`)";
@@ -179,6 +188,10 @@ impl Checker<'_> {
                     }
                 })
                 .collect();
+            let devices = match identity.is_some() {
+                true => devices.into_iter().take(1).collect(),
+                false => devices,
+            };
             if let Some(pin) = &section.sim_pin {
                 let digits = pin.get_ref();
                 if !(4..=8).contains(&digits.len()) || !digits.bytes().all(|byte| byte.is_ascii_digit()) {

@@ -257,10 +257,15 @@ impl Supervisor {
     /// background ([`Supervisor::wait_for`]).
     async fn start_scheduler(&mut self) -> anyhow::Result<JoinHandle<anyhow::Result<()>>> {
         // Modems found by identity get their ports first (port_identity.rs).
-        let lock_dir = self.config.lock_dir.clone().unwrap_or_else(|| DEFAULT_LOCK_DIR.into());
+        let lock_dir = self
+            .config
+            .lock_dir
+            .clone()
+            .unwrap_or_else(|| DEFAULT_LOCK_DIR.into());
         for (name, why) in port_identity::bind_modems(&mut self.config, &lock_dir).await {
             tracing::error!(target: "smsgate", "modem {name}: {why}; its files wait");
-            self.alarms.raise(Severity::Error, &name, &format!("{why}; its files wait"));
+            self.alarms
+                .raise(Severity::Error, &name, &format!("{why}; its files wait"));
         }
         let config = self.config.clone();
         let journal = Journal::open(&config.spool.base, config.modes.file)

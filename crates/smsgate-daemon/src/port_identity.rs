@@ -126,9 +126,9 @@ pub fn bind(wanted: &BTreeMap<String, Wanted>, probes: &[(PathBuf, Probe)]) -> B
     let by_identity = wanted.iter().filter(|(_, wanted)| wanted.names_identity());
     let by_glob = wanted.iter().filter(|(_, wanted)| !wanted.names_identity());
     for (name, wanted) in by_identity.chain(by_glob) {
-        let port = answered.iter().find(|(path, answer)| {
-            !taken.contains(path) && wanted.may_be_at(path) && wanted.matches(answer)
-        });
+        let port = answered
+            .iter()
+            .find(|(path, answer)| !taken.contains(path) && wanted.may_be_at(path) && wanted.matches(answer));
         match port {
             Some((path, _)) => {
                 taken.insert(path);

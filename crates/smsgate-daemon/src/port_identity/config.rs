@@ -52,3 +52,49 @@ impl Checker<'_> {
         Some(Wanted { imei, iccid, globs })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use crate::daemon_config::DaemonConfig;
+
+    fn parse(port: &str) -> anyhow::Result<DaemonConfig> {
+        let text = format!("[ports.a]\n{port}\n[modems.a]\n[ports.b]\n{port}\n[modems.b]\n");
+        DaemonConfig::parse(&text, Path::new("smsgate.toml"))
+    }
+
+    #[test]
+    fn a_port_by_identity_needs_no_device_and_two_may_share_a_glob() {
+        let config = parse("imei = \"490154203237518\"").unwrap();
+        let identity = config.ports["a"].identity.clone().unwrap();
+        assert_eq!(identity.imei.as_deref(), Some("490154203237518"));
+        assert_eq!(identity.globs, super::DEFAULT_GLOBS);
+        let config = parse("device = \"/dev/serial/by-id/usb-Quectel*\"\niccid = \"8949020000123\"").unwrap();
+        let identity = config.ports["b"].identity.clone().unwrap();
+        assert_eq!(identity.iccid.as_deref(), Some("8949020000123"));
+        assert_eq!(identity.globs, ["/dev/serial/by-id/usb-Quectel*"]);
+        // Plain paths stay plain.
+        assert_eq!(
+            DaemonConfig::parse("[ports.a]\ndevice = \"/dev/ttyUSB0\"\n", Path::new("x"))
+                .unwrap()
+                .ports["a"]
+                .identity,
+            None
+        );
+    }
+
+    #[test]
+    fn mistakes_are_named() {
+        let text = format!("{:#}", parse("imei = \"35-34-90\"").unwrap_err());
+        assert!(
+            text.contains("ports.a.imei: is the digits the modem answers"),
+            "{text}"
+        );
+        let text = format!(
+            "{:#}",
+            parse("devices = [\"/dev/ttyUSB*\", \"/dev/ttyS0\"]\nimei = \"1\"").unwrap_err()
+        );
+        assert!(text.contains("ports.a.devices: mixes globs and paths"), "{text}");
+    }
+}

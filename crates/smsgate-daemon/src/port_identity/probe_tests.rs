@@ -6,8 +6,8 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use modem_sim::sim::{SimConfig, Simulator};
 use modem::{ModemHandle, PortAddress};
+use modem_sim::sim::{SimConfig, Simulator};
 
 use super::*;
 

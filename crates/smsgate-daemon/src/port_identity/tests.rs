@@ -36,7 +36,10 @@ fn bound(bindings: &Bindings) -> Vec<(&str, &str)> {
 /// IMEI.
 #[test]
 fn modems_follow_their_imei_when_the_ports_swap() {
-    let modems = wanted(&[("gsm1", imei("490154203237518")), ("gsm2", imei("490154203237526"))]);
+    let modems = wanted(&[
+        ("gsm1", imei("490154203237518")),
+        ("gsm2", imei("490154203237526")),
+    ]);
     let before = [
         answered("/dev/ttyUSB0", "490154203237518", "8900101000123456789"),
         answered("/dev/ttyUSB1", "490154203237526", "8900101000123456797"),
@@ -138,7 +141,10 @@ fn globs_limit_the_ports_and_a_glob_alone_takes_what_is_left() {
 fn ports_that_did_not_answer_are_not_bound_and_a_port_goes_to_one_modem() {
     let modems = wanted(&[("a", imei("1")), ("b", imei("1")), ("c", Wanted::default())]);
     let probes = [
-        (PathBuf::from("/dev/ttyUSB0"), Probe::Unavailable("held by minicom (pid 42)".to_owned())),
+        (
+            PathBuf::from("/dev/ttyUSB0"),
+            Probe::Unavailable("held by minicom (pid 42)".to_owned()),
+        ),
         answered("/dev/ttyUSB1", "1", ""),
     ];
     let bindings = bind(&modems, &probes);
@@ -168,7 +174,10 @@ fn candidates_skip_ports_in_use_and_duplicates() {
     let in_use = [PathBuf::from("/dev/ttyUSB1")];
     assert_eq!(
         candidates(&found, &in_use),
-        [PathBuf::from("/dev/serial/by-id/a"), PathBuf::from("/dev/ttyUSB2")]
+        [
+            PathBuf::from("/dev/serial/by-id/a"),
+            PathBuf::from("/dev/ttyUSB2")
+        ]
     );
 }
 
@@ -180,6 +189,9 @@ fn glob_matching() {
     assert!(name_matches("a*b*c", "aXXbYYc"));
     assert!(!name_matches("a*b*c", "aXXbYY"));
     assert!(!name_matches("ttyUSB?", "ttyUSB12"));
-    assert!(path_matches("/dev/serial/by-id/*", Path::new("/dev/serial/by-id/usb-x")));
+    assert!(path_matches(
+        "/dev/serial/by-id/*",
+        Path::new("/dev/serial/by-id/usb-x")
+    ));
     assert!(!path_matches("/dev/serial/by-id/*", Path::new("/dev/ttyUSB0")));
 }

@@ -8,7 +8,12 @@ use std::fs;
 use crate::spool_bench::{header_values, Setup, SpoolBench};
 
 fn imei(bench: &SpoolBench, index: usize) -> String {
-    bench.runtime.block_on(bench.sim().modem(index)).unwrap().config.imei
+    bench
+        .runtime
+        .block_on(bench.sim().modem(index))
+        .unwrap()
+        .config
+        .imei
 }
 
 /// Swaps the links of simulated modems 0 and 1.
@@ -59,12 +64,6 @@ fn modems_found_by_imei_keep_their_identity_and_queue_when_their_ports_swap() {
         bench.stop_daemon();
     }
     // The same physical modem sent each queue's messages, before and after.
-    assert_eq!(
-        bench.submitted_texts(0),
-        ["for gsm-a, run 1", "for gsm-a, run 2"]
-    );
-    assert_eq!(
-        bench.submitted_texts(1),
-        ["for gsm-b, run 1", "for gsm-b, run 2"]
-    );
+    assert_eq!(bench.submitted_texts(0), ["for gsm-a, run 1", "for gsm-a, run 2"]);
+    assert_eq!(bench.submitted_texts(1), ["for gsm-b, run 1", "for gsm-b, run 2"]);
 }
