@@ -207,6 +207,10 @@ pub struct ModemSettings {
     pub text_is_pdu_key: Option<String>,
     /// Its own eventhandler, USSD handler, number and description.
     pub features: ModemFeatures,
+    /// `[modems.NAME.limits]`: per-SIM caps (`daemon_config/sim_limits.rs`).
+    pub sim_limits: crate::sim_limits::SimLimits,
+    /// smsd's chores around sending: `daemon_config/modem_tasks.rs`.
+    pub tasks: modem_tasks::ModemTasks,
 }
 
 /// One `[queues.NAME]`.
@@ -425,6 +429,13 @@ struct RawModem {
     eventhandler_ussd: Option<Spanned<PathBuf>>,
     number: Option<Spanned<String>>,
     description: Option<Spanned<String>>,
+    limits: Option<sim_limits::RawSimLimits>,
+    check_network: Option<bool>,
+    receive_before_send: Option<bool>,
+    max_continuous_sending_s: Option<Spanned<u64>>,
+    hangup_incoming_call: Option<bool>,
+    phonecalls: Option<bool>,
+    regular_run: Option<Spanned<modem_tasks::RawRegularRun>>,
     // smsd's administrative messages (daemon_config/admin.rs).
     admin_to: Option<Spanned<String>>,
     admin_message_limit: Option<u32>,
@@ -688,6 +699,18 @@ impl Checker<'_> {
                 raw_modem.number.as_ref(),
                 raw_modem.description.as_ref(),
             );
+            let sim_limits = self.sim_limits(raw_modem.limits.as_ref(), &key);
+            let tasks = self.modem_tasks(
+                modem_tasks::RawModemTasks {
+                    check_network: raw_modem.check_network,
+                    receive_before_send: raw_modem.receive_before_send,
+                    max_continuous_sending_s: raw_modem.max_continuous_sending_s.as_ref(),
+                    hangup_incoming_call: raw_modem.hangup_incoming_call,
+                    phonecalls: raw_modem.phonecalls,
+                    regular_run: raw_modem.regular_run.as_ref(),
+                },
+                &key,
+            );
             let features = ModemFeatures {
                 admin: self.modem_admin(
                     &modem_name,
@@ -724,6 +747,8 @@ impl Checker<'_> {
                     smsc_pdu: raw_modem.smsc_pdu,
                     text_is_pdu_key: raw_modem.text_is_pdu_key.clone(),
                     features,
+                    sim_limits,
+                    tasks,
                 },
             );
         }
@@ -838,9 +863,11 @@ fn names<'a>(keys: impl Iterator<Item = &'a String>) -> String {
 mod admin;
 pub mod commands;
 mod limits;
+pub mod modem_tasks;
 mod modems;
 mod read;
 mod smsd_features;
+mod sim_limits;
 mod spool_section;
 
 #[cfg(test)]

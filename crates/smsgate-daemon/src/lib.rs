@@ -22,6 +22,8 @@
 //! - [`include`]: `Include:` confined to `[spool] include-dir`.
 //! - [`control`]: the control socket through which `smsgate send`,
 //!   `inbox`, `ussd`, `at-chat` and `status` use the daemon's modems.
+//! - [`sd_notify`]: systemd's notify protocol (READY=1, STATUS=, and
+//!   watchdog pings only while the scheduler loop turns).
 //!
 //! Shutdown: a root [`CancellationToken`] (SIGINT, SIGTERM, or a test's
 //! own) stops the taking of new work; every send in flight finishes its
@@ -29,6 +31,7 @@
 //! before the modems are closed.
 
 pub(crate) mod admin_messages;
+mod before_send;
 pub(crate) mod clock;
 pub(crate) mod commands;
 pub mod config;
@@ -44,6 +47,7 @@ pub(crate) mod include;
 pub(crate) mod intake;
 pub(crate) mod journal;
 pub mod logging;
+mod modem_chores;
 pub(crate) mod part_store;
 pub mod port_identity;
 pub(crate) mod receive;
@@ -51,9 +55,11 @@ pub(crate) mod receive_store;
 pub(crate) mod recipient_lists;
 pub(crate) mod reports;
 pub(crate) mod scheduler;
+pub mod sd_notify;
 pub(crate) mod send_store;
 mod send_task;
 mod settle;
+pub mod sim_limits;
 pub mod spool_dir;
 pub(crate) mod store_health;
 pub(crate) mod ussd_handler;
@@ -285,6 +291,7 @@ impl Supervisor {
             if !settings.smsc_pdu {
                 driver.smsc = settings.smsc.clone();
             }
+            modem_chores::adjust_driver(&mut driver, &settings.tasks);
             let name = name.clone();
             opening.spawn(async move {
                 let (handle, error) = ModemHandle::open_or_retry(driver).await;
@@ -392,8 +399,13 @@ impl Supervisor {
             self.sent_index.clone(),
             self.receivers.clone(),
         );
+        let mut sweep = None;
         match receiver {
-            Ok(Some(receiver)) => {
+            Ok(Some(mut receiver)) => {
+                let tasks = &settings.tasks;
+                if tasks.receive_before_send || tasks.max_continuous_sending.is_some() {
+                    sweep = Some(receiver.sweep_requester());
+                }
                 self.receivers.spawn(receiver.run(self.shutdown.clone()));
             }
             Ok(None) => {}
@@ -403,7 +415,16 @@ impl Supervisor {
                     .raise(Severity::Error, name, &format!("{err:#}; not receiving"));
             }
         }
-        Some(ModemSlot::new(name.to_owned(), settings, handle, identity))
+        modem_chores::spawn(
+            &self.config,
+            name,
+            &handle,
+            &identity,
+            &self.alarms,
+            &self.receivers,
+            &self.shutdown,
+        );
+        Some(ModemSlot::new(name.to_owned(), settings, handle, identity).with_sweep(sweep))
     }
 
     /// Keeps `handle`, whose driver keeps trying to set the modem up, and

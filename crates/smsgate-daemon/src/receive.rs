@@ -92,6 +92,9 @@ pub(crate) struct Receiver {
     /// Whether the storage was found full at the last listing (an alarm
     /// once, not at every poll).
     full: bool,
+    /// Sends that want the storage read first (`receive-before-send`,
+    /// `max-continuous-sending-s`), each told when it was.
+    sweep_requests: Option<tokio::sync::mpsc::UnboundedReceiver<tokio::sync::oneshot::Sender<()>>>,
 }
 
 impl Receiver {
@@ -150,7 +153,16 @@ impl Receiver {
             sent_index,
             tasks,
             full: false,
+            sweep_requests: None,
         }))
+    }
+
+    /// Reads the storage whenever a send asks through the returned
+    /// requester.
+    pub(crate) fn sweep_requester(&mut self) -> crate::before_send::SweepRequester {
+        let (requests, receiver) = tokio::sync::mpsc::unbounded_channel();
+        self.sweep_requests = Some(receiver);
+        crate::before_send::SweepRequester(requests)
     }
 
     /// Until `shutdown`: reads what is stored now, then what arrives.
@@ -188,6 +200,10 @@ impl Receiver {
                     if !self.on_events(batch).await {
                         break;
                     }
+                }
+                Some(done) = next_request(&mut self.sweep_requests) => {
+                    self.sweep().await;
+                    let _ = done.send(());
                 }
                 _ = tokio::time::sleep_until(wake) => {
                     if Instant::now() >= next_poll {
@@ -756,6 +772,16 @@ fn is_ucs2(decoded: &[(u8, Result<Decoded<Pdu>, String>)]) -> bool {
     delivers(decoded)
         .next()
         .is_some_and(|deliver| deliver.dcs.alphabet() == sms_pdu::Alphabet::Ucs2)
+}
+
+/// The next sweep request, or never (no requester, or it is gone).
+async fn next_request(
+    requests: &mut Option<tokio::sync::mpsc::UnboundedReceiver<tokio::sync::oneshot::Sender<()>>>,
+) -> Option<tokio::sync::oneshot::Sender<()>> {
+    match requests {
+        Some(requests) => requests.recv().await,
+        None => std::future::pending().await,
+    }
 }
 
 #[cfg(test)]

@@ -173,12 +173,22 @@ impl Scheduler {
         let slot = &mut self.modems[result.modem_idx];
         if !result.modem_freed {
             slot.busy = false;
+            slot.continuous.ended(tokio::time::Instant::now());
             result.modem_freed = true;
         }
         let modem_name = slot.name.clone();
         let Some(job) = self.pending.get_mut(&result.file) else {
             return;
         };
+        if let Some(reservation) = job.reserved.take() {
+            // Parts that surely did not go out are given back; one whose
+            // outcome is unknown may have gone, and stays counted.
+            let maybe_sent = result.sent.len() + usize::from(matches!(result.outcome, Outcome::Unknown(_)));
+            let unsent = reservation
+                .parts
+                .saturating_sub(u32::try_from(maybe_sent).unwrap_or(u32::MAX));
+            self.limits.release(&modem_name, reservation, unsent);
+        }
         for (part, mr) in &result.sent {
             if let Some(sent) = job.sent.get_mut(part - 1) {
                 *sent = Some(*mr);

@@ -330,6 +330,8 @@ impl Scheduler {
             id,
             modem: state.and_then(|state| state.modem),
             finishing: None,
+            reserved: None,
+            limit_noted: false,
             name,
             path,
             bytes,

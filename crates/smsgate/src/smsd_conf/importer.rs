@@ -4,6 +4,8 @@
 use std::path::Path;
 
 use super::keys;
+
+mod chores;
 use super::values::{self, toml_list, toml_string, validity, Report};
 use super::{Entry, Reason, Section, SmsdConfError, Unhonoured};
 use smsgate_daemon::daemon_config::DEFAULT_SPOOL_BASE;
@@ -273,9 +275,7 @@ impl Importer {
                     let reason = Reason::Why("has no effect while date_filename = 0, in smsd too".to_owned());
                     self.leave_out(None, entry, reason);
                 }
-                "receive_before_send" | "hangup_incoming_call" if !values::yes_no(entry)? => {
-                    self.carry(None, entry, "smsd's default, and smsgate's behaviour");
-                }
+                key if chores::is_global_chore(key) => self.global_chore(entry)?,
                 key => self.leave_out(None, entry, keys::global(key)),
             }
         }
@@ -557,8 +557,9 @@ impl Importer {
                     entry,
                     Reason::Why("smsgate always converts character sets".to_owned()),
                 ),
-                "hangup_incoming_call" | "phonecalls" if values::yes_no(entry) == Ok(false) => {
-                    self.carry(section, entry, "smsd's default, and smsgate's behaviour");
+                key if chores::is_chore(key) => {
+                    let find_value = |key: &str| find(key).map(|entry| entry.value.clone());
+                    self.modem_chore(name, section, entry, &find_value, &mut modem)?;
                 }
                 key if key.starts_with("telnet_") => self.telnet(section, entry, network, telnet_login),
                 key => self.leave_out(section, entry, keys::modem(key)),

@@ -50,14 +50,9 @@ pub(super) fn global(key: &str) -> Reason {
         "internal_combine" | "internal_combine_binary" => why(RECEIVE_FORMAT),
         "shell" | "shell_test" | "executable_check" => why(SHELL),
         "mypath" => why("has no effect, in smsd 3.1 either"),
-        "receive_before_send" => not_yet("receive_before_send (reading the modem before each send)"),
-        "max_continuous_sending" => not_yet("max_continuous_sending (a pause in sending to receive)"),
-        "hangup_incoming_call" => {
-            not_yet("incoming calls: hangup_incoming_call, the CALL event and phonecalls/ files")
-        }
-        "regular_run" | "regular_run_interval" => {
-            not_yet("regular_run (a program run at an interval, regular_run_interval)")
-        }
+        "regular_run" | "regular_run_interval" => not_yet(
+            "a global regular_run (a program smsd's main process runs; smsgate runs regular_run per modem)",
+        ),
         "date_filename" | "date_filename_format" => not_yet("date_filename (a date in received file names)"),
         _ => why(NOT_SUPPORTED),
     }
@@ -65,7 +60,6 @@ pub(super) fn global(key: &str) -> Reason {
 
 /// Why a modem setting smsgate does not map is left out.
 pub(super) fn modem(key: &str) -> Reason {
-    let not_yet = |feature: &str| Reason::NotYet(feature.to_owned());
     let why = |reason: &str| Reason::Why(reason.to_owned());
     match key {
         "memory_start"
@@ -79,17 +73,6 @@ pub(super) fn modem(key: &str) -> Reason {
         "socket_connection_retries"
         | "socket_connection_errorsleeptime"
         | "socket_connection_alarm_after" => why(SOCKET),
-        "message_limit" | "message_count_clear" => {
-            not_yet("message_limit and message_count_clear (a cap on the messages a modem sends)")
-        }
-        "max_continuous_sending" => not_yet("max_continuous_sending (a pause in sending to receive)"),
-        "check_network" => not_yet("check_network (registration checked before each send, as configured)"),
-        "hangup_incoming_call" | "phonecalls" | "phonecalls_purge" | "phonecalls_error_max" => {
-            not_yet("incoming calls: hangup_incoming_call, the CALL event and phonecalls/ files")
-        }
-        key if key.starts_with("regular_run") => {
-            not_yet("regular_run (a program run at an interval, regular_run_interval, regular_run_cmd)")
-        }
         "internal_combine" | "internal_combine_binary" | "decode_unicode_text" => why(RECEIVE_FORMAT),
         _ => why(NOT_SUPPORTED),
     }
