@@ -34,6 +34,7 @@ use sms_pdu::Address;
 use tokio_util::task::TaskTracker;
 
 use crate::daemon_config::DaemonConfig;
+use crate::sim_limits::Limit;
 
 /// Which process ran a handler: a modem's, or the daemon's own (smsd's
 /// main process).
@@ -198,8 +199,6 @@ impl AdminCore {
     }
 
     /// Modem `modem` has just sent its `limit`th message.
-    // Called by the per-SIM limits (`message_limit`), which land apart.
-    #[allow(dead_code)]
     pub(crate) fn message_limit_reached(&mut self, modem: &str, limit: u32, now: Instant) -> Decision {
         let text = format!("Smsd3: {modem}: Message limit {limit} is reached.");
         self.admit(modem, text, now)
@@ -304,8 +303,16 @@ impl AdminMessages {
         self.act(decision, Some(process));
     }
 
+    /// The per-SIM limits raised `alarm` for `modem`, whose `per-period`
+    /// (smsd's `message_limit`) is `limit`: when it is that limit that was
+    /// reached, the administrative message goes.
+    pub(crate) fn limit_alarm(&self, modem: &str, limit: u32, alarm: &str) {
+        if is_message_limit(alarm, limit) {
+            self.message_limit_reached(modem, limit);
+        }
+    }
+
     /// See [`AdminCore::message_limit_reached`].
-    #[allow(dead_code)]
     pub(crate) fn message_limit_reached(&self, modem: &str, limit: u32) {
         let decision = match self.core.lock() {
             Ok(mut core) => core.message_limit_reached(modem, limit, Instant::now()),
@@ -344,6 +351,12 @@ impl AdminMessages {
             }
         });
     }
+}
+
+/// Whether the per-SIM limits' alarm text says `per-period` `limit` was
+/// reached (sim_limits.rs words it from [`Limit`]'s display).
+fn is_message_limit(alarm: &str, limit: u32) -> bool {
+    alarm.starts_with(&format!("reached {} ", Limit::Period(limit)))
 }
 
 async fn send(handle: &ModemHandle, message: &AdminMessage) -> Result<(), String> {

@@ -198,3 +198,19 @@ fn without_count_clear_the_limit_holds_until_restart() {
         Decision::Limited { .. }
     ));
 }
+
+#[test]
+fn the_per_period_alarm_is_smsds_message_limit() {
+    assert!(is_message_limit(
+        &format!("reached {} (until 2026-12-06 09:00:00)", Limit::Period(5)),
+        5
+    ));
+    assert!(!is_message_limit(
+        &format!("reached {} (until 2026-12-07 00:00)", Limit::Day(5)),
+        5
+    ));
+    assert!(!is_message_limit(
+        &format!("reached {} (until the daemon restarts)", Limit::Period(50)),
+        5
+    ));
+}

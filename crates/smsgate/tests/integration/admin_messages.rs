@@ -110,3 +110,60 @@ fn the_daemons_own_eventhandler_failure_goes_through_admin_message_modem() {
     assert!(fs::read_dir(bench.spool("sent")).unwrap().next().is_none());
     bench.stop_daemon();
 }
+
+/// smsd's `message_limit` (here `limits.per-period`): when the modem's
+/// count reaches it, the modem itself sends `Smsd3: MODEM: Message limit N
+/// is reached.` to `admin-to`, though it sends no more files.
+#[test]
+fn reaching_the_message_limit_sends_an_admin_message() {
+    let admin = SpoolBench::number(1);
+    let spool = format!("admin-to = {admin:?}");
+    let mut bench = SpoolBench::build(Setup {
+        n_modems: 2,
+        ports_only: 1,
+        spool: &spool,
+        modem_keys: &["[modems.modem0.limits]\nper-period = 2\nperiod-min = 60"],
+        ..Setup::default()
+    });
+    bench.start_daemon();
+    for n in 1..=2 {
+        bench.drop_file(&format!("m{n}"), &format!("To: {admin}\n\nmessage {n}\n"));
+        bench.wait_for_file("sent", &format!("m{n}"));
+    }
+    bench.wait("the limit's alert is sent", || admin_texts(&bench, 0).len() == 1);
+    assert_eq!(
+        admin_texts(&bench, 0),
+        ["Smsd3: modem0: Message limit 2 is reached."]
+    );
+    bench.stop_daemon();
+}
+
+/// A failing regular_run program is smsd's `problem with regular_run
+/// (modem)`.
+#[test]
+fn a_failing_regular_run_sends_an_admin_message() {
+    let admin = SpoolBench::number(1);
+    let spool = format!("admin-to = {admin:?}");
+    let dir = tempfile::tempdir().unwrap();
+    let program = dir.path().join("rr.sh");
+    fs::write(&program, "#!/bin/sh\nexit 7\n").unwrap();
+    fs::set_permissions(&program, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let keys = format!(
+        "[modems.modem0.regular-run]\ninterval-s = 3600\nprogram = {:?}",
+        program.display().to_string()
+    );
+    let mut bench = SpoolBench::build(Setup {
+        n_modems: 2,
+        ports_only: 1,
+        spool: &spool,
+        modem_keys: &[&keys],
+        ..Setup::default()
+    });
+    bench.start_daemon();
+    bench.wait("the regular_run alert is sent", || admin_texts(&bench, 0).len() == 1);
+    assert_eq!(
+        admin_texts(&bench, 0),
+        ["Smsd3: modem0, problem with regular_run (modem), result 7"]
+    );
+    bench.stop_daemon();
+}
