@@ -2,7 +2,7 @@
 //! itself sends to an administrator's number, straight through a modem
 //! (no spool file), as smstools3 3.1.21 does:
 //!
-//! - a handler fails (the eventhandler, later regular_run): the modem that
+//! - a handler fails (the eventhandler, a modem's regular_run): the modem that
 //!   ran it sends `Smsd3: MODEM, problem with eventhandler, result N`; one
 //!   the daemon ran for no modem (a file refused before any modem took it,
 //!   smsd's main process) is sent by `admin-message-modem` as
@@ -12,8 +12,8 @@
 //!   count. Each process (each modem, and the daemon) has one such state
 //!   for all its handlers, as smsd's has;
 //! - a modem reaches its `message_limit`: `Smsd3: MODEM: Message limit N
-//!   is reached.` ([`AdminMessages::message_limit_reached`], for the
-//!   per-SIM limits).
+//!   is reached.` (the per-SIM limits' `per-period`, through
+//!   [`AdminMessages::limit_alarm`]).
 //!
 //! The number is the modem's `admin-to`, else `[spool] admin-to`. Each
 //! sending modem counts what it sent: with `admin-message-limit`, once

@@ -866,8 +866,8 @@ mod limits;
 pub mod modem_tasks;
 mod modems;
 mod read;
-mod smsd_features;
 mod sim_limits;
+mod smsd_features;
 mod spool_section;
 
 #[cfg(test)]

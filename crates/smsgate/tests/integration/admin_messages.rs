@@ -160,7 +160,9 @@ fn a_failing_regular_run_sends_an_admin_message() {
         ..Setup::default()
     });
     bench.start_daemon();
-    bench.wait("the regular_run alert is sent", || admin_texts(&bench, 0).len() == 1);
+    bench.wait("the regular_run alert is sent", || {
+        admin_texts(&bench, 0).len() == 1
+    });
     assert_eq!(
         admin_texts(&bench, 0),
         ["Smsd3: modem0, problem with regular_run (modem), result 7"]
