@@ -88,6 +88,8 @@ pub(crate) struct ModemAdminSettings {
     pub to: Option<String>,
     pub limit: u32,
     pub count_clear: Option<Duration>,
+    /// Its `limits.per-period`: smsd's `message_limit`.
+    pub message_limit: Option<u32>,
 }
 
 impl AdminSettings {
@@ -102,6 +104,7 @@ impl AdminSettings {
                     to: admin.to.clone(),
                     limit: admin.limit,
                     count_clear: admin.count_clear,
+                    message_limit: settings.sim_limits.per_period,
                 };
                 (name.clone(), modem)
             })
@@ -303,11 +306,15 @@ impl AdminMessages {
         self.act(decision, Some(process));
     }
 
-    /// The per-SIM limits raised `alarm` for `modem`, whose `per-period`
-    /// (smsd's `message_limit`) is `limit`: when it is that limit that was
-    /// reached, the administrative message goes.
-    pub(crate) fn limit_alarm(&self, modem: &str, limit: u32, alarm: &str) {
-        if is_message_limit(alarm, limit) {
+    /// The per-SIM limits raised `alarm` for `modem`: when it says its
+    /// `per-period` (smsd's `message_limit`) was reached, the
+    /// administrative message goes.
+    pub(crate) fn limit_alarm(&self, modem: &str, alarm: &str) {
+        let limit = self.core.lock().ok().and_then(|core| {
+            let settings = core.settings.modems.get(modem)?;
+            settings.message_limit
+        });
+        if let Some(limit) = limit.filter(|&limit| is_message_limit(alarm, limit)) {
             self.message_limit_reached(modem, limit);
         }
     }

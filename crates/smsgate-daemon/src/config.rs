@@ -405,7 +405,7 @@ init = ["AT+CNMI=1,1,0,0,0", "AT"]
         );
         assert_eq!(
             error("[ports.usb3]\nbaud-rate = 9600\n"),
-            "smsgate.toml: line 1: ports.usb3: has neither `device` nor `devices`"
+            "smsgate.toml: line 1: ports.usb3: has neither `device` nor `devices` (nor `imei` or `iccid`)"
         );
         assert_eq!(
             error("[ports.usb3]\ndevices = []\n"),

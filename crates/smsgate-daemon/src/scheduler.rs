@@ -733,14 +733,8 @@ impl Scheduler {
                 if let Some(text) = reached {
                     tracing::warn!(target: "smsgate", "modem {}: {text}; other modems take its messages", slot.name);
                     self.alarms.raise(hooks::Severity::Warning, &slot.name, &text);
-                    // smsd's message_limit: an administrative message too.
-                    let per_period = self
-                        .config
-                        .modems
-                        .get(&slot.name)
-                        .and_then(|settings| settings.sim_limits.per_period);
-                    if let (Some(admin), Some(limit)) = (self.alarms.admin(), per_period) {
-                        admin.limit_alarm(&slot.name, limit, &text);
+                    if let Some(admin) = self.alarms.admin() {
+                        admin.limit_alarm(&slot.name, &text);
                     }
                 }
             }

@@ -7,6 +7,7 @@ fn settings(limit: u32, count_clear_min: Option<u64>) -> AdminSettings {
         to: to.map(str::to_owned),
         limit,
         count_clear: count_clear_min.map(|minutes| Duration::from_secs(minutes * 60)),
+        message_limit: None,
     };
     AdminSettings {
         global_to: Some("358401111111".to_owned()),
