@@ -122,7 +122,7 @@ pub struct DaemonConfig {
     pub max_outgoing_bytes: u64,
     /// `[spool] trust-outgoing` (smstools3's `trust_outgoing`): a file is
     /// taken as soon as it is seen, not once it is whole
-    /// ([`crate::settle`]).
+    /// (`settle.rs`).
     pub trust_outgoing: bool,
     /// `[spool] file-mode`, `dir-mode`.
     pub modes: FileModes,
@@ -139,9 +139,25 @@ pub struct DaemonConfig {
     /// `[sms-commands]` with its `[scripts.NAME]`; none: `:cmd` messages
     /// are ordinary messages.
     pub sms_commands: Option<commands::SmsCommands>,
+    /// `[status] file` and `interval-s`: where the daemon's status is
+    /// written, and how often (smsd's `stats`/`status_interval`).
+    pub status_file: Option<crate::status_file::StatusFile>,
     /// `[spool]`'s smstools3 production settings: recipient lists,
     /// copies, names in `sent/` and `failed/`.
     pub features: SpoolFeatures,
+    /// `[http]`: the HTTP API (http/); none: off.
+    pub(crate) http: Option<crate::http::config::HttpSettings>,
+    /// `[[webhooks]]` (webhooks/).
+    pub(crate) webhooks: Vec<crate::webhooks::config::WebhookSettings>,
+    /// Not read from the file: the daemon's event bus (events.rs), made
+    /// with the config so that every part holding it can publish.
+    pub(crate) events: crate::events::EventBus,
+    /// Not read from the file: cancels over the HTTP API, which the
+    /// scheduler asks before each start (http/cancel.rs).
+    pub(crate) cancels: crate::http::cancel::CancelGate,
+    /// Not read from the file: the scheduler's blocked modems, and a way
+    /// to unblock one (modem_states.rs).
+    pub(crate) modem_states: crate::modem_states::ModemStates,
 }
 
 /// What to do with a file whose send was cut off (smsgate killed, the
@@ -346,9 +362,14 @@ pub struct RawDaemonConfig {
     numbering: RawNumbering,
     #[serde(default)]
     control: RawControl,
+    #[serde(default)]
+    status: crate::status_file::RawStatus,
     sms_commands: Option<Spanned<commands::RawSmsCommands>>,
     #[serde(default)]
     scripts: BTreeMap<Spanned<String>, commands::RawScript>,
+    http: Option<Spanned<crate::http::config::RawHttp>>,
+    #[serde(default)]
+    webhooks: Vec<Spanned<crate::webhooks::config::RawWebhook>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -542,6 +563,7 @@ impl Checker<'_> {
             Some(false) => None,
             _ => Some(raw.control.socket.unwrap_or_else(|| base.join("smsgate.sock"))),
         };
+        let status_file = crate::status_file::check(self, &raw.status, &base);
         let (max_outgoing_bytes, modes) = self.spool_files(&raw.spool);
         let trust_outgoing = raw.spool.trust_outgoing.unwrap_or(false);
         let (incoming_format, store_sent_pdu) = self.spool_formats(&raw.spool);
@@ -550,6 +572,8 @@ impl Checker<'_> {
         let admin_modem = raw_spool.admin_message_modem.clone();
         let features = self.spool_features(&mut raw_spool);
         let spool = self.spool(raw_spool, &base);
+        let http = self.http(raw.http);
+        let webhooks = self.webhooks(raw.webhooks);
         let limits = self.limits(raw.limits);
         let raw_queues = raw.queues;
         let raw_modems = raw.modems;
@@ -801,6 +825,7 @@ impl Checker<'_> {
         };
         self.check_admin_modem(admin_modem.as_ref(), &modems);
         let sms_commands = self.sms_commands(raw.sms_commands, raw.scripts, &modems);
+        let cancels = crate::http::cancel::CancelGate::new(&spool.base);
         DaemonConfig {
             features,
             lock_dir: raw.lock_dir,
@@ -821,6 +846,12 @@ impl Checker<'_> {
             national_tables,
             control_socket,
             sms_commands,
+            http,
+            webhooks,
+            events: Default::default(),
+            cancels,
+            modem_states: Default::default(),
+            status_file,
         }
     }
 

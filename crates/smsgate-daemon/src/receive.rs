@@ -25,6 +25,7 @@
 //! storage from filling up (RouterOS's auto-erase): when it is full, the
 //! oldest message is deleted, with an alarm.
 
+use crate::events::{DaemonEvent, EventBus};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -68,6 +69,8 @@ const SAFETY_POLL_INTERVAL: Duration = Duration::from_secs(60);
 /// One modem's receive task.
 pub(crate) struct Receiver {
     name: String,
+    /// The daemon's event bus: `received` and `report` go on it.
+    events: EventBus,
     settings: ModemSettings,
     handle: ModemHandle,
     identity: Identity,
@@ -92,6 +95,8 @@ pub(crate) struct Receiver {
     /// Whether the storage was found full at the last listing (an alarm
     /// once, not at every poll).
     full: bool,
+    /// Where messages received are counted for the status.
+    board: Option<crate::status_board::StatusBoard>,
     /// Sends that want the storage read first (`receive-before-send`,
     /// `max-continuous-sending-s`), each told when it was.
     sweep_requests: Option<tokio::sync::mpsc::UnboundedReceiver<tokio::sync::oneshot::Sender<()>>>,
@@ -134,6 +139,7 @@ impl Receiver {
         let core = Assembler::restore(held, config.limits.incomplete_after.as_secs());
         Ok(Some(Receiver {
             name: name.to_owned(),
+            events: config.events.clone(),
             settings: settings.clone(),
             handle,
             identity,
@@ -153,8 +159,15 @@ impl Receiver {
             sent_index,
             tasks,
             full: false,
+            board: None,
             sweep_requests: None,
         }))
+    }
+
+    /// Counts the messages received on `board`.
+    pub(crate) fn with_board(mut self, board: crate::status_board::StatusBoard) -> Receiver {
+        self.board = Some(board);
+        self
     }
 
     /// Reads the storage whenever a send asks through the returned
@@ -475,6 +488,10 @@ impl Receiver {
         };
         let path = self.store.write_message(&ready.id, kind, &bytes)?;
         tracing::info!(target: "smsgate", "modem {}: received {}", self.name, path.to_string_lossy());
+        // Messages, not status reports.
+        if let Some(board) = self.board.as_ref().filter(|_| report.is_none()) {
+            board.record(&self.name, crate::status_board::Event::Received);
+        }
         let copy_dir = match report {
             Some(_) => self.copies.report.as_deref(),
             None => self.copies.incoming.as_deref(),
@@ -493,9 +510,18 @@ impl Receiver {
         };
         match report {
             Some(reference) => {
+                self.events.publish(DaemonEvent::Report {
+                    file: name.clone(),
+                    modem: self.name.clone(),
+                    message_reference: reference,
+                });
                 self.event(vec!["REPORT".into(), path, reference.to_string().into()]);
             }
             None => {
+                self.events.publish(DaemonEvent::Received {
+                    file: name.clone(),
+                    modem: self.name.clone(),
+                });
                 self.event(vec!["RECEIVED".into(), path]);
                 if let (Some(runner), Some(decision)) = (&self.commands, decision) {
                     match decision {

@@ -5,6 +5,7 @@
 //! writes are retried. Separate from the main loop in `scheduler.rs`
 //! because finishing a message is a concern of its own.
 
+use crate::events::DaemonEvent;
 use std::collections::HashMap;
 use std::time::Duration;
 
@@ -168,8 +169,14 @@ impl Scheduler {
         true
     }
 
-    /// Acts on a send task's report.
-    pub(super) fn finish_send(&mut self, mut result: SendResult) {
+    /// Acts on a send task's report, and shows its modem's state.
+    pub(super) fn finish_send(&mut self, result: SendResult) {
+        let modem_idx = result.modem_idx;
+        self.act_on_send(result);
+        self.show(modem_idx);
+    }
+
+    fn act_on_send(&mut self, mut result: SendResult) {
         let slot = &mut self.modems[result.modem_idx];
         if !result.modem_freed {
             slot.busy = false;
@@ -177,6 +184,10 @@ impl Scheduler {
             result.modem_freed = true;
         }
         let modem_name = slot.name.clone();
+        // Counted once: a result whose record failed comes back.
+        if result.unrecorded.is_none() {
+            self.count_outcome(&modem_name, &result);
+        }
         let Some(job) = self.pending.get_mut(&result.file) else {
             return;
         };
@@ -300,6 +311,43 @@ impl Scheduler {
         }
     }
 
+    /// Counts a send's outcome on the status board (sent and failed
+    /// today, the last error), and shows its modem's state.
+    fn count_outcome(&self, modem_name: &str, result: &SendResult) {
+        use crate::status_board::Event;
+        let Some(job) = self.pending.get(&result.file) else {
+            return;
+        };
+        let event = match &result.outcome {
+            // Every part out, those of this send included.
+            Outcome::Done
+                if job.sent.iter().enumerate().all(|(idx, sent)| {
+                    sent.is_some() || result.sent.iter().any(|(part, _)| *part == idx + 1)
+                }) =>
+            {
+                Some(Event::Sent)
+            }
+            Outcome::Done | Outcome::Interrupted | Outcome::StoreFailed(_) => None,
+            Outcome::Failed(reason) => Some(Event::Failed(reason.clone())),
+            Outcome::Unknown(reason) if self.config.unknown_outcome == UnknownOutcome::Fail => {
+                Some(Event::Failed(format!("outcome unknown: {reason}")))
+            }
+            Outcome::Unknown(reason) => Some(Event::Error(format!("outcome unknown: {reason}"))),
+            Outcome::NotSent(reason) | Outcome::Refused(reason) => {
+                let retries = job
+                    .retries
+                    .unwrap_or(self.modems[result.modem_idx].settings.send_retries);
+                match job.attempts + 1 > retries {
+                    true => Some(Event::Failed(reason.clone())),
+                    false => Some(Event::Error(reason.clone())),
+                }
+            }
+        };
+        if let Some(event) = event {
+            self.board.record(modem_name, event);
+        }
+    }
+
     /// Counts a failure of a modem, and blocks it after `block-after` in a
     /// row.
     pub(super) fn modem_failed(&mut self, modem_idx: usize) {
@@ -322,6 +370,8 @@ impl Scheduler {
             slot.failures_in_row = 0;
             slot.blocked_until = Some(Instant::now() + slot.settings.block_time);
             let modem = slot.name.clone();
+            let until = std::time::SystemTime::now() + slot.settings.block_time;
+            self.config.modem_states.blocked(&modem, until);
             self.fail_stranded(&modem);
         }
     }
@@ -329,6 +379,7 @@ impl Scheduler {
     /// A modem that was reopened and set up again is given work again at
     /// once: the failures that blocked it were its port's or its hang's.
     pub(super) fn unblock(&mut self, name: &str) {
+        self.config.modem_states.unblocked(name);
         for slot in self.modems.iter_mut().filter(|slot| slot.name == name) {
             if slot.blocked_until.take().is_some() {
                 tracing::info!(target: "smsgate", "modem {name}: set up again, no longer blocked");
@@ -431,6 +482,14 @@ impl Scheduler {
                 );
                 let file = copies::for_eventhandler(target, copy, copies.eventhandler_use_copy);
                 self.event(Some(&modem), hooks::sent_args(&file, &message_ids));
+                self.config.events.publish(DaemonEvent::Sent {
+                    id: job.id.clone(),
+                    file: name.to_owned(),
+                    to: job.recipient.clone(),
+                    modem: self.modems[modem_idx].name.clone(),
+                    message_references: message_ids,
+                    duration_seconds: job.send_started.map(|started| started.elapsed().as_secs_f64()),
+                });
                 true
             }
             Err(err) => {
@@ -537,6 +596,12 @@ impl Scheduler {
                 );
                 let file = copies::for_eventhandler(target, copy, copies.eventhandler_use_copy);
                 self.event(modem, hooks::failed_args(&file));
+                self.config.events.publish(DaemonEvent::Failed {
+                    id: id.map(str::to_owned),
+                    file: name.to_owned(),
+                    modem: modem.map(str::to_owned),
+                    reason: reason.to_owned(),
+                });
                 true
             }
             Err(err) => {

@@ -14,6 +14,7 @@ use tokio::time::Instant;
 use crate::clock::now;
 use crate::daemon_config::{Limits, UnknownOutcome};
 use crate::hooks::{self, Severity, Verdict};
+use crate::http::submit;
 use crate::intake::{self, Refusal};
 use crate::journal::{new_message_id, Record};
 use crate::recipient_lists;
@@ -22,7 +23,7 @@ use crate::spool_dir;
 use crate::voicecall::PlannedCall;
 
 use super::watch::dir_of;
-use super::{CheckResult, Job, Planned, Scheduler, Stage, ID_HEADER, OUTCOME_HEADER};
+use super::{CheckResult, Job, Planned, Scheduler, Stage, OUTCOME_HEADER};
 
 impl Scheduler {
     /// A new file in `self.dirs[dir_idx]`, seen at `now`: taken once it is
@@ -208,7 +209,11 @@ impl Scheduler {
         // any other is new, whatever its name.
         let recovered = self.recovered.get(&name).cloned();
         let state = recovered.as_deref().and_then(|id| self.store.state(id));
-        let id = recovered.clone().unwrap_or_else(new_message_id);
+        // A file the HTTP API wrote carries the id it answered with.
+        let id = recovered
+            .clone()
+            .or_else(|| submit::given_id(&name, &bytes).filter(|id| self.store.state(id).is_none()))
+            .unwrap_or_else(new_message_id);
         if let Some((part, modem, reason)) = state.as_ref().and_then(|state| state.unknown.clone()) {
             tracing::warn!(
                 target: "smsgate",
@@ -222,7 +227,7 @@ impl Scheduler {
                     "outcome unknown: part {part} was handed to modem {modem} but {reason}; it may have \
                      been sent, so it is not sent again (unknown-outcome = \"fail\")"
                 );
-                bytes = spool::add_headers(&bytes, &[(ID_HEADER, id.clone())]);
+                bytes = submit::with_id(&bytes, &id);
                 if self.fail_file(
                     Some(&id),
                     &name,
@@ -249,7 +254,7 @@ impl Scheduler {
         } = match planned {
             Ok(planned) => planned,
             Err(reason) => {
-                let bytes = spool::add_headers(&bytes, &[(ID_HEADER, id.clone())]);
+                let bytes = submit::with_id(&bytes, &id);
                 if self.fail_file(
                     Some(&id),
                     &name,
@@ -286,7 +291,7 @@ impl Scheduler {
                 return;
             }
         }
-        let bytes = spool::add_headers(&bytes, &[(ID_HEADER, id.clone())]);
+        let bytes = submit::with_id(&bytes, &id);
         let queue = match from_queue {
             Some(queue)
                 if !self.modems.is_empty()
