@@ -122,6 +122,13 @@ impl Alarms {
         self
     }
 
+    /// These alarms, with `old`'s administrative messages (a reload keeps
+    /// their counts and states).
+    pub(crate) fn keeping_admin(mut self, old: &Alarms) -> Alarms {
+        self.admin = old.admin.clone();
+        self
+    }
+
     pub(crate) fn admin(&self) -> Option<&AdminMessages> {
         self.admin.as_ref()
     }
