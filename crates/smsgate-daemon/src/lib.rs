@@ -38,6 +38,7 @@
 //! exchange with the modem and its outcome is journalled and acted on
 //! before the modems are closed.
 
+pub(crate) mod admin_messages;
 mod before_send;
 pub(crate) mod clock;
 pub(crate) mod commands;
@@ -61,6 +62,7 @@ mod modem_chores;
 pub(crate) mod modem_states;
 pub mod ops;
 pub(crate) mod part_store;
+pub mod port_identity;
 pub(crate) mod receive;
 pub(crate) mod receive_store;
 pub(crate) mod recipient_lists;
@@ -81,6 +83,7 @@ pub(crate) mod ussd_handler;
 pub(crate) mod voicecall;
 pub(crate) mod webhooks;
 
+use crate::admin_messages::AdminMessages;
 use crate::ussd_handler::UssdHandler;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -244,7 +247,8 @@ impl Daemon {
             scheduler_ops: None,
             options,
             receiver_tokens: HashMap::new(),
-            alarms: Alarms::new(&config.handlers, TaskTracker::new()),
+            alarms: Alarms::new(&config.handlers, TaskTracker::new())
+                .with_admin(AdminMessages::new(&config, TaskTracker::new())),
             sent_index: SentIndex::open(&config.spool.base, &config.spool.sent, config.modes.file),
             config,
             shutdown,
@@ -396,6 +400,17 @@ impl Supervisor {
     /// with those that are set up; the others are tried again in the
     /// background ([`Supervisor::wait_for`]).
     async fn start_scheduler(&mut self) -> anyhow::Result<JoinHandle<anyhow::Result<()>>> {
+        // Modems found by identity get their ports first (port_identity.rs).
+        let lock_dir = self
+            .config
+            .lock_dir
+            .clone()
+            .unwrap_or_else(|| DEFAULT_LOCK_DIR.into());
+        for (name, why) in port_identity::bind_modems(&mut self.config, &lock_dir).await {
+            tracing::error!(target: "smsgate", "modem {name}: {why}; its files wait");
+            self.alarms
+                .raise(Severity::Error, &name, &format!("{why}; its files wait"));
+        }
         let config = self.config.clone();
         let journal = Journal::open(&config.spool.base, config.modes.file)
             .with_context(|| format!("opening the journal in {}", config.spool.base.display()))?;
@@ -447,6 +462,10 @@ impl Supervisor {
             self.shutdown.clone(),
         )?
         .with_ops(scheduler_ops_rx, self.board.clone());
+        let scheduler = match self.alarms.admin() {
+            Some(admin) => scheduler.with_admin(admin.clone()),
+            None => scheduler,
+        };
         Ok(tokio::spawn(scheduler.run()))
     }
 
@@ -501,6 +520,9 @@ impl Supervisor {
     /// task (if it receives), and gives the scheduler's view of it.
     async fn set_up(&mut self, name: &str, handle: ModemHandle) -> Option<ModemSlot> {
         let settings = self.config.modems.get(name)?.clone();
+        if let Some(admin) = self.alarms.admin() {
+            admin.add_modem(name, &handle);
+        }
         let identity = match handle.status().await {
             Ok(status) => status.identity,
             Err(err) => {

@@ -622,7 +622,13 @@ impl Receiver {
 
     fn event(&self, args: Vec<std::ffi::OsString>) {
         if let Some(program) = self.eventhandler.clone() {
-            self.tasks.spawn(hooks::run(program, args, self.handler_timeout));
+            self.tasks.spawn(hooks::run_eventhandler(
+                program,
+                args,
+                self.handler_timeout,
+                self.alarms.clone(),
+                Some(self.name.clone()),
+            ));
         }
     }
 

@@ -38,6 +38,7 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use crate::admin_messages::AdminMessages;
 use crate::before_send::{ContinuousSending, SweepRequester};
 use crate::daemon_config::{DaemonConfig, ModemSettings};
 use crate::hooks::{self, Alarms, Verdict};
@@ -494,6 +495,12 @@ impl Scheduler {
         })
     }
 
+    /// Failing eventhandlers are reported to `admin` (smsd's `admin_to`).
+    pub(crate) fn with_admin(mut self, admin: AdminMessages) -> Scheduler {
+        self.alarms = self.alarms.with_admin(admin);
+        self
+    }
+
     /// Runs until the shutdown token fires and every send in flight has
     /// been finished and recorded; then closes the modems.
     pub(crate) async fn run(mut self) -> anyhow::Result<()> {
@@ -755,6 +762,9 @@ impl Scheduler {
                 if let Some(text) = reached {
                     tracing::warn!(target: "smsgate", "modem {}: {text}; other modems take its messages", slot.name);
                     self.alarms.raise(hooks::Severity::Warning, &slot.name, &text);
+                    if let Some(admin) = self.alarms.admin() {
+                        admin.limit_alarm(&slot.name, &text);
+                    }
                 }
             }
             Err(err) => {
@@ -828,8 +838,13 @@ impl Scheduler {
             .and_then(|modem| self.config.modems.get(modem))
             .and_then(|settings| settings.features.eventhandler.clone());
         if let Some(program) = own.or_else(|| self.config.handlers.eventhandler.clone()) {
-            self.tasks
-                .spawn(hooks::run(program, args, self.config.handlers.timeout));
+            self.tasks.spawn(hooks::run_eventhandler(
+                program,
+                args,
+                self.config.handlers.timeout,
+                self.alarms.clone(),
+                modem.map(str::to_owned),
+            ));
         }
     }
 

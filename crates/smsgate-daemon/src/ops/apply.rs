@@ -115,7 +115,8 @@ impl Supervisor {
         }
         if diff.handlers_changed {
             self.alarms.flush().await;
-            self.alarms = Alarms::new(&new.handlers, tokio_util::task::TaskTracker::new());
+            self.alarms =
+                Alarms::new(&new.handlers, tokio_util::task::TaskTracker::new()).keeping_admin(&self.alarms);
         }
         self.config = new;
         for name in diff.modems_added.iter().chain(&diff.modems_changed) {

@@ -141,7 +141,7 @@ impl Scheduler {
             }
         }
         self.dirs = dirs;
-        self.alarms = Alarms::new(&config.handlers, self.tasks.clone());
+        self.alarms = Alarms::new(&config.handlers, self.tasks.clone()).keeping_admin(&self.alarms);
         self.includes = ConfinedIncludes::new(config.include_dir.clone());
         self.limits.set_limits(
             config

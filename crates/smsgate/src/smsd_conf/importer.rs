@@ -10,6 +10,7 @@ use super::values::{self, toml_list, toml_string, validity, Report};
 use super::{Entry, Reason, Section, SmsdConfError, Unhonoured};
 use smsgate_daemon::daemon_config::DEFAULT_SPOOL_BASE;
 
+mod admin;
 mod production;
 
 /// smsd's spool directory keys, in smsgate's `[spool]` order.
@@ -176,7 +177,7 @@ impl Importer {
             .and_then(|entry| values::atoi(&entry.value))
             .map_or(0, |(number, _)| number);
         for entry in latest.iter().copied() {
-            if self.production_global(entry)? {
+            if self.production_global(entry)? || self.admin_global(entry)? {
                 continue;
             }
             let value = entry.value.as_str();
@@ -466,7 +467,9 @@ impl Importer {
             let section = Some(section);
             let value = entry.value.as_str();
             let key = canonical(&entry.key, Scope::Modem);
-            if self.production_modem(section, entry, name, &mut modem)? {
+            if self.production_modem(section, entry, name, &mut modem)?
+                || self.admin_modem(section, entry, name, &mut modem)?
+            {
                 continue;
             }
             match key {

@@ -536,6 +536,7 @@ fn lab_configs() {
     assert_eq!(config.limits.retry_interval, Duration::from_secs(3));
 }
 
+mod admin;
 mod syntax;
 
 #[test]

@@ -7,6 +7,7 @@
 mod macros;
 mod util;
 
+mod admin_messages;
 mod control;
 mod daemon;
 mod daemon_chores;
@@ -25,6 +26,7 @@ mod one_config;
 mod one_shot;
 mod pdu_decode;
 mod pdu_encode;
+mod port_identity;
 mod service;
 mod sim;
 mod smsd_production;
