@@ -6,7 +6,6 @@
 //! because finishing a message is a concern of its own.
 
 use std::collections::HashMap;
-use std::time::Duration;
 
 use spool::{FailedRecord, SentRecord};
 use tokio::time::Instant;
@@ -15,6 +14,7 @@ use crate::daemon::clock::now;
 use crate::daemon::hooks::{self, Severity};
 use crate::daemon::journal::Record;
 use crate::daemon::reports::STATUS_REPORT_HEADER;
+use crate::daemon::send_core::backoff;
 use crate::daemon::send_task::{Outcome, SendResult};
 use crate::daemon::spool_dir;
 use crate::daemon::store_health::Failure;
@@ -22,9 +22,6 @@ use crate::daemon_config::UnknownOutcome;
 
 use super::watch::{carries_id, hex, is_original_of};
 use super::{Finish, Job, Scheduler, OUTCOME_HEADER};
-
-/// The longest wait between retries of one file.
-const MAX_BACKOFF: Duration = Duration::from_secs(600);
 
 impl Scheduler {
     /// Links the messages the journal holds open to their files, by name;
@@ -260,12 +257,7 @@ impl Scheduler {
                         self.fail_job(job, &reason, Some(&modem_name), pdu, false);
                     }
                 } else {
-                    let backoff = self
-                        .config
-                        .limits
-                        .retry_interval
-                        .saturating_mul(1 << (job.attempts - 1).min(16))
-                        .min(MAX_BACKOFF);
+                    let backoff = backoff(self.config.limits.retry_interval, job.attempts);
                     tracing::warn!(
                         target: "smsgate",
                         "{}: {reason}; try {} of {} in {} s",
