@@ -172,15 +172,26 @@ pub(crate) enum Input {
     /// A file read and planned.
     Offered(Offer),
     /// A waiting file was removed by someone else.
-    Vanished { name: String },
+    Vanished {
+        name: String,
+    },
     /// A part handed out with [`Action::StartPart`] came back.
-    PartDone { id: MessageId, part: usize, outcome: PartOutcome },
+    PartDone {
+        id: MessageId,
+        part: usize,
+        outcome: PartOutcome,
+    },
     /// A write asked for with [`Action::Write`] or [`Action::Finish`].
-    Stored { write: WriteId, result: Result<(), StoreError> },
+    Stored {
+        write: WriteId,
+        result: Result<(), StoreError>,
+    },
     ModemAdded(ModemPolicy),
     /// The driver reopened and set the modem up again: a block for its
     /// failures is over.
-    ModemReconnected { name: String },
+    ModemReconnected {
+        name: String,
+    },
     /// No part starts from now on; those on a modem finish their exchange.
     Shutdown,
 }
@@ -200,9 +211,21 @@ pub(crate) enum Fact {
         reference: u16,
         parts: usize,
     },
-    PartStarted { id: MessageId, part: usize, modem: String },
-    PartSent { id: MessageId, part: usize, modem: String, mr: u8 },
-    PartNotSent { id: MessageId, part: usize },
+    PartStarted {
+        id: MessageId,
+        part: usize,
+        modem: String,
+    },
+    PartSent {
+        id: MessageId,
+        part: usize,
+        modem: String,
+        mr: u8,
+    },
+    PartNotSent {
+        id: MessageId,
+        part: usize,
+    },
     PartUnknown {
         id: MessageId,
         part: usize,
@@ -211,7 +234,9 @@ pub(crate) enum Fact {
     },
     /// Its finished copy is there already (a restart found it): nothing
     /// more will happen to the message.
-    Ended { id: MessageId },
+    Ended {
+        id: MessageId,
+    },
     /// Means nothing: written to learn whether writes go through again.
     Probe,
 }
@@ -253,7 +278,11 @@ pub(crate) enum Action {
     Dropped { id: MessageId, name: String },
     /// Hand part `part` (from 1) of message `id` to modem `modem`; report
     /// with [`Input::PartDone`].
-    StartPart { id: MessageId, part: usize, modem: String },
+    StartPart {
+        id: MessageId,
+        part: usize,
+        modem: String,
+    },
     /// Move the message's file to `sent/` or `failed/` (with its id, and the
     /// outcome flag if `unknown`) and end it, durably, in one write of the
     /// store; report with [`Input::Stored`].
