@@ -231,6 +231,12 @@ impl SendPolicy {
         !self.writes.is_empty() || self.modems.iter().any(|modem| modem.busy)
     }
 
+    /// Whether nothing is held, awaited or failing: every message offered
+    /// is finished and durable.
+    pub(crate) fn is_idle(&self) -> bool {
+        self.messages.is_empty() && !self.is_busy() && self.health.is_healthy() && self.unended.is_empty()
+    }
+
     /// Whether a file of this name is held (the shell need not offer it).
     pub(crate) fn holds(&self, name: &str) -> bool {
         self.names.contains_key(name)
