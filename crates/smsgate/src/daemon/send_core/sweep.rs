@@ -556,6 +556,8 @@ fn every_crash_and_write_failure_point_keeps_each_message_once_and_no_part_twice
         Fault::Fail(ErrorKind::StorageFull, 1),
         Fault::Fail(ErrorKind::Other, 3),
         Fault::Fail(ErrorKind::PermissionDenied, 1),
+        // A long outage: the retries fail too, with sends on the modems.
+        Fault::Fail(ErrorKind::StorageFull, 12),
     ];
     let mut points = 0;
     for unknown_outcome in [UnknownOutcome::Fail, UnknownOutcome::Resend] {
