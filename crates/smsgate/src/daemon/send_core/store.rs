@@ -10,12 +10,13 @@
 //! long as it reports each write only once it is durable (the core starts
 //! nothing before that report).
 
+use std::collections::HashSet;
 use std::io;
 use std::path::PathBuf;
 
 use super::{Fact, MessageId, OpenMessage, Outcome};
-use crate::daemon::journal::{Journal, Record};
-use crate::daemon::spool_dir;
+use crate::daemon::journal::Record;
+use crate::daemon::send_store::SendStore;
 
 /// A failed durable write: its kind (`StorageFull`, `PermissionDenied`,
 /// other I/O errors) and what failed, for the log and the alarm.
@@ -100,32 +101,58 @@ pub(crate) fn record_of(fact: &Fact) -> Record {
 }
 
 /// Today's embedded backend: the journal in the spool base, and `sent/`
-/// and `failed/` for finished files (origin: the file's path).
+/// and `failed/` for finished files (origin: the file's path). Over any
+/// [`SendStore`] ([`Journal`] in the daemon; a [`FaultyStore`] in tests).
+///
+/// [`Journal`]: crate::daemon::journal::Journal
+/// [`FaultyStore`]: crate::daemon::send_store::FaultyStore
 #[derive(Debug)]
-pub(crate) struct SpoolJournal {
-    pub(crate) journal: Journal,
+pub(crate) struct SpoolJournal<S> {
+    pub(crate) inner: S,
     pub(crate) sent_dir: PathBuf,
     pub(crate) failed_dir: PathBuf,
+    /// Messages whose finished copy is made and whose end is not yet
+    /// written: a retry writes just the end. Copying again would unlink the
+    /// origin a second time, and a new file of the same name may be there
+    /// by then.
+    copied: HashSet<MessageId>,
 }
 
-impl MessageStore for SpoolJournal {
+impl<S: SendStore> SpoolJournal<S> {
+    pub(crate) fn new(inner: S, sent_dir: PathBuf, failed_dir: PathBuf) -> SpoolJournal<S> {
+        SpoolJournal {
+            inner,
+            sent_dir,
+            failed_dir,
+            copied: HashSet::new(),
+        }
+    }
+}
+
+impl<S: SendStore> MessageStore for SpoolJournal<S> {
     fn record(&mut self, fact: &Fact) -> Result<(), StoreError> {
-        Ok(self.journal.append(record_of(fact))?)
+        Ok(self.inner.append(record_of(fact))?)
     }
 
     fn finish(&mut self, finished: &Finished<'_>) -> Result<(), StoreError> {
-        let dir = match finished.outcome {
-            Outcome::Sent { .. } => &self.sent_dir,
-            Outcome::Failed { .. } => &self.failed_dir,
-        };
-        let source = PathBuf::from(finished.origin);
-        spool_dir::finish(&source, dir, finished.name, finished.content, finished.mode)?;
+        if !self.copied.contains(finished.id) {
+            let dir = match finished.outcome {
+                Outcome::Sent { .. } => &self.sent_dir,
+                Outcome::Failed { .. } => &self.failed_dir,
+            };
+            let source = PathBuf::from(finished.origin);
+            self.inner
+                .finish(&source, dir, finished.name, finished.content, finished.mode)?;
+            self.copied.insert(finished.id.to_owned());
+        }
         let id: MessageId = finished.id.to_owned();
-        Ok(self.journal.append(Record::End { id })?)
+        self.inner.append(Record::End { id: id.clone() })?;
+        self.copied.remove(&id);
+        Ok(())
     }
 
     fn open_messages(&self) -> Vec<OpenMessage> {
-        self.journal
+        self.inner
             .open_messages()
             .into_iter()
             .map(|(id, state)| OpenMessage {
@@ -144,6 +171,7 @@ impl MessageStore for SpoolJournal {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::daemon::journal::Journal;
 
     #[test]
     fn the_spool_backend_keeps_facts_across_a_reopen_and_finishes_into_sent() {
@@ -154,11 +182,11 @@ mod tests {
         std::fs::create_dir_all(&failed_dir).unwrap();
         let source = base.path().join("a");
         std::fs::write(&source, b"To: 1\n\nx").unwrap();
-        let mut store = SpoolJournal {
-            journal: Journal::open(base.path(), 0o640).unwrap(),
-            sent_dir: sent_dir.clone(),
+        let mut store = SpoolJournal::new(
+            Journal::open(base.path(), 0o640).unwrap(),
+            sent_dir.clone(),
             failed_dir,
-        };
+        );
         let id = "m1".to_owned();
         let facts = [
             Fact::Accepted {
@@ -188,11 +216,12 @@ mod tests {
             store.record(fact).unwrap();
         }
         drop(store);
-        let mut store = SpoolJournal {
-            journal: Journal::open(base.path(), 0o640).unwrap(),
-            sent_dir: sent_dir.clone(),
-            failed_dir: base.path().join("failed"),
-        };
+        let failed_dir = base.path().join("failed");
+        let mut store = SpoolJournal::new(
+            Journal::open(base.path(), 0o640).unwrap(),
+            sent_dir.clone(),
+            failed_dir,
+        );
         let open = store.open_messages();
         assert_eq!(open.len(), 1);
         assert_eq!(open[0].name, "a");
@@ -218,5 +247,58 @@ mod tests {
         assert!(store.open_messages().is_empty());
         assert!(!source.exists());
         assert_eq!(std::fs::read(sent_dir.join("a")).unwrap(), b"done");
+    }
+
+    #[test]
+    fn a_finish_whose_end_failed_writes_only_the_end_when_retried() {
+        use std::sync::atomic::AtomicU64;
+        use std::sync::Arc;
+
+        use crate::daemon::send_store::FaultyStore;
+
+        let base = tempfile::tempdir().unwrap();
+        let (sent_dir, failed_dir) = (base.path().join("sent"), base.path().join("failed"));
+        std::fs::create_dir_all(&sent_dir).unwrap();
+        std::fs::create_dir_all(&failed_dir).unwrap();
+        let source = base.path().join("a");
+        std::fs::write(&source, b"first").unwrap();
+        // Writes: 1 the accept, 2 the copy, 3 the end (fails), 4 its retry.
+        let faulty = FaultyStore {
+            inner: Journal::open(base.path(), 0o640).unwrap(),
+            from: 3,
+            count: 1,
+            kind: io::ErrorKind::StorageFull,
+            writes: Arc::new(AtomicU64::new(0)),
+            on_append: None,
+        };
+        let mut store = SpoolJournal::new(faulty, sent_dir.clone(), failed_dir);
+        let accepted = Fact::Accepted {
+            id: "m1".into(),
+            name: "a".into(),
+            reference: 1,
+            parts: 1,
+        };
+        store.record(&accepted).unwrap();
+        let outcome = Outcome::Sent {
+            modem: "m0".into(),
+            references: vec![1],
+        };
+        let finished = Finished {
+            id: "m1",
+            name: "a",
+            origin: source.to_str().unwrap(),
+            outcome: &outcome,
+            content: b"first, sent",
+            mode: 0o600,
+        };
+        let err = store.finish(&finished).unwrap_err();
+        assert_eq!(err.kind, io::ErrorKind::StorageFull);
+        assert_eq!(store.open_messages().len(), 1);
+        // A user drops a new file under the name meanwhile.
+        std::fs::write(&source, b"second").unwrap();
+        store.finish(&finished).unwrap();
+        assert!(store.open_messages().is_empty());
+        assert_eq!(std::fs::read(&source).unwrap(), b"second", "the new file is kept");
+        assert_eq!(std::fs::read(sent_dir.join("a")).unwrap(), b"first, sent");
     }
 }
