@@ -198,6 +198,7 @@ impl Journal {
     }
 
     /// What is known of message `id`, if anything.
+    #[cfg(test)]
     pub(crate) fn state(&self, id: &str) -> Option<&FileState> {
         self.files.get(id)
     }

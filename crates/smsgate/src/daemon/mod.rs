@@ -42,9 +42,6 @@ pub(crate) mod part_store;
 pub(crate) mod receive;
 pub(crate) mod reports;
 pub(crate) mod scheduler;
-// The shell that drives it in the daemon is the scheduler's next step;
-// until then only its tests and the sweep use all of it.
-#[cfg_attr(not(test), allow(dead_code))]
 pub(crate) mod send_core;
 pub(crate) mod send_store;
 mod send_task;

@@ -37,9 +37,7 @@ mod sweep;
 #[cfg(test)]
 mod tests;
 
-#[cfg_attr(not(test), allow(unused_imports))]
 pub(crate) use policy::SendPolicy;
-#[cfg_attr(not(test), allow(unused_imports))]
 pub(crate) use store::{MessageStore, StoreError};
 
 /// A message's durable identity, given at intake (never its file's name).
@@ -175,6 +173,11 @@ pub(crate) enum Input {
     Vanished {
         name: String,
     },
+    /// A file of this name was refused unread (too large): the open message
+    /// of before a restart that it continued, if any, ends.
+    RefusedUnread {
+        name: String,
+    },
     /// A part handed out with [`Action::StartPart`] came back.
     PartDone {
         id: MessageId,
@@ -303,4 +306,6 @@ pub(crate) enum Action {
     },
     /// The storage takes writes again after an outage that lasted this long.
     StoreRecovered { lasted: Duration },
+    /// A decision for the operator's log (a retry, a give-up, a block).
+    Log { warn: bool, text: String },
 }

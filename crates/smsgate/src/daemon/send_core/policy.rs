@@ -145,6 +145,12 @@ pub(crate) struct SendPolicy {
     /// after it.
     retry: Option<(WriteId, VecDeque<RetryStep>)>,
     shutdown: bool,
+    /// Messages were queued by intake and wait for the next tick
+    /// ([`SendPolicy::handle_timeout`]) to be handed out: the files of one
+    /// scan come due together, and priorities decide among them.
+    dispatch_due: bool,
+    /// Set while an input queues a message: that input hands out nothing.
+    intake_input: bool,
     actions: VecDeque<Action>,
 }
 
@@ -166,6 +172,8 @@ impl SendPolicy {
             unended: Vec::new(),
             retry: None,
             shutdown: false,
+            dispatch_due: false,
+            intake_input: false,
             actions: VecDeque::new(),
         }
     }
@@ -176,22 +184,37 @@ impl SendPolicy {
             Input::Recovered(open) => self.recover(open),
             Input::Offered(offer) => self.offered(offer),
             Input::Vanished { name } => self.vanished(&name),
+            Input::RefusedUnread { name } => {
+                if let Some(open) = self.recovered.remove(&name) {
+                    self.end(open.id);
+                }
+            }
             Input::PartDone { id, part, outcome } => self.part_done(&id, part, outcome),
             Input::Stored { write, result } => self.stored(write, result, now),
             Input::ModemAdded(policy) => self.modems.push(Modem::new(policy)),
             Input::ModemReconnected { name } => {
+                let mut unblocked = false;
                 for modem in self.modems.iter_mut().filter(|modem| modem.policy.name == name) {
-                    modem.blocked_until = None;
+                    unblocked |= modem.blocked_until.take().is_some();
                     modem.failures_in_row = 0;
+                }
+                if unblocked {
+                    let text = format!("modem {name}: set up again, no longer blocked");
+                    self.actions.push_back(Action::Log { warn: false, text });
                 }
             }
             Input::Shutdown => self.shutdown = true,
         }
-        self.dispatch(now);
+        match std::mem::take(&mut self.intake_input) {
+            true => self.dispatch_due = true,
+            false => self.dispatch(now),
+        }
     }
 
-    /// The time given by [`Self::poll_timeout`] has come.
+    /// The time given by [`Self::poll_timeout`] has come; also the tick
+    /// after a batch of intake (one scan's files).
     pub(crate) fn handle_timeout(&mut self, now: Instant) {
+        self.dispatch_due = false;
         if self.retry.is_none() && self.health.retry_due(now) {
             self.start_store_retry(now);
         }
@@ -217,7 +240,13 @@ impl SendPolicy {
             None => self.health.next_try(),
             Some(_) => None,
         };
-        retry.into_iter().chain(unblocks).chain(store_retry).min()
+        let dispatch = self.dispatch_due.then_some(now);
+        retry
+            .into_iter()
+            .chain(unblocks)
+            .chain(store_retry)
+            .chain(dispatch)
+            .min()
     }
 
     /// Whether writes go through (intake and sending may go on).
@@ -233,6 +262,7 @@ impl SendPolicy {
 
     /// Whether nothing is held, awaited or failing: every message offered
     /// is finished and durable.
+    #[cfg(test)]
     pub(crate) fn is_idle(&self) -> bool {
         self.messages.is_empty() && !self.is_busy() && self.health.is_healthy() && self.unended.is_empty()
     }
@@ -242,7 +272,14 @@ impl SendPolicy {
         self.names.contains_key(name)
     }
 
+    /// The open message of before a restart that a file of this name
+    /// continues, if any (not yet offered).
+    pub(crate) fn recovered(&self, name: &str) -> Option<&OpenMessage> {
+        self.recovered.get(name)
+    }
+
     /// When modem `name` is blocked until, if it is.
+    #[cfg(test)]
     pub(crate) fn blocked_until(&self, name: &str) -> Option<Instant> {
         self.modems
             .iter()
@@ -251,6 +288,7 @@ impl SendPolicy {
     }
 
     /// The modem failures counted in a row against modem `name`.
+    #[cfg(test)]
     pub(crate) fn failures_in_row(&self, name: &str) -> Option<u32> {
         self.modems
             .iter()
@@ -354,6 +392,7 @@ impl SendPolicy {
             };
             return self.finish(&id, outcome);
         }
+        self.intake_input = true;
         match recovered {
             Some(_) => {
                 let name = offer.name;
@@ -560,6 +599,7 @@ impl SendPolicy {
             PartOutcome::Unknown { reason } => {
                 message.unknown = true;
                 let name = message.name.clone();
+                self.log(format!("{name}: {reason}"));
                 if self.config.unknown_outcome == UnknownOutcome::Fail {
                     let reason = format!("outcome unknown: {reason}");
                     let text = format!("{name}: failed: {reason}");
@@ -597,6 +637,7 @@ impl SendPolicy {
         let name = message.name.clone();
         let first_unsent = message.first_unsent();
         if attempts > retries {
+            self.log(format!("{name}: {reason}; giving up after {attempts} tries"));
             let text = format!("{name}: sending failed, given up after {attempts} tries: {reason}");
             self.alarm(Severity::Error, &modem_name, text);
             let outcome = Outcome::Failed {
@@ -610,6 +651,12 @@ impl SendPolicy {
         let at = now + wait;
         message.not_before = Some(at);
         self.retries.insert((at, id.to_owned()));
+        self.log(format!(
+            "{name}: {reason}; try {} of {} in {} s",
+            attempts + 1,
+            retries + 1,
+            wait.as_secs_f32()
+        ));
         let text = format!(
             "{name}: sending failed, try {} of {} in {} s: {reason}",
             attempts + 1,
@@ -632,9 +679,16 @@ impl SendPolicy {
             modem.failures_in_row,
             modem.policy.block_time.as_secs()
         );
+        let log = format!(
+            "modem {}: {} failures in a row, blocked for {} s; its work goes to the others",
+            modem.policy.name,
+            modem.failures_in_row,
+            modem.policy.block_time.as_secs()
+        );
         modem.failures_in_row = 0;
         modem.blocked_until = Some(now + modem.policy.block_time);
         let name = modem.policy.name.clone();
+        self.log(log);
         self.alarm(Severity::Critical, &name, text);
         let stranded: Vec<MessageId> = self
             .messages
@@ -653,6 +707,7 @@ impl SendPolicy {
                 message.sent.len()
             );
             let first_unsent = message.first_unsent();
+            self.log(format!("{}: {reason}", message.name));
             let outcome = Outcome::Failed {
                 reason,
                 modem: Some(name.clone()),
@@ -688,6 +743,10 @@ impl SendPolicy {
             message.phase = Phase::Finishing { outcome };
         }
         write
+    }
+
+    fn log(&mut self, text: String) {
+        self.actions.push_back(Action::Log { warn: true, text });
     }
 
     fn alarm(&mut self, severity: Severity, source: &str, text: String) {

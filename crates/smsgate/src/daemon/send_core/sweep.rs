@@ -459,7 +459,10 @@ impl World {
                 answers.push_back((id, part, outcome));
                 None
             }
-            Action::Dropped { .. } | Action::Alarm { .. } | Action::StoreRecovered { .. } => None,
+            Action::Dropped { .. }
+            | Action::Alarm { .. }
+            | Action::StoreRecovered { .. }
+            | Action::Log { .. } => None,
         }
     }
 

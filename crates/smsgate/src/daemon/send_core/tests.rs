@@ -95,8 +95,11 @@ impl Bench {
         bench
     }
 
+    /// One input, then the tick the shell's loop gives after each event.
     fn input(&mut self, input: Input) {
         self.policy.handle(input, self.now);
+        self.drain();
+        self.policy.handle_timeout(self.now);
         self.drain();
     }
 
@@ -137,7 +140,10 @@ impl Bench {
                     source,
                     text,
                 } => self.alarms.push((severity, source, text)),
-                Action::Accepted { .. } | Action::Dropped { .. } | Action::StoreRecovered { .. } => {}
+                Action::Accepted { .. }
+                | Action::Dropped { .. }
+                | Action::StoreRecovered { .. }
+                | Action::Log { .. } => {}
             }
         }
     }
@@ -207,6 +213,30 @@ fn high_priority_first_then_the_oldest() {
     assert_eq!(order, ["id-a", "id-b", "id-c"]);
     let finished: Vec<&str> = bench.finished.iter().map(|done| done.0.as_str()).collect();
     assert_eq!(finished, ["id-a", "id-b", "id-c"]);
+}
+
+#[test]
+fn the_files_of_one_scan_are_handed_out_in_priority_order() {
+    let mut bench = Bench::new(&["m0"], UnknownOutcome::Fail);
+    // One scan: three files offered (and accepted) before the tick.
+    for (name, priority, arrived) in [
+        ("second normal", Priority::Normal, 2),
+        ("urgent", Priority::High, 3),
+        ("first normal", Priority::Normal, 1),
+    ] {
+        bench
+            .policy
+            .handle(Input::Offered(offer(name, 1, priority, arrived)), bench.now);
+        bench.drain();
+    }
+    assert!(bench.started.is_empty(), "nothing before the tick");
+    assert_eq!(bench.policy.poll_timeout(bench.now), Some(bench.now));
+    bench.advance_to(0);
+    for _ in 0..2 {
+        bench.answer_last(sent());
+    }
+    let order: Vec<&str> = bench.starts().iter().map(|start| start.0).collect();
+    assert_eq!(order, ["id-urgent", "id-first normal", "id-second normal"]);
 }
 
 #[test]

@@ -50,6 +50,7 @@ impl SendPolicy {
         };
         match phase {
             Phase::Accepting => {
+                self.intake_input = true;
                 self.set_phase(id, Phase::Waiting);
                 let name = self.messages[id].name.clone();
                 let id = id.to_owned();
