@@ -212,7 +212,7 @@ impl Journal {
     }
 
     /// Appends `record` and fsyncs it before returning; only then is it
-    /// part of what [`Journal::state`] tells (never ahead of the disk).
+    /// part of what [`Journal::open_messages`] tells (never ahead of the disk).
     pub(crate) fn append(&mut self, record: Record) -> io::Result<()> {
         let mut line = line_of(&record);
         line.push('\n');

@@ -1,29 +1,30 @@
-//! The scheduler: one task that owns the state of every file between
-//! `outgoing/` and `sent/`/`failed/`, and the modems' availability.
+//! The scheduler: the shell of the send policy ([`SendPolicy`]), one
+//! task that does the send path's I/O and feeds the policy, which decides.
 //!
 //! A new file first goes to the checkhandler, if one is configured (in
 //! a task of its own, so a slow handler holds up nothing else; see
 //! [`hooks::check`]), and is then read and parsed whole, its `Include:`s
 //! confined to `include-dir` ([`ConfinedIncludes`]), and planned into
-//! PDUs, before anything acts on it; one that does not parse or plan goes
-//! to `failed/` with every problem. The others move on, as with smstools3,
-//! to their queue's directory (`checked/`, or `[queues.NAME] directory`;
-//! a file put there directly is taken as checked, for that queue) and
-//! wait in `pending`, and whenever a modem
-//! is free the first waiting file it serves is handed to it: `Priority:
-//! high` first, then the oldest, skipping files that wait out a retry
-//! backoff (so one bad number never holds up the rest). Modems serving a
-//! queue take turns (round robin). The send itself runs in its own task,
-//! which journals each part before its PDU is written and its outcome
-//! after, and reports back over a channel; the scheduler then moves the
-//! file, retries it, or blocks a modem that keeps failing. Failures the
-//! operator must hear of raise alarms ([`hooks::Alarms`]); a task per
-//! modem watches for a lost port.
+//! PDUs, before it is offered to the policy; one that does not parse or
+//! plan is offered with its problems and goes to `failed/`. The policy
+//! has the message accepted durably ([`send_core::MessageStore`]); the file then moves
+//! on, as with smstools3, to its queue's directory (`checked/`, or
+//! `[queues.NAME] directory`; a file put there directly is taken as
+//! checked, for that queue) and waits. The policy hands waiting files to
+//! free modems (`Priority: high` first, then the oldest, skipping files
+//! that wait out a retry backoff; modems serving a queue take turns), one
+//! part at a time, each only once its start is durable; the scheduler
+//! sends the part in a task of its own ([`PartTask`]) and reports the
+//! outcome back. Retries, blocks of a failing modem, unknown outcomes and
+//! storage outages are the policy's decisions; the scheduler writes the
+//! facts, moves finished files to `sent/` or `failed/`, raises the alarms
+//! ([`hooks::Alarms`]) and runs the eventhandler. A task per modem watches
+//! for a lost port.
 //!
-//! This file holds the types, the loop and the dispatch to modems; taking
-//! a file is in `intake`, outcomes, finishing and recovery in `finish`,
-//! and the port watch, the watcher's wakeups and small free helpers in
-//! `watch`.
+//! This file holds the types, the loop and the doing of the policy's
+//! actions; taking a file is in `intake`, recovery and finishing in
+//! `finish`, and the port watch, the watcher's wakeups and small free
+//! helpers in `watch`.
 
 use std::collections::{HashMap, HashSet};
 use std::ffi::OsString;

@@ -102,7 +102,7 @@ pub(crate) fn record_of(fact: &Fact) -> Record {
 
 /// Today's embedded backend: the journal in the spool base, and `sent/`
 /// and `failed/` for finished files (origin: the file's path). Over any
-/// [`SendStore`] ([`Journal`] in the daemon; a [`FaultyStore`] in tests).
+/// [`SendStore`] ([`Journal`] in the daemon; a `FaultyStore` in tests).
 ///
 /// [`Journal`]: crate::daemon::journal::Journal
 /// [`FaultyStore`]: crate::daemon::send_store::FaultyStore

@@ -275,7 +275,7 @@ fn a_part_starts_only_after_its_start_is_durable() {
     });
     // Part 2's start is asked for, not yet durable: not on the modem.
     assert_eq!(bench.started.len(), 1);
-    assert!(matches!(bench.policy.poll_action(), None,));
+    assert!(bench.policy.poll_action().is_none());
     let write = bench.unanswered.pop().unwrap();
     bench.answer = true;
     bench.input(Input::Stored {
