@@ -74,7 +74,7 @@ modem cannot be opened (the message says which).";
 #[derive(Debug, Args)]
 pub(crate) struct RunArgs {
     /// The configuration file.
-    #[arg(long, value_name = "FILE", default_value = crate::config::DEFAULT_PATH)]
+    #[arg(long, value_name = "FILE", default_value = smsgate_daemon::config::DEFAULT_PATH)]
     pub(crate) config: std::path::PathBuf,
 }
 
@@ -85,7 +85,7 @@ pub(crate) struct SettingsArgs {
     #[arg(value_name = "PORT")]
     pub(crate) port: Option<String>,
     /// The configuration file.
-    #[arg(long, value_name = "FILE", default_value = crate::config::DEFAULT_PATH)]
+    #[arg(long, value_name = "FILE", default_value = smsgate_daemon::config::DEFAULT_PATH)]
     pub(crate) config: std::path::PathBuf,
     /// The daemon's control socket, asked for last-ussd [default: [control]
     /// socket of the config file].

@@ -15,8 +15,9 @@ use modem_sim::sim::{SimConfig, SimHandle, Simulator};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use crate::daemon::{cancel_on_signal, Daemon};
-use crate::daemon_config::DaemonConfig;
+use crate::run_cmd::cancel_on_signal;
+use smsgate_daemon::daemon_config::DaemonConfig;
+use smsgate_daemon::Daemon;
 
 /// The demo message's file name in `outgoing/`.
 const DEMO_FILE: &str = "demo-hello";

@@ -8,10 +8,8 @@
 //! - 1: the input could not be decoded or encoded, or a command failed;
 //! - 2: a usage error, reported by clap before anything runs.
 
+mod check_cmd;
 mod cli;
-mod config;
-mod daemon;
-mod daemon_config;
 mod decoded;
 mod demo;
 mod import_cmd;
@@ -21,6 +19,7 @@ mod multipart;
 mod pdu_cmd;
 mod pdu_dump;
 mod pdu_json;
+mod run_cmd;
 mod runtime;
 mod settings_cmd;
 mod sim_cmd;
@@ -50,8 +49,8 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
         Command::Sim(args) => sim_cmd::run(args),
         Command::Modem(command) => modem_cmd::run(command),
         Command::ImportSmsdConf(args) => import_cmd::run(args),
-        Command::Run(args) => daemon::run(&args.config),
-        Command::CheckConfig(args) => config::check(&args.config),
+        Command::Run(args) => run_cmd::run(&args.config),
+        Command::CheckConfig(args) => check_cmd::check(&args.config),
         Command::Settings(args) => settings_cmd::run(args),
         Command::Demo(args) => demo::run(&args.dir),
     }

@@ -9,7 +9,7 @@
 //! port again, releasing its lock.
 //!
 //! While the daemon (`smsgate run`) holds the port, the command goes
-//! through its control socket instead (`daemon/control.rs`): the socket of
+//! through its control socket instead (`smsgate_daemon::control`): the socket of
 //! `--control`, `SMSGATE_CONTROL` or the config file's `[control]` is
 //! asked first, and the port is opened here only if no daemon serves it.
 //! Both ways build the same JSON, from which the output is printed, so the
@@ -21,25 +21,25 @@ use std::io::{IsTerminal, Write as _};
 use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, bail, Context};
-use modem::{AtReply, ModemError, ModemHandle, ModemStatus, PortAddress, Setup, SmsStorage, UssdAnswer};
-use serde_json::{json, Value};
+use modem::{ModemError, ModemHandle, PortAddress, Setup, SmsStorage};
+use serde_json::Value;
 use sms_pdu::outgoing::OutgoingMessage;
 use sms_pdu::split::SplitOptions;
-use sms_pdu::{Address, MessageClass};
+use sms_pdu::MessageClass;
 
 use crate::cli::{
     AtChatArgs, InboxArgs, ModemCommand, PortArgs, SendArgs, SmsType, StatusArgs, StorageArg, UssdArgs, YesNo,
 };
-use crate::config::{ConfigFile, DEFAULT_LOCK_DIR};
-use crate::daemon::control::{self, Answer, Refusal, Request, Storage};
-use crate::daemon_config::{Limits, DEFAULT_SPOOL_BASE};
+use smsgate_daemon::config::{ConfigFile, DEFAULT_LOCK_DIR};
+use smsgate_daemon::control::{self, Answer, Refusal, Request, Storage};
+use smsgate_daemon::daemon_config::{Limits, DEFAULT_SPOOL_BASE};
 
-mod listing;
 mod send_args;
-pub(crate) mod urc;
 
-use listing::message_text;
-pub(crate) use listing::{message_json, smstools_stamp_as_listed, RECEIVED};
+use smsgate_daemon::control::views::{
+    as_array, at_chat_and_wait, fresh_reference, join_numbers, message_json, message_text, phone_number,
+    references_json, remove_message, status_json, urc, ussd_json,
+};
 
 /// Runs one modem command.
 pub(crate) fn run(command: &ModemCommand) -> anyhow::Result<()> {
@@ -226,22 +226,6 @@ fn print_messages(stdout: &mut impl std::io::Write, messages: &Value, json: bool
     Ok(())
 }
 
-/// Removes the message with a part at `index`: every part, so that no
-/// orphaned part is left to show up alone. `None` if there is none;
-/// else its sender and indexes, as `{"phone", "indexes"}`.
-pub(crate) async fn remove_message(modem: &ModemHandle, index: u32) -> Result<Option<Value>, ModemError> {
-    let messages = modem.list_messages(None).await?;
-    let Some(message) = messages.iter().find(|message| message.indexes.contains(&index)) else {
-        return Ok(None);
-    };
-    for &part_index in &message.indexes {
-        modem.delete(part_index).await?;
-    }
-    Ok(Some(
-        json!({ "phone": message.phone, "indexes": message.indexes }),
-    ))
-}
-
 async fn ussd(args: &UssdArgs) -> anyhow::Result<()> {
     let request = Request::Ussd {
         port: args.port.port.clone(),
@@ -271,23 +255,6 @@ async fn ussd(args: &UssdArgs) -> anyhow::Result<()> {
         }
     }
     Ok(())
-}
-
-/// What `--json` prints for a USSD answer.
-pub(crate) fn ussd_json(answer: &UssdAnswer) -> Value {
-    let encoding = answer.encoding.map(|encoding| match encoding {
-        at::parse::UssdEncoding::PackedGsm7Hex => "gsm7-packed-hex",
-        at::parse::UssdEncoding::Ucs2Hex => "ucs2-hex",
-        at::parse::UssdEncoding::Text | at::parse::UssdEncoding::Auto => "text",
-    });
-    json!({
-        "status": answer.status.0,
-        "status_text": answer.status.meaning(),
-        "text": answer.text,
-        "raw": answer.raw,
-        "dcs": answer.dcs,
-        "encoding": encoding,
-    })
 }
 
 async fn at_chat(args: &AtChatArgs) -> anyhow::Result<()> {
@@ -334,40 +301,6 @@ fn millis(duration: std::time::Duration) -> u64 {
     u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
 }
 
-/// `at-chat` on `modem`: the command, then, if it succeeded, the
-/// unsolicited codes that come within `wait` (a `+CUSD` ends the wait of
-/// a command that starts a USSD session). The JSON both ways print from.
-pub(crate) async fn at_chat_and_wait(
-    modem: &ModemHandle,
-    command: &str,
-    timeout: Option<std::time::Duration>,
-    wait: std::time::Duration,
-) -> Result<Value, ModemError> {
-    // Subscribed first: a code may come right behind the final result.
-    let mut events = modem.subscribe();
-    let reply = modem.at_chat(command, timeout).await?;
-    let urcs = if reply.result.is_success() && !wait.is_zero() {
-        urc::collect(&mut events, wait, urc::starts_ussd(command)).await
-    } else {
-        Vec::new()
-    };
-    Ok(at_reply_json(&reply, &urc::lines(modem.port(), &urcs)))
-}
-
-/// An `at-chat` answer: the lines (the command's, then any unclaimed),
-/// the final result as the modem wrote it and as described, and the
-/// unsolicited codes that came after it.
-pub(crate) fn at_reply_json(reply: &AtReply, unsolicited: &[String]) -> Value {
-    let lines: Vec<&String> = reply.lines.iter().chain(&reply.unclaimed).collect();
-    json!({
-        "lines": lines,
-        "result": as_sent(&reply.result),
-        "described": reply.result.to_string(),
-        "success": reply.result.is_success(),
-        "unsolicited": unsolicited,
-    })
-}
-
 async fn status(args: &StatusArgs) -> anyhow::Result<()> {
     let request = Request::Status {
         port: args.port.port.clone(),
@@ -393,21 +326,6 @@ async fn status(args: &StatusArgs) -> anyhow::Result<()> {
         eprintln!("note: {}", problem.as_str().unwrap_or_default());
     }
     Ok(())
-}
-
-/// A final result as the modem wrote it: `at-chat` shows the modem's
-/// words; the meaning of an error code goes into the error message.
-fn as_sent(result: &at::FinalResult) -> String {
-    let error = |family: &str, code: &at::ErrorCode| match (code.text(), code.code()) {
-        (Some(text), _) => format!("{family}: {text}"),
-        (None, Some(number)) => format!("{family}: {number}"),
-        (None, None) => family.to_owned(),
-    };
-    match result {
-        at::FinalResult::CmeError(code) => error("+CME ERROR", code),
-        at::FinalResult::CmsError(code) => error("+CMS ERROR", code),
-        other => other.to_string(),
-    }
 }
 
 /// How a command reaches its modem.
@@ -480,10 +398,6 @@ fn done(answer: Answer) -> anyhow::Result<Value> {
         Answer::Done(result) => Ok(result),
         Answer::Refused(_, error) => Err(anyhow!("{error}")),
     }
-}
-
-fn as_array(value: &Value) -> &[Value] {
-    value.as_array().map_or(&[], Vec::as_slice)
 }
 
 /// Opens the modem that `args` name. `socket_note`: why the daemon's
@@ -594,7 +508,7 @@ fn modem_config(args: &PortArgs, config_file: Option<&ConfigFile>) -> anyhow::Re
             "no port {:?}: not a device path or tcp://HOST:PORT, and there is no config file to name \
              it ({} not found; see --config)",
             args.port,
-            crate::config::DEFAULT_PATH
+            smsgate_daemon::config::DEFAULT_PATH
         ),
     };
     let lock_dir = args
@@ -602,37 +516,7 @@ fn modem_config(args: &PortArgs, config_file: Option<&ConfigFile>) -> anyhow::Re
         .clone()
         .or_else(|| config_file.and_then(|config_file| config_file.lock_dir().map(Path::to_path_buf)))
         .unwrap_or_else(|| DEFAULT_LOCK_DIR.into());
-    Ok(crate::config::driver_config(address, section, lock_dir))
-}
-
-/// A phone number by the seed's rules: `0123456789*# abc`, a leading `+`
-/// for international.
-pub(crate) fn phone_number(text: &str) -> anyhow::Result<Address> {
-    Address::parse_phone(text).map_err(|err| match err {
-        sms_pdu::EncodeError::BadAddress { reason, .. } => anyhow!(
-            "{text:?}: {reason} (a phone number has the characters 0123456789*# abc, and a leading + \
-             if it is international)"
-        ),
-        other => anyhow!("{text:?}: {other}"),
-    })
-}
-
-/// A concatenation reference for a new message: phones join parts by
-/// sender and reference, so two long messages sent one after the other
-/// must not share one. The clock and the PID differ between runs.
-pub(crate) fn fresh_reference() -> u8 {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |since_epoch| since_epoch.subsec_nanos());
-    let mixed = nanos ^ std::process::id().rotate_left(16);
-    let [a, b, c, d] = mixed.to_be_bytes();
-    a ^ b ^ c ^ d
-}
-
-/// What `send --json` prints: the message reference of each part.
-pub(crate) fn references_json(references: &[at::parse::MessageReference]) -> Value {
-    let references: Vec<u8> = references.iter().map(|reference| reference.0).collect();
-    json!({ "references": references })
+    Ok(smsgate_daemon::config::driver_config(address, section, lock_dir))
 }
 
 /// A status of `status_json` as `status` prints it.
@@ -683,43 +567,6 @@ fn status_text(status: &Value) -> String {
         let _ = writeln!(text, "{:<14}{value}", format!("{name}:"));
     }
     text
-}
-
-pub(crate) fn status_json(port: &str, status: &ModemStatus) -> Value {
-    let identity = &status.identity;
-    json!({
-        "port": port,
-        "registration": status.registration.as_ref().map(|registration| json!({
-            "status": registration.status.0,
-            "meaning": registration.status.meaning(),
-            "registered": registration.status.is_registered(),
-        })),
-        "operator": status.operator,
-        "signal": status.signal.map(|signal| json!({
-            "rssi": signal.rssi,
-            "ber": signal.ber,
-            "dbm": signal.dbm(),
-            "bars": signal.bars(),
-        })),
-        "imei": identity.imei,
-        "imsi": identity.imsi,
-        "iccid": identity.iccid,
-        "smsc": identity.smsc.as_ref().map(|smsc| smsc.number.clone()),
-        "storage": status.storage.as_ref().map(|storage| json!({
-            "memory": storage.name,
-            "used": storage.used,
-            "total": storage.total,
-        })),
-        "problems": status.problems,
-    })
-}
-
-fn join_numbers<T: ToString>(numbers: &[T]) -> String {
-    numbers
-        .iter()
-        .map(ToString::to_string)
-        .collect::<Vec<_>>()
-        .join(",")
 }
 
 #[cfg(test)]

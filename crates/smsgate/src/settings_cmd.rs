@@ -12,9 +12,9 @@ use modem::SmsStorage;
 use serde_json::{json, Value};
 
 use crate::cli::SettingsArgs;
-use crate::config::ConfigFile;
-use crate::daemon::control::{self, Answer, Request};
-use crate::daemon_config::DaemonConfig;
+use smsgate_daemon::config::ConfigFile;
+use smsgate_daemon::control::{self, Answer, Request};
+use smsgate_daemon::daemon_config::DaemonConfig;
 
 /// Runs `smsgate settings`.
 pub(crate) fn run(args: &SettingsArgs) -> anyhow::Result<()> {

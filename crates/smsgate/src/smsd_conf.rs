@@ -13,7 +13,7 @@
 //! (`values.rs`, each rule checked against the real binary).
 //!
 //! [`parse`] is pure text in, entries out; [`import`] maps them to the
-//! TOML of `daemon_config.rs` (`importer.rs`), and `render.rs` writes it
+//! TOML of `smsgate_daemon::daemon_config` (`importer.rs`), and `render.rs` writes it
 //! after a summary: every setting carried over and where to, every one
 //! left out and why (`keys.rs`: smsgate does it its own way, or does not
 //! have the feature yet), and every smsd default that smsgate does not
@@ -23,8 +23,8 @@
 use std::fmt;
 use std::path::Path;
 
-use crate::daemon_config::DaemonConfig;
 use importer::Importer;
+use smsgate_daemon::daemon_config::DaemonConfig;
 
 /// A parsed `smsd.conf`.
 #[derive(Debug, Default, PartialEq, Eq)]

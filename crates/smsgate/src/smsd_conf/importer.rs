@@ -6,7 +6,7 @@ use std::path::Path;
 use super::keys;
 use super::values::{self, toml_list, toml_string, validity, Report};
 use super::{Entry, Reason, Section, SmsdConfError, Unhonoured};
-use crate::daemon_config::DEFAULT_SPOOL_BASE;
+use smsgate_daemon::daemon_config::DEFAULT_SPOOL_BASE;
 
 /// smsd's spool directory keys, in smsgate's `[spool]` order.
 const SPOOL_KEYS: [&str; 8] = [

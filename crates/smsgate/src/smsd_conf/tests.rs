@@ -499,7 +499,7 @@ fn lab_configs() {
     assert_eq!(config.ports["GSM1"].baud_rate, Some(115200));
     let modem = &config.modems["GSM1"];
     assert!(modem.receive && modem.report);
-    assert_eq!(config.limits, crate::daemon_config::Limits::DEFAULT);
+    assert_eq!(config.limits, smsgate_daemon::daemon_config::Limits::DEFAULT);
     let keys: Vec<&str> = import
         .unhonoured
         .iter()

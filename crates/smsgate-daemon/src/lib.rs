@@ -1,0 +1,408 @@
+//! The spool daemon (`smsgate run`), send side: files dropped into
+//! `outgoing/` go to the modems and end in `sent/` or `failed/`, as with
+//! smstools3's smsd.
+//!
+//! ```text
+//!   outgoing/ ──inotify, rescan──▶ Scheduler ──part──▶ modem task (one per part in flight)
+//!                                  ▲ │  ▲ │                │
+//!                     actions ─────┘ │  │ └──── result ────┘
+//!              send_core::SendPolicy ◀┘  └─ facts: MessageStore (journal; start before the part)
+//!                                        ▼
+//!                       sent/ or failed/ (durable move), eventhandler
+//! ```
+//!
+//! - [`spool_dir`]: which files may be taken, durable moves, modes.
+//! - [`intake`]: an outgoing file read without following a symlink,
+//!   blocking on a FIFO or reading past the size limit.
+//! - [`journal`]: what was handed to which modem, so that a restart
+//!   neither loses nor silently repeats a send.
+//! - [`send_core`]: the send policy, sans I/O: the order (`Priority:
+//!   high`, then oldest), queues, round robin over free modems, retries
+//!   with backoff that never hold up the other files, blocking of a
+//!   failing modem, part-to-modem affinity, unknown outcomes, fail-stop on
+//!   a failed durable write; and the store boundary ([`send_core::MessageStore`]).
+//! - [`scheduler`]: its shell: intake, the writes, the parts on the modems.
+//! - [`hooks`]: the eventhandler, checkhandler and alarmhandler.
+//! - [`include`]: `Include:` confined to `[spool] include-dir`.
+//! - [`control`]: the control socket through which `smsgate send`,
+//!   `inbox`, `ussd`, `at-chat` and `status` use the daemon's modems.
+//!
+//! Shutdown: a root [`CancellationToken`] (SIGINT, SIGTERM, or a test's
+//! own) stops the taking of new work; every send in flight finishes its
+//! exchange with the modem and its outcome is journalled and acted on
+//! before the modems are closed.
+
+pub(crate) mod clock;
+pub(crate) mod commands;
+pub mod config;
+pub mod control;
+pub mod daemon_config;
+#[cfg(test)]
+mod durability_tests;
+pub(crate) mod hooks;
+pub(crate) mod inbox;
+pub(crate) mod include;
+pub(crate) mod intake;
+pub(crate) mod journal;
+pub mod logging;
+pub(crate) mod part_store;
+pub(crate) mod receive;
+pub(crate) mod reports;
+pub(crate) mod scheduler;
+pub(crate) mod send_core;
+pub(crate) mod send_store;
+mod send_task;
+mod settle;
+pub mod spool_dir;
+pub(crate) mod store_health;
+pub(crate) mod voicecall;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use anyhow::Context;
+use modem::{ModemEvent, ModemHandle};
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use crate::config::{driver_config, DEFAULT_LOCK_DIR};
+use crate::daemon_config::DaemonConfig;
+use commands::CommandRunner;
+use control::{ControlSocket, ModemRegistry};
+use hooks::{Alarms, Severity};
+use inbox::ReceivedDirs;
+use journal::Journal;
+use receive::Receiver;
+use reports::SentIndex;
+use scheduler::{ModemSlot, Scheduler};
+use send_store::SendStore;
+use store_health::RetryPolicy;
+
+/// How the send path's store is made from the journal: the journal
+/// itself, or a test's store in front of it.
+pub(crate) type StoreMaker = Box<dyn FnOnce(Journal) -> Box<dyn SendStore> + Send>;
+
+/// A running daemon.
+#[derive(Debug)]
+pub struct Daemon {
+    join: JoinHandle<anyhow::Result<()>>,
+    /// The control socket's server and its token (control.rs).
+    control: Option<(JoinHandle<()>, CancellationToken)>,
+}
+
+impl Daemon {
+    /// Creates the spool directories, replays the journal, opens every
+    /// modem and starts the scheduler; returns once the daemon is ready.
+    /// `shutdown` stops it.
+    ///
+    /// A modem that cannot be opened or set up does not stop the daemon:
+    /// an alarm is raised, the others serve, and it is tried again in the
+    /// background with growing pauses; once it is up, the scheduler is
+    /// restarted (sends in flight finish first) to take it in. The daemon
+    /// runs even with no modem at all: files then wait in `outgoing/`.
+    pub async fn start(config: DaemonConfig, shutdown: CancellationToken) -> anyhow::Result<Daemon> {
+        let journal_store: StoreMaker = Box::new(|journal| Box::new(journal));
+        Daemon::start_with_store(config, shutdown, journal_store, RetryPolicy::default()).await
+    }
+
+    /// [`Daemon::start`] with the send path's durable writes going through
+    /// `make_store`'s store, and its retries after a failure by `retry`.
+    pub(crate) async fn start_with_store(
+        config: DaemonConfig,
+        shutdown: CancellationToken,
+        make_store: StoreMaker,
+        retry: RetryPolicy,
+    ) -> anyhow::Result<Daemon> {
+        let dirs = &config.spool;
+        let queue_dirs = config.queues.values().map(|queue| &queue.directory);
+        for dir in [
+            &dirs.base,
+            &dirs.outgoing,
+            &dirs.checked,
+            &dirs.sent,
+            &dirs.failed,
+            &dirs.incoming,
+            &dirs.report,
+        ]
+        .into_iter()
+        .chain(queue_dirs)
+        {
+            spool_dir::create_dirs(dir, config.modes.dir)
+                .with_context(|| format!("creating {}", dir.display()))?;
+        }
+        // control.rs: bound first, so that a second daemon on the same
+        // socket stops before it opens anything; served once the modems
+        // are registered.
+        let control_socket = config
+            .control_socket
+            .as_deref()
+            .map(ControlSocket::bind)
+            .transpose()?;
+        let registry = ModemRegistry::default();
+        let commands = match &config.sms_commands {
+            Some(settings) => Some(Arc::new(CommandRunner::new(
+                settings,
+                &config.spool.base,
+                &config.spool.outgoing,
+                config.modes.file,
+            )?)),
+            None => None,
+        };
+        let mut supervisor = Supervisor {
+            alarms: Alarms::new(&config.handlers, TaskTracker::new()),
+            sent_index: SentIndex::open(&config.spool.base, &config.spool.sent, config.modes.file),
+            config,
+            shutdown,
+            waiting: HashMap::new(),
+            came_up: mpsc::unbounded_channel(),
+            registry: registry.clone(),
+            handles: Vec::new(),
+            receivers: TaskTracker::new(),
+            commands,
+            add_modem: None,
+            make_store: Some(make_store),
+            retry,
+        };
+        if let Some(commands) = &supervisor.commands {
+            // Commands that waited for a slot when the daemon stopped.
+            commands.start_waiting(&supervisor.receivers);
+        }
+        let running = supervisor.start_scheduler().await?;
+        let control = control_socket.map(|socket| {
+            let token = supervisor.shutdown.child_token();
+            (tokio::spawn(socket.serve(registry, token.clone())), token)
+        });
+        let join = tokio::spawn(supervisor.run(running));
+        Ok(Daemon { join, control })
+    }
+
+    /// Waits until the daemon has stopped (after its token fired) and every
+    /// modem is closed.
+    pub async fn join(self) -> anyhow::Result<()> {
+        let result = self.join.await.context("the daemon task failed");
+        if let Some((control, token)) = self.control {
+            // Also when the daemon stopped on an error of its own.
+            token.cancel();
+            let _ = control.await;
+        }
+        result?
+    }
+}
+
+/// Owns the scheduler of the moment and the modems that could not be set
+/// up yet, whose drivers keep trying in the background.
+struct Supervisor {
+    config: DaemonConfig,
+    shutdown: CancellationToken,
+    alarms: Alarms,
+    /// By name: modems not set up yet.
+    waiting: HashMap<String, ModemHandle>,
+    /// The names of waiting modems that are set up now.
+    came_up: (mpsc::UnboundedSender<String>, mpsc::UnboundedReceiver<String>),
+    /// Every modem's handle, for the control socket.
+    registry: ModemRegistry,
+    /// Every modem opened, closed at the end.
+    handles: Vec<ModemHandle>,
+    /// The modems' receive tasks.
+    receivers: TaskTracker,
+    commands: Option<Arc<CommandRunner>>,
+    sent_index: SentIndex,
+    /// Gives the scheduler a modem that came up late.
+    add_modem: Option<mpsc::UnboundedSender<ModemSlot>>,
+    /// Makes the send store of the journal (once).
+    make_store: Option<StoreMaker>,
+    retry: RetryPolicy,
+}
+
+impl Supervisor {
+    /// Until shutdown: a modem that comes up late joins the scheduler and
+    /// starts receiving. Then waits for the scheduler (sends in flight are
+    /// finished) and the receive tasks, and closes every modem.
+    async fn run(mut self, mut scheduler: JoinHandle<anyhow::Result<()>>) -> anyhow::Result<()> {
+        let result = loop {
+            let name = tokio::select! {
+                result = &mut scheduler => break flatten(result),
+                Some(name) = self.came_up.1.recv() => name,
+            };
+            let Some(handle) = self.waiting.remove(&name) else {
+                continue;
+            };
+            tracing::info!(target: "smsgate", "modem {name} on {} is up now", handle.port());
+            if let Some(slot) = self.set_up(&name, handle).await {
+                if let Some(add) = &self.add_modem {
+                    let _ = add.send(slot);
+                }
+            }
+        };
+        self.receivers.close();
+        self.receivers.wait().await;
+        for handle in self.handles.drain(..) {
+            handle.shutdown().await;
+        }
+        self.registry.clear();
+        self.alarms.flush().await;
+        result
+    }
+
+    /// Replays the journal, opens every modem and starts the scheduler
+    /// with those that are set up; the others are tried again in the
+    /// background ([`Supervisor::wait_for`]).
+    async fn start_scheduler(&mut self) -> anyhow::Result<JoinHandle<anyhow::Result<()>>> {
+        let config = self.config.clone();
+        let journal = Journal::open(&config.spool.base, config.modes.file)
+            .with_context(|| format!("opening the journal in {}", config.spool.base.display()))?;
+        let lock_dir = config.lock_dir.clone().unwrap_or_else(|| DEFAULT_LOCK_DIR.into());
+        // Opened all at once: a modem may take seconds to register, and
+        // eight of them one after another would hold up the start.
+        let mut opening = tokio::task::JoinSet::new();
+        for (name, settings) in &config.modems {
+            let mut driver = driver_config(
+                settings.device.clone(),
+                config.ports.get(&settings.port),
+                lock_dir.clone(),
+            );
+            // smsd: the modem's smsc is set with AT+CSCA unless smsc_pdu
+            // puts it into every PDU.
+            if !settings.smsc_pdu {
+                driver.smsc = settings.smsc.clone();
+            }
+            let name = name.clone();
+            opening.spawn(async move {
+                let (handle, error) = ModemHandle::open_or_retry(driver).await;
+                // Subscribed at once: the first retry comes after a short
+                // pause, and the others may take longer to open.
+                let events = error.is_some().then(|| handle.subscribe());
+                (name, handle, error, events)
+            });
+        }
+        let mut opened = Vec::new();
+        while let Some(joined) = opening.join_next().await {
+            opened.push(joined.context("opening a modem")?);
+        }
+        opened.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut modems = Vec::new();
+        for (name, handle, error, events) in opened {
+            let Some(settings) = config.modems.get(&name) else {
+                continue;
+            };
+            let received = settings.receive.then(|| ReceivedDirs {
+                incoming: config.spool.incoming.clone(),
+                report: config.spool.report.clone(),
+            });
+            self.registry
+                .register(&name, &settings.port, &settings.device, &handle, received);
+            self.handles.push(handle.clone());
+            if let (Some(err), Some(events)) = (error, events) {
+                tracing::error!(
+                    target: "smsgate",
+                    "modem {name}: {err}; the other modems serve meanwhile, and it is tried again"
+                );
+                self.alarms.raise(
+                    Severity::Error,
+                    &name,
+                    &format!("cannot open the port: {err}; trying again in the background"),
+                );
+                self.wait_for(name.clone(), handle, events);
+                continue;
+            }
+            if let Some(slot) = self.set_up(&name, handle).await {
+                modems.push(slot);
+            }
+        }
+        if config.modems.is_empty() {
+            tracing::warn!(target: "smsgate", "no [modems.NAME] configured: files will wait in outgoing/");
+        } else if modems.is_empty() {
+            tracing::warn!(target: "smsgate", "no modem is set up yet: files wait in outgoing/");
+        }
+        let (add_modem, new_modems) = mpsc::unbounded_channel();
+        self.add_modem = Some(add_modem);
+        let make_store = self.make_store.take().context("the scheduler is started once")?;
+        let scheduler = Scheduler::new(
+            config,
+            make_store(journal),
+            self.retry,
+            modems,
+            new_modems,
+            self.sent_index.clone(),
+            self.shutdown.clone(),
+        )?;
+        Ok(tokio::spawn(scheduler.run()))
+    }
+
+    /// A modem that is set up: reads its identity, starts its receive
+    /// task (if it receives), and gives the scheduler's view of it.
+    async fn set_up(&mut self, name: &str, handle: ModemHandle) -> Option<ModemSlot> {
+        let settings = self.config.modems.get(name)?.clone();
+        let identity = match handle.status().await {
+            Ok(status) => status.identity,
+            Err(err) => {
+                tracing::warn!(target: "smsgate", "modem {name}: no identity ({err})");
+                Default::default()
+            }
+        };
+        tracing::info!(
+            target: "smsgate",
+            "modem {name} on {}: IMSI {}",
+            handle.port(),
+            identity.imsi.as_deref().unwrap_or("unknown")
+        );
+        let receiver = Receiver::new(
+            &self.config,
+            name,
+            handle.clone(),
+            identity.clone(),
+            self.alarms.clone(),
+            self.commands.clone(),
+            self.sent_index.clone(),
+            self.receivers.clone(),
+        );
+        match receiver {
+            Ok(Some(receiver)) => {
+                self.receivers.spawn(receiver.run(self.shutdown.clone()));
+            }
+            Ok(None) => {}
+            Err(err) => {
+                tracing::error!(target: "smsgate", "{err:#}; not receiving");
+                self.alarms
+                    .raise(Severity::Error, name, &format!("{err:#}; not receiving"));
+            }
+        }
+        Some(ModemSlot::new(name.to_owned(), settings, handle, identity))
+    }
+
+    /// Keeps `handle`, whose driver keeps trying to set the modem up, and
+    /// reports its name on [`Supervisor::came_up`] once it is.
+    fn wait_for(
+        &mut self,
+        name: String,
+        handle: ModemHandle,
+        mut events: tokio::sync::broadcast::Receiver<ModemEvent>,
+    ) {
+        let came_up = self.came_up.0.clone();
+        let shutdown = self.shutdown.clone();
+        let watched = name.clone();
+        tokio::spawn(async move {
+            loop {
+                let event = tokio::select! {
+                    _ = shutdown.cancelled() => return,
+                    event = events.recv() => event,
+                };
+                match event {
+                    Ok(ModemEvent::Reconnected) => {
+                        let _ = came_up.send(watched);
+                        return;
+                    }
+                    Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+                    Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
+                }
+            }
+        });
+        self.waiting.insert(name, handle);
+    }
+}
+
+fn flatten(joined: Result<anyhow::Result<()>, tokio::task::JoinError>) -> anyhow::Result<()> {
+    joined.context("the scheduler task failed")?
+}

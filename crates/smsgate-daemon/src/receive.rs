@@ -1,0 +1,685 @@
+//! The receive side: one task per modem with `receive = true` turns what
+//! arrives into `incoming/` and `report/` files, as smstools3 does.
+//!
+//! ```text
+//!   +CMTI/+CDSI ─▶ AT+CMGR ─┐
+//!   listing (start, reconnect, poll) ─▶ AT+CMGL ─┼─▶ PartStore::hold (fsynced) ─▶ AT+CMGD
+//!   +CMT/+CDS (routed) ─────────────────────────┘            │
+//!                              complete, or waited too long ─▶ incoming/ or report/ (fsynced),
+//!                                                              parts removed, eventhandler,
+//!                                                              `:cmd` scripts, report linking
+//! ```
+//!
+//! The order is what keeps every message exactly once: a PDU is deleted
+//! from the modem only after it is durable in the [`PartStore`]; a message
+//! is written only once none of its PDUs can still be in the modem (read
+//! again, it would look new), and its parts are removed only after its
+//! file is durable, under a name chosen when its first part arrived, so a
+//! restart that finds the file only removes the parts.
+//!
+//! With `receive = false` and `auto-erase = true`, the task only keeps the
+//! storage from filling up (RouterOS's auto-erase): when it is full, the
+//! oldest message is deleted, with an alarm.
+
+use std::collections::HashSet;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use modem::{Identity, ModemEvent, ModemHandle};
+use sms_pdu::{Decoded, Pdu, Tpdu};
+use spool::incoming::{IncomingFormat, MessagePart, ReceivedBy};
+use tokio::sync::broadcast::error::RecvError;
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use crate::clock::{self, unix_now};
+use crate::commands::{CommandRunner, Decision, Received, Rejection};
+use crate::hooks::{self, Alarms, Severity};
+use crate::part_store::{hex_to_bytes, HoldOutcome, Kind, PartStore, Ready};
+
+mod mask;
+
+use crate::daemon_config::{DaemonConfig, ModemSettings};
+use crate::reports::SentIndex;
+use crate::spool_dir::{self, FileModes};
+use mask::{mask_body, BodyCoding};
+
+/// RouterOS's `polling` interval.
+const POLL_INTERVAL: Duration = Duration::from_secs(10);
+
+/// Without `polling`, the storage is still listed this often: a modem that
+/// lost its `AT+CNMI` setting (a firmware reset) would otherwise keep
+/// messages for ever.
+const SAFETY_POLL_INTERVAL: Duration = Duration::from_secs(60);
+
+/// One modem's receive task.
+pub(crate) struct Receiver {
+    name: String,
+    settings: ModemSettings,
+    handle: ModemHandle,
+    identity: Identity,
+    store: PartStore,
+    incoming: PathBuf,
+    report: PathBuf,
+    /// `[spool] file-mode` and `dir-mode`.
+    modes: FileModes,
+    /// `[spool] incoming-charset` and `store-received-pdu`.
+    format: IncomingFormat,
+    incomplete_after: Duration,
+    eventhandler: Option<PathBuf>,
+    handler_timeout: Duration,
+    alarms: Alarms,
+    commands: Option<Arc<CommandRunner>>,
+    sent_index: SentIndex,
+    tasks: TaskTracker,
+    /// Whether the storage was found full at the last listing (an alarm
+    /// once, not at every poll).
+    full: bool,
+}
+
+impl Receiver {
+    /// The receive task of modem `name`; `None` when it neither receives
+    /// nor auto-erases.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn new(
+        config: &DaemonConfig,
+        name: &str,
+        handle: ModemHandle,
+        identity: Identity,
+        alarms: Alarms,
+        commands: Option<Arc<CommandRunner>>,
+        sent_index: SentIndex,
+        tasks: TaskTracker,
+    ) -> anyhow::Result<Option<Receiver>> {
+        let Some(settings) = config.modems.get(name) else {
+            return Ok(None);
+        };
+        if !settings.receive && !settings.auto_erase {
+            return Ok(None);
+        }
+        let spool = &config.spool;
+        let store = PartStore::open(&spool.base, name, &spool.incoming, &spool.report, config.modes)
+            .map_err(|err| {
+                anyhow::anyhow!(
+                    "modem {name}: opening its part store in {}: {err}",
+                    spool.base.display()
+                )
+            })?;
+        Ok(Some(Receiver {
+            name: name.to_owned(),
+            settings: settings.clone(),
+            handle,
+            identity,
+            store,
+            incoming: spool.incoming.clone(),
+            report: spool.report.clone(),
+            modes: config.modes,
+            format: config.incoming_format,
+            incomplete_after: config.limits.incomplete_after,
+            eventhandler: config.handlers.eventhandler.clone(),
+            handler_timeout: config.handlers.timeout,
+            alarms,
+            commands,
+            sent_index,
+            tasks,
+            full: false,
+        }))
+    }
+
+    /// Until `shutdown`: reads what is stored now, then what arrives.
+    pub(crate) async fn run(mut self, shutdown: CancellationToken) {
+        let mut events = self.handle.subscribe();
+        let poll_every = match self.settings.polling {
+            true => POLL_INTERVAL,
+            false => SAFETY_POLL_INTERVAL,
+        };
+        tracing::info!(
+            target: "smsgate",
+            "modem {}: receiving{}, {} message(s) held from before",
+            self.name,
+            if self.settings.receive { "" } else { " off, auto-erase on" },
+            self.store.len()
+        );
+        self.sweep().await;
+        let mut next_poll = Instant::now() + poll_every;
+        loop {
+            let wake = match self.next_timeout() {
+                Some(at) => at.min(next_poll),
+                None => next_poll,
+            };
+            tokio::select! {
+                biased;
+                _ = shutdown.cancelled() => break,
+                event = events.recv() => {
+                    // What else has come meanwhile, taken together: a burst
+                    // of `+CMTI`s is one listing, not a read each (and, for
+                    // slots a listing has emptied, a listing each).
+                    let mut batch = vec![event];
+                    while let Ok(event) = events.try_recv() {
+                        batch.push(Ok(event));
+                    }
+                    if !self.on_events(batch).await {
+                        break;
+                    }
+                }
+                _ = tokio::time::sleep_until(wake) => {
+                    if Instant::now() >= next_poll {
+                        self.sweep().await;
+                        next_poll = Instant::now() + poll_every;
+                    } else {
+                        self.deliver_ready();
+                    }
+                }
+            }
+        }
+        tracing::debug!(target: "smsgate", "modem {}: receiving stopped", self.name);
+    }
+
+    /// When the oldest incomplete message will have waited long enough.
+    fn next_timeout(&self) -> Option<Instant> {
+        let at = self.store.next_timeout(self.incomplete_after.as_secs())?;
+        let wait = at.saturating_sub(unix_now());
+        Some(Instant::now() + Duration::from_secs(wait))
+    }
+
+    /// Acts on events that came together; false once the driver is gone.
+    async fn on_events(&mut self, batch: Vec<Result<ModemEvent, RecvError>>) -> bool {
+        let mut urcs = Vec::new();
+        let mut sweep = false;
+        for event in batch {
+            match event {
+                Ok(ModemEvent::Urc(urc)) => urcs.push(urc),
+                Ok(ModemEvent::Reconnected) | Err(RecvError::Lagged(_)) => sweep = true,
+                Ok(_) => {}
+                Err(RecvError::Closed) => return false,
+            }
+        }
+        let is_stored = |urc: &at::Urc| {
+            matches!(
+                urc,
+                at::Urc::MessageStored { .. } | at::Urc::StatusReportStored { .. }
+            )
+        };
+        sweep |= urcs.iter().filter(|urc| is_stored(urc)).count() > 1;
+        for urc in urcs {
+            if !(sweep && is_stored(&urc)) {
+                self.on_urc(urc).await;
+            }
+        }
+        if sweep {
+            self.sweep().await;
+        }
+        true
+    }
+
+    async fn on_urc(&mut self, urc: at::Urc) {
+        if !self.settings.receive {
+            // Auto-erase only: a message that was stored may have filled
+            // the storage; room is made now, not at the next listing, so
+            // that a burst is not held back (and maybe given up by the
+            // SMSC) one listing interval per message.
+            if let at::Urc::MessageStored { .. } | at::Urc::StatusReportStored { .. } = urc {
+                self.sweep().await;
+            }
+            return;
+        }
+        match urc {
+            at::Urc::MessageStored { index, .. } | at::Urc::StatusReportStored { index, .. } => {
+                match self.handle.read_stored(index).await {
+                    Ok(Some(stored)) => {
+                        self.take(&stored.pdu, Some(index)).await;
+                        self.deliver_ready();
+                    }
+                    // Stored elsewhere than the storage read from, or gone
+                    // meanwhile: a listing tells.
+                    Ok(None) => self.sweep().await,
+                    Err(err) => {
+                        tracing::warn!(target: "smsgate", "modem {}: reading message {index}: {err}", self.name);
+                        self.sweep().await;
+                    }
+                }
+            }
+            at::Urc::MessageReceived { pdu, .. } | at::Urc::StatusReport { pdu, .. } => {
+                self.take(&pdu, None).await;
+                // Acknowledged once durable; a modem that expects no
+                // acknowledgement (AT+CSMS=0) refuses it, harmlessly.
+                if let Err(err) = self.handle.at_chat("AT+CNMA", None).await {
+                    tracing::debug!(target: "smsgate", "modem {}: AT+CNMA: {err}", self.name);
+                }
+                self.deliver_ready();
+            }
+            _ => {}
+        }
+    }
+
+    /// Lists the whole storage and takes every received message in it;
+    /// then writes what is ready.
+    async fn sweep(&mut self) {
+        let stored = match self.handle.list_stored().await {
+            Ok(stored) => stored,
+            Err(err) => {
+                tracing::warn!(target: "smsgate", "modem {}: listing its messages: {err}", self.name);
+                return;
+            }
+        };
+        if self.settings.receive {
+            let mut seen = HashSet::new();
+            for message in &stored {
+                if let Some(held) = self.take(&message.pdu, Some(message.index)).await {
+                    seen.insert(held);
+                }
+            }
+            self.store.listed(&seen);
+            self.deliver_ready();
+        }
+        self.check_storage(stored.len()).await;
+    }
+
+    /// Holds one PDU and deletes it from the modem (`index`) once it is
+    /// durable. Returns the (message, part) it is held as while its copy is
+    /// still in the modem.
+    async fn take(&mut self, pdu: &[u8], index: Option<u32>) -> Option<(String, u8)> {
+        let (id, seq) = match self.store.hold(pdu, unix_now(), index) {
+            Ok(HoldOutcome::Stored { id, seq } | HoldOutcome::Duplicate { id, seq }) => (id, seq),
+            Ok(HoldOutcome::NotReceived) => return None,
+            Err(err) => {
+                // Left in the modem, to be read again: nothing is lost.
+                let text = format!("cannot keep a received message on disk: {err}");
+                tracing::error!(target: "smsgate", "modem {}: {text}", self.name);
+                self.alarms.raise(Severity::Error, &self.name, &text);
+                return None;
+            }
+        };
+        let index = index?;
+        match self.handle.delete(index).await {
+            Ok(()) => {
+                self.store.off_modem(&id, seq);
+                None
+            }
+            Err(err) => {
+                tracing::warn!(
+                    target: "smsgate",
+                    "modem {}: deleting message {index} (kept on disk): {err}",
+                    self.name
+                );
+                Some((id, seq))
+            }
+        }
+    }
+
+    /// Writes every message that is ready to its file.
+    fn deliver_ready(&mut self) {
+        for ready in self.store.ready(unix_now(), self.incomplete_after.as_secs()) {
+            if let Err(err) = self.deliver(&ready) {
+                let text = format!("cannot write a received message: {err}; kept, tried again later");
+                tracing::error!(target: "smsgate", "modem {}: {text}", self.name);
+                self.alarms.raise(Severity::Error, &self.name, &text);
+            }
+        }
+    }
+
+    fn deliver(&mut self, ready: &Ready) -> std::io::Result<()> {
+        let decoded: Vec<(u8, Result<Decoded<Pdu>, String>)> = ready
+            .parts
+            .iter()
+            .map(|(seq, held)| {
+                let decoded = match hex_to_bytes(&held.pdu) {
+                    Some(bytes) => Pdu::decode(&bytes).map_err(|err| err.to_string()),
+                    None => Err("the held PDU is not hex".to_owned()),
+                };
+                (*seq, decoded)
+            })
+            .collect();
+        let arrived = ready
+            .parts
+            .iter()
+            .map(|(_, held)| held.arrived_unix)
+            .max()
+            .unwrap_or(0);
+        let received_by = ReceivedBy {
+            modem: self.name.clone(),
+            imsi: self.identity.imsi.clone(),
+            imei: self.identity.imei.clone(),
+            received: clock::at_unix(arrived),
+        };
+        let name = format!("{}.{}", self.name, ready.id);
+        let (dir, bytes, report) = match ready.kind {
+            Kind::Report => self.render_report(&decoded, &ready.parts, &received_by),
+            Kind::Message => (
+                self.incoming.clone(),
+                render_message(self.format, &decoded, &ready.parts, &received_by),
+                None,
+            ),
+        };
+        let path = dir.join(&name);
+        // Written already when a crash came before the parts were removed:
+        // then only the parts go, and a command in it is not run again
+        // (a command runs at most once).
+        if path.exists() {
+            self.store.remove(&ready.id)?;
+            return Ok(());
+        }
+        let (bytes, decision) = match report {
+            Some(_) => (bytes, None),
+            None => self.decide_command(&decoded, &name, bytes),
+        };
+        spool_dir::write_durably(&dir, &name, &bytes, self.modes.file)?;
+        self.store.remove(&ready.id)?;
+        tracing::info!(target: "smsgate", "modem {}: received {}", self.name, path.display());
+        match report {
+            Some(reference) => {
+                self.event(vec![
+                    "REPORT".into(),
+                    path.clone().into(),
+                    reference.to_string().into(),
+                ]);
+            }
+            None => {
+                self.event(vec!["RECEIVED".into(), path.into()]);
+                if let (Some(runner), Some(decision)) = (&self.commands, decision) {
+                    match decision {
+                        // A script may take its time: it runs in a task
+                        // of its own, reception goes on.
+                        Decision::Queued { .. } => runner.start_waiting(&self.tasks),
+                        Decision::Rejected(rejection) => runner.tell(&rejection, &self.name),
+                        Decision::Ordinary => {}
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn render_report(
+        &self,
+        decoded: &[(u8, Result<Decoded<Pdu>, String>)],
+        parts: &[(u8, crate::part_store::HeldPdu)],
+        received_by: &ReceivedBy,
+    ) -> (PathBuf, Vec<u8>, Option<u8>) {
+        if let Some((_, Ok(decoded))) = decoded.first() {
+            if let Tpdu::StatusReport(report) = &decoded.value.tpdu {
+                let pdu = parts.first().map(|(_, held)| held.pdu.as_str());
+                let mut bytes = self.format.render_report(
+                    decoded.value.smsc.as_ref(),
+                    report,
+                    &decoded.warnings,
+                    pdu,
+                    received_by,
+                );
+                let mr = report.message_reference;
+                let status = format!(
+                    "{}, {}",
+                    report.status.smstools_header(),
+                    report.discharge_time.to_smstools()
+                );
+                if let Some(link) = self
+                    .sent_index
+                    .report(&self.name, mr, &report.recipient.number, &status)
+                {
+                    bytes = spool::add_headers(
+                        &bytes,
+                        &[
+                            ("Sent_file", link.file),
+                            ("Sent_part", format!("{}/{}", link.part, link.parts)),
+                        ],
+                    );
+                }
+                return (self.report.clone(), bytes, Some(mr));
+            }
+        }
+        (
+            self.incoming.clone(),
+            render_message(self.format, decoded, parts, received_by),
+            None,
+        )
+    }
+
+    /// Whether a received text is an SMS command, decided (and, if it
+    /// may run, recorded and queued) before its file `name` is written,
+    /// so that the file says so (`Command:`, `Duplicate_of:`). With
+    /// `[sms-commands]`, the token in the secret's position of any text
+    /// that starts with `:cmd` is masked, whatever the decision and
+    /// whoever sent it. Returns the file's bytes and the decision.
+    fn decide_command(
+        &self,
+        decoded: &[(u8, Result<Decoded<Pdu>, String>)],
+        name: &str,
+        bytes: Vec<u8>,
+    ) -> (Vec<u8>, Option<Decision>) {
+        let Some(runner) = &self.commands else {
+            return (bytes, None);
+        };
+        let bytes = mask_body(bytes, BodyCoding::of(self.format.charset, is_ucs2(decoded)));
+        let Some((sender, text, scts)) = text_of(decoded) else {
+            return (bytes, None);
+        };
+        let missing = missing_parts(decoded);
+        let received = Received {
+            sender: &sender,
+            text: &text,
+            modem: &self.name,
+            scts: &scts,
+            file: name,
+            missing_parts: &missing,
+        };
+        let decision = runner.decide(received, Duration::from_secs(unix_now()));
+        let Some(marker) = decision.marker() else {
+            return (bytes, None);
+        };
+        let mut headers = vec![("Command", marker)];
+        if let Decision::Rejected(Rejection::Duplicate { of }) = &decision {
+            headers.push(("Duplicate_of", of.clone()));
+        }
+        (spool::add_headers(&bytes, &headers), Some(decision))
+    }
+
+    fn event(&self, args: Vec<std::ffi::OsString>) {
+        if let Some(program) = self.eventhandler.clone() {
+            self.tasks.spawn(hooks::run(program, args, self.handler_timeout));
+        }
+    }
+
+    /// Raises an alarm when the storage is full; with `auto-erase`, makes
+    /// room by deleting the oldest message.
+    async fn check_storage(&mut self, listed: usize) {
+        let usage = match self.handle.at_chat("AT+CPMS?", None).await {
+            Ok(reply) => at::parse::cpms(&reply.lines).ok().map(|status| status.read),
+            Err(_) => None,
+        };
+        let Some(usage) = usage else { return };
+        let full = usage.is_full() && listed > 0;
+        if full && !self.full {
+            let text = format!(
+                "message storage full ({}/{}): new messages cannot arrive{}",
+                usage.used,
+                usage.total,
+                if self.settings.auto_erase {
+                    "; auto-erase deletes the oldest"
+                } else {
+                    ""
+                }
+            );
+            tracing::error!(target: "smsgate", "modem {}: {text}", self.name);
+            self.alarms.raise(Severity::Critical, &self.name, &text);
+        }
+        self.full = full;
+        if full && self.settings.auto_erase {
+            self.erase_oldest().await;
+        }
+    }
+
+    /// RouterOS's auto-erase: the oldest message (by the service centre's
+    /// time stamp; the lowest index when none has one) goes.
+    async fn erase_oldest(&mut self) {
+        let Ok(stored) = self.handle.list_stored().await else {
+            return;
+        };
+        let oldest = stored
+            .iter()
+            .filter_map(|message| {
+                let decoded = Pdu::decode(&message.pdu).ok();
+                let stamp = match decoded.map(|decoded| decoded.value.tpdu) {
+                    Some(Tpdu::Deliver(deliver)) => Some(deliver.scts),
+                    Some(Tpdu::StatusReport(report)) => Some(report.scts),
+                    Some(Tpdu::Submit(_)) => return None,
+                    None => None,
+                };
+                Some((erase_order(stamp.as_ref()), message.index))
+            })
+            .min();
+        if let Some((_, index)) = oldest {
+            match self.handle.delete(index).await {
+                Ok(()) => {
+                    let text = format!("auto-erase: storage full, deleted message {index} unread");
+                    tracing::warn!(target: "smsgate", "modem {}: {text}", self.name);
+                    self.alarms.raise(Severity::Error, &self.name, &text);
+                    self.full = false;
+                }
+                Err(err) => tracing::error!(target: "smsgate", "modem {}: auto-erase: {err}", self.name),
+            }
+        }
+    }
+}
+
+/// The `incoming/` file for the parts of a message.
+fn render_message(
+    format: IncomingFormat,
+    decoded: &[(u8, Result<Decoded<Pdu>, String>)],
+    parts: &[(u8, crate::part_store::HeldPdu)],
+    received_by: &ReceivedBy,
+) -> Vec<u8> {
+    // `decoded` is `parts` decoded, in the same order.
+    let message_parts: Vec<MessagePart<'_>> = decoded
+        .iter()
+        .zip(parts)
+        .filter_map(|((_, decoded), (_, held))| {
+            let part = decoded.as_ref().ok().and_then(MessagePart::of)?;
+            Some(part.with_pdu(&held.pdu))
+        })
+        .collect();
+    if !message_parts.is_empty() {
+        return format.render_incoming(&message_parts, received_by);
+    }
+    // Only a PDU that does not decode comes here: it is written with the
+    // codec's reason and its octets, so that nothing is lost.
+    let pdu = parts
+        .first()
+        .map(|(_, held)| held.pdu.as_str())
+        .unwrap_or_default();
+    match hex_to_bytes(pdu).map(|bytes| Pdu::decode(&bytes)) {
+        Some(Err(err)) => format.render_undecodable(pdu, &err, received_by),
+        _ => format.render_incoming(&[], received_by),
+    }
+}
+
+/// How auto-erase orders stored messages: by the service centre's time
+/// stamp in UTC (its time zone and century read), oldest first; a message
+/// without a readable one after all that have one (by index then).
+fn erase_order(stamp: Option<&sms_pdu::Timestamp>) -> (bool, i64) {
+    let utc = stamp
+        .filter(|stamp| stamp.is_plausible())
+        .and_then(|stamp| chrono::DateTime::parse_from_rfc3339(&stamp.to_rfc3339()).ok())
+        .map(|time| time.timestamp());
+    match utc {
+        Some(seconds) => (false, seconds),
+        None => (true, 0),
+    }
+}
+
+/// The sender, the whole text and the service centre's time stamp (of
+/// the first part) of a received message, if it is text.
+fn text_of(decoded: &[(u8, Result<Decoded<Pdu>, String>)]) -> Option<(sms_pdu::Address, String, String)> {
+    let mut sender = None;
+    let mut scts = None;
+    let mut text = String::new();
+    for (_, decoded) in decoded {
+        let Ok(Decoded {
+            value: Pdu {
+                tpdu: Tpdu::Deliver(deliver),
+                ..
+            },
+            ..
+        }) = decoded
+        else {
+            return None;
+        };
+        text.push_str(&deliver.user_data.text(deliver.dcs)?.0);
+        sender.get_or_insert_with(|| deliver.originator.clone());
+        scts.get_or_insert_with(|| deliver.scts.to_rfc3339());
+    }
+    Some((sender?, text, scts?))
+}
+
+/// The delivers of a received message.
+fn delivers(decoded: &[(u8, Result<Decoded<Pdu>, String>)]) -> impl Iterator<Item = &sms_pdu::Deliver> {
+    decoded.iter().filter_map(|(_, decoded)| match decoded {
+        Ok(Decoded {
+            value: Pdu {
+                tpdu: Tpdu::Deliver(deliver),
+                ..
+            },
+            ..
+        }) => Some(deliver),
+        _ => None,
+    })
+}
+
+/// The parts of a concatenated message that are not here.
+fn missing_parts(decoded: &[(u8, Result<Decoded<Pdu>, String>)]) -> Vec<u8> {
+    let concat = |deliver: &sms_pdu::Deliver| {
+        deliver
+            .user_data
+            .header
+            .as_ref()
+            .and_then(|header| header.concat())
+    };
+    let Some(total) = delivers(decoded).find_map(|deliver| concat(deliver).map(|concat| concat.total)) else {
+        return Vec::new();
+    };
+    let present: Vec<u8> = delivers(decoded)
+        .filter_map(|deliver| concat(deliver).map(|concat| concat.seq))
+        .collect();
+    (1..=total).filter(|seq| !present.contains(seq)).collect()
+}
+
+/// Whether the text is UCS2 (its `Length:` counts UTF-8 octets, or code
+/// units when it is written raw).
+fn is_ucs2(decoded: &[(u8, Result<Decoded<Pdu>, String>)]) -> bool {
+    delivers(decoded)
+        .next()
+        .is_some_and(|deliver| deliver.dcs.alphabet() == sms_pdu::Alphabet::Ucs2)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn auto_erase_takes_the_oldest_by_utc_and_unreadable_stamps_last() {
+        let at = |hour: u8, minute: u8, tz_quarters: i8| sms_pdu::Timestamp {
+            year: 26,
+            month: 11,
+            day: 21,
+            hour,
+            minute,
+            second: 0,
+            tz_quarters,
+        };
+        // 10:00 at UTC+2 is 08:00 UTC, before 09:30 UTC.
+        assert!(erase_order(Some(&at(10, 0, 8))) < erase_order(Some(&at(9, 30, 0))));
+        // The 1990s come before the 2020s.
+        let nineties = sms_pdu::Timestamp {
+            year: 99,
+            ..at(0, 0, 0)
+        };
+        assert!(erase_order(Some(&nineties)) < erase_order(Some(&at(0, 0, 0))));
+        let unreadable = sms_pdu::Timestamp {
+            month: 13,
+            ..at(0, 0, 0)
+        };
+        assert!(erase_order(Some(&at(23, 59, 0))) < erase_order(Some(&unreadable)));
+        assert_eq!(erase_order(None), erase_order(Some(&unreadable)));
+    }
+}
