@@ -39,11 +39,13 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use crate::before_send::{ContinuousSending, SweepRequester};
 use crate::daemon_config::{DaemonConfig, ModemSettings};
 use crate::hooks::{self, Alarms, Severity, Verdict};
 use crate::include::ConfinedIncludes;
 use crate::intake::Refusals;
 use crate::reports::SentIndex;
+use crate::sd_notify;
 use crate::send_core::store::SpoolJournal;
 use crate::send_core::{
     self, Action, Input, MessageId, MessageStore as _, ModemPolicy, PartOutcome, PolicyConfig, SendPolicy,
@@ -51,19 +53,23 @@ use crate::send_core::{
 use crate::send_store::SendStore;
 use crate::send_task::{PartResult, PartTask};
 use crate::settle::{Change, Settling};
+use crate::sim_limits::book::LimitBook;
 use crate::spool_dir;
 use crate::store_health::RetryPolicy;
 use crate::voicecall::PlannedCall;
 
 mod finish;
 mod intake;
+mod limits;
+mod names;
 mod watch;
 
+use limits::{Counted, SharedLimits};
 use watch::{wakeup_of, watch_port};
 
 /// How often `outgoing/` is scanned even without an inotify event (files
 /// on NFS, a watcher that failed, events lost to an overflow).
-const RESCAN_INTERVAL: Duration = Duration::from_secs(2);
+pub(crate) const RESCAN_INTERVAL: Duration = Duration::from_secs(2);
 
 /// The header that flags a file whose send was cut off.
 pub(crate) const OUTCOME_HEADER: &str = "X-Smsgate-Outcome";
@@ -81,6 +87,10 @@ pub(crate) struct ModemSlot {
     pub(crate) settings: ModemSettings,
     pub(crate) handle: ModemHandle,
     identity: Identity,
+    /// Its receive task's "read the storage now", if it receives.
+    sweep: Option<SweepRequester>,
+    /// smsd's `max_continuous_sending`.
+    continuous: ContinuousSending,
 }
 
 impl ModemSlot {
@@ -95,7 +105,15 @@ impl ModemSlot {
             settings,
             handle,
             identity,
+            sweep: None,
+            continuous: ContinuousSending::default(),
         }
+    }
+
+    /// Sends on it may ask its receive task to read the storage first.
+    pub(crate) fn with_sweep(mut self, sweep: Option<SweepRequester>) -> ModemSlot {
+        self.sweep = sweep;
+        self
     }
 
     /// What the send policy needs to know of it.
@@ -164,6 +182,9 @@ struct Job {
     recipient: String,
     /// Its queue (`None`: the default queue).
     queue: Option<String>,
+    /// The parts of its send counted against its modem's limits, to give
+    /// back those that did not go out.
+    counted: Option<Counted>,
 }
 
 /// A file read and planned.
@@ -227,6 +248,9 @@ pub(crate) struct Scheduler {
     alarms: Alarms,
     /// Entries intake refused, reported once per version.
     refusals: Refusals,
+    /// The modems' per-SIM counts (`[modems.NAME.limits]`), which the
+    /// policy asks as it chooses a modem.
+    limits: SharedLimits,
     /// Kept for its inotify watch.
     _watcher: Option<notify::RecommendedWatcher>,
 }
@@ -292,6 +316,15 @@ impl Scheduler {
             .duration_since(SystemTime::UNIX_EPOCH)
             .map_or(0, |since| since.subsec_nanos() as u16);
         let settling = Settling::new(config.trust_outgoing);
+        let limits = SharedLimits::new(LimitBook::open(
+            &config.spool.base,
+            config.modes.file,
+            config
+                .modems
+                .iter()
+                .map(|(name, modem)| (name.clone(), modem.sim_limits.clone()))
+                .collect(),
+        ));
         let policy = SendPolicy::new(
             PolicyConfig {
                 retry_interval: config.limits.retry_interval,
@@ -299,7 +332,8 @@ impl Scheduler {
                 store_retry: retry,
             },
             modems.iter().map(ModemSlot::policy).collect(),
-        );
+        )
+        .with_admission(Box::new(limits.clone()));
         let store = SpoolJournal::new(store, config.spool.sent.clone(), config.spool.failed.clone());
         Ok(Scheduler {
             config,
@@ -327,6 +361,7 @@ impl Scheduler {
             includes,
             alarms,
             refusals: Refusals::default(),
+            limits,
             _watcher: watcher,
         })
     }
@@ -352,6 +387,8 @@ impl Scheduler {
         );
         let mut next_scan = Instant::now();
         loop {
+            // sd_notify.rs: the watchdog pings only while this loop turns.
+            sd_notify::PULSE.turn(self.snapshot()).await;
             self.policy.handle_timeout(Instant::now());
             self.act();
             if std::mem::take(&mut self.store_recovered) {
@@ -418,6 +455,17 @@ impl Scheduler {
         Ok(())
     }
 
+    /// What `systemctl status` shows (sd_notify.rs); cheap on every turn.
+    fn snapshot(&self) -> sd_notify::Snapshot {
+        let policy = self.policy.snapshot(Instant::now());
+        sd_notify::Snapshot {
+            modems_up: self.modems.len(),
+            modems_blocked: policy.blocked,
+            queued: policy.queued,
+            sending: policy.sending,
+        }
+    }
+
     /// Feeds the policy one input, now, and does what it asks.
     fn input(&mut self, input: Input) {
         self.policy.handle(input, Instant::now());
@@ -426,10 +474,26 @@ impl Scheduler {
 
     /// A part's task came back.
     fn part_done(&mut self, result: PartResult) {
-        let PartResult { id, part, outcome } = result;
-        if !matches!(outcome, PartOutcome::Sent { .. }) {
-            if let Some(job) = self.jobs.values_mut().find(|job| job.id == id) {
-                job.send_started = None;
+        let PartResult {
+            id,
+            part,
+            modem,
+            outcome,
+        } = result;
+        if let Some(slot) = self.modems.iter_mut().find(|slot| slot.name == modem) {
+            slot.continuous.ended(Instant::now());
+        }
+        if let Some(name) = self
+            .jobs
+            .values()
+            .find(|job| job.id == id)
+            .map(|job| job.name.clone())
+        {
+            self.part_counted(&name, part, &outcome);
+            if !matches!(outcome, PartOutcome::Sent { .. }) {
+                if let Some(job) = self.jobs.get_mut(&name) {
+                    job.send_started = None;
+                }
             }
         }
         self.input(Input::PartDone { id, part, outcome });
@@ -572,18 +636,54 @@ impl Scheduler {
     }
 
     /// Hands part `part` of message `id` to modem `modem`, in a task.
+    /// The first part of a send is counted against the modem's limits
+    /// first (a count that cannot be written holds it back: the modem's
+    /// limits would be blind), and may have the storage read and the
+    /// registration checked before it (`receive-before-send`,
+    /// `max-continuous-sending-s`, `check-network`).
     fn start_part(&mut self, id: &str, part: usize, modem: &str) {
-        let Some(job) = self.jobs.values_mut().find(|job| job.id == id) else {
+        let Some(name) = self
+            .jobs
+            .values()
+            .find(|job| job.id == id)
+            .map(|job| job.name.clone())
+        else {
             return;
         };
-        let Some(slot) = self.modems.iter().find(|slot| slot.name == modem) else {
+        if let Err(reason) = self.count_parts(&name, part, modem) {
+            let outcome = PartOutcome::Held { reason };
+            let (id, modem) = (id.to_owned(), modem.to_owned());
+            let _ = self.results_tx.send(PartResult {
+                id,
+                part,
+                modem,
+                outcome,
+            });
+            return;
+        }
+        let finished_name = self.sent_name(&name, modem, id);
+        let Some(job) = self.jobs.get_mut(&name) else {
             return;
         };
+        let Some(slot) = self.modems.iter_mut().find(|slot| slot.name == modem) else {
+            return;
+        };
+        // A send begins with its first part; the next parts follow it on
+        // the modem at once.
+        let begins = job.send_started.is_none();
         job.send_started.get_or_insert_with(Instant::now);
         tracing::debug!(target: "smsgate", "{}: part {part} to modem {modem}", job.name);
+        let tasks = &slot.settings.tasks;
+        // smsd reads the storage before a send with receive_before_send,
+        // and once a run of sends has lasted max_continuous_sending.
+        let run_over = begins
+            && slot
+                .continuous
+                .starts(Instant::now(), tasks.max_continuous_sending);
         let task = PartTask {
             id: id.to_owned(),
             file: job.name.clone(),
+            finished_name,
             part,
             modem_name: slot.name.clone(),
             handle: slot.handle.clone(),
@@ -591,6 +691,11 @@ impl Scheduler {
             recipient: job.recipient.clone(),
             failed_dir: self.config.spool.failed.clone(),
             parts: job.pdus.len(),
+            check_network: begins && tasks.check_network,
+            sweep_first: slot
+                .sweep
+                .clone()
+                .filter(|_| begins && (tasks.receive_before_send || run_over)),
         };
         let call = job.call.clone();
         let pdu = job.pdus.get(part - 1).cloned().unwrap_or_default();
@@ -605,9 +710,14 @@ impl Scheduler {
         });
     }
 
-    /// Runs the eventhandler, if one is configured, without waiting for it.
-    fn event(&self, args: Vec<OsString>) {
-        if let Some(program) = self.config.handlers.eventhandler.clone() {
+    /// Runs the eventhandler, if one is configured, without waiting for it:
+    /// `modem`'s own, if it has one (smsd's per-modem `eventhandler`),
+    /// else `[handlers] eventhandler`.
+    fn event(&self, modem: Option<&str>, args: Vec<OsString>) {
+        let own = modem
+            .and_then(|modem| self.config.modems.get(modem))
+            .and_then(|settings| settings.features.eventhandler.clone());
+        if let Some(program) = own.or_else(|| self.config.handlers.eventhandler.clone()) {
             self.tasks
                 .spawn(hooks::run(program, args, self.config.handlers.timeout));
         }

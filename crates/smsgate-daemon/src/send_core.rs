@@ -113,6 +113,40 @@ pub(crate) struct Offer {
     /// Why it cannot be sent at all (does not parse, no modem serves its
     /// queue): it goes to `failed/` with this reason.
     pub(crate) refusal: Option<String>,
+    /// A voice call: its one part is no SMS, which no SIM's limits count.
+    pub(crate) call: bool,
+}
+
+/// Whether a modem may take a message now, as its SIM's limits say
+/// (`[modems.NAME.limits]`): asked as the core chooses a modem, answered
+/// from the shell's counts (which it keeps durably, reserving a send's
+/// parts as its first part starts). A query, no I/O: the core stays pure,
+/// and its tests answer with a fake.
+pub(crate) trait Admission: Send + std::fmt::Debug {
+    /// `Err` with the limit reached (for the log) when `modem` may not
+    /// take `parts` more SMS now.
+    fn admits(&mut self, modem: &str, parts: u32) -> Result<(), String>;
+}
+
+/// Admits everything: no modem has limits.
+#[derive(Debug)]
+pub(crate) struct Unlimited;
+
+impl Admission for Unlimited {
+    fn admits(&mut self, _modem: &str, _parts: u32) -> Result<(), String> {
+        Ok(())
+    }
+}
+
+/// What `systemctl status` shows of the policy ([`SendPolicy::snapshot`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct PolicySnapshot {
+    /// Modems blocked for their failures now.
+    pub(crate) blocked: usize,
+    /// Messages held: waiting, on a modem or finishing.
+    pub(crate) queued: usize,
+    /// Modems with a part now.
+    pub(crate) sending: usize,
 }
 
 /// A message the store holds open (accepted, not finished), for a restart.
@@ -160,6 +194,11 @@ pub(crate) enum PartOutcome {
     /// Final, not retried, not the modem's fault (a call that rang
     /// unanswered); recorded as unknown so that a restart never repeats it.
     Failed { reason: String },
+    /// Never handed to the modem: the shell could not count it against
+    /// the SIM's limits (their file cannot be written). Nothing went out;
+    /// neither the message's fault nor the modem's: no try is counted, and
+    /// the message waits for the next choice of a modem.
+    Held { reason: String },
 }
 
 /// One input to the core.

@@ -15,6 +15,8 @@ use crate::voicecall::{self, CallOutcome, PlannedCall};
 pub(super) struct PartResult {
     pub(super) id: MessageId,
     pub(super) part: usize,
+    /// The modem it was handed to.
+    pub(super) modem: String,
     pub(super) outcome: PartOutcome,
 }
 
@@ -22,6 +24,9 @@ pub(super) struct PartResult {
 pub(super) struct PartTask {
     pub(super) id: MessageId,
     pub(super) file: String,
+    /// The name it will have in `sent/` (`file`, or a name of its own
+    /// with `keep-filename = false`): status reports are linked to it.
+    pub(super) finished_name: String,
     pub(super) part: usize,
     pub(super) modem_name: String,
     pub(super) handle: ModemHandle,
@@ -30,6 +35,11 @@ pub(super) struct PartTask {
     pub(super) failed_dir: std::path::PathBuf,
     /// The number of parts of the whole message.
     pub(super) parts: usize,
+    /// `check-network`: the registration is checked first.
+    pub(super) check_network: bool,
+    /// The storage is read first (`receive-before-send`,
+    /// `max-continuous-sending-s`).
+    pub(super) sweep_first: Option<crate::before_send::SweepRequester>,
 }
 
 impl PartTask {
@@ -37,6 +47,7 @@ impl PartTask {
         PartResult {
             id: self.id,
             part: self.part,
+            modem: self.modem_name,
             outcome,
         }
     }
@@ -57,6 +68,16 @@ impl PartTask {
 
     pub(super) async fn send(self, pdu: Vec<u8>) -> PartResult {
         let part = self.part;
+        if let Some(sweep) = &self.sweep_first {
+            tracing::debug!(target: "smsgate", "{}: modem {}: reading its storage first", self.file, self.modem_name);
+            sweep.sweep().await;
+        }
+        if self.check_network {
+            if let Err(reason) = crate::before_send::check_network(&self.handle).await {
+                tracing::warn!(target: "smsgate", "{}: modem {}: {reason}", self.file, self.modem_name);
+                return self.result(PartOutcome::NotSent { reason });
+            }
+        }
         let outcome = match self.handle.send_pdus(vec![pdu]).await {
             Ok(references) => {
                 let mr = references.first().map_or(0, |reference| reference.0);
@@ -64,7 +85,7 @@ impl PartTask {
                     &self.modem_name,
                     mr,
                     &self.recipient,
-                    &self.file,
+                    &self.finished_name,
                     part,
                     self.parts,
                 );
@@ -75,7 +96,7 @@ impl PartTask {
                 self.sent_index.unknown_part(
                     &self.modem_name,
                     &self.recipient,
-                    &self.file,
+                    &self.finished_name,
                     part,
                     self.parts,
                     &self.failed_dir,

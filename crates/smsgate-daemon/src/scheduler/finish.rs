@@ -10,6 +10,7 @@ use std::path::PathBuf;
 use spool::{FailedRecord, SentRecord};
 
 use crate::clock::now;
+use crate::copies;
 use crate::hooks;
 use crate::reports::STATUS_REPORT_HEADER;
 use crate::send_core::store::Finished;
@@ -29,16 +30,13 @@ impl Scheduler {
         let mut recovered = Vec::new();
         for open in self.store.open_messages() {
             let name = &open.name;
-            let finished = [&self.config.spool.sent, &self.config.spool.failed]
-                .iter()
-                .map(|dir| dir.join(name))
-                .find(|path| {
-                    carries_id(
-                        path,
-                        &open.id,
-                        self.config.max_outgoing_bytes.saturating_add(64 * 1024),
-                    )
-                });
+            let finished = self.finished_names(name, &open.id).into_iter().find(|path| {
+                carries_id(
+                    path,
+                    &open.id,
+                    self.config.max_outgoing_bytes.saturating_add(64 * 1024),
+                )
+            });
             if let Some(finished) = &finished {
                 // Cut off between its durable copy and the unlink of the
                 // original: that move is completed, never the send repeated.
@@ -94,7 +92,13 @@ impl Scheduler {
         outcome: &Outcome,
         unknown: bool,
     ) -> Result<(), StoreError> {
-        let Some(job) = self.jobs.get(name).filter(|job| job.id == id) else {
+        if self.jobs.get(name).is_none_or(|job| job.id != id) {
+            return Ok(());
+        }
+        // Parts counted against a modem's limits that never went out (a
+        // message failed whole) are given back.
+        self.release_rest(name);
+        let Some(job) = self.jobs.get(name) else {
             return Ok(());
         };
         let mut bytes = job.bytes.clone();
@@ -111,7 +115,11 @@ impl Scheduler {
                     Some(_) => Vec::new(),
                     None => references.clone(),
                 };
+                let sent_name = self.sent_name(name, modem, id);
                 let record = SentRecord {
+                    original_filename: self.config.features.original_filename(name),
+                    number: slot.and_then(|slot| slot.settings.features.number.clone()),
+                    description: slot.and_then(|slot| slot.settings.features.description.clone()),
                     modem: modem.clone(),
                     sent: now(),
                     // Whole seconds, as smsd writes it.
@@ -129,7 +137,7 @@ impl Scheduler {
                 // the message was being sent is written with it, and one
                 // that comes now waits until the file is there.
                 let (store, sent_index) = (&mut self.store, &self.sent_index);
-                let written = sent_index.write_sent(name, |early| {
+                let written = sent_index.write_sent(&sent_name, |early| {
                     let reports: Vec<(&str, String)> = early
                         .iter()
                         .map(|line| (STATUS_REPORT_HEADER, line.clone()))
@@ -140,7 +148,7 @@ impl Scheduler {
                     };
                     let finished = Finished {
                         id,
-                        name,
+                        name: &sent_name,
                         origin: &path,
                         outcome,
                         content: &bytes,
@@ -148,13 +156,23 @@ impl Scheduler {
                     };
                     store
                         .finish(&finished)
-                        .map(|()| self.config.spool.sent.join(name))
+                        .map(|()| (self.config.spool.sent.join(&sent_name), bytes))
                         .map_err(|err| std::io::Error::new(err.kind, err.what))
                 });
                 match written {
-                    Ok(target) => {
+                    Ok((target, bytes)) => {
                         tracing::info!(target: "smsgate", "{name}: sent by {modem} ({})", target.display());
-                        self.event(hooks::sent_args(&target, &message_ids));
+                        let copies = &self.config.features.copies;
+                        let copy = copies::copy_finished(
+                            copies.sent.as_deref(),
+                            &target,
+                            &bytes,
+                            mode,
+                            &self.alarms,
+                            modem,
+                        );
+                        let file = copies::for_eventhandler(target, copy, copies.eventhandler_use_copy);
+                        self.event(Some(modem), hooks::sent_args(&file, &message_ids));
                         Ok(())
                     }
                     Err(err) => Err(StoreError::from(err)),
@@ -169,10 +187,11 @@ impl Scheduler {
                     .and_then(|part| pdus.get(part.wrapping_sub(1)))
                     .filter(|pdu| !pdu.is_empty())
                     .map(|pdu| hex(pdu));
-                let rendered = self.render_failed(&bytes, reason, modem.as_deref(), pdu);
+                let rendered = self.render_failed(name, &bytes, reason, modem.as_deref(), pdu);
+                let failed_name = self.failed_name(name, modem.as_deref(), Some(id));
                 let finished = Finished {
                     id,
-                    name,
+                    name: &failed_name,
                     origin: &path,
                     outcome,
                     content: &rendered,
@@ -182,8 +201,21 @@ impl Scheduler {
                 if result.is_ok() {
                     tracing::warn!(target: "smsgate", "{name}: failed: {reason}");
                     self.sent_index.forget(name);
-                    let target: PathBuf = self.config.spool.failed.join(name);
-                    self.event(hooks::failed_args(&target));
+                    if let Some(modem) = modem {
+                        self.sent_index.forget(&self.sent_name(name, modem, id));
+                    }
+                    let target: PathBuf = self.config.spool.failed.join(&failed_name);
+                    let copies = &self.config.features.copies;
+                    let copy = copies::copy_finished(
+                        copies.failed.as_deref(),
+                        &target,
+                        &rendered,
+                        mode,
+                        &self.alarms,
+                        modem.as_deref().unwrap_or("smsgate"),
+                    );
+                    let file = copies::for_eventhandler(target, copy, copies.eventhandler_use_copy);
+                    self.event(modem.as_deref(), hooks::failed_args(&file));
                 }
                 result
             }
@@ -202,6 +234,7 @@ impl Scheduler {
     /// A file's `failed/` version: its content and the reason.
     pub(super) fn render_failed(
         &self,
+        name: &str,
         bytes: &[u8],
         reason: &str,
         modem: Option<&str>,
@@ -209,7 +242,10 @@ impl Scheduler {
     ) -> Vec<u8> {
         let slot = modem.and_then(|modem| self.modems.iter().find(|slot| slot.name == modem));
         let record = FailedRecord {
+            original_filename: self.config.features.original_filename(name),
             modem: modem.map(str::to_owned),
+            number: slot.and_then(|slot| slot.settings.features.number.clone()),
+            description: slot.and_then(|slot| slot.settings.features.description.clone()),
             imsi: slot.and_then(|slot| slot.identity.imsi.clone()),
             imei: slot.and_then(|slot| slot.identity.imei.clone()),
             reason: reason.to_owned(),

@@ -16,6 +16,7 @@ use crate::daemon_config::{Limits, UnknownOutcome};
 use crate::hooks::{self, Severity, Verdict};
 use crate::intake::{self, Refusal};
 use crate::journal::new_message_id;
+use crate::recipient_lists;
 use crate::send_core::{Input, Offer};
 use crate::settle::{Change, Look, Verdict as Settled};
 use crate::spool_dir;
@@ -253,6 +254,7 @@ impl Scheduler {
             reference: 0,
             retries: None,
             refusal: None,
+            call: false,
         };
         let mut job = Job {
             id,
@@ -263,6 +265,7 @@ impl Scheduler {
             pdus: Vec::new(),
             call: None,
             send_started: None,
+            counted: None,
             notices: Vec::new(),
             recipient: String::new(),
             queue: None,
@@ -276,6 +279,7 @@ impl Scheduler {
                 offer.retries = planned.file.retries;
                 job.recipient = planned.file.to.number.clone();
                 job.pdus = planned.pdus;
+                offer.call = planned.call.is_some();
                 job.call = planned.call;
                 job.notices = planned.notices;
                 job.queue = queue;
@@ -339,6 +343,7 @@ impl Scheduler {
                         pdus: Vec::new(),
                         call: None,
                         send_started: None,
+                        counted: None,
                         notices: Vec::new(),
                         recipient: String::new(),
                         queue: None,
@@ -355,6 +360,7 @@ impl Scheduler {
                     reference: 0,
                     retries: None,
                     refusal: Some(reason.to_owned()),
+                    call: false,
                 }));
             }
             Err(Refusal::Gone) => {
@@ -382,7 +388,10 @@ impl Scheduler {
             Refusal::TooLarge { mode, .. } => {
                 let reason = refusal.reason();
                 let record = FailedRecord {
+                    original_filename: None,
                     modem: None,
+                    number: None,
+                    description: None,
                     imsi: None,
                     imei: None,
                     reason: reason.clone(),
@@ -403,7 +412,7 @@ impl Scheduler {
                         // A file of an earlier run that grew past the
                         // limit since: its message ends here.
                         self.input(Input::RefusedUnread { name: name.clone() });
-                        self.event(hooks::failed_args(&target));
+                        self.event(None, hooks::failed_args(&target));
                     }
                     Err(err) => {
                         let reason = format!("{reason}, and it cannot be moved to failed/: {err}");
@@ -422,7 +431,8 @@ impl Scheduler {
     /// Parses and plans a file: its encoded PDUs, or every problem on one
     /// line for `Fail_reason:`.
     pub(super) fn plan(&mut self, bytes: &[u8], reference: Option<u16>) -> Result<Planned, String> {
-        let file = OutgoingFile::parse(bytes, &mut self.includes).map_err(|err| err.one_line())?;
+        let mut file = OutgoingFile::parse(bytes, &mut self.includes).map_err(|err| err.one_line())?;
+        self.check_recipient_lists(&mut file)?;
         let reference = reference.unwrap_or_else(|| {
             self.next_reference = self.next_reference.wrapping_add(1);
             self.next_reference
@@ -486,6 +496,37 @@ impl Scheduler {
             pdus,
             call: None,
         })
+    }
+
+    /// smsd's `blacklist` and `whitelist` (read now, so that they may be
+    /// edited while the daemon runs): `Err` with smsd's reason, or the
+    /// reason a list cannot be read (the file fails: nothing is sent that
+    /// the lists might refuse). A whitelist's queue becomes the file's
+    /// when it names none.
+    fn check_recipient_lists(&self, file: &mut OutgoingFile) -> Result<(), String> {
+        let features = &self.config.features;
+        if features.blacklist.is_none() && features.whitelist.is_none() {
+            return Ok(());
+        }
+        let number = match file.to.short {
+            true => format!("s{}", file.to.number),
+            false => file.to.number.clone(),
+        };
+        let verdict = recipient_lists::check(
+            features.blacklist.as_deref(),
+            features.whitelist.as_deref(),
+            &number,
+        )
+        .inspect_err(|reason| self.alarms.raise(Severity::Critical, "smsgate", reason))?;
+        match verdict {
+            recipient_lists::Verdict::Refused(reason) => Err(reason.to_owned()),
+            recipient_lists::Verdict::Allowed { queue } => {
+                if file.queue.is_none() {
+                    file.queue = queue;
+                }
+                Ok(())
+            }
+        }
     }
 
     /// The queue of a file: its `Queue:`/`Provider:` header, else the queue

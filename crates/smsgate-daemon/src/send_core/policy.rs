@@ -8,11 +8,12 @@ use spool::Priority;
 use tokio::time::Instant;
 
 use super::{
-    backoff, Action, Fact, Input, MessageId, ModemPolicy, Offer, OpenMessage, Outcome, PartOutcome,
-    PolicyConfig, Presence, Severity, WriteId,
+    backoff, Action, Admission, Fact, Input, MessageId, ModemPolicy, Offer, OpenMessage, Outcome,
+    PartOutcome, PolicyConfig, Presence, Severity, Unlimited, WriteId,
 };
 use crate::store_health::StoreHealth;
 
+mod admission;
 mod store_path;
 use crate::daemon_config::UnknownOutcome;
 
@@ -84,6 +85,10 @@ struct Message {
     attempts: u32,
     not_before: Option<Instant>,
     phase: Phase,
+    /// A voice call: no SIM's limits count it.
+    call: bool,
+    /// It was said to wait for its modems' limits (said once).
+    limit_noted: bool,
 }
 
 impl Message {
@@ -151,6 +156,8 @@ pub(crate) struct SendPolicy {
     dispatch_due: bool,
     /// Set while an input queues a message: that input hands out nothing.
     intake_input: bool,
+    /// The SIMs' limits, asked as a modem is chosen.
+    admission: Box<dyn Admission>,
     actions: VecDeque<Action>,
 }
 
@@ -174,6 +181,7 @@ impl SendPolicy {
             shutdown: false,
             dispatch_due: false,
             intake_input: false,
+            admission: Box::new(Unlimited),
             actions: VecDeque::new(),
         }
     }
@@ -365,6 +373,8 @@ impl SendPolicy {
             attempts: 0,
             not_before: None,
             phase: Phase::Waiting,
+            call: offer.call,
+            limit_noted: false,
         };
         self.names.insert(message.name.clone(), id.clone());
         self.order.insert(message.order_key());
@@ -435,6 +445,8 @@ impl SendPolicy {
         }
         let n_modems = self.modems.len();
         let mut chosen = Vec::new();
+        // Messages no modem took, to say once if limits hold them.
+        let mut held = Vec::new();
         for (_, _, _, id) in &self.order {
             if n_free == 0 {
                 break;
@@ -445,6 +457,7 @@ impl SendPolicy {
             if !matches!(message.phase, Phase::Waiting) || message.not_before.is_some_and(|at| at > now) {
                 continue;
             }
+            let parts = message.unsent_sms();
             let modem = (0..n_modems)
                 .map(|offset| (self.next_modem + offset) % n_modems)
                 .find(|&idx| {
@@ -452,8 +465,14 @@ impl SendPolicy {
                     free[idx]
                         && modem.serves(message.queue.as_deref())
                         && message.pin.as_ref().is_none_or(|pin| *pin == modem.name)
+                        && self.admission.admits(&modem.name, parts).is_ok()
                 });
-            let Some(modem_idx) = modem else { continue };
+            let Some(modem_idx) = modem else {
+                if !message.limit_noted && parts > 0 {
+                    held.push(id.clone());
+                }
+                continue;
+            };
             free[modem_idx] = false;
             n_free -= 1;
             self.next_modem = (modem_idx + 1) % n_modems;
@@ -461,6 +480,9 @@ impl SendPolicy {
         }
         for (id, modem_idx) in chosen {
             self.start(&id, modem_idx);
+        }
+        for id in held {
+            self.note_limits(&id);
         }
     }
 
@@ -537,7 +559,9 @@ impl SendPolicy {
                 modem,
                 mr: *mr,
             },
-            PartOutcome::NotSent { .. } | PartOutcome::Refused { .. } => Fact::PartNotSent { id, part },
+            PartOutcome::NotSent { .. } | PartOutcome::Refused { .. } | PartOutcome::Held { .. } => {
+                Fact::PartNotSent { id, part }
+            }
             PartOutcome::Unknown { reason } | PartOutcome::Failed { reason } => Fact::PartUnknown {
                 id,
                 part,
@@ -619,6 +643,8 @@ impl SendPolicy {
             }
             // The message's own fault: no sign that the modem is failing.
             PartOutcome::Refused { reason } => self.not_sent(id, modem_idx, reason, now),
+            // Nobody's fault: it waits for the next choice of a modem.
+            PartOutcome::Held { .. } => {}
         }
     }
 

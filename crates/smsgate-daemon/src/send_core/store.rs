@@ -45,6 +45,8 @@ impl From<io::Error> for StoreError {
 #[derive(Clone, Debug)]
 pub(crate) struct Finished<'a> {
     pub(crate) id: &'a str,
+    /// The name it is kept under: its file's, or one of its own
+    /// (`keep-filename = false`, [`crate::finished_names`]).
     pub(crate) name: &'a str,
     /// Where the shell found it ([`super::Offer::origin`]).
     pub(crate) origin: &'a str,

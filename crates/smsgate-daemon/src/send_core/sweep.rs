@@ -379,6 +379,7 @@ impl World {
                         reference: 0,
                         retries: None,
                         refusal: None,
+                        call: false,
                     };
                     policy.handle(Input::Offered(offer), self.now);
                     offered = true;

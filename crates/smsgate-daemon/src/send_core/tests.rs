@@ -12,6 +12,8 @@ use tokio::time::Instant;
 
 use super::*;
 
+mod limits;
+
 fn config(unknown_outcome: UnknownOutcome) -> PolicyConfig {
     PolicyConfig {
         retry_interval: Duration::from_secs(10),
@@ -46,6 +48,7 @@ fn offer(name: &str, parts: usize, priority: Priority, arrived_s: u64) -> Offer 
         reference: 1,
         retries: None,
         refusal: None,
+        call: false,
     }
 }
 
@@ -61,6 +64,8 @@ struct Bench {
     started: Vec<(String, usize, String)>,
     finished: Vec<(String, Outcome, bool)>,
     alarms: Vec<(Severity, String, String)>,
+    /// The decisions logged.
+    logs: Vec<String>,
     /// Writes to fail, by kind, from the next one on.
     failing: Option<ErrorKind>,
     /// Finishes to fail, by kind.
@@ -82,6 +87,7 @@ impl Bench {
             started: Vec::new(),
             finished: Vec::new(),
             alarms: Vec::new(),
+            logs: Vec::new(),
             failing: None,
             failing_finish: None,
             answer: true,
@@ -140,10 +146,8 @@ impl Bench {
                     source,
                     text,
                 } => self.alarms.push((severity, source, text)),
-                Action::Accepted { .. }
-                | Action::Dropped { .. }
-                | Action::StoreRecovered { .. }
-                | Action::Log { .. } => {}
+                Action::Log { text, .. } => self.logs.push(text),
+                Action::Accepted { .. } | Action::Dropped { .. } | Action::StoreRecovered { .. } => {}
             }
         }
     }
