@@ -121,7 +121,7 @@ pub struct DaemonConfig {
     pub max_outgoing_bytes: u64,
     /// `[spool] trust-outgoing` (smstools3's `trust_outgoing`): a file is
     /// taken as soon as it is seen, not once it is whole
-    /// ([`crate::settle`]).
+    /// (`settle.rs`).
     pub trust_outgoing: bool,
     /// `[spool] file-mode`, `dir-mode`.
     pub modes: FileModes,
@@ -141,6 +141,19 @@ pub struct DaemonConfig {
     /// `[spool]`'s smstools3 production settings: recipient lists,
     /// copies, names in `sent/` and `failed/`.
     pub features: SpoolFeatures,
+    /// `[http]`: the HTTP API (http/); none: off.
+    pub(crate) http: Option<crate::http::config::HttpSettings>,
+    /// `[[webhooks]]` (webhooks/).
+    pub(crate) webhooks: Vec<crate::webhooks::config::WebhookSettings>,
+    /// Not read from the file: the daemon's event bus (events.rs), made
+    /// with the config so that every part holding it can publish.
+    pub(crate) events: crate::events::EventBus,
+    /// Not read from the file: cancels over the HTTP API, which the
+    /// scheduler asks before each start (http/cancel.rs).
+    pub(crate) cancels: crate::http::cancel::CancelGate,
+    /// Not read from the file: the scheduler's blocked modems, and a way
+    /// to unblock one (modem_states.rs).
+    pub(crate) modem_states: crate::modem_states::ModemStates,
 }
 
 /// What to do with a file whose send was cut off (smsgate killed, the
@@ -348,6 +361,9 @@ pub struct RawDaemonConfig {
     sms_commands: Option<Spanned<commands::RawSmsCommands>>,
     #[serde(default)]
     scripts: BTreeMap<Spanned<String>, commands::RawScript>,
+    http: Option<Spanned<crate::http::config::RawHttp>>,
+    #[serde(default)]
+    webhooks: Vec<Spanned<crate::webhooks::config::RawWebhook>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -541,6 +557,8 @@ impl Checker<'_> {
         let mut raw_spool = raw.spool;
         let features = self.spool_features(&mut raw_spool);
         let spool = self.spool(raw_spool, &base);
+        let http = self.http(raw.http);
+        let webhooks = self.webhooks(raw.webhooks);
         let limits = self.limits(raw.limits);
         let raw_queues = raw.queues;
         let raw_modems = raw.modems;
@@ -779,6 +797,7 @@ impl Checker<'_> {
             national_prefixes: self.digit_list(raw.numbering.national_prefixes, "national"),
         };
         let sms_commands = self.sms_commands(raw.sms_commands, raw.scripts, &modems);
+        let cancels = crate::http::cancel::CancelGate::new(&spool.base);
         DaemonConfig {
             features,
             lock_dir: raw.lock_dir,
@@ -799,6 +818,11 @@ impl Checker<'_> {
             national_tables,
             control_socket,
             sms_commands,
+            http,
+            webhooks,
+            events: Default::default(),
+            cancels,
+            modem_states: Default::default(),
         }
     }
 

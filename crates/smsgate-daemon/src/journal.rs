@@ -124,6 +124,34 @@ pub(crate) struct FileState {
     pub(crate) begun: u64,
 }
 
+impl FileState {
+    /// Whether a part was handed to a modem and its answer is not in yet.
+    pub(crate) fn is_in_flight(&self) -> bool {
+        self.in_flight.is_some()
+    }
+}
+
+/// Reads the journal in `base` without opening it for writing (the HTTP
+/// API's look-ups): the messages still open, by id. The daemon's own
+/// journal may be compacted meanwhile; that is a rename, so this reads
+/// the old file or the new one, each whole up to its last fsync.
+pub(crate) fn peek(base: &Path) -> io::Result<BTreeMap<String, FileState>> {
+    let mut files = BTreeMap::new();
+    let mut begun = 0;
+    match File::open(base.join(FILE_NAME)) {
+        Ok(file) => {
+            for line in BufReader::new(file).lines() {
+                if let Ok(record) = serde_json::from_str::<Record>(&line?) {
+                    apply(&mut files, &mut begun, record);
+                }
+            }
+        }
+        Err(err) if err.kind() == io::ErrorKind::NotFound => {}
+        Err(err) => return Err(err),
+    }
+    Ok(files)
+}
+
 /// The open journal.
 #[derive(Debug)]
 pub(crate) struct Journal {

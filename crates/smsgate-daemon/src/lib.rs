@@ -1,6 +1,14 @@
-//! The spool daemon (`smsgate run`), send side: files dropped into
-//! `outgoing/` go to the modems and end in `sent/` or `failed/`, as with
-//! smstools3's smsd.
+//! The smsgate spool daemon as a library: [`Daemon::start`] with a
+//! [`daemon_config::DaemonConfig`] and a shutdown token, then
+//! [`Daemon::join`]. `smsgate run` is that plus logging, a runtime and
+//! SIGINT/SIGTERM; `smsgate demo` and tests start it in their own process.
+//! The public modules are what a client of the daemon needs: [`config`]
+//! and [`daemon_config`] (the one model of `smsgate.toml`), [`control`]
+//! (the control socket's typed protocol, server and client), and
+//! [`logging::escape`].
+//!
+//! Send side: files dropped into `outgoing/` go to the modems and end in
+//! `sent/` or `failed/`, as with smstools3's smsd.
 //!
 //! ```text
 //!   outgoing/ ──inotify, rescan──▶ Scheduler ──part──▶ modem task (one per part in flight)
@@ -12,18 +20,18 @@
 //! ```
 //!
 //! - [`spool_dir`]: which files may be taken, durable moves, modes.
-//! - [`intake`]: an outgoing file read without following a symlink,
+//! - `intake`: an outgoing file read without following a symlink,
 //!   blocking on a FIFO or reading past the size limit.
-//! - [`journal`]: what was handed to which modem, so that a restart
+//! - `journal`: what was handed to which modem, so that a restart
 //!   neither loses nor silently repeats a send.
-//! - [`send_core`]: the send policy, sans I/O: the order (`Priority:
+//! - `send_core`: the send policy, sans I/O: the order (`Priority:
 //!   high`, then oldest), queues, round robin over free modems, retries
 //!   with backoff that never hold up the other files, blocking of a
 //!   failing modem, part-to-modem affinity, unknown outcomes, fail-stop on
-//!   a failed durable write; and the store boundary ([`send_core::MessageStore`]).
-//! - [`scheduler`]: its shell: intake, the writes, the parts on the modems.
-//! - [`hooks`]: the eventhandler, checkhandler and alarmhandler.
-//! - [`include`]: `Include:` confined to `[spool] include-dir`.
+//!   a failed durable write; and the store boundary (`MessageStore`).
+//! - `scheduler`: its shell: intake, the writes, the parts on the modems.
+//! - `hooks`: the eventhandler, checkhandler and alarmhandler.
+//! - `include`: `Include:` confined to `[spool] include-dir`.
 //! - [`control`]: the control socket through which `smsgate send`,
 //!   `inbox`, `ussd`, `at-chat` and `status` use the daemon's modems.
 //! - [`sd_notify`]: systemd's notify protocol (READY=1, STATUS=, and
@@ -43,14 +51,18 @@ pub(crate) mod copies;
 pub mod daemon_config;
 #[cfg(test)]
 mod durability_tests;
+pub(crate) mod events;
 pub(crate) mod finished_names;
 pub(crate) mod hooks;
+pub(crate) mod http;
 pub(crate) mod inbox;
 pub(crate) mod include;
 pub(crate) mod intake;
 pub(crate) mod journal;
 pub mod logging;
+pub(crate) mod metrics;
 mod modem_chores;
+pub(crate) mod modem_states;
 pub(crate) mod part_store;
 pub(crate) mod receive;
 pub(crate) mod receive_store;
@@ -67,6 +79,7 @@ pub mod spool_dir;
 pub(crate) mod store_health;
 pub(crate) mod ussd_handler;
 pub(crate) mod voicecall;
+pub(crate) mod webhooks;
 
 use crate::ussd_handler::UssdHandler;
 use std::collections::HashMap;
@@ -102,6 +115,11 @@ pub struct Daemon {
     join: JoinHandle<anyhow::Result<()>>,
     /// The control socket's server and its token (control.rs).
     control: Option<(JoinHandle<()>, CancellationToken)>,
+    /// The HTTP API's server and its token (http/).
+    http: Option<(JoinHandle<()>, CancellationToken)>,
+    /// The webhooks' delivery tasks (webhooks/), which stop with the
+    /// daemon's token; what they did not deliver waits on disk.
+    webhook_tasks: TaskTracker,
 }
 
 impl Daemon {
@@ -153,6 +171,28 @@ impl Daemon {
             .as_deref()
             .map(ControlSocket::bind)
             .transpose()?;
+        // http/: bound early for the same reason.
+        let http_server = match &config.http {
+            Some(settings) => Some(http::HttpServer::bind(settings).await?),
+            None => None,
+        };
+        // Shared by the HTTP API's /metrics and the webhooks' counters.
+        let metrics = Arc::new(metrics::Metrics::default());
+        let webhook_tasks = TaskTracker::new();
+        if !config.webhooks.is_empty() {
+            let webhooks = webhooks::Webhooks::open(
+                &config.spool.base,
+                &config.webhooks,
+                config.modes.file,
+                config.modes.dir,
+                metrics.clone(),
+            )
+            .context("opening the webhook queues")?;
+            let webhooks = Arc::new(webhooks);
+            config.events.set_webhooks(webhooks.clone());
+            webhooks.spawn(&webhook_tasks, &shutdown);
+        }
+        webhook_tasks.close();
         let registry = ModemRegistry::default();
         let commands = match &config.sms_commands {
             Some(settings) => Some(Arc::new(CommandRunner::new(
@@ -185,16 +225,51 @@ impl Daemon {
         let running = supervisor.start_scheduler().await?;
         let control = control_socket.map(|socket| {
             let token = supervisor.shutdown.child_token();
-            (tokio::spawn(socket.serve(registry, token.clone())), token)
+            (tokio::spawn(socket.serve(registry.clone(), token.clone())), token)
+        });
+        // Each modem's status now and then (http/modems.rs): for the modems
+        // route, /readyz, the modem gauges and `modem` events.
+        let modem_watch = http::ModemWatch::default();
+        if http_server.is_some() || !supervisor.config.webhooks.is_empty() {
+            tokio::spawn(modem_watch.clone().run(
+                registry.clone(),
+                metrics.clone(),
+                supervisor.config.events.clone(),
+                supervisor.shutdown.clone(),
+            ));
+        }
+        let http = http_server.map(|server| {
+            let token = supervisor.shutdown.child_token();
+            let config = supervisor.config.clone();
+            (
+                server.serve(
+                    config,
+                    registry.clone(),
+                    metrics.clone(),
+                    modem_watch.clone(),
+                    token.clone(),
+                ),
+                token,
+            )
         });
         let join = tokio::spawn(supervisor.run(running));
-        Ok(Daemon { join, control })
+        Ok(Daemon {
+            join,
+            control,
+            http,
+            webhook_tasks,
+        })
     }
 
     /// Waits until the daemon has stopped (after its token fired) and every
     /// modem is closed.
     pub async fn join(self) -> anyhow::Result<()> {
         let result = self.join.await.context("the daemon task failed");
+        if let Some((http, token)) = self.http {
+            token.cancel();
+            let _ = http.await;
+        }
+        self.webhook_tasks.wait().await;
         if let Some((control, token)) = self.control {
             // Also when the daemon stopped on an error of its own.
             token.cancel();

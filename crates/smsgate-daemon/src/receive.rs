@@ -25,6 +25,7 @@
 //! storage from filling up (RouterOS's auto-erase): when it is full, the
 //! oldest message is deleted, with an alarm.
 
+use crate::events::{DaemonEvent, EventBus};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -68,6 +69,8 @@ const SAFETY_POLL_INTERVAL: Duration = Duration::from_secs(60);
 /// One modem's receive task.
 pub(crate) struct Receiver {
     name: String,
+    /// The daemon's event bus: `received` and `report` go on it.
+    events: EventBus,
     settings: ModemSettings,
     handle: ModemHandle,
     identity: Identity,
@@ -134,6 +137,7 @@ impl Receiver {
         let core = Assembler::restore(held, config.limits.incomplete_after.as_secs());
         Ok(Some(Receiver {
             name: name.to_owned(),
+            events: config.events.clone(),
             settings: settings.clone(),
             handle,
             identity,
@@ -493,9 +497,18 @@ impl Receiver {
         };
         match report {
             Some(reference) => {
+                self.events.publish(DaemonEvent::Report {
+                    file: name.clone(),
+                    modem: self.name.clone(),
+                    message_reference: reference,
+                });
                 self.event(vec!["REPORT".into(), path, reference.to_string().into()]);
             }
             None => {
+                self.events.publish(DaemonEvent::Received {
+                    file: name.clone(),
+                    modem: self.name.clone(),
+                });
                 self.event(vec!["RECEIVED".into(), path]);
                 if let (Some(runner), Some(decision)) = (&self.commands, decision) {
                     match decision {

@@ -251,6 +251,8 @@ pub(crate) struct Scheduler {
     /// The modems' per-SIM counts (`[modems.NAME.limits]`), which the
     /// policy asks as it chooses a modem.
     limits: SharedLimits,
+    /// The blocks last told to the HTTP API's modem states, by modem.
+    blocks_published: HashMap<String, Instant>,
     /// Kept for its inotify watch.
     _watcher: Option<notify::RecommendedWatcher>,
 }
@@ -307,6 +309,8 @@ impl Scheduler {
         let (results_tx, results) = mpsc::unbounded_channel();
         let (checks_tx, checks) = mpsc::unbounded_channel();
         let (reconnected_tx, reconnected) = mpsc::unbounded_channel();
+        // `POST /api/v1/modems/NAME/unblock` goes in as a reconnect would.
+        config.modem_states.attach(reconnected_tx.clone());
         let tasks = TaskTracker::new();
         let alarms = Alarms::new(&config.handlers, tasks.clone());
         let includes = ConfinedIncludes::new(config.include_dir.clone());
@@ -362,6 +366,7 @@ impl Scheduler {
             alarms,
             refusals: Refusals::default(),
             limits,
+            blocks_published: HashMap::new(),
             _watcher: watcher,
         })
     }
@@ -419,6 +424,7 @@ impl Scheduler {
                 Some(slot) = self.new_modems.recv() => self.add_modem(slot),
                 Some(result) = self.checks.recv() => self.finish_check(result),
                 Some(name) = self.reconnected.recv() => {
+                    self.config.modem_states.unblocked(&name);
                     self.input(Input::ModemReconnected { name });
                 }
                 Some(first) = self.wakeups.recv() => {
@@ -633,6 +639,30 @@ impl Scheduler {
                 Action::Log { warn: false, text } => tracing::info!(target: "smsgate", "{text}"),
             }
         }
+        self.publish_blocks();
+    }
+
+    /// Tells the HTTP API's modem states of blocks the policy began or
+    /// ended (it decides them; the shell only reports).
+    fn publish_blocks(&mut self) {
+        let now = Instant::now();
+        for slot in &self.modems {
+            let until = self.policy.blocked_until(&slot.name).filter(|&until| until > now);
+            if self.blocks_published.get(&slot.name) == until.as_ref() {
+                continue;
+            }
+            match until {
+                Some(until) => {
+                    let wall = SystemTime::now() + until.saturating_duration_since(now);
+                    self.config.modem_states.blocked(&slot.name, wall);
+                    self.blocks_published.insert(slot.name.clone(), until);
+                }
+                None => {
+                    self.config.modem_states.unblocked(&slot.name);
+                    self.blocks_published.remove(&slot.name);
+                }
+            }
+        }
     }
 
     /// Hands part `part` of message `id` to modem `modem`, in a task.
@@ -650,8 +680,18 @@ impl Scheduler {
         else {
             return;
         };
-        if let Err(reason) = self.count_parts(&name, part, modem) {
-            let outcome = PartOutcome::Held { reason };
+        // A cancel over the HTTP API (http/cancel.rs) wins until here;
+        // once a message started, a cancel is refused.
+        let held = match self.config.cancels.may_start(id) {
+            false => Some(PartOutcome::Cancelled {
+                reason: crate::http::cancel::CANCELLED_REASON.to_owned(),
+            }),
+            true => self
+                .count_parts(&name, part, modem)
+                .err()
+                .map(|reason| PartOutcome::Held { reason }),
+        };
+        if let Some(outcome) = held {
             let (id, modem) = (id.to_owned(), modem.to_owned());
             let _ = self.results_tx.send(PartResult {
                 id,

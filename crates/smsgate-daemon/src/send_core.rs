@@ -199,6 +199,9 @@ pub(crate) enum PartOutcome {
     /// neither the message's fault nor the modem's: no try is counted, and
     /// the message waits for the next choice of a modem.
     Held { reason: String },
+    /// Never handed to the modem: the message was cancelled (over the
+    /// HTTP API) before its first part went. It fails, with this reason.
+    Cancelled { reason: String },
 }
 
 /// One input to the core.

@@ -11,6 +11,7 @@ use spool::{FailedRecord, SentRecord};
 
 use crate::clock::now;
 use crate::copies;
+use crate::events::DaemonEvent;
 use crate::hooks;
 use crate::reports::STATUS_REPORT_HEADER;
 use crate::send_core::store::Finished;
@@ -106,6 +107,7 @@ impl Scheduler {
             bytes = spool::add_headers(&bytes, &[(OUTCOME_HEADER, "unknown".to_owned())]);
         }
         let path = job.path.to_string_lossy().into_owned();
+        let (recipient, send_started) = (job.recipient.clone(), job.send_started);
         let (mode, pdus) = (job.mode, job.pdus.clone());
         let result = match outcome {
             Outcome::Sent { modem, references } => {
@@ -173,6 +175,14 @@ impl Scheduler {
                         );
                         let file = copies::for_eventhandler(target, copy, copies.eventhandler_use_copy);
                         self.event(Some(modem), hooks::sent_args(&file, &message_ids));
+                        self.config.events.publish(DaemonEvent::Sent {
+                            id: id.to_owned(),
+                            file: name.to_owned(),
+                            to: recipient,
+                            modem: modem.clone(),
+                            message_references: message_ids,
+                            duration_seconds: send_started.map(|started| started.elapsed().as_secs_f64()),
+                        });
                         Ok(())
                     }
                     Err(err) => Err(StoreError::from(err)),
@@ -216,6 +226,12 @@ impl Scheduler {
                     );
                     let file = copies::for_eventhandler(target, copy, copies.eventhandler_use_copy);
                     self.event(modem.as_deref(), hooks::failed_args(&file));
+                    self.config.events.publish(DaemonEvent::Failed {
+                        id: Some(id.to_owned()),
+                        file: name.to_owned(),
+                        modem: modem.clone(),
+                        reason: reason.clone(),
+                    });
                 }
                 result
             }

@@ -14,6 +14,7 @@ use tokio::time::Instant;
 use crate::clock::now;
 use crate::daemon_config::{Limits, UnknownOutcome};
 use crate::hooks::{self, Severity, Verdict};
+use crate::http::submit;
 use crate::intake::{self, Refusal};
 use crate::journal::new_message_id;
 use crate::recipient_lists;
@@ -23,7 +24,7 @@ use crate::spool_dir;
 use crate::voicecall::PlannedCall;
 
 use super::watch::dir_of;
-use super::{CheckResult, Job, Planned, Scheduler, Stage, ID_HEADER};
+use super::{CheckResult, Job, Planned, Scheduler, Stage};
 
 impl Scheduler {
     /// A new file in `self.dirs[dir_idx]`, seen at `now`: taken once it is
@@ -204,7 +205,10 @@ impl Scheduler {
         // Only a file the store knew at the start is an earlier message;
         // any other is new, whatever its name.
         let state = self.policy.recovered(&name).cloned();
-        let fresh_id = new_message_id();
+        // A file the HTTP API wrote carries the id it answered with.
+        let fresh_id = submit::given_id(&name, &bytes)
+            .filter(|id| !self.policy.knows(id))
+            .unwrap_or_else(new_message_id);
         let id = state
             .as_ref()
             .map_or_else(|| fresh_id.clone(), |state| state.id.clone());
@@ -219,7 +223,7 @@ impl Scheduler {
             // The policy fails it without a plan: it is not sent again.
             unknown_fail = self.config.unknown_outcome == UnknownOutcome::Fail;
         }
-        let bytes_with_id = spool::add_headers(&bytes, &[(ID_HEADER, id.clone())]);
+        let bytes_with_id = submit::with_id(&bytes, &id);
         let planned = match unknown_fail {
             true => Err(None),
             false => self

@@ -280,6 +280,12 @@ impl SendPolicy {
         self.names.contains_key(name)
     }
 
+    /// Whether message `id` is held, or open from before a restart (an id
+    /// a file brings along must not be taken twice).
+    pub(crate) fn knows(&self, id: &str) -> bool {
+        self.messages.contains_key(id) || self.recovered.values().any(|open| open.id == id)
+    }
+
     /// The open message of before a restart that a file of this name
     /// continues, if any (not yet offered).
     pub(crate) fn recovered(&self, name: &str) -> Option<&OpenMessage> {
@@ -287,7 +293,6 @@ impl SendPolicy {
     }
 
     /// When modem `name` is blocked until, if it is.
-    #[cfg(test)]
     pub(crate) fn blocked_until(&self, name: &str) -> Option<Instant> {
         self.modems
             .iter()
@@ -559,9 +564,10 @@ impl SendPolicy {
                 modem,
                 mr: *mr,
             },
-            PartOutcome::NotSent { .. } | PartOutcome::Refused { .. } | PartOutcome::Held { .. } => {
-                Fact::PartNotSent { id, part }
-            }
+            PartOutcome::NotSent { .. }
+            | PartOutcome::Refused { .. }
+            | PartOutcome::Held { .. }
+            | PartOutcome::Cancelled { .. } => Fact::PartNotSent { id, part },
             PartOutcome::Unknown { reason } | PartOutcome::Failed { reason } => Fact::PartUnknown {
                 id,
                 part,
@@ -645,6 +651,14 @@ impl SendPolicy {
             PartOutcome::Refused { reason } => self.not_sent(id, modem_idx, reason, now),
             // Nobody's fault: it waits for the next choice of a modem.
             PartOutcome::Held { .. } => {}
+            PartOutcome::Cancelled { reason } => {
+                let outcome = Outcome::Failed {
+                    reason,
+                    modem: None,
+                    first_unsent: None,
+                };
+                self.finish(id, outcome);
+            }
         }
     }
 

@@ -27,6 +27,9 @@ fn the_example_has_every_section() {
         "[control]",
         "[sms-commands]",
         "[scripts.",
+        "[http]",
+        "[[http.tokens]]",
+        "[[webhooks]]",
     ] {
         assert!(text.contains(section), "examples/smsgate.toml lacks {section}");
     }

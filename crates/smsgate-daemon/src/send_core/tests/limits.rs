@@ -1,6 +1,7 @@
 //! The SIMs' limits in the choice of a modem ([`Admission`]), parts held
-//! back by a count that could not be written ([`PartOutcome::Held`]), and
-//! the policy's snapshot, on the fake clock.
+//! back by a count that could not be written ([`PartOutcome::Held`]) or a
+//! cancel ([`PartOutcome::Cancelled`]), and the policy's snapshot, on the
+//! fake clock.
 
 use std::sync::{Arc, Mutex};
 
@@ -154,4 +155,28 @@ fn the_snapshot_counts_blocked_modems_held_messages_and_parts_out() {
     }
     assert!(bench.policy.blocked_until("m0").is_some());
     assert_eq!(bench.policy.snapshot(bench.now).blocked, 1);
+}
+
+#[test]
+fn a_message_cancelled_before_its_first_part_fails_without_a_modem_or_a_try_counted() {
+    let mut bench = Bench::new(&["m0"], UnknownOutcome::Fail);
+    bench.input(Input::Offered(offer("a", 2, Priority::Normal, 1)));
+    let cancelled = PartOutcome::Cancelled {
+        reason: "cancelled over the HTTP API".into(),
+    };
+    bench.answer_last(cancelled);
+    assert_eq!(bench.starts().len(), 1, "nothing more starts");
+    let (id, outcome, unknown) = bench.finished.last().cloned().expect("it finished");
+    assert_eq!(id, "id-a");
+    assert!(!unknown);
+    assert_eq!(
+        outcome,
+        Outcome::Failed {
+            reason: "cancelled over the HTTP API".into(),
+            modem: None,
+            first_unsent: None,
+        }
+    );
+    assert_eq!(bench.policy.failures_in_row("m0"), Some(0));
+    assert!(bench.policy.is_idle());
 }

@@ -1,0 +1,108 @@
+//! `[[webhooks]]`: where events are POSTed.
+//!
+//! ```toml
+//! [[webhooks]]
+//! url = "http://127.0.0.1:9000/sms-events"   # http:// only; TLS through a local proxy
+//! events = ["sent", "failed", "received", "report"]   # default: all
+//! secret-file = "/etc/smsgate/webhook.secret" # HMAC-SHA256 key for X-Smsgate-Signature
+//! retry-initial-s = 1                          # the first pause after a failed delivery
+//! retry-max-s = 300                            # pauses double up to this
+//! timeout-s = 10                               # one attempt's limit
+//! ```
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::daemon_config::Checker;
+
+/// The event kinds a webhook may ask for (daemon/events.rs names them).
+pub(crate) const KINDS: [&str; 5] = ["sent", "failed", "received", "report", "modem"];
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(crate) struct RawWebhook {
+    url: String,
+    events: Option<Vec<String>>,
+    secret_file: Option<PathBuf>,
+    retry_initial_s: Option<u64>,
+    retry_max_s: Option<u64>,
+    timeout_s: Option<u64>,
+}
+
+/// One `[[webhooks]]`, checked.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct WebhookSettings {
+    pub(crate) url: String,
+    pub(crate) events: Vec<String>,
+    /// The key of the signature; none: no `X-Smsgate-Signature`.
+    pub(crate) secret: Option<Vec<u8>>,
+    pub(crate) retry_initial: Duration,
+    pub(crate) retry_max: Duration,
+    pub(crate) timeout: Duration,
+}
+
+impl Checker<'_> {
+    pub(crate) fn webhooks(&mut self, raw: Vec<Spanned<RawWebhook>>) -> Vec<WebhookSettings> {
+        let mut hooks = Vec::new();
+        for (index, raw) in raw.into_iter().enumerate() {
+            let offset = raw.span().start;
+            let raw = raw.into_inner();
+            let key = |field: &str| format!("webhooks[{index}].{field}");
+            let parsed = reqwest::Url::parse(&raw.url);
+            match &parsed {
+                Ok(url) if url.scheme() == "http" && url.host().is_some() => {}
+                Ok(url) if url.scheme() == "https" => self.problem(
+                    offset,
+                    &key("url"),
+                    "https is not built in; send to a local TLS proxy (stunnel, nginx) over http://",
+                ),
+                Ok(_) => self.problem(offset, &key("url"), "not an http:// URL with a host"),
+                Err(err) => self.problem(offset, &key("url"), &format!("{:?}: {err}", raw.url)),
+            }
+            let events = raw
+                .events
+                .unwrap_or_else(|| KINDS.iter().map(|kind| (*kind).to_owned()).collect());
+            for event in &events {
+                if !KINDS.contains(&event.as_str()) {
+                    let message = format!("{event:?} is not one of {}", KINDS.join(", "));
+                    self.problem(offset, &key("events"), &message);
+                }
+            }
+            let secret = raw
+                .secret_file
+                .as_ref()
+                .and_then(|file| match std::fs::read(file) {
+                    Ok(bytes) => {
+                        let secret = String::from_utf8_lossy(&bytes).trim().as_bytes().to_vec();
+                        if secret.is_empty() {
+                            self.problem(
+                                offset,
+                                &key("secret-file"),
+                                &format!("{} is empty", file.display()),
+                            );
+                        }
+                        Some(secret)
+                    }
+                    Err(err) => {
+                        let message = format!("cannot read {}: {err}", file.display());
+                        self.problem(offset, &key("secret-file"), &message);
+                        None
+                    }
+                });
+            let retry_initial = Duration::from_secs(raw.retry_initial_s.unwrap_or(1).max(1));
+            let retry_max = Duration::from_secs(raw.retry_max_s.unwrap_or(300)).max(retry_initial);
+            hooks.push(WebhookSettings {
+                url: raw.url,
+                events,
+                secret,
+                retry_initial,
+                retry_max,
+                timeout: Duration::from_secs(raw.timeout_s.unwrap_or(10).max(1)),
+            });
+        }
+        hooks
+    }
+}
