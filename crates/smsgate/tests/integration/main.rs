@@ -7,6 +7,7 @@
 mod macros;
 mod util;
 
+mod console_browser;
 mod control;
 mod daemon;
 mod daemon_commands;
@@ -16,6 +17,7 @@ mod daemon_receive;
 mod daemon_recovery;
 mod help;
 mod http_api;
+mod http_plan_resend;
 mod import_smsd_conf;
 mod modem_commands;
 mod one_config;
