@@ -26,7 +26,7 @@ use crate::http_api::{Api, SENDER};
 use crate::spool_bench::{wait_exit, wait_until};
 
 /// WebDriver's key for an element reference (W3C).
-const ELEMENT_KEY: &str = "element-6066-11e4-a52f-4a5cbc5d89d4";
+const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
 
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 const CHROMIUM: &str = "/usr/bin/chromium";
@@ -86,7 +86,7 @@ impl Browser {
                 // No sandbox: CI runs as root in a container, where
                 // chromium's sandbox cannot start.
                 "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                         "--window-size=1200,1400", format!("--user-data-dir={}", profile.display())],
+                         "--window-size=1200,1400", "--disable-crash-reporter", format!("--user-data-dir={}", profile.display())],
             },
         }}});
         let session = browser
@@ -127,7 +127,8 @@ impl Browser {
 
     fn command(&self, method: &str, rest: &str, body: Value) -> Value {
         let path = self.session_path(rest);
-        self.request(method, &path, Some(body))
+        let body = (!body.is_null()).then_some(body);
+        self.request(method, &path, body)
             .unwrap_or_else(|err| panic!("{method} {rest}: {err}"))["value"]
             .take()
     }
@@ -138,12 +139,24 @@ impl Browser {
 
     fn element(&self, css: &str) -> String {
         let found = self.command("POST", "/element", json!({"using": "css selector", "value": css}));
-        found[ELEMENT_KEY].as_str().unwrap().to_owned()
+        found[ELEMENT_KEY]
+            .as_str()
+            .unwrap_or_else(|| panic!("no element {css}: {found}"))
+            .to_owned()
     }
 
     fn type_into(&self, css: &str, text: &str) {
         let element = self.element(css);
-        self.command("POST", &format!("/element/{element}/value"), json!({"text": text}));
+        self.command(
+            "POST",
+            &format!("/element/{element}/value"),
+            json!({"text": text}),
+        );
+    }
+
+    fn clear(&self, css: &str) {
+        let element = self.element(css);
+        self.command("POST", &format!("/element/{element}/clear"), json!({}));
     }
 
     fn click(&self, css: &str) {
@@ -208,8 +221,11 @@ fn the_console_logs_in_sends_and_shows_the_reply_in_the_inbox() {
     browser.type_into("#token", "not-a-token");
     browser.click("#login");
     browser.wait("the refusal", |b| {
-        b.text_of("#login-error").as_str().is_some_and(|text| text.contains("not valid"))
+        b.text_of("#login-error")
+            .as_str()
+            .is_some_and(|text| text.contains("not valid"))
     });
+    browser.clear("#token");
     browser.type_into("#token", SENDER);
     browser.click("#login");
     browser.wait("the live events stream", |b| b.text_of("#live") == "live");
@@ -219,25 +235,31 @@ fn the_console_logs_in_sends_and_shows_the_reply_in_the_inbox() {
     browser.type_into("#to", customer);
     browser.type_into("#text", "Your order has shipped €");
     browser.wait("a one-part GSM 7-bit plan", |b| {
-        b.text_of("#plan").as_str().is_some_and(|text| text.starts_with("gsm7 · 1 part · 135 left"))
+        b.text_of("#plan")
+            .as_str()
+            .is_some_and(|text| text.starts_with("gsm7 · 1 part · 135 left"))
     });
     browser.type_into("#text", " Привет");
     browser.wait("the switch to UCS2", |b| {
-        b.text_of("#plan").as_str().is_some_and(|text| text.starts_with("ucs2 · 1 part"))
+        b.text_of("#plan")
+            .as_str()
+            .is_some_and(|text| text.starts_with("ucs2 · 1 part"))
     });
     browser.click("#send");
     browser.wait("the accepted id", |b| {
-        b.text_of("#send-result").as_str().is_some_and(|text| text.starts_with("accepted: "))
+        b.text_of("#send-result")
+            .as_str()
+            .is_some_and(|text| text.starts_with("accepted: "))
     });
     let id = browser.text_of("#send-result").as_str().unwrap()["accepted: ".len()..].to_owned();
     let state = format!("#outgoing tr[data-id=\"{id}\"] .state");
     browser.wait("the message sent", |b| b.text_of(&state) == "sent");
     let parts = browser.text_of(&format!("#outgoing tr[data-id=\"{id}\"] .parts"));
-    assert!(parts.as_str().is_some_and(|text| text.starts_with("#1 ref ")), "{parts}");
-    assert_eq!(
-        api.bench.submitted_texts(0),
-        ["Your order has shipped € Привет"]
+    assert!(
+        parts.as_str().is_some_and(|text| text.starts_with("#1 ref ")),
+        "{parts}"
     );
+    assert_eq!(api.bench.submitted_texts(0), ["Your order has shipped € Привет"]);
 
     // The customer answers; the simulator delivers it to modem 1.
     api.bench.inject(
@@ -260,9 +282,16 @@ fn the_console_logs_in_sends_and_shows_the_reply_in_the_inbox() {
     });
     // The events list saw both.
     let events = browser.text_of("#events").as_str().unwrap_or("").to_owned();
-    assert!(events.contains(" sent ") && events.contains(" received "), "{events}");
+    assert!(
+        events.contains(" sent ") && events.contains(" received "),
+        "{events}"
+    );
 
     let screenshot = api.bench.dir.path().join("console.png");
     browser.screenshot(&screenshot);
     eprintln!("screenshot: {}", screenshot.display());
+    // To look at it after the temporary directory is gone.
+    if let Some(keep) = std::env::var_os("SMSGATE_KEEP_SCREENSHOT") {
+        std::fs::copy(&screenshot, keep).unwrap();
+    }
 }

@@ -39,7 +39,11 @@ fn a_text_is_planned_with_the_codecs_rules() {
     }
     // An empty text is refused, as a submit of it would be.
     let (status, answer) = plan(&api, json!({"text": ""}));
-    assert_eq!((status, &answer["error"]["field"]), (422, &json!("text")), "{answer}");
+    assert_eq!(
+        (status, &answer["error"]["field"]),
+        (422, &json!("text")),
+        "{answer}"
+    );
     // Over [limits] max-parts is planned (the console shows it), and a
     // submit of it is refused.
     let long = "a".repeat(153 * 4);
@@ -57,18 +61,23 @@ fn a_text_is_planned_with_the_codecs_rules() {
     assert_eq!(status, 422, "{answer}");
     assert_eq!(answer["error"]["field"], "autosplit", "{answer}");
     // Refusals: no token, a read-only token, unknown fields.
-    assert_eq!(api.call("POST", "/api/v1/plan", None, Some(json!({"text": "x"}))).0, 401);
-    assert_eq!(api.call("POST", "/api/v1/plan", Some(READER), Some(json!({"text": "x"}))).0, 403);
+    assert_eq!(
+        api.call("POST", "/api/v1/plan", None, Some(json!({"text": "x"})))
+            .0,
+        401
+    );
+    assert_eq!(
+        api.call("POST", "/api/v1/plan", Some(READER), Some(json!({"text": "x"})))
+            .0,
+        403
+    );
     let (status, answer) = plan(&api, json!({"text": "x", "nope": 1}));
     assert_eq!(status, 422, "{answer}");
 }
 
 #[test]
 fn a_failed_message_is_resent_under_a_new_id_naming_the_old() {
-    let api = Api::start(
-        2,
-        "\n[limits]\nblock-after = 5\nsend-retries = 0\n",
-    );
+    let api = Api::start(2, "\n[limits]\nblock-after = 5\nsend-retries = 0\n");
     api.bench
         .fault(0, modem_sim::Fault::CmsError { code: 38, count: 1 });
     let to = format!("+{}", SpoolBench::number(1));
@@ -82,7 +91,13 @@ fn a_failed_message_is_resent_under_a_new_id_naming_the_old() {
     assert_eq!(api.call("POST", &path, None, None).0, 401);
     assert_eq!(api.call("POST", &path, Some(SENDER), None).0, 403);
     assert_eq!(
-        api.call("POST", "/api/v1/messages/0123456789abcdef0123456789abcdef/resend", Some(ADMIN), None).0,
+        api.call(
+            "POST",
+            "/api/v1/messages/0123456789abcdef0123456789abcdef/resend",
+            Some(ADMIN),
+            None
+        )
+        .0,
         404
     );
     let (status, answer) = api.call("POST", &path, Some(ADMIN), None);
@@ -93,7 +108,11 @@ fn a_failed_message_is_resent_under_a_new_id_naming_the_old() {
     let status = api.wait_state(&new_id, "sent");
     assert_eq!(status["to"], to.as_str(), "{status}");
     let sent = fs::read_to_string(api.bench.spool("sent").join(format!("http-{new_id}"))).unwrap();
-    assert_eq!(header_values(&sent, "X-Smsgate-Resent-From"), [id.as_str()], "{sent}");
+    assert_eq!(
+        header_values(&sent, "X-Smsgate-Resent-From"),
+        [id.as_str()],
+        "{sent}"
+    );
     assert_eq!(header_values(&sent, "X-Smsgate-Id"), [new_id.as_str()], "{sent}");
     // The failure's lines did not come along; the failed file stays.
     assert!(header_values(&sent, "Fail_reason").is_empty(), "{sent}");
@@ -102,6 +121,11 @@ fn a_failed_message_is_resent_under_a_new_id_naming_the_old() {
     assert_eq!(api.wait_state(&id, "failed")["state"], "failed");
 
     // A sent message is not resent.
-    let (status, answer) = api.call("POST", &format!("/api/v1/messages/{new_id}/resend"), Some(ADMIN), None);
+    let (status, answer) = api.call(
+        "POST",
+        &format!("/api/v1/messages/{new_id}/resend"),
+        Some(ADMIN),
+        None,
+    );
     assert_eq!(status, 409, "{answer}");
 }

@@ -255,6 +255,7 @@ async function login(event) {
     $("login-error").textContent = "";
     showApp();
   } catch (err) {
+    $("token").value = "";
     logout(err.message);
   }
 }
