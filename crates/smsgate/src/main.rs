@@ -52,7 +52,7 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
         Command::Run(args) => run_cmd::run(&args.config),
         Command::CheckConfig(args) => check_cmd::check(&args.config),
         Command::Settings(args) => settings_cmd::run(args),
-        Command::Demo(args) => demo::run(&args.dir),
+        Command::Demo(args) => demo::run(&args.dir, args.http),
     }
 }
 

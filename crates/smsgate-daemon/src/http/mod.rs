@@ -111,6 +111,11 @@ impl HttpServer {
         })
     }
 
+    /// The address bound.
+    pub(crate) fn local_addr(&self) -> Option<std::net::SocketAddr> {
+        self.listener.local_addr().ok()
+    }
+
     /// Serves until `shutdown`, with the metrics and the modem watch that
     /// feed it; requests in progress are finished.
     pub(crate) fn serve(

@@ -15,6 +15,7 @@ mod daemon_hang;
 mod daemon_intake;
 mod daemon_receive;
 mod daemon_recovery;
+mod demo_http;
 mod help;
 mod http_api;
 mod http_plan_resend;
