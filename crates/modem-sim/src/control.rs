@@ -34,6 +34,7 @@ pub fn router(client: SimClient) -> Router {
         .route("/modems/{index}/submitted", get(submitted))
         .route("/modems/{index}/messages", get(messages))
         .route("/modems/{index}/calls", get(calls))
+        .route("/modems/{index}/call", post(incoming_call))
         .route("/modems/{index}/ussd", put(ussd))
         .route("/modems/{index}/fault", post(fault))
         .route("/modems/{index}/replug", post(replug))
@@ -437,6 +438,22 @@ async fn messages(State(client): State<SimClient>, Path(index): Path<String>) ->
 async fn calls(State(client): State<SimClient>, Path(index): Path<String>) -> ApiResult<Vec<CallJson>> {
     let calls = client.calls(modem_index(&index)?).await?;
     Ok(Json(calls.into_iter().map(CallJson::from).collect()))
+}
+
+/// `{"from": "+37120000000"}`: a call rings on the modem; `rang` false
+/// when it could not (no network, a call already).
+async fn incoming_call(
+    State(client): State<SimClient>,
+    Path(index): Path<String>,
+    body: Bytes,
+) -> ApiResult<serde_json::Value> {
+    let index = modem_index(&index)?;
+    let body = Body::parse(&body, &["from"])?;
+    let from = body
+        .string("from")?
+        .ok_or_else(|| ApiError::bad("from", "missing: the caller's number"))?;
+    let rang = client.incoming_call(index, &from).await?;
+    Ok(Json(serde_json::json!({ "rang": rang })))
 }
 
 async fn external(State(client): State<SimClient>) -> ApiResult<Vec<ExternalJson>> {

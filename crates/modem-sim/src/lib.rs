@@ -54,7 +54,7 @@ pub mod tcp;
 
 pub use config::ModemConfig;
 pub use fault::Fault;
-pub use modem::{Action, CallRecord, Delivery, Modem, SimState};
+pub use modem::{Action, CallRecord, Delivery, Modem, SimState, INCOMING_CALL};
 pub use network::{
     ExternalMessage, InjectedText, ModemId, Network, NetworkError, Routing, RoutingId, RoutingKind,
     SubmitSummary, TextEncoding,

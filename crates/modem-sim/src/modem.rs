@@ -19,6 +19,7 @@ mod charset;
 mod command;
 mod error;
 mod general;
+mod incoming_call;
 mod indications;
 mod output;
 mod registration;
@@ -29,6 +30,7 @@ mod ussd;
 use std::collections::VecDeque;
 
 pub use call::CallRecord;
+pub use incoming_call::INCOMING_CALL;
 
 use crate::config::{ModemConfig, DEFAULT_PUK};
 use crate::fault::{Fault, FaultState, SendError, DEFAULT_PIN, GARBAGE};
@@ -201,6 +203,8 @@ struct Settings {
     /// messages with `AT+CNMA`.
     csms: u8,
     ussd_presentation: bool,
+    /// `AT+CLIP=1`: `+CLIP` follows `RING` ([`Modem::incoming_call`]).
+    clip: bool,
 }
 
 impl Default for Settings {
@@ -221,6 +225,7 @@ impl Default for Settings {
             cmms: 0,
             csms: 0,
             ussd_presentation: false,
+            clip: false,
         }
     }
 }
@@ -628,6 +633,7 @@ impl Modem {
             "H" | "+CHUP" => self.hang_up(kind),
             "+VTS" => self.dtmf(kind),
             "+CLCC" => self.list_calls(kind, reply),
+            "+CLIP" => self.clip(kind, reply),
             "+CPAS" => self.activity(kind, reply),
             "+CMEE" => self.cmee(kind, reply),
             "+CSCS" => self.cscs(kind, reply),

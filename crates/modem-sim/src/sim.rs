@@ -407,6 +407,11 @@ impl SimHandle {
         self.client.calls(index).await
     }
 
+    /// See [`SimClient::incoming_call`].
+    pub async fn incoming_call(&self, index: usize, from: &str) -> Result<bool, SimError> {
+        self.client.incoming_call(index, from).await
+    }
+
     /// See [`SimClient::stores`].
     pub async fn stores(&self, index: usize) -> Result<Stores, SimError> {
         self.client.stores(index).await
@@ -604,6 +609,21 @@ impl SimClient {
     /// result, tones received, hang-up.
     pub async fn calls(&self, index: usize) -> Result<Vec<CallRecord>, SimError> {
         self.ask_modem(index, ModemCommand::Calls).await
+    }
+
+    /// A voice call from `from` rings on modem `index` (`RING`, and
+    /// `+CLIP` if the client asked for it) until the client hangs up;
+    /// logged in [`SimClient::calls`] with the result
+    /// [`crate::INCOMING_CALL`]. `false`: the modem is not registered or
+    /// has a call already, and the caller hears busy.
+    pub async fn incoming_call(&self, index: usize, from: &str) -> Result<bool, SimError> {
+        let number = from.strip_prefix('+').unwrap_or(from);
+        if number.is_empty() || !number.bytes().all(|byte| byte.is_ascii_digit()) {
+            return Err(SimError::bad("from", "a number: digits, optionally after `+`"));
+        }
+        let from = from.to_owned();
+        self.ask_modem(index, |reply| ModemCommand::IncomingCall { from, reply })
+            .await
     }
 
     /// What modem `index` holds in its SIM and phone memories now.

@@ -40,7 +40,8 @@ use toml::Spanned;
 
 use crate::daemon_config::{Checker, DaemonConfig};
 
-/// The file looked for when `--config` is not given.
+/// The file looked for first when `--config` is not given (then
+/// config_path.rs's system file).
 pub const DEFAULT_PATH: &str = "smsgate.toml";
 
 /// Where lock files go unless the configuration says otherwise.
@@ -76,16 +77,6 @@ impl ConfigFile {
     pub fn load(path: &Path) -> anyhow::Result<ConfigFile> {
         let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
         ConfigFile::parse(&text, path)
-    }
-
-    /// The file to use: `explicit` if given, else `./smsgate.toml` if there
-    /// is one, else none.
-    pub fn find(explicit: Option<&Path>) -> anyhow::Result<Option<ConfigFile>> {
-        match explicit {
-            Some(path) => ConfigFile::load(path).map(Some),
-            None if Path::new(DEFAULT_PATH).is_file() => ConfigFile::load(Path::new(DEFAULT_PATH)).map(Some),
-            None => Ok(None),
-        }
     }
 
     /// Parses and checks `text`, read from `path` (named in errors).

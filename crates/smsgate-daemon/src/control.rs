@@ -45,6 +45,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::inbox::ReceivedDirs;
+use crate::ussd_handler::UssdHandler;
 
 pub mod views;
 
@@ -222,6 +223,8 @@ struct Registered {
     /// The text of the last USSD answer it got through this socket
     /// (RouterOS's `last-ussd`).
     last_ussd: Option<String>,
+    /// Its `eventhandler-ussd`.
+    ussd_handler: Option<UssdHandler>,
 }
 
 impl ModemRegistry {
@@ -237,14 +240,25 @@ impl ModemRegistry {
         if let Ok(mut modems) = self.modems.lock() {
             // A restarted driver keeps what the modem last heard.
             let last_ussd = modems.get(name).and_then(|modem| modem.last_ussd.clone());
+            let ussd_handler = modems.get(name).and_then(|modem| modem.ussd_handler.clone());
             let registered = Registered {
                 handle: handle.clone(),
                 port: port.to_owned(),
                 device: device.clone(),
                 received,
                 last_ussd,
+                ussd_handler,
             };
             modems.insert(name.to_owned(), registered);
+        }
+    }
+
+    /// Sets modem `name`'s `eventhandler-ussd`.
+    pub(crate) fn set_ussd_handler(&self, name: &str, handler: Option<UssdHandler>) {
+        if let Ok(mut modems) = self.modems.lock() {
+            if let Some(modem) = modems.get_mut(name) {
+                modem.ussd_handler = handler;
+            }
         }
     }
 
@@ -558,6 +572,10 @@ async fn answer(registry: &ModemRegistry, line: &str) -> Value {
     // The daemon empties the storage of a modem it receives for: its
     // inbox is what it wrote.
     // `--sms-storage` asks for that storage itself.
+    let ussd_code = match &request {
+        Request::Ussd { code, .. } => Some(code.clone()),
+        _ => None,
+    };
     let performed = match (&modem.received, request) {
         (Some(received), Request::Inbox { storage: None, .. }) => Ok(Value::Array(received.list(&name))),
         (Some(received), Request::Remove { index, .. }) => match received.remove(&name, index) {
@@ -567,6 +585,12 @@ async fn answer(registry: &ModemRegistry, line: &str) -> Value {
         },
         (_, request) => perform(&modem.handle, request).await,
     };
+    let mut performed = performed;
+    if let (Ok(result), Some(handler), Some(code)) = (&mut performed, &modem.ussd_handler, &ussd_code) {
+        if let Some(text) = result["text"].as_str().map(str::to_owned) {
+            result["text"] = json!(handler.run(&name, code, &text).await);
+        }
+    }
     if let Ok(result) = &performed {
         let ussd = match is_ussd {
             UssdKind::Request => result["text"].as_str().map(str::to_owned),

@@ -91,6 +91,7 @@ use toml::Spanned;
 
 use crate::config::{line_of, PortSection, RawPort};
 use crate::spool_dir::FileModes;
+pub use smsd_features::{Copies, ModemFeatures, SpoolFeatures};
 
 /// Where smstools3 keeps its spool, and so the default base.
 pub const DEFAULT_SPOOL_BASE: &str = "/var/spool/sms";
@@ -137,6 +138,9 @@ pub struct DaemonConfig {
     /// `[sms-commands]` with its `[scripts.NAME]`; none: `:cmd` messages
     /// are ordinary messages.
     pub sms_commands: Option<commands::SmsCommands>,
+    /// `[spool]`'s smstools3 production settings: recipient lists,
+    /// copies, names in `sent/` and `failed/`.
+    pub features: SpoolFeatures,
     /// `[http]`: the HTTP API (http/); none: off.
     pub(crate) http: Option<crate::http::config::HttpSettings>,
     /// `[[webhooks]]` (webhooks/).
@@ -213,6 +217,12 @@ pub struct ModemSettings {
     /// smsd's `text_is_pdu_key`: the `To:` a `Text_is_pdu: yes` file must
     /// name for its body to be sent as a ready-made PDU.
     pub text_is_pdu_key: Option<String>,
+    /// Its own eventhandler, USSD handler, number and description.
+    pub features: ModemFeatures,
+    /// `[modems.NAME.limits]`: per-SIM caps (`daemon_config/sim_limits.rs`).
+    pub sim_limits: crate::sim_limits::SimLimits,
+    /// smsd's chores around sending: `daemon_config/modem_tasks.rs`.
+    pub tasks: modem_tasks::ModemTasks,
 }
 
 /// One `[queues.NAME]`.
@@ -388,6 +398,16 @@ struct RawSpool {
     store_sent_pdu: Option<Spanned<i64>>,
     // National tables tried before UCS2 (spool::PlanDefaults::national_tables).
     national_tables: Option<Spanned<Vec<String>>>,
+    // smstools3's production settings (daemon_config/smsd_features.rs).
+    blacklist: Option<Spanned<PathBuf>>,
+    whitelist: Option<Spanned<PathBuf>>,
+    incoming_copy: Option<Spanned<PathBuf>>,
+    sent_copy: Option<Spanned<PathBuf>>,
+    failed_copy: Option<Spanned<PathBuf>>,
+    report_copy: Option<Spanned<PathBuf>>,
+    eventhandler_use_copy: Option<bool>,
+    keep_filename: Option<bool>,
+    store_original_filename: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -416,6 +436,18 @@ struct RawModem {
     #[serde(default)]
     smsc_pdu: bool,
     text_is_pdu_key: Option<String>,
+    // smstools3's per-modem settings (daemon_config/smsd_features.rs).
+    eventhandler: Option<Spanned<PathBuf>>,
+    eventhandler_ussd: Option<Spanned<PathBuf>>,
+    number: Option<Spanned<String>>,
+    description: Option<Spanned<String>>,
+    limits: Option<sim_limits::RawSimLimits>,
+    check_network: Option<bool>,
+    receive_before_send: Option<bool>,
+    max_continuous_sending_s: Option<Spanned<u64>>,
+    hangup_incoming_call: Option<bool>,
+    phonecalls: Option<bool>,
+    regular_run: Option<Spanned<modem_tasks::RawRegularRun>>,
 }
 
 /// `validity = 167` or `validity = "2 days"`.
@@ -522,7 +554,9 @@ impl Checker<'_> {
         let trust_outgoing = raw.spool.trust_outgoing.unwrap_or(false);
         let (incoming_format, store_sent_pdu) = self.spool_formats(&raw.spool);
         let national_tables = self.national_tables(&raw.spool);
-        let spool = self.spool(raw.spool, &base);
+        let mut raw_spool = raw.spool;
+        let features = self.spool_features(&mut raw_spool);
+        let spool = self.spool(raw_spool, &base);
         let http = self.http(raw.http);
         let webhooks = self.webhooks(raw.webhooks);
         let limits = self.limits(raw.limits);
@@ -664,6 +698,25 @@ impl Checker<'_> {
                     );
                 }
             }
+            let features = self.modem_features(
+                &modem_name,
+                raw_modem.eventhandler.as_ref(),
+                raw_modem.eventhandler_ussd.as_ref(),
+                raw_modem.number.as_ref(),
+                raw_modem.description.as_ref(),
+            );
+            let sim_limits = self.sim_limits(raw_modem.limits.as_ref(), &key);
+            let tasks = self.modem_tasks(
+                modem_tasks::RawModemTasks {
+                    check_network: raw_modem.check_network,
+                    receive_before_send: raw_modem.receive_before_send,
+                    max_continuous_sending_s: raw_modem.max_continuous_sending_s.as_ref(),
+                    hangup_incoming_call: raw_modem.hangup_incoming_call,
+                    phonecalls: raw_modem.phonecalls,
+                    regular_run: raw_modem.regular_run.as_ref(),
+                },
+                &key,
+            );
             let Some(device) = device else { continue };
             modems.insert(
                 modem_name.clone(),
@@ -690,6 +743,9 @@ impl Checker<'_> {
                     smsc: raw_modem.smsc.as_ref().map(|smsc| smsc.get_ref().clone()),
                     smsc_pdu: raw_modem.smsc_pdu,
                     text_is_pdu_key: raw_modem.text_is_pdu_key.clone(),
+                    features,
+                    sim_limits,
+                    tasks,
                 },
             );
         }
@@ -743,6 +799,7 @@ impl Checker<'_> {
         let sms_commands = self.sms_commands(raw.sms_commands, raw.scripts, &modems);
         let cancels = crate::http::cancel::CancelGate::new(&spool.base);
         DaemonConfig {
+            features,
             lock_dir: raw.lock_dir,
             ports,
             spool,
@@ -807,8 +864,11 @@ fn names<'a>(keys: impl Iterator<Item = &'a String>) -> String {
 
 pub mod commands;
 mod limits;
+pub mod modem_tasks;
 mod modems;
 mod read;
+mod sim_limits;
+mod smsd_features;
 mod spool_section;
 
 #[cfg(test)]

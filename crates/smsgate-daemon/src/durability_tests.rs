@@ -463,3 +463,41 @@ async fn a_move_to_sent_cut_off_is_completed_without_a_second_send() {
     assert!(bench.file("sent", "X").contains("only once"));
     bench.stop().await;
 }
+
+/// The same cut-off with `keep-filename = false` (issue 12.24): the
+/// finished file has a name of its own, `modem0.xxxxxx`, which a restart
+/// finds from the message's id; the move is completed, nothing is sent
+/// again, and no second sent file appears.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_move_to_sent_cut_off_with_unique_names_is_completed_without_a_second_send() {
+    let mut bench = Bench::new(1, "").await;
+    bench.config.features.keep_filename = false;
+    let writes = Arc::new(AtomicU64::new(0));
+    let running = bench.start(faulty(5, u64::MAX, &writes)).await;
+    let original = "To: 491510000009\n\nonly once";
+    std::fs::write(bench.spool("outgoing").join(".X"), original).unwrap();
+    std::fs::rename(
+        bench.spool("outgoing").join(".X"),
+        bench.spool("outgoing").join("X"),
+    )
+    .unwrap();
+    wait_until("the end record", || writes.load(Ordering::SeqCst) >= 5).await;
+    running.stop().await;
+    std::fs::write(bench.spool("checked").join("X"), original).unwrap();
+    let running = bench.start(plain()).await;
+    wait_until("checked/X removed", || !bench.spool("checked").join("X").exists()).await;
+    running.stop().await;
+    assert_eq!(bench.submitted(0).await.len(), 1);
+    let sent = bench.names("sent");
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert!(
+        sent[0].starts_with("modem0.") && sent[0].len() == "modem0.".len() + 6,
+        "{sent:?}"
+    );
+    let text = bench.file("sent", &sent[0]);
+    assert!(
+        text.contains("only once") && text.contains("Original_filename: X\n"),
+        "{text}"
+    );
+    bench.stop().await;
+}

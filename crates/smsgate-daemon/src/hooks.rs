@@ -31,6 +31,8 @@
 //! | 3 error     | a modem port cannot be opened, is lost, or stops answering   |
 //! | 3 error     | a file is given up for a modem error (to `failed/`)          |
 //! | 3 error     | the checkhandler cannot run, is killed, or exits with 3+     |
+//! | 3 error     | a modem's limit counts cannot be written                     |
+//! | 4 warning   | a modem reached one of its `limits` (smsd's message_limit)   |
 //! | 5 notice    | a send failed and will be retried                            |
 //!
 //! Each handler runs as a process (no shell parses the arguments, so a
@@ -68,6 +70,7 @@ pub(crate) fn failed_args(file: &Path) -> Vec<OsString> {
 pub(crate) enum Severity {
     Critical = 2,
     Error = 3,
+    Warning = 4,
     Notice = 5,
 }
 

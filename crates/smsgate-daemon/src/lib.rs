@@ -22,20 +22,25 @@
 //! - [`include`]: `Include:` confined to `[spool] include-dir`.
 //! - [`control`]: the control socket through which `smsgate send`,
 //!   `inbox`, `ussd`, `at-chat` and `status` use the daemon's modems.
+//! - [`sd_notify`]: systemd's notify protocol (READY=1, STATUS=, and
+//!   watchdog pings only while the scheduler loop turns).
 //!
 //! Shutdown: a root [`CancellationToken`] (SIGINT, SIGTERM, or a test's
 //! own) stops the taking of new work; every send in flight finishes its
 //! exchange with the modem and its outcome is journalled and acted on
 //! before the modems are closed.
 
+mod before_send;
 pub(crate) mod clock;
 pub(crate) mod commands;
 pub mod config;
 pub mod control;
+pub(crate) mod copies;
 pub mod daemon_config;
 #[cfg(test)]
 mod durability_tests;
 pub(crate) mod events;
+pub(crate) mod finished_names;
 pub(crate) mod hooks;
 pub(crate) mod http;
 pub(crate) mod inbox;
@@ -44,19 +49,26 @@ pub(crate) mod intake;
 pub(crate) mod journal;
 pub mod logging;
 pub(crate) mod metrics;
+mod modem_chores;
 pub(crate) mod modem_states;
 pub(crate) mod part_store;
 pub(crate) mod receive;
+pub(crate) mod receive_store;
+pub(crate) mod recipient_lists;
 pub(crate) mod reports;
 pub(crate) mod scheduler;
+pub mod sd_notify;
 pub(crate) mod send_store;
 mod send_task;
 mod settle;
+pub mod sim_limits;
 pub mod spool_dir;
 pub(crate) mod store_health;
+pub(crate) mod ussd_handler;
 pub(crate) mod voicecall;
 pub(crate) mod webhooks;
 
+use crate::ussd_handler::UssdHandler;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -135,6 +147,7 @@ impl Daemon {
         ]
         .into_iter()
         .chain(queue_dirs)
+        .chain(config.features.copies.dirs())
         {
             spool_dir::create_dirs(dir, config.modes.dir)
                 .with_context(|| format!("creating {}", dir.display()))?;
@@ -340,6 +353,7 @@ impl Supervisor {
             if !settings.smsc_pdu {
                 driver.smsc = settings.smsc.clone();
             }
+            modem_chores::adjust_driver(&mut driver, &settings.tasks);
             let name = name.clone();
             opening.spawn(async move {
                 let (handle, error) = ModemHandle::open_or_retry(driver).await;
@@ -365,6 +379,16 @@ impl Supervisor {
             });
             self.registry
                 .register(&name, &settings.port, &settings.device, &handle, received);
+            let ussd_handler = settings
+                .features
+                .eventhandler_ussd
+                .clone()
+                .map(|program| UssdHandler {
+                    program,
+                    dir: config.spool.base.clone(),
+                    timeout: config.handlers.timeout,
+                });
+            self.registry.set_ussd_handler(&name, ussd_handler);
             self.handles.push(handle.clone());
             if let (Some(err), Some(events)) = (error, events) {
                 tracing::error!(
@@ -430,8 +454,13 @@ impl Supervisor {
             self.sent_index.clone(),
             self.receivers.clone(),
         );
+        let mut sweep = None;
         match receiver {
-            Ok(Some(receiver)) => {
+            Ok(Some(mut receiver)) => {
+                let tasks = &settings.tasks;
+                if tasks.receive_before_send || tasks.max_continuous_sending.is_some() {
+                    sweep = Some(receiver.sweep_requester());
+                }
                 self.receivers.spawn(receiver.run(self.shutdown.clone()));
             }
             Ok(None) => {}
@@ -441,7 +470,16 @@ impl Supervisor {
                     .raise(Severity::Error, name, &format!("{err:#}; not receiving"));
             }
         }
-        Some(ModemSlot::new(name.to_owned(), settings, handle, identity))
+        modem_chores::spawn(
+            &self.config,
+            name,
+            &handle,
+            &identity,
+            &self.alarms,
+            &self.receivers,
+            &self.shutdown,
+        );
+        Some(ModemSlot::new(name.to_owned(), settings, handle, identity).with_sweep(sweep))
     }
 
     /// Keeps `handle`, whose driver keeps trying to set the modem up, and

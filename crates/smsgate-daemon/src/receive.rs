@@ -3,15 +3,19 @@
 //!
 //! ```text
 //!   +CMTI/+CDSI ─▶ AT+CMGR ─┐
-//!   listing (start, reconnect, poll) ─▶ AT+CMGL ─┼─▶ PartStore::hold (fsynced) ─▶ AT+CMGD
+//!   listing (start, reconnect, poll) ─▶ AT+CMGL ─┼─▶ ReceiveStore::hold_part ─▶ AT+CMGD
 //!   +CMT/+CDS (routed) ─────────────────────────┘            │
 //!                              complete, or waited too long ─▶ incoming/ or report/ (fsynced),
 //!                                                              parts removed, eventhandler,
 //!                                                              `:cmd` scripts, report linking
 //! ```
 //!
+//! The policy is the pure [`Assembler`]; this task is its shell, which
+//! reads and deletes, renders and writes through the [`ReceiveStore`]
+//! (today's files: [`PartStore`]).
+//!
 //! The order is what keeps every message exactly once: a PDU is deleted
-//! from the modem only after it is durable in the [`PartStore`]; a message
+//! from the modem only after it is durable in the store; a message
 //! is written only once none of its PDUs can still be in the modem (read
 //! again, it would look new), and its parts are removed only after its
 //! file is durable, under a name chosen when its first part arrived, so a
@@ -22,7 +26,6 @@
 //! oldest message is deleted, with an alarm.
 
 use crate::events::{DaemonEvent, EventBus};
-use std::collections::HashSet;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -37,14 +40,22 @@ use tokio_util::task::TaskTracker;
 
 use crate::clock::{self, unix_now};
 use crate::commands::{CommandRunner, Decision, Received, Rejection};
+use crate::copies;
 use crate::hooks::{self, Alarms, Severity};
-use crate::part_store::{hex_to_bytes, HoldOutcome, Kind, PartStore, Ready};
+use crate::part_store::{bytes_to_hex, random_id, PartStore};
+use crate::receive_store::{Kind, ReceiveStore};
 
+pub(crate) mod assembler;
 mod mask;
+#[cfg(test)]
+mod sweep_tests;
+#[cfg(test)]
+pub(crate) mod test_pdus;
 
-use crate::daemon_config::{DaemonConfig, ModemSettings};
+use assembler::{Action, Assembler, Input, Ready};
+
+use crate::daemon_config::{Copies, DaemonConfig, ModemSettings};
 use crate::reports::SentIndex;
-use crate::spool_dir::{self, FileModes};
 use mask::{mask_body, BodyCoding};
 
 /// RouterOS's `polling` interval.
@@ -63,16 +74,20 @@ pub(crate) struct Receiver {
     settings: ModemSettings,
     handle: ModemHandle,
     identity: Identity,
-    store: PartStore,
-    incoming: PathBuf,
-    report: PathBuf,
-    /// `[spool] file-mode` and `dir-mode`.
-    modes: FileModes,
+    /// Where every durable fact goes.
+    store: Box<dyn ReceiveStore>,
+    /// The policy: what is held as what, when it is written, when a slot
+    /// may be deleted.
+    core: Assembler,
     /// `[spool] incoming-charset` and `store-received-pdu`.
     format: IncomingFormat,
-    incomplete_after: Duration,
+    /// The modem's own eventhandler, else `[handlers] eventhandler`.
     eventhandler: Option<PathBuf>,
     handler_timeout: Duration,
+    /// `[spool] incoming-copy`, `report-copy`, `eventhandler-use-copy`.
+    copies: Copies,
+    /// `[spool] file-mode`, the received files' and their copies'.
+    copy_mode: u32,
     alarms: Alarms,
     commands: Option<Arc<CommandRunner>>,
     sent_index: SentIndex,
@@ -80,6 +95,9 @@ pub(crate) struct Receiver {
     /// Whether the storage was found full at the last listing (an alarm
     /// once, not at every poll).
     full: bool,
+    /// Sends that want the storage read first (`receive-before-send`,
+    /// `max-continuous-sending-s`), each told when it was.
+    sweep_requests: Option<tokio::sync::mpsc::UnboundedReceiver<tokio::sync::oneshot::Sender<()>>>,
 }
 
 impl Receiver {
@@ -103,33 +121,52 @@ impl Receiver {
             return Ok(None);
         }
         let spool = &config.spool;
-        let store = PartStore::open(&spool.base, name, &spool.incoming, &spool.report, config.modes)
+        let mut store = PartStore::open(&spool.base, name, &spool.incoming, &spool.report, config.modes)
             .map_err(|err| {
                 anyhow::anyhow!(
                     "modem {name}: opening its part store in {}: {err}",
                     spool.base.display()
                 )
             })?;
+        let held = store.load().map_err(|err| {
+            anyhow::anyhow!(
+                "modem {name}: reading its part store in {}: {err}",
+                spool.base.display()
+            )
+        })?;
+        let core = Assembler::restore(held, config.limits.incomplete_after.as_secs());
         Ok(Some(Receiver {
             name: name.to_owned(),
             events: config.events.clone(),
             settings: settings.clone(),
             handle,
             identity,
-            store,
-            incoming: spool.incoming.clone(),
-            report: spool.report.clone(),
-            modes: config.modes,
+            store: Box::new(store),
+            core,
             format: config.incoming_format,
-            incomplete_after: config.limits.incomplete_after,
-            eventhandler: config.handlers.eventhandler.clone(),
+            eventhandler: settings
+                .features
+                .eventhandler
+                .clone()
+                .or_else(|| config.handlers.eventhandler.clone()),
+            copies: config.features.copies.clone(),
+            copy_mode: config.modes.file,
             handler_timeout: config.handlers.timeout,
             alarms,
             commands,
             sent_index,
             tasks,
             full: false,
+            sweep_requests: None,
         }))
+    }
+
+    /// Reads the storage whenever a send asks through the returned
+    /// requester.
+    pub(crate) fn sweep_requester(&mut self) -> crate::before_send::SweepRequester {
+        let (requests, receiver) = tokio::sync::mpsc::unbounded_channel();
+        self.sweep_requests = Some(receiver);
+        crate::before_send::SweepRequester(requests)
     }
 
     /// Until `shutdown`: reads what is stored now, then what arrives.
@@ -144,7 +181,7 @@ impl Receiver {
             "modem {}: receiving{}, {} message(s) held from before",
             self.name,
             if self.settings.receive { "" } else { " off, auto-erase on" },
-            self.store.len()
+            self.core.len()
         );
         self.sweep().await;
         let mut next_poll = Instant::now() + poll_every;
@@ -168,12 +205,16 @@ impl Receiver {
                         break;
                     }
                 }
+                Some(done) = next_request(&mut self.sweep_requests) => {
+                    self.sweep().await;
+                    let _ = done.send(());
+                }
                 _ = tokio::time::sleep_until(wake) => {
                     if Instant::now() >= next_poll {
                         self.sweep().await;
                         next_poll = Instant::now() + poll_every;
                     } else {
-                        self.deliver_ready();
+                        self.deliver_ready().await;
                     }
                 }
             }
@@ -183,7 +224,7 @@ impl Receiver {
 
     /// When the oldest incomplete message will have waited long enough.
     fn next_timeout(&self) -> Option<Instant> {
-        let at = self.store.next_timeout(self.incomplete_after.as_secs())?;
+        let at = self.core.poll_timeout()?;
         let wait = at.saturating_sub(unix_now());
         Some(Instant::now() + Duration::from_secs(wait))
     }
@@ -234,7 +275,7 @@ impl Receiver {
                 match self.handle.read_stored(index).await {
                     Ok(Some(stored)) => {
                         self.take(&stored.pdu, Some(index)).await;
-                        self.deliver_ready();
+                        self.deliver_ready().await;
                     }
                     // Stored elsewhere than the storage read from, or gone
                     // meanwhile: a listing tells.
@@ -246,13 +287,9 @@ impl Receiver {
                 }
             }
             at::Urc::MessageReceived { pdu, .. } | at::Urc::StatusReport { pdu, .. } => {
+                // Acknowledged once durable (`Action::Acknowledge`).
                 self.take(&pdu, None).await;
-                // Acknowledged once durable; a modem that expects no
-                // acknowledgement (AT+CSMS=0) refuses it, harmlessly.
-                if let Err(err) = self.handle.at_chat("AT+CNMA", None).await {
-                    tracing::debug!(target: "smsgate", "modem {}: AT+CNMA: {err}", self.name);
-                }
-                self.deliver_ready();
+                self.deliver_ready().await;
             }
             _ => {}
         }
@@ -269,128 +306,210 @@ impl Receiver {
             }
         };
         if self.settings.receive {
-            let mut seen = HashSet::new();
+            self.core.handle(Input::ListingStarted, unix_now());
             for message in &stored {
-                if let Some(held) = self.take(&message.pdu, Some(message.index)).await {
-                    seen.insert(held);
-                }
+                self.take(&message.pdu, Some(message.index)).await;
             }
-            self.store.listed(&seen);
-            self.deliver_ready();
+            self.core.handle(Input::ListingDone, unix_now());
+            self.deliver_ready().await;
         }
         self.check_storage(stored.len()).await;
     }
 
-    /// Holds one PDU and deletes it from the modem (`index`) once it is
-    /// durable. Returns the (message, part) it is held as while its copy is
-    /// still in the modem.
-    async fn take(&mut self, pdu: &[u8], index: Option<u32>) -> Option<(String, u8)> {
-        let (id, seq) = match self.store.hold(pdu, unix_now(), index) {
-            Ok(HoldOutcome::Stored { id, seq } | HoldOutcome::Duplicate { id, seq }) => (id, seq),
-            Ok(HoldOutcome::NotReceived) => return None,
-            Err(err) => {
-                // Left in the modem, to be read again: nothing is lost.
-                let text = format!("cannot keep a received message on disk: {err}");
-                tracing::error!(target: "smsgate", "modem {}: {text}", self.name);
-                self.alarms.raise(Severity::Error, &self.name, &text);
-                return None;
-            }
+    /// Holds one PDU and deletes it from the modem (`slot`) once it is
+    /// durable.
+    async fn take(&mut self, pdu: &[u8], slot: Option<u32>) {
+        let fresh_id = self.fresh_id();
+        let read = Input::Read {
+            slot,
+            pdu: pdu.to_vec(),
+            fresh_id,
         };
-        let index = index?;
-        match self.handle.delete(index).await {
-            Ok(()) => {
-                self.store.off_modem(&id, seq);
-                None
-            }
-            Err(err) => {
-                tracing::warn!(
-                    target: "smsgate",
-                    "modem {}: deleting message {index} (kept on disk): {err}",
-                    self.name
-                );
-                Some((id, seq))
+        self.core.handle(read, unix_now());
+        self.act().await;
+    }
+
+    /// Six characters no held message, `incoming/` or `report/` file of
+    /// this modem uses, as smstools3's `mkstemp` names.
+    fn fresh_id(&self) -> String {
+        loop {
+            let id = random_id();
+            if !self.core.id_in_use(&id) && !self.store.id_taken(&id) {
+                return id;
             }
         }
     }
 
     /// Writes every message that is ready to its file.
-    fn deliver_ready(&mut self) {
-        for ready in self.store.ready(unix_now(), self.incomplete_after.as_secs()) {
-            if let Err(err) = self.deliver(&ready) {
-                let text = format!("cannot write a received message: {err}; kept, tried again later");
-                tracing::error!(target: "smsgate", "modem {}: {text}", self.name);
-                self.alarms.raise(Severity::Error, &self.name, &text);
-            }
+    async fn deliver_ready(&mut self) {
+        self.core.handle(Input::Tick, unix_now());
+        self.act().await;
+    }
+
+    /// Carries out what the assembler asks for, each result told back
+    /// before the next.
+    async fn act(&mut self) {
+        while let Some(action) = self.core.poll_action() {
+            let result = match action {
+                Action::Hold { id, seq, part } => {
+                    let ok = match self.store.hold_part(&id, seq, &part) {
+                        Ok(()) => true,
+                        Err(err) => {
+                            // Left in the modem, to be read again: nothing
+                            // is lost.
+                            self.storage_trouble(&format!("cannot keep a received message on disk: {err}"));
+                            false
+                        }
+                    };
+                    Input::Held { id, seq, ok }
+                }
+                Action::DeleteSlot { id, seq, slot } => {
+                    let ok = match self.handle.delete(slot).await {
+                        Ok(()) => {
+                            if let Err(err) = self.store.slot_released(&id, seq, slot) {
+                                tracing::warn!(target: "smsgate", "modem {}: recording the deletion of message {slot}: {err}", self.name);
+                            }
+                            true
+                        }
+                        Err(err) => {
+                            tracing::warn!(
+                                target: "smsgate",
+                                "modem {}: deleting message {slot} (kept on disk): {err}",
+                                self.name
+                            );
+                            false
+                        }
+                    };
+                    Input::SlotDeleted { id, seq, ok }
+                }
+                Action::Write(ready) => {
+                    let ok = match self.deliver(&ready) {
+                        Ok(()) => true,
+                        Err(err) => {
+                            self.storage_trouble(&format!(
+                                "cannot write a received message: {err}; kept, tried again later"
+                            ));
+                            false
+                        }
+                    };
+                    Input::Written { id: ready.id, ok }
+                }
+                Action::Acknowledge { .. } => {
+                    // A modem that expects no acknowledgement (AT+CSMS=0)
+                    // refuses it, harmlessly.
+                    if let Err(err) = self.handle.at_chat("AT+CNMA", None).await {
+                        tracing::debug!(target: "smsgate", "modem {}: AT+CNMA: {err}", self.name);
+                    }
+                    continue;
+                }
+                Action::KeptApart { id, seq } => {
+                    tracing::warn!(
+                        target: "smsgate",
+                        "modem {}: part {seq} of a message whose part {seq} is held already: another \
+                         message with the same reference, kept apart as {id}",
+                        self.name
+                    );
+                    continue;
+                }
+                Action::Discard { id, seq } => {
+                    if let Err(err) = self.store.release_parts(&id, &[seq]) {
+                        tracing::warn!(target: "smsgate", "modem {}: removing a part not kept: {err}", self.name);
+                    }
+                    continue;
+                }
+                Action::Release { id, seqs } => {
+                    let ok = match self.store.release_parts(&id, &seqs) {
+                        Ok(()) => true,
+                        Err(err) => {
+                            self.storage_trouble(&format!(
+                                "cannot remove the held parts of a received message: {err}; tried again later"
+                            ));
+                            false
+                        }
+                    };
+                    Input::Released { id, ok }
+                }
+            };
+            self.core.handle(result, unix_now());
         }
+    }
+
+    fn storage_trouble(&self, text: &str) {
+        tracing::error!(target: "smsgate", "modem {}: {text}", self.name);
+        self.alarms.raise(Severity::Error, &self.name, text);
     }
 
     fn deliver(&mut self, ready: &Ready) -> std::io::Result<()> {
         let decoded: Vec<(u8, Result<Decoded<Pdu>, String>)> = ready
             .parts
             .iter()
-            .map(|(seq, held)| {
-                let decoded = match hex_to_bytes(&held.pdu) {
-                    Some(bytes) => Pdu::decode(&bytes).map_err(|err| err.to_string()),
-                    None => Err("the held PDU is not hex".to_owned()),
-                };
-                (*seq, decoded)
-            })
+            .map(|part| (part.seq, part.decoded.clone()))
+            .collect();
+        let hex: Vec<(u8, String)> = ready
+            .parts
+            .iter()
+            .map(|part| (part.seq, bytes_to_hex(&part.held.pdu)))
             .collect();
         let arrived = ready
             .parts
             .iter()
-            .map(|(_, held)| held.arrived_unix)
+            .map(|part| part.held.arrived_unix)
             .max()
             .unwrap_or(0);
         let received_by = ReceivedBy {
             modem: self.name.clone(),
+            number: self.settings.features.number.clone(),
+            description: self.settings.features.description.clone(),
             imsi: self.identity.imsi.clone(),
             imei: self.identity.imei.clone(),
             received: clock::at_unix(arrived),
         };
         let name = format!("{}.{}", self.name, ready.id);
-        let (dir, bytes, report) = match ready.kind {
-            Kind::Report => self.render_report(&decoded, &ready.parts, &received_by),
+        let (kind, bytes, report) = match ready.kind {
+            Kind::Report => self.render_report(&decoded, &hex, &received_by),
             Kind::Message => (
-                self.incoming.clone(),
-                render_message(self.format, &decoded, &ready.parts, &received_by),
+                Kind::Message,
+                render_message(self.format, &decoded, &hex, &received_by),
                 None,
             ),
         };
-        let path = dir.join(&name);
-        // Written already when a crash came before the parts were removed:
-        // then only the parts go, and a command in it is not run again
-        // (a command runs at most once).
-        if path.exists() {
-            self.store.remove(&ready.id)?;
-            return Ok(());
-        }
         let (bytes, decision) = match report {
             Some(_) => (bytes, None),
             None => self.decide_command(&decoded, &name, bytes),
         };
-        spool_dir::write_durably(&dir, &name, &bytes, self.modes.file)?;
-        self.store.remove(&ready.id)?;
-        tracing::info!(target: "smsgate", "modem {}: received {}", self.name, path.display());
+        let path = self.store.write_message(&ready.id, kind, &bytes)?;
+        tracing::info!(target: "smsgate", "modem {}: received {}", self.name, path.to_string_lossy());
+        let copy_dir = match report {
+            Some(_) => self.copies.report.as_deref(),
+            None => self.copies.incoming.as_deref(),
+        };
+        let copy = copies::copy_finished(
+            copy_dir,
+            std::path::Path::new(&path),
+            &bytes,
+            self.copy_mode,
+            &self.alarms,
+            &self.name,
+        );
+        let path = match (self.copies.eventhandler_use_copy, copy) {
+            (true, Some(copy)) => copy.into_os_string(),
+            _ => path,
+        };
         match report {
             Some(reference) => {
-                self.event(vec![
-                    "REPORT".into(),
-                    path.clone().into(),
-                    reference.to_string().into(),
-                ]);
                 self.events.publish(DaemonEvent::Report {
                     file: name.clone(),
                     modem: self.name.clone(),
                     message_reference: reference,
                 });
+                self.event(vec!["REPORT".into(), path, reference.to_string().into()]);
             }
             None => {
                 self.events.publish(DaemonEvent::Received {
                     file: name.clone(),
                     modem: self.name.clone(),
                 });
-                self.event(vec!["RECEIVED".into(), path.into()]);
+                self.event(vec!["RECEIVED".into(), path]);
                 if let (Some(runner), Some(decision)) = (&self.commands, decision) {
                     match decision {
                         // A script may take its time: it runs in a task
@@ -408,12 +527,12 @@ impl Receiver {
     fn render_report(
         &self,
         decoded: &[(u8, Result<Decoded<Pdu>, String>)],
-        parts: &[(u8, crate::part_store::HeldPdu)],
+        parts: &[(u8, String)],
         received_by: &ReceivedBy,
-    ) -> (PathBuf, Vec<u8>, Option<u8>) {
+    ) -> (Kind, Vec<u8>, Option<u8>) {
         if let Some((_, Ok(decoded))) = decoded.first() {
             if let Tpdu::StatusReport(report) = &decoded.value.tpdu {
-                let pdu = parts.first().map(|(_, held)| held.pdu.as_str());
+                let pdu = parts.first().map(|(_, hex)| hex.as_str());
                 let mut bytes = self.format.render_report(
                     decoded.value.smsc.as_ref(),
                     report,
@@ -439,11 +558,11 @@ impl Receiver {
                         ],
                     );
                 }
-                return (self.report.clone(), bytes, Some(mr));
+                return (Kind::Report, bytes, Some(mr));
             }
         }
         (
-            self.incoming.clone(),
+            Kind::Message,
             render_message(self.format, decoded, parts, received_by),
             None,
         )
@@ -560,16 +679,16 @@ impl Receiver {
 fn render_message(
     format: IncomingFormat,
     decoded: &[(u8, Result<Decoded<Pdu>, String>)],
-    parts: &[(u8, crate::part_store::HeldPdu)],
+    parts: &[(u8, String)],
     received_by: &ReceivedBy,
 ) -> Vec<u8> {
     // `decoded` is `parts` decoded, in the same order.
     let message_parts: Vec<MessagePart<'_>> = decoded
         .iter()
         .zip(parts)
-        .filter_map(|((_, decoded), (_, held))| {
+        .filter_map(|((_, decoded), (_, hex))| {
             let part = decoded.as_ref().ok().and_then(MessagePart::of)?;
-            Some(part.with_pdu(&held.pdu))
+            Some(part.with_pdu(hex))
         })
         .collect();
     if !message_parts.is_empty() {
@@ -577,11 +696,8 @@ fn render_message(
     }
     // Only a PDU that does not decode comes here: it is written with the
     // codec's reason and its octets, so that nothing is lost.
-    let pdu = parts
-        .first()
-        .map(|(_, held)| held.pdu.as_str())
-        .unwrap_or_default();
-    match hex_to_bytes(pdu).map(|bytes| Pdu::decode(&bytes)) {
+    let pdu = parts.first().map(|(_, hex)| hex.as_str()).unwrap_or_default();
+    match crate::part_store::hex_to_bytes(pdu).map(|bytes| Pdu::decode(&bytes)) {
         Some(Err(err)) => format.render_undecodable(pdu, &err, received_by),
         _ => format.render_incoming(&[], received_by),
     }
@@ -663,6 +779,16 @@ fn is_ucs2(decoded: &[(u8, Result<Decoded<Pdu>, String>)]) -> bool {
     delivers(decoded)
         .next()
         .is_some_and(|deliver| deliver.dcs.alphabet() == sms_pdu::Alphabet::Ucs2)
+}
+
+/// The next sweep request, or never (no requester, or it is gone).
+async fn next_request(
+    requests: &mut Option<tokio::sync::mpsc::UnboundedReceiver<tokio::sync::oneshot::Sender<()>>>,
+) -> Option<tokio::sync::oneshot::Sender<()>> {
+    match requests {
+        Some(requests) => requests.recv().await,
+        None => std::future::pending().await,
+    }
 }
 
 #[cfg(test)]

@@ -38,27 +38,32 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use crate::before_send::{ContinuousSending, SweepRequester};
 use crate::daemon_config::{DaemonConfig, ModemSettings};
 use crate::hooks::{self, Alarms, Verdict};
 use crate::include::ConfinedIncludes;
 use crate::intake::Refusals;
 use crate::reports::SentIndex;
+use crate::sd_notify;
 use crate::send_store::{SendStore, SharedStore};
 use crate::send_task::{SendResult, SendTask};
 use crate::settle::{Change, Settling};
+use crate::sim_limits::book::{Admission, LimitBook, Reservation};
+use crate::sim_limits::Now;
 use crate::spool_dir;
 use crate::store_health::{RetryPolicy, StoreHealth};
 use crate::voicecall::PlannedCall;
 
 mod finish;
 mod intake;
+mod names;
 mod watch;
 
 use watch::{may_send_on, wakeup_of, watch_port};
 
 /// How often `outgoing/` is scanned even without an inotify event (files
 /// on NFS, a watcher that failed, events lost to an overflow).
-const RESCAN_INTERVAL: Duration = Duration::from_secs(2);
+pub(crate) const RESCAN_INTERVAL: Duration = Duration::from_secs(2);
 
 /// The header that flags a file whose send was cut off.
 pub(crate) const OUTCOME_HEADER: &str = "X-Smsgate-Outcome";
@@ -79,6 +84,10 @@ pub(crate) struct ModemSlot {
     busy: bool,
     failures_in_row: u32,
     blocked_until: Option<Instant>,
+    /// Its receive task's "read the storage now", if it receives.
+    sweep: Option<SweepRequester>,
+    /// smsd's `max_continuous_sending`.
+    continuous: ContinuousSending,
 }
 
 impl ModemSlot {
@@ -96,7 +105,15 @@ impl ModemSlot {
             busy: false,
             failures_in_row: 0,
             blocked_until: None,
+            sweep: None,
+            continuous: ContinuousSending::default(),
         }
+    }
+
+    /// Sends on it may ask its receive task to read the storage first.
+    pub(crate) fn with_sweep(mut self, sweep: Option<SweepRequester>) -> ModemSlot {
+        self.sweep = sweep;
+        self
     }
 
     /// Whether it serves `queue` (`None`: the default queue); a
@@ -172,6 +189,11 @@ struct Job {
     /// Its move to `sent/` or `failed/` failed (storage trouble): tried
     /// again when the storage is, never sent meanwhile.
     finishing: Option<Finish>,
+    /// The parts of its send in flight counted against its modem's
+    /// limits ([`LimitBook`]), to give back those that did not go out.
+    reserved: Option<Reservation>,
+    /// It was said to wait for its modems' limits (said once).
+    limit_noted: bool,
 }
 
 /// How a job whose move failed is to be finished.
@@ -185,6 +207,15 @@ enum Finish {
         modem: Option<String>,
         pdu: Option<String>,
     },
+}
+
+/// The SMS of `job` still to go out, as its modem's limits count them (a
+/// voice call is no SMS).
+fn unsent_parts(job: &Job) -> u32 {
+    if job.call.is_some() {
+        return 0;
+    }
+    u32::try_from(job.sent.iter().filter(|sent| sent.is_none()).count()).unwrap_or(u32::MAX)
 }
 
 /// A file read and planned.
@@ -330,6 +361,8 @@ pub(crate) struct Scheduler {
     alarms: Alarms,
     /// Entries intake refused, reported once per version.
     refusals: Refusals,
+    /// The modems' per-SIM counts (`[modems.NAME.limits]`).
+    limits: LimitBook,
     /// Kept for its inotify watch.
     _watcher: Option<notify::RecommendedWatcher>,
 }
@@ -397,6 +430,15 @@ impl Scheduler {
             .duration_since(SystemTime::UNIX_EPOCH)
             .map_or(0, |since| since.subsec_nanos() as u16);
         let settling = Settling::new(config.trust_outgoing);
+        let limits = LimitBook::open(
+            &config.spool.base,
+            config.modes.file,
+            config
+                .modems
+                .iter()
+                .map(|(name, modem)| (name.clone(), modem.sim_limits.clone()))
+                .collect(),
+        );
         Ok(Scheduler {
             config,
             store: SharedStore::new(store),
@@ -426,6 +468,7 @@ impl Scheduler {
             includes,
             alarms,
             refusals: Refusals::default(),
+            limits,
             _watcher: watcher,
         })
     }
@@ -451,6 +494,8 @@ impl Scheduler {
         );
         let mut next_scan = Instant::now();
         loop {
+            // sd_notify.rs: the watchdog pings only while this loop turns.
+            sd_notify::PULSE.turn(self.snapshot()).await;
             if self.retry_store() {
                 // Files may have come meanwhile, unseen: intake paused.
                 next_scan = Instant::now();
@@ -516,6 +561,21 @@ impl Scheduler {
             self.reconnected_tx.clone(),
         ));
         self.modems.push(slot);
+    }
+
+    /// What `systemctl status` shows (sd_notify.rs); cheap on every turn.
+    fn snapshot(&self) -> sd_notify::Snapshot {
+        let now = Instant::now();
+        sd_notify::Snapshot {
+            modems_up: self.modems.len(),
+            modems_blocked: self
+                .modems
+                .iter()
+                .filter(|slot| slot.blocked_until.is_some_and(|until| until > now))
+                .count(),
+            queued: self.pending.jobs.len(),
+            sending: self.modems.iter().filter(|slot| slot.busy).count(),
+        }
     }
 
     /// The number of jobs whose send has not been acted on yet.
@@ -594,6 +654,9 @@ impl Scheduler {
             .collect();
         let mut n_free = free.iter().filter(|&&free| free).count();
         let mut chosen = Vec::new();
+        // Jobs no modem took, to say once if limits hold them.
+        let mut held = Vec::new();
+        let limits_now = Now::real();
         for job in self.pending.in_order() {
             if n_free == 0 {
                 break;
@@ -608,19 +671,51 @@ impl Scheduler {
                     free[idx]
                         && slot.serves(job.queue.as_deref())
                         && may_send_on(job.modem.as_deref(), &slot.name)
+                        && self.limits.admits(&slot.name, unsent_parts(job), limits_now) == Admission::Admit
                 });
-            let Some(modem_idx) = modem else { continue };
+            let Some(modem_idx) = modem else {
+                if !job.limit_noted {
+                    held.push((job.name.clone(), job.queue.clone(), unsent_parts(job)));
+                }
+                continue;
+            };
             free[modem_idx] = false;
             n_free -= 1;
             self.next_modem = (modem_idx + 1) % n_modems;
             chosen.push((job.name.clone(), modem_idx));
         }
         for (name, modem_idx) in chosen {
-            self.start_send(&name, modem_idx);
+            self.start_send(&name, modem_idx, limits_now);
+        }
+        for (name, queue, parts) in held {
+            self.note_limits(&name, queue.as_deref(), parts, limits_now);
         }
     }
 
-    fn start_send(&mut self, name: &str, modem_idx: usize) {
+    /// Says once why a job waits when every free modem serving it is at
+    /// one of its limits.
+    fn note_limits(&mut self, name: &str, queue: Option<&str>, parts: u32, now: Now) {
+        let mut reasons = Vec::new();
+        for slot in self.modems.iter().filter(|slot| slot.serves(queue)) {
+            match self.limits.admits(&slot.name, parts, now) {
+                Admission::Admit => return,
+                Admission::Refuse(why) => reasons.push(format!("modem {}: {why}", slot.name)),
+            }
+        }
+        if reasons.is_empty() {
+            return;
+        }
+        if let Some(job) = self.pending.get_mut(name) {
+            job.limit_noted = true;
+        }
+        tracing::warn!(target: "smsgate", "{name}: waits: every modem serving it is at a limit ({})", reasons.join("; "));
+    }
+
+    fn start_send(&mut self, name: &str, modem_idx: usize, now: Now) {
+        let Some(id) = self.pending.get_mut(name).map(|job| job.id.clone()) else {
+            return;
+        };
+        let finished_name = self.sent_name(name, &self.modems[modem_idx].name, &id);
         let Some(job) = self.pending.get_mut(name) else {
             return;
         };
@@ -633,6 +728,25 @@ impl Scheduler {
             return;
         }
         let slot = &mut self.modems[modem_idx];
+        // Counted durably before the first PDU goes: a count that cannot
+        // be kept stops this send (the modem's limits would be blind).
+        match self.limits.reserve(&slot.name, unsent_parts(job), now) {
+            Ok((reserved, reached)) => {
+                job.reserved = reserved;
+                if let Some(text) = reached {
+                    tracing::warn!(target: "smsgate", "modem {}: {text}; other modems take its messages", slot.name);
+                    self.alarms.raise(hooks::Severity::Warning, &slot.name, &text);
+                }
+            }
+            Err(err) => {
+                let text = format!(
+                    "cannot write its message counts ({err}); it sends nothing until they can be written"
+                );
+                tracing::error!(target: "smsgate", "modem {}: {text}", slot.name);
+                self.alarms.raise(hooks::Severity::Error, &slot.name, &text);
+                return;
+            }
+        }
         slot.busy = true;
         slot.blocked_until = None;
         job.in_flight = true;
@@ -648,6 +762,7 @@ impl Scheduler {
         let task = SendTask {
             id: job.id.clone(),
             file: name.to_owned(),
+            finished_name,
             modem_idx,
             modem_name: slot.name.clone(),
             handle: slot.handle.clone(),
@@ -656,6 +771,18 @@ impl Scheduler {
             failed_dir: self.config.spool.failed.clone(),
             sent_index: self.sent_index.clone(),
             parts: job.pdus.len(),
+            check_network: slot.settings.tasks.check_network,
+            // smsd reads the storage before a send with receive_before_send,
+            // and once a run of sends has lasted max_continuous_sending.
+            sweep_first: {
+                let tasks = &slot.settings.tasks;
+                let run_over = slot
+                    .continuous
+                    .starts(Instant::now(), tasks.max_continuous_sending);
+                slot.sweep
+                    .clone()
+                    .filter(|_| tasks.receive_before_send || run_over)
+            },
             shutdown: self.shutdown.clone(),
         };
         let results = self.results_tx.clone();
@@ -672,9 +799,14 @@ impl Scheduler {
         });
     }
 
-    /// Runs the eventhandler, if one is configured, without waiting for it.
-    fn event(&self, args: Vec<OsString>) {
-        if let Some(program) = self.config.handlers.eventhandler.clone() {
+    /// Runs the eventhandler, if one is configured, without waiting for it:
+    /// `modem`'s own, if it has one (smsd's per-modem `eventhandler`),
+    /// else `[handlers] eventhandler`.
+    fn event(&self, modem: Option<&str>, args: Vec<OsString>) {
+        let own = modem
+            .and_then(|modem| self.config.modems.get(modem))
+            .and_then(|settings| settings.features.eventhandler.clone());
+        if let Some(program) = own.or_else(|| self.config.handlers.eventhandler.clone()) {
             self.tasks
                 .spawn(hooks::run(program, args, self.config.handlers.timeout));
         }

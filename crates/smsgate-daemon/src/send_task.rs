@@ -55,6 +55,9 @@ pub(super) struct SendResult {
 pub(super) struct SendTask {
     pub(super) id: String,
     pub(super) file: String,
+    /// The name it will have in `sent/` (`file`, or a name of its own
+    /// with `keep-filename = false`): status reports are linked to it.
+    pub(super) finished_name: String,
     pub(super) modem_idx: usize,
     pub(super) modem_name: String,
     pub(super) handle: ModemHandle,
@@ -64,6 +67,11 @@ pub(super) struct SendTask {
     pub(super) failed_dir: PathBuf,
     /// The number of parts of the whole message.
     pub(super) parts: usize,
+    /// `check-network`: the registration is checked first.
+    pub(super) check_network: bool,
+    /// The storage is read first (`receive-before-send`,
+    /// `max-continuous-sending-s`).
+    pub(super) sweep_first: Option<crate::before_send::SweepRequester>,
     pub(super) shutdown: CancellationToken,
 }
 
@@ -132,6 +140,16 @@ impl SendTask {
     }
 
     pub(super) async fn send(self, parts: Vec<(usize, Vec<u8>)>) -> SendResult {
+        if let Some(sweep) = &self.sweep_first {
+            tracing::debug!(target: "smsgate", "{}: modem {}: reading its storage first", self.file, self.modem_name);
+            sweep.sweep().await;
+        }
+        if self.check_network {
+            if let Err(reason) = crate::before_send::check_network(&self.handle).await {
+                tracing::warn!(target: "smsgate", "{}: modem {}: {reason}", self.file, self.modem_name);
+                return self.result(Vec::new(), Outcome::NotSent(reason), None);
+            }
+        }
         let mut sent = Vec::new();
         let (outcome, unrecorded) = self.send_parts(parts, &mut sent).await;
         self.result(sent, outcome, unrecorded)
@@ -168,7 +186,7 @@ impl SendTask {
                         &self.modem_name,
                         mr,
                         &self.recipient,
-                        &self.file,
+                        &self.finished_name,
                         part,
                         self.parts,
                     );
@@ -185,7 +203,7 @@ impl SendTask {
                     self.sent_index.unknown_part(
                         &self.modem_name,
                         &self.recipient,
-                        &self.file,
+                        &self.finished_name,
                         part,
                         self.parts,
                         &self.failed_dir,

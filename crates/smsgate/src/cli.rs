@@ -59,6 +59,28 @@ pub(crate) enum Command {
     /// Try smsgate without hardware: two virtual modems, the daemon on
     /// them, and a message sent from one to the other.
     Demo(DemoArgs),
+    /// Print the shell completion script for bash, zsh or fish (e.g.
+    /// `smsgate completions bash > /etc/bash_completion.d/smsgate`).
+    Completions(CompletionsArgs),
+    /// Write the man pages (smsgate.1 and one per subcommand) into DIR.
+    #[command(hide = true)]
+    Man(ManArgs),
+}
+
+/// Arguments of `smsgate completions`.
+#[derive(Debug, Args)]
+pub(crate) struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_name = "SHELL")]
+    pub(crate) shell: clap_complete::Shell,
+}
+
+/// Arguments of `smsgate man`.
+#[derive(Debug, Args)]
+pub(crate) struct ManArgs {
+    /// Where the pages go (created if need be).
+    #[arg(value_name = "DIR")]
+    pub(crate) dir: std::path::PathBuf,
 }
 
 const RUN_AFTER_HELP: &str = "\
@@ -73,9 +95,10 @@ modem cannot be opened (the message says which).";
 /// Arguments of `smsgate run`.
 #[derive(Debug, Args)]
 pub(crate) struct RunArgs {
-    /// The configuration file.
-    #[arg(long, value_name = "FILE", default_value = smsgate_daemon::config::DEFAULT_PATH)]
-    pub(crate) config: std::path::PathBuf,
+    /// The configuration file [default: ./smsgate.toml if there is one,
+    /// else /etc/smsgate/smsgate.toml].
+    #[arg(long, value_name = "FILE")]
+    pub(crate) config: Option<std::path::PathBuf>,
 }
 
 /// Arguments of `smsgate settings`.
@@ -84,9 +107,10 @@ pub(crate) struct SettingsArgs {
     /// Only this modem (a modem or port name) [default: every modem].
     #[arg(value_name = "PORT")]
     pub(crate) port: Option<String>,
-    /// The configuration file.
-    #[arg(long, value_name = "FILE", default_value = smsgate_daemon::config::DEFAULT_PATH)]
-    pub(crate) config: std::path::PathBuf,
+    /// The configuration file [default: ./smsgate.toml if there is one,
+    /// else /etc/smsgate/smsgate.toml].
+    #[arg(long, value_name = "FILE")]
+    pub(crate) config: Option<std::path::PathBuf>,
     /// The daemon's control socket, asked for last-ussd [default: [control]
     /// socket of the config file].
     #[arg(long, value_name = "PATH")]
@@ -131,7 +155,8 @@ PORT is a port name from the config file, a serial device such as \
 such as ser2net. The port is locked while the command runs; a second user is \
 told who holds it.
 
-The config file (--config, or ./smsgate.toml) names ports in [ports.NAME] \
+The config file (--config, else ./smsgate.toml, else \
+/etc/smsgate/smsgate.toml) names ports in [ports.NAME] \
 sections with the keys device = \"PATH or tcp://HOST:PORT\" (or devices = \
 [...], one per --channel), baud-rate, flow-control (none, software, \
 hardware), sim-pin, sms-storage (sim, modem), init (command lines sent after \
@@ -186,7 +211,8 @@ pub(crate) struct PortArgs {
     /// file), from 0.
     #[arg(long, value_name = "N")]
     pub(crate) channel: Option<usize>,
-    /// The config file [default: ./smsgate.toml if there is one].
+    /// The config file [default: ./smsgate.toml if there is one, else
+    /// /etc/smsgate/smsgate.toml if there is that].
     #[arg(long, value_name = "FILE")]
     pub(crate) config: Option<std::path::PathBuf>,
     /// Where LCK..<device> lock files go [default: lock-dir from the
@@ -547,6 +573,20 @@ pub(crate) enum CtlRequest {
     Submitted {
         /// The modem index.
         index: usize,
+    },
+    /// List the voice calls of a modem: placed, and incoming (result RING).
+    Calls {
+        /// The modem index.
+        index: usize,
+    },
+    /// Ring a modem: a voice call from a number (RING, and +CLIP once the
+    /// client set AT+CLIP=1) until the client hangs up.
+    Call {
+        /// The modem index.
+        index: usize,
+        /// The caller's number.
+        #[arg(long)]
+        from: String,
     },
     /// List the messages sent to numbers outside the simulator.
     External,

@@ -10,8 +10,10 @@
 
 mod check_cmd;
 mod cli;
+mod config_path;
 mod decoded;
 mod demo;
+mod docs_cmd;
 mod import_cmd;
 mod logging;
 mod modem_cmd;
@@ -49,10 +51,12 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
         Command::Sim(args) => sim_cmd::run(args),
         Command::Modem(command) => modem_cmd::run(command),
         Command::ImportSmsdConf(args) => import_cmd::run(args),
-        Command::Run(args) => run_cmd::run(&args.config),
-        Command::CheckConfig(args) => check_cmd::check(&args.config),
+        Command::Run(args) => run_cmd::run(&config_path::required(args.config.as_deref())?),
+        Command::CheckConfig(args) => check_cmd::check(&config_path::required(args.config.as_deref())?),
         Command::Settings(args) => settings_cmd::run(args),
         Command::Demo(args) => demo::run(&args.dir, args.http),
+        Command::Completions(args) => docs_cmd::completions(args),
+        Command::Man(args) => docs_cmd::man(args),
     }
 }
 

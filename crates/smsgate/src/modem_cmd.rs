@@ -116,7 +116,7 @@ async fn send(args: &SendArgs) -> anyhow::Result<()> {
     };
     let (max_parts, setting) = match args.max_parts {
         Some(max_parts) => (max_parts, "--max-parts"),
-        None => match ConfigFile::find(port.config.as_deref())? {
+        None => match crate::config_path::optional(port.config.as_deref())? {
             Some(config_file) => (config_file.settings.limits.max_parts, "[limits] max-parts"),
             None => (Limits::DEFAULT.max_parts, "--max-parts"),
         },
@@ -343,7 +343,7 @@ enum Route {
 /// leaves the port to be opened here; a socket given by `--control` or
 /// `SMSGATE_CONTROL` must answer.
 async fn route(args: &PortArgs, mut request: Request) -> anyhow::Result<Route> {
-    let config_file = ConfigFile::find(args.config.as_deref())?;
+    let config_file = crate::config_path::optional(args.config.as_deref())?;
     let Some((socket, given_by)) = control_socket(args, config_file.as_ref()) else {
         return Ok(Route::Direct(None));
     };
@@ -408,7 +408,7 @@ async fn open(
     storage: Option<StorageArg>,
     socket_note: Option<String>,
 ) -> anyhow::Result<ModemHandle> {
-    let config_file = ConfigFile::find(args.config.as_deref())?;
+    let config_file = crate::config_path::optional(args.config.as_deref())?;
     let mut config = modem_config(args, config_file.as_ref())?;
     config.setup = setup;
     if let Some(storage) = storage {
@@ -506,9 +506,10 @@ fn modem_config(args: &PortArgs, config_file: Option<&ConfigFile>) -> anyhow::Re
         ),
         (None, None) => bail!(
             "no port {:?}: not a device path or tcp://HOST:PORT, and there is no config file to name \
-             it ({} not found; see --config)",
+             it (neither ./{} nor {} exists; see --config)",
             args.port,
-            smsgate_daemon::config::DEFAULT_PATH
+            smsgate_daemon::config::DEFAULT_PATH,
+            crate::config_path::SYSTEM_PATH
         ),
     };
     let lock_dir = args

@@ -18,13 +18,14 @@ use smsgate_daemon::daemon_config::DaemonConfig;
 
 /// Runs `smsgate settings`.
 pub(crate) fn run(args: &SettingsArgs) -> anyhow::Result<()> {
-    let config = ConfigFile::load(&args.config)?.settings;
+    let config_path = crate::config_path::required(args.config.as_deref())?;
+    let config = ConfigFile::load(&config_path)?.settings;
     if let Some(port) = &args.port {
         if !config.modems.contains_key(port) && !config.modems.values().any(|modem| modem.port == *port) {
             let names: Vec<&str> = config.modems.keys().map(String::as_str).collect();
             bail!(
                 "no modem {port:?} in {} (modems: {})",
-                args.config.display(),
+                config_path.display(),
                 if names.is_empty() {
                     "none".to_owned()
                 } else {

@@ -134,6 +134,12 @@ fn ctl_request(request: &CtlRequest) -> (&'static str, String, Option<Value>) {
             ("POST", format!("/modems/{index}/status-report"), Some(body))
         }
         CtlRequest::Submitted { index } => ("GET", format!("/modems/{index}/submitted"), None),
+        CtlRequest::Calls { index } => ("GET", format!("/modems/{index}/calls"), None),
+        CtlRequest::Call { index, from } => (
+            "POST",
+            format!("/modems/{index}/call"),
+            Some(json!({ "from": from })),
+        ),
         CtlRequest::External => ("GET", "/external".to_owned(), None),
         CtlRequest::Ussd {
             index,

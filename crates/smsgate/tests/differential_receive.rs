@@ -279,6 +279,8 @@ fn render(entry: &Entry, smsd_file: &[u8]) -> Vec<u8> {
     let smsd = SpoolFile::parse(smsd_file);
     let received_by = ReceivedBy {
         modem: MODEM.to_owned(),
+        number: None,
+        description: None,
         imsi: smsd.get("IMSI").map(str::to_owned),
         imei: smsd.get("IMEI").map(str::to_owned),
         received: smsd

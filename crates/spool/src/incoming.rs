@@ -54,6 +54,10 @@ pub use format::{body_text, IncomingCharset, IncomingFormat, StoreReceivedPdu};
 pub struct ReceivedBy {
     /// The modem's name (`Subject:` and `Modem:`).
     pub modem: String,
+    /// The modem's `number` (`Number:`, after `Modem:`, as smsd writes it).
+    pub number: Option<String>,
+    /// The modem's `description` (`Description:`).
+    pub description: Option<String>,
     /// The SIM's IMSI, if the modem told it.
     pub imsi: Option<String>,
     /// The modem's IMEI, if it told it.
@@ -356,6 +360,12 @@ impl ReceivedBy {
         file.header("Received", &self.received.to_string());
         file.header("Subject", &self.modem);
         file.header("Modem", &self.modem);
+        if let Some(number) = &self.number {
+            file.header("Number", number);
+        }
+        if let Some(description) = &self.description {
+            file.header("Description", description);
+        }
         if let Some(imsi) = &self.imsi {
             file.header("IMSI", imsi);
         }

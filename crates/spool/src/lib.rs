@@ -29,6 +29,7 @@ pub mod incoming;
 mod lines;
 mod numbering;
 mod outgoing;
+mod phonecall;
 mod plan;
 mod render;
 mod voicecall;
@@ -39,6 +40,7 @@ pub use outgoing::{
     Content, FileAlphabet, IncludeError, IncludeResolver, Macro, NoIncludes, OutgoingFile, Priority,
     SystemMessage, UnknownLine,
 };
+pub use phonecall::{render_phonecall, Phonecall};
 pub use plan::{plan, Plan, PlanDefaults, SmsPlan, TrailingNewline};
 pub use render::{
     add_headers, render_failed, render_sent, FailedRecord, SentRecord, SpoolTime, StoreSentPdu,

@@ -8,6 +8,14 @@
 //!   `NOTICE:` lines;
 //! - failed: `Modem:`, `IMSI:`, `IMEI:`, `Fail_reason:`, `Failed:`, `PDU:`.
 //!
+//! With smsd's `keep_filename = no` and `store_original_filename = yes`
+//! an `Original_filename:` line comes first (before `Modem:` in a sent
+//! file, after `Failed:` in a file failed before any modem tried it, as
+//! smsd adds it when it renames the file); `number` and `description` of
+//! the modem come after `Modem:` as `Number:` and `Description:`, in sent
+//! and failed files alike (checked against smsd 3.1.21 by the
+//! differential test and a run with a modem refusing the send).
+//!
 //! One difference: for a message of several parts smsd writes the
 //! `Message_id` of the last part only; smsgate writes one `Message_id:`
 //! line per part, in the order of the parts, so that every part's status
@@ -53,8 +61,15 @@ impl fmt::Display for SpoolTime {
 /// What `sent/` files record.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SentRecord {
+    /// The outgoing file's name, when the file was renamed
+    /// (`Original_filename:`).
+    pub original_filename: Option<String>,
     /// The modem's name.
     pub modem: String,
+    /// The modem's `number` (`Number:`).
+    pub number: Option<String>,
+    /// The modem's `description` (`Description:`).
+    pub description: Option<String>,
     /// When the (last part of the) message was sent.
     pub sent: SpoolTime,
     /// Seconds the sending took, if known (`Sending_time:`).
@@ -76,8 +91,15 @@ pub struct SentRecord {
 /// What `failed/` files record.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FailedRecord {
+    /// The outgoing file's name, when the file was renamed
+    /// (`Original_filename:`).
+    pub original_filename: Option<String>,
     /// The modem's name, if a modem tried.
     pub modem: Option<String>,
+    /// That modem's `number` (`Number:`).
+    pub number: Option<String>,
+    /// That modem's `description` (`Description:`).
+    pub description: Option<String>,
     /// The SIM's IMSI, if known.
     pub imsi: Option<String>,
     /// The modem's IMEI, if known.
@@ -92,7 +114,12 @@ pub struct FailedRecord {
 
 /// The `sent/` file for `original`, the outgoing file's bytes.
 pub fn render_sent(original: &[u8], record: &SentRecord) -> Vec<u8> {
-    let mut headers = vec![("Modem", record.modem.clone()), ("Sent", record.sent.to_string())];
+    let mut headers = Vec::new();
+    push_optional(&mut headers, "Original_filename", &record.original_filename);
+    headers.push(("Modem", record.modem.clone()));
+    push_optional(&mut headers, "Number", &record.number);
+    push_optional(&mut headers, "Description", &record.description);
+    headers.push(("Sent", record.sent.to_string()));
     if let Some(seconds) = record.sending_time {
         headers.push(("Sending_time", seconds.to_string()));
     }
@@ -113,11 +140,22 @@ pub fn render_sent(original: &[u8], record: &SentRecord) -> Vec<u8> {
 /// The `failed/` file for `original`, the outgoing file's bytes.
 pub fn render_failed(original: &[u8], record: &FailedRecord) -> Vec<u8> {
     let mut headers = Vec::new();
+    // smsd adds it when it renames the file: before a modem's headers,
+    // or after the main spooler's reason.
+    let original_first = record.modem.is_some();
+    if original_first {
+        push_optional(&mut headers, "Original_filename", &record.original_filename);
+    }
     push_optional(&mut headers, "Modem", &record.modem);
+    push_optional(&mut headers, "Number", &record.number);
+    push_optional(&mut headers, "Description", &record.description);
     push_optional(&mut headers, "IMSI", &record.imsi);
     push_optional(&mut headers, "IMEI", &record.imei);
     headers.push(("Fail_reason", record.reason.clone()));
     headers.push(("Failed", record.failed.to_string()));
+    if !original_first {
+        push_optional(&mut headers, "Original_filename", &record.original_filename);
+    }
     push_optional(&mut headers, "PDU", &record.pdu);
     insert_headers(original, &headers)
 }
@@ -251,6 +289,9 @@ mod tests {
 
     fn sent_record(message_ids: Vec<u8>) -> SentRecord {
         SentRecord {
+            original_filename: None,
+            number: None,
+            description: None,
             modem: "GSM1".to_owned(),
             sent: SENT,
             sending_time: None,
@@ -373,6 +414,9 @@ mod tests {
     #[test]
     fn failed_file_like_smsd() {
         let record = FailedRecord {
+            original_filename: None,
+            number: None,
+            description: None,
             modem: Some("GSM1".to_owned()),
             imsi: Some("001010123456789".to_owned()),
             imei: Some("490154203237518".to_owned()),
@@ -392,6 +436,9 @@ mod tests {
     #[test]
     fn failed_before_any_modem_tried() {
         let record = FailedRecord {
+            original_filename: None,
+            number: None,
+            description: None,
             modem: None,
             imsi: None,
             imei: None,
@@ -435,5 +482,67 @@ mod tests {
             let head = before.separator.unwrap_or(original.len());
             prop_assert!(rendered.starts_with(&original[..head]));
         }
+    }
+
+    /// smsd 3.1.21 with `keep_filename = no`, `number` and `description`
+    /// (a real run): `To`, `Original_filename`, `Modem`, `Number`,
+    /// `Description`, `Sent`, ...; a file the main spooler refused gets
+    /// its `Original_filename` after `Failed`.
+    #[test]
+    fn original_filename_number_and_description_go_where_smsd_puts_them() {
+        let record = SentRecord {
+            original_filename: Some("a2.sms".to_owned()),
+            number: Some("4917200000000".to_owned()),
+            description: Some("rack A slot 1".to_owned()),
+            sending_time: Some(1),
+            ..sent_record(Vec::new())
+        };
+        let sent = render_sent(b"To: 491720000001\n\nok one\n", &record);
+        assert_eq!(
+            String::from_utf8(sent).unwrap(),
+            "To: 491720000001\nOriginal_filename: a2.sms\nModem: GSM1\nNumber: 4917200000000\n\
+             Description: rack A slot 1\nSent: 26-11-21 19:06:02\nSending_time: 1\n\
+             IMSI: 001010123456789\nIMEI: 490154203237518\n\nok one\n"
+        );
+        let refused = FailedRecord {
+            original_filename: Some("a1.sms".to_owned()),
+            modem: None,
+            number: None,
+            description: None,
+            imsi: None,
+            imei: None,
+            reason: "Destination is blacklisted".to_owned(),
+            failed: SENT,
+            pdu: None,
+        };
+        assert_eq!(
+            String::from_utf8(render_failed(b"To: 491721234567\n\nblack\n", &refused)).unwrap(),
+            "To: 491721234567\nFail_reason: Destination is blacklisted\nFailed: 26-11-21 19:06:02\n\
+             Original_filename: a1.sms\n\nblack\n"
+        );
+    }
+
+    /// smsd 3.1.21, a send the modem refused (`+CMS ERROR: 38`) with
+    /// `keep_filename = no`, `number` and `description` (a real run).
+    #[test]
+    fn a_file_a_modem_gave_up_has_smsds_layout() {
+        let record = FailedRecord {
+            original_filename: Some("f1.sms".to_owned()),
+            modem: Some("GSM1".to_owned()),
+            number: Some("4917200000000".to_owned()),
+            description: Some("rack A slot 1".to_owned()),
+            imsi: Some("001010123456789".to_owned()),
+            imei: Some("490154203237518".to_owned()),
+            reason: "+CMS ERROR: 38 (Network out of order)".to_owned(),
+            failed: SENT,
+            pdu: Some("0031000D91947102000090F90000FF09F7349B0D3287D36C".to_owned()),
+        };
+        assert_eq!(
+            String::from_utf8(render_failed(b"To: 4917200000099\n\nwill fail\n", &record)).unwrap(),
+            "To: 4917200000099\nOriginal_filename: f1.sms\nModem: GSM1\nNumber: 4917200000000\n\
+             Description: rack A slot 1\nIMSI: 001010123456789\nIMEI: 490154203237518\n\
+             Fail_reason: +CMS ERROR: 38 (Network out of order)\nFailed: 26-11-21 19:06:02\n\
+             PDU: 0031000D91947102000090F90000FF09F7349B0D3287D36C\n\nwill fail\n"
+        );
     }
 }

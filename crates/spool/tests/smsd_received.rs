@@ -63,6 +63,8 @@ fn render(case: &Case) -> Vec<u8> {
     let number = |range: std::ops::Range<usize>| received[range].parse::<u8>().unwrap();
     let received_by = ReceivedBy {
         modem: header(&smsd, "Modem").unwrap().to_owned(),
+        number: None,
+        description: None,
         imsi: header(&smsd, "IMSI").map(str::to_owned),
         imei: header(&smsd, "IMEI").map(str::to_owned),
         received: SpoolTime {

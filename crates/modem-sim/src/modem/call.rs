@@ -159,7 +159,7 @@ impl Modem {
         Ok(Flow::Next)
     }
 
-    fn log_call(&mut self, record: CallRecord) {
+    pub(super) fn log_call(&mut self, record: CallRecord) {
         if self.calls.len() == MAX_CALL_RECORDS {
             self.calls.remove(0);
         }

@@ -38,6 +38,12 @@ pub(super) enum ModemCommand {
         reply: oneshot::Sender<()>,
     },
     Replug(oneshot::Sender<Result<(), SimError>>),
+    /// A call from this number rings; the reply says whether it got
+    /// through.
+    IncomingCall {
+        from: String,
+        reply: oneshot::Sender<bool>,
+    },
 }
 
 /// What the network answers to a USSD code.
@@ -176,6 +182,11 @@ impl ModemTask {
                     let _ = self.network.send(NetworkCommand::RetryHeld);
                 }
                 let _ = reply.send(());
+            }
+            ModemCommand::IncomingCall { from, reply } => {
+                let (rang, actions) = self.modem.incoming_call(&from);
+                self.perform(actions).await;
+                let _ = reply.send(rang);
             }
             ModemCommand::Replug(reply) => {
                 let result = self.port.replug().map_err(SimError::io("replugging"));

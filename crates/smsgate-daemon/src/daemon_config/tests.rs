@@ -64,6 +64,9 @@ fn defaults_are_smstools3s() {
             smsc: None,
             smsc_pdu: false,
             text_is_pdu_key: None,
+            features: ModemFeatures::default(),
+            sim_limits: Default::default(),
+            tasks: Default::default(),
         }
     );
 }
@@ -90,6 +93,20 @@ fn example_config_sets_every_key() {
     assert_eq!(gsm1.queues, ["o2", "other"]);
     assert!(gsm1.report);
     assert!(gsm1.receive && gsm1.polling && !gsm1.auto_erase);
+    // check-network, hangup-incoming-call, phonecalls; [modems.gsm1.limits].
+    assert!(gsm1.tasks.check_network && gsm1.tasks.hangup_incoming_call && gsm1.tasks.phonecalls);
+    assert_eq!(
+        gsm1.sim_limits,
+        crate::sim_limits::SimLimits {
+            per_day: Some(500),
+            per_month: Some(10000),
+            reset_time: chrono::NaiveTime::from_hms_opt(6, 0, 0).unwrap(),
+            reset_day: 15,
+            max_per_minute: Some(10),
+            per_period: Some(100),
+            period_s: Some(3600),
+        }
+    );
     // [spool] incoming-charset, store-received-pdu, store-sent-pdu.
     assert_eq!(config.incoming_format, spool::incoming::IncomingFormat::default());
     assert_eq!(config.store_sent_pdu, spool::StoreSentPdu::Failed);
@@ -106,6 +123,19 @@ fn example_config_sets_every_key() {
     assert_eq!(lte1.smsc.as_deref(), Some("+4917200000"));
     assert!(lte1.smsc_pdu);
     assert_eq!(lte1.text_is_pdu_key.as_deref(), Some("4917299999"));
+    // max-continuous-sending-s, receive-before-send; [modems.lte1.regular-run].
+    assert_eq!(lte1.tasks.max_continuous_sending, Some(Duration::from_secs(300)));
+    assert!(!lte1.tasks.receive_before_send);
+    assert_eq!(
+        lte1.tasks.regular_run,
+        Some(crate::daemon_config::modem_tasks::RegularRun {
+            interval: Duration::from_secs(600),
+            program: Some(PathBuf::from("/usr/local/bin/balance")),
+            post_run: Some(PathBuf::from("/usr/local/bin/balance")),
+            commands: vec!["AT+CUSD=1,\"*100#\",15".to_owned()],
+            statfile: Some(PathBuf::from("/var/spool/sms/stats/lte1.balance")),
+        })
+    );
     // [queues]: prefixes, directory (default base/NAME).
     assert_eq!(config.queues["o2"].prefixes, ["49176", "49179"]);
     assert_eq!(config.queues["o2"].directory, Path::new("/var/spool/sms/o2"));
@@ -160,6 +190,8 @@ fn example_config_rejects_an_unknown_key_in_every_table() {
         let Some(header) = line.trim().strip_prefix('[') else {
             continue;
         };
+        // `[[http.tokens]]`, an array of tables, is named `[http.tokens]`.
+        let header = header.trim_start_matches('[');
         let table = &header[..header.find(']').unwrap()];
         tables += 1;
         let mut edited = lines.clone();
@@ -171,7 +203,7 @@ fn example_config_rejects_an_unknown_key_in_every_table() {
         );
         assert!(message.starts_with(&expected), "{message}");
     }
-    assert_eq!(tables, 14);
+    assert_eq!(tables, 20);
     let message = error(&format!("bogus-key = 1\n{text}"));
     assert!(
         message.starts_with("smsgate.toml: line 1: unknown key \"bogus-key\" at the top level, expected"),
@@ -180,12 +212,32 @@ fn example_config_rejects_an_unknown_key_in_every_table() {
 }
 
 #[test]
+fn limits_and_regular_run_are_checked() {
+    let message = error(&with_modem(
+        "[modems.gsm1.limits]\nper-day = 0\nreset-time = \"25:00\"\nreset-day = 31\nperiod-min = 5\n\
+         [modems.gsm1.regular-run]\ninterval-s = 0\n",
+    ));
+    for expected in [
+        "line 6: modems.gsm1.limits.per-day: must be at least 1",
+        "line 7: modems.gsm1.limits.reset-time: \"25:00\" is not a time of day as HH:MM",
+        "line 8: modems.gsm1.limits.reset-day: is a day of the month, 1-28",
+        "line 9: modems.gsm1.limits.period-min: clears the count of `per-period`, which is not set",
+        "line 11: modems.gsm1.regular-run.interval-s: must be at least 1",
+        "modems.gsm1.regular-run: has neither `program`, `post-run` nor `commands`",
+    ] {
+        assert!(message.contains(expected), "{expected:?} missing from\n{message}");
+    }
+}
+
+#[test]
 fn syntax_errors_name_line_and_key() {
     assert_eq!(
         error(&with_modem("baudrat = 9600\n")),
         "smsgate.toml: line 5: unknown key \"baudrat\" in [modems.gsm1], expected one of `port`, `channel`, \
          `queues`, `receive`, `receive-enabled`, `polling`, `auto-erase`, `send`, `send-retries`, \
-         `block-after`, `block-time-s`, `report`, `autosplit`, `validity`, `smsc`, `smsc-pdu`, `text-is-pdu-key`"
+         `block-after`, `block-time-s`, `report`, `autosplit`, `validity`, `smsc`, `smsc-pdu`, `text-is-pdu-key`, \
+         `eventhandler`, `eventhandler-ussd`, `number`, `description`, `limits`, `check-network`, \
+         `receive-before-send`, `max-continuous-sending-s`, `hangup-incoming-call`, `phonecalls`, `regular-run`"
     );
     let message = error("[limits]\nsend-retries = \"many\"\n");
     assert!(

@@ -13,6 +13,7 @@ use spool::{FailedRecord, SentRecord};
 use tokio::time::Instant;
 
 use crate::clock::now;
+use crate::copies;
 use crate::daemon_config::UnknownOutcome;
 use crate::hooks::{self, Severity};
 use crate::journal::Record;
@@ -37,16 +38,13 @@ impl Scheduler {
         let mut ended = Vec::new();
         for (id, state) in self.store.open_messages() {
             let name = &state.file;
-            let finished = [&self.config.spool.sent, &self.config.spool.failed]
-                .iter()
-                .map(|dir| dir.join(name))
-                .find(|path| {
-                    carries_id(
-                        path,
-                        &id,
-                        self.config.max_outgoing_bytes.saturating_add(64 * 1024),
-                    )
-                });
+            let finished = self.finished_names(name, &id).into_iter().find(|path| {
+                carries_id(
+                    path,
+                    &id,
+                    self.config.max_outgoing_bytes.saturating_add(64 * 1024),
+                )
+            });
             if let Some(finished) = &finished {
                 // Cut off between its durable copy and the unlink of the
                 // original: that move is completed, never the send repeated.
@@ -176,12 +174,22 @@ impl Scheduler {
         let slot = &mut self.modems[result.modem_idx];
         if !result.modem_freed {
             slot.busy = false;
+            slot.continuous.ended(tokio::time::Instant::now());
             result.modem_freed = true;
         }
         let modem_name = slot.name.clone();
         let Some(job) = self.pending.get_mut(&result.file) else {
             return;
         };
+        if let Some(reservation) = job.reserved.take() {
+            // Parts that surely did not go out are given back; one whose
+            // outcome is unknown may have gone, and stays counted.
+            let maybe_sent = result.sent.len() + usize::from(matches!(result.outcome, Outcome::Unknown(_)));
+            let unsent = reservation
+                .parts
+                .saturating_sub(u32::try_from(maybe_sent).unwrap_or(u32::MAX));
+            self.limits.release(&modem_name, reservation, unsent);
+        }
         for (part, mr) in &result.sent {
             if let Some(sent) = job.sent.get_mut(part - 1) {
                 *sent = Some(*mr);
@@ -376,7 +384,11 @@ impl Scheduler {
             Some(_) => Vec::new(),
             None => job.sent.iter().flatten().copied().collect(),
         };
+        let sent_name = self.sent_name(name, &slot.name, &job.id);
         let record = SentRecord {
+            original_filename: self.config.features.original_filename(name),
+            number: slot.settings.features.number.clone(),
+            description: slot.settings.features.description.clone(),
             modem: slot.name.clone(),
             sent: now(),
             // Whole seconds, as smsd writes it.
@@ -394,7 +406,7 @@ impl Scheduler {
         // message was being sent is written with it, and one that comes
         // now waits until the file is there.
         let sent_dir = &self.config.spool.sent;
-        let written = self.sent_index.write_sent(name, |early| {
+        let written = self.sent_index.write_sent(&sent_name, |early| {
             let reports: Vec<(&str, String)> = early
                 .iter()
                 .map(|line| (STATUS_REPORT_HEADER, line.clone()))
@@ -404,13 +416,25 @@ impl Scheduler {
                 false => spool::add_headers(&bytes, &reports),
             };
             self.store
-                .finish(&job.path, sent_dir, name, &bytes, job.mode, retrying)
+                .finish(&job.path, sent_dir, &sent_name, &bytes, job.mode, retrying)
+                .map(|target| (target, bytes))
         });
         match written {
-            Ok(target) => {
+            Ok((target, bytes)) => {
                 tracing::info!(target: "smsgate", "{name}: sent by {} ({})", slot.name, target.display());
+                let modem = slot.name.clone();
                 self.end(&job.id);
-                self.event(hooks::sent_args(&target, &message_ids));
+                let copies = &self.config.features.copies;
+                let copy = copies::copy_finished(
+                    copies.sent.as_deref(),
+                    &target,
+                    &bytes,
+                    job.mode,
+                    &self.alarms,
+                    &modem,
+                );
+                let file = copies::for_eventhandler(target, copy, copies.eventhandler_use_copy);
+                self.event(Some(&modem), hooks::sent_args(&file, &message_ids));
                 self.config.events.publish(DaemonEvent::Sent {
                     id: job.id.clone(),
                     file: name.to_owned(),
@@ -483,7 +507,10 @@ impl Scheduler {
     ) -> bool {
         let slot = modem.and_then(|modem| self.modems.iter().find(|slot| slot.name == modem));
         let record = FailedRecord {
+            original_filename: self.config.features.original_filename(name),
             modem: modem.map(str::to_owned),
+            number: slot.and_then(|slot| slot.settings.features.number.clone()),
+            description: slot.and_then(|slot| slot.settings.features.description.clone()),
             imsi: slot.and_then(|slot| slot.identity.imsi.clone()),
             imei: slot.and_then(|slot| slot.identity.imei.clone()),
             reason: reason.to_owned(),
@@ -491,17 +518,37 @@ impl Scheduler {
             pdu: pdu.filter(|_| self.config.store_sent_pdu.stores_failed()),
         };
         let rendered = spool::render_failed(bytes, &record);
-        match self
-            .store
-            .finish(path, &self.config.spool.failed, name, &rendered, mode, retrying)
-        {
+        let failed_name = self.failed_name(name, modem, id);
+        match self.store.finish(
+            path,
+            &self.config.spool.failed,
+            &failed_name,
+            &rendered,
+            mode,
+            retrying,
+        ) {
             Ok(target) => {
                 tracing::warn!(target: "smsgate", "{name}: failed: {reason}");
                 self.sent_index.forget(name);
+                if let Some(modem) = modem {
+                    self.sent_index
+                        .forget(&self.sent_name(name, modem, id.unwrap_or_default()));
+                }
                 if let Some(id) = id {
                     self.end(id);
                 }
-                self.event(hooks::failed_args(&target));
+                let copies = &self.config.features.copies;
+                let process = modem.unwrap_or("smsgate");
+                let copy = copies::copy_finished(
+                    copies.failed.as_deref(),
+                    &target,
+                    &rendered,
+                    mode,
+                    &self.alarms,
+                    process,
+                );
+                let file = copies::for_eventhandler(target, copy, copies.eventhandler_use_copy);
+                self.event(modem, hooks::failed_args(&file));
                 self.config.events.publish(DaemonEvent::Failed {
                     id: id.map(str::to_owned),
                     file: name.to_owned(),

@@ -17,6 +17,7 @@ use crate::hooks::{self, Severity, Verdict};
 use crate::http::submit;
 use crate::intake::{self, Refusal};
 use crate::journal::{new_message_id, Record};
+use crate::recipient_lists;
 use crate::settle::{Change, Look, Verdict as Settled};
 use crate::spool_dir;
 use crate::voicecall::PlannedCall;
@@ -334,6 +335,8 @@ impl Scheduler {
             id,
             modem: state.and_then(|state| state.modem),
             finishing: None,
+            reserved: None,
+            limit_noted: false,
             name,
             path,
             bytes,
@@ -429,7 +432,10 @@ impl Scheduler {
             Refusal::TooLarge { mode, .. } => {
                 let reason = refusal.reason();
                 let record = FailedRecord {
+                    original_filename: None,
                     modem: None,
+                    number: None,
+                    description: None,
                     imsi: None,
                     imei: None,
                     reason: reason.clone(),
@@ -452,7 +458,7 @@ impl Scheduler {
                         if let Some(id) = self.recovered.remove(name) {
                             self.end(&id);
                         }
-                        self.event(hooks::failed_args(&target));
+                        self.event(None, hooks::failed_args(&target));
                     }
                     Err(err) => {
                         let reason = format!("{reason}, and it cannot be moved to failed/: {err}");
@@ -471,7 +477,8 @@ impl Scheduler {
     /// Parses and plans a file: its encoded PDUs, or every problem on one
     /// line for `Fail_reason:`.
     pub(super) fn plan(&mut self, bytes: &[u8], reference: Option<u16>) -> Result<Planned, String> {
-        let file = OutgoingFile::parse(bytes, &mut self.includes).map_err(|err| err.one_line())?;
+        let mut file = OutgoingFile::parse(bytes, &mut self.includes).map_err(|err| err.one_line())?;
+        self.check_recipient_lists(&mut file)?;
         let reference = reference.unwrap_or_else(|| {
             self.next_reference = self.next_reference.wrapping_add(1);
             self.next_reference
@@ -535,6 +542,37 @@ impl Scheduler {
             pdus,
             call: None,
         })
+    }
+
+    /// smsd's `blacklist` and `whitelist` (read now, so that they may be
+    /// edited while the daemon runs): `Err` with smsd's reason, or the
+    /// reason a list cannot be read (the file fails: nothing is sent that
+    /// the lists might refuse). A whitelist's queue becomes the file's
+    /// when it names none.
+    fn check_recipient_lists(&self, file: &mut OutgoingFile) -> Result<(), String> {
+        let features = &self.config.features;
+        if features.blacklist.is_none() && features.whitelist.is_none() {
+            return Ok(());
+        }
+        let number = match file.to.short {
+            true => format!("s{}", file.to.number),
+            false => file.to.number.clone(),
+        };
+        let verdict = recipient_lists::check(
+            features.blacklist.as_deref(),
+            features.whitelist.as_deref(),
+            &number,
+        )
+        .inspect_err(|reason| self.alarms.raise(Severity::Critical, "smsgate", reason))?;
+        match verdict {
+            recipient_lists::Verdict::Refused(reason) => Err(reason.to_owned()),
+            recipient_lists::Verdict::Allowed { queue } => {
+                if file.queue.is_none() {
+                    file.queue = queue;
+                }
+                Ok(())
+            }
+        }
     }
 
     /// The queue of a file: its `Queue:`/`Provider:` header, else the queue

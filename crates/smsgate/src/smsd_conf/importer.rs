@@ -4,9 +4,13 @@
 use std::path::Path;
 
 use super::keys;
+
+mod chores;
 use super::values::{self, toml_list, toml_string, validity, Report};
 use super::{Entry, Reason, Section, SmsdConfError, Unhonoured};
 use smsgate_daemon::daemon_config::DEFAULT_SPOOL_BASE;
+
+mod production;
 
 /// smsd's spool directory keys, in smsgate's `[spool]` order.
 const SPOOL_KEYS: [&str; 8] = [
@@ -161,19 +165,15 @@ impl Importer {
 
     pub(super) fn global(&mut self, entries: &[Entry]) -> Result<(), SmsdConfError> {
         let latest = self.latest(entries, None, Scope::Global);
-        let is_no = |key: &str| {
-            latest
-                .iter()
-                .find(|entry| entry.key == key)
-                .is_some_and(|entry| values::yes_no(entry) == Ok(false))
-        };
-        let keep_filename_no = is_no("keep_filename");
         let date_filename = latest
             .iter()
             .find(|entry| entry.key == "date_filename")
             .and_then(|entry| values::atoi(&entry.value))
             .map_or(0, |(number, _)| number);
         for entry in latest.iter().copied() {
+            if self.production_global(entry)? {
+                continue;
+            }
             let value = entry.value.as_str();
             match canonical(&entry.key, Scope::Global) {
                 "devices" => {
@@ -267,14 +267,6 @@ impl Importer {
                             .to_owned(),
                     ),
                 ),
-                "keep_filename" if values::yes_no(entry)? => {
-                    self.carry(None, entry, "smsgate keeps the file's name in sent/ and failed/");
-                }
-                "store_original_filename" if !keep_filename_no => {
-                    values::yes_no(entry)?;
-                    let reason = Reason::Why("has no effect while keep_filename = yes, in smsd too".to_owned());
-                    self.leave_out(None, entry, reason);
-                }
                 "date_filename" if date_filename == 0 => {
                     self.carry(None, entry, "smsgate names received files MODEM.xxxxxx");
                 }
@@ -282,9 +274,7 @@ impl Importer {
                     let reason = Reason::Why("has no effect while date_filename = 0, in smsd too".to_owned());
                     self.leave_out(None, entry, reason);
                 }
-                "receive_before_send" | "hangup_incoming_call" if !values::yes_no(entry)? => {
-                    self.carry(None, entry, "smsd's default, and smsgate's behaviour");
-                }
+                key if chores::is_global_chore(key) => self.global_chore(entry)?,
                 key => self.leave_out(None, entry, keys::global(key)),
             }
         }
@@ -441,6 +431,9 @@ impl Importer {
             let section = Some(section);
             let value = entry.value.as_str();
             let key = canonical(&entry.key, Scope::Modem);
+            if self.production_modem(section, entry, name, &mut modem)? {
+                continue;
+            }
             match key {
                 "device" => {
                     let device = values::device(entry, &values::with_modem_name(value, name))?;
@@ -561,11 +554,9 @@ impl Importer {
                     entry,
                     Reason::Why("smsgate always converts character sets".to_owned()),
                 ),
-                "eventhandler" if Some(values::with_modem_name(value, name)) == self.global_eventhandler => {
-                    self.carry(section, entry, "the same as the global eventhandler");
-                }
-                "hangup_incoming_call" | "phonecalls" if values::yes_no(entry) == Ok(false) => {
-                    self.carry(section, entry, "smsd's default, and smsgate's behaviour");
+                key if chores::is_chore(key) => {
+                    let find_value = |key: &str| find(key).map(|entry| entry.value.clone());
+                    self.modem_chore(name, section, entry, &find_value, &mut modem)?;
                 }
                 key if key.starts_with("telnet_") => self.telnet(section, entry, network, telnet_login),
                 key => self.leave_out(section, entry, keys::modem(key)),

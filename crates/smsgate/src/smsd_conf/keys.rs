@@ -32,36 +32,29 @@ pub(super) fn global(key: &str) -> Reason {
         "delaytime" | "delaytime_mainprocess" | "sleeptime_mainprocess" | "delaytime_random_start" => {
             why(NO_POLLING)
         }
-        "logfile" | "loglevel" | "logtime_ms" | "logtime_us" | "logtime_format" | "log_single_lines"
-        | "smart_logging" | "log_unmodified" | "log_read_from_modem" | "log_charconv" | "log_read_timing"
-        | "log_response_time" | "enable_smsd_debug" => why(LOGGING),
-        "pidfile" | "infofile" | "user" | "group" | "umask" | "os_cygwin" | "terminal" | "use_linux_ps_trick" => {
-            why(PROCESS)
-        }
+        "logfile"
+        | "loglevel"
+        | "logtime_ms"
+        | "logtime_us"
+        | "logtime_format"
+        | "log_single_lines"
+        | "smart_logging"
+        | "log_unmodified"
+        | "log_read_from_modem"
+        | "log_charconv"
+        | "log_read_timing"
+        | "log_response_time"
+        | "enable_smsd_debug" => why(LOGGING),
+        "pidfile" | "infofile" | "user" | "group" | "umask" | "os_cygwin" | "terminal"
+        | "use_linux_ps_trick" => why(PROCESS),
         "internal_combine" | "internal_combine_binary" => why(RECEIVE_FORMAT),
         "shell" | "shell_test" | "executable_check" => why(SHELL),
         "mypath" => why("has no effect, in smsd 3.1 either"),
-        "blacklist" => not_yet("blacklist (numbers whose messages are refused)"),
-        "whitelist" => not_yet("whitelist (only these numbers' messages are accepted)"),
-        "incoming_copy" | "sent_copy" | "failed_copy" | "report_copy" | "eventhandler_use_copy" => {
-            not_yet("copies of spool files to a second directory (incoming_copy, sent_copy, failed_copy, report_copy)")
-        }
-        "receive_before_send" => not_yet("receive_before_send (reading the modem before each send)"),
-        "max_continuous_sending" => not_yet("max_continuous_sending (a pause in sending to receive)"),
-        "hangup_incoming_call" => {
-            not_yet("incoming calls: hangup_incoming_call, the CALL event and phonecalls/ files")
-        }
-        "regular_run" | "regular_run_interval" => {
-            not_yet("regular_run (a program run at an interval, regular_run_interval)")
-        }
-        "admin_to" | "adminmessage_device" => not_yet("admin_to (administrative messages sent to a number)"),
-        "keep_filename" => not_yet(
-            "keep_filename = no (unique names in sent/ and failed/; smsgate keeps the outgoing file's name)",
+        "regular_run" | "regular_run_interval" => not_yet(
+            "a global regular_run (a program smsd's main process runs; smsgate runs regular_run per modem)",
         ),
+        "admin_to" | "adminmessage_device" => not_yet("admin_to (administrative messages sent to a number)"),
         "date_filename" | "date_filename_format" => not_yet("date_filename (a date in received file names)"),
-        "store_original_filename" => {
-            not_yet("store_original_filename with keep_filename = no (an Original_filename: header)")
-        }
         _ => why(NOT_SUPPORTED),
     }
 }
@@ -82,26 +75,8 @@ pub(super) fn modem(key: &str) -> Reason {
         "socket_connection_retries"
         | "socket_connection_errorsleeptime"
         | "socket_connection_alarm_after" => why(SOCKET),
-        "eventhandler" => {
-            not_yet("a per-modem eventhandler (smsgate runs [handlers] eventhandler for every modem)")
-        }
-        "eventhandler_ussd" => not_yet("eventhandler_ussd (a handler for USSD answers)"),
-        "message_limit" | "message_count_clear" => {
-            not_yet("message_limit and message_count_clear (a cap on the messages a modem sends)")
-        }
-        "max_continuous_sending" => not_yet("max_continuous_sending (a pause in sending to receive)"),
-        "check_network" => not_yet("check_network (registration checked before each send, as configured)"),
-        "hangup_incoming_call" | "phonecalls" | "phonecalls_purge" | "phonecalls_error_max" => {
-            not_yet("incoming calls: hangup_incoming_call, the CALL event and phonecalls/ files")
-        }
         "admin_to" | "adminmessage_limit" | "adminmessage_count_clear" => {
             not_yet("admin_to (administrative messages sent to a number)")
-        }
-        key if key.starts_with("regular_run") => {
-            not_yet("regular_run (a program run at an interval, regular_run_interval, regular_run_cmd)")
-        }
-        "number" | "description" => {
-            not_yet("number and description (the modem's number and a description written to sent/ files)")
         }
         "internal_combine" | "internal_combine_binary" | "decode_unicode_text" => why(RECEIVE_FORMAT),
         _ => why(NOT_SUPPORTED),

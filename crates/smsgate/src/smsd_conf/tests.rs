@@ -390,7 +390,6 @@ fn default_section_applies_to_every_modem() {
 fn unhonoured() -> Vec<(In, &'static str, String)> {
     let why = |reason: &str| reason.to_owned();
     let global = |key: &str| keys::global(key).to_string();
-    let modem = |key: &str| keys::modem(key).to_string();
     vec![
         (In::Global, "logfile = /var/log/smsd.log", why(LOGGING)),
         (In::Global, "loglevel = 7", why(LOGGING)),
@@ -410,8 +409,8 @@ fn unhonoured() -> Vec<(In, &'static str, String)> {
         ),
         (
             In::Global,
-            "receive_before_send = yes",
-            global("receive_before_send"),
+            "regular_run_interval = 60",
+            global("regular_run_interval"),
         ),
         (In::Global, "stats = /var/log/smsd_stats", why(NOT_SUPPORTED)),
         (In::Global, "no_such_setting = 1", why(NOT_SUPPORTED)),
@@ -428,7 +427,11 @@ fn unhonoured() -> Vec<(In, &'static str, String)> {
         (In::Modem, "signal_quality_ber_ignore = yes", why(NOT_SUPPORTED)),
         (In::Modem, "voicecall_hangup_ath = yes", why(VOICECALL)),
         (In::Modem, "pre_init = no", why(NOT_SUPPORTED)),
-        (In::Modem, "message_limit = 100", modem("message_limit")),
+        (
+            In::Modem,
+            "phonecalls_purge = yes",
+            why("only for phonecalls = yes (the phonebook), which smsgate does not read"),
+        ),
     ]
 }
 

@@ -86,6 +86,21 @@ impl Rig {
             .expect("injecting a PDU");
     }
 
+    /// A call from `from` rings on the modem (`RING`, `+CLIP`).
+    #[allow(dead_code, reason = "used by the chores test only")]
+    pub(crate) fn incoming_call(&self, from: &str) {
+        let (Some(runtime), Some(handle)) = (self.runtime.as_ref(), self.handle.as_ref()) else {
+            panic!("the simulator has stopped");
+        };
+        let rang = runtime
+            .block_on(async {
+                tokio::time::timeout(Duration::from_secs(10), handle.incoming_call(0, from)).await
+            })
+            .expect("the simulator did not answer within 10 s")
+            .expect("ringing the modem");
+        assert!(rang, "the call did not get through");
+    }
+
     /// How many messages the modem's SIM store holds.
     #[allow(dead_code, reason = "used by the receive-side test only")]
     pub(crate) fn stored(&self) -> usize {

@@ -154,6 +154,21 @@ fn sim_runs_until_sigterm_and_ctl_drives_it() {
         serde_json::json!({"ok": true})
     );
     assert_eq!(sim.ctl(&["external"]).json(), serde_json::json!([]));
+    // An incoming call rings, and is logged until a client hangs up; a
+    // caller that is no number is refused, naming the field.
+    assert_eq!(
+        sim.ctl(&["call", "1", "--from", "+37120000000"]).json(),
+        serde_json::json!({"rang": true})
+    );
+    assert_eq!(
+        sim.ctl(&["call", "1", "--from", "+37120000001"]).json(),
+        serde_json::json!({"rang": false})
+    );
+    let calls = sim.ctl(&["calls", "1"]).json();
+    assert_eq!(calls[0]["result"], "RING");
+    assert_eq!(calls[0]["hung_up"], false);
+    let refused = sim.ctl(&["call", "1", "--from", "nobody"]).expect_status(1);
+    assert!(refused.stderr.contains("from: a number"), "{}", refused.stderr);
     let submitted = sim.ctl(&["submitted", "0"]).stdout();
     assert_eq!(parse_json(&submitted), serde_json::json!([]));
 

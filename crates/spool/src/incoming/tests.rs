@@ -9,6 +9,8 @@ use super::*;
 fn received_by() -> ReceivedBy {
     ReceivedBy {
         modem: "GSM1".to_owned(),
+        number: None,
+        description: None,
         imsi: Some("001010123456789".to_owned()),
         imei: None,
         received: SpoolTime {
@@ -127,6 +129,34 @@ fn flags_of_the_pdu_become_headers_in_smsds_order() {
     assert!(
         file.contains("Sent: 26-11-21 19:29:19\n"),
         "the SMSC's own zone: {file}"
+    );
+}
+
+/// smsd 3.1.21 with a modem's `number` and `description` (a real run):
+/// both after `Modem:`, in received files and reports alike.
+#[test]
+fn number_and_description_follow_modem_as_in_smsd() {
+    let message = deliver(DataCodingScheme(0x00), UserData::default());
+    let parts = [MessagePart {
+        smsc: None,
+        deliver: &message,
+        warnings: &[],
+        pdu: None,
+    }];
+    let by = ReceivedBy {
+        number: Some("4917200000000".to_owned()),
+        description: Some("rack A slot 1".to_owned()),
+        ..received_by()
+    };
+    let file = String::from_utf8(render_incoming(&parts, &by)).unwrap();
+    assert_eq!(
+        header_names(&file)[4..9],
+        ["Subject", "Modem", "Number", "Description", "IMSI"],
+        "{file}"
+    );
+    assert!(
+        file.contains("Modem: GSM1\nNumber: 4917200000000\nDescription: rack A slot 1\n"),
+        "{file}"
     );
 }
 

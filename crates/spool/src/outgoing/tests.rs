@@ -542,6 +542,9 @@ proptest! {
         file.extend_from_slice(&body);
         let parsed = OutgoingFile::parse(&file, &mut NoIncludes).unwrap();
         let record = crate::SentRecord {
+            original_filename: None,
+            number: None,
+            description: None,
             modem: "GSM1".to_owned(),
             sent: crate::SpoolTime { year: 2026, month: 1, day: 2, hour: 3, minute: 4, second: 5 },
             sending_time: None,

@@ -4,7 +4,7 @@
 //! aliases. Each accepted and refused spelling below was checked against
 //! the real `/usr/sbin/smsd` (3.1.21).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use modem::PortAddress;
 
@@ -331,34 +331,76 @@ fn spool_is_outgoing_and_init1_is_init() {
 }
 
 #[test]
-fn file_name_settings_are_listed_with_their_real_reason() {
-    // smsd's defaults are what smsgate does.
-    let (import, _) = round_trip(&one_modem(
+fn file_name_settings_are_carried_or_listed_with_their_real_reason() {
+    // smsd's defaults are smsgate's.
+    let (import, config) = round_trip(&one_modem(
         "keep_filename = yes\nstore_original_filename = yes\ndate_filename = 0\n",
         "",
     ));
-    assert_eq!(
-        listed(&import),
-        ["line 3: store_original_filename = yes: has no effect while keep_filename = yes, in smsd too"]
-    );
+    assert!(listed(&import).is_empty(), "{:?}", listed(&import));
+    assert!(config.features.keep_filename && config.features.store_original_filename);
     assert!(import
         .toml
-        .contains("#   line 2: keep_filename = yes -> smsgate keeps the file's name in sent/ and failed/\n"));
+        .contains("#   line 2: keep_filename = yes -> spool.keep-filename\n"));
     assert!(import
         .toml
         .contains("#   line 4: date_filename = 0 -> smsgate names received files MODEM.xxxxxx\n"));
-    let (import, _) = round_trip(&one_modem(
+    let (import, config) = round_trip(&one_modem(
         "keep_filename = no\nstore_original_filename = yes\ndate_filename = 1\n",
         "",
     ));
+    assert!(!config.features.keep_filename);
+    assert_eq!(
+        config.features.original_filename("a.sms").as_deref(),
+        Some("a.sms")
+    );
     assert_eq!(
         listed(&import),
-        [
-            "line 2: keep_filename = no: not carried yet: keep_filename = no (unique names in sent/ and failed/; smsgate keeps the outgoing file's name)",
-            "line 3: store_original_filename = yes: not carried yet: store_original_filename with keep_filename = no (an Original_filename: header)",
-            "line 4: date_filename = 1: not carried yet: date_filename (a date in received file names)",
-        ]
+        ["line 4: date_filename = 1: not carried yet: date_filename (a date in received file names)"]
     );
+}
+
+/// Issue 12.24: blacklist, whitelist, the copies, a modem's own handlers,
+/// number and description reach the daemon's config.
+#[test]
+fn production_settings_are_carried_to_the_daemon_config() {
+    let (import, config) = round_trip(&one_modem(
+        "eventhandler = /h/event\nblacklist = /etc/smsd/black\nwhitelist = /etc/smsd/white\n\
+         incoming_copy = /a/in\nsent_copy = /a/sent\nfailed_copy = /a/failed\nreport_copy = /a/report\n\
+         eventhandler_use_copy = yes\n",
+        "eventhandler = /h/event-modemname\neventhandler_ussd = /h/ussd\nnumber = 4917200000001\n\
+         description = rack A slot 1\n",
+    ));
+    assert!(
+        listed(&import).is_empty(),
+        "{:?}\n{}",
+        listed(&import),
+        import.toml
+    );
+    let features = &config.features;
+    assert_eq!(features.blacklist.as_deref(), Some(Path::new("/etc/smsd/black")));
+    assert_eq!(features.whitelist.as_deref(), Some(Path::new("/etc/smsd/white")));
+    assert_eq!(features.copies.incoming.as_deref(), Some(Path::new("/a/in")));
+    assert_eq!(features.copies.sent.as_deref(), Some(Path::new("/a/sent")));
+    assert_eq!(features.copies.failed.as_deref(), Some(Path::new("/a/failed")));
+    assert_eq!(features.copies.report.as_deref(), Some(Path::new("/a/report")));
+    assert!(features.copies.eventhandler_use_copy);
+    let modem = &config.modems["GSM1"].features;
+    assert_eq!(modem.eventhandler.as_deref(), Some(Path::new("/h/event-GSM1")));
+    assert_eq!(modem.eventhandler_ussd.as_deref(), Some(Path::new("/h/ussd")));
+    assert_eq!(modem.number.as_deref(), Some("4917200000001"));
+    assert_eq!(modem.description.as_deref(), Some("rack A slot 1"));
+    // The same eventhandler as the global one is not repeated.
+    let (import, config) = round_trip(&one_modem(
+        "eventhandler = /h/event\n",
+        "eventhandler = /h/event\n",
+    ));
+    assert!(
+        import.toml.contains("the same as the global eventhandler"),
+        "{}",
+        import.toml
+    );
+    assert_eq!(config.modems["GSM1"].features.eventhandler, None);
 }
 
 #[test]
