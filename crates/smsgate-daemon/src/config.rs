@@ -188,10 +188,7 @@ impl Checker<'_> {
                         RawFlowControl::Hardware => FlowControl::Hardware,
                     }),
                     sim_pin: section.sim_pin.map(Spanned::into_inner),
-                    sms_storage: section.sms_storage.map(|storage| match storage {
-                        RawStorage::Sim => SmsStorage::Sim,
-                        RawStorage::Modem => SmsStorage::Modem,
-                    }),
+                    sms_storage: section.sms_storage.map(SmsStorage::from),
                     init,
                     handshake_timeout: millis(section.handshake_timeout_ms),
                     send_timeout: millis(section.send_timeout_ms),
@@ -213,7 +210,7 @@ pub struct RawPort {
     baud_rate: Option<u32>,
     flow_control: Option<RawFlowControl>,
     sim_pin: Option<Spanned<String>>,
-    sms_storage: Option<RawStorage>,
+    sms_storage: Option<Storage>,
     init: Option<Spanned<Init>>,
     handshake_timeout_ms: Option<u64>,
     send_timeout_ms: Option<u64>,
@@ -229,12 +226,27 @@ enum RawFlowControl {
     Hardware,
 }
 
-/// RouterOS's `sms-storage` values.
-#[derive(Debug, Deserialize)]
+/// RouterOS's `sms-storage` values, one type for every edge that takes
+/// them: `sms-storage` here, `--sms-storage` on the command line (with
+/// the `clap` feature), `storage` in a control request. The driver's
+/// [`SmsStorage`] stays free of serde and clap.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, Deserialize)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 #[serde(rename_all = "kebab-case")]
-enum RawStorage {
+pub enum Storage {
+    /// The SIM card ("SM").
     Sim,
+    /// The modem's memory ("ME").
     Modem,
+}
+
+impl From<Storage> for SmsStorage {
+    fn from(storage: Storage) -> SmsStorage {
+        match storage {
+            Storage::Sim => SmsStorage::Sim,
+            Storage::Modem => SmsStorage::Modem,
+        }
+    }
 }
 
 /// `init = "AT..."` or `init = ["AT...", "AT..."]`.

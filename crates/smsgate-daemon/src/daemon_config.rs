@@ -121,7 +121,7 @@ pub struct DaemonConfig {
     pub max_outgoing_bytes: u64,
     /// `[spool] trust-outgoing` (smstools3's `trust_outgoing`): a file is
     /// taken as soon as it is seen, not once it is whole
-    /// ([`crate::settle`]).
+    /// (`settle.rs`).
     pub trust_outgoing: bool,
     /// `[spool] file-mode`, `dir-mode`.
     pub modes: FileModes,

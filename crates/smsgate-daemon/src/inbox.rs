@@ -3,7 +3,7 @@
 //! modem's files in `incoming/` and `report/` (RouterOS's inbox: phone,
 //! message, the operator's time stamp, type), oldest first.
 //!
-//! The entries are `views::message_json`'s, as a listing read from the
+//! The entries are [`MessageView`]s, as a listing read from the
 //! modem gives them, so that `inbox` prints the same whichever way it went:
 //! the number with its `+` when `From_TOA` says international, the time
 //! stamp as the service centre wrote it (`Sent:`; the file has no zone, so
@@ -20,9 +20,7 @@ use std::os::unix::fs::MetadataExt as _;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
-use serde_json::{json, Value};
-
-use crate::control::views;
+use crate::control::views::{self, MessageView, PartsView, ReportView};
 
 /// Where the daemon writes what a modem received.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -39,7 +37,7 @@ struct Received {
 
 impl ReceivedDirs {
     /// Modem `modem`'s received files, oldest first, as inbox entries.
-    pub(crate) fn list(&self, modem: &str) -> Vec<Value> {
+    pub(crate) fn list(&self, modem: &str) -> Vec<MessageView> {
         self.files(modem)
             .iter()
             .map(|file| entry(file.inode, &file.path))
@@ -48,7 +46,7 @@ impl ReceivedDirs {
 
     /// Deletes the file listed with index `index`; the entry it was, or
     /// `None` when there is none.
-    pub(crate) fn remove(&self, modem: &str, index: u64) -> std::io::Result<Option<Value>> {
+    pub(crate) fn remove(&self, modem: &str, index: u64) -> std::io::Result<Option<MessageView>> {
         let files = self.files(modem);
         let mut matching = files.iter().filter(|file| file.inode == index);
         let (Some(file), None) = (matching.next(), matching.next()) else {
@@ -94,7 +92,7 @@ impl ReceivedDirs {
 }
 
 /// One received file as an inbox entry.
-fn entry(index: u64, path: &Path) -> Value {
+fn entry(index: u64, path: &Path) -> MessageView {
     let bytes = fs::read(path).unwrap_or_default();
     let split = bytes.windows(2).position(|pair| pair == b"\n\n");
     let (head, body) = match split {
@@ -137,28 +135,32 @@ fn entry(index: u64, path: &Path) -> Value {
     if international && !phone.starts_with('+') {
         phone.insert(0, '+');
     }
-    let mut value = json!({
-        "index": index,
-        "indexes": [index],
-        "phone": phone,
-        "message": message,
-        "timestamp": header("Sent").as_deref().and_then(views::smstools_stamp_as_listed),
-        "type": kind,
-        "status": views::RECEIVED,
-    });
-    if let Some(missing) = header("Missing_parts") {
-        let missing: Vec<u64> = missing
+    let parts = header("Missing_parts").map(|missing| PartsView {
+        missing: missing
             .split(',')
             .filter_map(|seq| seq.trim().parse().ok())
-            .collect();
+            .collect(),
         // The file does not say how many parts there were.
-        value["parts"] = json!({ "total": null, "missing": missing });
+        total: None,
+    });
+    let report = report.map(|(reference, status)| ReportView {
+        reference: reference.parse::<u64>().ok(),
+        status: status.split(',').next().and_then(|code| code.parse().ok()),
+    });
+    MessageView {
+        index: Some(index),
+        indexes: vec![index],
+        message,
+        parts,
+        phone,
+        report,
+        status: views::RECEIVED.to_owned(),
+        timestamp: header("Sent")
+            .as_deref()
+            .and_then(views::smstools_stamp_as_listed),
+        kind: kind.to_owned(),
+        warnings: Vec::new(),
     }
-    if let Some((reference, status)) = &report {
-        let status: Option<u8> = status.split(',').next().and_then(|code| code.parse().ok());
-        value["report"] = json!({ "reference": reference.parse::<u64>().ok(), "status": status });
-    }
-    value
 }
 
 #[cfg(test)]
@@ -176,12 +178,12 @@ mod tests {
             b"From: 1\nAlphabet: ISO\nLength: 6\n\nGr\xFC\xDFe \xA4".as_slice(),
         )
         .unwrap();
-        assert_eq!(entry(1, &iso)["message"], "Grüße €");
+        assert_eq!(entry(1, &iso).message, "Grüße €");
         let ucs2 = dir.path().join("gsm1.UCS2");
         let mut bytes = b"From: 1\nAlphabet: UCS2\nLength: 2\n\n".to_vec();
         bytes.extend_from_slice(&[0x04, 0x1F, 0xD8, 0x3D, 0xDE, 0x00]);
         fs::write(&ucs2, bytes).unwrap();
-        assert_eq!(entry(2, &ucs2)["message"], "П😀");
+        assert_eq!(entry(2, &ucs2).message, "П😀");
     }
 
     #[test]
@@ -230,8 +232,8 @@ mod tests {
         ];
         let listed = dirs.list("gsm1");
         assert_eq!(
-            Value::Array(listed.clone()),
-            json!([
+            serde_json::to_value(&listed).unwrap(),
+            serde_json::json!([
                 {
                     "index": inodes[0], "indexes": [inodes[0]], "phone": "+37120000000",
                     "message": "hi", "timestamp": "2026-11-21 10:00:00", "type": "class-0",
@@ -253,7 +255,7 @@ mod tests {
 
         // Removing one leaves the others' numbers as they were.
         let removed = dirs.remove("gsm1", inodes[1]).unwrap().unwrap();
-        assert_eq!(removed["type"], "status-report");
+        assert_eq!(removed.kind, "status-report");
         assert!(!dirs.report.join("gsm1.BBBBBB").exists());
         assert_eq!(dirs.list("gsm1"), [listed[0].clone(), listed[2].clone()]);
         assert!(dirs.remove("gsm1", inodes[1]).unwrap().is_none());

@@ -1,6 +1,14 @@
-//! The spool daemon (`smsgate run`), send side: files dropped into
-//! `outgoing/` go to the modems and end in `sent/` or `failed/`, as with
-//! smstools3's smsd.
+//! The smsgate spool daemon as a library: [`Daemon::start`] with a
+//! [`daemon_config::DaemonConfig`] and a shutdown token, then
+//! [`Daemon::join`]. `smsgate run` is that plus logging, a runtime and
+//! SIGINT/SIGTERM; `smsgate demo` and tests start it in their own process.
+//! The public modules are what a client of the daemon needs: [`config`]
+//! and [`daemon_config`] (the one model of `smsgate.toml`), [`control`]
+//! (the control socket's typed protocol, server and client), and
+//! [`logging::escape`].
+//!
+//! Send side: files dropped into `outgoing/` go to the modems and end in
+//! `sent/` or `failed/`, as with smstools3's smsd.
 //!
 //! ```text
 //!   outgoing/ ──inotify, rescan──▶ Scheduler ──job──▶ modem task (one per file in flight)
@@ -11,15 +19,15 @@
 //! ```
 //!
 //! - [`spool_dir`]: which files may be taken, durable moves, modes.
-//! - [`intake`]: an outgoing file read without following a symlink,
+//! - `intake`: an outgoing file read without following a symlink,
 //!   blocking on a FIFO or reading past the size limit.
-//! - [`journal`]: what was handed to which modem, so that a restart
+//! - `journal`: what was handed to which modem, so that a restart
 //!   neither loses nor silently repeats a send.
-//! - [`scheduler`]: the order (`Priority: high`, then oldest), queues,
+//! - `scheduler`: the order (`Priority: high`, then oldest), queues,
 //!   round robin over free modems, retries with backoff that never hold
 //!   up the other files, blocking of a failing modem.
-//! - [`hooks`]: the eventhandler, checkhandler and alarmhandler.
-//! - [`include`]: `Include:` confined to `[spool] include-dir`.
+//! - `hooks`: the eventhandler, checkhandler and alarmhandler.
+//! - `include`: `Include:` confined to `[spool] include-dir`.
 //! - [`control`]: the control socket through which `smsgate send`,
 //!   `inbox`, `ussd`, `at-chat` and `status` use the daemon's modems.
 //! - [`sd_notify`]: systemd's notify protocol (READY=1, STATUS=, and

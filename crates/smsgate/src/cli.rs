@@ -15,6 +15,7 @@
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use sms_pdu::split::Autosplit;
 use sms_pdu::{NationalLanguage, ValidityPeriod};
+use smsgate_daemon::config::Storage;
 
 const EXIT_STATUS_HELP: &str = "\
 Exit status: 0 on success, 1 when a command fails (such as input that cannot \
@@ -265,7 +266,7 @@ pub(crate) struct SendArgs {
     /// Where the modem keeps received messages (AT+CPMS) [default: from
     /// the config file, else sim].
     #[arg(long, value_enum)]
-    pub(crate) sms_storage: Option<StorageArg>,
+    pub(crate) sms_storage: Option<Storage>,
     /// Print {"references": [...]} instead of one reference per line.
     #[arg(long)]
     pub(crate) json: bool,
@@ -292,7 +293,7 @@ pub(crate) struct InboxArgs {
     /// Through a daemon that receives for the modem, the listing is what
     /// it received (incoming/, report/) unless this is given.
     #[arg(long, value_enum)]
-    pub(crate) sms_storage: Option<StorageArg>,
+    pub(crate) sms_storage: Option<Storage>,
 }
 
 /// Arguments of `smsgate ussd`.
@@ -361,15 +362,6 @@ pub(crate) enum YesNo {
     Yes,
     /// No.
     No,
-}
-
-/// RouterOS's `sms-storage` values.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub(crate) enum StorageArg {
-    /// The SIM card ("SM").
-    Sim,
-    /// The modem's memory ("ME").
-    Modem,
 }
 
 /// `smsgate pdu ...`.

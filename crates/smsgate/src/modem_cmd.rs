@@ -12,8 +12,9 @@
 //! through its control socket instead (`smsgate_daemon::control`): the socket of
 //! `--control`, `SMSGATE_CONTROL` or the config file's `[control]` is
 //! asked first, and the port is opened here only if no daemon serves it.
-//! Both ways build the same JSON, from which the output is printed, so the
-//! output does not depend on the way.
+//! Both ways give the same typed view (`smsgate_daemon::control::views`),
+//! from which the output is printed, so the output does not depend on the
+//! way.
 
 use std::fmt::Write as _;
 use std::io::{IsTerminal, Write as _};
@@ -21,24 +22,22 @@ use std::io::{IsTerminal, Write as _};
 use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, bail, Context};
-use modem::{ModemError, ModemHandle, PortAddress, Setup, SmsStorage};
-use serde_json::Value;
-use sms_pdu::outgoing::OutgoingMessage;
-use sms_pdu::split::SplitOptions;
-use sms_pdu::MessageClass;
+use modem::{ModemError, ModemHandle, PortAddress, Setup};
+use serde::de::DeserializeOwned;
 
 use crate::cli::{
-    AtChatArgs, InboxArgs, ModemCommand, PortArgs, SendArgs, SmsType, StatusArgs, StorageArg, UssdArgs, YesNo,
+    AtChatArgs, InboxArgs, ModemCommand, PortArgs, SendArgs, SmsType, StatusArgs, UssdArgs, YesNo,
 };
 use smsgate_daemon::config::{ConfigFile, DEFAULT_LOCK_DIR};
+use smsgate_daemon::control::send::{SendError, SendSms};
 use smsgate_daemon::control::{self, Answer, Refusal, Request, Storage};
 use smsgate_daemon::daemon_config::{Limits, DEFAULT_SPOOL_BASE};
 
 mod send_args;
 
 use smsgate_daemon::control::views::{
-    as_array, at_chat_and_wait, fresh_reference, join_numbers, message_json, message_text, phone_number,
-    references_json, remove_message, status_json, urc, ussd_json,
+    at_chat_and_wait, join_numbers, message_text, remove_message, urc, AtReplyView, MessageView,
+    RegistrationView, SendView, SignalView, StatusView, UssdView,
 };
 
 /// Runs one modem command.
@@ -91,29 +90,21 @@ async fn send(args: &SendArgs) -> anyhow::Result<()> {
         ..args.port.clone()
     };
     // Everything that can be checked without the modem is, first.
-    let destination = phone_number(&words.phone).context("PHONE")?;
-    let smsc = words
-        .smsc
-        .as_deref()
-        .map(phone_number)
-        .transpose()
-        .context("--smsc")?;
     let class = words.sms_type.map(|sms_type| match sms_type {
-        SmsType::Class0 => MessageClass::Class0,
-        SmsType::Class1 => MessageClass::Class1,
-        SmsType::Class2 => MessageClass::Class2,
-        SmsType::Class3 => MessageClass::Class3,
+        SmsType::Class0 => 0,
+        SmsType::Class1 => 1,
+        SmsType::Class2 => 2,
+        SmsType::Class3 => 3,
     });
-    let message = OutgoingMessage {
-        smsc,
-        class,
-        status_report_request: words.status_report_request == YesNo::Yes,
-        ..OutgoingMessage::to(destination)
-    };
-    let options = SplitOptions {
-        reference: u16::from(fresh_reference()),
-        ..SplitOptions::default()
-    };
+    let status_report_request = words.status_report_request == YesNo::Yes;
+    let SendSms { message, options } =
+        SendSms::build(&words.phone, words.smsc.as_deref(), class, status_report_request).map_err(|err| {
+            match err {
+                SendError::Number(err) => err.context("PHONE"),
+                SendError::Smsc(err) => err.context("--smsc"),
+                SendError::Class(class) => anyhow!("class {class}: not 0-3"),
+            }
+        })?;
     let (max_parts, setting) = match args.max_parts {
         Some(max_parts) => (max_parts, "--max-parts"),
         None => match crate::config_path::optional(port.config.as_deref())? {
@@ -133,8 +124,8 @@ async fn send(args: &SendArgs) -> anyhow::Result<()> {
         number: words.phone.clone(),
         text: words.message.clone(),
         smsc: words.smsc.clone(),
-        class: class.map(|class| class as u8),
-        status_report_request: message.status_report_request,
+        class,
+        status_report_request,
     };
     let result = match route(&port, request).await? {
         Route::Daemon(answer) => done(answer)?,
@@ -142,14 +133,14 @@ async fn send(args: &SendArgs) -> anyhow::Result<()> {
             let modem = open(&port, Setup::Full, args.sms_storage, socket_note).await?;
             let sent = modem.send_sms(&message, &words.message, &options).await;
             modem.shutdown().await;
-            references_json(&sent?)
+            SendView::new(&sent?)
         }
     };
     let mut stdout = std::io::stdout().lock();
     if args.json {
-        writeln!(stdout, "{result}")?;
+        writeln!(stdout, "{}", serde_json::to_string(&result)?)?;
     } else {
-        for reference in as_array(&result["references"]) {
+        for reference in &result.references {
             writeln!(stdout, "{reference}")?;
         }
     }
@@ -157,63 +148,68 @@ async fn send(args: &SendArgs) -> anyhow::Result<()> {
 }
 
 async fn inbox(args: &InboxArgs) -> anyhow::Result<()> {
-    let storage = args.sms_storage.map(|storage| match storage {
-        StorageArg::Sim => Storage::Sim,
-        StorageArg::Modem => Storage::Modem,
-    });
-    let request = match args.remove {
-        Some(index) => Request::Remove {
-            port: args.port.port.clone(),
-            device: None,
-            index,
-        },
-        None => Request::Inbox {
-            port: args.port.port.clone(),
-            device: None,
-            storage,
-        },
+    if let Some(index) = args.remove {
+        return remove(args, index).await;
+    }
+    let request = Request::Inbox {
+        port: args.port.port.clone(),
+        device: None,
+        storage: args.sms_storage,
     };
-    let result = match route(&args.port, request).await? {
+    let messages: Vec<MessageView> = match route(&args.port, request).await? {
+        Route::Daemon(answer) => done(answer)?,
+        Route::Direct(socket_note) => {
+            let modem = open(&args.port, Setup::Full, args.sms_storage, socket_note).await?;
+            let listed = modem.list_messages(None).await;
+            modem.shutdown().await;
+            listed?.iter().map(MessageView::new).collect()
+        }
+    };
+    print_messages(&mut std::io::stdout().lock(), &messages, args.json)
+}
+
+/// `inbox --remove INDEX`.
+async fn remove(args: &InboxArgs, index: u64) -> anyhow::Result<()> {
+    let request = Request::Remove {
+        port: args.port.port.clone(),
+        device: None,
+        index,
+    };
+    let removed: Option<MessageView> = match route(&args.port, request).await? {
         Route::Daemon(Answer::Refused(Refusal::NoMessage, _)) => None,
         Route::Daemon(answer) => Some(done(answer)?),
         Route::Direct(socket_note) => {
             let modem = open(&args.port, Setup::Full, args.sms_storage, socket_note).await?;
-            let result = match args.remove {
-                // A SIM index is 16 bits at most; a larger one is none.
-                Some(index) => match u32::try_from(index) {
-                    Ok(index) => remove_message(&modem, index).await,
-                    Err(_) => Ok(None),
-                },
-                None => modem
-                    .list_messages(None)
-                    .await
-                    .map(|messages| Some(messages.iter().map(message_json).collect())),
+            // A SIM index is 16 bits at most; a larger one is none.
+            let removed = match u32::try_from(index) {
+                Ok(index) => remove_message(&modem, index).await,
+                Err(_) => Ok(None),
             };
             modem.shutdown().await;
-            result?
+            removed?
         }
     };
-    let mut stdout = std::io::stdout().lock();
-    match (args.remove, result) {
-        (Some(index), None) => bail!("--remove {index}: no message at index {index}"),
-        (Some(_), Some(removed)) => writeln!(
-            stdout,
-            "removed the message from {} at index {}",
-            removed["phone"].as_str().unwrap_or_default(),
-            join_numbers(as_array(&removed["indexes"]))
-        )?,
-        (None, Some(messages)) => print_messages(&mut stdout, &messages, args.json)?,
-        (None, None) => bail!("the daemon's modem listed no messages"),
-    }
+    let Some(removed) = removed else {
+        bail!("--remove {index}: no message at index {index}");
+    };
+    writeln!(
+        std::io::stdout().lock(),
+        "removed the message from {} at index {}",
+        removed.phone,
+        join_numbers(&removed.indexes)
+    )?;
     Ok(())
 }
 
-fn print_messages(stdout: &mut impl std::io::Write, messages: &Value, json: bool) -> anyhow::Result<()> {
+fn print_messages(
+    stdout: &mut impl std::io::Write,
+    messages: &[MessageView],
+    json: bool,
+) -> anyhow::Result<()> {
     if json {
         writeln!(stdout, "{}", serde_json::to_string_pretty(messages)?)?;
         return Ok(());
     }
-    let messages = as_array(messages);
     if messages.is_empty() {
         writeln!(stdout, "no messages")?;
     }
@@ -232,24 +228,21 @@ async fn ussd(args: &UssdArgs) -> anyhow::Result<()> {
         device: None,
         code: args.code.clone(),
     };
-    let answer = match route(&args.port, request).await? {
+    let answer: UssdView = match route(&args.port, request).await? {
         Route::Daemon(answer) => done(answer)?,
         Route::Direct(socket_note) => {
             let modem = open(&args.port, Setup::Full, None, socket_note).await?;
             let answer = modem.ussd(&args.code).await;
             modem.shutdown().await;
-            ussd_json(&answer?)
+            UssdView::new(&answer?)
         }
     };
     let mut stdout = std::io::stdout().lock();
     if args.json {
         writeln!(stdout, "{}", serde_json::to_string_pretty(&answer)?)?;
     } else {
-        writeln!(stdout, "{}", answer["text"].as_str().unwrap_or(""))?;
-        let status = answer["status"]
-            .as_u64()
-            .and_then(|status| u8::try_from(status).ok());
-        let status = at::parse::UssdStatus(status.unwrap_or(0));
+        writeln!(stdout, "{}", answer.text.as_deref().unwrap_or(""))?;
+        let status = at::parse::UssdStatus(answer.status);
         if status.expects_reply() {
             eprintln!("note: the network waits for a reply (+CUSD: {status})");
         }
@@ -270,7 +263,7 @@ async fn at_chat(args: &AtChatArgs) -> anyhow::Result<()> {
         timeout_ms: Some(millis(args.timeout)),
         wait_ms: Some(millis(wait)),
     };
-    let reply = match route(&args.port, request).await? {
+    let reply: AtReplyView = match route(&args.port, request).await? {
         Route::Daemon(answer) => done(answer)?,
         Route::Direct(socket_note) => {
             let modem = open(&args.port, Setup::Minimal, None, socket_note).await?;
@@ -280,19 +273,16 @@ async fn at_chat(args: &AtChatArgs) -> anyhow::Result<()> {
         }
     };
     let mut stdout = std::io::stdout().lock();
-    for line in as_array(&reply["lines"]) {
-        writeln!(stdout, "{}", line.as_str().unwrap_or_default())?;
+    for line in reply
+        .lines
+        .iter()
+        .chain([&reply.result])
+        .chain(&reply.unsolicited)
+    {
+        writeln!(stdout, "{line}")?;
     }
-    writeln!(stdout, "{}", reply["result"].as_str().unwrap_or_default())?;
-    for line in as_array(&reply["unsolicited"]) {
-        writeln!(stdout, "{}", line.as_str().unwrap_or_default())?;
-    }
-    if reply["success"] != Value::Bool(true) {
-        bail!(
-            "{}: {}",
-            args.command,
-            reply["described"].as_str().unwrap_or_default()
-        );
+    if !reply.success {
+        bail!("{}: {}", args.command, reply.described);
     }
     Ok(())
 }
@@ -306,14 +296,14 @@ async fn status(args: &StatusArgs) -> anyhow::Result<()> {
         port: args.port.port.clone(),
         device: None,
     };
-    let status = match route(&args.port, request).await? {
+    let status: StatusView = match route(&args.port, request).await? {
         Route::Daemon(answer) => done(answer)?,
         Route::Direct(socket_note) => {
             let modem = open(&args.port, Setup::Full, None, socket_note).await?;
             let status = modem.status().await;
             let port = modem.port().to_owned();
             modem.shutdown().await;
-            status_json(&port, &status?)
+            StatusView::new(&port, &status?)
         }
     };
     let mut stdout = std::io::stdout().lock();
@@ -322,17 +312,17 @@ async fn status(args: &StatusArgs) -> anyhow::Result<()> {
     } else {
         write!(stdout, "{}", status_text(&status))?;
     }
-    for problem in as_array(&status["problems"]) {
-        eprintln!("note: {}", problem.as_str().unwrap_or_default());
+    for problem in &status.problems {
+        eprintln!("note: {problem}");
     }
     Ok(())
 }
 
 /// How a command reaches its modem.
 #[derive(Debug)]
-enum Route {
+enum Route<T> {
     /// Through the daemon that holds the port: its answer.
-    Daemon(Answer),
+    Daemon(Answer<T>),
     /// By opening the port here; why the daemon's socket could not be
     /// asked, if one was tried.
     Direct(Option<String>),
@@ -342,7 +332,7 @@ enum Route {
 /// may hold the port. A daemon that does not serve PORT, or no socket,
 /// leaves the port to be opened here; a socket given by `--control` or
 /// `SMSGATE_CONTROL` must answer.
-async fn route(args: &PortArgs, mut request: Request) -> anyhow::Result<Route> {
+async fn route<T: DeserializeOwned>(args: &PortArgs, mut request: Request) -> anyhow::Result<Route<T>> {
     let config_file = crate::config_path::optional(args.config.as_deref())?;
     let Some((socket, given_by)) = control_socket(args, config_file.as_ref()) else {
         return Ok(Route::Direct(None));
@@ -393,7 +383,7 @@ fn control_socket(args: &PortArgs, config_file: Option<&ConfigFile>) -> Option<(
 const CONTROL_ENV: &str = "SMSGATE_CONTROL";
 
 /// The result of a request the daemon did, or its refusal as an error.
-fn done(answer: Answer) -> anyhow::Result<Value> {
+fn done<T>(answer: Answer<T>) -> anyhow::Result<T> {
     match answer {
         Answer::Done(result) => Ok(result),
         Answer::Refused(_, error) => Err(anyhow!("{error}")),
@@ -405,17 +395,14 @@ fn done(answer: Answer) -> anyhow::Result<Value> {
 async fn open(
     args: &PortArgs,
     setup: Setup,
-    storage: Option<StorageArg>,
+    storage: Option<Storage>,
     socket_note: Option<String>,
 ) -> anyhow::Result<ModemHandle> {
     let config_file = crate::config_path::optional(args.config.as_deref())?;
     let mut config = modem_config(args, config_file.as_ref())?;
     config.setup = setup;
     if let Some(storage) = storage {
-        config.sms_storage = match storage {
-            StorageArg::Sim => SmsStorage::Sim,
-            StorageArg::Modem => SmsStorage::Modem,
-        };
+        config.sms_storage = storage.into();
     }
     match ModemHandle::open(config).await {
         Ok(modem) => Ok(modem),
@@ -521,45 +508,46 @@ fn modem_config(args: &PortArgs, config_file: Option<&ConfigFile>) -> anyhow::Re
 }
 
 /// A status of `status_json` as `status` prints it.
-fn status_text(status: &Value) -> String {
-    let text_or_unknown = |value: &Value| value.as_str().unwrap_or("unknown").to_owned();
-    let registration = &status["registration"];
-    let signal = &status["signal"];
-    let storage = &status["storage"];
+fn status_text(status: &StatusView) -> String {
+    let text_or_unknown = |value: &Option<String>| value.as_deref().unwrap_or("unknown").to_owned();
     let rows = [
-        ("port", status["port"].as_str().unwrap_or_default().to_owned()),
+        ("port", status.port.clone()),
         (
             "registration",
-            match (registration.is_null(), registration["meaning"].as_str()) {
-                (true, _) => "unknown".to_owned(),
-                (false, Some(meaning)) => meaning.to_owned(),
-                (false, None) => registration["status"].to_string(),
+            match &status.registration {
+                None => "unknown".to_owned(),
+                Some(RegistrationView {
+                    meaning: Some(meaning),
+                    ..
+                }) => meaning.clone(),
+                Some(registration) => registration.status.to_string(),
             },
         ),
-        ("operator", text_or_unknown(&status["operator"])),
+        ("operator", text_or_unknown(&status.operator)),
         (
             "signal",
-            match (signal.is_null(), &signal["dbm"]) {
-                (true, _) => "unknown".to_owned(),
-                (false, Value::Null) => "not known (+CSQ 99)".to_owned(),
-                (false, dbm) => format!("{dbm} dBm ({} of 5 bars)", signal["bars"]),
+            match &status.signal {
+                None => "unknown".to_owned(),
+                Some(SignalView { dbm: None, .. }) => "not known (+CSQ 99)".to_owned(),
+                Some(SignalView {
+                    dbm: Some(dbm), bars, ..
+                }) => format!("{dbm} dBm ({bars} of 5 bars)"),
             },
         ),
-        ("imei", text_or_unknown(&status["imei"])),
-        ("imsi", text_or_unknown(&status["imsi"])),
-        ("iccid", text_or_unknown(&status["iccid"])),
-        ("smsc", text_or_unknown(&status["smsc"])),
+        ("imei", text_or_unknown(&status.imei)),
+        ("imsi", text_or_unknown(&status.imsi)),
+        ("iccid", text_or_unknown(&status.iccid)),
+        ("smsc", text_or_unknown(&status.smsc)),
         (
             "storage",
-            if storage.is_null() {
-                "unknown".to_owned()
-            } else {
-                format!(
+            match &status.storage {
+                None => "unknown".to_owned(),
+                Some(storage) => format!(
                     "{} {}/{}",
-                    storage["memory"].as_str().unwrap_or("?"),
-                    storage["used"],
-                    storage["total"]
-                )
+                    storage.memory.as_deref().unwrap_or("?"),
+                    storage.used,
+                    storage.total
+                ),
             },
         ),
     ];
@@ -573,6 +561,8 @@ fn status_text(status: &Value) -> String {
 #[cfg(test)]
 mod tests {
     use std::path::Path;
+
+    use smsgate_daemon::control::views::phone_number;
 
     use super::*;
 
@@ -598,7 +588,7 @@ mod tests {
         let config = modem_config(&port_args("lte1", Some(1)), Some(&config_file)).unwrap();
         assert_eq!(config.port, PortAddress::Serial("/dev/ttyUSB2".into()));
         assert_eq!(config.sim_pin.as_deref(), Some("1234"));
-        assert_eq!(config.sms_storage, SmsStorage::Modem);
+        assert_eq!(config.sms_storage, modem::SmsStorage::Modem);
         assert_eq!(config.lock_dir, Some("/run/lock".into()));
         assert_eq!(config.timeouts.send, std::time::Duration::from_secs(5));
         let err = modem_config(&port_args("lte1", Some(2)), Some(&config_file)).unwrap_err();

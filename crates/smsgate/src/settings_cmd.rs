@@ -13,6 +13,7 @@ use serde_json::{json, Value};
 
 use crate::cli::SettingsArgs;
 use smsgate_daemon::config::ConfigFile;
+use smsgate_daemon::control::views::ModemView;
 use smsgate_daemon::control::{self, Answer, Request};
 use smsgate_daemon::daemon_config::DaemonConfig;
 
@@ -47,7 +48,7 @@ pub(crate) fn run(args: &SettingsArgs) -> anyhow::Result<()> {
 }
 
 /// The daemon's `modems` answer, if a daemon answers on `socket`.
-fn daemon_modems(socket: &Path) -> Option<Value> {
+fn daemon_modems(socket: &Path) -> Option<Vec<ModemView>> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -60,7 +61,7 @@ fn daemon_modems(socket: &Path) -> Option<Value> {
 
 /// Every modem's settings (those on `port` only, if given), with what the
 /// daemon (`daemon`: its `modems` answer; none if it does not run) says.
-fn settings_json(config: &DaemonConfig, port: Option<&str>, daemon: Option<&Value>) -> Value {
+fn settings_json(config: &DaemonConfig, port: Option<&str>, daemon: Option<&Vec<ModemView>>) -> Value {
     let commands = config.sms_commands.as_ref().map(|commands| {
         let numbers: Vec<&str> = commands
             .allowed_numbers
@@ -83,11 +84,9 @@ fn settings_json(config: &DaemonConfig, port: Option<&str>, daemon: Option<&Valu
             };
             let last_ussd = daemon.map(|daemon| {
                 daemon
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .find(|listed| listed["name"] == name.as_str())
-                    .map_or(Value::Null, |listed| listed["last_ussd"].clone())
+                    .iter()
+                    .find(|listed| listed.name == *name)
+                    .and_then(|listed| listed.last_ussd.clone())
             });
             json!({
                 "name": name,
@@ -101,7 +100,7 @@ fn settings_json(config: &DaemonConfig, port: Option<&str>, daemon: Option<&Valu
                 "sms_storage": storage,
                 "sms_commands": commands.clone().unwrap_or_else(|| json!({ "enabled": false })),
                 "daemon": daemon.is_some(),
-                "last_ussd": last_ussd.unwrap_or(Value::Null),
+                "last_ussd": last_ussd.flatten(),
             })
         })
         .collect();

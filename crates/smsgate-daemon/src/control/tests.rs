@@ -1,3 +1,12 @@
+use std::path::{Path, PathBuf};
+
+use modem::{ModemHandle, PortAddress};
+use serde_json::{json, Value};
+use tokio_util::sync::CancellationToken;
+
+use super::client::exchange;
+use super::server::serve_connection;
+use super::views::ModemView;
 use super::*;
 
 #[test]
@@ -64,12 +73,146 @@ fn requests_round_trip_through_their_json() {
             port: "gsm1".to_owned(),
             device: None,
         },
+        Request::Inbox {
+            port: "gsm1".to_owned(),
+            device: None,
+            storage: Some(Storage::Sim),
+        },
+        Request::AtChat {
+            port: "gsm1".to_owned(),
+            device: Some("tcp://127.0.0.1:7000".to_owned()),
+            command: "AT+CUSD=1,\"*100#\",15".to_owned(),
+            timeout_ms: Some(2000),
+            wait_ms: None,
+        },
     ];
     for request in requests {
         let line = serde_json::to_string(&request).unwrap();
         assert!(!line.contains('\n'), "{line}");
         assert_eq!(Request::parse(&line), Ok(request));
     }
+}
+
+/// Writes `result` as the server does and reads it back as the client
+/// does: the same value, of the same type.
+fn round_trip<T>(result: T)
+where
+    T: serde::Serialize + serde::de::DeserializeOwned + PartialEq + std::fmt::Debug + Clone,
+{
+    let line = protocol::AnswerLine::done(Some("gsm1"), result.clone()).to_line();
+    assert!(!line.contains('\n'), "{line}");
+    assert_eq!(Answer::<T>::parse(&line).unwrap(), Answer::Done(result), "{line}");
+}
+
+#[test]
+fn every_answer_round_trips_through_its_json() {
+    round_trip(views::SendView {
+        references: vec![0, 255],
+    });
+    let message = views::MessageView {
+        index: Some(3),
+        indexes: vec![3, 4],
+        message: "two\nlines ☺".to_owned(),
+        parts: Some(views::PartsView {
+            missing: vec![2],
+            total: Some(3),
+        }),
+        phone: "+37120000000".to_owned(),
+        report: Some(views::ReportView {
+            reference: Some(17),
+            status: None,
+        }),
+        status: "received".to_owned(),
+        timestamp: Some("2026-11-21 10:00:00".to_owned()),
+        kind: "class-0".to_owned(),
+        warnings: vec!["odd".to_owned()],
+    };
+    round_trip(message.clone());
+    round_trip(vec![
+        message,
+        views::MessageView {
+            index: None,
+            indexes: Vec::new(),
+            message: String::new(),
+            parts: None,
+            phone: String::new(),
+            report: None,
+            status: "sent".to_owned(),
+            timestamp: None,
+            kind: "sms".to_owned(),
+            warnings: Vec::new(),
+        },
+    ]);
+    round_trip(views::UssdView {
+        dcs: Some(15),
+        encoding: Some("gsm7-packed-hex".to_owned()),
+        raw: Some("EBB79B1E0685E9ECF4BADE9E03".to_owned()),
+        status: 1,
+        status_text: Some("further user action required".to_owned()),
+        text: Some("kontostand".to_owned()),
+    });
+    round_trip(views::AtReplyView {
+        described: "+CME ERROR: 10 (SIM not inserted)".to_owned(),
+        lines: vec!["+CSQ: 20,99".to_owned()],
+        result: "+CME ERROR: 10".to_owned(),
+        success: false,
+        unsolicited: vec!["USSD: hi".to_owned()],
+    });
+    round_trip(views::StatusView {
+        iccid: Some("8937".to_owned()),
+        imei: None,
+        imsi: Some("24701".to_owned()),
+        operator: Some("LMT".to_owned()),
+        port: "/dev/ttyUSB2".to_owned(),
+        problems: vec!["no SMSC".to_owned()],
+        registration: Some(views::RegistrationView {
+            meaning: Some("registered, home network".to_owned()),
+            registered: true,
+            status: 1,
+        }),
+        signal: Some(views::SignalView {
+            bars: 3,
+            ber: 99,
+            dbm: None,
+            rssi: 99,
+        }),
+        smsc: None,
+        storage: Some(views::StorageView {
+            memory: Some("SM".to_owned()),
+            total: 30,
+            used: 2,
+        }),
+    });
+    round_trip(vec![ModemView {
+        device: "/dev/ttyUSB2".to_owned(),
+        last_ussd: Some("hi".to_owned()),
+        name: "gsm1".to_owned(),
+        port: "usb3".to_owned(),
+    }]);
+    for kind in [
+        Refusal::BadRequest,
+        Refusal::UnknownModem,
+        Refusal::NoMessage,
+        Refusal::Modem,
+    ] {
+        let line = protocol::refused(kind, "why\nnot");
+        assert_eq!(
+            Answer::<views::StatusView>::parse(&line).unwrap(),
+            Answer::Refused(kind, "why\nnot".to_owned()),
+            "{line}"
+        );
+    }
+}
+
+/// An answer of another request's type is an error, not a default.
+#[test]
+fn an_answer_of_the_wrong_type_is_refused() {
+    let line = protocol::AnswerLine::done(None, views::SendView { references: vec![1] }).to_line();
+    let err = Answer::<views::StatusView>::parse(&line).unwrap_err().to_string();
+    assert!(
+        err.starts_with("an answer that does not fit the request"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -241,7 +384,11 @@ fn the_client_reads_answers_and_refusals() {
     let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
     let ask = |answer: &str| {
         let mut written = Vec::new();
-        let result = runtime.block_on(exchange(answer.as_bytes(), &mut written, &Request::Modems));
+        let result = runtime.block_on(exchange::<Value, _, _>(
+            answer.as_bytes(),
+            &mut written,
+            &Request::Modems,
+        ));
         assert_eq!(written, b"{\"op\":\"modems\"}\n");
         result
     };

@@ -220,6 +220,16 @@ fn the_output_through_the_daemon_is_the_direct_output() {
             .collect()
     };
     assert_eq!(row_names(&status0), row_names(&status1));
+    // `status --json`: the same but for what differs between the two
+    // modems themselves, their device and identity.
+    let status_json = |port: &str| {
+        let mut status = parse_json(&smsgate(&bench, &["status", port, "--json"]).stdout());
+        for key in ["port", "imei", "imsi", "iccid"] {
+            status[key] = Value::Null;
+        }
+        status
+    };
+    assert_eq!(status_json("modem1"), status_json("modem0"));
 
     let printed = smsgate(&bench, &["inbox", "modem0", "--remove", "9"]).expect_status(1);
     assert!(

@@ -1,14 +1,12 @@
-//! `inbox`'s listing: a message as JSON (`message_json`, also what the
+//! `inbox`'s listing: a message as a view (`message_view`, also what the
 //! daemon's control socket answers, and the shape of the daemon's own
 //! spool-backed inbox, `inbox.rs`) and as text. The words and the
 //! time stamp are chosen so that both ways print the same.
 
 use std::fmt::Write as _;
 
+use super::{join_numbers, MessageView, PartsView, ReportView};
 use modem::{Content, InboxMessage, MessageKind};
-use serde_json::{json, Value};
-
-use super::{as_array, join_numbers};
 
 /// RouterOS's `type` column: the class for received messages.
 fn message_type(message: &InboxMessage) -> String {
@@ -37,23 +35,23 @@ fn message_body(message: &InboxMessage) -> String {
     }
 }
 
-/// A message of `message_json` as `inbox` prints it.
-pub fn message_text(message: &Value) -> String {
-    let phone = message["phone"].as_str().unwrap_or_default();
+/// A message as `inbox` prints it.
+pub fn message_text(message: &MessageView) -> String {
+    let phone = message.phone.as_str();
     let mut text = format!(
         "{}  {}  {}  {}",
-        join_numbers(as_array(&message["indexes"])),
+        join_numbers(&message.indexes),
         if phone.is_empty() { "-" } else { phone },
-        message["timestamp"].as_str().unwrap_or("-"),
-        message["type"].as_str().unwrap_or_default(),
+        message.timestamp.as_deref().unwrap_or("-"),
+        message.kind,
     );
     // Without the total: a daemon's incoming/ file does not keep it.
-    let missing = as_array(&message["parts"]["missing"]);
+    let missing = message.parts.as_ref().map_or(&[][..], |parts| &parts.missing[..]);
     if !missing.is_empty() {
         let _ = write!(text, "  (incomplete: part {} missing)", join_numbers(missing));
     }
     text.push('\n');
-    for line in message["message"].as_str().unwrap_or_default().lines() {
+    for line in message.message.lines() {
         let _ = writeln!(text, "    {line}");
     }
     text
@@ -107,24 +105,27 @@ pub fn smstools_stamp_as_listed(stamp: &str) -> Option<String> {
     (timestamp.year <= 99).then(|| listed_timestamp(&timestamp))
 }
 
-pub fn message_json(message: &InboxMessage) -> Value {
-    let mut value = json!({
-        "index": message.indexes.first(),
-        "indexes": message.indexes,
-        "phone": message.phone,
-        "message": message_body(message),
-        "timestamp": message.timestamp.map(|timestamp| listed_timestamp(&timestamp)),
-        "type": message_type(message),
-        "status": status_word(message.status),
-    });
-    if let Some(parts) = &message.parts {
-        value["parts"] = json!({ "total": parts.total, "missing": parts.missing });
+/// A message read from the modem, as `inbox` lists it.
+pub(super) fn message_view(message: &InboxMessage) -> MessageView {
+    MessageView {
+        index: message.indexes.first().copied().map(u64::from),
+        indexes: message.indexes.iter().copied().map(u64::from).collect(),
+        message: message_body(message),
+        parts: message.parts.as_ref().map(|parts| PartsView {
+            missing: parts.missing.iter().copied().map(u64::from).collect(),
+            total: Some(u64::from(parts.total)),
+        }),
+        phone: message.phone.clone(),
+        report: match &message.content {
+            Content::Report { reference, status } => Some(ReportView {
+                reference: Some(u64::from(*reference)),
+                status: Some(status.0),
+            }),
+            _ => None,
+        },
+        status: status_word(message.status),
+        timestamp: message.timestamp.map(|timestamp| listed_timestamp(&timestamp)),
+        kind: message_type(message),
+        warnings: message.warnings.clone(),
     }
-    if let Content::Report { reference, status } = &message.content {
-        value["report"] = json!({ "reference": reference, "status": status.0 });
-    }
-    if !message.warnings.is_empty() {
-        value["warnings"] = json!(message.warnings);
-    }
-    value
 }

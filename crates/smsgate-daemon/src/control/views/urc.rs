@@ -10,7 +10,6 @@ use std::time::Duration;
 use at::parse::UssdEncoding;
 use at::Urc;
 use modem::ModemEvent;
-use serde_json::Value;
 use tokio::sync::broadcast;
 use tokio::time::Instant;
 
@@ -67,11 +66,11 @@ pub fn lines(port: &str, urcs: &[Urc]) -> Vec<String> {
 }
 
 /// The USSD text of the last `USSD: ...` line among `lines`, if any.
-pub fn last_ussd(lines: &[Value]) -> Option<String> {
+pub fn last_ussd(lines: &[String]) -> Option<String> {
     lines
         .iter()
         .rev()
-        .find_map(|line| line.as_str()?.strip_prefix("USSD: ").map(str::to_owned))
+        .find_map(|line| line.strip_prefix("USSD: ").map(str::to_owned))
 }
 
 /// `urc` as the modem wrote it (two lines for `+CMT` and `+CDS`).
