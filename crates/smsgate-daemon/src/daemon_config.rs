@@ -138,6 +138,9 @@ pub struct DaemonConfig {
     /// `[sms-commands]` with its `[scripts.NAME]`; none: `:cmd` messages
     /// are ordinary messages.
     pub sms_commands: Option<commands::SmsCommands>,
+    /// `[status] file` and `interval-s`: where the daemon's status is
+    /// written, and how often (smsd's `stats`/`status_interval`).
+    pub status_file: Option<crate::status_file::StatusFile>,
     /// `[spool]`'s smstools3 production settings: recipient lists,
     /// copies, names in `sent/` and `failed/`.
     pub features: SpoolFeatures,
@@ -358,6 +361,8 @@ pub struct RawDaemonConfig {
     numbering: RawNumbering,
     #[serde(default)]
     control: RawControl,
+    #[serde(default)]
+    status: crate::status_file::RawStatus,
     sms_commands: Option<Spanned<commands::RawSmsCommands>>,
     #[serde(default)]
     scripts: BTreeMap<Spanned<String>, commands::RawScript>,
@@ -550,6 +555,7 @@ impl Checker<'_> {
             Some(false) => None,
             _ => Some(raw.control.socket.unwrap_or_else(|| base.join("smsgate.sock"))),
         };
+        let status_file = crate::status_file::check(self, &raw.status, &base);
         let (max_outgoing_bytes, modes) = self.spool_files(&raw.spool);
         let trust_outgoing = raw.spool.trust_outgoing.unwrap_or(false);
         let (incoming_format, store_sent_pdu) = self.spool_formats(&raw.spool);
@@ -823,6 +829,7 @@ impl Checker<'_> {
             events: Default::default(),
             cancels,
             modem_states: Default::default(),
+            status_file,
         }
     }
 

@@ -43,6 +43,7 @@ use crate::daemon_config::{DaemonConfig, ModemSettings};
 use crate::hooks::{self, Alarms, Verdict};
 use crate::include::ConfinedIncludes;
 use crate::intake::Refusals;
+use crate::ops::SchedulerOp;
 use crate::reports::SentIndex;
 use crate::sd_notify;
 use crate::send_store::{SendStore, SharedStore};
@@ -51,12 +52,14 @@ use crate::settle::{Change, Settling};
 use crate::sim_limits::book::{Admission, LimitBook, Reservation};
 use crate::sim_limits::Now;
 use crate::spool_dir;
+use crate::status_board::StatusBoard;
 use crate::store_health::{RetryPolicy, StoreHealth};
 use crate::voicecall::PlannedCall;
 
 mod finish;
 mod intake;
 mod names;
+mod ops;
 mod watch;
 
 use watch::{may_send_on, wakeup_of, watch_port};
@@ -84,6 +87,11 @@ pub(crate) struct ModemSlot {
     busy: bool,
     failures_in_row: u32,
     blocked_until: Option<Instant>,
+    /// `smsgate ctl modem NAME suspend`: given no new message.
+    suspended: bool,
+    /// Closed by a reload or a reopen (a new slot may take its name): never
+    /// given a message again. Kept, as sends name their modem by index.
+    retired: bool,
     /// Its receive task's "read the storage now", if it receives.
     sweep: Option<SweepRequester>,
     /// smsd's `max_continuous_sending`.
@@ -105,6 +113,8 @@ impl ModemSlot {
             busy: false,
             failures_in_row: 0,
             blocked_until: None,
+            suspended: false,
+            retired: false,
             sweep: None,
             continuous: ContinuousSending::default(),
         }
@@ -363,8 +373,14 @@ pub(crate) struct Scheduler {
     refusals: Refusals,
     /// The modems' per-SIM counts (`[modems.NAME.limits]`).
     limits: LimitBook,
-    /// Kept for its inotify watch.
+    /// Kept for its inotify watch (also of the queues a reload adds).
     _watcher: Option<notify::RecommendedWatcher>,
+    /// Live operations (crate::ops), modems being taken out, the status
+    /// board and when the queues were last counted for it (scheduler/ops.rs).
+    ops: mpsc::UnboundedReceiver<SchedulerOp>,
+    retiring: Vec<ops::Retiring>,
+    board: StatusBoard,
+    queues_shown: Option<Instant>,
 }
 
 impl Scheduler {
@@ -470,6 +486,11 @@ impl Scheduler {
             refusals: Refusals::default(),
             limits,
             _watcher: watcher,
+            // Replaced by `with_ops`; a closed channel meanwhile.
+            ops: mpsc::unbounded_channel().1,
+            retiring: Vec::new(),
+            board: StatusBoard::new(chrono::Local::now()),
+            queues_shown: None,
         })
     }
 
@@ -492,8 +513,11 @@ impl Scheduler {
             self.modems.len(),
             self.config.spool.outgoing.display()
         );
+        self.show_all();
         let mut next_scan = Instant::now();
         loop {
+            self.finish_retiring();
+            self.publish();
             // sd_notify.rs: the watchdog pings only while this loop turns.
             sd_notify::PULSE.turn(self.snapshot()).await;
             if self.retry_store() {
@@ -520,6 +544,7 @@ impl Scheduler {
                 Some(slot) = self.new_modems.recv() => self.add_modem(slot),
                 Some(result) = self.checks.recv() => self.finish_check(result),
                 Some(name) = self.reconnected.recv() => self.unblock(&name),
+                Some(op) = self.ops.recv() => self.on_op(op),
                 Some(first) = self.wakeups.recv() => {
                     if !self.health.is_healthy() || !self.look_at_changes(first) {
                         next_scan = Instant::now();
@@ -561,6 +586,7 @@ impl Scheduler {
             self.reconnected_tx.clone(),
         ));
         self.modems.push(slot);
+        self.show(self.modems.len() - 1);
     }
 
     /// What `systemctl status` shows (sd_notify.rs); cheap on every turn.
@@ -637,21 +663,14 @@ impl Scheduler {
         let now = Instant::now();
         // Nothing to hand out without a free modem: the common case with
         // a backlog, and not worth sorting every waiting file for.
-        let any_free = self
-            .modems
-            .iter()
-            .any(|slot| !slot.busy && slot.blocked_until.is_none_or(|until| until <= now));
+        let any_free = self.modems.iter().any(|slot| slot.is_free(now));
         if !any_free {
             return;
         }
         // The waiting files in their order, until every free modem has one:
         // no sorting of the whole backlog each time a modem is free.
         let n_modems = self.modems.len();
-        let mut free: Vec<bool> = self
-            .modems
-            .iter()
-            .map(|slot| !slot.busy && slot.blocked_until.is_none_or(|until| until <= now))
-            .collect();
+        let mut free: Vec<bool> = self.modems.iter().map(|slot| slot.is_free(now)).collect();
         let mut n_free = free.iter().filter(|&&free| free).count();
         let mut chosen = Vec::new();
         // Jobs no modem took, to say once if limits hold them.
@@ -750,6 +769,8 @@ impl Scheduler {
         slot.busy = true;
         slot.blocked_until = None;
         job.in_flight = true;
+        let sending = crate::status_board::Event::State(crate::status_board::ModemState::Sending);
+        self.board.record(&slot.name, sending);
         job.send_started = Some(Instant::now());
         let parts: Vec<(usize, Vec<u8>)> = job
             .pdus

@@ -169,8 +169,14 @@ impl Scheduler {
         true
     }
 
-    /// Acts on a send task's report.
-    pub(super) fn finish_send(&mut self, mut result: SendResult) {
+    /// Acts on a send task's report, and shows its modem's state.
+    pub(super) fn finish_send(&mut self, result: SendResult) {
+        let modem_idx = result.modem_idx;
+        self.act_on_send(result);
+        self.show(modem_idx);
+    }
+
+    fn act_on_send(&mut self, mut result: SendResult) {
         let slot = &mut self.modems[result.modem_idx];
         if !result.modem_freed {
             slot.busy = false;
@@ -178,6 +184,10 @@ impl Scheduler {
             result.modem_freed = true;
         }
         let modem_name = slot.name.clone();
+        // Counted once: a result whose record failed comes back.
+        if result.unrecorded.is_none() {
+            self.count_outcome(&modem_name, &result);
+        }
         let Some(job) = self.pending.get_mut(&result.file) else {
             return;
         };
@@ -298,6 +308,43 @@ impl Scheduler {
                     self.modem_failed(result.modem_idx);
                 }
             }
+        }
+    }
+
+    /// Counts a send's outcome on the status board (sent and failed
+    /// today, the last error), and shows its modem's state.
+    fn count_outcome(&self, modem_name: &str, result: &SendResult) {
+        use crate::status_board::Event;
+        let Some(job) = self.pending.get(&result.file) else {
+            return;
+        };
+        let event = match &result.outcome {
+            // Every part out, those of this send included.
+            Outcome::Done
+                if job.sent.iter().enumerate().all(|(idx, sent)| {
+                    sent.is_some() || result.sent.iter().any(|(part, _)| *part == idx + 1)
+                }) =>
+            {
+                Some(Event::Sent)
+            }
+            Outcome::Done | Outcome::Interrupted | Outcome::StoreFailed(_) => None,
+            Outcome::Failed(reason) => Some(Event::Failed(reason.clone())),
+            Outcome::Unknown(reason) if self.config.unknown_outcome == UnknownOutcome::Fail => {
+                Some(Event::Failed(format!("outcome unknown: {reason}")))
+            }
+            Outcome::Unknown(reason) => Some(Event::Error(format!("outcome unknown: {reason}"))),
+            Outcome::NotSent(reason) | Outcome::Refused(reason) => {
+                let retries = job
+                    .retries
+                    .unwrap_or(self.modems[result.modem_idx].settings.send_retries);
+                match job.attempts + 1 > retries {
+                    true => Some(Event::Failed(reason.clone())),
+                    false => Some(Event::Error(reason.clone())),
+                }
+            }
+        };
+        if let Some(event) = event {
+            self.board.record(modem_name, event);
         }
     }
 

@@ -22,6 +22,7 @@ mod help;
 mod http_api;
 mod http_plan_resend;
 mod import_smsd_conf;
+mod live_ops;
 mod modem_commands;
 mod one_config;
 mod one_shot;
