@@ -122,6 +122,8 @@ pub struct Daemon {
     control: Option<(JoinHandle<()>, CancellationToken)>,
     /// The HTTP API's server and its token (http/).
     http: Option<(JoinHandle<()>, CancellationToken)>,
+    /// Where the HTTP API listens (the port chosen for `:0`).
+    http_addr: Option<std::net::SocketAddr>,
     /// The webhooks' delivery tasks (webhooks/), which stop with the
     /// daemon's token; what they did not deliver waits on disk.
     webhook_tasks: TaskTracker,
@@ -210,6 +212,7 @@ impl Daemon {
             Some(settings) => Some(http::HttpServer::bind(settings).await?),
             None => None,
         };
+        let http_addr = http_server.as_ref().and_then(http::HttpServer::local_addr);
         // Shared by the HTTP API's /metrics and the webhooks' counters.
         let metrics = Arc::new(metrics::Metrics::default());
         let webhook_tasks = TaskTracker::new();
@@ -305,9 +308,16 @@ impl Daemon {
             join,
             control,
             http,
+            http_addr,
             webhook_tasks,
             ops,
         })
+    }
+
+    /// The address the HTTP API listens on, if `[http]` is on: with port
+    /// 0 in `listen`, the one the system chose.
+    pub fn http_addr(&self) -> Option<std::net::SocketAddr> {
+        self.http_addr
     }
 
     /// Waits until the daemon has stopped (after its token fired) and every

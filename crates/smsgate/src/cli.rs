@@ -131,6 +131,10 @@ pub(crate) struct DemoArgs {
     /// Where the spool, the modems' links and the config go.
     #[arg(value_name = "DIR", default_value = "demo-spool")]
     pub(crate) dir: std::path::PathBuf,
+    /// Where the HTTP API and the web console listen (a free port on
+    /// loopback by default); a token for it is written to DIR/api-token.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:0")]
+    pub(crate) http: std::net::SocketAddr,
 }
 
 const IMPORT_AFTER_HELP: &str = "\

@@ -5,8 +5,17 @@
 //! shows the `sent/` file, what modem1 received into `incoming/` and the
 //! status report that came back to modem0; then keeps running
 //! until SIGINT or SIGTERM and says where to drop files and what to try.
+//!
+//! The daemon also serves the HTTP API and the web console on `--http`
+//! (loopback, a free port by default) with a fresh token in
+//! `DIR/api-token` (mode 0600), and the demo prints the URL, the token and
+//! a curl command that sends a message.
 
 use std::fmt::Write as _;
+use std::io::{Read as _, Write as _};
+use std::net::SocketAddr;
+use std::os::unix::fs::OpenOptionsExt as _;
+use std::os::unix::fs::PermissionsExt as _;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -26,7 +35,7 @@ const DEMO_FILE: &str = "demo-hello";
 const PATIENCE: Duration = Duration::from_secs(30);
 
 /// Runs the demo in `dir` until a signal.
-pub(crate) fn run(dir: &Path) -> anyhow::Result<()> {
+pub(crate) fn run(dir: &Path, http: SocketAddr) -> anyhow::Result<()> {
     crate::logging::init("warn");
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     let dir = dir
@@ -41,21 +50,30 @@ pub(crate) fn run(dir: &Path) -> anyhow::Result<()> {
         let sim = Simulator::start(sim_config)
             .await
             .context("starting the simulator")?;
-        let result = demo(&dir, &sim, &shutdown).await;
+        let result = demo(&dir, http, &sim, &shutdown).await;
         signals.abort();
         sim.shutdown().await;
         result
     })
 }
 
-async fn demo(dir: &Path, sim: &SimHandle, shutdown: &CancellationToken) -> anyhow::Result<()> {
-    let config_path = write_config(dir)?;
+async fn demo(
+    dir: &Path,
+    http: SocketAddr,
+    sim: &SimHandle,
+    shutdown: &CancellationToken,
+) -> anyhow::Result<()> {
+    let token = write_token(&dir.join(TOKEN_FILE))?;
+    let config_path = write_config(dir, http)?;
     let config = DaemonConfig::load(&config_path)?;
     let spool = config.spool.clone();
     let daemon = Daemon::start(config, shutdown.clone()).await?;
     let outcome = show_one_message(dir, sim, &spool.outgoing, &spool.sent, shutdown).await;
     if outcome.is_ok() {
         print_instructions(dir, sim, &config_path);
+        if let Some(address) = daemon.http_addr() {
+            print_http(dir, address, &token, sim).await;
+        }
         shutdown.cancelled().await;
         println!("stopping");
     } else {
@@ -65,8 +83,36 @@ async fn demo(dir: &Path, sim: &SimHandle, shutdown: &CancellationToken) -> anyh
     outcome.and(stopped)
 }
 
-/// The demo's config: the two simulated modems on the default queue.
-fn write_config(dir: &Path) -> anyhow::Result<PathBuf> {
+/// The demo's API token's file in DIR.
+const TOKEN_FILE: &str = "api-token";
+
+/// A fresh random token (32 bytes from the kernel, hex) in `path`, only
+/// for its owner (0600, also when the file was there before).
+fn write_token(path: &Path) -> anyhow::Result<String> {
+    let mut random = [0u8; 32];
+    std::fs::File::open("/dev/urandom")
+        .and_then(|mut source| source.read_exact(&mut random))
+        .context("reading /dev/urandom for the API token")?;
+    let token: String = random.iter().map(|byte| format!("{byte:02x}")).collect();
+    let write = || -> std::io::Result<()> {
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(0o600)
+            .open(path)?;
+        // `mode` applies only to a new file.
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+        file.write_all(format!("{token}\n").as_bytes())?;
+        file.sync_all()
+    };
+    write().with_context(|| format!("writing {}", path.display()))?;
+    Ok(token)
+}
+
+/// The demo's config: the two simulated modems on the default queue, and
+/// the HTTP API on `http` with the token of DIR/api-token.
+fn write_config(dir: &Path, http: SocketAddr) -> anyhow::Result<PathBuf> {
     let lock_dir = dir.join("lock");
     std::fs::create_dir_all(&lock_dir).with_context(|| format!("creating {}", lock_dir.display()))?;
     let mut text = format!(
@@ -84,6 +130,12 @@ fn write_config(dir: &Path) -> anyhow::Result<PathBuf> {
             device.display().to_string()
         );
     }
+    let _ = write!(
+        text,
+        "\n[http]\nlisten = \"{http}\"\n\n[[http.tokens]]\nname = \"demo\"\ntoken-file = {:?}\n\
+         scopes = [\"send\", \"read\", \"admin\"]\n",
+        dir.join(TOKEN_FILE).display().to_string()
+    );
     let path = dir.join("smsgate.toml");
     std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
     Ok(path)
@@ -206,6 +258,26 @@ fn print_instructions(dir: &Path, sim: &SimHandle, config_path: &Path) {
          The config is {config}; the journal is {dir}/smsgate.journal.",
         dir = dir.display(),
         config = config_path.display(),
+    );
+}
+
+/// The console's URL, the token and a curl command that sends a message
+/// to modem1.
+async fn print_http(dir: &Path, address: SocketAddr, token: &str, sim: &SimHandle) {
+    let to = match sim.modem(1).await {
+        Ok(modem) => modem.config.msisdn,
+        Err(_) => "4917200000001".to_owned(),
+    };
+    println!(
+        "\nThe HTTP API and the web console:\n\n\
+         \x20 console: http://{address}/\n\
+         \x20 token:   {token}   (in {dir}/{TOKEN_FILE})\n\n\
+         \x20 # send a message over HTTP\n\
+         \x20 curl -sS -H \"Authorization: Bearer $(cat {dir}/{TOKEN_FILE})\" -H 'Content-Type: application/json' \\\n\
+         \x20      -d '{{\"to\": \"+{to}\", \"text\": \"Hello over HTTP\"}}' http://{address}/api/v1/messages\n\
+         \x20 # and follow it\n\
+         \x20 curl -sS -H \"Authorization: Bearer $(cat {dir}/{TOKEN_FILE})\" http://{address}/api/v1/messages\n",
+        dir = dir.display(),
     );
 }
 

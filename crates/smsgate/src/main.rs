@@ -56,7 +56,7 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
         Command::Ctl(args) => ctl_cmd::run(args),
         Command::CheckConfig(args) => check_cmd::check(&config_path::required(args.config.as_deref())?),
         Command::Settings(args) => settings_cmd::run(args),
-        Command::Demo(args) => demo::run(&args.dir),
+        Command::Demo(args) => demo::run(&args.dir, args.http),
         Command::Completions(args) => docs_cmd::completions(args),
         Command::Man(args) => docs_cmd::man(args),
     }

@@ -8,6 +8,9 @@
 //! - [`lookup`]: a message's state from the spool and the journal.
 //! - [`cancel`]: cancels without a race with the scheduler.
 //! - [`messages`], [`inbox`], [`modems`], [`stream`], [`system`]: the routes.
+//! - [`plan`]: a text's encoding and parts, planned as a submit would be.
+//! - [`resend`]: a failed message back into `outgoing/` under a new id.
+//! - [`console`]: the web console at `/`, compiled into the binary.
 //! - [`openapi`]: the OpenAPI document, generated.
 //!
 //! TLS is left to a reverse proxy in front (docs/http-api.md).
@@ -15,6 +18,7 @@
 pub(crate) mod auth;
 pub(crate) mod cancel;
 pub(crate) mod config;
+pub(crate) mod console;
 pub(crate) mod error;
 pub(crate) mod idempotency;
 pub(crate) mod inbox;
@@ -22,6 +26,8 @@ pub(crate) mod lookup;
 pub(crate) mod messages;
 pub(crate) mod modems;
 pub(crate) mod openapi;
+pub(crate) mod plan;
+pub(crate) mod resend;
 pub(crate) mod stream;
 pub(crate) mod submit;
 pub(crate) mod system;
@@ -66,6 +72,8 @@ pub(crate) fn router(state: Arc<AppState>) -> Router {
             "/api/v1/messages/{id}",
             get(messages::get_message).delete(messages::delete_message),
         )
+        .route("/api/v1/messages/{id}/resend", post(resend::resend))
+        .route("/api/v1/plan", post(plan::plan_text))
         .route("/api/v1/inbox", get(inbox::list_inbox))
         .route(
             "/api/v1/inbox/{id}",
@@ -79,6 +87,7 @@ pub(crate) fn router(state: Arc<AppState>) -> Router {
         .route("/healthz", get(system::healthz))
         .route("/readyz", get(system::readyz))
         .route("/metrics", get(system::metrics))
+        .merge(console::routes())
         .fallback(|| async { ApiError::not_found("no such route") })
         .with_state(state)
 }
@@ -100,6 +109,11 @@ impl HttpServer {
             listener,
             settings: settings.clone(),
         })
+    }
+
+    /// The address bound.
+    pub(crate) fn local_addr(&self) -> Option<std::net::SocketAddr> {
+        self.listener.local_addr().ok()
     }
 
     /// Serves until `shutdown`, with the metrics and the modem watch that

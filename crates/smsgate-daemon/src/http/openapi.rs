@@ -6,7 +6,7 @@
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::http::{inbox, messages, modems, stream, system};
+use crate::http::{inbox, messages, modems, plan, resend, stream, system};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -16,6 +16,8 @@ use crate::http::{inbox, messages, modems, stream, system};
         messages::list_messages,
         messages::get_message,
         messages::delete_message,
+        resend::resend,
+        plan::plan_text,
         inbox::list_inbox,
         inbox::get_inbox,
         inbox::delete_inbox,

@@ -17,7 +17,7 @@
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
-use spool::{NoIncludes, NumberingPolicy, OutgoingFile, Plan, PlanDefaults};
+use spool::{NoIncludes, NumberingPolicy, OutgoingFile, Plan, PlanDefaults, SmsPlan};
 use utoipa::ToSchema;
 
 use crate::daemon_config::{DaemonConfig, Limits};
@@ -114,6 +114,18 @@ pub(crate) fn render(
     to: &str,
     id: &str,
 ) -> Result<Vec<u8>, ApiError> {
+    let bytes = render_unchecked(config, request, to, id)?;
+    check(config, &bytes)?;
+    Ok(bytes)
+}
+
+/// The spool file for `to`, its fields checked but not planned.
+pub(crate) fn render_unchecked(
+    config: &DaemonConfig,
+    request: &SendRequest,
+    to: &str,
+    id: &str,
+) -> Result<Vec<u8>, ApiError> {
     let mut headers: Vec<(&str, String, &str)> = vec![("To", to.to_owned(), "to")];
     if request.modem.is_some() {
         return Err(ApiError::invalid(
@@ -186,9 +198,7 @@ pub(crate) fn render(
     }
     file.push('\n');
     file.push_str(&body);
-    let bytes = file.into_bytes();
-    check(config, &bytes)?;
-    Ok(bytes)
+    Ok(file.into_bytes())
 }
 
 fn yes_no(flag: bool) -> String {
@@ -224,9 +234,17 @@ fn field_of(header: &str) -> &'static str {
     }
 }
 
-/// Parses and plans `bytes` as the scheduler will, with the defaults of
-/// the first modem that serves its queue.
+/// Parses and plans `bytes` as the scheduler will, and refuses more parts
+/// than `[limits] max-parts`.
 fn check(config: &DaemonConfig, bytes: &[u8]) -> Result<(), ApiError> {
+    let n_parts = plan_file(config, bytes)?.pdus.len();
+    Limits::check_parts(config.limits.max_parts, n_parts, "[limits] max-parts")
+        .map_err(|reason| ApiError::invalid("text", reason))
+}
+
+/// Parses and plans `bytes` as the scheduler will, with the defaults of
+/// the first modem that serves its queue; every part is encoded once.
+pub(crate) fn plan_file(config: &DaemonConfig, bytes: &[u8]) -> Result<SmsPlan, ApiError> {
     let file = OutgoingFile::parse(bytes, &mut NoIncludes).map_err(|err| {
         let first = err.problems.first();
         let field = first.and_then(|problem| problem.header).map_or("text", field_of);
@@ -274,13 +292,11 @@ fn check(config: &DaemonConfig, bytes: &[u8]) -> Result<(), ApiError> {
     let Plan::Sms(sms) = plan else {
         return Err(ApiError::invalid("text", "not a text message"));
     };
-    let n_parts = sms.pdus.len();
     for pdu in &sms.pdus {
         pdu.encode()
             .map_err(|err| ApiError::invalid("text", format!("cannot encode the message: {err}")))?;
     }
-    Limits::check_parts(config.limits.max_parts, n_parts, "[limits] max-parts")
-        .map_err(|reason| ApiError::invalid("text", reason))
+    Ok(sms)
 }
 
 /// The recipients of `request`, checked for count.

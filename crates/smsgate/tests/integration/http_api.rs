@@ -12,9 +12,9 @@ use crate::spool_bench::{header_values, Setup, SpoolBench};
 
 /// The tokens every test configures: `sender` (send, read, by file),
 /// `reader` (read, by its SHA-256), `admin` (admin, read, send).
-const SENDER: &str = "sender-token-0123456789";
-const READER: &str = "reader-token-abcdef";
-const ADMIN: &str = "admin-token-zyx";
+pub(crate) const SENDER: &str = "sender-token-0123456789";
+pub(crate) const READER: &str = "reader-token-abcdef";
+pub(crate) const ADMIN: &str = "admin-token-zyx";
 
 /// SHA-256 of READER, as `sha256 = ...` takes it.
 fn reader_digest() -> String {
@@ -26,7 +26,7 @@ fn reader_digest() -> String {
 /// `extra` appended to its config.
 pub(crate) struct Api {
     pub(crate) bench: SpoolBench,
-    base: String,
+    pub(crate) base: String,
     client: reqwest::Client,
 }
 

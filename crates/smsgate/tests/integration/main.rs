@@ -8,6 +8,7 @@ mod macros;
 mod util;
 
 mod admin_messages;
+mod console_browser;
 mod control;
 mod daemon;
 mod daemon_chores;
@@ -17,8 +18,10 @@ mod daemon_intake;
 mod daemon_limits;
 mod daemon_receive;
 mod daemon_recovery;
+mod demo_http;
 mod help;
 mod http_api;
+mod http_plan_resend;
 mod import_smsd_conf;
 mod live_ops;
 mod modem_commands;
