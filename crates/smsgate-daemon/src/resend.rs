@@ -30,9 +30,11 @@ use crate::spool_dir::{self, FAIL_NOTE_SUFFIX};
 pub const RESEND_OF_HEADER: &str = "X-Smsgate-Resend-Of";
 
 /// The headers a failed file got from its failure, stripped on a resend.
-const OUTCOME_HEADERS: [&str; 8] = [
+const OUTCOME_HEADERS: [&str; 9] = [
     ID_HEADER,
     OUTCOME_HEADER,
+    // A file resent before names only the message it now repeats.
+    RESEND_OF_HEADER,
     "Modem",
     "IMSI",
     "IMEI",
@@ -290,6 +292,14 @@ mod tests {
             String::from_utf8_lossy(&copy),
             "To: 491720000\nX-Smsgate-Resend-Of: 1700000000-42\n\nModem: in the body stays\n"
         );
+    }
+
+    #[test]
+    fn a_resent_message_resent_again_names_only_the_message_it_repeats() {
+        let failed = b"To: 49\nX-Smsgate-Resend-Of: first\nX-Smsgate-Id: second\nFailed: x\n\nhi\n";
+        let (copy, old) = fresh_copy(failed, "m1");
+        assert_eq!(old, "second");
+        assert_eq!(copy, b"To: 49\nX-Smsgate-Resend-Of: second\n\nhi\n");
     }
 
     #[test]
