@@ -70,6 +70,10 @@ pub struct PortSection {
     pub send_timeout: Option<Duration>,
     pub registration_timeout: Option<Duration>,
     pub ussd_timeout: Option<Duration>,
+    /// The modem is found by identity (`imei`, `iccid`) or by a glob in
+    /// `device` (port_identity.rs): probed for at start; `devices` then
+    /// holds the first glob until a port is bound.
+    pub identity: Option<crate::port_identity::Wanted>,
 }
 
 impl ConfigFile {
@@ -120,6 +124,23 @@ impl Checker<'_> {
             let name = name.into_inner();
             let key = |field: &str| format!("ports.{name}.{field}");
             let n_problems = self.n_problems();
+            let device_texts: Vec<String> = section
+                .device
+                .iter()
+                .map(|device| device.get_ref().clone())
+                .chain(
+                    section
+                        .devices
+                        .iter()
+                        .flat_map(|devices| devices.get_ref().iter().map(|device| device.get_ref().clone())),
+                )
+                .collect();
+            let identity = self.port_identity(
+                &name,
+                section.imei.as_ref(),
+                section.iccid.as_ref(),
+                &device_texts,
+            );
             let devices = match (section.device, section.devices) {
                 (Some(device), None) => vec![device],
                 (None, Some(devices)) => {
@@ -133,8 +154,14 @@ impl Checker<'_> {
                     self.problem(device.span().start, &format!("ports.{name}"), message);
                     Vec::new()
                 }
+                // Found by identity: the globs are the identity's; one
+                // stands for the port until it is bound.
+                (None, None) if identity.is_some() => {
+                    let glob = crate::port_identity::DEFAULT_GLOBS[0].to_owned();
+                    vec![Spanned::new(name_offset..name_offset, glob)]
+                }
                 (None, None) => {
-                    let message = "has neither `device` nor `devices`";
+                    let message = "has neither `device` nor `devices` (nor `imei` or `iccid`)";
                     self.problem(name_offset, &format!("ports.{name}"), message);
                     Vec::new()
                 }
@@ -152,6 +179,10 @@ impl Checker<'_> {
                     }
                 })
                 .collect();
+            let devices = match identity.is_some() {
+                true => devices.into_iter().take(1).collect(),
+                false => devices,
+            };
             if let Some(pin) = &section.sim_pin {
                 let digits = pin.get_ref();
                 if !(4..=8).contains(&digits.len()) || !digits.bytes().all(|byte| byte.is_ascii_digit()) {
@@ -194,6 +225,7 @@ impl Checker<'_> {
                     send_timeout: millis(section.send_timeout_ms),
                     registration_timeout: millis(section.registration_timeout_ms),
                     ussd_timeout: millis(section.ussd_timeout_ms),
+                    identity,
                 },
             );
         }
@@ -216,6 +248,9 @@ pub struct RawPort {
     send_timeout_ms: Option<u64>,
     registration_timeout_ms: Option<u64>,
     ussd_timeout_ms: Option<u64>,
+    // Modems found by identity (port_identity.rs).
+    imei: Option<Spanned<String>>,
+    iccid: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -382,7 +417,7 @@ init = ["AT+CNMI=1,1,0,0,0", "AT"]
         );
         assert_eq!(
             error("[ports.usb3]\nbaud-rate = 9600\n"),
-            "smsgate.toml: line 1: ports.usb3: has neither `device` nor `devices`"
+            "smsgate.toml: line 1: ports.usb3: has neither `device` nor `devices` (nor `imei` or `iccid`)"
         );
         assert_eq!(
             error("[ports.usb3]\ndevices = []\n"),

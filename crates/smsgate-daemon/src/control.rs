@@ -14,9 +14,11 @@
 //! - [`send`] has [`send::SendSms`], a `send` request's message, built
 //!   alike both ways;
 //! - [`client`] has [`ask`];
-//! - `registry` has the daemon's modems by name.
+//! - `registry` has the daemon's modems by name;
+//! - `ops_server` answers the live operations ([`crate::ops`]).
 
 pub mod client;
+mod ops_server;
 pub mod protocol;
 mod registry;
 pub mod send;

@@ -91,6 +91,7 @@ use toml::Spanned;
 
 use crate::config::{line_of, PortSection, RawPort};
 use crate::spool_dir::FileModes;
+pub use admin::{ModemAdmin, SpoolAdmin};
 pub use smsd_features::{Copies, ModemFeatures, SpoolFeatures};
 
 /// Where smstools3 keeps its spool, and so the default base.
@@ -138,6 +139,9 @@ pub struct DaemonConfig {
     /// `[sms-commands]` with its `[scripts.NAME]`; none: `:cmd` messages
     /// are ordinary messages.
     pub sms_commands: Option<commands::SmsCommands>,
+    /// `[status] file` and `interval-s`: where the daemon's status is
+    /// written, and how often (smsd's `stats`/`status_interval`).
+    pub status_file: Option<crate::status_file::StatusFile>,
     /// `[spool]`'s smstools3 production settings: recipient lists,
     /// copies, names in `sent/` and `failed/`.
     pub features: SpoolFeatures,
@@ -358,6 +362,8 @@ pub struct RawDaemonConfig {
     numbering: RawNumbering,
     #[serde(default)]
     control: RawControl,
+    #[serde(default)]
+    status: crate::status_file::RawStatus,
     sms_commands: Option<Spanned<commands::RawSmsCommands>>,
     #[serde(default)]
     scripts: BTreeMap<Spanned<String>, commands::RawScript>,
@@ -408,6 +414,9 @@ struct RawSpool {
     eventhandler_use_copy: Option<bool>,
     keep_filename: Option<bool>,
     store_original_filename: Option<bool>,
+    // smsd's administrative messages (daemon_config/admin.rs).
+    admin_to: Option<Spanned<String>>,
+    admin_message_modem: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -448,6 +457,10 @@ struct RawModem {
     hangup_incoming_call: Option<bool>,
     phonecalls: Option<bool>,
     regular_run: Option<Spanned<modem_tasks::RawRegularRun>>,
+    // smsd's administrative messages (daemon_config/admin.rs).
+    admin_to: Option<Spanned<String>>,
+    admin_message_limit: Option<u32>,
+    admin_message_count_clear_min: Option<Spanned<u64>>,
 }
 
 /// `validity = 167` or `validity = "2 days"`.
@@ -550,11 +563,13 @@ impl Checker<'_> {
             Some(false) => None,
             _ => Some(raw.control.socket.unwrap_or_else(|| base.join("smsgate.sock"))),
         };
+        let status_file = crate::status_file::check(self, &raw.status, &base);
         let (max_outgoing_bytes, modes) = self.spool_files(&raw.spool);
         let trust_outgoing = raw.spool.trust_outgoing.unwrap_or(false);
         let (incoming_format, store_sent_pdu) = self.spool_formats(&raw.spool);
         let national_tables = self.national_tables(&raw.spool);
         let mut raw_spool = raw.spool;
+        let admin_modem = raw_spool.admin_message_modem.clone();
         let features = self.spool_features(&mut raw_spool);
         let spool = self.spool(raw_spool, &base);
         let http = self.http(raw.http);
@@ -650,7 +665,10 @@ impl Checker<'_> {
                 }
                 Some(section) => self.pick_device(section, raw_modem.channel.as_ref(), port_offset, &key),
             };
-            if let Some(device) = &device {
+            // A modem found by identity has its port bound at start
+            // (port_identity.rs), one port per modem.
+            let by_identity = ports.get(&port).is_some_and(|section| section.identity.is_some());
+            if let Some(device) = device.as_ref().filter(|_| !by_identity) {
                 if let Some((_, user)) = device_users.iter().find(|(used, _)| used == device) {
                     let message = format!("device {device} is already used by modem {user}");
                     self.problem(port_offset, &key("port"), &message);
@@ -717,6 +735,15 @@ impl Checker<'_> {
                 },
                 &key,
             );
+            let features = ModemFeatures {
+                admin: self.modem_admin(
+                    &modem_name,
+                    raw_modem.admin_to.as_ref(),
+                    raw_modem.admin_message_limit,
+                    raw_modem.admin_message_count_clear_min.as_ref(),
+                ),
+                ..features
+            };
             let Some(device) = device else { continue };
             modems.insert(
                 modem_name.clone(),
@@ -796,6 +823,7 @@ impl Checker<'_> {
             international_prefixes: self.digit_list(raw.numbering.international_prefixes, "international"),
             national_prefixes: self.digit_list(raw.numbering.national_prefixes, "national"),
         };
+        self.check_admin_modem(admin_modem.as_ref(), &modems);
         let sms_commands = self.sms_commands(raw.sms_commands, raw.scripts, &modems);
         let cancels = crate::http::cancel::CancelGate::new(&spool.base);
         DaemonConfig {
@@ -823,6 +851,7 @@ impl Checker<'_> {
             events: Default::default(),
             cancels,
             modem_states: Default::default(),
+            status_file,
         }
     }
 
@@ -862,6 +891,7 @@ fn names<'a>(keys: impl Iterator<Item = &'a String>) -> String {
     }
 }
 
+mod admin;
 pub mod commands;
 mod limits;
 pub mod modem_tasks;

@@ -49,6 +49,7 @@ use tokio::process::{Child, Command};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use crate::admin_messages::AdminMessages;
 use crate::daemon_config::Handlers;
 
 /// The eventhandler's arguments for a sent file.
@@ -100,6 +101,8 @@ pub(crate) struct Alarms {
     level: u8,
     timeout: Duration,
     tasks: TaskTracker,
+    /// smsd's `admin_to`: told of failing handlers.
+    admin: Option<AdminMessages>,
 }
 
 impl Alarms {
@@ -109,7 +112,25 @@ impl Alarms {
             level: handlers.alarm_level,
             timeout: handlers.timeout,
             tasks,
+            admin: None,
         }
+    }
+
+    /// These alarms, with failing handlers reported to `admin`.
+    pub(crate) fn with_admin(mut self, admin: AdminMessages) -> Alarms {
+        self.admin = Some(admin);
+        self
+    }
+
+    /// These alarms, with `old`'s administrative messages (a reload keeps
+    /// their counts and states).
+    pub(crate) fn keeping_admin(mut self, old: &Alarms) -> Alarms {
+        self.admin = old.admin.clone();
+        self
+    }
+
+    pub(crate) fn admin(&self) -> Option<&AdminMessages> {
+        self.admin.as_ref()
     }
 
     /// `process` is a modem's name, or `smsgate`. The text is escaped
@@ -132,6 +153,9 @@ impl Alarms {
         self.tasks.close();
         self.tasks.wait().await;
         self.tasks.reopen();
+        if let Some(admin) = &self.admin {
+            admin.flush().await;
+        }
     }
 }
 
@@ -195,22 +219,27 @@ pub(crate) async fn check(
 }
 
 /// Runs `program` with `args` and waits for it, at most `timeout`. Its
-/// failure is logged: a broken hook must not stop the daemon.
-pub(crate) async fn run(program: PathBuf, args: Vec<OsString>, timeout: Duration) {
+/// failure is logged: a broken hook must not stop the daemon. Returns
+/// its result as smsd's `exec_system` sees it: 0, the exit status, or -1
+/// for one that could not run, ended by a signal or was killed at the
+/// timeout.
+pub(crate) async fn run(program: PathBuf, args: Vec<OsString>, timeout: Duration) -> i32 {
     let mut child = match command(&program, &args).spawn() {
         Ok(child) => child,
         Err(err) => {
             tracing::error!(target: "smsgate", "handler {}: cannot run: {err}", program.display());
-            return;
+            return -1;
         }
     };
     match tokio::time::timeout(timeout, child.wait()).await {
-        Ok(Ok(status)) if status.success() => {}
+        Ok(Ok(status)) if status.success() => 0,
         Ok(Ok(status)) => {
             tracing::warn!(target: "smsgate", "handler {} {args:?}: {status}", program.display());
+            status.code().unwrap_or(-1)
         }
         Ok(Err(err)) => {
             tracing::error!(target: "smsgate", "handler {}: {err}", program.display());
+            -1
         }
         Err(_) => {
             tracing::error!(
@@ -220,7 +249,23 @@ pub(crate) async fn run(program: PathBuf, args: Vec<OsString>, timeout: Duration
                 timeout.as_secs()
             );
             kill(&mut child).await;
+            -1
         }
+    }
+}
+
+/// Runs the eventhandler for `modem` (none: for the daemon itself) and
+/// tells the administrative messages how it ended (admin_messages.rs).
+pub(crate) async fn run_eventhandler(
+    program: PathBuf,
+    args: Vec<OsString>,
+    timeout: Duration,
+    alarms: Alarms,
+    modem: Option<String>,
+) {
+    let result = run(program, args, timeout).await;
+    if let Some(admin) = &alarms.admin {
+        admin.handler_finished(modem.as_deref(), "eventhandler", result);
     }
 }
 

@@ -42,6 +42,7 @@
 //! exchange with the modem and its outcome is journalled and acted on
 //! before the modems are closed.
 
+pub(crate) mod admin_messages;
 mod before_send;
 pub(crate) mod clock;
 pub(crate) mod commands;
@@ -63,11 +64,15 @@ pub mod logging;
 pub(crate) mod metrics;
 mod modem_chores;
 pub(crate) mod modem_states;
+pub mod ops;
 pub(crate) mod part_store;
+pub mod port_identity;
 pub(crate) mod receive;
 pub(crate) mod receive_store;
 pub(crate) mod recipient_lists;
+pub mod reload;
 pub(crate) mod reports;
+pub mod resend;
 pub(crate) mod scheduler;
 pub mod sd_notify;
 pub(crate) mod send_core;
@@ -76,11 +81,14 @@ mod send_task;
 mod settle;
 pub mod sim_limits;
 pub mod spool_dir;
+pub mod status_board;
+pub mod status_file;
 pub(crate) mod store_health;
 pub(crate) mod ussd_handler;
 pub(crate) mod voicecall;
 pub(crate) mod webhooks;
 
+use crate::admin_messages::AdminMessages;
 use crate::ussd_handler::UssdHandler;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -99,10 +107,12 @@ use control::{ControlSocket, ModemRegistry};
 use hooks::{Alarms, Severity};
 use inbox::ReceivedDirs;
 use journal::Journal;
+use ops::{DaemonOps, DaemonOptions, Op, SchedulerOp};
 use receive::Receiver;
 use reports::SentIndex;
 use scheduler::{ModemSlot, Scheduler};
 use send_store::SendStore;
+use status_board::{Event, ModemState, StatusBoard};
 use store_health::RetryPolicy;
 
 /// How the send path's store is made from the journal: the journal
@@ -120,6 +130,8 @@ pub struct Daemon {
     /// The webhooks' delivery tasks (webhooks/), which stop with the
     /// daemon's token; what they did not deliver waits on disk.
     webhook_tasks: TaskTracker,
+    /// Live operations (ops.rs).
+    ops: DaemonOps,
 }
 
 impl Daemon {
@@ -133,17 +145,44 @@ impl Daemon {
     /// restarted (sends in flight finish first) to take it in. The daemon
     /// runs even with no modem at all: files then wait in `outgoing/`.
     pub async fn start(config: DaemonConfig, shutdown: CancellationToken) -> anyhow::Result<Daemon> {
+        Daemon::start_with_options(config, shutdown, DaemonOptions::default()).await
+    }
+
+    /// [`Daemon::start`] with what the embedding process gives: the config
+    /// file, for reloads, and the log level's setter.
+    pub async fn start_with_options(
+        config: DaemonConfig,
+        shutdown: CancellationToken,
+        options: DaemonOptions,
+    ) -> anyhow::Result<Daemon> {
         let journal_store: StoreMaker = Box::new(|journal| Box::new(journal));
-        Daemon::start_with_store(config, shutdown, journal_store, RetryPolicy::default()).await
+        Daemon::start_full(config, shutdown, journal_store, RetryPolicy::default(), options).await
+    }
+
+    /// The live operations on this daemon (reload, modem control, log
+    /// level, resend, status), for SIGHUP and the HTTP admin scope.
+    pub fn ops(&self) -> DaemonOps {
+        self.ops.clone()
     }
 
     /// [`Daemon::start`] with the send path's durable writes going through
     /// `make_store`'s store, and its retries after a failure by `retry`.
+    #[cfg(test)]
     pub(crate) async fn start_with_store(
         config: DaemonConfig,
         shutdown: CancellationToken,
         make_store: StoreMaker,
         retry: RetryPolicy,
+    ) -> anyhow::Result<Daemon> {
+        Daemon::start_full(config, shutdown, make_store, retry, DaemonOptions::default()).await
+    }
+
+    async fn start_full(
+        config: DaemonConfig,
+        shutdown: CancellationToken,
+        make_store: StoreMaker,
+        retry: RetryPolicy,
+        options: DaemonOptions,
     ) -> anyhow::Result<Daemon> {
         let dirs = &config.spool;
         let queue_dirs = config.queues.values().map(|queue| &queue.directory);
@@ -203,8 +242,18 @@ impl Daemon {
             )?)),
             None => None,
         };
+        let board = StatusBoard::new(chrono::Local::now());
+        let (ops_tx, ops_rx) = mpsc::unbounded_channel();
+        let ops = DaemonOps::new(ops_tx, board.clone(), &config, options.log_level.clone());
+        registry.set_ops(ops.clone());
         let mut supervisor = Supervisor {
-            alarms: Alarms::new(&config.handlers, TaskTracker::new()),
+            board,
+            ops_rx,
+            scheduler_ops: None,
+            options,
+            receiver_tokens: HashMap::new(),
+            alarms: Alarms::new(&config.handlers, TaskTracker::new())
+                .with_admin(AdminMessages::new(&config, TaskTracker::new())),
             sent_index: SentIndex::open(&config.spool.base, &config.spool.sent, config.modes.file),
             config,
             shutdown,
@@ -223,6 +272,10 @@ impl Daemon {
             commands.start_waiting(&supervisor.receivers);
         }
         let running = supervisor.start_scheduler().await?;
+        if let Some(file) = supervisor.config.status_file.clone() {
+            let writer = status_file::run(supervisor.board.clone(), file, supervisor.shutdown.clone());
+            supervisor.receivers.spawn(writer);
+        }
         let control = control_socket.map(|socket| {
             let token = supervisor.shutdown.child_token();
             (tokio::spawn(socket.serve(registry.clone(), token.clone())), token)
@@ -258,6 +311,7 @@ impl Daemon {
             control,
             http,
             webhook_tasks,
+            ops,
         })
     }
 
@@ -302,6 +356,15 @@ struct Supervisor {
     /// Makes the send store of the journal (once).
     make_store: Option<StoreMaker>,
     retry: RetryPolicy,
+    /// The status the control socket and the status file show.
+    board: StatusBoard,
+    /// Live operations (ops.rs), and the scheduler's share of them.
+    ops_rx: mpsc::UnboundedReceiver<Op>,
+    scheduler_ops: Option<mpsc::UnboundedSender<SchedulerOp>>,
+    options: DaemonOptions,
+    /// Each receiving modem's own token: a modem closed by a reload or a
+    /// reopen stops receiving before its port is closed.
+    receiver_tokens: HashMap<String, CancellationToken>,
 }
 
 impl Supervisor {
@@ -313,6 +376,10 @@ impl Supervisor {
             let name = tokio::select! {
                 result = &mut scheduler => break flatten(result),
                 Some(name) = self.came_up.1.recv() => name,
+                Some(op) = self.ops_rx.recv() => {
+                    self.on_op(op).await;
+                    continue;
+                }
             };
             let Some(handle) = self.waiting.remove(&name) else {
                 continue;
@@ -338,25 +405,25 @@ impl Supervisor {
     /// with those that are set up; the others are tried again in the
     /// background ([`Supervisor::wait_for`]).
     async fn start_scheduler(&mut self) -> anyhow::Result<JoinHandle<anyhow::Result<()>>> {
+        // Modems found by identity get their ports first (port_identity.rs).
+        let lock_dir = self
+            .config
+            .lock_dir
+            .clone()
+            .unwrap_or_else(|| DEFAULT_LOCK_DIR.into());
+        for (name, why) in port_identity::bind_modems(&mut self.config, &lock_dir).await {
+            tracing::error!(target: "smsgate", "modem {name}: {why}; its files wait");
+            self.alarms
+                .raise(Severity::Error, &name, &format!("{why}; its files wait"));
+        }
         let config = self.config.clone();
         let journal = Journal::open(&config.spool.base, config.modes.file)
             .with_context(|| format!("opening the journal in {}", config.spool.base.display()))?;
-        let lock_dir = config.lock_dir.clone().unwrap_or_else(|| DEFAULT_LOCK_DIR.into());
         // Opened all at once: a modem may take seconds to register, and
         // eight of them one after another would hold up the start.
         let mut opening = tokio::task::JoinSet::new();
         for (name, settings) in &config.modems {
-            let mut driver = driver_config(
-                settings.device.clone(),
-                config.ports.get(&settings.port),
-                lock_dir.clone(),
-            );
-            // smsd: the modem's smsc is set with AT+CSCA unless smsc_pdu
-            // puts it into every PDU.
-            if !settings.smsc_pdu {
-                driver.smsc = settings.smsc.clone();
-            }
-            modem_chores::adjust_driver(&mut driver, &settings.tasks);
+            let driver = modem_driver(&config, settings);
             let name = name.clone();
             opening.spawn(async move {
                 let (handle, error) = ModemHandle::open_or_retry(driver).await;
@@ -376,37 +443,7 @@ impl Supervisor {
             let Some(settings) = config.modems.get(&name) else {
                 continue;
             };
-            let received = settings.receive.then(|| ReceivedDirs {
-                incoming: config.spool.incoming.clone(),
-                report: config.spool.report.clone(),
-            });
-            self.registry
-                .register(&name, &settings.port, &settings.device, &handle, received);
-            let ussd_handler = settings
-                .features
-                .eventhandler_ussd
-                .clone()
-                .map(|program| UssdHandler {
-                    program,
-                    dir: config.spool.base.clone(),
-                    timeout: config.handlers.timeout,
-                });
-            self.registry.set_ussd_handler(&name, ussd_handler);
-            self.handles.push(handle.clone());
-            if let (Some(err), Some(events)) = (error, events) {
-                tracing::error!(
-                    target: "smsgate",
-                    "modem {name}: {err}; the other modems serve meanwhile, and it is tried again"
-                );
-                self.alarms.raise(
-                    Severity::Error,
-                    &name,
-                    &format!("cannot open the port: {err}; trying again in the background"),
-                );
-                self.wait_for(name.clone(), handle, events);
-                continue;
-            }
-            if let Some(slot) = self.set_up(&name, handle).await {
+            if let Some(slot) = self.admit(name, settings, handle, error, events).await {
                 modems.push(slot);
             }
         }
@@ -417,6 +454,8 @@ impl Supervisor {
         }
         let (add_modem, new_modems) = mpsc::unbounded_channel();
         self.add_modem = Some(add_modem);
+        let (scheduler_ops, scheduler_ops_rx) = mpsc::unbounded_channel();
+        self.scheduler_ops = Some(scheduler_ops);
         let make_store = self.make_store.take().context("the scheduler is started once")?;
         let scheduler = Scheduler::new(
             config,
@@ -426,14 +465,69 @@ impl Supervisor {
             new_modems,
             self.sent_index.clone(),
             self.shutdown.clone(),
-        )?;
+        )?
+        .with_ops(scheduler_ops_rx, self.board.clone());
+        let scheduler = match self.alarms.admin() {
+            Some(admin) => scheduler.with_admin(admin.clone()),
+            None => scheduler,
+        };
         Ok(tokio::spawn(scheduler.run()))
+    }
+
+    /// A modem just opened (`error`: not set up yet, and `events` to
+    /// watch for when it is): registered for the control socket, and
+    /// either set up (its scheduler slot returned) or waited for.
+    async fn admit(
+        &mut self,
+        name: String,
+        settings: &daemon_config::ModemSettings,
+        handle: ModemHandle,
+        error: Option<modem::ModemError>,
+        events: Option<tokio::sync::broadcast::Receiver<ModemEvent>>,
+    ) -> Option<ModemSlot> {
+        let received = settings.receive.then(|| ReceivedDirs {
+            incoming: self.config.spool.incoming.clone(),
+            report: self.config.spool.report.clone(),
+        });
+        self.registry
+            .register(&name, &settings.port, &settings.device, &handle, received);
+        let ussd_handler = settings
+            .features
+            .eventhandler_ussd
+            .clone()
+            .map(|program| UssdHandler {
+                program,
+                dir: self.config.spool.base.clone(),
+                timeout: self.config.handlers.timeout,
+            });
+        self.registry.set_ussd_handler(&name, ussd_handler);
+        self.handles.push(handle.clone());
+        self.board.record(&name, Event::State(ModemState::Opening));
+        if let (Some(err), Some(events)) = (error, events) {
+            tracing::error!(
+                target: "smsgate",
+                "modem {name}: {err}; the other modems serve meanwhile, and it is tried again"
+            );
+            self.alarms.raise(
+                Severity::Error,
+                &name,
+                &format!("cannot open the port: {err}; trying again in the background"),
+            );
+            self.board
+                .record(&name, Event::Error(format!("cannot open the port: {err}")));
+            self.wait_for(name.clone(), handle, events);
+            return None;
+        }
+        self.set_up(&name, handle).await
     }
 
     /// A modem that is set up: reads its identity, starts its receive
     /// task (if it receives), and gives the scheduler's view of it.
     async fn set_up(&mut self, name: &str, handle: ModemHandle) -> Option<ModemSlot> {
         let settings = self.config.modems.get(name)?.clone();
+        if let Some(admin) = self.alarms.admin() {
+            admin.add_modem(name, &handle);
+        }
         let identity = match handle.status().await {
             Ok(status) => status.identity,
             Err(err) => {
@@ -457,6 +551,10 @@ impl Supervisor {
             self.sent_index.clone(),
             self.receivers.clone(),
         );
+        // The modem's own token: a modem closed by a reload or a reopen
+        // stops receiving and its chores before its port is closed.
+        let modem_token = self.shutdown.child_token();
+        self.receiver_tokens.insert(name.to_owned(), modem_token.clone());
         let mut sweep = None;
         match receiver {
             Ok(Some(mut receiver)) => {
@@ -464,7 +562,8 @@ impl Supervisor {
                 if tasks.receive_before_send || tasks.max_continuous_sending.is_some() {
                     sweep = Some(receiver.sweep_requester());
                 }
-                self.receivers.spawn(receiver.run(self.shutdown.clone()));
+                self.receivers
+                    .spawn(receiver.with_board(self.board.clone()).run(modem_token.clone()));
             }
             Ok(None) => {}
             Err(err) => {
@@ -480,7 +579,7 @@ impl Supervisor {
             &identity,
             &self.alarms,
             &self.receivers,
-            &self.shutdown,
+            &modem_token,
         );
         Some(ModemSlot::new(name.to_owned(), settings, handle, identity).with_sweep(sweep))
     }
@@ -514,6 +613,23 @@ impl Supervisor {
         });
         self.waiting.insert(name, handle);
     }
+}
+
+/// The driver's config of a modem of `config`.
+pub(crate) fn modem_driver(config: &DaemonConfig, settings: &daemon_config::ModemSettings) -> modem::Config {
+    let lock_dir = config.lock_dir.clone().unwrap_or_else(|| DEFAULT_LOCK_DIR.into());
+    let mut driver = driver_config(
+        settings.device.clone(),
+        config.ports.get(&settings.port),
+        lock_dir,
+    );
+    // smsd: the modem's smsc is set with AT+CSCA unless smsc_pdu puts it
+    // into every PDU.
+    if !settings.smsc_pdu {
+        driver.smsc = settings.smsc.clone();
+    }
+    modem_chores::adjust_driver(&mut driver, &settings.tasks);
+    driver
 }
 
 fn flatten(joined: Result<anyhow::Result<()>, tokio::task::JoinError>) -> anyhow::Result<()> {

@@ -95,6 +95,8 @@ pub(crate) struct Receiver {
     /// Whether the storage was found full at the last listing (an alarm
     /// once, not at every poll).
     full: bool,
+    /// Where messages received are counted for the status.
+    board: Option<crate::status_board::StatusBoard>,
     /// Sends that want the storage read first (`receive-before-send`,
     /// `max-continuous-sending-s`), each told when it was.
     sweep_requests: Option<tokio::sync::mpsc::UnboundedReceiver<tokio::sync::oneshot::Sender<()>>>,
@@ -157,8 +159,15 @@ impl Receiver {
             sent_index,
             tasks,
             full: false,
+            board: None,
             sweep_requests: None,
         }))
+    }
+
+    /// Counts the messages received on `board`.
+    pub(crate) fn with_board(mut self, board: crate::status_board::StatusBoard) -> Receiver {
+        self.board = Some(board);
+        self
     }
 
     /// Reads the storage whenever a send asks through the returned
@@ -479,6 +488,10 @@ impl Receiver {
         };
         let path = self.store.write_message(&ready.id, kind, &bytes)?;
         tracing::info!(target: "smsgate", "modem {}: received {}", self.name, path.to_string_lossy());
+        // Messages, not status reports.
+        if let Some(board) = self.board.as_ref().filter(|_| report.is_none()) {
+            board.record(&self.name, crate::status_board::Event::Received);
+        }
         let copy_dir = match report {
             Some(_) => self.copies.report.as_deref(),
             None => self.copies.incoming.as_deref(),
@@ -609,7 +622,13 @@ impl Receiver {
 
     fn event(&self, args: Vec<std::ffi::OsString>) {
         if let Some(program) = self.eventhandler.clone() {
-            self.tasks.spawn(hooks::run(program, args, self.handler_timeout));
+            self.tasks.spawn(hooks::run_eventhandler(
+                program,
+                args,
+                self.handler_timeout,
+                self.alarms.clone(),
+                Some(self.name.clone()),
+            ));
         }
     }
 

@@ -39,11 +39,13 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use crate::admin_messages::AdminMessages;
 use crate::before_send::{ContinuousSending, SweepRequester};
 use crate::daemon_config::{DaemonConfig, ModemSettings};
 use crate::hooks::{self, Alarms, Severity, Verdict};
 use crate::include::ConfinedIncludes;
 use crate::intake::Refusals;
+use crate::ops::SchedulerOp;
 use crate::reports::SentIndex;
 use crate::sd_notify;
 use crate::send_core::store::SpoolJournal;
@@ -55,6 +57,7 @@ use crate::send_task::{PartResult, PartTask};
 use crate::settle::{Change, Settling};
 use crate::sim_limits::book::LimitBook;
 use crate::spool_dir;
+use crate::status_board::StatusBoard;
 use crate::store_health::RetryPolicy;
 use crate::voicecall::PlannedCall;
 
@@ -62,6 +65,7 @@ mod finish;
 mod intake;
 mod limits;
 mod names;
+mod ops;
 mod watch;
 
 use limits::{Counted, SharedLimits};
@@ -87,6 +91,9 @@ pub(crate) struct ModemSlot {
     pub(crate) settings: ModemSettings,
     pub(crate) handle: ModemHandle,
     identity: Identity,
+    /// Closed by a reload or a reopen (a new slot may take its name):
+    /// kept until its part in flight is back, never given a part again.
+    retired: bool,
     /// Its receive task's "read the storage now", if it receives.
     sweep: Option<SweepRequester>,
     /// smsd's `max_continuous_sending`.
@@ -105,6 +112,7 @@ impl ModemSlot {
             settings,
             handle,
             identity,
+            retired: false,
             sweep: None,
             continuous: ContinuousSending::default(),
         }
@@ -255,6 +263,12 @@ pub(crate) struct Scheduler {
     blocks_published: HashMap<String, Instant>,
     /// Kept for its inotify watch.
     _watcher: Option<notify::RecommendedWatcher>,
+    /// Live operations (crate::ops), modems being taken out, the status
+    /// board and when the queues were last counted for it (scheduler/ops.rs).
+    ops: mpsc::UnboundedReceiver<SchedulerOp>,
+    retiring: Vec<ops::Retiring>,
+    board: StatusBoard,
+    queues_shown: Option<Instant>,
 }
 
 impl Scheduler {
@@ -368,7 +382,18 @@ impl Scheduler {
             limits,
             blocks_published: HashMap::new(),
             _watcher: watcher,
+            // Replaced by `with_ops`; a closed channel meanwhile.
+            ops: mpsc::unbounded_channel().1,
+            retiring: Vec::new(),
+            board: StatusBoard::new(chrono::Local::now()),
+            queues_shown: None,
         })
+    }
+
+    /// Failing eventhandlers are reported to `admin` (smsd's `admin_to`).
+    pub(crate) fn with_admin(mut self, admin: AdminMessages) -> Scheduler {
+        self.alarms = self.alarms.with_admin(admin);
+        self
     }
 
     /// Runs until the shutdown token fires and every part on a modem has
@@ -390,8 +415,11 @@ impl Scheduler {
             self.modems.len(),
             self.config.spool.outgoing.display()
         );
+        self.show_all();
         let mut next_scan = Instant::now();
         loop {
+            self.finish_retiring();
+            self.publish();
             // sd_notify.rs: the watchdog pings only while this loop turns.
             sd_notify::PULSE.turn(self.snapshot()).await;
             self.policy.handle_timeout(Instant::now());
@@ -427,6 +455,7 @@ impl Scheduler {
                     self.config.modem_states.unblocked(&name);
                     self.input(Input::ModemReconnected { name });
                 }
+                Some(op) = self.ops.recv() => self.on_op(op),
                 Some(first) = self.wakeups.recv() => {
                     if !self.policy.is_healthy() || !self.look_at_changes(first) {
                         next_scan = Instant::now();
@@ -465,7 +494,7 @@ impl Scheduler {
     fn snapshot(&self) -> sd_notify::Snapshot {
         let policy = self.policy.snapshot(Instant::now());
         sd_notify::Snapshot {
-            modems_up: self.modems.len(),
+            modems_up: self.modems.iter().filter(|slot| !slot.retired).count(),
             modems_blocked: policy.blocked,
             queued: policy.queued,
             sending: policy.sending,
@@ -489,6 +518,7 @@ impl Scheduler {
         if let Some(slot) = self.modems.iter_mut().find(|slot| slot.name == modem) {
             slot.continuous.ended(Instant::now());
         }
+        self.count_outcome(&modem, &id, &outcome);
         if let Some(name) = self
             .jobs
             .values()
@@ -503,6 +533,7 @@ impl Scheduler {
             }
         }
         self.input(Input::PartDone { id, part, outcome });
+        self.show_named(&modem);
     }
 
     /// A modem that came up after the start takes its share from now on.
@@ -518,6 +549,7 @@ impl Scheduler {
         let policy = slot.policy();
         self.modems.push(slot);
         self.input(Input::ModemAdded(policy));
+        self.show(self.modems.len() - 1);
     }
 
     /// Reads the new files of `outgoing/` (handing them to the
@@ -606,6 +638,9 @@ impl Scheduler {
                     ..
                 } => {
                     let result = self.finish(&id, &name, &outcome, unknown);
+                    if result.is_ok() {
+                        self.count_finish(&outcome);
+                    }
                     self.policy.handle(Input::Stored { write, result }, now);
                 }
                 Action::Accepted { id, name } => self.accepted(&id, &name),
@@ -614,7 +649,10 @@ impl Scheduler {
                     // writes.
                     self.jobs.remove(&name);
                 }
-                Action::StartPart { id, part, modem } => self.start_part(&id, part, &modem),
+                Action::StartPart { id, part, modem } => {
+                    self.start_part(&id, part, &modem);
+                    self.show_named(&modem);
+                }
                 Action::Alarm {
                     severity,
                     source,
@@ -705,7 +743,11 @@ impl Scheduler {
         let Some(job) = self.jobs.get_mut(&name) else {
             return;
         };
-        let Some(slot) = self.modems.iter_mut().find(|slot| slot.name == modem) else {
+        let Some(slot) = self
+            .modems
+            .iter_mut()
+            .find(|slot| slot.name == modem && !slot.retired)
+        else {
             return;
         };
         // A send begins with its first part; the next parts follow it on
@@ -758,8 +800,13 @@ impl Scheduler {
             .and_then(|modem| self.config.modems.get(modem))
             .and_then(|settings| settings.features.eventhandler.clone());
         if let Some(program) = own.or_else(|| self.config.handlers.eventhandler.clone()) {
-            self.tasks
-                .spawn(hooks::run(program, args, self.config.handlers.timeout));
+            self.tasks.spawn(hooks::run_eventhandler(
+                program,
+                args,
+                self.config.handlers.timeout,
+                self.alarms.clone(),
+                modem.map(str::to_owned),
+            ));
         }
     }
 

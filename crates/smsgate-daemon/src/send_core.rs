@@ -237,6 +237,27 @@ pub(crate) enum Input {
     ModemReconnected {
         name: String,
     },
+    /// `smsgate ctl modem NAME suspend`: modem `name` is given no new part.
+    ModemSuspended {
+        name: String,
+    },
+    /// `smsgate ctl modem NAME resume`: given parts again.
+    ModemResumed {
+        name: String,
+    },
+    /// Closed by a reload or a reopen: never chosen again (a new modem may
+    /// take its name). `removed`: it is gone from the config, and messages
+    /// pinned to it (parts out on it) fail once its part in flight is back.
+    ModemRetired {
+        name: String,
+        removed: bool,
+    },
+    /// A reload: new settings, and new policies for the modems of these
+    /// names (queues, send_retries, block_*).
+    Reconfigured {
+        config: PolicyConfig,
+        modems: Vec<ModemPolicy>,
+    },
     /// No part starts from now on; those on a modem finish their exchange.
     Shutdown,
 }

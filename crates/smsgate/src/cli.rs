@@ -50,6 +50,10 @@ pub(crate) enum Command {
     /// Run the spool daemon: send the files dropped into outgoing/.
     #[command(after_help = RUN_AFTER_HELP)]
     Run(RunArgs),
+    /// Operate a running daemon through its control socket: reload the
+    /// config, suspend/resume/unblock/reopen a modem, set the log level,
+    /// resend failed files, show the status.
+    Ctl(DaemonCtlArgs),
     /// Read and check the configuration file as `run` and every modem
     /// command do, and report every problem in it at once.
     CheckConfig(RunArgs),
@@ -774,4 +778,62 @@ mod tests {
             .unwrap_err()
             .contains("turkish, spanish"));
     }
+}
+
+/// Arguments of `smsgate ctl`.
+#[derive(Debug, Args)]
+pub(crate) struct DaemonCtlArgs {
+    /// The daemon's configuration file, which names its control socket
+    /// [default: ./smsgate.toml, else the default spool's socket].
+    #[arg(long, value_name = "FILE", global = true)]
+    pub(crate) config: Option<std::path::PathBuf>,
+    /// The daemon's control socket [default: SMSGATE_CONTROL, else the
+    /// config's [control] socket].
+    #[arg(long, value_name = "SOCKET", global = true)]
+    pub(crate) control: Option<std::path::PathBuf>,
+    /// Print the daemon's answer as JSON.
+    #[arg(long, global = true)]
+    pub(crate) json: bool,
+    /// What to do.
+    #[command(subcommand)]
+    pub(crate) request: DaemonCtl,
+}
+
+/// The requests of `smsgate ctl`.
+#[derive(Debug, Subcommand)]
+pub(crate) enum DaemonCtl {
+    /// Read the config file again and apply it: modems added, removed or
+    /// changed (each after its message in flight), queues, handlers,
+    /// limits. A config with errors is refused whole; the running one
+    /// stays. SIGHUP does the same.
+    Reload,
+    /// Every modem's state and since when, its last error, what it sent,
+    /// failed and received today, until when it is blocked; each queue's
+    /// depth.
+    Status,
+    /// Suspend (no new message; the one in flight finishes), resume,
+    /// unblock or reopen (close and open the port) a modem.
+    Modem {
+        /// The modem's name.
+        name: String,
+        #[arg(value_enum)]
+        action: smsgate_daemon::ops::ModemAction,
+    },
+    /// Set the log filter: a level (debug) or a tracing filter
+    /// (smsgate=debug,warn).
+    LogLevel { level: String },
+    /// Move failed files back to outgoing/ as new messages: their id and
+    /// outcome headers stripped, an X-Smsgate-Resend-Of header added.
+    Resend {
+        /// A file of failed/, by name.
+        #[arg(required_unless_present = "all_failed", conflicts_with = "all_failed")]
+        file: Option<String>,
+        /// Every file of failed/.
+        #[arg(long)]
+        all_failed: bool,
+        /// With --all-failed: only files that failed since TIME (RFC 3339,
+        /// YYYY-MM-DD[ HH:MM[:SS]] local, or @UNIX-SECONDS).
+        #[arg(long, value_name = "TIME", requires = "all_failed")]
+        since: Option<String>,
+    },
 }

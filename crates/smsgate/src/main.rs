@@ -11,6 +11,7 @@
 mod check_cmd;
 mod cli;
 mod config_path;
+mod ctl_cmd;
 mod decoded;
 mod demo;
 mod docs_cmd;
@@ -52,6 +53,7 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
         Command::Modem(command) => modem_cmd::run(command),
         Command::ImportSmsdConf(args) => import_cmd::run(args),
         Command::Run(args) => run_cmd::run(&config_path::required(args.config.as_deref())?),
+        Command::Ctl(args) => ctl_cmd::run(args),
         Command::CheckConfig(args) => check_cmd::check(&config_path::required(args.config.as_deref())?),
         Command::Settings(args) => settings_cmd::run(args),
         Command::Demo(args) => demo::run(&args.dir),

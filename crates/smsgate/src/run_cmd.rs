@@ -5,23 +5,33 @@
 use std::path::Path;
 
 use smsgate_daemon::daemon_config::DaemonConfig;
+use smsgate_daemon::ops::{DaemonOps, DaemonOptions};
 use smsgate_daemon::sd_notify;
 use smsgate_daemon::Daemon;
 use tokio_util::sync::CancellationToken;
 
-/// `smsgate run`: the daemon until SIGINT or SIGTERM.
+/// `smsgate run`: the daemon until SIGINT or SIGTERM; SIGHUP reloads
+/// the config.
 pub(crate) fn run(config_path: &Path) -> anyhow::Result<()> {
-    crate::logging::init("info");
+    let log_level = crate::logging::init_reloadable("info");
     // Before the runtime's threads: it clears the environment's variables.
     let notifier = sd_notify::Notifier::from_env()?;
     tracing::info!(target: "smsgate", "configuration {}", config_path.display());
     let config = DaemonConfig::load(config_path)?;
     let modems_configured = config.modems.len();
+    let options = DaemonOptions {
+        config_path: Some(config_path.to_path_buf()),
+        log_level,
+    };
     let runtime = crate::runtime::multi_thread()?;
     runtime.block_on(async {
         let shutdown = CancellationToken::new();
         let signals = tokio::spawn(cancel_on_signal(shutdown.clone()));
-        let daemon = Daemon::start(config, shutdown.clone()).await;
+        // Listened for before the daemon starts: SIGHUP's default action
+        // ends the process, and a reload asked for during the start (a
+        // config management run) must not kill the daemon.
+        let hangup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup());
+        let daemon = Daemon::start_with_options(config, shutdown.clone(), options).await;
         // systemd (sd_notify.rs): ready once started, pings while the
         // scheduler turns, STOPPING=1 when the shutdown begins.
         let supervisor = match (&daemon, notifier) {
@@ -33,7 +43,12 @@ pub(crate) fn run(config_path: &Path) -> anyhow::Result<()> {
             _ => None,
         };
         let result = match daemon {
-            Ok(daemon) => daemon.join().await,
+            Ok(daemon) => {
+                let reloads = tokio::spawn(reload_on_hangup(hangup, daemon.ops(), shutdown.clone()));
+                let result = daemon.join().await;
+                reloads.abort();
+                result
+            }
             Err(err) => Err(err),
         };
         signals.abort();
@@ -61,4 +76,29 @@ pub(crate) async fn cancel_on_signal(token: CancellationToken) {
     }
     tracing::info!(target: "smsgate", "stopping: finishing the sends in flight");
     token.cancel();
+}
+
+/// Each SIGHUP reloads the config, as `smsgate ctl reload` does (the
+/// outcome is logged by the daemon).
+async fn reload_on_hangup(
+    hangup: std::io::Result<tokio::signal::unix::Signal>,
+    ops: DaemonOps,
+    token: CancellationToken,
+) {
+    let Ok(mut hangup) = hangup else {
+        tracing::error!(target: "smsgate", "cannot listen for SIGHUP");
+        return;
+    };
+    loop {
+        tokio::select! {
+            _ = token.cancelled() => return,
+            received = hangup.recv() => {
+                if received.is_none() {
+                    return;
+                }
+                tracing::info!(target: "smsgate", "SIGHUP: reloading the config");
+                let _ = ops.reload().await;
+            }
+        }
+    }
 }

@@ -10,6 +10,10 @@
 //! {"op":"ussd","port":"gsm1","code":"*100#"}
 //! {"op":"at-chat","port":"gsm1","command":"AT+CSQ","timeout_ms":2000}
 //! {"op":"status","port":"gsm1"}       {"op":"modems"}
+//! {"op":"reload"}                     {"op":"daemon-status"}
+//! {"op":"modem-control","modem":"gsm1","action":"suspend"}
+//! {"op":"log-level","level":"debug"}
+//! {"op":"resend","file":"msg1"}       {"op":"resend","all_failed":true,"since":"2026-03-01"}
 //! ```
 //!
 //! The answer ([`Answer`], on the wire [`AnswerLine`]) is
@@ -27,6 +31,21 @@
 //! | `ussd`   | [`UssdView`]                   |
 //! | `at-chat`| [`AtReplyView`]                |
 //! | `status` | [`StatusView`]                 |
+//! | `reload` | [`ConfigDiff`] (what changed)  |
+//! | `modem-control` | [`ModemControlView`]    |
+//! | `log-level` | [`LogLevelView`]            |
+//! | `resend` | [`ResendView`]                 |
+//! | `daemon-status` | [`DaemonStatusView`]    |
+//!
+//! The last five are the daemon's live operations ([`crate::ops`]); a
+//! reload or a modem operation answers once it is done (a modem's message
+//! in flight finished first).
+//!
+//! [`ConfigDiff`]: crate::reload::ConfigDiff
+//! [`ModemControlView`]: crate::ops::ModemControlView
+//! [`LogLevelView`]: crate::ops::LogLevelView
+//! [`ResendView`]: crate::resend::ResendView
+//! [`DaemonStatusView`]: crate::status_board::DaemonStatusView
 //!
 //! [`ModemView`]: super::views::ModemView
 //! [`SendView`]: super::views::SendView
@@ -41,6 +60,7 @@ use serde::{Deserialize, Serialize};
 use tokio::io::{AsyncBufRead, AsyncBufReadExt as _, AsyncReadExt as _};
 
 pub use crate::config::Storage;
+pub use crate::ops::ModemAction;
 
 /// The longest request or answer line, newline excluded. A text of any
 /// length fits many times over; a client that sends more is cut off, with
@@ -112,6 +132,26 @@ pub enum Request {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         device: Option<String>,
     },
+    /// `smsgate ctl reload`: the config file read again and applied.
+    Reload,
+    /// `smsgate ctl modem NAME ACTION`.
+    ModemControl { modem: String, action: ModemAction },
+    /// `smsgate ctl log-level LEVEL`: a tracing filter.
+    LogLevel { level: String },
+    /// `smsgate ctl resend FILE|--all-failed [--since TIME]`.
+    Resend {
+        /// A file of `failed/`, by name.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        file: Option<String>,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        all_failed: bool,
+        /// With `all_failed`: only files that failed since then
+        /// (`crate::resend::parse_since`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        since: Option<String>,
+    },
+    /// `smsgate ctl status`: every modem's state and counts, the queues.
+    DaemonStatus,
 }
 
 /// Why a request was not done, as the answer's `kind` says it.
@@ -126,6 +166,10 @@ pub enum Refusal {
     NoMessage,
     /// The modem answered with an error, or did not answer.
     Modem,
+    /// A live operation the daemon would not or could not do (a config
+    /// with errors, a change that needs a restart, a log filter it does
+    /// not take); nothing was changed.
+    NotDone,
 }
 
 /// What the daemon said to a request whose result is a `T`.
@@ -248,7 +292,12 @@ impl Request {
     /// Sets `device`: the client's resolution of `port`.
     pub fn set_device(&mut self, resolved: String) {
         match self {
-            Request::Modems => {}
+            Request::Modems
+            | Request::Reload
+            | Request::ModemControl { .. }
+            | Request::LogLevel { .. }
+            | Request::Resend { .. }
+            | Request::DaemonStatus => {}
             Request::Send { device, .. }
             | Request::Inbox { device, .. }
             | Request::Remove { device, .. }
@@ -266,7 +315,12 @@ impl Request {
     /// The modem asked for: `port` and `device`, if the request names one.
     pub(crate) fn target(&self) -> Option<(&str, Option<&str>)> {
         match self {
-            Request::Modems => None,
+            Request::Modems
+            | Request::Reload
+            | Request::ModemControl { .. }
+            | Request::LogLevel { .. }
+            | Request::Resend { .. }
+            | Request::DaemonStatus => None,
             Request::Send { port, device, .. }
             | Request::Inbox { port, device, .. }
             | Request::Remove { port, device, .. }

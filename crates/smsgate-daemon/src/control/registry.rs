@@ -8,6 +8,7 @@ use modem::{ModemHandle, PortAddress};
 
 use super::views::ModemView;
 use crate::inbox::ReceivedDirs;
+use crate::ops::DaemonOps;
 use crate::ussd_handler::UssdHandler;
 
 /// The daemon's modems by name, for the control socket: filled as each
@@ -16,6 +17,9 @@ use crate::ussd_handler::UssdHandler;
 #[derive(Clone, Debug, Default)]
 pub struct ModemRegistry {
     modems: Arc<Mutex<BTreeMap<String, Registered>>>,
+    /// The daemon's live operations, for the requests that are not a
+    /// modem's (ops.rs).
+    ops: Arc<Mutex<Option<DaemonOps>>>,
 }
 
 #[derive(Clone, Debug)]
@@ -86,6 +90,24 @@ impl ModemRegistry {
             .iter()
             .map(|(name, modem)| (name.clone(), modem.handle.clone()))
             .collect()
+    }
+
+    /// The daemon's live operations.
+    pub(crate) fn set_ops(&self, ops: DaemonOps) {
+        if let Ok(mut kept) = self.ops.lock() {
+            *kept = Some(ops);
+        }
+    }
+
+    pub(crate) fn ops(&self) -> Option<DaemonOps> {
+        self.ops.lock().ok().and_then(|ops| ops.clone())
+    }
+
+    /// Forgets modem `name` (closed by a reload or a reopen), giving its
+    /// handle back.
+    pub(crate) fn remove(&self, name: &str) -> Option<ModemHandle> {
+        let mut modems = self.modems.lock().ok()?;
+        modems.remove(name).map(|modem| modem.handle)
     }
 
     /// Forgets every modem, dropping the handles kept here.

@@ -182,6 +182,9 @@ async fn answer(registry: &ModemRegistry, line: &str) -> String {
         Ok(request) => request,
         Err(message) => return refused(Refusal::BadRequest, &message),
     };
+    if let Some(line) = super::ops_server::answer(registry, &request).await {
+        return line;
+    }
     let Some((port, device)) = request.target() else {
         return AnswerLine::done(None, registry.list()).to_line();
     };
@@ -194,7 +197,15 @@ async fn answer(registry: &ModemRegistry, line: &str) -> String {
     // inbox is what it wrote.
     // `--sms-storage` asks for that storage itself.
     match (&modem.received, request) {
-        (_, Request::Modems) => AnswerLine::done(None, registry.list()).to_line(),
+        (
+            _,
+            Request::Modems
+            | Request::Reload
+            | Request::ModemControl { .. }
+            | Request::LogLevel { .. }
+            | Request::Resend { .. }
+            | Request::DaemonStatus,
+        ) => AnswerLine::done(None, registry.list()).to_line(),
         (Some(received), Request::Inbox { storage: None, .. }) => reply(&name, Ok(received.list(&name))),
         (Some(received), Request::Remove { index, .. }) => {
             let removed = match received.remove(&name, index) {

@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 
 use toml::Spanned;
 
+use super::admin::{ModemAdmin, SpoolAdmin};
 use super::{Checker, RawSpool};
 
 /// See the module docs.
@@ -26,6 +27,8 @@ pub struct SpoolFeatures {
     /// smsd's `store_original_filename`: with `keep_filename = false`, the
     /// file's first name goes into an `Original_filename:` line.
     pub store_original_filename: bool,
+    /// smsd's `admin_to` and `adminmessage_device`.
+    pub admin: SpoolAdmin,
 }
 
 impl Default for SpoolFeatures {
@@ -36,6 +39,7 @@ impl Default for SpoolFeatures {
             copies: Copies::default(),
             keep_filename: true,
             store_original_filename: true,
+            admin: SpoolAdmin::default(),
         }
     }
 }
@@ -80,6 +84,8 @@ pub struct ModemFeatures {
     pub number: Option<String>,
     /// Written to `sent/` files as `Description:`.
     pub description: Option<String>,
+    /// Its `admin-to` and administrative message limit.
+    pub admin: ModemAdmin,
 }
 
 impl Checker<'_> {
@@ -110,6 +116,7 @@ impl Checker<'_> {
             copies,
             keep_filename: raw.keep_filename.unwrap_or(true),
             store_original_filename: raw.store_original_filename.unwrap_or(true),
+            admin: self.spool_admin(raw.admin_to.take(), raw.admin_message_modem.take()),
         }
     }
 
@@ -148,6 +155,7 @@ impl Checker<'_> {
             eventhandler_ussd,
             number: one_line(number, "number"),
             description: one_line(description, "description"),
+            admin: ModemAdmin::default(),
         }
     }
 }

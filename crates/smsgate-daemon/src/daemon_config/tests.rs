@@ -237,7 +237,8 @@ fn syntax_errors_name_line_and_key() {
          `queues`, `receive`, `receive-enabled`, `polling`, `auto-erase`, `send`, `send-retries`, \
          `block-after`, `block-time-s`, `report`, `autosplit`, `validity`, `smsc`, `smsc-pdu`, `text-is-pdu-key`, \
          `eventhandler`, `eventhandler-ussd`, `number`, `description`, `limits`, `check-network`, \
-         `receive-before-send`, `max-continuous-sending-s`, `hangup-incoming-call`, `phonecalls`, `regular-run`"
+         `receive-before-send`, `max-continuous-sending-s`, `hangup-incoming-call`, `phonecalls`, `regular-run`, \
+         `admin-to`, `admin-message-limit`, `admin-message-count-clear-min`"
     );
     let message = error("[limits]\nsend-retries = \"many\"\n");
     assert!(

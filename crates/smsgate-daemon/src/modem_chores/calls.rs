@@ -133,8 +133,13 @@ impl CallChore {
                 tracing::info!(target: "smsgate", "modem {modem}: call from {number} written to {}", path.display());
                 if let Some(program) = self.context.eventhandler.clone() {
                     let args = vec![OsString::from("CALL"), path.into_os_string()];
-                    self.handlers
-                        .spawn(hooks::run(program, args, self.context.handler_timeout));
+                    self.handlers.spawn(hooks::run_eventhandler(
+                        program,
+                        args,
+                        self.context.handler_timeout,
+                        self.context.alarms.clone(),
+                        Some(modem.to_owned()),
+                    ));
                 }
             }
             Err(err) => {

@@ -62,7 +62,12 @@ async fn once(context: &ChoreContext, run: &RegularRun) {
         .map_or_else(OsString::new, |path| path.as_os_str().to_owned());
     if let Some(program) = &run.program {
         let args = vec![OsString::from("PRE_RUN"), statfile_arg.clone()];
-        hooks::run(program.clone(), args, context.handler_timeout).await;
+        let result = hooks::run(program.clone(), args, context.handler_timeout).await;
+        // smsd's exec_system: a failing regular_run is an administrative
+        // message (admin_messages.rs).
+        if let Some(admin) = context.alarms.admin() {
+            admin.handler_finished(Some(modem), "regular_run (modem)", result);
+        }
     }
     if let Some(statfile) = &run.statfile {
         match std::fs::remove_file(statfile) {
@@ -75,7 +80,10 @@ async fn once(context: &ChoreContext, run: &RegularRun) {
     }
     if let Some(program) = &run.post_run {
         let args = vec![OsString::from("POST_RUN"), statfile_arg];
-        hooks::run(program.clone(), args, context.handler_timeout).await;
+        let result = hooks::run(program.clone(), args, context.handler_timeout).await;
+        if let Some(admin) = context.alarms.admin() {
+            admin.handler_finished(Some(modem), "regular_run_post_run (modem)", result);
+        }
     }
     let mut lines = String::new();
     for command in &run.commands {

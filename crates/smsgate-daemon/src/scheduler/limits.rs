@@ -24,7 +24,7 @@ impl SharedLimits {
         SharedLimits(Arc::new(Mutex::new(book)))
     }
 
-    fn book(&self) -> MutexGuard<'_, LimitBook> {
+    pub(super) fn book(&self) -> MutexGuard<'_, LimitBook> {
         // Only the scheduler's task takes it; a panic there ends the task.
         self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
@@ -68,6 +68,9 @@ impl Scheduler {
                 if let Some(text) = reached {
                     tracing::warn!(target: "smsgate", "modem {modem}: {text}; other modems take its messages");
                     self.alarms.raise(Severity::Warning, modem, &text);
+                    if let Some(admin) = self.alarms.admin() {
+                        admin.limit_alarm(modem, &text);
+                    }
                 }
                 if let Some(job) = self.jobs.get_mut(name) {
                     job.counted = reservation.map(|reservation| Counted {

@@ -24,11 +24,15 @@ struct Modem {
     busy: bool,
     failures_in_row: u32,
     blocked_until: Option<Instant>,
+    suspended: bool,
+    retired: bool,
+    /// Retired as removed: its pinned messages fail once its part is back.
+    removed: bool,
 }
 
 impl Modem {
     fn is_free(&self, now: Instant) -> bool {
-        !self.busy && self.blocked_until.is_none_or(|until| until <= now)
+        !self.busy && !self.suspended && !self.retired && self.blocked_until.is_none_or(|until| until <= now)
     }
 }
 
@@ -211,7 +215,25 @@ impl SendPolicy {
                     self.actions.push_back(Action::Log { warn: false, text });
                 }
             }
+            Input::ModemSuspended { name } => self.each_live(&name, |modem| modem.suspended = true),
+            Input::ModemResumed { name } => self.each_live(&name, |modem| modem.suspended = false),
+            Input::ModemRetired { name, removed } => {
+                for modem in self.modems.iter_mut().filter(|modem| modem.policy.name == name) {
+                    modem.retired = true;
+                    modem.removed |= removed;
+                }
+            }
+            Input::Reconfigured { config, modems } => {
+                self.config = config;
+                for policy in modems {
+                    let name = policy.name.clone();
+                    self.each_live(&name, |modem| modem.policy = policy.clone());
+                }
+            }
             Input::Shutdown => self.shutdown = true,
+        }
+        if self.modems.iter().any(|modem| modem.removed) {
+            self.fail_removed();
         }
         match std::mem::take(&mut self.intake_input) {
             true => self.dispatch_due = true,
@@ -296,8 +318,60 @@ impl SendPolicy {
     pub(crate) fn blocked_until(&self, name: &str) -> Option<Instant> {
         self.modems
             .iter()
-            .find(|modem| modem.policy.name == name)
+            .find(|modem| modem.policy.name == name && !modem.retired)
             .and_then(|modem| modem.blocked_until)
+    }
+
+    /// The settings in force.
+    pub(crate) fn config(&self) -> &PolicyConfig {
+        &self.config
+    }
+
+    /// Whether a retired modem of this name still has a part on it.
+    pub(crate) fn retired_busy(&self, name: &str) -> bool {
+        self.modems
+            .iter()
+            .any(|modem| modem.policy.name == name && modem.retired && modem.busy)
+    }
+
+    /// Whether the live modem `name` has a part on it, and is suspended.
+    pub(crate) fn modem_state(&self, name: &str) -> Option<(bool, bool)> {
+        self.modems
+            .iter()
+            .find(|modem| modem.policy.name == name && !modem.retired)
+            .map(|modem| (modem.busy, modem.suspended))
+    }
+
+    /// `change` on every modem of this name not retired.
+    fn each_live(&mut self, name: &str, change: impl Fn(&mut Modem)) {
+        for modem in self
+            .modems
+            .iter_mut()
+            .filter(|modem| modem.policy.name == name && !modem.retired)
+        {
+            change(modem);
+        }
+    }
+
+    /// Messages pinned to a modem removed from the config, none of whose
+    /// kind is left, fail whole once its part in flight is back (as with a
+    /// block: the recipient could not join parts from two numbers).
+    fn fail_removed(&mut self) {
+        let gone: Vec<String> = self
+            .modems
+            .iter()
+            .filter(|modem| modem.removed && !modem.busy)
+            .map(|modem| modem.policy.name.clone())
+            .filter(|name| {
+                !self
+                    .modems
+                    .iter()
+                    .any(|modem| modem.policy.name == *name && !modem.retired)
+            })
+            .collect();
+        for name in gone {
+            self.fail_stranded(&name, "removed");
+        }
     }
 
     /// The modem failures counted in a row against modem `name`.
@@ -730,6 +804,13 @@ impl SendPolicy {
         let name = modem.policy.name.clone();
         self.log(log);
         self.alarm(Severity::Critical, &name, text);
+        self.fail_stranded(&name, "blocked now");
+    }
+
+    /// Fails whole the waiting messages with parts out on modem `name`,
+    /// which is `why`: the others cannot go out on another modem.
+    fn fail_stranded(&mut self, name: &str, why: &str) {
+        let name = name.to_owned();
         let stranded: Vec<MessageId> = self
             .messages
             .values()
@@ -742,7 +823,7 @@ impl SendPolicy {
             let message = &self.messages[&id];
             let sent = message.sent.iter().flatten().count();
             let reason = format!(
-                "{sent} of {} parts went out on modem {name}, which is blocked now; the others cannot go \
+                "{sent} of {} parts went out on modem {name}, which is {why}; the others cannot go \
                  out on another modem (the recipient could not join them)",
                 message.sent.len()
             );
@@ -829,6 +910,9 @@ impl Modem {
             busy: false,
             failures_in_row: 0,
             blocked_until: None,
+            suspended: false,
+            retired: false,
+            removed: false,
         }
     }
 }

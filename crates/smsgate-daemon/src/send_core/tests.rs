@@ -13,6 +13,7 @@ use tokio::time::Instant;
 use super::*;
 
 mod limits;
+mod ops;
 
 fn config(unknown_outcome: UnknownOutcome) -> PolicyConfig {
     PolicyConfig {

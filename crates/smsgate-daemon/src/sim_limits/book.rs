@@ -101,6 +101,17 @@ impl LimitBook {
         }
     }
 
+    /// The limits of a reloaded config (`smsgate ctl reload`): counts
+    /// are kept, also those of a modem that lost its limits or was removed
+    /// (it counts on where it left off if they come back).
+    pub(crate) fn set_limits(&mut self, limits: BTreeMap<String, SimLimits>) {
+        self.limits = limits.into_iter().filter(|(_, limits)| limits.any()).collect();
+        for name in self.limits.keys() {
+            self.counts.entry(name.clone()).or_default();
+        }
+        self.reported.clear();
+    }
+
     /// Whether `modem` may take a message of `parts` SMS now. Logs the
     /// first refusal of each limit reached.
     pub(crate) fn admits(&mut self, modem: &str, parts: u32, now: Now) -> Admission {

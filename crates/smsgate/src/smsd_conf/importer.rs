@@ -10,6 +10,7 @@ use super::values::{self, toml_list, toml_string, validity, Report};
 use super::{Entry, Reason, Section, SmsdConfError, Unhonoured};
 use smsgate_daemon::daemon_config::DEFAULT_SPOOL_BASE;
 
+mod admin;
 mod production;
 
 /// smsd's spool directory keys, in smsgate's `[spool]` order.
@@ -51,6 +52,8 @@ pub(super) struct Importer {
     pub(super) spool_settings: Table,
     pub(super) limits: Table,
     pub(super) numbering: Table,
+    /// `[status]`: smsd's `stats` directory's status file.
+    pub(super) status: Table,
     /// Global `autosplit` and `validity`, applied to every modem.
     modem_globals: Table,
     pub(super) ports: Vec<(String, Table)>,
@@ -165,13 +168,16 @@ impl Importer {
 
     pub(super) fn global(&mut self, entries: &[Entry]) -> Result<(), SmsdConfError> {
         let latest = self.latest(entries, None, Scope::Global);
+        let has_stats = latest
+            .iter()
+            .any(|entry| entry.key == "stats" && !entry.value.is_empty());
         let date_filename = latest
             .iter()
             .find(|entry| entry.key == "date_filename")
             .and_then(|entry| values::atoi(&entry.value))
             .map_or(0, |(number, _)| number);
         for entry in latest.iter().copied() {
-            if self.production_global(entry)? {
+            if self.production_global(entry)? || self.admin_global(entry)? {
                 continue;
             }
             let value = entry.value.as_str();
@@ -202,6 +208,36 @@ impl Importer {
                     self.carry(None, entry, format!("handlers.{key}"));
                 }
                 "alarmlevel" => self.alarm_level(entry)?,
+                // smsd writes `stats/status` every status_interval seconds
+                // (default 1; 0: never); smsgate's status file has the
+                // same role, with its own lines.
+                "stats" if !value.is_empty() => {
+                    let file = format!("{}/status", value.trim_end_matches('/'));
+                    self.status.push(("file", toml_string(&file)));
+                    self.carry(None, entry, "status.file");
+                }
+                "status_interval" if has_stats => {
+                    let number = self.number(entry)?;
+                    if number == 0 {
+                        self.status.clear();
+                        let reason = Reason::Why("0 writes no status file; neither does smsgate without [status] file".to_owned());
+                        self.leave_out(None, entry, reason);
+                    } else {
+                        self.status.push(("interval-s", number.to_string()));
+                        self.carry(None, entry, "status.interval-s");
+                    }
+                }
+                "status_interval" => {
+                    let reason = Reason::Why("has no effect without stats, in smsd too".to_owned());
+                    self.leave_out(None, entry, reason);
+                }
+                "stats_interval" | "stats_no_zeroes" => {
+                    let reason = Reason::Why(
+                        "smsgate writes no statistics files; the status file ([status] file) has today's counts"
+                            .to_owned(),
+                    );
+                    self.leave_out(None, entry, reason);
+                }
                 "international_prefixes" | "national_prefixes" => {
                     let key = if entry.key.starts_with("international") {
                         "international-prefixes"
@@ -431,7 +467,9 @@ impl Importer {
             let section = Some(section);
             let value = entry.value.as_str();
             let key = canonical(&entry.key, Scope::Modem);
-            if self.production_modem(section, entry, name, &mut modem)? {
+            if self.production_modem(section, entry, name, &mut modem)?
+                || self.admin_modem(section, entry, name, &mut modem)?
+            {
                 continue;
             }
             match key {

@@ -53,7 +53,6 @@ pub(super) fn global(key: &str) -> Reason {
         "regular_run" | "regular_run_interval" => not_yet(
             "a global regular_run (a program smsd's main process runs; smsgate runs regular_run per modem)",
         ),
-        "admin_to" | "adminmessage_device" => not_yet("admin_to (administrative messages sent to a number)"),
         "date_filename" | "date_filename_format" => not_yet("date_filename (a date in received file names)"),
         _ => why(NOT_SUPPORTED),
     }
@@ -61,7 +60,6 @@ pub(super) fn global(key: &str) -> Reason {
 
 /// Why a modem setting smsgate does not map is left out.
 pub(super) fn modem(key: &str) -> Reason {
-    let not_yet = |feature: &str| Reason::NotYet(feature.to_owned());
     let why = |reason: &str| Reason::Why(reason.to_owned());
     match key {
         "memory_start"
@@ -75,9 +73,6 @@ pub(super) fn modem(key: &str) -> Reason {
         "socket_connection_retries"
         | "socket_connection_errorsleeptime"
         | "socket_connection_alarm_after" => why(SOCKET),
-        "admin_to" | "adminmessage_limit" | "adminmessage_count_clear" => {
-            not_yet("admin_to (administrative messages sent to a number)")
-        }
         "internal_combine" | "internal_combine_binary" | "decode_unicode_text" => why(RECEIVE_FORMAT),
         _ => why(NOT_SUPPORTED),
     }

@@ -30,6 +30,7 @@ impl Importer {
         table(&mut out, "handlers", &self.handlers);
         table(&mut out, "limits", &self.limits);
         table(&mut out, "numbering", &self.numbering);
+        table(&mut out, "status", &self.status);
         for (name, port) in &self.ports {
             table(&mut out, &format!("ports.{}", toml_key(name)), port);
         }

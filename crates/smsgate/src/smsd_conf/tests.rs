@@ -412,7 +412,6 @@ fn unhonoured() -> Vec<(In, &'static str, String)> {
             "regular_run_interval = 60",
             global("regular_run_interval"),
         ),
-        (In::Global, "stats = /var/log/smsd_stats", why(NOT_SUPPORTED)),
         (In::Global, "no_such_setting = 1", why(NOT_SUPPORTED)),
         (In::Modem, "mode = old", why("smsgate has only the new mode")),
         (In::Modem, "keep_open = no", why("smsgate keeps the port open")),
@@ -537,4 +536,30 @@ fn lab_configs() {
     assert_eq!(config.limits.retry_interval, Duration::from_secs(3));
 }
 
+mod admin;
 mod syntax;
+
+#[test]
+fn stats_and_status_interval_become_the_status_file() {
+    let (import, config) = round_trip(&one_modem(
+        "stats = /var/log/smsd_stats/\nstatus_interval = 5",
+        "",
+    ));
+    let status = config
+        .status_file
+        .unwrap_or_else(|| panic!("no [status]\n{}", import.toml));
+    assert_eq!(status.path, PathBuf::from("/var/log/smsd_stats/status"));
+    assert_eq!(status.interval, Duration::from_secs(5));
+
+    // Without stats smsd writes no status file; with 0, neither.
+    for global in ["status_interval = 5", "stats = /var/log/s\nstatus_interval = 0"] {
+        let (import, config) = round_trip(&one_modem(global, ""));
+        assert_eq!(config.status_file, None, "{}", import.toml);
+        let keys: Vec<&str> = import
+            .unhonoured
+            .iter()
+            .map(|listed| listed.key.as_str())
+            .collect();
+        assert_eq!(keys, ["status_interval"], "{}", import.toml);
+    }
+}

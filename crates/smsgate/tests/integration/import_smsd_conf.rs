@@ -165,7 +165,6 @@ fn a_production_config_is_imported_and_runs_on_the_simulator() {
     let toml = printed.stdout;
     // The features smsgate does not have yet are named, each on its line.
     for (line, key) in [
-        (32, "admin_to"),
         (51, "regular_run"),
         (52, "regular_run_interval"),
         (93, "[GSM3] report"),
@@ -179,7 +178,7 @@ fn a_production_config_is_imported_and_runs_on_the_simulator() {
         assert!(listed, "{start:?} is not listed as not carried yet:\n{toml}");
     }
     eqnice!(
-        "17 setting(s) of tests/data/smsd/production.conf not carried over (5 of them for features smsgate \
+        "16 setting(s) of tests/data/smsd/production.conf not carried over (4 of them for features smsgate \
          does not have yet): see the summary at the top\n",
         printed.stderr
     );
@@ -248,7 +247,20 @@ fn a_production_config_is_imported_and_runs_on_the_simulator() {
     bench.wait("the archive copy of the sent file", || {
         archive.join("sent/alert").exists()
     });
-    assert_eq!(fs::read_to_string(archive.join("sent/alert")).unwrap(), sent);
+    // The copy is the file as it was when it was written; a status report
+    // that comes later adds its `Status_report:` line to the file only, so
+    // that line (which may or may not be in `sent` yet) is left out of the
+    // comparison.
+    let without_reports = |text: &str| -> String {
+        text.lines()
+            .filter(|line| !line.starts_with("Status_report:"))
+            .map(|line| format!("{line}\n"))
+            .collect()
+    };
+    assert_eq!(
+        without_reports(&fs::read_to_string(archive.join("sent/alert")).unwrap()),
+        without_reports(&sent)
+    );
     bench.drop_file("refused", "To: 4917299123\n\nnot to this one\n");
     let refused = bench.wait_for_file("failed", "refused");
     assert_eq!(

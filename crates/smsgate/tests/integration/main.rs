@@ -7,6 +7,7 @@
 mod macros;
 mod util;
 
+mod admin_messages;
 mod control;
 mod daemon;
 mod daemon_chores;
@@ -19,11 +20,13 @@ mod daemon_recovery;
 mod help;
 mod http_api;
 mod import_smsd_conf;
+mod live_ops;
 mod modem_commands;
 mod one_config;
 mod one_shot;
 mod pdu_decode;
 mod pdu_encode;
+mod port_identity;
 mod service;
 mod sim;
 mod smsd_production;

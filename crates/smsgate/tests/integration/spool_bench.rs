@@ -320,7 +320,7 @@ impl SpoolBench {
     }
 
     /// Adds `keys` to `[handlers]`, which is added if it is not there.
-    fn handler_keys(&self, keys: &str) {
+    pub(crate) fn handler_keys(&self, keys: &str) {
         self.edit_config(|config| match config.contains("\n[handlers]\n") {
             true => config,
             false => format!("{config}\n[handlers]\n"),
