@@ -14,6 +14,7 @@ use super::{
 use crate::store_health::StoreHealth;
 
 mod admission;
+mod live;
 mod store_path;
 use crate::daemon_config::UnknownOutcome;
 
@@ -320,58 +321,6 @@ impl SendPolicy {
             .iter()
             .find(|modem| modem.policy.name == name && !modem.retired)
             .and_then(|modem| modem.blocked_until)
-    }
-
-    /// The settings in force.
-    pub(crate) fn config(&self) -> &PolicyConfig {
-        &self.config
-    }
-
-    /// Whether a retired modem of this name still has a part on it.
-    pub(crate) fn retired_busy(&self, name: &str) -> bool {
-        self.modems
-            .iter()
-            .any(|modem| modem.policy.name == name && modem.retired && modem.busy)
-    }
-
-    /// Whether the live modem `name` has a part on it, and is suspended.
-    pub(crate) fn modem_state(&self, name: &str) -> Option<(bool, bool)> {
-        self.modems
-            .iter()
-            .find(|modem| modem.policy.name == name && !modem.retired)
-            .map(|modem| (modem.busy, modem.suspended))
-    }
-
-    /// `change` on every modem of this name not retired.
-    fn each_live(&mut self, name: &str, change: impl Fn(&mut Modem)) {
-        for modem in self
-            .modems
-            .iter_mut()
-            .filter(|modem| modem.policy.name == name && !modem.retired)
-        {
-            change(modem);
-        }
-    }
-
-    /// Messages pinned to a modem removed from the config, none of whose
-    /// kind is left, fail whole once its part in flight is back (as with a
-    /// block: the recipient could not join parts from two numbers).
-    fn fail_removed(&mut self) {
-        let gone: Vec<String> = self
-            .modems
-            .iter()
-            .filter(|modem| modem.removed && !modem.busy)
-            .map(|modem| modem.policy.name.clone())
-            .filter(|name| {
-                !self
-                    .modems
-                    .iter()
-                    .any(|modem| modem.policy.name == *name && !modem.retired)
-            })
-            .collect();
-        for name in gone {
-            self.fail_stranded(&name, "removed");
-        }
     }
 
     /// The modem failures counted in a row against modem `name`.
