@@ -226,6 +226,7 @@ impl Journal {
     }
 
     /// What is known of message `id`, if anything.
+    #[cfg(test)]
     pub(crate) fn state(&self, id: &str) -> Option<&FileState> {
         self.files.get(id)
     }
@@ -239,7 +240,7 @@ impl Journal {
     }
 
     /// Appends `record` and fsyncs it before returning; only then is it
-    /// part of what [`Journal::state`] tells (never ahead of the disk).
+    /// part of what [`Journal::open_messages`] tells (never ahead of the disk).
     pub(crate) fn append(&mut self, record: Record) -> io::Result<()> {
         let mut line = line_of(&record);
         line.push('\n');

@@ -11,9 +11,10 @@
 //! `sent/` or `failed/`, as with smstools3's smsd.
 //!
 //! ```text
-//!   outgoing/ ──inotify, rescan──▶ Scheduler ──job──▶ modem task (one per file in flight)
-//!                                    ▲   │                │ journal: start, then outcome
-//!                                    └───┼──── result ────┘
+//!   outgoing/ ──inotify, rescan──▶ Scheduler ──part──▶ modem task (one per part in flight)
+//!                                  ▲ │  ▲ │                │
+//!                     actions ─────┘ │  │ └──── result ────┘
+//!              send_core::SendPolicy ◀┘  └─ facts: MessageStore (journal; start before the part)
 //!                                        ▼
 //!                       sent/ or failed/ (durable move), eventhandler
 //! ```
@@ -23,9 +24,12 @@
 //!   blocking on a FIFO or reading past the size limit.
 //! - `journal`: what was handed to which modem, so that a restart
 //!   neither loses nor silently repeats a send.
-//! - `scheduler`: the order (`Priority: high`, then oldest), queues,
-//!   round robin over free modems, retries with backoff that never hold
-//!   up the other files, blocking of a failing modem.
+//! - `send_core`: the send policy, sans I/O: the order (`Priority:
+//!   high`, then oldest), queues, round robin over free modems, retries
+//!   with backoff that never hold up the other files, blocking of a
+//!   failing modem, part-to-modem affinity, unknown outcomes, fail-stop on
+//!   a failed durable write; and the store boundary (`MessageStore`).
+//! - `scheduler`: its shell: intake, the writes, the parts on the modems.
 //! - `hooks`: the eventhandler, checkhandler and alarmhandler.
 //! - `include`: `Include:` confined to `[spool] include-dir`.
 //! - [`control`]: the control socket through which `smsgate send`,
@@ -71,6 +75,7 @@ pub(crate) mod reports;
 pub mod resend;
 pub(crate) mod scheduler;
 pub mod sd_notify;
+pub(crate) mod send_core;
 pub(crate) mod send_store;
 mod send_task;
 mod settle;

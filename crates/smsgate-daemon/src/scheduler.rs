@@ -1,38 +1,39 @@
-//! The scheduler: one task that owns the state of every file between
-//! `outgoing/` and `sent/`/`failed/`, and the modems' availability.
+//! The scheduler: the shell of the send policy ([`SendPolicy`]), one
+//! task that does the send path's I/O and feeds the policy, which decides.
 //!
 //! A new file first goes to the checkhandler, if one is configured (in
 //! a task of its own, so a slow handler holds up nothing else; see
 //! [`hooks::check`]), and is then read and parsed whole, its `Include:`s
 //! confined to `include-dir` ([`ConfinedIncludes`]), and planned into
-//! PDUs, before anything acts on it; one that does not parse or plan goes
-//! to `failed/` with every problem. The others move on, as with smstools3,
-//! to their queue's directory (`checked/`, or `[queues.NAME] directory`;
-//! a file put there directly is taken as checked, for that queue) and
-//! wait in `pending`, and whenever a modem
-//! is free the first waiting file it serves is handed to it: `Priority:
-//! high` first, then the oldest, skipping files that wait out a retry
-//! backoff (so one bad number never holds up the rest). Modems serving a
-//! queue take turns (round robin). The send itself runs in its own task,
-//! which journals each part before its PDU is written and its outcome
-//! after, and reports back over a channel; the scheduler then moves the
-//! file, retries it, or blocks a modem that keeps failing. Failures the
-//! operator must hear of raise alarms ([`hooks::Alarms`]); a task per
-//! modem watches for a lost port.
+//! PDUs, before it is offered to the policy; one that does not parse or
+//! plan is offered with its problems and goes to `failed/`. The policy
+//! has the message accepted durably ([`send_core::MessageStore`]); the file then moves
+//! on, as with smstools3, to its queue's directory (`checked/`, or
+//! `[queues.NAME] directory`; a file put there directly is taken as
+//! checked, for that queue) and waits. The policy hands waiting files to
+//! free modems (`Priority: high` first, then the oldest, skipping files
+//! that wait out a retry backoff; modems serving a queue take turns), one
+//! part at a time, each only once its start is durable; the scheduler
+//! sends the part in a task of its own ([`PartTask`]) and reports the
+//! outcome back. Retries, blocks of a failing modem, unknown outcomes and
+//! storage outages are the policy's decisions; the scheduler writes the
+//! facts, moves finished files to `sent/` or `failed/`, raises the alarms
+//! ([`hooks::Alarms`]) and runs the eventhandler. A task per modem watches
+//! for a lost port.
 //!
-//! This file holds the types, the loop and the dispatch to modems; taking
-//! a file is in `intake`, outcomes, finishing and recovery in `finish`,
-//! and the port watch, the watcher's wakeups and small free helpers in
-//! `watch`.
+//! This file holds the types, the loop and the doing of the policy's
+//! actions; taking a file is in `intake`, recovery and finishing in
+//! `finish`, and the port watch, the watcher's wakeups and small free
+//! helpers in `watch`.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 use std::ffi::OsString;
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
 
 use modem::{Identity, ModemHandle};
 use notify::Watcher as _;
-use spool::{OutgoingFile, Priority};
+use spool::OutgoingFile;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
@@ -41,29 +42,34 @@ use tokio_util::task::TaskTracker;
 use crate::admin_messages::AdminMessages;
 use crate::before_send::{ContinuousSending, SweepRequester};
 use crate::daemon_config::{DaemonConfig, ModemSettings};
-use crate::hooks::{self, Alarms, Verdict};
+use crate::hooks::{self, Alarms, Severity, Verdict};
 use crate::include::ConfinedIncludes;
 use crate::intake::Refusals;
 use crate::ops::SchedulerOp;
 use crate::reports::SentIndex;
 use crate::sd_notify;
-use crate::send_store::{SendStore, SharedStore};
-use crate::send_task::{SendResult, SendTask};
+use crate::send_core::store::SpoolJournal;
+use crate::send_core::{
+    self, Action, Input, MessageId, MessageStore as _, ModemPolicy, PartOutcome, PolicyConfig, SendPolicy,
+};
+use crate::send_store::SendStore;
+use crate::send_task::{PartResult, PartTask};
 use crate::settle::{Change, Settling};
-use crate::sim_limits::book::{Admission, LimitBook, Reservation};
-use crate::sim_limits::Now;
+use crate::sim_limits::book::LimitBook;
 use crate::spool_dir;
 use crate::status_board::StatusBoard;
-use crate::store_health::{RetryPolicy, StoreHealth};
+use crate::store_health::RetryPolicy;
 use crate::voicecall::PlannedCall;
 
 mod finish;
 mod intake;
+mod limits;
 mod names;
 mod ops;
 mod watch;
 
-use watch::{may_send_on, wakeup_of, watch_port};
+use limits::{Counted, SharedLimits};
+use watch::{wakeup_of, watch_port};
 
 /// How often `outgoing/` is scanned even without an inotify event (files
 /// on NFS, a watcher that failed, events lost to an overflow).
@@ -85,13 +91,8 @@ pub(crate) struct ModemSlot {
     pub(crate) settings: ModemSettings,
     pub(crate) handle: ModemHandle,
     identity: Identity,
-    busy: bool,
-    failures_in_row: u32,
-    blocked_until: Option<Instant>,
-    /// `smsgate ctl modem NAME suspend`: given no new message.
-    suspended: bool,
-    /// Closed by a reload or a reopen (a new slot may take its name): never
-    /// given a message again. Kept, as sends name their modem by index.
+    /// Closed by a reload or a reopen (a new slot may take its name):
+    /// kept until its part in flight is back, never given a part again.
     retired: bool,
     /// Its receive task's "read the storage now", if it receives.
     sweep: Option<SweepRequester>,
@@ -111,10 +112,6 @@ impl ModemSlot {
             settings,
             handle,
             identity,
-            busy: false,
-            failures_in_row: 0,
-            blocked_until: None,
-            suspended: false,
             retired: false,
             sweep: None,
             continuous: ContinuousSending::default(),
@@ -127,16 +124,22 @@ impl ModemSlot {
         self
     }
 
+    /// What the send policy needs to know of it.
+    fn policy(&self) -> ModemPolicy {
+        ModemPolicy {
+            name: self.name.clone(),
+            queues: self.settings.queues.clone(),
+            send: self.settings.send,
+            send_retries: self.settings.send_retries,
+            block_after: self.settings.block_after,
+            block_time: self.settings.block_time,
+        }
+    }
+
     /// Whether it serves `queue` (`None`: the default queue); a
     /// receive-only modem (`send = false`) serves none.
     fn serves(&self, queue: Option<&str>) -> bool {
-        if !self.settings.send {
-            return false;
-        }
-        match queue {
-            None => self.settings.queues.is_empty(),
-            Some(queue) => self.settings.queues.iter().any(|served| served == queue),
-        }
+        self.policy().serves(queue)
     }
 }
 
@@ -160,73 +163,36 @@ enum Stage {
     Queue(Option<String>),
 }
 
-/// A planned file waiting for, or in, a send.
+/// A planned file held by the send policy: what the shell needs to send
+/// its parts and to write its `sent/` or `failed/` file. Its state on the
+/// way (parts out, retries, its modem) is the policy's.
 #[derive(Debug)]
 struct Job {
-    /// The message's own id (the journal's key), not its file's name.
-    id: String,
+    /// The message's own id (the store's key), not its file's name.
+    id: MessageId,
     name: String,
     /// Where it is now: `outgoing/` or its queue's directory.
     path: PathBuf,
-    /// The file as read (with the outcome flag, if it has one).
+    /// The file as read, with its id header.
     bytes: Vec<u8>,
     /// Its permission bits, which its `sent/` or `failed/` version keeps.
     mode: u32,
-    priority: Priority,
-    modified: SystemTime,
-    queue: Option<String>,
     /// Encoded PDUs, SMSC address first, one per part.
     pdus: Vec<Vec<u8>>,
-    /// The reference of each part that went out.
-    sent: Vec<Option<u8>>,
-    /// For `Voicecall: yes`: the call, journalled as the one part (whose
-    /// PDU is empty).
+    /// For `Voicecall: yes`: the call, recorded as the one part (whose PDU
+    /// is empty).
     call: Option<PlannedCall>,
-    attempts: u32,
-    /// The file's `Retries:`, if it has one.
-    retries: Option<u32>,
-    not_before: Option<Instant>,
-    in_flight: bool,
-    /// When its last send began, for `Sending_time:`.
+    /// When its current send began, for `Sending_time:`.
     send_started: Option<Instant>,
     /// `NOTICE:` lines for the `sent/` file (spool's notices).
     notices: Vec<String>,
     /// The number it goes to (`To:`).
     recipient: String,
-    /// The modem its first part went out on: the other parts go out
-    /// there too, or the file fails whole (a recipient cannot join parts
-    /// from two sender numbers).
-    modem: Option<String>,
-    /// Its move to `sent/` or `failed/` failed (storage trouble): tried
-    /// again when the storage is, never sent meanwhile.
-    finishing: Option<Finish>,
-    /// The parts of its send in flight counted against its modem's
-    /// limits ([`LimitBook`]), to give back those that did not go out.
-    reserved: Option<Reservation>,
-    /// It was said to wait for its modems' limits (said once).
-    limit_noted: bool,
-}
-
-/// How a job whose move failed is to be finished.
-#[derive(Clone, Debug)]
-enum Finish {
-    Sent {
-        modem_idx: usize,
-    },
-    Failed {
-        reason: String,
-        modem: Option<String>,
-        pdu: Option<String>,
-    },
-}
-
-/// The SMS of `job` still to go out, as its modem's limits count them (a
-/// voice call is no SMS).
-fn unsent_parts(job: &Job) -> u32 {
-    if job.call.is_some() {
-        return 0;
-    }
-    u32::try_from(job.sent.iter().filter(|sent| sent.is_none()).count()).unwrap_or(u32::MAX)
+    /// Its queue (`None`: the default queue).
+    queue: Option<String>,
+    /// The parts of its send counted against its modem's limits, to give
+    /// back those that did not go out.
+    counted: Option<Counted>,
 }
 
 /// A file read and planned.
@@ -240,84 +206,6 @@ struct Planned {
     notices: Vec<String>,
 }
 
-/// The planned files, and their order: `Priority: high` first, then the
-/// oldest, then by name.
-#[derive(Debug, Default)]
-struct Pending {
-    jobs: BTreeMap<String, Job>,
-    order: BTreeSet<(std::cmp::Reverse<Priority>, SystemTime, String)>,
-    /// When retries are due (entries in the past are dropped as they are
-    /// passed): the next deadline without a look at every waiting file.
-    retries: BTreeSet<(Instant, String)>,
-}
-
-impl Pending {
-    fn key(job: &Job) -> (std::cmp::Reverse<Priority>, SystemTime, String) {
-        (std::cmp::Reverse(job.priority), job.modified, job.name.clone())
-    }
-
-    fn insert(&mut self, job: Job) {
-        if let Some(old) = self.jobs.remove(&job.name) {
-            self.order.remove(&Pending::key(&old));
-        }
-        self.order.insert(Pending::key(&job));
-        self.jobs.insert(job.name.clone(), job);
-    }
-
-    fn remove(&mut self, name: &str) -> Option<Job> {
-        let job = self.jobs.remove(name)?;
-        self.order.remove(&Pending::key(&job));
-        Some(job)
-    }
-
-    fn retain(&mut self, mut keep: impl FnMut(&Job) -> bool) {
-        let gone: Vec<String> = self
-            .jobs
-            .values()
-            .filter(|job| !keep(job))
-            .map(|job| job.name.clone())
-            .collect();
-        for name in gone {
-            self.remove(&name);
-        }
-    }
-
-    fn get(&self, name: &str) -> Option<&Job> {
-        self.jobs.get(name)
-    }
-
-    /// Not for the fields the order rests on (priority, time, name).
-    fn get_mut(&mut self, name: &str) -> Option<&mut Job> {
-        self.jobs.get_mut(name)
-    }
-
-    fn contains_key(&self, name: &str) -> bool {
-        self.jobs.contains_key(name)
-    }
-
-    fn values(&self) -> impl Iterator<Item = &Job> {
-        self.jobs.values()
-    }
-
-    /// `name` waits for a retry until `at`.
-    fn retry_at(&mut self, name: &str, at: Instant) {
-        if let Some(job) = self.jobs.get_mut(name) {
-            job.not_before = Some(at);
-            self.retries.insert((at, name.to_owned()));
-        }
-    }
-
-    /// The first retry still to come after `now`.
-    fn next_retry(&mut self, now: Instant) -> Option<Instant> {
-        self.retries = self.retries.split_off(&(now, String::new()));
-        self.retries.first().map(|(at, _)| *at)
-    }
-
-    fn in_order(&self) -> impl Iterator<Item = &Job> {
-        self.order.iter().filter_map(|(_, _, name)| self.jobs.get(name))
-    }
-}
-
 /// What a checkhandler task reports.
 #[derive(Debug)]
 struct CheckResult {
@@ -328,30 +216,26 @@ struct CheckResult {
 /// See the module docs.
 pub(crate) struct Scheduler {
     config: DaemonConfig,
-    store: SharedStore,
-    health: StoreHealth,
-    /// Send results whose outcome is not journalled yet (see
-    /// [`SendResult::unrecorded`]): acted on once it is.
-    deferred: Vec<SendResult>,
-    /// Messages in `sent/` or `failed/` whose `end` record failed.
-    unended: Vec<String>,
-    /// Files the journal knew at the start, by name: their message's id.
-    /// Only these are linked by name; a file taken later is a new message.
-    recovered: HashMap<String, String>,
+    /// Every durable fact of the send path goes through it.
+    store: SpoolJournal<Box<dyn SendStore>>,
+    /// The send policy: it decides, the scheduler does the I/O.
+    policy: SendPolicy,
+    /// The storage took writes again after an outage: rescan.
+    store_recovered: bool,
     modems: Vec<ModemSlot>,
     /// Modems that came up after the start.
     new_modems: mpsc::UnboundedReceiver<ModemSlot>,
     /// Which part went out as which TP-MR, for the status reports.
     sent_index: SentIndex,
-    next_modem: usize,
     /// `outgoing/` first, then `checked/` and the queues' directories.
     dirs: Vec<TakenFrom>,
-    pending: Pending,
+    /// The files the policy holds, by name (one message per name).
+    jobs: HashMap<String, Job>,
     next_reference: u16,
     shutdown: CancellationToken,
     tasks: TaskTracker,
-    results_tx: mpsc::UnboundedSender<SendResult>,
-    results: mpsc::UnboundedReceiver<SendResult>,
+    results_tx: mpsc::UnboundedSender<PartResult>,
+    results: mpsc::UnboundedReceiver<PartResult>,
     /// The watcher's reports: the paths that changed and how, or `None`
     /// when only a full rescan can tell (an error, an overflow).
     wakeups: mpsc::UnboundedReceiver<Option<Vec<(PathBuf, Change)>>>,
@@ -372,9 +256,12 @@ pub(crate) struct Scheduler {
     alarms: Alarms,
     /// Entries intake refused, reported once per version.
     refusals: Refusals,
-    /// The modems' per-SIM counts (`[modems.NAME.limits]`).
-    limits: LimitBook,
-    /// Kept for its inotify watch (also of the queues a reload adds).
+    /// The modems' per-SIM counts (`[modems.NAME.limits]`), which the
+    /// policy asks as it chooses a modem.
+    limits: SharedLimits,
+    /// The blocks last told to the HTTP API's modem states, by modem.
+    blocks_published: HashMap<String, Instant>,
+    /// Kept for its inotify watch.
     _watcher: Option<notify::RecommendedWatcher>,
     /// Live operations (crate::ops), modems being taken out, the status
     /// board and when the queues were last counted for it (scheduler/ops.rs).
@@ -447,7 +334,7 @@ impl Scheduler {
             .duration_since(SystemTime::UNIX_EPOCH)
             .map_or(0, |since| since.subsec_nanos() as u16);
         let settling = Settling::new(config.trust_outgoing);
-        let limits = LimitBook::open(
+        let limits = SharedLimits::new(LimitBook::open(
             &config.spool.base,
             config.modes.file,
             config
@@ -455,20 +342,27 @@ impl Scheduler {
                 .iter()
                 .map(|(name, modem)| (name.clone(), modem.sim_limits.clone()))
                 .collect(),
-        );
+        ));
+        let policy = SendPolicy::new(
+            PolicyConfig {
+                retry_interval: config.limits.retry_interval,
+                unknown_outcome: config.unknown_outcome,
+                store_retry: retry,
+            },
+            modems.iter().map(ModemSlot::policy).collect(),
+        )
+        .with_admission(Box::new(limits.clone()));
+        let store = SpoolJournal::new(store, config.spool.sent.clone(), config.spool.failed.clone());
         Ok(Scheduler {
             config,
-            store: SharedStore::new(store),
-            health: StoreHealth::new(retry),
-            deferred: Vec::new(),
-            unended: Vec::new(),
-            recovered: HashMap::new(),
+            store,
+            policy,
+            store_recovered: false,
             modems,
             new_modems,
             sent_index,
-            next_modem: 0,
             dirs,
-            pending: Pending::default(),
+            jobs: HashMap::new(),
             next_reference,
             shutdown,
             tasks,
@@ -486,6 +380,7 @@ impl Scheduler {
             alarms,
             refusals: Refusals::default(),
             limits,
+            blocks_published: HashMap::new(),
             _watcher: watcher,
             // Replaced by `with_ops`; a closed channel meanwhile.
             ops: mpsc::unbounded_channel().1,
@@ -501,8 +396,8 @@ impl Scheduler {
         self
     }
 
-    /// Runs until the shutdown token fires and every send in flight has
-    /// been finished and recorded; then closes the modems.
+    /// Runs until the shutdown token fires and every part on a modem has
+    /// come back and been recorded; then closes the modems.
     pub(crate) async fn run(mut self) -> anyhow::Result<()> {
         self.recover_messages();
         for slot in &self.modems {
@@ -527,59 +422,118 @@ impl Scheduler {
             self.publish();
             // sd_notify.rs: the watchdog pings only while this loop turns.
             sd_notify::PULSE.turn(self.snapshot()).await;
-            if self.retry_store() {
+            self.policy.handle_timeout(Instant::now());
+            self.act();
+            if std::mem::take(&mut self.store_recovered) {
                 // Files may have come meanwhile, unseen: intake paused.
                 next_scan = Instant::now();
             }
             // Intake pauses while the storage fails: a file taken now
-            // could not be journalled.
-            if Instant::now() >= next_scan && self.health.is_healthy() {
+            // could not be recorded.
+            let healthy = self.policy.is_healthy();
+            if Instant::now() >= next_scan && healthy {
                 self.scan();
                 next_scan = Instant::now() + RESCAN_INTERVAL;
             }
-            if self.health.is_healthy() {
+            if healthy {
                 self.look_at_due();
             }
-            self.dispatch();
+            // The files just taken come due together: handed out now, in
+            // their order.
+            self.policy.handle_timeout(Instant::now());
+            self.act();
             let wake = self
                 .next_deadline()
                 .map_or(next_scan, |deadline| deadline.min(next_scan));
             tokio::select! {
                 biased;
                 _ = self.shutdown.cancelled() => break,
-                Some(result) = self.results.recv() => self.finish_send(result),
+                Some(result) = self.results.recv() => self.part_done(result),
                 Some(slot) = self.new_modems.recv() => self.add_modem(slot),
                 Some(result) = self.checks.recv() => self.finish_check(result),
-                Some(name) = self.reconnected.recv() => self.unblock(&name),
+                Some(name) = self.reconnected.recv() => {
+                    self.config.modem_states.unblocked(&name);
+                    self.input(Input::ModemReconnected { name });
+                }
                 Some(op) = self.ops.recv() => self.on_op(op),
                 Some(first) = self.wakeups.recv() => {
-                    if !self.health.is_healthy() || !self.look_at_changes(first) {
+                    if !self.policy.is_healthy() || !self.look_at_changes(first) {
                         next_scan = Instant::now();
                     }
                 }
                 _ = tokio::time::sleep_until(wake) => {}
             }
         }
-        // Every send in flight ends its exchange and reports; its outcome
-        // is acted on like any other. A result whose record could not be
-        // written is tried once more; failing that, the journal's start
-        // without an outcome flags the part after the restart.
-        while self.pending.values().any(|job| job.in_flight) && self.deferred.len() < self.in_flight_count() {
+        // Every part on a modem ends its exchange and reports; its outcome
+        // is recorded like any other. One whose record could not be written
+        // is tried once more; failing that, the store's start without an
+        // outcome flags the part after the restart.
+        self.input(Input::Shutdown);
+        while self.policy.is_busy() {
             match self.results.recv().await {
-                Some(result) => self.finish_send(result),
+                Some(result) => self.part_done(result),
                 None => break,
             }
         }
-        if !self.health.is_healthy() && self.retry_store_now() {
-            while let Ok(result) = self.results.try_recv() {
-                self.finish_send(result);
-            }
+        if !self.policy.is_healthy() {
+            let retry_due = self
+                .policy
+                .poll_timeout(Instant::now())
+                .unwrap_or_else(Instant::now);
+            self.policy.handle_timeout(retry_due.max(Instant::now()));
+            self.act();
         }
         self.tasks.close();
         self.tasks.wait().await;
         // The modems are closed by the daemon, after their receive tasks.
         tracing::info!(target: "smsgate", "stopped");
         Ok(())
+    }
+
+    /// What `systemctl status` shows (sd_notify.rs); cheap on every turn.
+    fn snapshot(&self) -> sd_notify::Snapshot {
+        let policy = self.policy.snapshot(Instant::now());
+        sd_notify::Snapshot {
+            modems_up: self.modems.iter().filter(|slot| !slot.retired).count(),
+            modems_blocked: policy.blocked,
+            queued: policy.queued,
+            sending: policy.sending,
+        }
+    }
+
+    /// Feeds the policy one input, now, and does what it asks.
+    fn input(&mut self, input: Input) {
+        self.policy.handle(input, Instant::now());
+        self.act();
+    }
+
+    /// A part's task came back.
+    fn part_done(&mut self, result: PartResult) {
+        let PartResult {
+            id,
+            part,
+            modem,
+            outcome,
+        } = result;
+        if let Some(slot) = self.modems.iter_mut().find(|slot| slot.name == modem) {
+            slot.continuous.ended(Instant::now());
+        }
+        self.count_outcome(&modem, &id, &outcome);
+        if let Some(name) = self
+            .jobs
+            .values()
+            .find(|job| job.id == id)
+            .map(|job| job.name.clone())
+        {
+            self.part_counted(&name, part, &outcome);
+            if !matches!(outcome, PartOutcome::Sent { .. }) {
+                if let Some(job) = self.jobs.get_mut(&name) {
+                    job.send_started = None;
+                }
+            }
+        }
+        self.input(Input::PartDone { id, part, outcome });
+        self.show_named(&modem);
     }
 
     /// A modem that came up after the start takes its share from now on.
@@ -592,28 +546,10 @@ impl Scheduler {
             self.shutdown.clone(),
             self.reconnected_tx.clone(),
         ));
+        let policy = slot.policy();
         self.modems.push(slot);
+        self.input(Input::ModemAdded(policy));
         self.show(self.modems.len() - 1);
-    }
-
-    /// What `systemctl status` shows (sd_notify.rs); cheap on every turn.
-    fn snapshot(&self) -> sd_notify::Snapshot {
-        let now = Instant::now();
-        sd_notify::Snapshot {
-            modems_up: self.modems.len(),
-            modems_blocked: self
-                .modems
-                .iter()
-                .filter(|slot| slot.blocked_until.is_some_and(|until| until > now))
-                .count(),
-            queued: self.pending.jobs.len(),
-            sending: self.modems.iter().filter(|slot| slot.busy).count(),
-        }
-    }
-
-    /// The number of jobs whose send has not been acted on yet.
-    fn in_flight_count(&self) -> usize {
-        self.pending.values().filter(|job| job.in_flight).count()
     }
 
     /// Reads the new files of `outgoing/` (handing them to the
@@ -639,18 +575,25 @@ impl Scheduler {
             .iter()
             .map(|(_, candidate)| candidate.path.as_path())
             .collect();
-        self.pending
-            .retain(|job| job.in_flight || present.contains(job.path.as_path()));
+        let gone: Vec<String> = self
+            .jobs
+            .values()
+            .filter(|job| !present.contains(job.path.as_path()))
+            .map(|job| job.name.clone())
+            .collect();
         let outgoing = &self.dirs[0].path;
         self.spooled_by_handler
             .retain(|name| present.contains(outgoing.join(name).as_path()));
         self.refusals.retain(|path| present.contains(path));
         self.settling.retain(|path| present.contains(path));
+        for name in gone {
+            self.vanished(&name);
+        }
         // One moment for every file found: those that wait come due
         // together, and priorities decide among them.
         let now = Instant::now();
         for (dir_idx, candidate) in found {
-            if self.pending.contains_key(&candidate.name)
+            if self.jobs.contains_key(&candidate.name)
                 || self.checking.contains(&candidate.name)
                 || self.spooled_by_handler.contains(&candidate.name)
             {
@@ -660,170 +603,189 @@ impl Scheduler {
         }
     }
 
-    /// Hands waiting files to free modems.
-    fn dispatch(&mut self) {
-        // No send starts while a durable write is failing: its start could
-        // not be journalled, nor its outcome.
-        if self.shutdown.is_cancelled() || !self.health.is_healthy() {
-            return;
-        }
-        let now = Instant::now();
-        // Nothing to hand out without a free modem: the common case with
-        // a backlog, and not worth sorting every waiting file for.
-        let any_free = self.modems.iter().any(|slot| slot.is_free(now));
-        if !any_free {
-            return;
-        }
-        // The waiting files in their order, until every free modem has one:
-        // no sorting of the whole backlog each time a modem is free.
-        let n_modems = self.modems.len();
-        let mut free: Vec<bool> = self.modems.iter().map(|slot| slot.is_free(now)).collect();
-        let mut n_free = free.iter().filter(|&&free| free).count();
-        let mut chosen = Vec::new();
-        // Jobs no modem took, to say once if limits hold them.
-        let mut held = Vec::new();
-        let limits_now = Now::real();
-        for job in self.pending.in_order() {
-            if n_free == 0 {
-                break;
-            }
-            if job.in_flight || job.finishing.is_some() || job.not_before.is_some_and(|at| at > now) {
-                continue;
-            }
-            let modem = (0..n_modems)
-                .map(|offset| (self.next_modem + offset) % n_modems)
-                .find(|&idx| {
-                    let slot = &self.modems[idx];
-                    free[idx]
-                        && slot.serves(job.queue.as_deref())
-                        && may_send_on(job.modem.as_deref(), &slot.name)
-                        && self.limits.admits(&slot.name, unsent_parts(job), limits_now) == Admission::Admit
-                });
-            let Some(modem_idx) = modem else {
-                if !job.limit_noted {
-                    held.push((job.name.clone(), job.queue.clone(), unsent_parts(job)));
-                }
-                continue;
-            };
-            free[modem_idx] = false;
-            n_free -= 1;
-            self.next_modem = (modem_idx + 1) % n_modems;
-            chosen.push((job.name.clone(), modem_idx));
-        }
-        for (name, modem_idx) in chosen {
-            self.start_send(&name, modem_idx, limits_now);
-        }
-        for (name, queue, parts) in held {
-            self.note_limits(&name, queue.as_deref(), parts, limits_now);
+    /// A held file was removed by someone else: the policy forgets it
+    /// unless it is on a modem or finishing.
+    fn vanished(&mut self, name: &str) {
+        self.input(Input::Vanished {
+            name: name.to_owned(),
+        });
+        if !self.policy.holds(name) {
+            self.jobs.remove(name);
         }
     }
 
-    /// Says once why a job waits when every free modem serving it is at
-    /// one of its limits.
-    fn note_limits(&mut self, name: &str, queue: Option<&str>, parts: u32, now: Now) {
-        let mut reasons = Vec::new();
-        for slot in self.modems.iter().filter(|slot| slot.serves(queue)) {
-            match self.limits.admits(&slot.name, parts, now) {
-                Admission::Admit => return,
-                Admission::Refuse(why) => reasons.push(format!("modem {}: {why}", slot.name)),
-            }
-        }
-        if reasons.is_empty() {
-            return;
-        }
-        if let Some(job) = self.pending.get_mut(name) {
-            job.limit_noted = true;
-        }
-        tracing::warn!(target: "smsgate", "{name}: waits: every modem serving it is at a limit ({})", reasons.join("; "));
-    }
-
-    fn start_send(&mut self, name: &str, modem_idx: usize, now: Now) {
-        let Some(id) = self.pending.get_mut(name).map(|job| job.id.clone()) else {
-            return;
-        };
-        let finished_name = self.sent_name(name, &self.modems[modem_idx].name, &id);
-        let Some(job) = self.pending.get_mut(name) else {
-            return;
-        };
-        // A cancel over the HTTP API (daemon/http/cancel.rs) wins until here.
-        if !self.config.cancels.may_start(&job.id) {
-            if let Some(job) = self.pending.remove(name) {
-                let reason = crate::http::cancel::CANCELLED_REASON;
-                self.fail_job(job, reason, None, None, false);
-            }
-            return;
-        }
-        let slot = &mut self.modems[modem_idx];
-        // Counted durably before the first PDU goes: a count that cannot
-        // be kept stops this send (the modem's limits would be blind).
-        match self.limits.reserve(&slot.name, unsent_parts(job), now) {
-            Ok((reserved, reached)) => {
-                job.reserved = reserved;
-                if let Some(text) = reached {
-                    tracing::warn!(target: "smsgate", "modem {}: {text}; other modems take its messages", slot.name);
-                    self.alarms.raise(hooks::Severity::Warning, &slot.name, &text);
-                    if let Some(admin) = self.alarms.admin() {
-                        admin.limit_alarm(&slot.name, &text);
+    /// Does what the policy asks, until it asks nothing more.
+    fn act(&mut self) {
+        while let Some(action) = self.policy.poll_action() {
+            let now = Instant::now();
+            match action {
+                Action::Write { write, fact } => {
+                    let result = self.store.record(&fact);
+                    if let Err(err) = &result {
+                        tracing::error!(
+                            target: "smsgate",
+                            "{fact:?}: {err}; sending and intake paused until the storage takes writes"
+                        );
                     }
+                    self.policy.handle(Input::Stored { write, result }, now);
                 }
-            }
-            Err(err) => {
-                let text = format!(
-                    "cannot write its message counts ({err}); it sends nothing until they can be written"
-                );
-                tracing::error!(target: "smsgate", "modem {}: {text}", slot.name);
-                self.alarms.raise(hooks::Severity::Error, &slot.name, &text);
-                return;
+                Action::Finish {
+                    write,
+                    id,
+                    name,
+                    outcome,
+                    unknown,
+                    ..
+                } => {
+                    let result = self.finish(&id, &name, &outcome, unknown);
+                    if result.is_ok() {
+                        self.count_finish(&outcome);
+                    }
+                    self.policy.handle(Input::Stored { write, result }, now);
+                }
+                Action::Accepted { id, name } => self.accepted(&id, &name),
+                Action::Dropped { name, .. } => {
+                    // Left where it is, offered again once the store takes
+                    // writes.
+                    self.jobs.remove(&name);
+                }
+                Action::StartPart { id, part, modem } => {
+                    self.start_part(&id, part, &modem);
+                    self.show_named(&modem);
+                }
+                Action::Alarm {
+                    severity,
+                    source,
+                    text,
+                } => {
+                    let severity = match severity {
+                        send_core::Severity::Notice => Severity::Notice,
+                        send_core::Severity::Error => Severity::Error,
+                        send_core::Severity::Critical => Severity::Critical,
+                    };
+                    self.alarms.raise(severity, &source, &text);
+                }
+                Action::StoreRecovered { lasted } => {
+                    tracing::warn!(
+                        target: "smsgate",
+                        "the storage takes writes again after {} s; sending and intake resume",
+                        lasted.as_secs()
+                    );
+                    self.store_recovered = true;
+                }
+                Action::Log { warn: true, text } => tracing::warn!(target: "smsgate", "{text}"),
+                Action::Log { warn: false, text } => tracing::info!(target: "smsgate", "{text}"),
             }
         }
-        slot.busy = true;
-        slot.blocked_until = None;
-        job.in_flight = true;
-        let sending = crate::status_board::Event::State(crate::status_board::ModemState::Sending);
-        self.board.record(&slot.name, sending);
-        job.send_started = Some(Instant::now());
-        let parts: Vec<(usize, Vec<u8>)> = job
-            .pdus
-            .iter()
-            .enumerate()
-            .filter(|(part_idx, _)| job.sent[*part_idx].is_none())
-            .map(|(part_idx, pdu)| (part_idx + 1, pdu.clone()))
-            .collect();
-        tracing::debug!(target: "smsgate", "{name}: {} part(s) to modem {}", parts.len(), slot.name);
-        let task = SendTask {
-            id: job.id.clone(),
-            file: name.to_owned(),
+        self.publish_blocks();
+    }
+
+    /// Tells the HTTP API's modem states of blocks the policy began or
+    /// ended (it decides them; the shell only reports).
+    fn publish_blocks(&mut self) {
+        let now = Instant::now();
+        for slot in &self.modems {
+            let until = self.policy.blocked_until(&slot.name).filter(|&until| until > now);
+            if self.blocks_published.get(&slot.name) == until.as_ref() {
+                continue;
+            }
+            match until {
+                Some(until) => {
+                    let wall = SystemTime::now() + until.saturating_duration_since(now);
+                    self.config.modem_states.blocked(&slot.name, wall);
+                    self.blocks_published.insert(slot.name.clone(), until);
+                }
+                None => {
+                    self.config.modem_states.unblocked(&slot.name);
+                    self.blocks_published.remove(&slot.name);
+                }
+            }
+        }
+    }
+
+    /// Hands part `part` of message `id` to modem `modem`, in a task.
+    /// The first part of a send is counted against the modem's limits
+    /// first (a count that cannot be written holds it back: the modem's
+    /// limits would be blind), and may have the storage read and the
+    /// registration checked before it (`receive-before-send`,
+    /// `max-continuous-sending-s`, `check-network`).
+    fn start_part(&mut self, id: &str, part: usize, modem: &str) {
+        let Some(name) = self
+            .jobs
+            .values()
+            .find(|job| job.id == id)
+            .map(|job| job.name.clone())
+        else {
+            return;
+        };
+        // A cancel over the HTTP API (http/cancel.rs) wins until here;
+        // once a message started, a cancel is refused.
+        let held = match self.config.cancels.may_start(id) {
+            false => Some(PartOutcome::Cancelled {
+                reason: crate::http::cancel::CANCELLED_REASON.to_owned(),
+            }),
+            true => self
+                .count_parts(&name, part, modem)
+                .err()
+                .map(|reason| PartOutcome::Held { reason }),
+        };
+        if let Some(outcome) = held {
+            let (id, modem) = (id.to_owned(), modem.to_owned());
+            let _ = self.results_tx.send(PartResult {
+                id,
+                part,
+                modem,
+                outcome,
+            });
+            return;
+        }
+        let finished_name = self.sent_name(&name, modem, id);
+        let Some(job) = self.jobs.get_mut(&name) else {
+            return;
+        };
+        let Some(slot) = self
+            .modems
+            .iter_mut()
+            .find(|slot| slot.name == modem && !slot.retired)
+        else {
+            return;
+        };
+        // A send begins with its first part; the next parts follow it on
+        // the modem at once.
+        let begins = job.send_started.is_none();
+        job.send_started.get_or_insert_with(Instant::now);
+        tracing::debug!(target: "smsgate", "{}: part {part} to modem {modem}", job.name);
+        let tasks = &slot.settings.tasks;
+        // smsd reads the storage before a send with receive_before_send,
+        // and once a run of sends has lasted max_continuous_sending.
+        let run_over = begins
+            && slot
+                .continuous
+                .starts(Instant::now(), tasks.max_continuous_sending);
+        let task = PartTask {
+            id: id.to_owned(),
+            file: job.name.clone(),
             finished_name,
-            modem_idx,
+            part,
             modem_name: slot.name.clone(),
             handle: slot.handle.clone(),
-            store: self.store.clone(),
+            sent_index: self.sent_index.clone(),
             recipient: job.recipient.clone(),
             failed_dir: self.config.spool.failed.clone(),
-            sent_index: self.sent_index.clone(),
             parts: job.pdus.len(),
-            check_network: slot.settings.tasks.check_network,
-            // smsd reads the storage before a send with receive_before_send,
-            // and once a run of sends has lasted max_continuous_sending.
-            sweep_first: {
-                let tasks = &slot.settings.tasks;
-                let run_over = slot
-                    .continuous
-                    .starts(Instant::now(), tasks.max_continuous_sending);
-                slot.sweep
-                    .clone()
-                    .filter(|_| tasks.receive_before_send || run_over)
-            },
-            shutdown: self.shutdown.clone(),
+            check_network: begins && tasks.check_network,
+            sweep_first: slot
+                .sweep
+                .clone()
+                .filter(|_| begins && (tasks.receive_before_send || run_over)),
         };
+        let call = job.call.clone();
+        let pdu = job.pdus.get(part - 1).cloned().unwrap_or_default();
         let results = self.results_tx.clone();
-        // A call the journal has as done (a restart before its file moved)
-        // is not placed again: the empty part list just finishes it.
-        let call = job.call.clone().filter(|_| !parts.is_empty());
         self.tasks.spawn(async move {
             let result = match call {
                 Some(call) => task.call(call).await,
-                None => task.send(parts).await,
+                None => task.send(pdu).await,
             };
             // The scheduler waits for every result before it stops.
             let _ = results.send(result);
@@ -848,28 +810,21 @@ impl Scheduler {
         }
     }
 
-    /// The next moment something waits for: a retry, or a blocked modem.
+    /// The next moment something waits for: the policy's (a retry, a
+    /// blocked modem, the storage's retry), or a settling file.
     fn next_deadline(&mut self) -> Option<Instant> {
         let now = Instant::now();
-        let retry = self.pending.next_retry(now);
-        let unblocks = self.modems.iter().filter_map(|slot| slot.blocked_until);
-        let store_retry = self
-            .health
-            .next_try()
+        let policy = self
+            .policy
+            .poll_timeout(now)
             .map(|at| at.max(now + Duration::from_millis(1)));
         // While intake pauses, files still settling wait for the rescan
         // that follows the recovery.
-        let settled = if self.health.is_healthy() {
+        let settled = if self.policy.is_healthy() {
             self.settling.next_due().map(|at| at.max(now))
         } else {
             None
         };
-        retry
-            .into_iter()
-            .chain(unblocks)
-            .filter(|&at| at > now)
-            .chain(store_retry)
-            .chain(settled)
-            .min()
+        policy.into_iter().chain(settled).min()
     }
 }

@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use std::fs;
 use std::path::PathBuf;
 
-use spool::{FailedRecord, NumberingPolicy, OutgoingFile, Plan, PlanDefaults};
+use spool::{FailedRecord, NumberingPolicy, OutgoingFile, Plan, PlanDefaults, Priority};
 use tokio::time::Instant;
 
 use crate::clock::now;
@@ -16,14 +16,15 @@ use crate::daemon_config::{Limits, UnknownOutcome};
 use crate::hooks::{self, Severity, Verdict};
 use crate::http::submit;
 use crate::intake::{self, Refusal};
-use crate::journal::{new_message_id, Record};
+use crate::journal::new_message_id;
 use crate::recipient_lists;
+use crate::send_core::{Input, Offer};
 use crate::settle::{Change, Look, Verdict as Settled};
 use crate::spool_dir;
 use crate::voicecall::PlannedCall;
 
 use super::watch::dir_of;
-use super::{CheckResult, Job, Planned, Scheduler, Stage, OUTCOME_HEADER};
+use super::{CheckResult, Job, Planned, Scheduler, Stage};
 
 impl Scheduler {
     /// A new file in `self.dirs[dir_idx]`, seen at `now`: taken once it is
@@ -111,7 +112,7 @@ impl Scheduler {
         let dir = &self.dirs[dir_idx].path;
         match spool_dir::candidate(dir, name) {
             Some(candidate) => {
-                if !(self.pending.contains_key(name)
+                if !(self.jobs.contains_key(name)
                     || self.checking.contains(name)
                     || self.spooled_by_handler.contains(name))
                 {
@@ -127,12 +128,8 @@ impl Scheduler {
                 }
                 // Our own move on to a queue's directory reports the old
                 // path too: only a job still at this path is gone.
-                if self
-                    .pending
-                    .get(name)
-                    .is_some_and(|job| !job.in_flight && job.path == path)
-                {
-                    self.pending.remove(name);
+                if self.jobs.get(name).is_some_and(|job| job.path == path) {
+                    self.vanished(name);
                 }
                 if dir_idx == 0 {
                     self.spooled_by_handler.remove(name);
@@ -150,7 +147,7 @@ impl Scheduler {
             self.take(candidate, None);
             return;
         };
-        if self.recovered.contains_key(&candidate.name) {
+        if self.policy.recovered(&candidate.name).is_some() {
             self.take(candidate, None);
             return;
         }
@@ -195,25 +192,27 @@ impl Scheduler {
         }
     }
 
-    /// Reads, parses and plans a new file: into `pending` (a file from
-    /// `outgoing/` moving on to its queue's directory), or to `failed/`.
+    /// Reads, parses and plans a new file, and offers it to the send policy
+    /// (which accepts it, or sends it to `failed/` with the reason).
     /// `from_queue`: the queue whose directory it was found in.
     pub(super) fn take(&mut self, candidate: spool_dir::Candidate, from_queue: Option<Option<String>>) {
-        let (mut bytes, mode) = match intake::read(&candidate.path, self.config.max_outgoing_bytes) {
+        let (bytes, mode) = match intake::read(&candidate.path, self.config.max_outgoing_bytes) {
             Ok(intake) => (intake.bytes, intake.mode),
             Err(refusal) => return self.refused(&candidate, refusal),
         };
         self.refusals.forget(&candidate.path);
         let name = candidate.name.clone();
-        // Only a file the journal knew at the start is an earlier message;
+        // Only a file the store knew at the start is an earlier message;
         // any other is new, whatever its name.
-        let recovered = self.recovered.get(&name).cloned();
-        let state = recovered.as_deref().and_then(|id| self.store.state(id));
+        let state = self.policy.recovered(&name).cloned();
         // A file the HTTP API wrote carries the id it answered with.
-        let id = recovered
-            .clone()
-            .or_else(|| submit::given_id(&name, &bytes).filter(|id| self.store.state(id).is_none()))
+        let fresh_id = submit::given_id(&name, &bytes)
+            .filter(|id| !self.policy.knows(id))
             .unwrap_or_else(new_message_id);
+        let id = state
+            .as_ref()
+            .map_or_else(|| fresh_id.clone(), |state| state.id.clone());
+        let mut unknown_fail = false;
         if let Some((part, modem, reason)) = state.as_ref().and_then(|state| state.unknown.clone()) {
             tracing::warn!(
                 target: "smsgate",
@@ -221,139 +220,78 @@ impl Scheduler {
                  unknown-outcome = {:?}",
                 self.config.unknown_outcome
             );
-            bytes = spool::add_headers(&bytes, &[(OUTCOME_HEADER, "unknown".to_owned())]);
-            if self.config.unknown_outcome == UnknownOutcome::Fail {
-                let reason = format!(
-                    "outcome unknown: part {part} was handed to modem {modem} but {reason}; it may have \
-                     been sent, so it is not sent again (unknown-outcome = \"fail\")"
-                );
-                bytes = submit::with_id(&bytes, &id);
-                if self.fail_file(
-                    Some(&id),
-                    &name,
-                    &candidate.path,
-                    &bytes,
-                    mode,
-                    &reason,
-                    Some(&modem),
-                    None,
-                    false,
-                ) {
-                    self.recovered.remove(&name);
-                }
-                return;
-            }
+            // The policy fails it without a plan: it is not sent again.
+            unknown_fail = self.config.unknown_outcome == UnknownOutcome::Fail;
         }
-        let planned = self.plan(&bytes, state.as_ref().map(|state| state.reference));
-        let Planned {
-            file,
-            reference,
-            pdus,
-            call,
-            notices,
-        } = match planned {
-            Ok(planned) => planned,
-            Err(reason) => {
-                let bytes = submit::with_id(&bytes, &id);
-                if self.fail_file(
-                    Some(&id),
-                    &name,
-                    &candidate.path,
-                    &bytes,
-                    mode,
-                    &reason,
-                    None,
-                    None,
-                    false,
-                ) {
-                    self.recovered.remove(&name);
-                }
-                return;
-            }
+        let bytes_with_id = submit::with_id(&bytes, &id);
+        let planned = match unknown_fail {
+            true => Err(None),
+            false => self
+                .plan(&bytes, state.as_ref().map(|state| state.reference))
+                .map_err(Some),
         };
-        let mut sent = vec![None; pdus.len()];
-        if let Some(state) = &state {
-            for (&part, &mr) in &state.sent {
-                if let Some(slot) = sent.get_mut(part.wrapping_sub(1)) {
-                    *slot = Some(mr);
+        let planned = planned.and_then(|planned| {
+            let queue = match &from_queue {
+                Some(queue)
+                    if !self.modems.is_empty()
+                        && !self.modems.iter().any(|slot| slot.serves(queue.as_deref())) =>
+                {
+                    Err(match queue {
+                        Some(queue) => format!("no modem serves queue {queue}, whose directory it is in"),
+                        None => "no modem serves checked/, the default queue (every modem lists `queues`)"
+                            .to_owned(),
+                    })
                 }
-            }
-        } else {
-            let begin = Record::Begin {
-                id: id.clone(),
-                file: name.clone(),
-                reference,
-                parts: pdus.len(),
+                Some(queue) => Ok(queue.clone()),
+                None => self.queue_of(&planned.file),
             };
-            if let Err(err) = self.store.append(begin) {
-                // Left where it is, taken again once the journal takes writes.
-                self.store_failed(&format!("{name}: not taken"), &err);
-                return;
-            }
-        }
-        let bytes = submit::with_id(&bytes, &id);
-        let queue = match from_queue {
-            Some(queue)
-                if !self.modems.is_empty()
-                    && !self.modems.iter().any(|slot| slot.serves(queue.as_deref())) =>
-            {
-                Err(match &queue {
-                    Some(queue) => format!("no modem serves queue {queue}, whose directory it is in"),
-                    None => {
-                        "no modem serves checked/, the default queue (every modem lists `queues`)".to_owned()
-                    }
-                })
-            }
-            Some(queue) => Ok(queue),
-            None => self.queue_of(&file),
-        };
-        let queue = match queue {
-            Ok(queue) => queue,
-            Err(reason) => {
-                self.fail_file(
-                    Some(&id),
-                    &name,
-                    &candidate.path,
-                    &bytes,
-                    mode,
-                    &reason,
-                    None,
-                    None,
-                    false,
-                );
-                return;
-            }
-        };
-        self.recovered.remove(&name);
-        let path = match candidate.path.parent() == Some(self.dirs[0].path.as_path()) {
-            true => self.move_to_queue(&name, &candidate.path, queue.as_deref()),
-            false => candidate.path,
-        };
-        tracing::info!(target: "smsgate", "{name}: to {}, {} part(s)", file.to.number, pdus.len());
-        self.pending.insert(Job {
-            recipient: file.to.number.clone(),
-            id,
-            modem: state.and_then(|state| state.modem),
-            finishing: None,
-            reserved: None,
-            limit_noted: false,
-            name,
-            path,
-            bytes,
-            mode,
-            priority: file.priority,
-            modified: candidate.modified,
-            queue,
-            pdus,
-            sent,
-            call,
-            attempts: 0,
-            retries: file.retries,
-            not_before: None,
-            in_flight: false,
-            send_started: None,
-            notices,
+            queue.map(|queue| (planned, queue)).map_err(Some)
         });
+        let mut offer = Offer {
+            name: name.clone(),
+            origin: candidate.path.to_string_lossy().into_owned(),
+            fresh_id,
+            priority: Priority::default(),
+            arrived: candidate.modified,
+            queue: None,
+            parts: 0,
+            reference: 0,
+            retries: None,
+            refusal: None,
+            call: false,
+        };
+        let mut job = Job {
+            id,
+            name: name.clone(),
+            path: candidate.path,
+            bytes: bytes_with_id,
+            mode,
+            pdus: Vec::new(),
+            call: None,
+            send_started: None,
+            counted: None,
+            notices: Vec::new(),
+            recipient: String::new(),
+            queue: None,
+        };
+        match planned {
+            Ok((planned, queue)) => {
+                offer.priority = planned.file.priority;
+                offer.queue = queue.clone();
+                offer.parts = planned.pdus.len();
+                offer.reference = planned.reference;
+                offer.retries = planned.file.retries;
+                job.recipient = planned.file.to.number.clone();
+                job.pdus = planned.pdus;
+                offer.call = planned.call.is_some();
+                job.call = planned.call;
+                job.notices = planned.notices;
+                job.queue = queue;
+            }
+            Err(reason) => offer.refusal = reason,
+        }
+        self.jobs.insert(name, job);
+        self.input(Input::Offered(offer));
     }
 
     /// Moves a checked file on from `outgoing/` to its queue's directory,
@@ -395,17 +333,39 @@ impl Scheduler {
         let name = &candidate.name;
         match intake::read(&candidate.path, self.config.max_outgoing_bytes) {
             Ok(intake) => {
-                self.fail_file(
-                    None,
-                    name,
-                    &candidate.path,
-                    &intake.bytes,
-                    intake.mode,
-                    reason,
-                    None,
-                    None,
-                    false,
+                // Never accepted: it goes to `failed/` through the policy,
+                // as every finished file does.
+                let fresh_id = new_message_id();
+                self.jobs.insert(
+                    name.clone(),
+                    Job {
+                        id: fresh_id.clone(),
+                        name: name.clone(),
+                        path: candidate.path.clone(),
+                        bytes: intake.bytes,
+                        mode: intake.mode,
+                        pdus: Vec::new(),
+                        call: None,
+                        send_started: None,
+                        counted: None,
+                        notices: Vec::new(),
+                        recipient: String::new(),
+                        queue: None,
+                    },
                 );
+                self.input(Input::Offered(Offer {
+                    name: name.clone(),
+                    origin: candidate.path.to_string_lossy().into_owned(),
+                    fresh_id,
+                    priority: Priority::default(),
+                    arrived: candidate.modified,
+                    queue: None,
+                    parts: 0,
+                    reference: 0,
+                    retries: None,
+                    refusal: Some(reason.to_owned()),
+                    call: false,
+                }));
             }
             Err(Refusal::Gone) => {
                 tracing::info!(target: "smsgate", "{name}: {reason}, and it is gone already");
@@ -455,9 +415,7 @@ impl Scheduler {
                         self.sent_index.forget(name);
                         // A file of an earlier run that grew past the
                         // limit since: its message ends here.
-                        if let Some(id) = self.recovered.remove(name) {
-                            self.end(&id);
-                        }
+                        self.input(Input::RefusedUnread { name: name.clone() });
                         self.event(None, hooks::failed_args(&target));
                     }
                     Err(err) => {

@@ -1,36 +1,30 @@
 //! The scheduler's side of the live operations (`crate::ops`): modems
-//! suspended, resumed, unblocked or retired, the config replaced by a
-//! reload, and what the status board shows of the sends.
+//! suspended, resumed, unblocked or retired (told to the send policy,
+//! which owns the modems' send state), the config replaced by a reload,
+//! and what the status board shows of the sends.
 
 use std::time::Duration;
 
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
 
-use super::{Scheduler, Stage, TakenFrom};
+use super::{ModemSlot, Scheduler, Stage, TakenFrom};
 use crate::daemon_config::DaemonConfig;
 use crate::hooks::Alarms;
 use crate::include::ConfinedIncludes;
 use crate::ops::apply::queue_depths;
 use crate::ops::SchedulerOp;
+use crate::send_core::{Input, Outcome, PartOutcome, PolicyConfig};
 use crate::status_board::{Event, ModemState, StatusBoard};
 
 /// How often the queues' depths are counted for the status, at most.
 const QUEUE_COUNT_INTERVAL: Duration = Duration::from_secs(1);
 
-/// A modem being taken out, and who waits for its last send.
+/// A modem being taken out, and who waits for its last part.
 #[derive(Debug)]
 pub(crate) struct Retiring {
     name: String,
-    removed: bool,
     reply: oneshot::Sender<()>,
-}
-
-impl super::ModemSlot {
-    /// Whether it may be given a message now.
-    pub(super) fn is_free(&self, now: Instant) -> bool {
-        !self.busy && !self.suspended && !self.retired && self.blocked_until.is_none_or(|until| until <= now)
-    }
 }
 
 impl Scheduler {
@@ -56,59 +50,66 @@ impl Scheduler {
     pub(super) fn on_op(&mut self, op: SchedulerOp) {
         match op {
             SchedulerOp::Suspend(name, reply) => {
-                let _ = reply.send(self.each_slot(&name, |slot| slot.suspended = true));
+                let found = self
+                    .live(&name)
+                    .map(|()| self.input(Input::ModemSuspended { name: name.clone() }));
+                self.show_named(&name);
+                let _ = reply.send(found);
             }
             SchedulerOp::Resume(name, reply) => {
-                let _ = reply.send(self.each_slot(&name, |slot| slot.suspended = false));
+                let found = self
+                    .live(&name)
+                    .map(|()| self.input(Input::ModemResumed { name: name.clone() }));
+                self.show_named(&name);
+                let _ = reply.send(found);
             }
             SchedulerOp::Unblock(name, reply) => {
-                let found = self.each_slot(&name, |slot| {
-                    slot.blocked_until = None;
-                    slot.failures_in_row = 0;
+                let found = self.live(&name).map(|()| {
+                    self.config.modem_states.unblocked(&name);
+                    self.input(Input::ModemReconnected { name: name.clone() });
                 });
+                self.show_named(&name);
                 let _ = reply.send(found);
             }
             SchedulerOp::Retire { name, removed, reply } => {
                 for slot in self.modems.iter_mut().filter(|slot| slot.name == name) {
                     slot.retired = true;
                 }
-                self.retiring.push(Retiring { name, removed, reply });
+                self.input(Input::ModemRetired {
+                    name: name.clone(),
+                    removed,
+                });
+                self.retiring.push(Retiring { name, reply });
                 self.finish_retiring();
             }
             SchedulerOp::Reconfigure(config) => self.reconfigure(*config),
         }
     }
 
-    /// `change` on every live slot of modem `name`, then shown.
-    fn each_slot(&mut self, name: &str, change: impl Fn(&mut super::ModemSlot)) -> Result<(), String> {
-        let mut found = false;
-        for idx in 0..self.modems.len() {
-            if self.modems[idx].name == name && !self.modems[idx].retired {
-                change(&mut self.modems[idx]);
-                self.show(idx);
-                found = true;
-            }
-        }
-        match found {
+    /// Ok when modem `name` has a live slot.
+    fn live(&self, name: &str) -> Result<(), String> {
+        match self.modems.iter().any(|slot| slot.name == name && !slot.retired) {
             true => Ok(()),
             false => Err(format!("modem {name} is not set up (yet): nothing to do")),
         }
     }
 
-    /// Answers those waiting for a retired modem whose send is done.
+    pub(super) fn show_named(&self, name: &str) {
+        for idx in 0..self.modems.len() {
+            if self.modems[idx].name == name {
+                self.show(idx);
+            }
+        }
+    }
+
+    /// Answers those waiting for a retired modem whose part is back (the
+    /// policy failed the messages pinned to a removed one by then).
     pub(super) fn finish_retiring(&mut self) {
         let mut still = Vec::new();
         for retiring in std::mem::take(&mut self.retiring) {
-            let busy = self
-                .modems
-                .iter()
-                .any(|slot| slot.name == retiring.name && slot.retired && slot.busy);
-            if busy {
+            if self.policy.retired_busy(&retiring.name) {
                 still.push(retiring);
                 continue;
-            }
-            if retiring.removed {
-                self.fail_stranded(&retiring.name);
             }
             let _ = retiring.reply.send(());
         }
@@ -116,7 +117,7 @@ impl Scheduler {
     }
 
     /// The config of a reload: queues (their directories watched),
-    /// handlers, limits and the other send settings.
+    /// handlers, limits, the policy's settings and the modems' policies.
     fn reconfigure(&mut self, config: DaemonConfig) {
         let mut dirs = vec![self.dirs[0].clone(), self.dirs[1].clone()];
         for (name, queue) in &config.queues {
@@ -143,19 +144,34 @@ impl Scheduler {
         self.dirs = dirs;
         self.alarms = Alarms::new(&config.handlers, self.tasks.clone()).keeping_admin(&self.alarms);
         self.includes = ConfinedIncludes::new(config.include_dir.clone());
-        self.limits.set_limits(
+        self.limits.book().set_limits(
             config
                 .modems
                 .iter()
                 .map(|(name, modem)| (name.clone(), modem.sim_limits.clone()))
                 .collect(),
         );
-        for slot in &mut self.modems {
+        for slot in self.modems.iter_mut().filter(|slot| !slot.retired) {
             if let Some(settings) = config.modems.get(&slot.name) {
                 slot.settings = settings.clone();
             }
         }
+        let policy_config = PolicyConfig {
+            retry_interval: config.limits.retry_interval,
+            unknown_outcome: config.unknown_outcome,
+            store_retry: self.policy.config().store_retry,
+        };
+        let modems = self
+            .modems
+            .iter()
+            .filter(|slot| !slot.retired)
+            .map(ModemSlot::policy)
+            .collect();
         self.config = config;
+        self.input(Input::Reconfigured {
+            config: policy_config,
+            modems,
+        });
         // New queues' directories may hold files already.
         self.scan();
     }
@@ -168,13 +184,16 @@ impl Scheduler {
         if slot.retired {
             return;
         }
+        let Some((busy, suspended)) = self.policy.modem_state(&slot.name) else {
+            return;
+        };
         let now = Instant::now();
-        let event = if slot.busy {
+        let event = if busy {
             Event::State(ModemState::Sending)
-        } else if let Some(until) = slot.blocked_until.filter(|&until| until > now) {
+        } else if let Some(until) = self.policy.blocked_until(&slot.name).filter(|&until| until > now) {
             let left = chrono::Duration::from_std(until - now).unwrap_or_default();
             Event::Blocked(chrono::Local::now() + left)
-        } else if slot.suspended {
+        } else if suspended {
             Event::State(ModemState::Suspended)
         } else {
             Event::State(ModemState::Idle)
@@ -182,9 +201,37 @@ impl Scheduler {
         self.board.record(&slot.name, event);
     }
 
+    /// A part's outcome on the board: an error that did not fail the
+    /// message (a failure for good is counted at its finish).
+    pub(super) fn count_outcome(&self, modem: &str, _id: &str, outcome: &PartOutcome) {
+        let event = match outcome {
+            PartOutcome::Sent { .. }
+            | PartOutcome::Failed { .. }
+            | PartOutcome::Held { .. }
+            | PartOutcome::Cancelled { .. } => return,
+            PartOutcome::Unknown { reason } => Event::Error(format!("outcome unknown: {reason}")),
+            PartOutcome::NotSent { reason } | PartOutcome::Refused { reason } => Event::Error(reason.clone()),
+        };
+        self.board.record(modem, event);
+    }
+
+    /// A message's finish on the board of the modem it went to.
+    pub(super) fn count_finish(&self, outcome: &Outcome) {
+        match outcome {
+            Outcome::Sent { modem, .. } => self.board.record(modem, Event::Sent),
+            Outcome::Failed {
+                reason,
+                modem: Some(modem),
+                ..
+            } => self.board.record(modem, Event::Failed(reason.clone())),
+            Outcome::Failed { modem: None, .. } => {}
+        }
+    }
+
     /// Counts what waits in each queue, for the status (once a second at
-    /// most: a backlog of many files is not counted at every wakeup); a
-    /// block that has run out is shown as over.
+    /// most: a backlog of many files is not counted at every wakeup), and
+    /// shows every modem's state (a block may have run out, a part begun or
+    /// ended).
     pub(super) fn publish(&mut self) {
         let now = Instant::now();
         if self
@@ -194,16 +241,12 @@ impl Scheduler {
             return;
         }
         self.queues_shown = Some(now);
-        let mut depths = queue_depths(self.pending.values().map(|job| job.queue.as_deref()));
+        let mut depths = queue_depths(self.jobs.values().map(|job| job.queue.as_deref()));
         depths.entry("default".to_owned()).or_insert(0);
         for name in self.config.queues.keys() {
             depths.entry(name.clone()).or_insert(0);
         }
         self.board.set_queues(depths);
-        for idx in 0..self.modems.len() {
-            if self.modems[idx].blocked_until.is_some_and(|until| until <= now) {
-                self.show(idx);
-            }
-        }
+        self.show_all();
     }
 }

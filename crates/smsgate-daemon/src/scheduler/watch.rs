@@ -140,14 +140,6 @@ fn read_safely(path: &std::path::Path, limit: u64) -> Option<Vec<u8>> {
     crate::intake::read(path, limit).ok().map(|intake| intake.bytes)
 }
 
-/// Whether a file whose parts went out on `pinned` (if any did) may be
-/// sent on by the modem `candidate`: only a file with no part sent may
-/// move to another modem, since a recipient cannot join parts that came
-/// from two sender numbers.
-pub(super) fn may_send_on(pinned: Option<&str>, candidate: &str) -> bool {
-    pinned.is_none_or(|pinned| pinned == candidate)
-}
-
 /// The directory of an entry, for a log line.
 pub(super) fn dir_of(path: &std::path::Path) -> std::path::Display<'_> {
     path.parent().unwrap_or(path).display()

@@ -186,6 +186,11 @@ fn keep_filename_false_gives_unique_names_and_original_filename() {
     bench.wait("both are sent", || bench.names("sent").0.len() == 2);
     bench.drop_file("same name", "To: abc\n\nrefused\n");
     let (failed_name, failed) = only_file(&bench, "failed");
+    // Its copy in failed/ comes before the unlink of the original in
+    // outgoing/: a namesake dropped in between would be the one unlinked.
+    bench.wait("the refused file left outgoing/", || {
+        bench.names("outgoing").0.is_empty()
+    });
     assert!(is_unique_name(&failed_name, "smsd"), "{failed_name}");
     assert_eq!(
         header_values(&failed, "Original_filename"),

@@ -1,0 +1,306 @@
+//! The send path's store boundary: [`MessageStore`], through which every
+//! durable fact passes (a message accepted with its id; a part started,
+//! sent, refused or of unknown outcome; a file finished to `sent/` or
+//! `failed/`). It knows nothing of directories: a finished message is its
+//! name, its id, where it came from (opaque), the outcome and the rendered
+//! content; the spool directory + journal backend ([`SpoolJournal`]) puts
+//! that in `sent/` or `failed/`, a database backend would update a row.
+//!
+//! A write returns once it is durable; a backend may commit in groups as
+//! long as it reports each write only once it is durable (the core starts
+//! nothing before that report).
+
+use std::collections::HashSet;
+use std::io;
+use std::path::PathBuf;
+
+use super::{Fact, MessageId, OpenMessage, Outcome};
+use crate::journal::Record;
+use crate::send_store::SendStore;
+
+/// A failed durable write: its kind (`StorageFull`, `PermissionDenied`,
+/// other I/O errors) and what failed, for the log and the alarm.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct StoreError {
+    pub(crate) kind: io::ErrorKind,
+    pub(crate) what: String,
+}
+
+impl std::fmt::Display for StoreError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.what)
+    }
+}
+
+impl From<io::Error> for StoreError {
+    fn from(err: io::Error) -> StoreError {
+        StoreError {
+            kind: err.kind(),
+            what: err.to_string(),
+        }
+    }
+}
+
+/// A message finished: what [`MessageStore::finish`] makes durable.
+#[derive(Clone, Debug)]
+pub(crate) struct Finished<'a> {
+    pub(crate) id: &'a str,
+    /// The name it is kept under: its file's, or one of its own
+    /// (`keep-filename = false`, [`crate::finished_names`]).
+    pub(crate) name: &'a str,
+    /// Where the shell found it ([`super::Offer::origin`]).
+    pub(crate) origin: &'a str,
+    pub(crate) outcome: &'a Outcome,
+    /// The file as it is to be kept, rendered by the shell (with the id,
+    /// the `Sent:`/`Failed:` lines and the outcome flag).
+    pub(crate) content: &'a [u8],
+    /// The permission bits of the original, which the copy keeps (a store
+    /// without files ignores them).
+    pub(crate) mode: u32,
+}
+
+/// See the module docs.
+pub(crate) trait MessageStore {
+    /// Makes `fact` durable before returning.
+    fn record(&mut self, fact: &Fact) -> Result<(), StoreError>;
+    /// Makes the end of a message durable: its finished copy, then its end.
+    fn finish(&mut self, finished: &Finished<'_>) -> Result<(), StoreError>;
+    /// Every message accepted and not finished, for a restart.
+    fn open_messages(&self) -> Vec<OpenMessage>;
+}
+
+/// The journal record of a fact.
+pub(crate) fn record_of(fact: &Fact) -> Record {
+    match fact.clone() {
+        Fact::Accepted {
+            id,
+            name,
+            reference,
+            parts,
+        } => Record::Begin {
+            id,
+            file: name,
+            reference,
+            parts,
+        },
+        Fact::PartStarted { id, part, modem } => Record::Start { id, part, modem },
+        Fact::PartSent { id, part, modem, mr } => Record::Sent { id, part, mr, modem },
+        Fact::PartNotSent { id, part } => Record::NotSent { id, part },
+        Fact::PartUnknown {
+            id,
+            part,
+            modem,
+            reason,
+        } => Record::Unknown {
+            id,
+            part,
+            modem,
+            reason,
+        },
+        Fact::Ended { id } => Record::End { id },
+        Fact::Probe => Record::Check,
+    }
+}
+
+/// Today's embedded backend: the journal in the spool base, and `sent/`
+/// and `failed/` for finished files (origin: the file's path). Over any
+/// [`SendStore`] ([`Journal`] in the daemon; a `FaultyStore` in tests).
+///
+/// [`Journal`]: crate::journal::Journal
+/// [`FaultyStore`]: crate::send_store::FaultyStore
+#[derive(Debug)]
+pub(crate) struct SpoolJournal<S> {
+    pub(crate) inner: S,
+    pub(crate) sent_dir: PathBuf,
+    pub(crate) failed_dir: PathBuf,
+    /// Messages whose finished copy is made and whose end is not yet
+    /// written: a retry writes just the end. Copying again would unlink the
+    /// origin a second time, and a new file of the same name may be there
+    /// by then.
+    copied: HashSet<MessageId>,
+}
+
+impl<S: SendStore> SpoolJournal<S> {
+    pub(crate) fn new(inner: S, sent_dir: PathBuf, failed_dir: PathBuf) -> SpoolJournal<S> {
+        SpoolJournal {
+            inner,
+            sent_dir,
+            failed_dir,
+            copied: HashSet::new(),
+        }
+    }
+}
+
+impl<S: SendStore> MessageStore for SpoolJournal<S> {
+    fn record(&mut self, fact: &Fact) -> Result<(), StoreError> {
+        Ok(self.inner.append(record_of(fact))?)
+    }
+
+    fn finish(&mut self, finished: &Finished<'_>) -> Result<(), StoreError> {
+        if !self.copied.contains(finished.id) {
+            let dir = match finished.outcome {
+                Outcome::Sent { .. } => &self.sent_dir,
+                Outcome::Failed { .. } => &self.failed_dir,
+            };
+            let source = PathBuf::from(finished.origin);
+            self.inner
+                .finish(&source, dir, finished.name, finished.content, finished.mode)?;
+            self.copied.insert(finished.id.to_owned());
+        }
+        let id: MessageId = finished.id.to_owned();
+        self.inner.append(Record::End { id: id.clone() })?;
+        self.copied.remove(&id);
+        Ok(())
+    }
+
+    fn open_messages(&self) -> Vec<OpenMessage> {
+        self.inner
+            .open_messages()
+            .into_iter()
+            .map(|(id, state)| OpenMessage {
+                id,
+                name: state.file,
+                reference: state.reference,
+                sent: state.sent,
+                modem: state.modem,
+                unknown: state.unknown,
+                begun: state.begun,
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::journal::Journal;
+
+    #[test]
+    fn the_spool_backend_keeps_facts_across_a_reopen_and_finishes_into_sent() {
+        let base = tempfile::tempdir().unwrap();
+        let sent_dir = base.path().join("sent");
+        let failed_dir = base.path().join("failed");
+        std::fs::create_dir_all(&sent_dir).unwrap();
+        std::fs::create_dir_all(&failed_dir).unwrap();
+        let source = base.path().join("a");
+        std::fs::write(&source, b"To: 1\n\nx").unwrap();
+        let mut store = SpoolJournal::new(
+            Journal::open(base.path(), 0o640).unwrap(),
+            sent_dir.clone(),
+            failed_dir,
+        );
+        let id = "m1".to_owned();
+        let facts = [
+            Fact::Accepted {
+                id: id.clone(),
+                name: "a".into(),
+                reference: 7,
+                parts: 2,
+            },
+            Fact::PartStarted {
+                id: id.clone(),
+                part: 1,
+                modem: "m0".into(),
+            },
+            Fact::PartSent {
+                id: id.clone(),
+                part: 1,
+                modem: "m0".into(),
+                mr: 9,
+            },
+            Fact::PartStarted {
+                id: id.clone(),
+                part: 2,
+                modem: "m0".into(),
+            },
+        ];
+        for fact in &facts {
+            store.record(fact).unwrap();
+        }
+        drop(store);
+        let failed_dir = base.path().join("failed");
+        let mut store = SpoolJournal::new(
+            Journal::open(base.path(), 0o640).unwrap(),
+            sent_dir.clone(),
+            failed_dir,
+        );
+        let open = store.open_messages();
+        assert_eq!(open.len(), 1);
+        assert_eq!(open[0].name, "a");
+        assert_eq!(open[0].reference, 7);
+        assert_eq!(open[0].sent.get(&1), Some(&9));
+        assert_eq!(open[0].modem.as_deref(), Some("m0"));
+        // A start without outcome comes back as unknown.
+        assert_eq!(open[0].unknown.as_ref().map(|unknown| unknown.0), Some(2));
+        let outcome = Outcome::Sent {
+            modem: "m0".into(),
+            references: vec![9, 10],
+        };
+        store
+            .finish(&Finished {
+                id: &id,
+                name: "a",
+                origin: source.to_str().unwrap(),
+                outcome: &outcome,
+                content: b"done",
+                mode: 0o600,
+            })
+            .unwrap();
+        assert!(store.open_messages().is_empty());
+        assert!(!source.exists());
+        assert_eq!(std::fs::read(sent_dir.join("a")).unwrap(), b"done");
+    }
+
+    #[test]
+    fn a_finish_whose_end_failed_writes_only_the_end_when_retried() {
+        use std::sync::atomic::AtomicU64;
+        use std::sync::Arc;
+
+        use crate::send_store::FaultyStore;
+
+        let base = tempfile::tempdir().unwrap();
+        let (sent_dir, failed_dir) = (base.path().join("sent"), base.path().join("failed"));
+        std::fs::create_dir_all(&sent_dir).unwrap();
+        std::fs::create_dir_all(&failed_dir).unwrap();
+        let source = base.path().join("a");
+        std::fs::write(&source, b"first").unwrap();
+        // Writes: 1 the accept, 2 the copy, 3 the end (fails), 4 its retry.
+        let faulty = FaultyStore {
+            inner: Journal::open(base.path(), 0o640).unwrap(),
+            from: 3,
+            count: 1,
+            kind: io::ErrorKind::StorageFull,
+            writes: Arc::new(AtomicU64::new(0)),
+            on_append: None,
+        };
+        let mut store = SpoolJournal::new(faulty, sent_dir.clone(), failed_dir);
+        let accepted = Fact::Accepted {
+            id: "m1".into(),
+            name: "a".into(),
+            reference: 1,
+            parts: 1,
+        };
+        store.record(&accepted).unwrap();
+        let outcome = Outcome::Sent {
+            modem: "m0".into(),
+            references: vec![1],
+        };
+        let finished = Finished {
+            id: "m1",
+            name: "a",
+            origin: source.to_str().unwrap(),
+            outcome: &outcome,
+            content: b"first, sent",
+            mode: 0o600,
+        };
+        let err = store.finish(&finished).unwrap_err();
+        assert_eq!(err.kind, io::ErrorKind::StorageFull);
+        assert_eq!(store.open_messages().len(), 1);
+        // A user drops a new file under the name meanwhile.
+        std::fs::write(&source, b"second").unwrap();
+        store.finish(&finished).unwrap();
+        assert!(store.open_messages().is_empty());
+        assert_eq!(std::fs::read(&source).unwrap(), b"second", "the new file is kept");
+        assert_eq!(std::fs::read(sent_dir.join("a")).unwrap(), b"first, sent");
+    }
+}

@@ -1,0 +1,584 @@
+//! The deterministic crash and fault sweep of the send path: the pure
+//! core, a fake modem pair and a model store that crashes (the world stops,
+//! what was not durable is lost) or fails (ENOSPC, EIO, EACCES) at its Nth
+//! durable write, for every N of a mixed workload (single and multipart
+//! files, two modems that refuse, lose answers and succeed in a fixed
+//! pattern, names reused). After a crash the core restarts from the
+//! store's durable state and finishes. After every run: every file is
+//! exactly once in `sent/` or `failed/`, no part went out twice unless its
+//! file is flagged, no message's parts left through two modems unless
+//! flagged, a file in `sent/` had every part go out, and no part was handed
+//! to a modem before its start was durable. No I/O: a run takes
+//! microseconds to milliseconds.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::io::ErrorKind;
+use std::time::{Duration, SystemTime};
+
+use spool::Priority;
+use tokio::time::Instant;
+
+use super::store::Finished;
+use super::*;
+
+/// A file of the workload: its tag tells it from a later file of the same
+/// name.
+#[derive(Clone, Debug)]
+struct File {
+    tag: String,
+    name: String,
+    parts: usize,
+    priority: Priority,
+}
+
+fn workload() -> Vec<File> {
+    let file = |tag: &str, name: &str, parts: usize, priority| File {
+        tag: tag.to_owned(),
+        name: name.to_owned(),
+        parts,
+        priority,
+    };
+    vec![
+        file("a1", "a", 1, Priority::Normal),
+        file("m1", "m", 3, Priority::Normal),
+        file("b1", "b", 1, Priority::High),
+        file("c1", "c", 2, Priority::Normal),
+        file("d1", "d", 1, Priority::Normal),
+        file("e1", "e", 4, Priority::High),
+        // Names reused: dropped once the first file of the name has left.
+        file("a2", "a", 1, Priority::Normal),
+        file("m2", "m", 2, Priority::Normal),
+        file("c2", "c", 1, Priority::High),
+    ]
+}
+
+/// How the store misbehaves at its Nth write.
+#[derive(Clone, Copy, Debug)]
+enum Fault {
+    /// The world stops before write N is durable.
+    CrashBefore,
+    /// The world stops after write N is durable, before it is reported.
+    CrashAfter,
+    /// Writes N to N + count - 1 fail with `kind`, nothing written.
+    Fail(ErrorKind, u64),
+}
+
+/// What a durable copy in `sent/` or `failed/` says.
+#[derive(Clone, Debug)]
+struct Copy {
+    id: MessageId,
+    tag: String,
+    sent: bool,
+    flagged: bool,
+}
+
+/// The store's durable state, and the fault.
+#[derive(Debug, Default)]
+struct ModelStore {
+    open: BTreeMap<MessageId, OpenMessage>,
+    /// Parts started without an outcome: (id, part) to modem.
+    in_flight: BTreeMap<(MessageId, usize), String>,
+    copies: Vec<Copy>,
+    /// The spool's waiting files, by name (the finish unlinks them).
+    spool: BTreeMap<String, File>,
+    begun: u64,
+    writes: u64,
+    fault: Option<(u64, Fault)>,
+    crashed: bool,
+    /// Whether the fault was reached.
+    hit: bool,
+}
+
+impl ModelStore {
+    /// Counts one durable write: Ok(true) to apply it, Ok(false) to apply
+    /// it and then crash, Err to fail (or crash) without applying it.
+    fn write(&mut self) -> Result<bool, StoreError> {
+        if self.crashed {
+            return Err(injected(ErrorKind::Other, "after the crash"));
+        }
+        self.writes += 1;
+        let Some((at, fault)) = self.fault else {
+            return Ok(true);
+        };
+        match fault {
+            Fault::CrashBefore if self.writes == at => {
+                self.hit = true;
+                self.crashed = true;
+                Err(injected(ErrorKind::Other, "crash"))
+            }
+            Fault::CrashAfter if self.writes == at => {
+                self.hit = true;
+                Ok(false)
+            }
+            Fault::Fail(kind, count) if self.writes >= at && self.writes < at + count => {
+                self.hit = true;
+                Err(injected(kind, "injected"))
+            }
+            _ => Ok(true),
+        }
+    }
+
+    fn done(&mut self, apply: bool) -> Result<(), StoreError> {
+        match apply {
+            true => Ok(()),
+            false => {
+                self.crashed = true;
+                Err(injected(ErrorKind::Other, "crash"))
+            }
+        }
+    }
+}
+
+fn injected(kind: ErrorKind, what: &str) -> StoreError {
+    StoreError {
+        kind,
+        what: what.to_owned(),
+    }
+}
+
+impl MessageStore for ModelStore {
+    fn record(&mut self, fact: &Fact) -> Result<(), StoreError> {
+        let apply = self.write()?;
+        match fact.clone() {
+            Fact::Accepted {
+                id, name, reference, ..
+            } => {
+                self.begun += 1;
+                let open = OpenMessage {
+                    id: id.clone(),
+                    name,
+                    reference,
+                    begun: self.begun,
+                    ..OpenMessage::default()
+                };
+                self.open.insert(id, open);
+            }
+            Fact::PartStarted { id, part, modem } => {
+                self.in_flight.insert((id, part), modem);
+            }
+            Fact::PartSent { id, part, modem, mr } => {
+                self.in_flight.remove(&(id.clone(), part));
+                if let Some(open) = self.open.get_mut(&id) {
+                    open.sent.insert(part, mr);
+                    open.modem.get_or_insert(modem);
+                }
+            }
+            Fact::PartNotSent { id, part } => {
+                self.in_flight.remove(&(id, part));
+            }
+            Fact::PartUnknown {
+                id,
+                part,
+                modem,
+                reason,
+            } => {
+                self.in_flight.remove(&(id.clone(), part));
+                if let Some(open) = self.open.get_mut(&id) {
+                    open.unknown = Some((part, modem, reason));
+                }
+            }
+            Fact::Ended { id } => {
+                self.open.remove(&id);
+            }
+            Fact::Probe => {}
+        }
+        self.done(apply)
+    }
+
+    /// Two durable writes, as the spool's: the copy (and the unlink of
+    /// the original), then the end.
+    fn finish(&mut self, finished: &Finished<'_>) -> Result<(), StoreError> {
+        // A copy of this message made by an earlier try is not made again,
+        // nor a newer file of the name unlinked.
+        if !self.copies.iter().any(|copy| copy.id == finished.id) {
+            let apply = self.write()?;
+            let tag = finished.origin.to_owned();
+            if self.spool.get(finished.name).is_some_and(|file| file.tag == tag) {
+                self.spool.remove(finished.name);
+            }
+            self.copies.push(Copy {
+                id: finished.id.to_owned(),
+                tag,
+                sent: matches!(finished.outcome, Outcome::Sent { .. }),
+                flagged: finished.content == b"flagged",
+            });
+            self.done(apply)?;
+        }
+        let apply = self.write()?;
+        self.open.remove(finished.id);
+        self.done(apply)
+    }
+
+    fn open_messages(&self) -> Vec<OpenMessage> {
+        let mut open: Vec<OpenMessage> = self.open.values().cloned().collect();
+        for message in &mut open {
+            // A start without an outcome: the crash came in its exchange.
+            let started = self.in_flight.iter().find(|((id, _), _)| *id == message.id);
+            if let Some(((_, part), modem)) = started {
+                message.unknown = Some((*part, modem.clone(), "the daemon stopped".into()));
+            }
+        }
+        open
+    }
+}
+
+/// The world that outlives a crash: the store, the files still to come,
+/// what went out on the air, and the modems' counters.
+struct World {
+    store: ModelStore,
+    later: VecDeque<File>,
+    /// (tag, part, modem) per transmission.
+    air: Vec<(String, usize, String)>,
+    modem_sends: HashMap<String, u32>,
+    t0: Instant,
+    now: Instant,
+    unknown_outcome: UnknownOutcome,
+    next_id: u64,
+}
+
+/// What the fake modem does with its `n`th part (from 1): a fixed pattern
+/// of successes, refusals, refusals blamed on the message, and lost
+/// answers (the part went out, the modem's answer did not come).
+fn modem_answer(modem: &str, n: u32) -> (PartOutcome, bool) {
+    let shift = if modem == "m0" { 0 } else { 3 };
+    match (n + shift) % 11 {
+        4 => (
+            PartOutcome::NotSent {
+                reason: "+CMS ERROR: 38".into(),
+            },
+            false,
+        ),
+        7 => (
+            PartOutcome::Refused {
+                reason: "+CMS ERROR: 21".into(),
+            },
+            false,
+        ),
+        9 => (
+            PartOutcome::Unknown {
+                reason: "no answer".into(),
+            },
+            true,
+        ),
+        _ => (PartOutcome::Sent { mr: (n % 256) as u8 }, true),
+    }
+}
+
+fn modems() -> Vec<ModemPolicy> {
+    ["m0", "m1"]
+        .iter()
+        .map(|name| ModemPolicy {
+            name: (*name).to_owned(),
+            queues: Vec::new(),
+            send: true,
+            send_retries: 2,
+            block_after: 2,
+            block_time: Duration::from_secs(600),
+        })
+        .collect()
+}
+
+impl World {
+    fn new(unknown_outcome: UnknownOutcome, fault: Option<(u64, Fault)>) -> World {
+        let mut files = VecDeque::from(workload());
+        let mut store = ModelStore {
+            fault,
+            ..ModelStore::default()
+        };
+        // The first file of each name is there at the start.
+        let mut later = VecDeque::new();
+        while let Some(file) = files.pop_front() {
+            match store.spool.contains_key(&file.name) {
+                true => later.push_back(file),
+                false => {
+                    store.spool.insert(file.name.clone(), file);
+                }
+            }
+        }
+        let t0 = Instant::now();
+        World {
+            store,
+            later,
+            air: Vec::new(),
+            modem_sends: HashMap::new(),
+            t0,
+            now: t0,
+            unknown_outcome,
+            next_id: 0,
+        }
+    }
+
+    /// Runs one daemon life, from the store's durable state, until the
+    /// spool is empty or the world crashes.
+    fn run(&mut self) {
+        let config = PolicyConfig {
+            retry_interval: Duration::from_secs(10),
+            unknown_outcome: self.unknown_outcome,
+            store_retry: RetryPolicy::default(),
+        };
+        let mut policy = SendPolicy::new(config, modems());
+        let recovered = self
+            .store
+            .open_messages()
+            .into_iter()
+            .map(|open| {
+                let presence = if self.store.copies.iter().any(|copy| copy.id == open.id) {
+                    Presence::Finished
+                } else if self.store.spool.contains_key(&open.name) {
+                    Presence::Waiting
+                } else {
+                    Presence::Gone
+                };
+                (open, presence)
+            })
+            .collect();
+        policy.handle(Input::Recovered(recovered), self.now);
+        let mut tags: HashMap<MessageId, String> = HashMap::new();
+        let mut answers: VecDeque<(MessageId, usize, PartOutcome)> = VecDeque::new();
+        for _ in 0..100_000 {
+            while let Some(action) = policy.poll_action() {
+                if let Some(input) = self.act(action, &mut tags, &mut answers) {
+                    policy.handle(input, self.now);
+                }
+                if self.store.crashed {
+                    return;
+                }
+            }
+            if let Some((id, part, outcome)) = answers.pop_front() {
+                policy.handle(Input::PartDone { id, part, outcome }, self.now);
+                continue;
+            }
+            // Users drop a reused name once the earlier file has left.
+            while let Some(file) = self.later.front() {
+                if self.store.spool.contains_key(&file.name) {
+                    break;
+                }
+                let file = self.later.pop_front().unwrap_or_else(|| unreachable!());
+                self.store.spool.insert(file.name.clone(), file);
+            }
+            // The shell's scan: intake only while the store takes writes.
+            let mut offered = false;
+            if policy.is_healthy() {
+                let files: Vec<File> = self
+                    .store
+                    .spool
+                    .values()
+                    .filter(|file| !policy.holds(&file.name))
+                    .cloned()
+                    .collect();
+                for file in files {
+                    self.next_id += 1;
+                    let offer = Offer {
+                        name: file.name.clone(),
+                        origin: file.tag.clone(),
+                        fresh_id: format!("id{}", self.next_id),
+                        priority: file.priority,
+                        arrived: SystemTime::UNIX_EPOCH,
+                        queue: None,
+                        parts: file.parts,
+                        reference: 0,
+                        retries: None,
+                        refusal: None,
+                        call: false,
+                    };
+                    policy.handle(Input::Offered(offer), self.now);
+                    offered = true;
+                }
+            }
+            if offered {
+                continue;
+            }
+            if self.store.spool.is_empty() && self.later.is_empty() && policy.is_idle() {
+                return;
+            }
+            let Some(at) = policy.poll_timeout(self.now) else {
+                panic!("stuck: nothing due, files waiting: {:?}", self.store.spool);
+            };
+            self.now = at.max(self.now);
+            policy.handle_timeout(self.now);
+        }
+        panic!("no end after 100000 steps");
+    }
+
+    /// Does one action; returns the input that reports it, if any.
+    fn act(
+        &mut self,
+        action: Action,
+        tags: &mut HashMap<MessageId, String>,
+        answers: &mut VecDeque<(MessageId, usize, PartOutcome)>,
+    ) -> Option<Input> {
+        match action {
+            Action::Write { write, fact } => {
+                let result = self.store.record(&fact);
+                Some(Input::Stored { write, result })
+            }
+            Action::Finish {
+                write,
+                id,
+                name,
+                origin,
+                outcome,
+                unknown,
+            } => {
+                let content: &[u8] = if unknown { b"flagged" } else { b"" };
+                let finished = Finished {
+                    id: &id,
+                    name: &name,
+                    origin: &origin,
+                    outcome: &outcome,
+                    content,
+                    mode: 0o600,
+                };
+                let result = self.store.finish(&finished);
+                Some(Input::Stored { write, result })
+            }
+            Action::Accepted { id, name } => {
+                let tag = self.store.spool.get(&name).map(|file| file.tag.clone());
+                tags.insert(
+                    id,
+                    tag.unwrap_or_else(|| panic!("{name}: accepted, not in the spool")),
+                );
+                None
+            }
+            Action::StartPart { id, part, modem } => {
+                // Its facts are durable before the part goes out.
+                assert!(
+                    self.store.open.contains_key(&id),
+                    "{id}: part {part} sent before its accept"
+                );
+                assert_eq!(
+                    self.store.in_flight.get(&(id.clone(), part)),
+                    Some(&modem),
+                    "{id}: part {part} sent before its start was durable"
+                );
+                let sends = self.modem_sends.entry(modem.clone()).or_default();
+                *sends += 1;
+                let (outcome, went_out) = modem_answer(&modem, *sends);
+                if went_out {
+                    self.air.push((tags[&id].clone(), part, modem));
+                }
+                answers.push_back((id, part, outcome));
+                None
+            }
+            Action::Dropped { .. }
+            | Action::Alarm { .. }
+            | Action::StoreRecovered { .. }
+            | Action::Log { .. } => None,
+        }
+    }
+
+    /// The invariants, after the last run.
+    fn check(&self, label: &str) {
+        let files = workload();
+        assert!(
+            self.store.spool.is_empty(),
+            "{label}: left waiting: {:?}",
+            self.store.spool
+        );
+        for file in &files {
+            let copies: Vec<&Copy> = self
+                .store
+                .copies
+                .iter()
+                .filter(|copy| copy.tag == file.tag)
+                .collect();
+            assert_eq!(
+                copies.len(),
+                1,
+                "{label}: {} finished {} times",
+                file.tag,
+                copies.len()
+            );
+            let copy = copies[0];
+            let sends: Vec<&(String, usize, String)> =
+                self.air.iter().filter(|(tag, ..)| *tag == file.tag).collect();
+            let mut per_part: BTreeMap<usize, usize> = BTreeMap::new();
+            for (_, part, _) in &sends {
+                *per_part.entry(*part).or_default() += 1;
+            }
+            let modems: BTreeSet<&str> = sends.iter().map(|(.., modem)| modem.as_str()).collect();
+            if !copy.flagged {
+                assert!(
+                    per_part.values().all(|&n| n == 1),
+                    "{label}: {}: a part went out twice, unflagged: {sends:?}",
+                    file.tag
+                );
+                assert!(
+                    modems.len() <= 1,
+                    "{label}: {}: parts on two modems, unflagged: {sends:?}",
+                    file.tag
+                );
+            }
+            if copy.sent {
+                assert_eq!(
+                    per_part.len(),
+                    file.parts,
+                    "{label}: {} in sent/ without every part",
+                    file.tag
+                );
+            }
+        }
+        assert_eq!(self.store.copies.len(), files.len(), "{label}: a copy of no file");
+        assert!(
+            self.store.open.is_empty(),
+            "{label}: left open: {:?}",
+            self.store.open
+        );
+    }
+
+    fn elapsed(&self) -> Duration {
+        self.now - self.t0
+    }
+}
+
+/// One run with `fault` at write `at`: returns whether the fault was hit.
+fn run_once(unknown_outcome: UnknownOutcome, fault: Option<(u64, Fault)>) -> bool {
+    let label = format!("{unknown_outcome:?} {fault:?}");
+    let mut world = World::new(unknown_outcome, fault);
+    world.run();
+    let hit = world.store.hit;
+    if world.store.crashed {
+        // The restart: from what is durable, with a store that works.
+        world.store.crashed = false;
+        world.store.fault = None;
+        world.run();
+    }
+    world.check(&label);
+    assert!(
+        world.elapsed() < Duration::from_secs(86_400),
+        "{label}: took a simulated day"
+    );
+    hit
+}
+
+#[test]
+fn every_crash_and_write_failure_point_keeps_each_message_once_and_no_part_twice_unflagged() {
+    let started = std::time::Instant::now();
+    let faults = [
+        Fault::CrashBefore,
+        Fault::CrashAfter,
+        Fault::Fail(ErrorKind::StorageFull, 1),
+        Fault::Fail(ErrorKind::Other, 3),
+        Fault::Fail(ErrorKind::PermissionDenied, 1),
+        // A long outage: the retries fail too, with sends on the modems.
+        Fault::Fail(ErrorKind::StorageFull, 12),
+    ];
+    let mut points = 0;
+    for unknown_outcome in [UnknownOutcome::Fail, UnknownOutcome::Resend] {
+        // The workload without faults first: every file once, as always.
+        assert!(!run_once(unknown_outcome, None));
+        for fault in faults {
+            for at in 1.. {
+                if !run_once(unknown_outcome, Some((at, fault))) {
+                    break;
+                }
+                points += 1;
+            }
+        }
+    }
+    println!(
+        "send-path crash/fault sweep: {points} distinct crash and failure points in {:.2} s",
+        started.elapsed().as_secs_f64()
+    );
+    assert!(points >= 700, "only {points} points");
+}
