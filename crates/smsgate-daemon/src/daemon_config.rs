@@ -342,172 +342,6 @@ impl DaemonConfig {
     }
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct RawDaemonConfig {
-    lock_dir: Option<PathBuf>,
-    #[serde(default)]
-    ports: BTreeMap<Spanned<String>, RawPort>,
-    #[serde(default)]
-    spool: RawSpool,
-    #[serde(default)]
-    modems: BTreeMap<Spanned<String>, RawModem>,
-    #[serde(default)]
-    queues: BTreeMap<Spanned<String>, RawQueue>,
-    #[serde(default)]
-    handlers: RawHandlers,
-    #[serde(default)]
-    limits: RawLimits,
-    #[serde(default)]
-    numbering: RawNumbering,
-    #[serde(default)]
-    control: RawControl,
-    #[serde(default)]
-    status: crate::status_file::RawStatus,
-    sms_commands: Option<Spanned<commands::RawSmsCommands>>,
-    #[serde(default)]
-    scripts: BTreeMap<Spanned<String>, commands::RawScript>,
-    http: Option<Spanned<crate::http::config::RawHttp>>,
-    #[serde(default)]
-    webhooks: Vec<Spanned<crate::webhooks::config::RawWebhook>>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-struct RawControl {
-    socket: Option<PathBuf>,
-    enabled: Option<bool>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-struct RawSpool {
-    base: Option<PathBuf>,
-    outgoing: Option<Spanned<PathBuf>>,
-    checked: Option<Spanned<PathBuf>>,
-    failed: Option<Spanned<PathBuf>>,
-    incoming: Option<Spanned<PathBuf>>,
-    report: Option<Spanned<PathBuf>>,
-    sent: Option<Spanned<PathBuf>>,
-    saved: Option<Spanned<PathBuf>>,
-    phonecalls: Option<Spanned<PathBuf>>,
-    unknown_outcome: Option<Spanned<String>>,
-    include_dir: Option<Spanned<PathBuf>>,
-    // Intake and file modes (intake.rs, spool_dir.rs).
-    max_outgoing_bytes: Option<Spanned<u64>>,
-    trust_outgoing: Option<bool>,
-    file_mode: Option<Spanned<String>>,
-    dir_mode: Option<Spanned<String>>,
-    // How received files are written, and sent/ files' PDU lines.
-    incoming_charset: Option<Spanned<String>>,
-    store_received_pdu: Option<Spanned<i64>>,
-    store_sent_pdu: Option<Spanned<i64>>,
-    // National tables tried before UCS2 (spool::PlanDefaults::national_tables).
-    national_tables: Option<Spanned<Vec<String>>>,
-    // smstools3's production settings (daemon_config/smsd_features.rs).
-    blacklist: Option<Spanned<PathBuf>>,
-    whitelist: Option<Spanned<PathBuf>>,
-    incoming_copy: Option<Spanned<PathBuf>>,
-    sent_copy: Option<Spanned<PathBuf>>,
-    failed_copy: Option<Spanned<PathBuf>>,
-    report_copy: Option<Spanned<PathBuf>>,
-    eventhandler_use_copy: Option<bool>,
-    keep_filename: Option<bool>,
-    store_original_filename: Option<bool>,
-    // smsd's administrative messages (daemon_config/admin.rs).
-    admin_to: Option<Spanned<String>>,
-    admin_message_modem: Option<Spanned<String>>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-struct RawModem {
-    port: Option<Spanned<String>>,
-    channel: Option<Spanned<usize>>,
-    #[serde(default)]
-    queues: Vec<Spanned<String>>,
-    /// RouterOS calls it `receive-enabled`.
-    #[serde(default, alias = "receive-enabled")]
-    receive: bool,
-    #[serde(default)]
-    polling: bool,
-    #[serde(default)]
-    auto_erase: bool,
-    send: Option<Spanned<bool>>,
-    send_retries: Option<u32>,
-    block_after: Option<Spanned<u32>>,
-    block_time_s: Option<u64>,
-    #[serde(default)]
-    report: bool,
-    autosplit: Option<Spanned<u8>>,
-    validity: Option<Spanned<RawValidity>>,
-    smsc: Option<Spanned<String>>,
-    #[serde(default)]
-    smsc_pdu: bool,
-    text_is_pdu_key: Option<String>,
-    // smstools3's per-modem settings (daemon_config/smsd_features.rs).
-    eventhandler: Option<Spanned<PathBuf>>,
-    eventhandler_ussd: Option<Spanned<PathBuf>>,
-    number: Option<Spanned<String>>,
-    description: Option<Spanned<String>>,
-    limits: Option<sim_limits::RawSimLimits>,
-    check_network: Option<bool>,
-    receive_before_send: Option<bool>,
-    max_continuous_sending_s: Option<Spanned<u64>>,
-    hangup_incoming_call: Option<bool>,
-    phonecalls: Option<bool>,
-    regular_run: Option<Spanned<modem_tasks::RawRegularRun>>,
-    // smsd's administrative messages (daemon_config/admin.rs).
-    admin_to: Option<Spanned<String>>,
-    admin_message_limit: Option<u32>,
-    admin_message_count_clear_min: Option<Spanned<u64>>,
-}
-
-/// `validity = 167` or `validity = "2 days"`.
-#[derive(Debug, Deserialize)]
-#[serde(untagged)]
-enum RawValidity {
-    Relative(i64),
-    Period(String),
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-struct RawQueue {
-    prefixes: Vec<Spanned<String>>,
-    directory: Option<Spanned<PathBuf>>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-struct RawHandlers {
-    eventhandler: Option<PathBuf>,
-    checkhandler: Option<PathBuf>,
-    alarmhandler: Option<PathBuf>,
-    alarm_level: Option<Spanned<u8>>,
-    timeout_s: Option<Spanned<u64>>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-struct RawLimits {
-    retry_interval_s: Option<Spanned<u64>>,
-    send_retries: Option<u32>,
-    block_after: Option<Spanned<u32>>,
-    block_time_s: Option<u64>,
-    incomplete_after_s: Option<Spanned<u64>>,
-    max_parts: Option<Spanned<u16>>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-struct RawNumbering {
-    #[serde(default)]
-    international_prefixes: Vec<Spanned<String>>,
-    #[serde(default)]
-    national_prefixes: Vec<Spanned<String>>,
-}
-
 /// The high-level step: raw sections in, validated values out, problems
 /// collected.
 pub struct Checker<'a> {
@@ -896,10 +730,14 @@ pub mod commands;
 mod limits;
 pub mod modem_tasks;
 mod modems;
+mod raw;
 mod read;
 mod sim_limits;
 mod smsd_features;
 mod spool_section;
+
+pub use raw::RawDaemonConfig;
+use raw::*;
 
 #[cfg(test)]
 mod tests;

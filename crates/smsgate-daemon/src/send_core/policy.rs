@@ -15,120 +15,10 @@ use crate::store_health::StoreHealth;
 
 mod admission;
 mod live;
+mod state;
 mod store_path;
 use crate::daemon_config::UnknownOutcome;
-
-/// One modem's availability.
-#[derive(Debug)]
-struct Modem {
-    policy: ModemPolicy,
-    busy: bool,
-    failures_in_row: u32,
-    blocked_until: Option<Instant>,
-    suspended: bool,
-    retired: bool,
-    /// Retired as removed: its pinned messages fail once its part is back.
-    removed: bool,
-}
-
-impl Modem {
-    fn is_free(&self, now: Instant) -> bool {
-        !self.busy && !self.suspended && !self.retired && self.blocked_until.is_none_or(|until| until <= now)
-    }
-}
-
-/// Where a message is on its way.
-#[derive(Clone, Debug)]
-enum Phase {
-    /// Its `Accepted` fact is being written.
-    Accepting,
-    /// Queued: waits for a free modem (and its retry time).
-    Waiting,
-    /// Holds modem `modem` for part `part`.
-    OnModem { modem: usize, part: usize, step: Step },
-    /// A part's outcome could not be written: the message waits, holding no
-    /// modem, until a retry of the store writes it; then it is acted on.
-    Stalled {
-        fact: Fact,
-        modem: usize,
-        part: usize,
-        outcome: PartOutcome,
-    },
-    /// Its finish is being written.
-    Finishing { outcome: Outcome },
-    /// Its finish could not be written: retried with the store, never sent
-    /// meanwhile.
-    FinishStalled { outcome: Outcome },
-}
-
-#[derive(Clone, Debug)]
-enum Step {
-    /// Its `PartStarted` fact is being written: not on the modem yet.
-    Starting,
-    /// Handed to the modem.
-    Sending,
-    /// Its outcome is being written.
-    Recording(PartOutcome),
-}
-
-#[derive(Debug)]
-struct Message {
-    id: MessageId,
-    name: String,
-    origin: String,
-    priority: Priority,
-    arrived: SystemTime,
-    queue: Option<String>,
-    retries: Option<u32>,
-    /// The reference of each part that went out.
-    sent: Vec<Option<u8>>,
-    /// The modem its first part went out on: the others go out there, or
-    /// the message fails whole.
-    pin: Option<String>,
-    /// A part's outcome was unknown: the finished file carries the flag.
-    unknown: bool,
-    attempts: u32,
-    not_before: Option<Instant>,
-    phase: Phase,
-    /// A voice call: no SIM's limits count it.
-    call: bool,
-    /// It was said to wait for its modems' limits (said once).
-    limit_noted: bool,
-}
-
-impl Message {
-    fn order_key(&self) -> OrderKey {
-        (
-            Reverse(self.priority),
-            self.arrived,
-            self.name.clone(),
-            self.id.clone(),
-        )
-    }
-
-    fn first_unsent(&self) -> Option<usize> {
-        self.sent.iter().position(Option::is_none).map(|idx| idx + 1)
-    }
-}
-
-/// `Priority: high` first, then the oldest, then by name.
-type OrderKey = (Reverse<Priority>, SystemTime, String, MessageId);
-
-/// What a write the core asked for was for.
-#[derive(Clone, Debug)]
-enum Purpose {
-    Message(MessageId),
-    Ended(MessageId),
-    Probe,
-}
-
-/// One step of a retry of the store after an outage.
-#[derive(Clone, Debug)]
-enum RetryStep {
-    Probe,
-    Message(MessageId),
-    Ended(MessageId),
-}
+use state::*;
 
 /// See the module docs of `send_core`.
 #[derive(Debug)]
@@ -848,20 +738,6 @@ impl SendPolicy {
             {
                 self.names.remove(&message.name);
             }
-        }
-    }
-}
-
-impl Modem {
-    fn new(policy: ModemPolicy) -> Modem {
-        Modem {
-            policy,
-            busy: false,
-            failures_in_row: 0,
-            blocked_until: None,
-            suspended: false,
-            retired: false,
-            removed: false,
         }
     }
 }

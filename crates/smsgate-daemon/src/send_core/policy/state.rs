@@ -1,0 +1,130 @@
+//! The policy's bookkeeping: each modem's availability and each
+//! message's state, as [`SendPolicy`](super::SendPolicy) keeps them.
+
+use super::*;
+
+/// One modem's availability.
+#[derive(Debug)]
+pub(super) struct Modem {
+    pub(super) policy: ModemPolicy,
+    pub(super) busy: bool,
+    pub(super) failures_in_row: u32,
+    pub(super) blocked_until: Option<Instant>,
+    pub(super) suspended: bool,
+    pub(super) retired: bool,
+    /// Retired as removed: its pinned messages fail once its part is back.
+    pub(super) removed: bool,
+}
+
+impl Modem {
+    pub(super) fn is_free(&self, now: Instant) -> bool {
+        !self.busy && !self.suspended && !self.retired && self.blocked_until.is_none_or(|until| until <= now)
+    }
+}
+
+/// Where a message is on its way.
+#[derive(Clone, Debug)]
+pub(super) enum Phase {
+    /// Its `Accepted` fact is being written.
+    Accepting,
+    /// Queued: waits for a free modem (and its retry time).
+    Waiting,
+    /// Holds modem `modem` for part `part`.
+    OnModem { modem: usize, part: usize, step: Step },
+    /// A part's outcome could not be written: the message waits, holding no
+    /// modem, until a retry of the store writes it; then it is acted on.
+    Stalled {
+        fact: Fact,
+        modem: usize,
+        part: usize,
+        outcome: PartOutcome,
+    },
+    /// Its finish is being written.
+    Finishing { outcome: Outcome },
+    /// Its finish could not be written: retried with the store, never sent
+    /// meanwhile.
+    FinishStalled { outcome: Outcome },
+}
+
+#[derive(Clone, Debug)]
+pub(super) enum Step {
+    /// Its `PartStarted` fact is being written: not on the modem yet.
+    Starting,
+    /// Handed to the modem.
+    Sending,
+    /// Its outcome is being written.
+    Recording(PartOutcome),
+}
+
+#[derive(Debug)]
+pub(super) struct Message {
+    pub(super) id: MessageId,
+    pub(super) name: String,
+    pub(super) origin: String,
+    pub(super) priority: Priority,
+    pub(super) arrived: SystemTime,
+    pub(super) queue: Option<String>,
+    pub(super) retries: Option<u32>,
+    /// The reference of each part that went out.
+    pub(super) sent: Vec<Option<u8>>,
+    /// The modem its first part went out on: the others go out there, or
+    /// the message fails whole.
+    pub(super) pin: Option<String>,
+    /// A part's outcome was unknown: the finished file carries the flag.
+    pub(super) unknown: bool,
+    pub(super) attempts: u32,
+    pub(super) not_before: Option<Instant>,
+    pub(super) phase: Phase,
+    /// A voice call: no SIM's limits count it.
+    pub(super) call: bool,
+    /// It was said to wait for its modems' limits (said once).
+    pub(super) limit_noted: bool,
+}
+
+impl Message {
+    pub(super) fn order_key(&self) -> OrderKey {
+        (
+            Reverse(self.priority),
+            self.arrived,
+            self.name.clone(),
+            self.id.clone(),
+        )
+    }
+
+    pub(super) fn first_unsent(&self) -> Option<usize> {
+        self.sent.iter().position(Option::is_none).map(|idx| idx + 1)
+    }
+}
+
+/// `Priority: high` first, then the oldest, then by name.
+pub(super) type OrderKey = (Reverse<Priority>, SystemTime, String, MessageId);
+
+/// What a write the core asked for was for.
+#[derive(Clone, Debug)]
+pub(super) enum Purpose {
+    Message(MessageId),
+    Ended(MessageId),
+    Probe,
+}
+
+/// One step of a retry of the store after an outage.
+#[derive(Clone, Debug)]
+pub(super) enum RetryStep {
+    Probe,
+    Message(MessageId),
+    Ended(MessageId),
+}
+
+impl Modem {
+    pub(super) fn new(policy: ModemPolicy) -> Modem {
+        Modem {
+            policy,
+            busy: false,
+            failures_in_row: 0,
+            blocked_until: None,
+            suspended: false,
+            retired: false,
+            removed: false,
+        }
+    }
+}
