@@ -155,18 +155,7 @@ pub(crate) async fn list_inbox(
 ) -> Result<Json<InboxPage>, ApiError> {
     authorize(&state.settings.tokens, &headers, Scope::Read)?;
     let Query(query) = query.map_err(|err| ApiError::invalid("query", err.body_text()))?;
-    let limit = query.limit.unwrap_or(100);
-    if limit == 0 || limit > 1000 {
-        return Err(ApiError::invalid("limit", "1-1000"));
-    }
-    let since = match &query.since {
-        None => None,
-        Some(text) => Some(
-            chrono::DateTime::parse_from_rfc3339(text)
-                .map(SystemTime::from)
-                .map_err(|err| ApiError::invalid("since", format!("{text:?} is not RFC 3339: {err}")))?,
-        ),
-    };
+    let (limit, since) = crate::http::messages::page_bounds(query.limit, query.since.as_deref())?;
     let dir: PathBuf = state.config.spool.incoming.clone();
     let page = tokio::task::spawn_blocking(move || {
         let all = entries(&dir).map_err(|err| ApiError::storage("listing incoming/", err))?;

@@ -286,18 +286,7 @@ pub(crate) async fn list_messages(
 ) -> Result<Json<MessagePage>, ApiError> {
     authorize(&state.settings.tokens, &headers, Scope::Read)?;
     let Query(query) = query.map_err(|err| ApiError::invalid("query", err.body_text()))?;
-    let limit = query.limit.unwrap_or(100);
-    if limit == 0 || limit > 1000 {
-        return Err(ApiError::invalid("limit", "1-1000"));
-    }
-    let since = match &query.since {
-        None => None,
-        Some(text) => Some(
-            chrono::DateTime::parse_from_rfc3339(text)
-                .map(std::time::SystemTime::from)
-                .map_err(|err| ApiError::invalid("since", format!("{text:?} is not RFC 3339: {err}")))?,
-        ),
-    };
+    let (limit, since) = page_bounds(query.limit, query.since.as_deref())?;
     if let Some(cursor) = &query.cursor {
         if !is_id(cursor) {
             return Err(ApiError::invalid("cursor", "not a cursor this API gave"));
@@ -311,4 +300,24 @@ pub(crate) async fn list_messages(
     })
     .await?;
     Ok(Json(page))
+}
+
+/// A listing's `limit` (default 100, 1 to 1000) and `since` (RFC 3339),
+/// checked alike for every paged route.
+pub(crate) fn page_bounds(
+    limit: Option<usize>,
+    since: Option<&str>,
+) -> Result<(usize, Option<std::time::SystemTime>), ApiError> {
+    let limit = limit.unwrap_or(100);
+    if limit == 0 || limit > 1000 {
+        return Err(ApiError::invalid("limit", "1-1000"));
+    }
+    let since = since
+        .map(|text| {
+            chrono::DateTime::parse_from_rfc3339(text)
+                .map(std::time::SystemTime::from)
+                .map_err(|err| ApiError::invalid("since", format!("{text:?} is not RFC 3339: {err}")))
+        })
+        .transpose()?;
+    Ok((limit, since))
 }
