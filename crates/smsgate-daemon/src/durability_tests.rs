@@ -209,6 +209,7 @@ fn faulty(from: u64, count: u64, writes: &Arc<AtomicU64>) -> StoreMaker {
             kind: io::ErrorKind::StorageFull,
             writes,
             on_append: None,
+            before_finish: None,
         })
     })
 }
@@ -371,6 +372,7 @@ async fn the_parts_of_a_message_never_leave_through_two_modems() {
             kind: io::ErrorKind::Other,
             writes,
             on_append: Some(Box::new(on_append)),
+            before_finish: None,
         })
     });
     let running = bench.start(make_store).await;
@@ -499,5 +501,48 @@ async fn a_move_to_sent_cut_off_with_unique_names_is_completed_without_a_second_
         text.contains("only once") && text.contains("Original_filename: X\n"),
         "{text}"
     );
+    bench.stop().await;
+}
+
+/// A local program drops a new file under the name of one being finished,
+/// after intake read the old one and before its `sent/` copy is durable
+/// (the store boundary's hook swaps it in there). The old one's finish
+/// used to unlink the entry by name: the new file was lost unsent. Now
+/// only the file taken is removed; the new one is taken and sent later.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_file_dropped_under_a_finishing_ones_name_is_sent_later() {
+    let bench = Bench::new(1, "").await;
+    let finishes = Arc::new(AtomicU64::new(0));
+    let seen = finishes.clone();
+    let swap_in = move |source: &std::path::Path| {
+        if seen.fetch_add(1, Ordering::SeqCst) == 0 {
+            let temporary = source.with_file_name(".X-new");
+            std::fs::write(&temporary, "To: 491510000009\n\nthe second X").unwrap();
+            std::fs::rename(&temporary, source).unwrap();
+        }
+    };
+    let make_store: StoreMaker = Box::new(move |journal: Journal| -> Box<dyn SendStore> {
+        Box::new(FaultyStore {
+            inner: journal,
+            from: u64::MAX,
+            count: 0,
+            kind: io::ErrorKind::Other,
+            writes: Arc::new(AtomicU64::new(0)),
+            on_append: None,
+            before_finish: Some(Box::new(swap_in)),
+        })
+    });
+    let running = bench.start(make_store).await;
+    let temporary = bench.spool("outgoing").join(".X");
+    std::fs::write(&temporary, "To: 491510000009\n\nthe first X").unwrap();
+    std::fs::rename(&temporary, bench.spool("outgoing").join("X")).unwrap();
+    wait_until("the second X in sent/", || {
+        bench.file("sent", "X").contains("the second X")
+    })
+    .await;
+    running.stop().await;
+    let texts: Vec<String> = bench.submitted(0).await.into_iter().map(|part| part.2).collect();
+    assert_eq!(texts, ["the first X", "the second X"]);
+    assert!(finishes.load(Ordering::SeqCst) >= 2);
     bench.stop().await;
 }

@@ -24,6 +24,7 @@ use std::path::{Path, PathBuf};
 
 #[cfg(doc)]
 use crate::spool_dir;
+use crate::spool_dir::EntryId;
 
 /// The default of `[spool] max-outgoing-bytes`: a message is at most 255
 /// parts of 160 characters (a few bytes each in UTF-8) plus its headers,
@@ -73,6 +74,10 @@ pub(crate) struct Intake {
     pub(crate) bytes: Vec<u8>,
     /// Its permission bits: its `sent/` or `failed/` version keeps them.
     pub(crate) mode: u32,
+    /// The file itself (device and inode, by `fstat` of the descriptor
+    /// read): only this file is ever removed or moved under its name
+    /// later, never a new one dropped there meanwhile.
+    pub(crate) entry: EntryId,
 }
 
 /// An outgoing file opened and checked, not yet read.
@@ -82,6 +87,8 @@ pub(crate) struct Opened {
     pub(crate) size: u64,
     /// Its permission bits.
     pub(crate) mode: u32,
+    /// The file opened ([`Intake::entry`]).
+    pub(crate) entry: EntryId,
 }
 
 /// Why an entry is not taken.
@@ -97,7 +104,13 @@ pub(crate) enum Refusal {
     },
     /// It is a regular file over the limit (by `fstat`, or it grew while
     /// being read): to `failed/`, unread.
-    TooLarge { size: u64, limit: u64, mode: u32 },
+    TooLarge {
+        size: u64,
+        limit: u64,
+        mode: u32,
+        /// The file judged, which alone may be moved.
+        entry: EntryId,
+    },
 }
 
 impl Refusal {
@@ -131,6 +144,7 @@ pub(crate) fn open(path: &Path, limit: u64) -> Result<Opened, Refusal> {
         identity: Identity::of_entry(path),
     })?;
     let mode = metadata.permissions().mode() & 0o777;
+    let entry = EntryId::of(&metadata);
     if !metadata.is_file() {
         return Err(Refusal::Cannot {
             reason: format!("not a regular file ({})", kind_of(&metadata)),
@@ -142,12 +156,14 @@ pub(crate) fn open(path: &Path, limit: u64) -> Result<Opened, Refusal> {
             size: metadata.len(),
             limit,
             mode,
+            entry,
         });
     }
     Ok(Opened {
         file,
         size: metadata.len(),
         mode,
+        entry,
     })
 }
 
@@ -170,11 +186,13 @@ pub(crate) fn read(path: &Path, limit: u64) -> Result<Intake, Refusal> {
             size: bytes.len() as u64,
             limit,
             mode: opened.mode,
+            entry: opened.entry,
         });
     }
     Ok(Intake {
         bytes,
         mode: opened.mode,
+        entry: opened.entry,
     })
 }
 

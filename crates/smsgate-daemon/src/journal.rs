@@ -241,15 +241,30 @@ impl Journal {
 
     /// Appends `record` and fsyncs it before returning; only then is it
     /// part of what [`Journal::open_messages`] tells (never ahead of the disk).
+    #[cfg(test)]
     pub(crate) fn append(&mut self, record: Record) -> io::Result<()> {
-        let mut line = line_of(&record);
-        line.push('\n');
+        self.append_all(vec![record])
+    }
+
+    /// Appends `records` in one write and one fsync (group commit): only
+    /// then are they part of what [`Journal::open_messages`] tells. A
+    /// failure fails them all; each record is a fact on its own, so
+    /// whichever of them a crash leaves on disk is still true.
+    pub(crate) fn append_all(&mut self, records: Vec<Record>) -> io::Result<()> {
+        if records.is_empty() {
+            return Ok(());
+        }
+        let mut lines = String::new();
         if self.torn {
-            line.insert(0, '\n');
+            lines.push('\n');
+        }
+        for record in &records {
+            lines.push_str(&line_of(record));
+            lines.push('\n');
         }
         let written = self
             .file
-            .write_all(line.as_bytes())
+            .write_all(lines.as_bytes())
             .and_then(|()| self.file.sync_data());
         if let Err(err) = written {
             self.torn = true;
@@ -259,8 +274,10 @@ impl Journal {
             ));
         }
         self.torn = false;
-        self.lines += 1;
-        apply(&mut self.files, &mut self.begun, record);
+        self.lines += records.len();
+        for record in records {
+            apply(&mut self.files, &mut self.begun, record);
+        }
         if self.lines >= COMPACT_AFTER_LINES + 4 * self.files.len() {
             self.compact();
         }

@@ -189,18 +189,36 @@ impl SentIndex {
 
     /// Writes `file`'s `sent/` version with `write`, given the report lines
     /// that came already, and remembers that it is there.
+    #[cfg(test)]
     pub(crate) fn write_sent<T>(
         &self,
         file: &str,
         write: impl FnOnce(&[String]) -> std::io::Result<T>,
     ) -> std::io::Result<T> {
+        self.write_sent_all(&[file.to_owned()], |early| write(&early[0]))
+    }
+
+    /// Writes the `sent/` versions of `files` with `write`, given the
+    /// report lines that came already for each, in their order, and
+    /// remembers that they are there (one commit of the store for them
+    /// all).
+    pub(crate) fn write_sent_all<T>(
+        &self,
+        files: &[String],
+        write: impl FnOnce(&[Vec<String>]) -> std::io::Result<T>,
+    ) -> std::io::Result<T> {
         let mut inner = self
             .inner
             .lock()
             .map_err(|_| std::io::Error::other("sent index lock poisoned"))?;
-        let early = inner.sending.get(file).cloned().unwrap_or_default();
+        let early: Vec<Vec<String>> = files
+            .iter()
+            .map(|file| inner.sending.get(file).cloned().unwrap_or_default())
+            .collect();
         let value = write(&early)?;
-        inner.sending.remove(file);
+        for file in files {
+            inner.sending.remove(file);
+        }
         Ok(value)
     }
 

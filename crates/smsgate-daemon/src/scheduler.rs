@@ -51,6 +51,7 @@ use crate::sd_notify;
 use crate::send_core::store::SpoolJournal;
 use crate::send_core::{
     self, Action, Input, MessageId, MessageStore as _, ModemPolicy, PartOutcome, PolicyConfig, SendPolicy,
+    WriteId,
 };
 use crate::send_store::SendStore;
 use crate::send_task::{PartResult, PartTask};
@@ -177,6 +178,9 @@ struct Job {
     bytes: Vec<u8>,
     /// Its permission bits, which its `sent/` or `failed/` version keeps.
     mode: u32,
+    /// The file intake read (device, inode): only it is ever moved or
+    /// removed under its name, never a new file dropped there since.
+    taken: spool_dir::EntryId,
     /// Encoded PDUs, SMSC address first, one per part.
     pdus: Vec<Vec<u8>>,
     /// For `Voicecall: yes`: the call, recorded as the one part (whose PDU
@@ -448,7 +452,15 @@ impl Scheduler {
             tokio::select! {
                 biased;
                 _ = self.shutdown.cancelled() => break,
-                Some(result) = self.results.recv() => self.part_done(result),
+                Some(result) = self.results.recv() => {
+                    // Every part back by now, from every modem: their
+                    // outcomes are committed as one group.
+                    self.part_done(result);
+                    while let Ok(result) = self.results.try_recv() {
+                        self.part_done(result);
+                    }
+                    self.act();
+                }
                 Some(slot) = self.new_modems.recv() => self.add_modem(slot),
                 Some(result) = self.checks.recv() => self.finish_check(result),
                 Some(name) = self.reconnected.recv() => {
@@ -471,7 +483,10 @@ impl Scheduler {
         self.input(Input::Shutdown);
         while self.policy.is_busy() {
             match self.results.recv().await {
-                Some(result) => self.part_done(result),
+                Some(result) => {
+                    self.part_done(result);
+                    self.act();
+                }
                 None => break,
             }
         }
@@ -507,7 +522,7 @@ impl Scheduler {
         self.act();
     }
 
-    /// A part's task came back.
+    /// A part's task came back: the policy is told (the caller acts).
     fn part_done(&mut self, result: PartResult) {
         let PartResult {
             id,
@@ -532,7 +547,8 @@ impl Scheduler {
                 }
             }
         }
-        self.input(Input::PartDone { id, part, outcome });
+        self.policy
+            .handle(Input::PartDone { id, part, outcome }, Instant::now());
         self.show_named(&modem);
     }
 
@@ -614,70 +630,111 @@ impl Scheduler {
         }
     }
 
-    /// Does what the policy asks, until it asks nothing more.
+    /// Does what the policy asks, until it asks nothing more. Its writes
+    /// are gathered and committed in groups (group commit): the facts
+    /// asked for by the time it asks nothing more, in one append and one
+    /// fsync, and reported; then, once no fact waits, the finishes gathered
+    /// meanwhile, in one batch. The policy releases nothing that depends
+    /// on a write (a part to a modem, a file to its queue) before that
+    /// write's report, so nothing goes out before its facts are durable.
     fn act(&mut self) {
-        while let Some(action) = self.policy.poll_action() {
-            let now = Instant::now();
-            match action {
-                Action::Write { write, fact } => {
-                    let result = self.store.record(&fact);
-                    if let Err(err) = &result {
-                        tracing::error!(
-                            target: "smsgate",
-                            "{fact:?}: {err}; sending and intake paused until the storage takes writes"
-                        );
-                    }
-                    self.policy.handle(Input::Stored { write, result }, now);
-                }
-                Action::Finish {
-                    write,
-                    id,
-                    name,
-                    outcome,
-                    unknown,
-                    ..
-                } => {
-                    let result = self.finish(&id, &name, &outcome, unknown);
-                    if result.is_ok() {
-                        self.count_finish(&outcome);
-                    }
-                    self.policy.handle(Input::Stored { write, result }, now);
-                }
-                Action::Accepted { id, name } => self.accepted(&id, &name),
-                Action::Dropped { name, .. } => {
-                    // Left where it is, offered again once the store takes
-                    // writes.
-                    self.jobs.remove(&name);
-                }
-                Action::StartPart { id, part, modem } => {
-                    self.start_part(&id, part, &modem);
-                    self.show_named(&modem);
-                }
-                Action::Alarm {
-                    severity,
-                    source,
-                    text,
-                } => {
-                    let severity = match severity {
-                        send_core::Severity::Notice => Severity::Notice,
-                        send_core::Severity::Error => Severity::Error,
-                        send_core::Severity::Critical => Severity::Critical,
-                    };
-                    self.alarms.raise(severity, &source, &text);
-                }
-                Action::StoreRecovered { lasted } => {
-                    tracing::warn!(
-                        target: "smsgate",
-                        "the storage takes writes again after {} s; sending and intake resume",
-                        lasted.as_secs()
-                    );
-                    self.store_recovered = true;
-                }
-                Action::Log { warn: true, text } => tracing::warn!(target: "smsgate", "{text}"),
-                Action::Log { warn: false, text } => tracing::info!(target: "smsgate", "{text}"),
+        let mut facts: Vec<(WriteId, send_core::Fact)> = Vec::new();
+        let mut finishes: Vec<finish::Finishing> = Vec::new();
+        loop {
+            while let Some(action) = self.policy.poll_action() {
+                self.do_action(action, &mut facts, &mut finishes);
+            }
+            if !facts.is_empty() {
+                self.commit_facts(std::mem::take(&mut facts));
+            } else if !finishes.is_empty() {
+                self.commit_finishes(std::mem::take(&mut finishes));
+            } else {
+                break;
             }
         }
         self.publish_blocks();
+    }
+
+    /// Writes a group of facts in one commit of the store and reports each
+    /// to the policy: a failure fails them all.
+    fn commit_facts(&mut self, facts: Vec<(WriteId, send_core::Fact)>) {
+        let (writes, facts): (Vec<WriteId>, Vec<send_core::Fact>) = facts.into_iter().unzip();
+        let result = self.store.record_all(&facts);
+        if let Err(err) = &result {
+            tracing::error!(
+                target: "smsgate",
+                "{} fact(s), the first {:?}: {err}; sending and intake paused until the storage takes writes",
+                facts.len(),
+                facts.first()
+            );
+        }
+        let now = Instant::now();
+        for write in writes {
+            let result = result.clone();
+            self.policy.handle(Input::Stored { write, result }, now);
+        }
+    }
+
+    /// Does one action of the policy; writes are gathered for their group.
+    fn do_action(
+        &mut self,
+        action: Action,
+        facts: &mut Vec<(WriteId, send_core::Fact)>,
+        finishes: &mut Vec<finish::Finishing>,
+    ) {
+        match action {
+            Action::Write { write, fact } => facts.push((write, fact)),
+            Action::Finish {
+                write,
+                id,
+                name,
+                outcome,
+                unknown,
+                ..
+            } => match self.prepare_finish(write, &id, &name, &outcome, unknown) {
+                Some(finishing) => finishes.push(finishing),
+                // Nothing of it held here: nothing to write.
+                None => self.policy.handle(
+                    Input::Stored {
+                        write,
+                        result: Ok(()),
+                    },
+                    Instant::now(),
+                ),
+            },
+            Action::Accepted { id, name } => self.accepted(&id, &name),
+            Action::Dropped { name, .. } => {
+                // Left where it is, offered again once the store takes
+                // writes.
+                self.jobs.remove(&name);
+            }
+            Action::StartPart { id, part, modem } => {
+                self.start_part(&id, part, &modem);
+                self.show_named(&modem);
+            }
+            Action::Alarm {
+                severity,
+                source,
+                text,
+            } => {
+                let severity = match severity {
+                    send_core::Severity::Notice => Severity::Notice,
+                    send_core::Severity::Error => Severity::Error,
+                    send_core::Severity::Critical => Severity::Critical,
+                };
+                self.alarms.raise(severity, &source, &text);
+            }
+            Action::StoreRecovered { lasted } => {
+                tracing::warn!(
+                    target: "smsgate",
+                    "the storage takes writes again after {} s; sending and intake resume",
+                    lasted.as_secs()
+                );
+                self.store_recovered = true;
+            }
+            Action::Log { warn: true, text } => tracing::warn!(target: "smsgate", "{text}"),
+            Action::Log { warn: false, text } => tracing::info!(target: "smsgate", "{text}"),
+        }
     }
 
     /// Tells the HTTP API's modem states of blocks the policy began or

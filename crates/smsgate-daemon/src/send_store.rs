@@ -14,84 +14,73 @@
 //! [`SendPolicy`]: crate::send_core::SendPolicy
 
 use std::io;
-use std::path::{Path, PathBuf};
+#[cfg(test)]
+use std::path::Path;
 #[cfg(test)]
 use std::sync::atomic::Ordering;
 #[cfg(test)]
 use std::sync::Arc;
 
 use crate::journal::{FileState, Journal, Record};
-use crate::spool_dir;
+use crate::spool_dir::{self, Move};
 
 /// See the module docs.
 pub(crate) trait SendStore: Send + std::fmt::Debug {
-    /// Appends `record`, durably, before returning.
-    fn append(&mut self, record: Record) -> io::Result<()>;
+    /// Appends `records`, durably (one sync for them all), before
+    /// returning. A failure fails them all: none is known durable.
+    fn append_all(&mut self, records: Vec<Record>) -> io::Result<()>;
     /// Every message not finished, by id.
     fn open_messages(&self) -> Vec<(String, FileState)>;
-    /// Writes a finished file to `dir/name` durably, with `mode`, and
-    /// unlinks `source` ([`spool_dir::finish`]).
-    fn finish(
-        &mut self,
-        source: &Path,
-        dir: &Path,
-        name: &str,
-        bytes: &[u8],
-        mode: u32,
-    ) -> io::Result<PathBuf>;
+    /// Writes finished files to `sent/` or `failed/` durably and unlinks
+    /// their originals, each only if it is still the file taken
+    /// ([`spool_dir::finish_all`]).
+    fn finish_all(&mut self, moves: &[Move<'_>]) -> io::Result<()>;
 }
 
 impl SendStore for Journal {
-    fn append(&mut self, record: Record) -> io::Result<()> {
-        Journal::append(self, record)
+    fn append_all(&mut self, records: Vec<Record>) -> io::Result<()> {
+        Journal::append_all(self, records)
     }
 
     fn open_messages(&self) -> Vec<(String, FileState)> {
         Journal::open_messages(self)
     }
 
-    fn finish(
-        &mut self,
-        source: &Path,
-        dir: &Path,
-        name: &str,
-        bytes: &[u8],
-        mode: u32,
-    ) -> io::Result<PathBuf> {
-        spool_dir::finish(source, dir, name, bytes, mode)
+    fn finish_all(&mut self, moves: &[Move<'_>]) -> io::Result<()> {
+        spool_dir::finish_all(moves)
     }
 }
 
 impl SendStore for Box<dyn SendStore> {
-    fn append(&mut self, record: Record) -> io::Result<()> {
-        (**self).append(record)
+    fn append_all(&mut self, records: Vec<Record>) -> io::Result<()> {
+        (**self).append_all(records)
     }
 
     fn open_messages(&self) -> Vec<(String, FileState)> {
         (**self).open_messages()
     }
 
-    fn finish(
-        &mut self,
-        source: &Path,
-        dir: &Path,
-        name: &str,
-        bytes: &[u8],
-        mode: u32,
-    ) -> io::Result<PathBuf> {
-        (**self).finish(source, dir, name, bytes, mode)
+    fn finish_all(&mut self, moves: &[Move<'_>]) -> io::Result<()> {
+        (**self).finish_all(moves)
     }
 }
 
-/// A store for tests: the journal, with writes number `from` to
-/// `from + count - 1` (counting from 1, appends and finishes alike)
-/// failing with `kind` before anything reaches the disk, as with a disk
-/// that is full for a while. `count = u64::MAX` is a crash: nothing from
-/// write `from` on reaches the disk.
 /// A test's look at each record a [`FaultyStore`] wrote.
 #[cfg(test)]
 pub(crate) type OnAppend = Box<dyn FnMut(&Record) + Send>;
 
+/// A test's hand in the window between a file's intake and its finish:
+/// called with each original's path before it is moved.
+#[cfg(test)]
+pub(crate) type BeforeFinish = Box<dyn FnMut(&Path) + Send>;
+
+/// A store for tests: the journal, with writes number `from` to
+/// `from + count - 1` (counting from 1, each record and each finished
+/// file of a batch alike) failing with `kind`. A failing write fails its
+/// whole batch, nothing of it written, as with a disk that is full for a
+/// while. `count = u64::MAX` is a crash: nothing from write `from` on
+/// reaches the disk, and what came before it in its batch does (a crash
+/// in the middle of a group commit).
 #[cfg(test)]
 pub(crate) struct FaultyStore {
     pub(crate) inner: Journal,
@@ -101,6 +90,7 @@ pub(crate) struct FaultyStore {
     pub(crate) writes: Arc<std::sync::atomic::AtomicU64>,
     /// Called with each record once it is on disk.
     pub(crate) on_append: Option<OnAppend>,
+    pub(crate) before_finish: Option<BeforeFinish>,
 }
 
 #[cfg(test)]
@@ -115,25 +105,38 @@ impl std::fmt::Debug for FaultyStore {
 
 #[cfg(test)]
 impl FaultyStore {
-    fn write(&mut self) -> io::Result<()> {
-        let n = self.writes.fetch_add(1, Ordering::SeqCst) + 1;
-        match n >= self.from && n - self.from < self.count {
-            true => Err(io::Error::new(
-                self.kind,
-                format!("injected failure of write {n}"),
-            )),
-            false => Ok(()),
+    /// Counts `n` writes: how many of them go through before the first
+    /// that fails, and that failure.
+    fn writes(&mut self, n: usize) -> (usize, Option<io::Error>) {
+        for done in 0..n {
+            let write = self.writes.fetch_add(1, Ordering::SeqCst) + 1;
+            if write >= self.from && write - self.from < self.count {
+                let err = io::Error::new(self.kind, format!("injected failure of write {write}"));
+                return (done, Some(err));
+            }
         }
+        (n, None)
+    }
+
+    fn crashes(&self) -> bool {
+        self.count == u64::MAX
     }
 }
 
 #[cfg(test)]
 impl SendStore for FaultyStore {
-    fn append(&mut self, record: Record) -> io::Result<()> {
-        self.write()?;
-        self.inner.append(record.clone())?;
+    fn append_all(&mut self, mut records: Vec<Record>) -> io::Result<()> {
+        let (through, failure) = self.writes(records.len());
+        if let Some(err) = failure {
+            if self.crashes() && through > 0 {
+                records.truncate(through);
+                self.inner.append_all(records)?;
+            }
+            return Err(err);
+        }
+        self.inner.append_all(records.clone())?;
         if let Some(on_append) = &mut self.on_append {
-            on_append(&record);
+            records.iter().for_each(on_append);
         }
         Ok(())
     }
@@ -142,15 +145,17 @@ impl SendStore for FaultyStore {
         self.inner.open_messages()
     }
 
-    fn finish(
-        &mut self,
-        source: &Path,
-        dir: &Path,
-        name: &str,
-        bytes: &[u8],
-        mode: u32,
-    ) -> io::Result<PathBuf> {
-        self.write()?;
-        spool_dir::finish(source, dir, name, bytes, mode)
+    fn finish_all(&mut self, moves: &[Move<'_>]) -> io::Result<()> {
+        if let Some(before_finish) = &mut self.before_finish {
+            moves.iter().for_each(|one| before_finish(one.source));
+        }
+        let (through, failure) = self.writes(moves.len());
+        if let Some(err) = failure {
+            if self.crashes() && through > 0 {
+                spool_dir::finish_all(&moves[..through])?;
+            }
+            return Err(err);
+        }
+        spool_dir::finish_all(moves)
     }
 }

@@ -189,47 +189,299 @@ pub(crate) fn write_durably(dir: &Path, name: &str, bytes: &[u8], mode: u32) -> 
     Ok(target)
 }
 
-/// Moves the outgoing file at `source` to `dir` with new contents and
-/// `mode` (its own): the new file is durable before the old one is
-/// unlinked.
-pub(crate) fn finish(source: &Path, dir: &Path, name: &str, bytes: &[u8], mode: u32) -> io::Result<PathBuf> {
-    let target = write_durably(dir, name, bytes, mode)?;
-    match fs::remove_file(source) {
+/// What tells the file intake took from another put under its name later
+/// (a local program reusing names): its device and inode, by `fstat` of
+/// the descriptor it was read from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) struct EntryId {
+    pub(crate) dev: u64,
+    pub(crate) ino: u64,
+}
+
+impl EntryId {
+    pub(crate) fn of(metadata: &fs::Metadata) -> EntryId {
+        EntryId {
+            dev: metadata.dev(),
+            ino: metadata.ino(),
+        }
+    }
+}
+
+/// What marks a claimed entry's private name: `.NAME.smsgate-claim.TAG.N`.
+const CLAIM_MARK: &str = ".smsgate-claim.";
+
+/// The private name `name` is claimed under by `tag` (a message id).
+fn claim_name(name: &str, tag: &str) -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    format!(".{name}{CLAIM_MARK}{tag}.{n}")
+}
+
+/// The name and tag of a claimed entry's private name, if it is one.
+fn parse_claim(private: &str) -> Option<(&str, &str)> {
+    let rest = private.strip_prefix('.')?;
+    let at = rest.rfind(CLAIM_MARK)?;
+    let (name, tagged) = (&rest[..at], &rest[at + CLAIM_MARK.len()..]);
+    let (tag, n) = tagged.rsplit_once('.')?;
+    (!name.is_empty() && n.bytes().all(|b| b.is_ascii_digit())).then_some((name, tag))
+}
+
+/// What [`claim`] found under the name.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Claim {
+    /// The file wanted, now at this private name.
+    Ours(PathBuf),
+    /// Another file (dropped under the name meanwhile): put back.
+    NotOurs,
+    /// Nothing.
+    Gone,
+}
+
+/// Takes the entry at `path` away under a private name in its directory
+/// (a dotfile, which no scan takes) if it is the file wanted. The rename
+/// comes first and is atomic, so what is judged, by `lstat` of the private
+/// name, is exactly what was taken: nothing dropped under the name after
+/// the rename is touched, and nothing judged can be swapped before it is
+/// removed. Another file (a local program reused the name) is renamed back
+/// (never over a newer one: left under the private name then, which the
+/// next start puts back, [`restore_claims`]).
+pub(crate) fn claim(
+    path: &Path,
+    tag: &str,
+    ours: impl FnOnce(&Path, &fs::Metadata) -> bool,
+) -> io::Result<Claim> {
+    let (Some(dir), Some(name)) = (path.parent(), path.file_name().and_then(|name| name.to_str())) else {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("{}: not a spool entry", path.display()),
+        ));
+    };
+    let private = dir.join(claim_name(name, tag));
+    match rename_noreplace(path, &private) {
         Ok(()) => {}
-        // Someone removed it meanwhile: the result is the same.
-        Err(err) if err.kind() == io::ErrorKind::NotFound => {}
+        Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(Claim::Gone),
         Err(err) => return Err(err),
     }
-    if let Some(parent) = source.parent() {
-        sync_dir(parent)?;
+    #[cfg(test)]
+    tests::in_claim_window(path);
+    let is_ours = fs::symlink_metadata(&private).is_ok_and(|metadata| ours(&private, &metadata));
+    if is_ours {
+        return Ok(Claim::Ours(private));
     }
-    Ok(target)
+    put_back(&private, path)?;
+    Ok(Claim::NotOurs)
+}
+
+/// Renames a claimed entry that is not ours back to its name, never over
+/// a file that came there since.
+fn put_back(private: &Path, path: &Path) -> io::Result<()> {
+    rename_noreplace(private, path).map_err(|err| {
+        io::Error::new(
+            err.kind(),
+            format!(
+                "{}: a new file under the name, kept as {} ({err}); put back at the next start",
+                path.display(),
+                private.display()
+            ),
+        )
+    })
+}
+
+fn rename_noreplace(from: &Path, to: &Path) -> io::Result<()> {
+    nix::fcntl::renameat2(
+        nix::fcntl::AT_FDCWD,
+        from,
+        nix::fcntl::AT_FDCWD,
+        to,
+        nix::fcntl::RenameFlags::RENAME_NOREPLACE,
+    )
+    .map_err(io::Error::from)
+}
+
+/// Unlinks the entry at `path` if it is still the file `entry` (see
+/// [`claim`]); a new file under its name is left for intake. Returns
+/// whether it removed it.
+pub(crate) fn remove_if_same(path: &Path, tag: &str, entry: EntryId) -> io::Result<bool> {
+    match claim(path, tag, |_, metadata| EntryId::of(metadata) == entry)? {
+        Claim::Ours(private) => {
+            fs::remove_file(private)?;
+            Ok(true)
+        }
+        Claim::NotOurs | Claim::Gone => Ok(false),
+    }
+}
+
+/// Moves the entry at `source` to `target` (never over a file there) if
+/// it is still the file `entry` ([`claim`]). Returns whether it moved it;
+/// a new file under the name is left for intake, and a failed move puts
+/// the file back.
+pub(crate) fn move_if_same(source: &Path, tag: &str, entry: EntryId, target: &Path) -> io::Result<bool> {
+    match claim(source, tag, |_, metadata| EntryId::of(metadata) == entry)? {
+        Claim::Ours(private) => match rename_noreplace(&private, target) {
+            Ok(()) => Ok(true),
+            Err(err) => {
+                put_back(&private, source)?;
+                Err(err)
+            }
+        },
+        Claim::NotOurs | Claim::Gone => Ok(false),
+    }
+}
+
+/// Claims left by a crash in `dir` (between a claim and its removal or
+/// its putting back), at start: one `finished(name, tag, path)` says is
+/// the original of a finished message is removed, any other put back
+/// under its name. Returns the names put back.
+pub(crate) fn restore_claims(
+    dir: &Path,
+    finished: impl Fn(&str, &str, &Path) -> bool,
+) -> io::Result<Vec<String>> {
+    let mut restored = Vec::new();
+    let mut changed = false;
+    for entry in fs::read_dir(dir)? {
+        let entry = entry?;
+        let Ok(private) = entry.file_name().into_string() else {
+            continue;
+        };
+        let Some((name, tag)) = parse_claim(&private) else {
+            continue;
+        };
+        let path = entry.path();
+        changed = true;
+        if finished(name, tag, &path) {
+            fs::remove_file(&path)?;
+        } else {
+            put_back(&path, &dir.join(name))?;
+            restored.push(name.to_owned());
+        }
+    }
+    if changed {
+        sync_dir(dir)?;
+    }
+    Ok(restored)
+}
+
+/// Moves the outgoing file `entry` at `source` to `dir` with new contents
+/// and `mode` (its own): the new file is durable before the old one is
+/// unlinked, and a new file dropped under the old one's name meanwhile is
+/// left ([`remove_if_same`]). `tag`: the message's id.
+#[cfg(test)]
+pub(crate) fn finish(
+    source: &Path,
+    entry: EntryId,
+    tag: &str,
+    dir: &Path,
+    name: &str,
+    bytes: &[u8],
+    mode: u32,
+) -> io::Result<PathBuf> {
+    finish_all(&[Move {
+        source,
+        entry,
+        tag,
+        dir,
+        name,
+        bytes,
+        mode,
+    }])?;
+    Ok(dir.join(name))
+}
+
+/// One finished file of a batch ([`finish_all`]).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Move<'a> {
+    /// Its outgoing (or queue) entry.
+    pub(crate) source: &'a Path,
+    /// The file intake took from there.
+    pub(crate) entry: EntryId,
+    /// The message's id: names the claim.
+    pub(crate) tag: &'a str,
+    pub(crate) dir: &'a Path,
+    pub(crate) name: &'a str,
+    pub(crate) bytes: &'a [u8],
+    pub(crate) mode: u32,
+}
+
+/// Moves a batch of finished files to `sent/`/`failed/` with one fsync per
+/// directory instead of one per file: every new version is written under
+/// its temporary name and fsynced, all are renamed, each target directory
+/// is fsynced once; only then are the originals unlinked (each only if it
+/// is still the file taken, [`remove_if_same`]) and each source directory
+/// fsynced once. A failure anywhere fails the batch; doing it again is
+/// safe (a copy is rewritten alike, an original gone is not looked for).
+pub(crate) fn finish_all(moves: &[Move<'_>]) -> io::Result<()> {
+    let mut temporaries = Vec::with_capacity(moves.len());
+    for one in moves {
+        let temporary = one.dir.join(format!(".{}.smsgate-tmp", one.name));
+        let mut file = create_file(&temporary, one.mode)?;
+        file.write_all(one.bytes)?;
+        temporaries.push((temporary, file));
+    }
+    for (_, file) in &temporaries {
+        file.sync_data()?;
+    }
+    for ((temporary, _), one) in temporaries.iter().zip(moves) {
+        fs::rename(temporary, one.dir.join(one.name))?;
+    }
+    for dir in distinct(moves.iter().map(|one| one.dir)) {
+        sync_dir(dir)?;
+    }
+    for one in moves {
+        remove_if_same(one.source, one.tag, one.entry)?;
+    }
+    for dir in distinct(moves.iter().filter_map(|one| one.source.parent())) {
+        sync_dir(dir)?;
+    }
+    Ok(())
+}
+
+/// Each directory once, in their first order.
+fn distinct<'a>(dirs: impl Iterator<Item = &'a Path>) -> Vec<&'a Path> {
+    let mut seen: Vec<&Path> = Vec::new();
+    for dir in dirs {
+        if !seen.contains(&dir) {
+            seen.push(dir);
+        }
+    }
+    seen
 }
 
 /// The suffix of the note beside a file moved to `failed/` unread.
 pub(crate) const FAIL_NOTE_SUFFIX: &str = ".fail_reason";
 
-/// Moves the entry at `source` to `dir/name` as it is, by a rename: not a
-/// byte of it is read or copied (a file too large to read), and it keeps
-/// its owner and mode. smsd's headers cannot be put before its text
-/// without a copy, so they go beside it, in `dir/name.fail_reason`
-/// (with the file's `mode`), written first. A `dir` on another file
-/// system fails (`EXDEV`) and the file stays.
+/// Moves the file `entry` at `source` to `dir/name` as it is, by a rename:
+/// not a byte of it is read or copied (a file too large to read), and it
+/// keeps its owner and mode. It is claimed first ([`claim`]): a new file
+/// dropped under its name since it was judged is left where it is.
+/// smsd's headers cannot be put before its text without a copy, so they
+/// go beside it, in `dir/name.fail_reason` (with the file's `mode`),
+/// written first. A `dir` on another file system fails (`EXDEV`) and the
+/// file goes back under its name. `Ok(None)`: not moved, not ours (or gone).
 pub(crate) fn move_unread(
     source: &Path,
+    entry: EntryId,
     dir: &Path,
     name: &str,
     note: &[u8],
     mode: u32,
-) -> io::Result<PathBuf> {
-    write_durably(dir, &format!("{name}{FAIL_NOTE_SUFFIX}"), note, mode)?;
+) -> io::Result<Option<PathBuf>> {
+    let private = match claim(source, "unread", |_, metadata| EntryId::of(metadata) == entry)? {
+        Claim::Ours(private) => private,
+        Claim::NotOurs | Claim::Gone => return Ok(None),
+    };
     let target = dir.join(name);
-    fs::rename(source, &target)?;
+    let moved = write_durably(dir, &format!("{name}{FAIL_NOTE_SUFFIX}"), note, mode)
+        .and_then(|_| fs::rename(&private, &target));
+    if let Err(err) = moved {
+        put_back(&private, source)?;
+        return Err(err);
+    }
     sync_dir(dir)?;
     if let Some(parent) = source.parent() {
         sync_dir(parent)?;
     }
-    Ok(target)
+    Ok(Some(target))
 }
 
 /// Makes a directory's entries (a rename, an unlink) durable.
@@ -238,8 +490,190 @@ pub(crate) fn sync_dir(dir: &Path) -> io::Result<()> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
+    use std::cell::RefCell;
+
     use super::*;
+
+    type WindowHook = Box<dyn FnMut(&Path)>;
+
+    thread_local! {
+        /// What a test does between a claim's rename and its check.
+        static IN_CLAIM_WINDOW: RefCell<Option<WindowHook>> = RefCell::new(None);
+    }
+
+    pub(crate) fn in_claim_window(path: &Path) {
+        IN_CLAIM_WINDOW.with(|hook| {
+            if let Some(hook) = hook.borrow_mut().as_mut() {
+                hook(path);
+            }
+        });
+    }
+
+    fn entry_of(path: &Path) -> EntryId {
+        EntryId::of(&fs::symlink_metadata(path).unwrap())
+    }
+
+    /// Drops `text` under `path` as local programs do: written under a
+    /// temporary name, renamed over whatever is there.
+    fn drop_file(path: &Path, text: &str) {
+        let temporary = path.with_file_name(".drop");
+        fs::write(&temporary, text).unwrap();
+        fs::rename(&temporary, path).unwrap();
+    }
+
+    fn dirs() -> (tempfile::TempDir, PathBuf, PathBuf) {
+        let dir = tempfile::tempdir().unwrap();
+        let (outgoing, sent) = (dir.path().join("outgoing"), dir.path().join("sent"));
+        fs::create_dir(&outgoing).unwrap();
+        fs::create_dir(&sent).unwrap();
+        (dir, outgoing, sent)
+    }
+
+    /// The names in `dir`, dotfiles too.
+    fn listing(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = fs::read_dir(dir)
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name().into_string().unwrap())
+            .collect();
+        names.sort();
+        names
+    }
+
+    /// The bug: a new file dropped under the name of one being finished,
+    /// after intake read the old one and before its `sent/` copy was
+    /// durable, was unlinked by name, unsent.
+    #[test]
+    fn a_new_file_under_a_finishing_ones_name_is_left() {
+        let (_dir, outgoing, sent) = dirs();
+        let source = outgoing.join("m1");
+        drop_file(&source, "To: 1\n\nfirst");
+        let entry = entry_of(&source);
+        drop_file(&source, "To: 1\n\nsecond");
+        finish(&source, entry, "id1", &sent, "m1", b"first, sent", 0o600).unwrap();
+        assert_eq!(fs::read(sent.join("m1")).unwrap(), b"first, sent");
+        assert_eq!(fs::read_to_string(&source).unwrap(), "To: 1\n\nsecond");
+        assert_eq!(listing(&outgoing), ["m1"], "no claim left behind");
+    }
+
+    /// A file dropped under the name once it is claimed is never touched:
+    /// the claim took the old one away whole.
+    #[test]
+    fn a_file_dropped_while_the_old_one_is_claimed_is_left() {
+        let (_dir, outgoing, sent) = dirs();
+        let source = outgoing.join("m1");
+        drop_file(&source, "first");
+        let entry = entry_of(&source);
+        IN_CLAIM_WINDOW.with(|hook| {
+            *hook.borrow_mut() = Some(Box::new(|path: &Path| drop_file(path, "second")));
+        });
+        let finished = finish(&source, entry, "id1", &sent, "m1", b"first, sent", 0o600);
+        IN_CLAIM_WINDOW.with(|hook| *hook.borrow_mut() = None);
+        finished.unwrap();
+        assert_eq!(fs::read_to_string(&source).unwrap(), "second");
+        assert_eq!(listing(&outgoing), ["m1"]);
+    }
+
+    /// Not ours, and yet another file came under the name during the
+    /// claim: nothing is overwritten; the claimed one waits under its
+    /// private name until the next start puts it back.
+    #[test]
+    fn a_claim_that_cannot_be_put_back_is_restored_at_the_next_start() {
+        let (_dir, outgoing, sent) = dirs();
+        let source = outgoing.join("m1");
+        drop_file(&source, "first");
+        let entry = entry_of(&source);
+        drop_file(&source, "second");
+        IN_CLAIM_WINDOW.with(|hook| {
+            *hook.borrow_mut() = Some(Box::new(|path: &Path| drop_file(path, "third")));
+        });
+        let finished = finish(&source, entry, "id1", &sent, "m1", b"first, sent", 0o600);
+        IN_CLAIM_WINDOW.with(|hook| *hook.borrow_mut() = None);
+        assert!(finished.is_err(), "the batch reports it");
+        assert_eq!(fs::read_to_string(&source).unwrap(), "third");
+        fs::remove_file(&source).unwrap();
+        let restored = restore_claims(&outgoing, |_, _, _| false).unwrap();
+        assert_eq!(restored, ["m1"]);
+        assert_eq!(fs::read_to_string(&source).unwrap(), "second");
+        assert_eq!(listing(&outgoing), ["m1"]);
+    }
+
+    #[test]
+    fn claims_of_finished_messages_are_removed_at_start() {
+        let (_dir, outgoing, _sent) = dirs();
+        fs::write(outgoing.join(format!(".a.b{CLAIM_MARK}id7.3")), "done").unwrap();
+        fs::write(outgoing.join(format!(".c{CLAIM_MARK}unread.0")), "big").unwrap();
+        let restored = restore_claims(&outgoing, |name, tag, _| (name, tag) == ("a.b", "id7")).unwrap();
+        assert_eq!(restored, ["c"]);
+        assert_eq!(listing(&outgoing), ["c"]);
+    }
+
+    #[test]
+    fn a_batch_moves_every_file_and_leaves_new_ones() {
+        let (_dir, outgoing, sent) = dirs();
+        let names = ["a", "b", "c"];
+        let mut entries = Vec::new();
+        for name in names {
+            drop_file(&outgoing.join(name), name);
+            entries.push(entry_of(&outgoing.join(name)));
+        }
+        drop_file(&outgoing.join("b"), "new b");
+        let sources: Vec<PathBuf> = names.iter().map(|name| outgoing.join(name)).collect();
+        let moves: Vec<Move<'_>> = names
+            .iter()
+            .zip(&sources)
+            .zip(&entries)
+            .map(|((name, source), entry)| Move {
+                source,
+                entry: *entry,
+                tag: name,
+                dir: &sent,
+                name,
+                bytes: b"done",
+                mode: 0o640,
+            })
+            .collect();
+        finish_all(&moves).unwrap();
+        assert_eq!(listing(&sent), ["a", "b", "c"]);
+        assert_eq!(listing(&outgoing), ["b"]);
+        assert_eq!(fs::read_to_string(outgoing.join("b")).unwrap(), "new b");
+    }
+
+    /// The move on to a queue's directory takes only the file read.
+    #[test]
+    fn a_move_to_the_queue_leaves_a_file_swapped_in() {
+        let (dir, outgoing, _sent) = dirs();
+        let checked = dir.path().join("checked");
+        fs::create_dir(&checked).unwrap();
+        let source = outgoing.join("m1");
+        drop_file(&source, "first");
+        let entry = entry_of(&source);
+        assert!(move_if_same(&source, "id1", entry, &checked.join("m1")).unwrap());
+        drop_file(&source, "second");
+        let entry = EntryId {
+            dev: entry.dev,
+            ino: u64::MAX,
+        };
+        assert!(!move_if_same(&source, "id2", entry, &checked.join("m2")).unwrap());
+        assert_eq!(fs::read_to_string(checked.join("m1")).unwrap(), "first");
+        assert_eq!(fs::read_to_string(&source).unwrap(), "second");
+        assert_eq!(listing(&outgoing), ["m1"]);
+    }
+
+    #[test]
+    fn move_unread_leaves_a_file_swapped_in() {
+        let (dir, outgoing, _sent) = dirs();
+        let failed = dir.path().join("failed");
+        fs::create_dir(&failed).unwrap();
+        let source = outgoing.join("big");
+        drop_file(&source, "big");
+        let entry = entry_of(&source);
+        drop_file(&source, "small");
+        let moved = move_unread(&source, entry, &failed, "big", b"note", 0o600).unwrap();
+        assert_eq!(moved, None);
+        assert_eq!(fs::read_to_string(&source).unwrap(), "small");
+        assert!(listing(&failed).is_empty());
+    }
 
     #[test]
     fn smstools_lock_rules() {
@@ -284,7 +718,17 @@ mod tests {
         fs::write(outgoing.join(".hidden"), "").unwrap();
         let candidates = scan(&outgoing).unwrap();
         assert_eq!(candidates.len(), 1);
-        let target = finish(&candidates[0].path, &sent, "m1", b"To: 1\nModem: a\n\nx", 0o600).unwrap();
+        let entry = entry_of(&candidates[0].path);
+        let target = finish(
+            &candidates[0].path,
+            entry,
+            "id1",
+            &sent,
+            "m1",
+            b"To: 1\nModem: a\n\nx",
+            0o600,
+        )
+        .unwrap();
         assert_eq!(fs::read(&target).unwrap(), b"To: 1\nModem: a\n\nx");
         assert!(!outgoing.join("m1").exists());
         assert_eq!(
@@ -328,13 +772,16 @@ mod tests {
         fs::create_dir(&failed).unwrap();
         fs::write(outgoing.join("big"), "To: 1\n\nx").unwrap();
         let inode = std::os::unix::fs::MetadataExt::ino(&fs::metadata(outgoing.join("big")).unwrap());
+        let entry = entry_of(&outgoing.join("big"));
         let target = move_unread(
             &outgoing.join("big"),
+            entry,
             &failed,
             "big",
             b"Fail_reason: too big\n",
             0o600,
         )
+        .unwrap()
         .unwrap();
         assert_eq!(
             std::os::unix::fs::MetadataExt::ino(&fs::metadata(&target).unwrap()),

@@ -15,11 +15,32 @@ use crate::events::DaemonEvent;
 use crate::hooks;
 use crate::reports::STATUS_REPORT_HEADER;
 use crate::send_core::store::Finished;
-use crate::send_core::{Input, MessageStore as _, Outcome, Presence, StoreError};
-use crate::spool_dir;
+use crate::send_core::{Input, MessageId, MessageStore as _, Outcome, Presence, StoreError, WriteId};
+use crate::spool_dir::{self, Claim, EntryId};
+use tokio::time::Instant;
 
 use super::watch::{carries_id, hex, is_original_of};
 use super::{Scheduler, OUTCOME_HEADER};
+
+/// A finished message rendered, waiting for its group's commit.
+#[derive(Debug)]
+pub(super) struct Finishing {
+    write: WriteId,
+    id: MessageId,
+    /// Its file's name (the shell's key).
+    name: String,
+    /// The name it is kept under in `sent/` or `failed/`.
+    kept_name: String,
+    outcome: Outcome,
+    origin: String,
+    taken: EntryId,
+    mode: u32,
+    content: Vec<u8>,
+    /// The references for the eventhandler (none for a call).
+    message_ids: Vec<u8>,
+    recipient: String,
+    send_started: Option<Instant>,
+}
 
 impl Scheduler {
     /// Tells the policy which messages the store holds open and where their
@@ -28,29 +49,60 @@ impl Scheduler {
     /// `outgoing/` is a new message) or was removed is ended; the others
     /// are linked to their files by name.
     pub(super) fn recover_messages(&mut self) {
-        let mut recovered = Vec::new();
-        for open in self.store.open_messages() {
-            let name = &open.name;
-            let finished = self.finished_names(name, &open.id).into_iter().find(|path| {
-                carries_id(
-                    path,
-                    &open.id,
-                    self.config.max_outgoing_bytes.saturating_add(64 * 1024),
-                )
+        let open_messages = self.store.open_messages();
+        let limit = self.config.max_outgoing_bytes;
+        // The finished copy of each open message, if it reached `sent/` or
+        // `failed/` (it carries the message's id).
+        let finished_copies: Vec<Option<PathBuf>> = open_messages
+            .iter()
+            .map(|open| {
+                self.finished_names(&open.name, &open.id)
+                    .into_iter()
+                    .find(|path| carries_id(path, &open.id, limit.saturating_add(64 * 1024)))
+            })
+            .collect();
+        // Entries claimed when the daemon stopped (spool_dir::claim): the
+        // original of a finished message goes, any other is put back.
+        for dir in &self.dirs {
+            let restored = spool_dir::restore_claims(&dir.path, |name, tag, path| {
+                open_messages.iter().zip(&finished_copies).any(|(open, copy)| {
+                    open.id == tag
+                        && open.name == name
+                        && copy
+                            .as_ref()
+                            .is_some_and(|copy| is_original_of(path, copy, limit))
+                })
             });
+            match restored {
+                Ok(names) => {
+                    for name in names {
+                        tracing::warn!(target: "smsgate", "{name}: put back in {} after a restart", dir.path.display());
+                    }
+                }
+                Err(err) => tracing::error!(target: "smsgate", "{}: {err}", dir.path.display()),
+            }
+        }
+        let mut recovered = Vec::new();
+        for (open, finished) in open_messages.into_iter().zip(finished_copies) {
+            let name = &open.name;
             if let Some(finished) = &finished {
                 // Cut off between its durable copy and the unlink of the
                 // original: that move is completed, never the send repeated.
                 // A new file under the name (other content) is left alone.
                 for dir in &self.dirs {
                     let source = dir.path.join(name);
-                    if is_original_of(&source, finished, self.config.max_outgoing_bytes) {
-                        tracing::warn!(target: "smsgate", "{name}: finished before a restart; removing {}", source.display());
-                        if let Err(err) =
-                            std::fs::remove_file(&source).and_then(|()| spool_dir::sync_dir(&dir.path))
-                        {
-                            tracing::error!(target: "smsgate", "{}: {err}", source.display());
+                    let claimed =
+                        spool_dir::claim(&source, &open.id, |path, _| is_original_of(path, finished, limit));
+                    let removed = match claimed {
+                        Ok(Claim::Ours(private)) => {
+                            tracing::warn!(target: "smsgate", "{name}: finished before a restart; removing {}", source.display());
+                            std::fs::remove_file(&private).and_then(|()| spool_dir::sync_dir(&dir.path))
                         }
+                        Ok(Claim::NotOurs | Claim::Gone) => Ok(()),
+                        Err(err) => Err(err),
+                    };
+                    if let Err(err) = removed {
+                        tracing::error!(target: "smsgate", "{}: {err}", source.display());
                     }
                 }
             }
@@ -84,32 +136,29 @@ impl Scheduler {
         }
     }
 
-    /// Writes message `id`'s `sent/` or `failed/` file and ends it, through
-    /// the store; the policy is told how that went.
-    pub(super) fn finish(
+    /// Renders message `id`'s `sent/` or `failed/` file, for its group's
+    /// commit ([`Scheduler::commit_finishes`]); `None` if the shell holds
+    /// no such message (nothing to write).
+    pub(super) fn prepare_finish(
         &mut self,
+        write: WriteId,
         id: &str,
         name: &str,
         outcome: &Outcome,
         unknown: bool,
-    ) -> Result<(), StoreError> {
+    ) -> Option<Finishing> {
         if self.jobs.get(name).is_none_or(|job| job.id != id) {
-            return Ok(());
+            return None;
         }
         // Parts counted against a modem's limits that never went out (a
         // message failed whole) are given back.
         self.release_rest(name);
-        let Some(job) = self.jobs.get(name) else {
-            return Ok(());
-        };
+        let job = self.jobs.get(name)?;
         let mut bytes = job.bytes.clone();
         if unknown {
             bytes = spool::add_headers(&bytes, &[(OUTCOME_HEADER, "unknown".to_owned())]);
         }
-        let path = job.path.to_string_lossy().into_owned();
-        let (recipient, send_started) = (job.recipient.clone(), job.send_started);
-        let (mode, pdus) = (job.mode, job.pdus.clone());
-        let result = match outcome {
+        let (kept_name, content, message_ids) = match outcome {
             Outcome::Sent { modem, references } => {
                 let slot = self.modems.iter().find(|slot| slot.name == *modem);
                 let message_ids: Vec<u8> = match job.call {
@@ -117,7 +166,6 @@ impl Scheduler {
                     Some(_) => Vec::new(),
                     None => references.clone(),
                 };
-                let sent_name = self.sent_name(name, modem, id);
                 let record = SentRecord {
                     original_filename: self.config.features.original_filename(name),
                     number: slot.and_then(|slot| slot.settings.features.number.clone()),
@@ -131,62 +179,11 @@ impl Scheduler {
                     message_ids: message_ids.clone(),
                     imsi: slot.and_then(|slot| slot.identity.imsi.clone()),
                     imei: slot.and_then(|slot| slot.identity.imei.clone()),
-                    pdus: self.config.store_sent_pdu.sent_lines(&pdus),
+                    pdus: self.config.store_sent_pdu.sent_lines(&job.pdus),
                     notices: job.notices.clone(),
                 };
-                let bytes = spool::render_sent(&bytes, &record);
-                // Under the index's lock: a status report that came while
-                // the message was being sent is written with it, and one
-                // that comes now waits until the file is there.
-                let (store, sent_index) = (&mut self.store, &self.sent_index);
-                let written = sent_index.write_sent(&sent_name, |early| {
-                    let reports: Vec<(&str, String)> = early
-                        .iter()
-                        .map(|line| (STATUS_REPORT_HEADER, line.clone()))
-                        .collect();
-                    let bytes = match reports.is_empty() {
-                        true => bytes,
-                        false => spool::add_headers(&bytes, &reports),
-                    };
-                    let finished = Finished {
-                        id,
-                        name: &sent_name,
-                        origin: &path,
-                        outcome,
-                        content: &bytes,
-                        mode,
-                    };
-                    store
-                        .finish(&finished)
-                        .map(|()| (self.config.spool.sent.join(&sent_name), bytes))
-                        .map_err(|err| std::io::Error::new(err.kind, err.what))
-                });
-                match written {
-                    Ok((target, bytes)) => {
-                        tracing::info!(target: "smsgate", "{name}: sent by {modem} ({})", target.display());
-                        let copies = &self.config.features.copies;
-                        let copy = copies::copy_finished(
-                            copies.sent.as_deref(),
-                            &target,
-                            &bytes,
-                            mode,
-                            &self.alarms,
-                            modem,
-                        );
-                        let file = copies::for_eventhandler(target, copy, copies.eventhandler_use_copy);
-                        self.event(Some(modem), hooks::sent_args(&file, &message_ids));
-                        self.config.events.publish(DaemonEvent::Sent {
-                            id: id.to_owned(),
-                            file: name.to_owned(),
-                            to: recipient,
-                            modem: modem.clone(),
-                            message_references: message_ids,
-                            duration_seconds: send_started.map(|started| started.elapsed().as_secs_f64()),
-                        });
-                        Ok(())
-                    }
-                    Err(err) => Err(StoreError::from(err)),
-                }
+                let content = spool::render_sent(&bytes, &record);
+                (self.sent_name(name, modem, id), content, message_ids)
             }
             Outcome::Failed {
                 reason,
@@ -194,57 +191,159 @@ impl Scheduler {
                 first_unsent,
             } => {
                 let pdu = first_unsent
-                    .and_then(|part| pdus.get(part.wrapping_sub(1)))
+                    .and_then(|part| job.pdus.get(part.wrapping_sub(1)))
                     .filter(|pdu| !pdu.is_empty())
                     .map(|pdu| hex(pdu));
-                let rendered = self.render_failed(name, &bytes, reason, modem.as_deref(), pdu);
-                let failed_name = self.failed_name(name, modem.as_deref(), Some(id));
-                let finished = Finished {
-                    id,
-                    name: &failed_name,
-                    origin: &path,
-                    outcome,
-                    content: &rendered,
-                    mode,
-                };
-                let result = self.store.finish(&finished);
-                if result.is_ok() {
-                    tracing::warn!(target: "smsgate", "{name}: failed: {reason}");
-                    self.sent_index.forget(name);
-                    if let Some(modem) = modem {
-                        self.sent_index.forget(&self.sent_name(name, modem, id));
-                    }
-                    let target: PathBuf = self.config.spool.failed.join(&failed_name);
-                    let copies = &self.config.features.copies;
-                    let copy = copies::copy_finished(
-                        copies.failed.as_deref(),
-                        &target,
-                        &rendered,
-                        mode,
-                        &self.alarms,
-                        modem.as_deref().unwrap_or("smsgate"),
-                    );
-                    let file = copies::for_eventhandler(target, copy, copies.eventhandler_use_copy);
-                    self.event(modem.as_deref(), hooks::failed_args(&file));
-                    self.config.events.publish(DaemonEvent::Failed {
-                        id: Some(id.to_owned()),
-                        file: name.to_owned(),
-                        modem: modem.clone(),
-                        reason: reason.clone(),
-                    });
-                }
-                result
+                let content = self.render_failed(name, &bytes, reason, modem.as_deref(), pdu);
+                (
+                    self.failed_name(name, modem.as_deref(), Some(id)),
+                    content,
+                    Vec::new(),
+                )
             }
         };
-        match &result {
-            Ok(()) => {
-                self.jobs.remove(name);
+        Some(Finishing {
+            write,
+            id: id.to_owned(),
+            name: name.to_owned(),
+            kept_name,
+            outcome: outcome.clone(),
+            origin: job.path.to_string_lossy().into_owned(),
+            taken: job.taken,
+            mode: job.mode,
+            content,
+            message_ids,
+            recipient: job.recipient.clone(),
+            send_started: job.send_started,
+        })
+    }
+
+    /// Writes a group of finished messages' `sent/` and `failed/` files and
+    /// ends them, in one commit of the store (one fsync per directory and
+    /// one of the journal for the group, [`crate::spool_dir::finish_all`]),
+    /// and tells the policy how that went: a failure fails every message
+    /// of the group, each retried by the policy.
+    pub(super) fn commit_finishes(&mut self, mut group: Vec<Finishing>) {
+        // Under the index's lock: a status report that came while a
+        // message was being sent is written with it, and one that comes
+        // now waits until the file is there.
+        let sent_names: Vec<&str> = group
+            .iter()
+            .filter(|one| matches!(one.outcome, Outcome::Sent { .. }))
+            .map(|one| one.kept_name.as_str())
+            .collect();
+        let sent_names: Vec<String> = sent_names.into_iter().map(str::to_owned).collect();
+        let (store, sent_index) = (&mut self.store, &self.sent_index);
+        let result = sent_index.write_sent_all(&sent_names, |early| {
+            let mut reports = early.iter();
+            for one in &mut group {
+                if !matches!(one.outcome, Outcome::Sent { .. }) {
+                    continue;
+                }
+                let lines: Vec<(&str, String)> = reports
+                    .next()
+                    .into_iter()
+                    .flatten()
+                    .map(|line| (STATUS_REPORT_HEADER, line.clone()))
+                    .collect();
+                if !lines.is_empty() {
+                    one.content = spool::add_headers(&one.content, &lines);
+                }
             }
-            Err(err) => {
-                tracing::error!(target: "smsgate", "{name}: cannot write it to sent/ or failed/: {err}");
+            let finished: Vec<Finished<'_>> = group
+                .iter()
+                .map(|one| Finished {
+                    id: &one.id,
+                    name: &one.kept_name,
+                    origin: &one.origin,
+                    outcome: &one.outcome,
+                    content: &one.content,
+                    mode: one.mode,
+                    taken: one.taken,
+                })
+                .collect();
+            store
+                .finish_all(&finished)
+                .map_err(|err| std::io::Error::new(err.kind, err.what))
+        });
+        let result = result.map_err(StoreError::from);
+        let now = Instant::now();
+        for one in group {
+            match &result {
+                Ok(()) => {
+                    self.finished(&one);
+                    self.count_finish(&one.outcome);
+                }
+                Err(err) => {
+                    tracing::error!(target: "smsgate", "{}: cannot write it to sent/ or failed/: {err}", one.name);
+                }
+            }
+            let result = result.clone();
+            self.policy.handle(
+                Input::Stored {
+                    write: one.write,
+                    result,
+                },
+                now,
+            );
+        }
+    }
+
+    /// A message's file is durably in `sent/` or `failed/`: the log, the
+    /// copies, the eventhandler and the event.
+    fn finished(&mut self, one: &Finishing) {
+        let name = &one.name;
+        match &one.outcome {
+            Outcome::Sent { modem, .. } => {
+                let target = self.config.spool.sent.join(&one.kept_name);
+                tracing::info!(target: "smsgate", "{name}: sent by {modem} ({})", target.display());
+                let copies = &self.config.features.copies;
+                let copy = copies::copy_finished(
+                    copies.sent.as_deref(),
+                    &target,
+                    &one.content,
+                    one.mode,
+                    &self.alarms,
+                    modem,
+                );
+                let file = copies::for_eventhandler(target, copy, copies.eventhandler_use_copy);
+                self.event(Some(modem), hooks::sent_args(&file, &one.message_ids));
+                self.config.events.publish(DaemonEvent::Sent {
+                    id: one.id.clone(),
+                    file: name.clone(),
+                    to: one.recipient.clone(),
+                    modem: modem.clone(),
+                    message_references: one.message_ids.clone(),
+                    duration_seconds: one.send_started.map(|started| started.elapsed().as_secs_f64()),
+                });
+            }
+            Outcome::Failed { reason, modem, .. } => {
+                tracing::warn!(target: "smsgate", "{name}: failed: {reason}");
+                self.sent_index.forget(name);
+                if let Some(modem) = modem {
+                    self.sent_index.forget(&self.sent_name(name, modem, &one.id));
+                }
+                let target: PathBuf = self.config.spool.failed.join(&one.kept_name);
+                let copies = &self.config.features.copies;
+                let copy = copies::copy_finished(
+                    copies.failed.as_deref(),
+                    &target,
+                    &one.content,
+                    one.mode,
+                    &self.alarms,
+                    modem.as_deref().unwrap_or("smsgate"),
+                );
+                let file = copies::for_eventhandler(target, copy, copies.eventhandler_use_copy);
+                self.event(modem.as_deref(), hooks::failed_args(&file));
+                self.config.events.publish(DaemonEvent::Failed {
+                    id: Some(one.id.clone()),
+                    file: name.clone(),
+                    modem: modem.clone(),
+                    reason: reason.clone(),
+                });
             }
         }
-        result
+        self.jobs.remove(name);
     }
 
     /// A file's `failed/` version: its content and the reason.

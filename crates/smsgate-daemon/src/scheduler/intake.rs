@@ -196,8 +196,8 @@ impl Scheduler {
     /// (which accepts it, or sends it to `failed/` with the reason).
     /// `from_queue`: the queue whose directory it was found in.
     pub(super) fn take(&mut self, candidate: spool_dir::Candidate, from_queue: Option<Option<String>>) {
-        let (bytes, mode) = match intake::read(&candidate.path, self.config.max_outgoing_bytes) {
-            Ok(intake) => (intake.bytes, intake.mode),
+        let (bytes, mode, taken) = match intake::read(&candidate.path, self.config.max_outgoing_bytes) {
+            Ok(intake) => (intake.bytes, intake.mode, intake.entry),
             Err(refusal) => return self.refused(&candidate, refusal),
         };
         self.refusals.forget(&candidate.path);
@@ -266,6 +266,7 @@ impl Scheduler {
             path: candidate.path,
             bytes: bytes_with_id,
             mode,
+            taken,
             pdus: Vec::new(),
             call: None,
             send_started: None,
@@ -291,7 +292,9 @@ impl Scheduler {
             Err(reason) => offer.refusal = reason,
         }
         self.jobs.insert(name, job);
-        self.input(Input::Offered(offer));
+        // Acted on with the other files of this turn, at the loop's next
+        // `act`: their accepts are committed together (one fsync).
+        self.policy.handle(Input::Offered(offer), Instant::now());
     }
 
     /// Moves a checked file on from `outgoing/` to its queue's directory,
@@ -309,14 +312,17 @@ impl Scheduler {
             },
         };
         let target = dir.join(name);
-        match nix::fcntl::renameat2(
-            nix::fcntl::AT_FDCWD,
-            path,
-            nix::fcntl::AT_FDCWD,
-            &target,
-            nix::fcntl::RenameFlags::RENAME_NOREPLACE,
-        ) {
-            Ok(()) => target,
+        let Some((id, taken)) = self.jobs.get(name).map(|job| (job.id.clone(), job.taken)) else {
+            return path.to_path_buf();
+        };
+        // Only the file taken moves on: a new one dropped under its name
+        // since intake read it stays in `outgoing/`, for intake.
+        match spool_dir::move_if_same(path, &id, taken, &target) {
+            Ok(true) => target,
+            Ok(false) => {
+                tracing::info!(target: "smsgate", "{name}: replaced in outgoing/ since it was read; the new file waits there");
+                path.to_path_buf()
+            }
             Err(err) => {
                 tracing::warn!(
                     target: "smsgate",
@@ -344,6 +350,7 @@ impl Scheduler {
                         path: candidate.path.clone(),
                         bytes: intake.bytes,
                         mode: intake.mode,
+                        taken: intake.entry,
                         pdus: Vec::new(),
                         call: None,
                         send_started: None,
@@ -389,7 +396,7 @@ impl Scheduler {
                     self.alarms.raise(Severity::Error, "smsgate", &text);
                 }
             }
-            Refusal::TooLarge { mode, .. } => {
+            Refusal::TooLarge { mode, entry, .. } => {
                 let reason = refusal.reason();
                 let record = FailedRecord {
                     original_filename: None,
@@ -404,8 +411,11 @@ impl Scheduler {
                 };
                 let note = spool::render_failed(b"", &record);
                 let failed = &self.config.spool.failed;
-                match spool_dir::move_unread(&candidate.path, failed, name, &note, mode) {
-                    Ok(target) => {
+                match spool_dir::move_unread(&candidate.path, entry, failed, name, &note, mode) {
+                    // Replaced since it was judged: the new file is
+                    // judged on its own.
+                    Ok(None) => {}
+                    Ok(Some(target)) => {
                         tracing::warn!(
                             target: "smsgate",
                             "{name}: failed: {reason}; moved unread, the reason is in {name}{}",

@@ -6,8 +6,12 @@
 //! content; the spool directory + journal backend ([`SpoolJournal`]) puts
 //! that in `sent/` or `failed/`, a database backend would update a row.
 //!
-//! A write returns once it is durable; a backend may commit in groups as
-//! long as it reports each write only once it is durable (the core starts
+//! A write returns once it is durable. Writes come in groups (group
+//! commit: [`MessageStore::record_all`], [`MessageStore::finish_all`]),
+//! each group made durable with as few syncs as the backend can, and
+//! reported as one: a failure fails every write of the group, so each of
+//! its messages stops (fail-stop) and is retried. The shell reports a
+//! write to the core only once its group returned (the core starts
 //! nothing before that report).
 
 use std::collections::HashSet;
@@ -17,6 +21,7 @@ use std::path::PathBuf;
 use super::{Fact, MessageId, OpenMessage, Outcome};
 use crate::journal::Record;
 use crate::send_store::SendStore;
+use crate::spool_dir::{EntryId, Move};
 
 /// A failed durable write: its kind (`StorageFull`, `PermissionDenied`,
 /// other I/O errors) and what failed, for the log and the alarm.
@@ -57,14 +62,29 @@ pub(crate) struct Finished<'a> {
     /// The permission bits of the original, which the copy keeps (a store
     /// without files ignores them).
     pub(crate) mode: u32,
+    /// Which file was taken from `origin`: only it is removed there, never
+    /// a new one put under its name meanwhile (a store without files
+    /// ignores it).
+    pub(crate) taken: EntryId,
 }
 
 /// See the module docs.
 pub(crate) trait MessageStore {
+    /// Makes `facts` durable, as one group, before returning.
+    fn record_all(&mut self, facts: &[Fact]) -> Result<(), StoreError>;
     /// Makes `fact` durable before returning.
-    fn record(&mut self, fact: &Fact) -> Result<(), StoreError>;
+    #[cfg(test)]
+    fn record(&mut self, fact: &Fact) -> Result<(), StoreError> {
+        self.record_all(std::slice::from_ref(fact))
+    }
+    /// Makes the end of messages durable, as one group: their finished
+    /// copies, then their ends.
+    fn finish_all(&mut self, finished: &[Finished<'_>]) -> Result<(), StoreError>;
     /// Makes the end of a message durable: its finished copy, then its end.
-    fn finish(&mut self, finished: &Finished<'_>) -> Result<(), StoreError>;
+    #[cfg(test)]
+    fn finish(&mut self, finished: &Finished<'_>) -> Result<(), StoreError> {
+        self.finish_all(std::slice::from_ref(finished))
+    }
     /// Every message accepted and not finished, for a restart.
     fn open_messages(&self) -> Vec<OpenMessage>;
 }
@@ -114,9 +134,9 @@ pub(crate) struct SpoolJournal<S> {
     pub(crate) sent_dir: PathBuf,
     pub(crate) failed_dir: PathBuf,
     /// Messages whose finished copy is made and whose end is not yet
-    /// written: a retry writes just the end. Copying again would unlink the
-    /// origin a second time, and a new file of the same name may be there
-    /// by then.
+    /// written: a retry writes just the end. (Copying again would be safe,
+    /// the origin is only unlinked if it is still the file taken, but
+    /// would rewrite the copy for nothing.)
     copied: HashSet<MessageId>,
 }
 
@@ -132,24 +152,39 @@ impl<S: SendStore> SpoolJournal<S> {
 }
 
 impl<S: SendStore> MessageStore for SpoolJournal<S> {
-    fn record(&mut self, fact: &Fact) -> Result<(), StoreError> {
-        Ok(self.inner.append(record_of(fact))?)
+    fn record_all(&mut self, facts: &[Fact]) -> Result<(), StoreError> {
+        Ok(self.inner.append_all(facts.iter().map(record_of).collect())?)
     }
 
-    fn finish(&mut self, finished: &Finished<'_>) -> Result<(), StoreError> {
-        if !self.copied.contains(finished.id) {
-            let dir = match finished.outcome {
-                Outcome::Sent { .. } => &self.sent_dir,
-                Outcome::Failed { .. } => &self.failed_dir,
-            };
-            let source = PathBuf::from(finished.origin);
-            self.inner
-                .finish(&source, dir, finished.name, finished.content, finished.mode)?;
-            self.copied.insert(finished.id.to_owned());
+    fn finish_all(&mut self, finished: &[Finished<'_>]) -> Result<(), StoreError> {
+        let sources: Vec<PathBuf> = finished.iter().map(|one| PathBuf::from(one.origin)).collect();
+        let moves: Vec<Move<'_>> = finished
+            .iter()
+            .zip(&sources)
+            .filter(|(one, _)| !self.copied.contains(one.id))
+            .map(|(one, source)| Move {
+                source,
+                entry: one.taken,
+                tag: one.id,
+                dir: match one.outcome {
+                    Outcome::Sent { .. } => &self.sent_dir,
+                    Outcome::Failed { .. } => &self.failed_dir,
+                },
+                name: one.name,
+                bytes: one.content,
+                mode: one.mode,
+            })
+            .collect();
+        if !moves.is_empty() {
+            self.inner.finish_all(&moves)?;
         }
-        let id: MessageId = finished.id.to_owned();
-        self.inner.append(Record::End { id: id.clone() })?;
-        self.copied.remove(&id);
+        let ids: Vec<MessageId> = finished.iter().map(|one| one.id.to_owned()).collect();
+        self.copied.extend(ids.iter().cloned());
+        let ends = ids.iter().map(|id| Record::End { id: id.clone() }).collect();
+        self.inner.append_all(ends)?;
+        for id in &ids {
+            self.copied.remove(id);
+        }
         Ok(())
     }
 
@@ -184,6 +219,7 @@ mod tests {
         std::fs::create_dir_all(&failed_dir).unwrap();
         let source = base.path().join("a");
         std::fs::write(&source, b"To: 1\n\nx").unwrap();
+        let taken = EntryId::of(&std::fs::metadata(&source).unwrap());
         let mut store = SpoolJournal::new(
             Journal::open(base.path(), 0o640).unwrap(),
             sent_dir.clone(),
@@ -244,6 +280,7 @@ mod tests {
                 outcome: &outcome,
                 content: b"done",
                 mode: 0o600,
+                taken,
             })
             .unwrap();
         assert!(store.open_messages().is_empty());
@@ -272,6 +309,7 @@ mod tests {
             kind: io::ErrorKind::StorageFull,
             writes: Arc::new(AtomicU64::new(0)),
             on_append: None,
+            before_finish: None,
         };
         let mut store = SpoolJournal::new(faulty, sent_dir.clone(), failed_dir);
         let accepted = Fact::Accepted {
@@ -292,6 +330,7 @@ mod tests {
             outcome: &outcome,
             content: b"first, sent",
             mode: 0o600,
+            taken: EntryId::of(&std::fs::metadata(&source).unwrap()),
         };
         let err = store.finish(&finished).unwrap_err();
         assert_eq!(err.kind, io::ErrorKind::StorageFull);
