@@ -529,6 +529,41 @@ mod tests {
         assert_eq!(state.unknown.as_ref().map(|unknown| unknown.0), Some(2));
     }
 
+    /// Item 14 with group commit: records come in groups of a turn (the
+    /// accepts of a scan, the outcomes of every modem, the ends of a
+    /// batch of finishes), and the journal stays bounded all the same.
+    #[test]
+    fn the_journal_stays_bounded_with_group_commits() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut journal = Journal::open(dir.path(), 0o640).unwrap();
+        let mut largest = 0;
+        for batch in 0..300 {
+            let ids: Vec<String> = (0..8).map(|n| format!("m{batch}-{n}")).collect();
+            let each =
+                |record: &dyn Fn(String) -> Record| ids.iter().cloned().map(record).collect::<Vec<_>>();
+            journal.append_all(each(&|id| begin(&id, "name", 1))).unwrap();
+            journal
+                .append_all(each(&|id| Record::Start {
+                    id,
+                    part: 1,
+                    modem: "gsm1".to_owned(),
+                }))
+                .unwrap();
+            journal
+                .append_all(each(&|id| Record::Sent {
+                    id,
+                    part: 1,
+                    mr: 1,
+                    modem: "gsm1".to_owned(),
+                }))
+                .unwrap();
+            journal.append_all(each(&|id| Record::End { id })).unwrap();
+            largest = largest.max(journal.len_on_disk());
+        }
+        assert!(largest < 150_000, "the journal grew to {largest} bytes");
+        assert!(journal.open_messages().is_empty());
+    }
+
     #[test]
     fn journals_keyed_by_file_name_are_still_read() {
         let dir = tempfile::tempdir().unwrap();
