@@ -235,6 +235,8 @@ pub(crate) struct Scheduler {
     dirs: Vec<TakenFrom>,
     /// The files the policy holds, by name (one message per name).
     jobs: HashMap<String, Job>,
+    /// Their names by message id ([`Scheduler::name_of`]).
+    names_by_id: HashMap<MessageId, String>,
     next_reference: u16,
     shutdown: CancellationToken,
     tasks: TaskTracker,
@@ -367,6 +369,7 @@ impl Scheduler {
             sent_index,
             dirs,
             jobs: HashMap::new(),
+            names_by_id: HashMap::new(),
             next_reference,
             shutdown,
             tasks,
@@ -522,6 +525,36 @@ impl Scheduler {
         self.act();
     }
 
+    /// The name of message `id`'s file, by its id: a lookup, not a walk
+    /// over every file held (10,000 files waiting made each part's start
+    /// and answer a walk over them all). Checked against the jobs, so a
+    /// stale entry is never believed; stale ones are dropped as they pile
+    /// up.
+    fn name_of(&mut self, id: &str) -> Option<String> {
+        if let Some(name) = self.names_by_id.get(id) {
+            if self.jobs.get(name).is_some_and(|job| job.id == id) {
+                return Some(name.clone());
+            }
+        }
+        let name = self
+            .jobs
+            .values()
+            .find(|job| job.id == id)
+            .map(|job| job.name.clone())?;
+        self.know_name(id, &name);
+        Some(name)
+    }
+
+    /// Remembers that message `id` is the file `name`.
+    fn know_name(&mut self, id: &str, name: &str) {
+        if self.names_by_id.len() > 2 * self.jobs.len() + 64 {
+            let jobs = &self.jobs;
+            self.names_by_id
+                .retain(|id, name| jobs.get(name).is_some_and(|job| job.id == *id));
+        }
+        self.names_by_id.insert(id.to_owned(), name.to_owned());
+    }
+
     /// A part's task came back: the policy is told (the caller acts).
     fn part_done(&mut self, result: PartResult) {
         let PartResult {
@@ -534,12 +567,7 @@ impl Scheduler {
             slot.continuous.ended(Instant::now());
         }
         self.count_outcome(&modem, &id, &outcome);
-        if let Some(name) = self
-            .jobs
-            .values()
-            .find(|job| job.id == id)
-            .map(|job| job.name.clone())
-        {
+        if let Some(name) = self.name_of(&id) {
             self.part_counted(&name, part, &outcome);
             if !matches!(outcome, PartOutcome::Sent { .. }) {
                 if let Some(job) = self.jobs.get_mut(&name) {
@@ -767,12 +795,7 @@ impl Scheduler {
     /// registration checked before it (`receive-before-send`,
     /// `max-continuous-sending-s`, `check-network`).
     fn start_part(&mut self, id: &str, part: usize, modem: &str) {
-        let Some(name) = self
-            .jobs
-            .values()
-            .find(|job| job.id == id)
-            .map(|job| job.name.clone())
-        else {
+        let Some(name) = self.name_of(id) else {
             return;
         };
         // A cancel over the HTTP API (http/cancel.rs) wins until here;

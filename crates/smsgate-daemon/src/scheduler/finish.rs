@@ -134,6 +134,7 @@ impl Scheduler {
             job.id = id.to_owned();
             job.path = path;
         }
+        self.know_name(id, name);
     }
 
     /// Renders message `id`'s `sent/` or `failed/` file, for its group's
@@ -344,6 +345,7 @@ impl Scheduler {
             }
         }
         self.jobs.remove(name);
+        self.names_by_id.remove(&one.id);
     }
 
     /// A file's `failed/` version: its content and the reason.

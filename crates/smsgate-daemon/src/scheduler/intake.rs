@@ -291,6 +291,7 @@ impl Scheduler {
             }
             Err(reason) => offer.refusal = reason,
         }
+        self.know_name(&job.id, &name);
         self.jobs.insert(name, job);
         // Acted on with the other files of this turn, at the loop's next
         // `act`: their accepts are committed together (one fsync).
