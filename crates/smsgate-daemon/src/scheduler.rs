@@ -50,8 +50,7 @@ use crate::reports::SentIndex;
 use crate::sd_notify;
 use crate::send_core::store::SpoolJournal;
 use crate::send_core::{
-    self, Action, Input, MessageId, MessageStore as _, ModemPolicy, PartOutcome, PolicyConfig, SendPolicy,
-    WriteId,
+    self, Action, Input, MessageId, ModemPolicy, PartOutcome, PolicyConfig, SendPolicy, WriteId,
 };
 use crate::send_store::SendStore;
 use crate::send_task::{PartResult, PartTask};
@@ -62,6 +61,7 @@ use crate::status_board::StatusBoard;
 use crate::store_health::RetryPolicy;
 use crate::voicecall::PlannedCall;
 
+mod commit;
 mod finish;
 mod intake;
 mod limits;
@@ -525,36 +525,6 @@ impl Scheduler {
         self.act();
     }
 
-    /// The name of message `id`'s file, by its id: a lookup, not a walk
-    /// over every file held (10,000 files waiting made each part's start
-    /// and answer a walk over them all). Checked against the jobs, so a
-    /// stale entry is never believed; stale ones are dropped as they pile
-    /// up.
-    fn name_of(&mut self, id: &str) -> Option<String> {
-        if let Some(name) = self.names_by_id.get(id) {
-            if self.jobs.get(name).is_some_and(|job| job.id == id) {
-                return Some(name.clone());
-            }
-        }
-        let name = self
-            .jobs
-            .values()
-            .find(|job| job.id == id)
-            .map(|job| job.name.clone())?;
-        self.know_name(id, &name);
-        Some(name)
-    }
-
-    /// Remembers that message `id` is the file `name`.
-    fn know_name(&mut self, id: &str, name: &str) {
-        if self.names_by_id.len() > 2 * self.jobs.len() + 64 {
-            let jobs = &self.jobs;
-            self.names_by_id
-                .retain(|id, name| jobs.get(name).is_some_and(|job| job.id == *id));
-        }
-        self.names_by_id.insert(id.to_owned(), name.to_owned());
-    }
-
     /// A part's task came back: the policy is told (the caller acts).
     fn part_done(&mut self, result: PartResult) {
         let PartResult {
@@ -681,26 +651,6 @@ impl Scheduler {
             }
         }
         self.publish_blocks();
-    }
-
-    /// Writes a group of facts in one commit of the store and reports each
-    /// to the policy: a failure fails them all.
-    fn commit_facts(&mut self, facts: Vec<(WriteId, send_core::Fact)>) {
-        let (writes, facts): (Vec<WriteId>, Vec<send_core::Fact>) = facts.into_iter().unzip();
-        let result = self.store.record_all(&facts);
-        if let Err(err) = &result {
-            tracing::error!(
-                target: "smsgate",
-                "{} fact(s), the first {:?}: {err}; sending and intake paused until the storage takes writes",
-                facts.len(),
-                facts.first()
-            );
-        }
-        let now = Instant::now();
-        for write in writes {
-            let result = result.clone();
-            self.policy.handle(Input::Stored { write, result }, now);
-        }
     }
 
     /// Does one action of the policy; writes are gathered for their group.
