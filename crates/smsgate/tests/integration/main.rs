@@ -20,6 +20,7 @@ mod daemon_receive;
 mod daemon_recovery;
 mod demo_http;
 mod help;
+mod http_admin;
 mod http_api;
 mod http_plan_resend;
 mod import_smsd_conf;
