@@ -30,6 +30,7 @@ pub(crate) struct RawWebhook {
     retry_initial_s: Option<u64>,
     retry_max_s: Option<u64>,
     timeout_s: Option<u64>,
+    ca_file: Option<PathBuf>,
 }
 
 /// One `[[webhooks]]`, checked.
@@ -42,6 +43,9 @@ pub(crate) struct WebhookSettings {
     pub(crate) retry_initial: Duration,
     pub(crate) retry_max: Duration,
     pub(crate) timeout: Duration,
+    /// PEM certificates trusted for an https:// URL besides the system's
+    /// roots (a private CA, a self-signed receiver).
+    pub(crate) ca_file: Option<PathBuf>,
 }
 
 impl Checker<'_> {
@@ -101,6 +105,7 @@ impl Checker<'_> {
                 retry_initial,
                 retry_max,
                 timeout: Duration::from_secs(raw.timeout_s.unwrap_or(10).max(1)),
+                ca_file: raw.ca_file,
             });
         }
         hooks

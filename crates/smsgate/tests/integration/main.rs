@@ -36,4 +36,5 @@ mod sim;
 mod smsd_production;
 mod spool_bench;
 mod voicecall;
+mod webhook_delivery;
 mod webhooks;
