@@ -2,13 +2,19 @@
 //!
 //! ```toml
 //! [[webhooks]]
-//! url = "http://127.0.0.1:9000/sms-events"   # http:// only; TLS through a local proxy
+//! url = "https://hooks.example.org/sms"      # http:// or https:// (rustls)
 //! events = ["sent", "failed", "received", "report"]   # default: all
 //! secret-file = "/etc/smsgate/webhook.secret" # HMAC-SHA256 key for X-Smsgate-Signature
 //! retry-initial-s = 1                          # the first pause after a failed delivery
 //! retry-max-s = 300                            # pauses double up to this
 //! timeout-s = 10                               # one attempt's limit
+//! ca-file = "/etc/smsgate/hooks-ca.pem"        # https: trusted besides the system's roots
 //! ```
+//!
+//! An https:// URL is checked against the system's roots (through
+//! rustls-platform-verifier: the CA bundle of the distribution) and the
+//! certificates of `ca-file`, if any (a private CA, a self-signed
+//! receiver).
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -57,14 +63,17 @@ impl Checker<'_> {
             let key = |field: &str| format!("webhooks[{index}].{field}");
             let parsed = reqwest::Url::parse(&raw.url);
             match &parsed {
-                Ok(url) if url.scheme() == "http" && url.host().is_some() => {}
-                Ok(url) if url.scheme() == "https" => self.problem(
-                    offset,
-                    &key("url"),
-                    "https is not built in; send to a local TLS proxy (stunnel, nginx) over http://",
-                ),
-                Ok(_) => self.problem(offset, &key("url"), "not an http:// URL with a host"),
+                Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => {}
+                Ok(_) => self.problem(offset, &key("url"), "not an http:// or https:// URL with a host"),
                 Err(err) => self.problem(offset, &key("url"), &format!("{:?}: {err}", raw.url)),
+            }
+            if let Some(file) = &raw.ca_file {
+                if parsed.as_ref().is_ok_and(|url| url.scheme() != "https") {
+                    self.problem(offset, &key("ca-file"), "is for an https:// url");
+                }
+                if let Err(err) = certificates_of(file) {
+                    self.problem(offset, &key("ca-file"), &err);
+                }
             }
             let events = raw
                 .events
@@ -110,4 +119,15 @@ impl Checker<'_> {
         }
         hooks
     }
+}
+
+/// The PEM certificates of `file`; the error says what is wrong with it.
+pub(crate) fn certificates_of(file: &std::path::Path) -> Result<Vec<reqwest::Certificate>, String> {
+    let bytes = std::fs::read(file).map_err(|err| format!("cannot read {}: {err}", file.display()))?;
+    let certificates = reqwest::Certificate::from_pem_bundle(&bytes)
+        .map_err(|err| format!("{}: not PEM certificates: {err}", file.display()))?;
+    if certificates.is_empty() {
+        return Err(format!("{}: no PEM certificate in it", file.display()));
+    }
+    Ok(certificates)
 }

@@ -161,14 +161,30 @@ impl Webhooks {
 
     /// A delivery task per hook, until `shutdown`.
     pub(crate) fn spawn(self: &Arc<Self>, tasks: &TaskTracker, shutdown: &CancellationToken) {
-        let client = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap_or_default();
-        for index in 0..self.hooks.len() {
-            tasks.spawn(deliver(self.clone(), index, client.clone(), shutdown.clone()));
+        for (index, hook) in self.hooks.iter().enumerate() {
+            let client = client_for(&hook.settings);
+            tasks.spawn(deliver(self.clone(), index, client, shutdown.clone()));
         }
     }
+}
+
+/// The client of one hook: no redirects (a receiver that moved is told
+/// of by its failures); for https://, rustls checking the server's
+/// certificate against the system's roots and the hook's `ca-file`
+/// (reqwest's rustls, with its aws-lc-rs provider).
+fn client_for(settings: &WebhookSettings) -> reqwest::Client {
+    let mut builder = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none());
+    if let Some(file) = &settings.ca_file {
+        // Checked with the config; read again here, as it is now.
+        match config::certificates_of(file) {
+            Ok(certificates) => builder = builder.tls_certs_merge(certificates),
+            Err(err) => tracing::error!(target: "smsgate", "webhook {}: ca-file: {err}", settings.url),
+        }
+    }
+    builder.build().unwrap_or_else(|err| {
+        tracing::error!(target: "smsgate", "webhook {}: its HTTP client: {err}; the system's roots only", settings.url);
+        reqwest::Client::new()
+    })
 }
 
 /// `sha256=HEX` of `body` with `secret`.

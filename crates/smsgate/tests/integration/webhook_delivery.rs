@@ -16,6 +16,8 @@ use crate::spool_bench::{Setup, SpoolBench};
 #[derive(Default)]
 pub(crate) struct Received {
     pub(crate) got: Mutex<Vec<(String, Value)>>,
+    /// (X-Smsgate-Signature, body as sent) of each POST.
+    pub(crate) signed: Mutex<Vec<(String, String)>>,
 }
 
 impl Received {
@@ -34,6 +36,12 @@ async fn receive(
         .and_then(|value| value.to_str().ok())
         .unwrap_or("")
         .to_owned();
+    let signature = headers
+        .get("x-smsgate-signature")
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    received.signed.lock().unwrap().push((signature, body.clone()));
     let body = serde_json::from_str(&body).unwrap_or(Value::String(body));
     received.got.lock().unwrap().push((event, body));
     StatusCode::NO_CONTENT
@@ -97,4 +105,137 @@ fn a_sent_event_whose_daemon_died_before_its_webhook_queue_entry_is_delivered_af
     let mut api = api;
     api.bench.stop_daemon();
     server.abort();
+}
+
+/// A TLS listener for axum: each connection's handshake is done in
+/// `accept` (one at a time, enough for a test); a failed one is counted
+/// and the next connection taken.
+struct TlsListener {
+    tcp: tokio::net::TcpListener,
+    acceptor: tokio_rustls::TlsAcceptor,
+    failed_handshakes: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl axum::serve::Listener for TlsListener {
+    type Io = tokio_rustls::server::TlsStream<tokio::net::TcpStream>;
+    type Addr = std::net::SocketAddr;
+
+    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
+        loop {
+            let Ok((stream, address)) = self.tcp.accept().await else {
+                continue;
+            };
+            match self.acceptor.accept(stream).await {
+                Ok(tls) => return (tls, address),
+                Err(_) => {
+                    self.failed_handshakes
+                        .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                }
+            }
+        }
+    }
+
+    fn local_addr(&self) -> std::io::Result<Self::Addr> {
+        self.tcp.local_addr()
+    }
+}
+
+/// An https receiver on 127.0.0.1 with a fresh self-signed certificate
+/// (for `127.0.0.1`): its address, its certificate (PEM), what it was
+/// sent, how many handshakes failed, and its task.
+fn https_receiver(
+    runtime: &tokio::runtime::Runtime,
+) -> (
+    std::net::SocketAddr,
+    String,
+    Arc<Received>,
+    Arc<std::sync::atomic::AtomicUsize>,
+    tokio::task::JoinHandle<std::io::Result<()>>,
+) {
+    use tokio_rustls::rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
+    let certified = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_owned()]).unwrap();
+    let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(certified.signing_key.serialize_der()));
+    let config = tokio_rustls::rustls::ServerConfig::builder()
+        .with_no_client_auth()
+        .with_single_cert(vec![certified.cert.der().clone()], key)
+        .unwrap();
+    let tcp = runtime
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let address = tcp.local_addr().unwrap();
+    let failed_handshakes = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let listener = TlsListener {
+        tcp,
+        acceptor: tokio_rustls::TlsAcceptor::from(Arc::new(config)),
+        failed_handshakes: failed_handshakes.clone(),
+    };
+    let received = Arc::new(Received::default());
+    let app = receiver_app(received.clone());
+    let server = runtime.spawn(async move { axum::serve(listener, app).await });
+    (address, certified.cert.pem(), received, failed_handshakes, server)
+}
+
+fn failed_deliveries(metrics: &str) -> u64 {
+    metrics
+        .lines()
+        .find(|line| line.starts_with("smsgate_webhook_deliveries_total{result=\"failed\"}"))
+        .and_then(|line| line.split_whitespace().last())
+        .and_then(|count| count.parse().ok())
+        .unwrap_or(0)
+}
+
+#[test]
+fn https_webhooks_deliver_to_a_receiver_trusted_through_ca_file_and_retry_an_untrusted_one() {
+    let runtime = crate::spool_bench::runtime();
+    let (trusted, trusted_pem, trusted_got, _, trusted_server) = https_receiver(&runtime);
+    let (untrusted, _, untrusted_got, untrusted_handshakes, untrusted_server) = https_receiver(&runtime);
+    let files = tempfile::tempdir().unwrap();
+    let ca_file = files.path().join("receiver-ca.pem");
+    std::fs::write(&ca_file, trusted_pem).unwrap();
+    let secret_file = files.path().join("secret");
+    std::fs::write(&secret_file, "tls-secret").unwrap();
+    let extra = format!(
+        "\n[[webhooks]]\nurl = \"https://{trusted}/hook\"\nevents = [\"sent\"]\n\
+         ca-file = {:?}\nsecret-file = {:?}\n\
+         \n[[webhooks]]\nurl = \"https://{untrusted}/hook\"\nevents = [\"sent\"]\n\
+         retry-initial-s = 1\nretry-max-s = 1\n",
+        ca_file.display().to_string(),
+        secret_file.display().to_string(),
+    );
+    let mut api = Api::start(2, &extra);
+    let to = format!("+{}", SpoolBench::number(1));
+    let answer = api.post_message(json!({"to": to, "text": "over TLS"}));
+    let id = answer["messages"][0]["id"].as_str().unwrap().to_owned();
+
+    api.bench.wait("the trusted receiver has the sent event", || {
+        trusted_got
+            .events()
+            .iter()
+            .any(|(event, body)| event == "sent" && body["id"] == id.as_str())
+    });
+    // The untrusted one: refused at the handshake, again and again, each
+    // attempt a failed delivery, none delivered.
+    api.bench.wait("the untrusted receiver is tried twice", || {
+        untrusted_handshakes.load(std::sync::atomic::Ordering::SeqCst) >= 2
+    });
+    api.bench.wait("the failures are counted", || {
+        let metrics = api.call("GET", "/metrics", None, None).1;
+        failed_deliveries(metrics.as_str().unwrap_or("")) >= 2
+    });
+    assert!(untrusted_got.events().is_empty());
+    let (signature, body) = trusted_got.signed.lock().unwrap()[0].clone();
+    let mut mac = <hmac::Hmac<sha2::Sha256> as hmac::KeyInit>::new_from_slice(b"tls-secret").unwrap();
+    hmac::Mac::update(&mut mac, body.as_bytes());
+    let expected = format!("sha256={}", hex::encode(hmac::Mac::finalize(mac).into_bytes()));
+    assert_eq!(signature, expected);
+    assert!(
+        api.bench
+            .log()
+            .contains(&format!("webhook https://{untrusted}/hook: delivery")),
+        "{}",
+        api.bench.log()
+    );
+    api.bench.stop_daemon();
+    trusted_server.abort();
+    untrusted_server.abort();
 }
