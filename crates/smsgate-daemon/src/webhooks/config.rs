@@ -131,3 +131,42 @@ pub(crate) fn certificates_of(file: &std::path::Path) -> Result<Vec<reqwest::Cer
     }
     Ok(certificates)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use crate::daemon_config::DaemonConfig;
+
+    fn refusal(hooks: &str) -> String {
+        let text = format!("[ports.a]\ndevice = \"/dev/ttyUSB0\"\n{hooks}");
+        format!(
+            "{:#}",
+            DaemonConfig::parse(&text, Path::new("smsgate.toml")).unwrap_err()
+        )
+    }
+
+    #[test]
+    fn https_is_taken_and_a_ca_file_must_hold_certificates_for_an_https_url() {
+        let dir = tempfile::tempdir().unwrap();
+        let not_pem = dir.path().join("not.pem");
+        std::fs::write(&not_pem, "hello").unwrap();
+        let text =
+            "[ports.a]\ndevice = \"/dev/ttyUSB0\"\n[[webhooks]]\nurl = \"https://hooks.example.org/sms\"\n";
+        let config = DaemonConfig::parse(text, Path::new("smsgate.toml")).unwrap();
+        assert_eq!(config.webhooks[0].url, "https://hooks.example.org/sms");
+
+        let missing = refusal("[[webhooks]]\nurl = \"https://h/\"\nca-file = \"/no/such.pem\"\n");
+        assert!(missing.contains("webhooks[0].ca-file"), "{missing}");
+        assert!(missing.contains("/no/such.pem"), "{missing}");
+        let hooks = format!(
+            "[[webhooks]]\nurl = \"http://h/\"\nca-file = {:?}\n",
+            not_pem.display().to_string()
+        );
+        let wrong = refusal(&hooks);
+        assert!(wrong.contains("is for an https:// url"), "{wrong}");
+        assert!(wrong.contains("no PEM certificate"), "{wrong}");
+        let ftp = refusal("[[webhooks]]\nurl = \"ftp://h/\"\n");
+        assert!(ftp.contains("not an http:// or https:// URL"), "{ftp}");
+    }
+}
