@@ -224,6 +224,27 @@ fn reload_over_http_adds_a_modem_and_a_broken_config_is_422_with_the_running_one
     assert_eq!(status, 200, "{diff}");
     assert_eq!(diff, ctl_json(&api, &["reload"]));
     assert_eq!(diff["modems_added"], json!([]), "{diff}");
+
+    // A modem whose device is not there is added but never set up: the
+    // scheduler has no slot for it, so suspending it is 409.
+    api.bench.edit_config(|config| {
+        format!("{config}\n[ports.ghost]\ndevice = \"/nonexistent/ttyGHOST\"\n[modems.ghost]\n")
+    });
+    let (status, diff) = api.call("POST", "/api/v1/admin/reload", Some(ADMIN), None);
+    assert_eq!(
+        (status, &diff["modems_added"]),
+        (200, &json!(["ghost"])),
+        "{diff}"
+    );
+    let (status, answer) = api.call("POST", "/api/v1/modems/ghost/suspend", Some(ADMIN), None);
+    assert_eq!((status, error_code(&answer)), (409, "conflict"), "{answer}");
+    assert!(
+        answer["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("not set up"),
+        "{answer}"
+    );
     api.bench.stop_daemon();
 }
 

@@ -54,8 +54,10 @@ pub(crate) fn receiver_app(received: Arc<Received>) -> axum::Router {
         .with_state(received)
 }
 
-#[test]
-fn a_sent_event_whose_daemon_died_before_its_webhook_queue_entry_is_delivered_after_the_restart() {
+/// The daemon killed where a `kind` event's spool file (in `dir`) is
+/// written and its webhook delivery is not final, then started again:
+/// the delivery arrives, telling of that file.
+fn killed_between_the_fact_and_its_delivery(kind: &str, dir: &str) {
     let runtime = crate::spool_bench::runtime();
     let received = Arc::new(Received::default());
     let listener = runtime
@@ -67,10 +69,10 @@ fn a_sent_event_whose_daemon_died_before_its_webhook_queue_entry_is_delivered_af
 
     let flags = tempfile::tempdir().unwrap();
     let flag = flags.path().join("die");
-    std::fs::write(&flag, "sent").unwrap();
+    std::fs::write(&flag, kind).unwrap();
     let env = format!("SMSGATE_DEBUG_DIE_BEFORE_WEBHOOK_QUEUE={}", flag.display());
     let extra = format!(
-        "\n[[webhooks]]\nurl = \"http://{address}/hook\"\nevents = [\"sent\"]\nretry-initial-s = 1\nretry-max-s = 1\n"
+        "\n[[webhooks]]\nurl = \"http://{address}/hook\"\nevents = [\"{kind}\"]\nretry-initial-s = 1\nretry-max-s = 1\n"
     );
     let mut api = Api::start_on(
         Setup {
@@ -85,26 +87,39 @@ fn a_sent_event_whose_daemon_died_before_its_webhook_queue_entry_is_delivered_af
     let answer = api.post_message(json!({"to": to, "text": "told of after all"}));
     let id = answer["messages"][0]["id"].as_str().unwrap().to_owned();
 
-    // It dies with the sent/ file written and the delivery not final.
+    // It dies with the spool file written and the delivery not final.
     let mut daemon = api.bench.daemon.take().unwrap();
     api.bench.wait("the daemon dies at the crash point", || {
         daemon.try_wait().unwrap().is_some()
     });
     assert!(!flag.exists());
-    let sent = api.bench.names("sent").0;
-    assert_eq!(sent.len(), 1, "{sent:?}\n{}", api.bench.log());
+    let written = api.bench.names(dir).0;
+    assert_eq!(written.len(), 1, "{written:?}\n{}", api.bench.log());
     assert!(received.events().is_empty());
 
     let api = restart(api);
-    api.bench.wait("the sent event is delivered", || {
-        received
-            .events()
-            .iter()
-            .any(|(event, body)| event == "sent" && body["id"] == id.as_str())
+    api.bench.wait(&format!("the {kind} event is delivered"), || {
+        received.events().iter().any(|(event, body)| {
+            event == kind
+                && match kind {
+                    "sent" => body["id"] == id.as_str(),
+                    _ => body["file"] == written[0].as_str(),
+                }
+        })
     });
     let mut api = api;
     api.bench.stop_daemon();
     server.abort();
+}
+
+#[test]
+fn a_sent_event_whose_daemon_died_before_its_webhook_queue_entry_is_delivered_after_the_restart() {
+    killed_between_the_fact_and_its_delivery("sent", "sent");
+}
+
+#[test]
+fn a_received_event_whose_daemon_died_before_its_webhook_queue_entry_is_delivered_after_the_restart() {
+    killed_between_the_fact_and_its_delivery("received", "incoming");
 }
 
 /// A TLS listener for axum: each connection's handshake is done in
