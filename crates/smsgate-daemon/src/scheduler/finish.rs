@@ -11,12 +11,13 @@ use spool::{FailedRecord, SentRecord};
 
 use crate::clock::now;
 use crate::copies;
-use crate::events::DaemonEvent;
+use crate::events::{DaemonEvent, Intent};
 use crate::hooks;
 use crate::reports::STATUS_REPORT_HEADER;
 use crate::send_core::store::Finished;
 use crate::send_core::{Input, MessageId, MessageStore as _, Outcome, Presence, StoreError, WriteId};
 use crate::spool_dir::{self, Claim, EntryId};
+use crate::webhooks::intent::Fact;
 use tokio::time::Instant;
 
 use super::watch::{carries_id, hex, is_original_of};
@@ -38,8 +39,10 @@ pub(super) struct Finishing {
     content: Vec<u8>,
     /// The references for the eventhandler (none for a call).
     message_ids: Vec<u8>,
-    recipient: String,
-    send_started: Option<Instant>,
+    /// Its event, whose webhook deliveries are queued before the file is
+    /// written (webhooks/intent.rs): published once it is, dropped (the
+    /// deliveries go) if its commit fails.
+    intent: Intent,
 }
 
 impl Scheduler {
@@ -203,6 +206,32 @@ impl Scheduler {
                 )
             }
         };
+        let (dir, event) = match outcome {
+            Outcome::Sent { modem, .. } => (
+                &self.config.spool.sent,
+                DaemonEvent::Sent {
+                    id: id.to_owned(),
+                    file: name.to_owned(),
+                    to: job.recipient.clone(),
+                    modem: modem.clone(),
+                    message_references: message_ids.clone(),
+                    duration_seconds: job.send_started.map(|started| started.elapsed().as_secs_f64()),
+                },
+            ),
+            Outcome::Failed { reason, modem, .. } => (
+                &self.config.spool.failed,
+                DaemonEvent::Failed {
+                    id: Some(id.to_owned()),
+                    file: name.to_owned(),
+                    modem: modem.clone(),
+                    reason: reason.clone(),
+                },
+            ),
+        };
+        let fact = Fact {
+            writes: dir.join(&kept_name),
+            removes: Some(job.path.clone()),
+        };
         Some(Finishing {
             write,
             id: id.to_owned(),
@@ -214,8 +243,7 @@ impl Scheduler {
             mode: job.mode,
             content,
             message_ids,
-            recipient: job.recipient.clone(),
-            send_started: job.send_started,
+            intent: self.config.events.intend(event, fact),
         })
     }
 
@@ -270,29 +298,24 @@ impl Scheduler {
         let result = result.map_err(StoreError::from);
         let now = Instant::now();
         for one in group {
+            let write = one.write;
             match &result {
                 Ok(()) => {
-                    self.finished(&one);
                     self.count_finish(&one.outcome);
+                    self.finished(one);
                 }
                 Err(err) => {
                     tracing::error!(target: "smsgate", "{}: cannot write it to sent/ or failed/: {err}", one.name);
                 }
             }
             let result = result.clone();
-            self.policy.handle(
-                Input::Stored {
-                    write: one.write,
-                    result,
-                },
-                now,
-            );
+            self.policy.handle(Input::Stored { write, result }, now);
         }
     }
 
     /// A message's file is durably in `sent/` or `failed/`: the log, the
     /// copies, the eventhandler and the event.
-    fn finished(&mut self, one: &Finishing) {
+    fn finished(&mut self, one: Finishing) {
         let name = &one.name;
         match &one.outcome {
             Outcome::Sent { modem, .. } => {
@@ -309,14 +332,6 @@ impl Scheduler {
                 );
                 let file = copies::for_eventhandler(target, copy, copies.eventhandler_use_copy);
                 self.event(Some(modem), hooks::sent_args(&file, &one.message_ids));
-                self.config.events.publish(DaemonEvent::Sent {
-                    id: one.id.clone(),
-                    file: name.clone(),
-                    to: one.recipient.clone(),
-                    modem: modem.clone(),
-                    message_references: one.message_ids.clone(),
-                    duration_seconds: one.send_started.map(|started| started.elapsed().as_secs_f64()),
-                });
             }
             Outcome::Failed { reason, modem, .. } => {
                 tracing::warn!(target: "smsgate", "{name}: failed: {reason}");
@@ -336,16 +351,11 @@ impl Scheduler {
                 );
                 let file = copies::for_eventhandler(target, copy, copies.eventhandler_use_copy);
                 self.event(modem.as_deref(), hooks::failed_args(&file));
-                self.config.events.publish(DaemonEvent::Failed {
-                    id: Some(one.id.clone()),
-                    file: name.clone(),
-                    modem: modem.clone(),
-                    reason: reason.clone(),
-                });
             }
         }
         self.jobs.remove(name);
         self.names_by_id.remove(&one.id);
+        one.intent.publish();
     }
 
     /// A file's `failed/` version: its content and the reason.

@@ -1,0 +1,61 @@
+//! The scheduler's side of group commit: the facts of one turn written in
+//! one commit of the store, and the lookup of a message's file by its id
+//! that every part's start and answer needs. The finishes' batch is in
+//! `finish`; gathering the writes of a turn is `Scheduler::act`'s.
+
+use tokio::time::Instant;
+
+use super::Scheduler;
+use crate::send_core::{self, Input, MessageStore as _, WriteId};
+
+impl Scheduler {
+    /// Writes a group of facts in one commit of the store and reports each
+    /// to the policy: a failure fails them all.
+    pub(super) fn commit_facts(&mut self, facts: Vec<(WriteId, send_core::Fact)>) {
+        let (writes, facts): (Vec<WriteId>, Vec<send_core::Fact>) = facts.into_iter().unzip();
+        let result = self.store.record_all(&facts);
+        if let Err(err) = &result {
+            tracing::error!(
+                target: "smsgate",
+                "{} fact(s), the first {:?}: {err}; sending and intake paused until the storage takes writes",
+                facts.len(),
+                facts.first()
+            );
+        }
+        let now = Instant::now();
+        for write in writes {
+            let result = result.clone();
+            self.policy.handle(Input::Stored { write, result }, now);
+        }
+    }
+
+    /// The name of message `id`'s file, by its id: a lookup, not a walk
+    /// over every file held (10,000 files waiting made each part's start
+    /// and answer a walk over them all). Checked against the jobs, so a
+    /// stale entry is never believed; stale ones are dropped as they pile
+    /// up.
+    pub(super) fn name_of(&mut self, id: &str) -> Option<String> {
+        if let Some(name) = self.names_by_id.get(id) {
+            if self.jobs.get(name).is_some_and(|job| job.id == id) {
+                return Some(name.clone());
+            }
+        }
+        let name = self
+            .jobs
+            .values()
+            .find(|job| job.id == id)
+            .map(|job| job.name.clone())?;
+        self.know_name(id, &name);
+        Some(name)
+    }
+
+    /// Remembers that message `id` is the file `name`.
+    pub(super) fn know_name(&mut self, id: &str, name: &str) {
+        if self.names_by_id.len() > 2 * self.jobs.len() + 64 {
+            let jobs = &self.jobs;
+            self.names_by_id
+                .retain(|id, name| jobs.get(name).is_some_and(|job| job.id == *id));
+        }
+        self.names_by_id.insert(id.to_owned(), name.to_owned());
+    }
+}
