@@ -12,7 +12,15 @@
 //! only then is the `outgoing/` file unlinked and `outgoing/` fsynced.
 //! A crash at any point leaves the message in `outgoing/`, in the target
 //! directory, or (for an instant) in both, never in neither; the journal
-//! tells a restart that it was already sent.
+//! tells a restart that it was already sent. Finishes come in batches
+//! ([`finish_all`]): one fsync per directory for the batch, not per file.
+//!
+//! A name is not a file: a local program may drop a new file under the
+//! name of one being finished. So an entry is removed or moved only if it
+//! is still the file intake took ([`EntryId`], by `fstat` of the
+//! descriptor read): it is first renamed to a private name ([`claim`]),
+//! which takes exactly what was there then, and is checked there; a new
+//! file is put back under its name, for intake.
 //!
 //! Modes are set, not left to the umask: a `sent/` or `failed/` version
 //! keeps its outgoing file's permission bits (a 0600 message stays
