@@ -458,11 +458,13 @@ impl Scheduler {
                 Some(result) = self.results.recv() => {
                     // Every part back by now, from every modem: their
                     // outcomes are committed as one group.
-                    self.part_done(result);
+                    let mut modems = vec![self.part_done(result)];
                     while let Ok(result) = self.results.try_recv() {
-                        self.part_done(result);
+                        modems.push(self.part_done(result));
                     }
                     self.act();
+                    modems.dedup();
+                    modems.iter().for_each(|modem| self.show_named(modem));
                 }
                 Some(slot) = self.new_modems.recv() => self.add_modem(slot),
                 Some(result) = self.checks.recv() => self.finish_check(result),
@@ -487,8 +489,9 @@ impl Scheduler {
         while self.policy.is_busy() {
             match self.results.recv().await {
                 Some(result) => {
-                    self.part_done(result);
+                    let modem = self.part_done(result);
                     self.act();
+                    self.show_named(&modem);
                 }
                 None => break,
             }
@@ -525,8 +528,9 @@ impl Scheduler {
         self.act();
     }
 
-    /// A part's task came back: the policy is told (the caller acts).
-    fn part_done(&mut self, result: PartResult) {
+    /// A part's task came back: the policy is told (the caller acts, then
+    /// shows the modem returned).
+    fn part_done(&mut self, result: PartResult) -> String {
         let PartResult {
             id,
             part,
@@ -547,7 +551,7 @@ impl Scheduler {
         }
         self.policy
             .handle(Input::PartDone { id, part, outcome }, Instant::now());
-        self.show_named(&modem);
+        modem
     }
 
     /// A modem that came up after the start takes its share from now on.
