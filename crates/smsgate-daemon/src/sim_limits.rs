@@ -31,6 +31,7 @@ use chrono::{Datelike as _, Duration as Span, NaiveDate, NaiveDateTime, NaiveTim
 use serde::{Deserialize, Serialize};
 
 pub(crate) mod book;
+pub(crate) mod gauges;
 
 /// One modem's limits, as configured; `None`: no such limit.
 #[derive(Clone, Debug, PartialEq, Eq)]

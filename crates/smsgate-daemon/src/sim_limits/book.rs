@@ -233,7 +233,8 @@ fn describe(limit: Limit, counts: &Counts, limits: &SimLimits) -> String {
     }
 }
 
-fn read(path: &Path) -> Result<BTreeMap<String, Counts>, String> {
+/// The counts saved at `path` (none when there is no file).
+pub(crate) fn read(path: &Path) -> Result<BTreeMap<String, Counts>, String> {
     let metadata = match std::fs::symlink_metadata(path) {
         Ok(metadata) => metadata,
         Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(BTreeMap::new()),
