@@ -30,6 +30,7 @@ mod one_shot;
 mod pdu_decode;
 mod pdu_encode;
 mod port_identity;
+mod port_identity_replug;
 mod service;
 mod sim;
 mod smsd_production;
