@@ -22,6 +22,7 @@ mod demo_http;
 mod help;
 mod http_api;
 mod http_plan_resend;
+mod journal_fields;
 mod import_smsd_conf;
 mod live_ops;
 mod modem_commands;
