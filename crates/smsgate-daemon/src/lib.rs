@@ -442,7 +442,11 @@ impl Supervisor {
         // Opened all at once: a modem may take seconds to register, and
         // eight of them one after another would hold up the start.
         let mut opening = tokio::task::JoinSet::new();
-        for (name, settings) in config.modems.iter().filter(|(name, _)| !unbound.contains_key(*name)) {
+        for (name, settings) in config
+            .modems
+            .iter()
+            .filter(|(name, _)| !unbound.contains_key(*name))
+        {
             let driver = modem_driver(&config, settings);
             let name = name.clone();
             opening.spawn(async move {

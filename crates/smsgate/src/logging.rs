@@ -137,6 +137,9 @@ mod tests {
             );
         });
         let text = String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap();
-        assert_eq!(text, " INFO smsgate: f1: sent by gsm1\\nERROR forged watchdog_ms=3\n");
+        assert_eq!(
+            text,
+            " INFO smsgate: f1: sent by gsm1\\nERROR forged watchdog_ms=3\n"
+        );
     }
 }

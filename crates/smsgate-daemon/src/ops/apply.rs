@@ -73,7 +73,8 @@ impl Supervisor {
         let Some(path) = self.options.config_path.clone() else {
             return Err("this daemon was started without a config file to read again".to_owned());
         };
-        let mut new = DaemonConfig::load(&path).map_err(|err| format!("{err:#}; the running config stays"))?;
+        let mut new =
+            DaemonConfig::load(&path).map_err(|err| format!("{err:#}; the running config stays"))?;
         crate::port_identity::keep_bindings(&self.config, &mut new);
         let diff = ConfigDiff::between(&self.config, &new);
         if !diff.needs_restart.is_empty() {
@@ -122,7 +123,12 @@ impl Supervisor {
         }
         self.config = new;
         // Those found by identity are probed for first (port_identity/).
-        let opening: Vec<String> = diff.modems_added.iter().chain(&diff.modems_changed).cloned().collect();
+        let opening: Vec<String> = diff
+            .modems_added
+            .iter()
+            .chain(&diff.modems_changed)
+            .cloned()
+            .collect();
         let by_identity = self.bind_reloaded(&opening).await;
         for name in opening.iter().filter(|name| !by_identity.contains(name)) {
             self.open_modem(name).await;

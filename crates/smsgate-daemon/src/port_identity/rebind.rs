@@ -226,13 +226,17 @@ impl Supervisor {
 /// The bound ports of a reloaded config's modems whose identity and port
 /// settings did not change: kept, so that a reload neither sees them
 /// changed nor opens them at their glob.
-pub(crate) fn keep_bindings(old: &crate::daemon_config::DaemonConfig, new: &mut crate::daemon_config::DaemonConfig) {
+pub(crate) fn keep_bindings(
+    old: &crate::daemon_config::DaemonConfig,
+    new: &mut crate::daemon_config::DaemonConfig,
+) {
     for (name, settings) in &mut new.modems {
         let Some(before) = old.modems.get(name) else {
             continue;
         };
         let section = new.ports.get(&settings.port);
-        if section.is_some_and(|section| section.identity.is_some()) && section == old.ports.get(&before.port) {
+        if section.is_some_and(|section| section.identity.is_some()) && section == old.ports.get(&before.port)
+        {
             settings.device = before.device.clone();
         }
     }

@@ -114,7 +114,10 @@ pub fn pause(misses: u32) -> Duration {
 
 /// The ports no probe may open: those of every configured modem that is
 /// not lost, by its configured or bound path (`ports`, by modem name).
-pub fn ports_in_use<'a>(ports: impl IntoIterator<Item = (&'a String, &'a PathBuf)>, lost: &Lost) -> Vec<PathBuf> {
+pub fn ports_in_use<'a>(
+    ports: impl IntoIterator<Item = (&'a String, &'a PathBuf)>,
+    lost: &Lost,
+) -> Vec<PathBuf> {
     ports
         .into_iter()
         .filter(|(name, _)| !lost.is_lost(name))

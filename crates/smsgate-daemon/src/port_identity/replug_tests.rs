@@ -15,7 +15,10 @@ fn found(paths: &[&str]) -> Vec<(PathBuf, PathBuf)> {
 
 fn bound(pairs: &[(&str, &str)]) -> Bindings {
     Bindings {
-        bound: pairs.iter().map(|(name, p)| ((*name).to_owned(), path(p))).collect(),
+        bound: pairs
+            .iter()
+            .map(|(name, p)| ((*name).to_owned(), path(p)))
+            .collect(),
         unbound: BTreeMap::new(),
     }
 }

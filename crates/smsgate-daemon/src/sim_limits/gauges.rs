@@ -65,7 +65,10 @@ pub(crate) fn set_metrics<'a>(
                 modem: modem.clone(),
                 period: gauge.period.to_owned(),
             };
-            metrics.limit_count.get_or_create(&count).set(i64::from(gauge.count));
+            metrics
+                .limit_count
+                .get_or_create(&count)
+                .set(i64::from(gauge.count));
             let reached = LimitLabels {
                 modem: modem.clone(),
                 limit: gauge.limit.to_owned(),
@@ -133,7 +136,11 @@ mod tests {
         let mut counts = Counts::default();
         counts.reserve(&limits, at(5, 12), 1);
         let saved = std::collections::BTreeMap::from([("gsm-a".to_owned(), counts)]);
-        std::fs::write(dir.path().join(book::FILE_NAME), serde_json::to_vec(&saved).unwrap()).unwrap();
+        std::fs::write(
+            dir.path().join(book::FILE_NAME),
+            serde_json::to_vec(&saved).unwrap(),
+        )
+        .unwrap();
         let metrics = Metrics::default();
         let modems = [("gsm-a".to_owned(), limits.clone()), ("gsm-b".to_owned(), limits)];
         set_metrics(

@@ -40,13 +40,11 @@ fn parse_stream(text: &str) -> Option<(u64, u64)> {
 
 /// The journal layer, if the journal's socket can be reached.
 pub(super) fn layer() -> Option<tracing_journald::Layer> {
-    tracing_journald::layer()
-        .ok()
-        .map(|layer| {
-            layer
-                .with_syslog_identifier("smsgate".to_owned())
-                .with_field_prefix(None)
-        })
+    tracing_journald::layer().ok().map(|layer| {
+        layer
+            .with_syslog_identifier("smsgate".to_owned())
+            .with_field_prefix(None)
+    })
 }
 
 #[cfg(test)]

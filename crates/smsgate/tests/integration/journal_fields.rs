@@ -67,22 +67,33 @@ fn a_sent_message_reaches_the_journal_with_its_priority_and_modem_file_and_messa
     let socket_dir = bench.dir.path().join("run/systemd/journal");
     fs::create_dir_all(&socket_dir).unwrap();
     let journal = UnixDatagram::bind(socket_dir.join("socket")).unwrap();
-    journal.set_read_timeout(Some(Duration::from_millis(200))).unwrap();
+    journal
+        .set_read_timeout(Some(Duration::from_millis(200)))
+        .unwrap();
     // Its log goes to the journal, not to stderr: not waited for as ready.
     bench.spawn_daemon();
-    bench.drop_file("journaled", &format!("To: {}\n\nto the journal\n", SpoolBench::number(0)));
+    bench.drop_file(
+        "journaled",
+        &format!("To: {}\n\nto the journal\n", SpoolBench::number(0)),
+    );
     bench.wait_for_file("sent", "journaled");
 
     let deadline = Instant::now() + PATIENCE;
     let mut seen = Vec::new();
     let sent = loop {
-        assert!(Instant::now() < deadline, "no sent entry in the journal; entries:\n{seen:#?}");
+        assert!(
+            Instant::now() < deadline,
+            "no sent entry in the journal; entries:\n{seen:#?}"
+        );
         let mut buffer = vec![0; 64 * 1024];
         let Ok(len) = journal.recv(&mut buffer) else {
             continue;
         };
         let fields = journal_fields(&buffer[..len]);
-        if fields.get("MESSAGE").is_some_and(|text| text.contains("journaled: sent by modem0")) {
+        if fields
+            .get("MESSAGE")
+            .is_some_and(|text| text.contains("journaled: sent by modem0"))
+        {
             break fields;
         }
         seen.push(fields);
@@ -93,7 +104,10 @@ fn a_sent_message_reaches_the_journal_with_its_priority_and_modem_file_and_messa
     assert_eq!(sent["FILE"], "journaled", "{sent:#?}");
     let message_id = &sent["MESSAGE_ID"];
     let sent_file = fs::read_to_string(bench.spool("sent").join("journaled")).unwrap();
-    assert!(!message_id.is_empty() && sent_file.contains(message_id.as_str()), "{sent:#?}\n{sent_file}");
+    assert!(
+        !message_id.is_empty() && sent_file.contains(message_id.as_str()),
+        "{sent:#?}\n{sent_file}"
+    );
     assert!(!sent.contains_key("F_MODEM"), "{sent:#?}");
     bench.stop_daemon();
 }

@@ -79,7 +79,12 @@ fn http_base(bench: &SpoolBench) -> String {
     bench.wait("the daemon names its HTTP address", || {
         match bench.log().split("http API on ").nth(1) {
             Some(rest) => {
-                base = rest.split_whitespace().next().unwrap_or("").trim_end_matches('/').to_owned();
+                base = rest
+                    .split_whitespace()
+                    .next()
+                    .unwrap_or("")
+                    .trim_end_matches('/')
+                    .to_owned();
                 true
             }
             None => false,
@@ -198,7 +203,11 @@ fn a_modem_added_by_reload_is_bound_by_its_imei_and_the_others_stay_put() {
         )
     });
     let reloaded = ctl(&bench, &["reload", "--json"]).json();
-    assert_eq!(reloaded["modems_added"], serde_json::json!(["gsm-b"]), "{reloaded}");
+    assert_eq!(
+        reloaded["modems_added"],
+        serde_json::json!(["gsm-b"]),
+        "{reloaded}"
+    );
     assert_eq!(reloaded["modems_changed"], serde_json::json!([]), "{reloaded}");
     let on_b = format!("modem gsm-b is on {} now", usb(&bench, "ttyUSB0").display());
     wait_for_log(&bench, &on_b);
