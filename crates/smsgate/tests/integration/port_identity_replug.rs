@@ -217,3 +217,40 @@ fn a_modem_added_by_reload_is_bound_by_its_imei_and_the_others_stay_put() {
     assert_eq!(bench.submitted_texts(1), ["b1"]);
     bench.stop_daemon();
 }
+
+#[test]
+fn a_modem_not_found_at_start_joins_when_it_is_plugged_in() {
+    let mut bench = bench(Duration::from_millis(500));
+    let (imei_a, imei_b) = (imei(&bench, 0), imei(&bench, 1));
+    // gsm-b's modem is not plugged in yet: no link to it.
+    fs::remove_file(usb(&bench, "ttyUSB1")).unwrap();
+    let (to_a, to_b) = (SpoolBench::number(1), SpoolBench::number(0));
+    let ports = port_by_imei(&bench, "a", &imei_a) + &port_by_imei(&bench, "b", &imei_b);
+    bench.edit_config(|config| {
+        format!(
+            "{config}{ports}\
+             [modems.gsm-a]\nport = \"a\"\nqueues = [\"qa\"]\n\
+             [modems.gsm-b]\nport = \"b\"\nqueues = [\"qb\"]\n\
+             [queues.qa]\nprefixes = [{to_a:?}]\n\
+             [queues.qb]\nprefixes = [{to_b:?}]\n"
+        )
+    });
+    bench.start_daemon();
+    assert!(
+        bench.log().contains("modem gsm-b: no modem with IMEI"),
+        "{}",
+        bench.log()
+    );
+    bench.drop_file("b1", &format!("To: {to_b}\n\nb1\n"));
+    sends(&bench, "a1", &to_a, "gsm-a", &imei_a);
+    // Plugged in: found by a later round, and its waiting file goes.
+    link(&bench, "ttyUSB3", 1);
+    let sent = bench.wait_for_file("sent", "b1");
+    assert_eq!(header_values(&sent, "Modem"), ["gsm-b"], "{sent}");
+    assert_eq!(header_values(&sent, "IMEI"), [imei_b.as_str()], "{sent}");
+    assert!(bench.log().contains(&format!(
+        "modem gsm-b is on {} now",
+        usb(&bench, "ttyUSB3").display()
+    )));
+    bench.stop_daemon();
+}
