@@ -59,7 +59,12 @@ pub(crate) fn set_metrics<'a>(
         return;
     };
     for (modem, limits) in modems {
-        let counts = saved.get(modem).cloned().unwrap_or_default();
+        // A modem whose SIM is known counts in its SIM's entry.
+        let key = saved
+            .get(modem)
+            .and_then(|counts| counts.sim.as_ref())
+            .unwrap_or(modem);
+        let counts = saved.get(key).cloned().unwrap_or_default();
         for gauge in gauges(limits, &counts, now) {
             let count = PeriodLabels {
                 modem: modem.clone(),
