@@ -1,3 +1,6 @@
+//! The re-plug policy on a fake clock: when rounds are due, which ports
+//! they may probe, and how the pauses grow.
+
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
