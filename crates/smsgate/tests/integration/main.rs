@@ -21,6 +21,7 @@ mod daemon_recovery;
 mod demo_http;
 mod help;
 mod http_api;
+mod http_hold;
 mod http_plan_resend;
 mod import_smsd_conf;
 mod live_ops;
