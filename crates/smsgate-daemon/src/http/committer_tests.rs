@@ -205,3 +205,45 @@ async fn concurrent_submissions_are_all_answered() {
     }
     assert_eq!(entries(&target.outgoing).len(), 200);
 }
+
+/// Not a test: how long one batch of `n` files takes with an fdatasync
+/// per file and with one syncfs, on the file system of `$BENCH_DIR` (or
+/// the temporary directory). `cargo test --release -p smsgate-daemon --lib
+/// committer::tests::sync_strategies -- --ignored --nocapture`
+#[test]
+#[ignore]
+fn sync_strategies() {
+    let base = std::env::var_os("BENCH_DIR").map_or_else(std::env::temp_dir, PathBuf::from);
+    for n in [1usize, 10, 50, 200] {
+        for (label, syncfs_from, sync_threads) in [
+            ("fdatasync each", usize::MAX, 1),
+            ("fdatasync x16", usize::MAX, 16),
+            ("one syncfs", 1, 1),
+        ] {
+            let dir = tempfile::tempdir_in(&base).unwrap();
+            let target = target(dir.path());
+            let mut io = DiskIo {
+                open: HashMap::new(),
+                syncfs_from,
+                sync_threads,
+            };
+            let rounds = 20;
+            let start = std::time::Instant::now();
+            for round in 0..rounds {
+                let names: Vec<String> = (0..n).map(|i| format!("http-{round}-{i}")).collect();
+                let names: Vec<&str> = names.iter().map(String::as_str).collect();
+                let (reply, _answer) = oneshot::channel();
+                commit_batch(
+                    &mut io,
+                    &target,
+                    vec![Pending {
+                        submission: submission(&names, None),
+                        reply,
+                    }],
+                );
+            }
+            let per_batch = start.elapsed() / rounds;
+            println!("{n:4} files, {label:15}: {per_batch:?} per batch");
+        }
+    }
+}
