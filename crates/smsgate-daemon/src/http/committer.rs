@@ -164,13 +164,15 @@ pub(crate) struct Target {
 
 impl Committer {
     /// Starts the writer thread on the real disk.
-    pub(crate) fn start(target: Target) -> io::Result<Committer> {
+    pub(crate) fn start(target: Target) -> Committer {
         Committer::start_with(target, DiskIo::default())
     }
 
-    pub(crate) fn start_with(target: Target, mut io: impl SpoolIo) -> io::Result<Committer> {
+    /// A writer that could not start (no thread) answers every submission
+    /// with a failure naming that, so each POST is a 503 with the cause.
+    pub(crate) fn start_with(target: Target, mut io: impl SpoolIo) -> Committer {
         let (sender, mut receiver) = mpsc::channel::<Pending>(CHANNEL_DEPTH);
-        std::thread::Builder::new()
+        let started = std::thread::Builder::new()
             .name("http-commit".to_owned())
             .spawn(move || {
                 while let Some(first) = receiver.blocking_recv() {
@@ -183,8 +185,11 @@ impl Committer {
                     }
                     commit_batch(&mut io, &target, batch);
                 }
-            })?;
-        Ok(Committer { sender })
+            });
+        if let Err(err) = started {
+            tracing::error!(target: "smsgate", "http API: the spool writer cannot start ({err}): POST /api/v1/messages answers 503");
+        }
+        Committer { sender }
     }
 
     /// Commits `submission` with whatever else is waiting; returns when

@@ -175,7 +175,7 @@ async fn the_writer_fails_only_the_batch_whose_write_failed() {
     let target = target(dir.path());
     // One request at a time: each is its own batch of write, sync, rename,
     // fsync of outgoing/ (4 operations); the second one's rename fails.
-    let committer = Committer::start_with(target.clone(), FaultIo::new(7)).unwrap();
+    let committer = Committer::start_with(target.clone(), FaultIo::new(7));
     let mut outcomes = Vec::new();
     for name in ["http-1", "http-2", "http-3"] {
         outcomes.push(committer.commit(submission(&[name], None)).await);
@@ -190,7 +190,7 @@ async fn the_writer_fails_only_the_batch_whose_write_failed() {
 async fn concurrent_submissions_are_all_answered() {
     let dir = tempfile::tempdir().unwrap();
     let target = target(dir.path());
-    let committer = Committer::start(target.clone()).unwrap();
+    let committer = Committer::start(target.clone());
     let mut tasks = Vec::new();
     for n in 0..200 {
         let committer = committer.clone();

@@ -144,17 +144,11 @@ impl HttpServer {
             |address| address.to_string(),
         );
         tracing::info!(target: "smsgate", "http API on http://{address}/ ({} token(s))", self.settings.tokens.len());
-        let committer = match committer::Committer::start(committer::Target {
+        let committer = committer::Committer::start(committer::Target {
             outgoing: config.spool.outgoing.clone(),
             records: idempotency::dir(&config.spool.base),
             mode: config.modes.file,
-        }) {
-            Ok(committer) => committer,
-            Err(err) => {
-                tracing::error!(target: "smsgate", "http API: starting the spool writer: {err}");
-                return tokio::spawn(async {});
-            }
-        };
+        });
         let state = Arc::new(AppState {
             config,
             settings: self.settings,
