@@ -18,6 +18,7 @@ use crate::http::submit;
 use crate::intake::{self, Refusal};
 use crate::journal::new_message_id;
 use crate::recipient_lists;
+use crate::send_core::hold::{self, Hold, ModemKind};
 use crate::send_core::{Input, Offer};
 use crate::settle::{Change, Look, Verdict as Settled};
 use crate::spool_dir;
@@ -256,6 +257,7 @@ impl Scheduler {
             retries: None,
             refusal: None,
             call: false,
+            hold: Hold::default(),
         };
         let mut job = Job {
             id,
@@ -284,11 +286,26 @@ impl Scheduler {
                 job.call = planned.call;
                 job.notices = planned.notices;
                 job.queue = queue;
+                match self.hold_of(&bytes) {
+                    Ok(hold) => offer.hold = hold,
+                    Err(reason) => offer.refusal = Some(reason),
+                }
             }
             Err(reason) => offer.refusal = reason,
         }
         self.jobs.insert(name, job);
         self.input(Input::Offered(offer));
+    }
+
+    /// The file's `X-Smsgate-Modem` and `X-Smsgate-Send-At`, checked
+    /// against the configured modems.
+    fn hold_of(&self, bytes: &[u8]) -> Result<Hold, String> {
+        let kind = |name: &str| match self.config.modems.get(name) {
+            Some(modem) if modem.send => ModemKind::Sends,
+            Some(_) => ModemKind::ReceivesOnly,
+            None => ModemKind::Unknown,
+        };
+        hold::of_file(bytes, kind, std::time::SystemTime::now(), Instant::now())
     }
 
     /// Moves a checked file on from `outgoing/` to its queue's directory,
@@ -362,6 +379,7 @@ impl Scheduler {
                     retries: None,
                     refusal: Some(reason.to_owned()),
                     call: false,
+                    hold: Hold::default(),
                 }));
             }
             Err(Refusal::Gone) => {

@@ -194,6 +194,8 @@ impl Scheduler {
             return;
         };
         let now = Instant::now();
+        // The HTTP API's `sending` (http/modems.rs).
+        self.config.modem_states.set_sending(&slot.name, busy);
         let event = if busy {
             Event::State(ModemState::Sending)
         } else if let Some(until) = self.policy.blocked_until(&slot.name).filter(|&until| until > now) {

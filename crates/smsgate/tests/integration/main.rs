@@ -22,6 +22,7 @@ mod demo_http;
 mod help;
 mod http_admin;
 mod http_api;
+mod http_hold;
 mod http_plan_resend;
 mod import_smsd_conf;
 mod journal_fields;
