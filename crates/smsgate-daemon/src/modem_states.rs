@@ -1,11 +1,12 @@
 //! What the scheduler knows of its modems that the HTTP API shows and
-//! acts on: which are blocked and until when, and a way to unblock one
+//! acts on: which are blocked and until when, which have a part in
+//! flight (`sending`), and a way to unblock one
 //! (`POST /api/v1/modems/{name}/unblock`). The scheduler writes here where
 //! it blocks and unblocks; the unblock request goes into the scheduler's
 //! own "reconnected" channel, which clears a block as a modem that was
 //! set up again does.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
@@ -22,6 +23,8 @@ struct Inner {
     unblock: Option<mpsc::UnboundedSender<String>>,
     /// Blocked modems and when their block ends.
     blocked: BTreeMap<String, SystemTime>,
+    /// Modems with a part in flight.
+    sending: BTreeSet<String>,
 }
 
 impl ModemStates {
@@ -42,6 +45,20 @@ impl ModemStates {
         if let Ok(mut inner) = self.inner.lock() {
             inner.blocked.remove(modem);
         }
+    }
+
+    /// Whether `modem` has a part in flight, as the scheduler shows it.
+    pub(crate) fn set_sending(&self, modem: &str, sending: bool) {
+        if let Ok(mut inner) = self.inner.lock() {
+            match sending {
+                true => inner.sending.insert(modem.to_owned()),
+                false => inner.sending.remove(modem),
+            };
+        }
+    }
+
+    pub(crate) fn is_sending(&self, modem: &str) -> bool {
+        self.inner.lock().is_ok_and(|inner| inner.sending.contains(modem))
     }
 
     /// When `modem`'s block ends, if it is blocked now.
@@ -86,5 +103,15 @@ mod tests {
         assert_eq!(requests.try_recv().unwrap(), "gsm1");
         states.unblocked("gsm1");
         assert_eq!(states.blocked_until("gsm1"), None);
+    }
+
+    #[test]
+    fn sending_shows_while_a_part_is_in_flight() {
+        let states = ModemStates::default();
+        assert!(!states.is_sending("gsm1"));
+        states.set_sending("gsm1", true);
+        assert!(states.is_sending("gsm1") && !states.is_sending("gsm2"));
+        states.set_sending("gsm1", false);
+        assert!(!states.is_sending("gsm1"));
     }
 }

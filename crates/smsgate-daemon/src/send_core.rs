@@ -30,6 +30,7 @@ use spool::Priority;
 use crate::daemon_config::UnknownOutcome;
 use crate::store_health::RetryPolicy;
 
+pub(crate) mod hold;
 mod policy;
 pub(crate) mod store;
 #[cfg(test)]
@@ -115,6 +116,8 @@ pub(crate) struct Offer {
     pub(crate) refusal: Option<String>,
     /// A voice call: its one part is no SMS, which no SIM's limits count.
     pub(crate) call: bool,
+    /// Its modem and its earliest time, if the file asks (send_core/hold.rs).
+    pub(crate) hold: hold::Hold,
 }
 
 /// Whether a modem may take a message now, as its SIM's limits say

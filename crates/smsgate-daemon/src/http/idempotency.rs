@@ -2,7 +2,8 @@
 //! first one did instead of sending again.
 //!
 //! The first request's record (the request, its digest and the answer
-//! with the ids) is written durably *before* its spool files; a retry
+//! with the ids) is made durable *before* its spool files become visible
+//! (in the same group commit, crate::http::commit); a retry
 //! finds it and writes whichever of those files is missing (a crash came
 //! between the two), so either way every message of the answer exists
 //! once. Keys are per token: two clients cannot meet on one. A key reused
@@ -14,7 +15,6 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
 
 use crate::http::submit::{SendAnswer, SendRequest};
-use crate::spool_dir;
 
 /// The longest key taken.
 pub(crate) const MAX_KEY_LEN: usize = 255;
@@ -56,8 +56,32 @@ pub(crate) fn load(dir: &Path, name: &str) -> std::io::Result<Option<Record>> {
     }
 }
 
-pub(crate) fn store(dir: &Path, name: &str, record: &Record, mode: u32) -> std::io::Result<()> {
-    std::fs::create_dir_all(dir)?;
-    let bytes = serde_json::to_vec(record).map_err(std::io::Error::other)?;
-    spool_dir::write_durably(dir, name, &bytes, mode).map(drop)
+/// The bytes of a record's file.
+pub(crate) fn encode(record: &Record) -> std::io::Result<Vec<u8>> {
+    serde_json::to_vec(record).map_err(std::io::Error::other)
+}
+
+/// How many locks the keys share.
+const KEY_LOCKS: usize = 64;
+
+/// Locks by key (striped): a keyed request holds its key's lock from the
+/// look-up of its record until its commit answered, so two retries
+/// racing cannot both find no record; requests with other keys go on.
+#[derive(Debug)]
+pub(crate) struct KeyLocks(Vec<tokio::sync::Mutex<()>>);
+
+impl Default for KeyLocks {
+    fn default() -> Self {
+        KeyLocks((0..KEY_LOCKS).map(|_| tokio::sync::Mutex::new(())).collect())
+    }
+}
+
+impl KeyLocks {
+    /// The lock of the record `name` (a hex digest).
+    pub(crate) async fn lock(&self, name: &str) -> tokio::sync::MutexGuard<'_, ()> {
+        let stripe = name.bytes().fold(0usize, |hash, byte| {
+            hash.wrapping_mul(31).wrapping_add(usize::from(byte))
+        });
+        self.0[stripe % self.0.len()].lock().await
+    }
 }

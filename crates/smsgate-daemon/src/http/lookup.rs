@@ -19,6 +19,7 @@ use crate::http::cancel::CANCELLED_REASON;
 use crate::http::submit::FILE_PREFIX;
 use crate::journal::{self, FileState};
 use crate::scheduler::{ID_HEADER, OUTCOME_HEADER};
+use crate::send_core::hold::{MODEM_HEADER, SEND_AT_HEADER};
 
 /// The most of a file read for its headers.
 const HEADER_BYTES: u64 = 64 * 1024;
@@ -52,6 +53,9 @@ pub(crate) struct MessageStatus {
     pub(crate) sent: Option<String>,
     pub(crate) parts: Vec<PartStatus>,
     pub(crate) fail_reason: Option<String>,
+    /// When it is to be sent, if the request said (`send_at`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) send_at: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
@@ -270,7 +274,9 @@ fn status(
         to: header(headers, "To").map(str::to_owned),
         modem: header(headers, "Modem")
             .map(str::to_owned)
-            .or_else(|| journal.and_then(|state| state.modem.clone())),
+            .or_else(|| journal.and_then(|state| state.modem.clone()))
+            .or_else(|| header(headers, MODEM_HEADER).map(str::to_owned)),
+        send_at: header(headers, SEND_AT_HEADER).map(str::to_owned),
         created,
         sent: header(headers, "Sent").map(str::to_owned),
         parts: parts.into_values().collect(),

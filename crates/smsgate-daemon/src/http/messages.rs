@@ -10,6 +10,8 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::http::auth::authorize;
 use crate::http::cancel::{is_id, Refused};
+use crate::http::commit::Outcome;
+use crate::http::committer::Submission;
 use crate::http::config::Scope;
 use crate::http::error::{ApiError, ErrorBody};
 use crate::http::idempotency::{self, Record};
@@ -64,32 +66,59 @@ pub(crate) async fn post_message(
             Some(key.to_owned())
         }
     };
-    let answer = blocking(move || accept(&state, &token, key.as_deref(), &request)).await?;
+    let answer = accept(state, token, key, request).await?;
     Ok((StatusCode::ACCEPTED, Json(answer)))
 }
 
-fn accept(
-    state: &AppState,
-    token: &str,
-    key: Option<&str>,
-    request: &SendRequest,
+/// Checks and renders the request's files (off the async threads), then
+/// commits them with the other requests of the moment (http/commit.rs).
+async fn accept(
+    state: Arc<AppState>,
+    token: String,
+    key: Option<String>,
+    request: SendRequest,
 ) -> Result<SendAnswer, ApiError> {
-    let config = &state.config;
-    let numbers = submit::recipients(request)?;
     let Some(key) = key else {
-        let files = render_all(state, request, &numbers)?;
-        return write(state, files);
+        let rendered = {
+            let state = state.clone();
+            blocking(move || render_all(&state, &request)).await?
+        };
+        return commit(&state, rendered, None).await;
     };
-    let dir = idempotency::dir(&config.spool.base);
-    let name = idempotency::file_name(token, key);
-    let digest = idempotency::request_digest(request);
-    // Keyed requests one at a time: two retries racing must not both
-    // find no record.
-    let _guard = state
-        .idempotency
-        .lock()
-        .map_err(|_| ApiError::storage("idempotency", "poisoned lock"))?;
-    let stored = idempotency::load(&dir, &name)
+    let dir = idempotency::dir(&state.config.spool.base);
+    let name = idempotency::file_name(&token, &key);
+    let _guard = state.idempotency.lock(&name).await;
+    let prepared = {
+        let state = state.clone();
+        let name = name.clone();
+        blocking(move || prepare_keyed(&state, &dir, &name, request)).await?
+    };
+    match prepared {
+        Keyed::Answered(answer) => Ok(answer),
+        Keyed::New { files, record } => commit(&state, files, Some((name, record))).await,
+    }
+}
+
+/// A keyed request, once its record was looked up.
+enum Keyed {
+    /// A retry: the first answer (its missing files written).
+    Answered(SendAnswer),
+    /// A first request: its files and its record's bytes.
+    New {
+        files: Vec<(String, String, Vec<u8>)>,
+        record: Vec<u8>,
+    },
+}
+
+fn prepare_keyed(
+    state: &AppState,
+    dir: &std::path::Path,
+    name: &str,
+    request: SendRequest,
+) -> Result<Keyed, ApiError> {
+    let config = &state.config;
+    let digest = idempotency::request_digest(&request);
+    let stored = idempotency::load(dir, name)
         .map_err(|err| ApiError::storage("reading the idempotency record", err))?;
     if let Some(record) = stored {
         if record.request_sha256 != digest {
@@ -97,7 +126,8 @@ fn accept(
                 "this Idempotency-Key was used with another request body",
             ));
         }
-        // Files the first request did not get to write (a crash).
+        // Files the first request did not get to write (a crash, a
+        // failed commit).
         let mut missing = Vec::new();
         for message in &record.answer.messages {
             let found =
@@ -113,27 +143,22 @@ fn accept(
             submit::write_all(&config.spool.outgoing, &missing, config.modes.file)
                 .map_err(|err| ApiError::storage("writing to outgoing/", err))?;
         }
-        return Ok(record.answer);
+        return Ok(Keyed::Answered(record.answer));
     }
-    let files = render_all(state, request, &numbers)?;
-    let answer = answer_of(&files);
+    let files = render_all(state, &request)?;
     let record = Record {
         request_sha256: digest,
-        request: request.clone(),
-        answer: answer.clone(),
+        request,
+        answer: answer_of(&files),
     };
-    idempotency::store(&dir, &name, &record, config.modes.file)
-        .map_err(|err| ApiError::storage("writing the idempotency record", err))?;
-    write(state, files)
+    let record = idempotency::encode(&record)
+        .map_err(|err| ApiError::storage("encoding the idempotency record", err))?;
+    Ok(Keyed::New { files, record })
 }
 
 /// (id, to, file) for each recipient, every one checked.
-fn render_all(
-    state: &AppState,
-    request: &SendRequest,
-    numbers: &[&str],
-) -> Result<Vec<(String, String, Vec<u8>)>, ApiError> {
-    numbers
+fn render_all(state: &AppState, request: &SendRequest) -> Result<Vec<(String, String, Vec<u8>)>, ApiError> {
+    submit::recipients(request)?
         .iter()
         .map(|to| {
             let id = new_message_id();
@@ -155,14 +180,29 @@ fn answer_of(files: &[(String, String, Vec<u8>)]) -> SendAnswer {
     }
 }
 
-fn write(state: &AppState, files: Vec<(String, String, Vec<u8>)>) -> Result<SendAnswer, ApiError> {
+/// Hands the files (and the record) to the group commit; the answer once
+/// they are durable.
+async fn commit(
+    state: &AppState,
+    files: Vec<(String, String, Vec<u8>)>,
+    record: Option<(String, Vec<u8>)>,
+) -> Result<SendAnswer, ApiError> {
     let answer = answer_of(&files);
-    let files: Vec<(String, Vec<u8>)> = files.into_iter().map(|(id, _, bytes)| (id, bytes)).collect();
-    let config = &state.config;
-    submit::write_all(&config.spool.outgoing, &files, config.modes.file)
-        .map_err(|err| ApiError::storage("writing to outgoing/", err))?;
-    state.metrics.http_accepted.inc_by(files.len() as u64);
-    Ok(answer)
+    let n_files = files.len();
+    let submission = Submission {
+        files: files
+            .into_iter()
+            .map(|(id, _, bytes)| (format!("{}{id}", submit::FILE_PREFIX), bytes))
+            .collect(),
+        record,
+    };
+    match state.committer.commit(submission).await {
+        Outcome::Accepted => {
+            state.metrics.http_accepted.inc_by(n_files as u64);
+            Ok(answer)
+        }
+        Outcome::Failed(cause) => Err(ApiError::storage("writing to outgoing/", cause)),
+    }
 }
 
 /// A message's state, from the spool and the journal.

@@ -4,7 +4,8 @@
 //! - [`config`]: `[http]` and `[[http.tokens]]`.
 //! - [`auth`]: bearer tokens and scopes (401, 403).
 //! - [`submit`], [`idempotency`]: `POST /api/v1/messages` writes spool
-//!   files durably, once per `Idempotency-Key`.
+//!   files durably, once per `Idempotency-Key`; [`commit`] and
+//!   [`committer`] group the concurrent requests' fsyncs.
 //! - [`lookup`]: a message's state from the spool and the journal.
 //! - [`cancel`]: cancels without a race with the scheduler.
 //! - [`messages`], [`inbox`], [`modems`], [`stream`], [`system`]: the routes.
@@ -19,6 +20,8 @@
 pub(crate) mod admin;
 pub(crate) mod auth;
 pub(crate) mod cancel;
+pub(crate) mod commit;
+pub(crate) mod committer;
 pub(crate) mod config;
 pub(crate) mod console;
 pub(crate) mod error;
@@ -34,7 +37,7 @@ pub(crate) mod stream;
 pub(crate) mod submit;
 pub(crate) mod system;
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use anyhow::Context as _;
 use axum::routing::{get, post};
@@ -59,7 +62,9 @@ pub(crate) struct AppState {
     pub(crate) metrics: Arc<Metrics>,
     pub(crate) modem_watch: ModemWatch,
     /// Held while a keyed request checks and writes its record.
-    pub(crate) idempotency: Mutex<()>,
+    pub(crate) idempotency: idempotency::KeyLocks,
+    /// The group commit of submitted spool files.
+    pub(crate) committer: committer::Committer,
     pub(crate) shutdown: CancellationToken,
 }
 
@@ -139,13 +144,19 @@ impl HttpServer {
             |address| address.to_string(),
         );
         tracing::info!(target: "smsgate", "http API on http://{address}/ ({} token(s))", self.settings.tokens.len());
+        let committer = committer::Committer::start(committer::Target {
+            outgoing: config.spool.outgoing.clone(),
+            records: idempotency::dir(&config.spool.base),
+            mode: config.modes.file,
+        });
         let state = Arc::new(AppState {
             config,
             settings: self.settings,
             registry,
             metrics,
             modem_watch,
-            idempotency: Mutex::new(()),
+            idempotency: idempotency::KeyLocks::default(),
+            committer,
             shutdown: shutdown.clone(),
         });
         let app = router(state);

@@ -3,9 +3,9 @@
 //! the modem's own driver, between sends), and USSD.
 //!
 //! `state` is `blocked` while the scheduler blocks the modem
-//! (daemon/modem_states.rs), else `idle` when it answered its last status
-//! query, `lost` when not, `opening` before the first answer; whether it is
-//! sending right now is not shown.
+//! (daemon/modem_states.rs), `sending` while the scheduler has a part of
+//! a message on it, else `idle` when it answered its last status query,
+//! `lost` when not, `opening` before the first answer ([`shown_state`]).
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -36,8 +36,9 @@ const STATUS_TIMEOUT: Duration = Duration::from_secs(20);
 #[derive(Clone, Debug, Default, Serialize, Deserialize, ToSchema)]
 pub(crate) struct ModemInfo {
     pub(crate) name: String,
-    /// `idle`, `blocked` (the scheduler gives it no work until
-    /// `blocked_until`), `lost` or `opening`.
+    /// `idle`, `sending` (a part of a message is on it), `blocked` (the
+    /// scheduler gives it no work until `blocked_until`), `lost` or
+    /// `opening`.
     pub(crate) state: String,
     /// When the block ends (RFC 3339), for a blocked modem.
     pub(crate) blocked_until: Option<String>,
@@ -146,6 +147,19 @@ impl ModemWatch {
     }
 }
 
+/// The state shown for a modem whose status query last said `watched`:
+/// the scheduler's block first, then its part in flight (a modem that
+/// sends is up, whatever a status query said before).
+pub(crate) fn shown_state(watched: &str, blocked: bool, sending: bool) -> &str {
+    if blocked {
+        "blocked"
+    } else if sending {
+        "sending"
+    } else {
+        watched
+    }
+}
+
 /// The counters of `modem` from the metrics.
 fn counters(metrics: &Metrics, modem: &str) -> ModemCounters {
     let label = ModemLabel {
@@ -193,8 +207,10 @@ pub(crate) async fn list_modems(
                     ..ModemInfo::default()
                 });
             info.counters = counters(&state.metrics, &name);
-            if let Some(until) = state.config.modem_states.blocked_until(&name) {
-                info.state = "blocked".to_owned();
+            let blocked = state.config.modem_states.blocked_until(&name);
+            let sending = state.config.modem_states.is_sending(&name);
+            info.state = shown_state(&info.state, blocked.is_some(), sending).to_owned();
+            if let Some(until) = blocked {
                 info.blocked_until = Some(chrono::DateTime::<chrono::Utc>::from(until).to_rfc3339());
             }
             info
@@ -301,4 +317,18 @@ pub(crate) async fn unblock(
     // The scheduler clears it in its own loop; shown so at once.
     state.config.modem_states.unblocked(&name);
     Ok(Json(UnblockAnswer { name, was_blocked }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_modem_with_a_part_in_flight_shows_sending_unless_blocked() {
+        assert_eq!(shown_state("idle", false, true), "sending");
+        assert_eq!(shown_state("opening", false, true), "sending");
+        assert_eq!(shown_state("idle", true, true), "blocked");
+        assert_eq!(shown_state("idle", false, false), "idle");
+        assert_eq!(shown_state("lost", false, false), "lost");
+    }
 }

@@ -23,6 +23,7 @@ use utoipa::ToSchema;
 use crate::daemon_config::{DaemonConfig, Limits};
 use crate::http::error::ApiError;
 use crate::scheduler::ID_HEADER;
+use crate::send_core::hold::{self, ModemKind, MODEM_HEADER, SEND_AT_HEADER};
 use crate::spool_dir;
 
 /// The prefix of the outgoing files the HTTP API writes; the rest of the
@@ -58,13 +59,15 @@ pub(crate) struct SendRequest {
     /// A `[queues.NAME]`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) queue: Option<String>,
-    /// Not supported yet: a modem is chosen by `queue`.
+    /// A `[modems.NAME]` that sends: only it sends the message, whatever
+    /// the queue (`X-Smsgate-Modem`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) modem: Option<String>,
     /// smstools3's 0-3.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) autosplit: Option<u8>,
-    /// Not supported yet: sending later.
+    /// RFC 3339: not sent before this time (`X-Smsgate-Send-At`); a
+    /// time past sends now.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) send_at: Option<String>,
 }
@@ -127,14 +130,20 @@ pub(crate) fn render_unchecked(
     id: &str,
 ) -> Result<Vec<u8>, ApiError> {
     let mut headers: Vec<(&str, String, &str)> = vec![("To", to.to_owned(), "to")];
-    if request.modem.is_some() {
-        return Err(ApiError::invalid(
-            "modem",
-            "choosing a modem is not supported; give a queue its modems serve",
-        ));
+    if let Some(modem) = &request.modem {
+        let kind = match config.modems.get(modem) {
+            Some(settings) if settings.send => ModemKind::Sends,
+            Some(_) => ModemKind::ReceivesOnly,
+            None => ModemKind::Unknown,
+        };
+        hold::check_modem(modem, kind).map_err(|why| ApiError::invalid("modem", why))?;
+        headers.push((MODEM_HEADER, modem.clone(), "modem"));
     }
-    if request.send_at.is_some() {
-        return Err(ApiError::invalid("send_at", "sending later is not supported yet"));
+    if let Some(send_at) = &request.send_at {
+        let at = hold::parse_send_at(send_at).map_err(|why| ApiError::invalid("send_at", why))?;
+        // In UTC, as the lookup shows it back.
+        let at = chrono::DateTime::<chrono::Utc>::from(at).to_rfc3339();
+        headers.push((SEND_AT_HEADER, at, "send_at"));
     }
     if let Some(flash) = request.flash {
         headers.push(("Flash", yes_no(flash), "flash"));
@@ -229,6 +238,8 @@ fn field_of(header: &str) -> &'static str {
         "Queue" | "Provider" => "queue",
         "Autosplit" => "autosplit",
         "UDH-DATA" | "UDH" => "udh_hex",
+        MODEM_HEADER => "modem",
+        SEND_AT_HEADER => "send_at",
         "Hex" | "Binary" => "data_hex",
         _ => "text",
     }
@@ -265,12 +276,16 @@ pub(crate) fn plan_file(config: &DaemonConfig, bytes: &[u8]) -> Result<SmsPlan, 
             })
             .map(|(name, _)| name.clone())
     });
-    let settings = config.modems.values().find(|modem| {
-        modem.send
-            && match &queue {
-                None => modem.queues.is_empty(),
-                Some(queue) => modem.queues.contains(queue),
-            }
+    // The modem asked for plans it; else the first serving its queue.
+    let pinned = hold::header(bytes, MODEM_HEADER).and_then(|name| config.modems.get(&name));
+    let settings = pinned.or_else(|| {
+        config.modems.values().find(|modem| {
+            modem.send
+                && match &queue {
+                    None => modem.queues.is_empty(),
+                    Some(queue) => modem.queues.contains(queue),
+                }
+        })
     });
     let mut defaults = PlanDefaults {
         numbering: NumberingPolicy {

@@ -320,7 +320,16 @@ impl Scheduler {
         match &one.outcome {
             Outcome::Sent { modem, .. } => {
                 let target = self.config.spool.sent.join(&one.kept_name);
-                tracing::info!(target: "smsgate", "{name}: sent by {modem} ({})", target.display());
+                // The journal gets modem, file and message id as fields
+                // (MODEM=, FILE=, MESSAGE_ID=; smsgate's logging.rs).
+                tracing::info!(
+                    target: "smsgate",
+                    modem = %modem,
+                    file = %name,
+                    message_id = %one.id,
+                    "{name}: sent by {modem} ({})",
+                    target.display()
+                );
                 let copies = &self.config.features.copies;
                 let copy = copies::copy_finished(
                     copies.sent.as_deref(),
@@ -334,7 +343,13 @@ impl Scheduler {
                 self.event(Some(modem), hooks::sent_args(&file, &one.message_ids));
             }
             Outcome::Failed { reason, modem, .. } => {
-                tracing::warn!(target: "smsgate", "{name}: failed: {reason}");
+                tracing::warn!(
+                    target: "smsgate",
+                    modem = modem.as_deref().unwrap_or(""),
+                    file = %name,
+                    message_id = %one.id,
+                    "{name}: failed: {reason}"
+                );
                 self.sent_index.forget(name);
                 if let Some(modem) = modem {
                     self.sent_index.forget(&self.sent_name(name, modem, &one.id));

@@ -18,6 +18,7 @@ use crate::http::submit;
 use crate::intake::{self, Refusal};
 use crate::journal::new_message_id;
 use crate::recipient_lists;
+use crate::send_core::hold::{self, Hold, ModemKind};
 use crate::send_core::{Input, Offer};
 use crate::settle::{Change, Look, Verdict as Settled};
 use crate::spool_dir;
@@ -232,10 +233,7 @@ impl Scheduler {
         };
         let planned = planned.and_then(|planned| {
             let queue = match &from_queue {
-                Some(queue)
-                    if !self.modems.is_empty()
-                        && !self.modems.iter().any(|slot| slot.serves(queue.as_deref())) =>
-                {
+                Some(queue) if !self.modems.is_empty() && !self.has_sender_for(queue.as_deref()) => {
                     Err(match queue {
                         Some(queue) => format!("no modem serves queue {queue}, whose directory it is in"),
                         None => "no modem serves checked/, the default queue (every modem lists `queues`)"
@@ -259,6 +257,7 @@ impl Scheduler {
             retries: None,
             refusal: None,
             call: false,
+            hold: Hold::default(),
         };
         let mut job = Job {
             id,
@@ -288,6 +287,10 @@ impl Scheduler {
                 job.call = planned.call;
                 job.notices = planned.notices;
                 job.queue = queue;
+                match self.hold_of(&bytes) {
+                    Ok(hold) => offer.hold = hold,
+                    Err(reason) => offer.refusal = Some(reason),
+                }
             }
             Err(reason) => offer.refusal = reason,
         }
@@ -296,6 +299,17 @@ impl Scheduler {
         // Acted on with the other files of this turn, at the loop's next
         // `act`: their accepts are committed together (one fsync).
         self.policy.handle(Input::Offered(offer), Instant::now());
+    }
+
+    /// The file's `X-Smsgate-Modem` and `X-Smsgate-Send-At`, checked
+    /// against the configured modems.
+    fn hold_of(&self, bytes: &[u8]) -> Result<Hold, String> {
+        let kind = |name: &str| match self.config.modems.get(name) {
+            Some(modem) if modem.send => ModemKind::Sends,
+            Some(_) => ModemKind::ReceivesOnly,
+            None => ModemKind::Unknown,
+        };
+        hold::of_file(bytes, kind, std::time::SystemTime::now(), Instant::now())
     }
 
     /// Moves a checked file on from `outgoing/` to its queue's directory,
@@ -373,6 +387,7 @@ impl Scheduler {
                     retries: None,
                     refusal: Some(reason.to_owned()),
                     call: false,
+                    hold: Hold::default(),
                 }));
             }
             Err(Refusal::Gone) => {
@@ -572,12 +587,27 @@ impl Scheduler {
                     .map(|(name, _)| name.clone())
             }
         };
-        if !self.modems.is_empty() && !self.modems.iter().any(|slot| slot.serves(queue.as_deref())) {
+        if !self.modems.is_empty() && !self.has_sender_for(queue.as_deref()) {
             return Err(match &queue {
                 Some(queue) => format!("no modem serves queue {queue}"),
                 None => "no modem serves the default queue (every modem lists `queues`)".to_owned(),
             });
         }
         Ok(queue)
+    }
+
+    /// Whether a modem sends for `queue` (`None`: the default queue): one
+    /// that is set up, or one configured that is not up yet (its port is
+    /// still looked for by identity, port_identity/rebind.rs, or is being
+    /// opened again): the file waits for it rather than fails.
+    fn has_sender_for(&self, queue: Option<&str>) -> bool {
+        self.modems.iter().any(|slot| slot.serves(queue))
+            || self.config.modems.values().any(|modem| {
+                modem.send
+                    && match queue {
+                        None => modem.queues.is_empty(),
+                        Some(queue) => modem.queues.iter().any(|served| served == queue),
+                    }
+            })
     }
 }

@@ -151,6 +151,12 @@ impl Scheduler {
                 .map(|(name, modem)| (name.clone(), modem.sim_limits.clone()))
                 .collect(),
         );
+        for slot in self.modems.iter().filter(|slot| !slot.retired) {
+            // A modem given limits by this reload counts its SIM's SMS.
+            self.limits
+                .book()
+                .set_sim(&slot.name, slot.identity.iccid.as_deref());
+        }
         for slot in self.modems.iter_mut().filter(|slot| !slot.retired) {
             if let Some(settings) = config.modems.get(&slot.name) {
                 slot.settings = settings.clone();
@@ -188,6 +194,8 @@ impl Scheduler {
             return;
         };
         let now = Instant::now();
+        // The HTTP API's `sending` (http/modems.rs).
+        self.config.modem_states.set_sending(&slot.name, busy);
         let event = if busy {
             Event::State(ModemState::Sending)
         } else if let Some(until) = self.policy.blocked_until(&slot.name).filter(|&until| until > now) {

@@ -289,11 +289,16 @@ impl SendPolicy {
             pin,
             unknown: unknown.is_some(),
             attempts: 0,
-            not_before: None,
+            not_before: offer.hold.not_before,
+            requested_modem: offer.hold.modem,
             phase: Phase::Waiting,
             call: offer.call,
             limit_noted: false,
         };
+        if let Some(at) = message.not_before {
+            // Woken when its time comes (`send_at`).
+            self.retries.insert((at, id.clone()));
+        }
         self.names.insert(message.name.clone(), id.clone());
         self.order.insert(message.order_key());
         self.messages.insert(id.clone(), message);
@@ -380,10 +385,7 @@ impl SendPolicy {
                 .map(|offset| (self.next_modem + offset) % n_modems)
                 .find(|&idx| {
                     let modem = &self.modems[idx].policy;
-                    free[idx]
-                        && modem.serves(message.queue.as_deref())
-                        && message.pin.as_ref().is_none_or(|pin| *pin == modem.name)
-                        && self.admission.admits(&modem.name, parts).is_ok()
+                    free[idx] && message.may_go_on(modem) && self.admission.admits(&modem.name, parts).is_ok()
                 });
             let Some(modem_idx) = modem else {
                 if !message.limit_noted && parts > 0 {

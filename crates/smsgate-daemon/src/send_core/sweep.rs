@@ -516,6 +516,7 @@ impl World {
                         retries: None,
                         refusal: None,
                         call: false,
+                        hold: super::hold::Hold::default(),
                     };
                     policy.handle(Input::Offered(offer), self.now);
                     offered = true;

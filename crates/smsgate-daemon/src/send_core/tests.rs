@@ -12,6 +12,7 @@ use tokio::time::Instant;
 
 use super::*;
 
+mod holding;
 mod limits;
 mod ops;
 
@@ -50,6 +51,7 @@ fn offer(name: &str, parts: usize, priority: Priority, arrived_s: u64) -> Offer 
         retries: None,
         refusal: None,
         call: false,
+        hold: hold::Hold::default(),
     }
 }
 

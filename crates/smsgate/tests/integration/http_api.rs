@@ -272,8 +272,12 @@ fn tokens_scopes_and_refusals() {
             "text",
         ),
         (
-            json!({"to": "+4917200000001", "text": "x", "send_at": "2030-01-01T00:00:00Z"}),
+            json!({"to": "+4917200000001", "text": "x", "send_at": "2030-01-01"}),
             "send_at",
+        ),
+        (
+            json!({"to": "+4917200000001", "text": "x", "modem": "nope"}),
+            "modem",
         ),
     ] {
         let (status, answer) = api.call("POST", "/api/v1/messages", Some(SENDER), Some(body.clone()));

@@ -53,9 +53,7 @@ impl SendPolicy {
         let mut reasons = Vec::new();
         for modem in &self.modems {
             let policy = &modem.policy;
-            if !policy.serves(message.queue.as_deref())
-                || message.pin.as_ref().is_some_and(|pin| *pin != policy.name)
-            {
+            if !message.may_go_on(policy) {
                 continue;
             }
             match self.admission.admits(&policy.name, parts) {

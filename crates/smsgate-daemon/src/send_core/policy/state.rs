@@ -74,6 +74,9 @@ pub(super) struct Message {
     pub(super) unknown: bool,
     pub(super) attempts: u32,
     pub(super) not_before: Option<Instant>,
+    /// The modem the file asks for (`X-Smsgate-Modem`): only it sends
+    /// the message, whatever its queue.
+    pub(super) requested_modem: Option<String>,
     pub(super) phase: Phase,
     /// A voice call: no SIM's limits count it.
     pub(super) call: bool,
@@ -89,6 +92,16 @@ impl Message {
             self.name.clone(),
             self.id.clone(),
         )
+    }
+
+    /// Whether `modem` may take it: the modem it asked for, else one
+    /// serving its queue; and the modem its first parts went out on.
+    pub(super) fn may_go_on(&self, modem: &super::super::ModemPolicy) -> bool {
+        let routed = match &self.requested_modem {
+            Some(wanted) => *wanted == modem.name && modem.send,
+            None => modem.serves(self.queue.as_deref()),
+        };
+        routed && self.pin.as_ref().is_none_or(|pin| *pin == modem.name)
     }
 
     pub(super) fn first_unsent(&self) -> Option<usize> {
