@@ -1,5 +1,6 @@
 //! The journal: an append-only file in the spool base that records, with
-//! an fsync each time, what was handed to a modem and what came of it.
+//! an fsync per group of records (`append_all`), what was handed to a modem and
+//! what came of it.
 //!
 //! A part is recorded as started *before* its PDU is written to the
 //! modem, and its outcome after; so after a crash (kill -9, power loss)
