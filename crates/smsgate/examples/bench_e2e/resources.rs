@@ -29,8 +29,8 @@ pub(crate) struct Memory {
 }
 
 pub(crate) fn memory(pid: u32) -> anyhow::Result<Memory> {
-    let status =
-        fs::read_to_string(format!("/proc/{pid}/status")).with_context(|| format!("reading /proc/{pid}/status"))?;
+    let status = fs::read_to_string(format!("/proc/{pid}/status"))
+        .with_context(|| format!("reading /proc/{pid}/status"))?;
     let field = |name: &str| -> anyhow::Result<u64> {
         let line = status
             .lines()
@@ -49,7 +49,8 @@ pub(crate) fn memory(pid: u32) -> anyhow::Result<Memory> {
 
 /// CPU time (user + system, all threads) of a process so far.
 pub(crate) fn cpu_time(pid: &str) -> anyhow::Result<Duration> {
-    let stat = fs::read_to_string(format!("/proc/{pid}/stat")).with_context(|| format!("reading /proc/{pid}/stat"))?;
+    let stat = fs::read_to_string(format!("/proc/{pid}/stat"))
+        .with_context(|| format!("reading /proc/{pid}/stat"))?;
     // The command name (field 2) is in parentheses and may hold spaces;
     // the fields after the last ')' start with field 3 (state).
     let after_name = stat
@@ -117,22 +118,27 @@ pub(crate) fn big_file(options: &Options, mib_size: u64, small: usize) -> anyhow
         mib(after.peak_kib),
         mib(after.rss_kib)
     );
-    Ok(vec![
-        Figure {
-            what: format!("peak RSS, {mib_size} MiB file dropped into outgoing/ with {small} small files behind it"),
-            goal: "< 64 MB",
-            measured: format!(
-                "{} (RSS {} before; {small} small files sent in {took:.1?}; big file in {big_in}/)",
-                mib(after.peak_kib),
-                mib(before.rss_kib)
-            ),
-        },
-    ])
+    Ok(vec![Figure {
+        what: format!(
+            "peak RSS, {mib_size} MiB file dropped into outgoing/ with {small} small files behind it"
+        ),
+        goal: "< 64 MB",
+        measured: format!(
+            "{} (RSS {} before; {small} small files sent in {took:.1?}; big file in {big_in}/)",
+            mib(after.peak_kib),
+            mib(before.rss_kib)
+        ),
+    }])
 }
 
 /// `n` files drained through `n_modems`, then `settle` of nothing to do:
 /// the resident set then (and its peak during the drain).
-pub(crate) fn after_drain(options: &Options, n: usize, n_modems: usize, settle: Duration) -> anyhow::Result<Vec<Figure>> {
+pub(crate) fn after_drain(
+    options: &Options,
+    n: usize,
+    n_modems: usize,
+    settle: Duration,
+) -> anyhow::Result<Vec<Figure>> {
     let mut rig = Rig::start(options, Gateway::Smsgate, n_modems)?;
     let pid = rig.daemon_pid();
     let before = memory(pid)?;
@@ -174,7 +180,12 @@ pub(crate) fn after_drain(options: &Options, n: usize, n_modems: usize, settle: 
 
 /// `n_modems` modems with nothing to do: after `settle` (the modems set
 /// up), CPU time and RSS over `window`.
-pub(crate) fn idle(options: &Options, n_modems: usize, settle: Duration, window: Duration) -> anyhow::Result<Vec<Figure>> {
+pub(crate) fn idle(
+    options: &Options,
+    n_modems: usize,
+    settle: Duration,
+    window: Duration,
+) -> anyhow::Result<Vec<Figure>> {
     if window.is_zero() {
         bail!("--idle-seconds must be at least 1");
     }
@@ -196,7 +207,10 @@ pub(crate) fn idle(options: &Options, n_modems: usize, settle: Duration, window:
         std::thread::sleep(Duration::from_secs(1));
         rig.check_alive()?;
         let now = cpu_time(&pid_text)?;
-        eprint!("\r  idle: settling, daemon CPU {:>8.1?} in the last second ", now - last);
+        eprint!(
+            "\r  idle: settling, daemon CPU {:>8.1?} in the last second ",
+            now - last
+        );
         last = now;
     }
     eprintln!();
@@ -213,7 +227,10 @@ pub(crate) fn idle(options: &Options, n_modems: usize, settle: Duration, window:
     let memory = memory(pid)?;
     let open_ports = open_terminals(pid)?;
     if open_ports < n_modems {
-        bail!("the daemon has {open_ports} terminals open, not {n_modems}: {}", rig.logs());
+        bail!(
+            "the daemon has {open_ports} terminals open, not {n_modems}: {}",
+            rig.logs()
+        );
     }
     let share = daemon_cpu.as_secs_f64() / wall.as_secs_f64() * 100.0;
     let own_share = own_cpu.as_secs_f64() / wall.as_secs_f64() * 100.0;
