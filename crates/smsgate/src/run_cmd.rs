@@ -117,3 +117,17 @@ async fn reload_on_hangup(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The allocator of the binary (main.rs) is jemalloc, and `run` turns
+    /// its background purging on: without it, an idle daemon keeps the
+    /// pages of a drained backlog (docs/benchmarks.md, "Fourth run").
+    #[test]
+    fn the_daemon_gives_freed_memory_back_while_idle() {
+        return_freed_memory();
+        assert_eq!(tikv_jemalloc_ctl::background_thread::read(), Ok(true));
+    }
+}
