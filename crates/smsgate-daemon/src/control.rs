@@ -18,7 +18,7 @@
 //! - `ops_server` answers the live operations ([`crate::ops`]).
 
 pub mod client;
-mod ops_server;
+pub(crate) mod ops_server;
 pub mod protocol;
 mod registry;
 pub mod send;

@@ -13,6 +13,7 @@ use serde::Serialize;
 use tokio::sync::broadcast;
 use utoipa::ToSchema;
 
+use crate::webhooks::intent::{self, Fact, Prepared};
 use crate::webhooks::Webhooks;
 
 /// How many events a slow listener may fall behind before it loses some.
@@ -102,9 +103,23 @@ impl EventBus {
     /// the listeners; with none it is dropped.
     pub(crate) fn publish(&self, event: DaemonEvent) {
         if let Some(webhooks) = self.webhooks.get() {
+            intent::crash_point(event.kind());
             webhooks.enqueue(&event);
         }
         let _ = self.sender.send(event);
+    }
+
+    /// `event`, whose `fact` is about to be written: its webhook
+    /// deliveries are queued now, pending, so that a crash after the fact
+    /// loses none (webhooks/intent.rs). [`Intent::publish`] once the fact
+    /// is written; dropped unpublished, the pending deliveries go.
+    pub(crate) fn intend(&self, event: DaemonEvent, fact: Fact) -> Intent {
+        let prepared = self.webhooks.get().map(|webhooks| webhooks.prepare(&event, fact));
+        Intent {
+            bus: self.clone(),
+            event: Some(event),
+            prepared,
+        }
     }
 
     /// Routes every event from now on into `webhooks` as well.
@@ -114,6 +129,38 @@ impl EventBus {
 
     pub(crate) fn subscribe(&self) -> broadcast::Receiver<DaemonEvent> {
         self.sender.subscribe()
+    }
+}
+
+/// An event whose fact is being written ([`EventBus::intend`]).
+#[derive(Debug)]
+#[must_use = "an intent dropped unpublished tells nobody"]
+pub(crate) struct Intent {
+    bus: EventBus,
+    event: Option<DaemonEvent>,
+    prepared: Option<Prepared>,
+}
+
+impl Intent {
+    /// The fact is written: the webhook deliveries become final and the
+    /// listeners are told.
+    pub(crate) fn publish(mut self) {
+        let Some(event) = self.event.take() else {
+            return;
+        };
+        if let (Some(webhooks), Some(prepared)) = (self.bus.webhooks.get(), self.prepared.take()) {
+            intent::crash_point(event.kind());
+            webhooks.commit(prepared);
+        }
+        let _ = self.bus.sender.send(event);
+    }
+}
+
+impl Drop for Intent {
+    fn drop(&mut self) {
+        if let (Some(webhooks), Some(prepared)) = (self.bus.webhooks.get(), self.prepared.take()) {
+            webhooks.abort(prepared);
+        }
     }
 }
 

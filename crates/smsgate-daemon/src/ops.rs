@@ -25,7 +25,7 @@ use crate::status_board::{DaemonStatusView, StatusBoard};
 pub(crate) mod apply;
 
 /// What `smsgate ctl modem NAME ACTION` does.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "kebab-case")]
 #[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 pub enum ModemAction {
@@ -40,7 +40,7 @@ pub enum ModemAction {
 }
 
 /// The result of the `modem-control` request.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ModemControlView {
     pub modem: String,
     pub action: ModemAction,
@@ -49,7 +49,7 @@ pub struct ModemControlView {
 }
 
 /// The result of the `log-level` request.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct LogLevelView {
     /// The filter now in force (`info`, `smsgate=debug,warn`, ...).
     pub level: String,

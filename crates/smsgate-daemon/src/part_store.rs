@@ -139,6 +139,14 @@ impl ReceiveStore for PartStore {
         spool_dir::write_durably(&self.dir, &part_name(id, seq), &bytes, self.modes.file).map(|_| ())
     }
 
+    fn path_of(&self, id: &str, kind: Kind) -> Option<std::path::PathBuf> {
+        let dir = match kind {
+            Kind::Message => &self.incoming,
+            Kind::Report => &self.report,
+        };
+        Some(dir.join(self.file_name(id)))
+    }
+
     fn write_message(&mut self, id: &str, kind: Kind, bytes: &[u8]) -> io::Result<Location> {
         let dir = match kind {
             Kind::Message => &self.incoming,

@@ -488,7 +488,31 @@ impl Receiver {
             Some(_) => (bytes, None),
             None => self.decide_command(&decoded, &name, bytes),
         };
+        let event = match report {
+            Some(reference) => DaemonEvent::Report {
+                file: name.clone(),
+                modem: self.name.clone(),
+                message_reference: reference,
+            },
+            None => DaemonEvent::Received {
+                file: name.clone(),
+                modem: self.name.clone(),
+            },
+        };
+        // Its webhook deliveries queued before the file is written
+        // (webhooks/intent.rs), where the store can say where it goes.
+        let intent = self.store.path_of(&ready.id, kind).map(|writes| {
+            let fact = crate::webhooks::intent::Fact {
+                writes,
+                removes: None,
+            };
+            self.events.intend(event.clone(), fact)
+        });
         let path = self.store.write_message(&ready.id, kind, &bytes)?;
+        match intent {
+            Some(intent) => intent.publish(),
+            None => self.events.publish(event),
+        }
         tracing::info!(target: "smsgate", "modem {}: received {}", self.name, path.to_string_lossy());
         // Messages, not status reports.
         if let Some(board) = self.board.as_ref().filter(|_| report.is_none()) {
@@ -512,18 +536,9 @@ impl Receiver {
         };
         match report {
             Some(reference) => {
-                self.events.publish(DaemonEvent::Report {
-                    file: name.clone(),
-                    modem: self.name.clone(),
-                    message_reference: reference,
-                });
                 self.event(vec!["REPORT".into(), path, reference.to_string().into()]);
             }
             None => {
-                self.events.publish(DaemonEvent::Received {
-                    file: name.clone(),
-                    modem: self.name.clone(),
-                });
                 self.event(vec!["RECEIVED".into(), path]);
                 if let (Some(runner), Some(decision)) = (&self.commands, decision) {
                     match decision {

@@ -72,6 +72,13 @@ pub(crate) trait ReceiveStore: Send + std::fmt::Debug {
     /// Writes message `id` (`bytes`, as rendered) as a received message or
     /// a status report.
     fn write_message(&mut self, id: &str, kind: Kind, bytes: &[u8]) -> io::Result<Location>;
+    /// Where [`ReceiveStore::write_message`] puts message `id`, if it is
+    /// a file: its webhook deliveries are queued before it is written,
+    /// and settled after a crash by whether it is there
+    /// (webhooks/intent.rs). None: they are queued after.
+    fn path_of(&self, _id: &str, _kind: Kind) -> Option<std::path::PathBuf> {
+        None
+    }
     /// Forgets the parts `seqs` of message `id`, which is written.
     fn release_parts(&mut self, id: &str, seqs: &[u8]) -> io::Result<()>;
     /// Storage slot `slot` of the modem, which held part `seq` of `id`,

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use crate::daemon_config::DaemonConfig;
 
 /// What a reload changes.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ConfigDiff {
     pub modems_added: Vec<String>,
     pub modems_removed: Vec<String>,

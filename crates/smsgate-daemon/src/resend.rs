@@ -44,7 +44,7 @@ const OUTCOME_HEADERS: [&str; 9] = [
 ];
 
 /// One file resent.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Resent {
     /// Its name in `failed/`.
     pub from: String,
@@ -56,7 +56,7 @@ pub struct Resent {
 }
 
 /// The result of the `resend` request.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ResendView {
     pub resent: Vec<Resent>,
     /// Files that could not be resent, each with why.

@@ -15,7 +15,7 @@ use chrono::{DateTime, Local, NaiveDate};
 use serde::{Deserialize, Serialize};
 
 /// What a modem is doing, as the status shows it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum ModemState {
     /// Its port is not open or not set up yet (the driver keeps trying).
@@ -46,7 +46,7 @@ impl ModemState {
 }
 
 /// One modem's line of the status.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ModemStatusLine {
     pub name: String,
     pub state: ModemState,
@@ -66,7 +66,7 @@ pub struct ModemStatusLine {
 }
 
 /// One queue's depth: the files that wait in it (in flight included).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct QueueDepth {
     /// `default` for `checked/`.
     pub queue: String,
@@ -75,7 +75,7 @@ pub struct QueueDepth {
 
 /// The result of the `daemon-status` request, and the status file's
 /// content (as text, [`DaemonStatusView::render`]).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct DaemonStatusView {
     /// When the daemon started, RFC 3339 local time.
     pub started: String,

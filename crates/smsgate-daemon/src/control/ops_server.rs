@@ -9,7 +9,7 @@ use crate::resend::{parse_since, Selection};
 
 /// The answer line to `request` if it is a live operation; `None` for
 /// the modems' requests.
-pub(super) async fn answer(registry: &ModemRegistry, request: &Request) -> Option<String> {
+pub(crate) async fn answer(registry: &ModemRegistry, request: &Request) -> Option<String> {
     let is_op = matches!(
         request,
         Request::Reload

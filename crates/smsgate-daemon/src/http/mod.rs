@@ -10,11 +10,13 @@
 //! - [`messages`], [`inbox`], [`modems`], [`stream`], [`system`]: the routes.
 //! - [`plan`]: a text's encoding and parts, planned as a submit would be.
 //! - [`resend`]: a failed message back into `outgoing/` under a new id.
+//! - [`admin`]: the live operations (reload, suspend, ...) and the status.
 //! - [`console`]: the web console at `/`, compiled into the binary.
 //! - [`openapi`]: the OpenAPI document, generated.
 //!
 //! TLS is left to a reverse proxy in front (docs/http-api.md).
 
+pub(crate) mod admin;
 pub(crate) mod auth;
 pub(crate) mod cancel;
 pub(crate) mod config;
@@ -87,6 +89,7 @@ pub(crate) fn router(state: Arc<AppState>) -> Router {
         .route("/healthz", get(system::healthz))
         .route("/readyz", get(system::readyz))
         .route("/metrics", get(system::metrics))
+        .merge(admin::routes())
         .merge(console::routes())
         .fallback(|| async { ApiError::not_found("no such route") })
         .with_state(state)

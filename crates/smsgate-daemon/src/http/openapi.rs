@@ -6,7 +6,7 @@
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::http::{inbox, messages, modems, plan, resend, stream, system};
+use crate::http::{admin, inbox, messages, modems, plan, resend, stream, system};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -29,6 +29,13 @@ use crate::http::{inbox, messages, modems, plan, resend, stream, system};
         system::readyz,
         system::metrics,
         openapi_json,
+        admin::reload,
+        admin::log_level,
+        admin::resend_failed,
+        admin::suspend,
+        admin::resume,
+        admin::reopen,
+        admin::status,
     ),
     components(schemas(
         crate::http::error::ErrorBody,
@@ -64,13 +71,22 @@ mod tests {
     use super::*;
 
     /// The routes of `router()` as its source declares them: (path,
-    /// method) for every `.route("PATH", get(..).delete(..))`.
+    /// method) for every `.route("PATH", get(..).delete(..))`, its own and
+    /// those of the admin routes it merges.
     fn routes_of_the_router() -> BTreeSet<(String, String)> {
         let source = include_str!("mod.rs");
         let body = &source[source.find("pub(crate) fn router(").unwrap()..];
         let body = &body[..body.find(".fallback(").unwrap()];
+        assert!(body.contains(".merge(admin::routes())"));
+        let admin = include_str!("admin.rs");
+        let admin = &admin[admin.find("pub(crate) fn routes(").unwrap()..];
+        let admin = &admin[..admin.find("\n}\n").unwrap()];
         let mut routes = BTreeSet::new();
-        for chunk in body.split(".route(").skip(1) {
+        for chunk in body
+            .split(".route(")
+            .chain(admin.split(".route(").skip(1))
+            .skip(1)
+        {
             let path = chunk.split('"').nth(1).unwrap();
             for method in ["get", "post", "put", "patch", "delete"] {
                 if chunk.contains(&format!("{method}(")) {

@@ -17,6 +17,7 @@ use crate::reports::STATUS_REPORT_HEADER;
 use crate::send_core::store::Finished;
 use crate::send_core::{Input, MessageStore as _, Outcome, Presence, StoreError};
 use crate::spool_dir;
+use crate::webhooks::intent::Fact;
 
 use super::watch::{carries_id, hex, is_original_of};
 use super::{Scheduler, OUTCOME_HEADER};
@@ -135,6 +136,22 @@ impl Scheduler {
                     notices: job.notices.clone(),
                 };
                 let bytes = spool::render_sent(&bytes, &record);
+                // Its webhook deliveries queued before the file is written
+                // (webhooks/intent.rs).
+                let intent = self.config.events.intend(
+                    DaemonEvent::Sent {
+                        id: id.to_owned(),
+                        file: name.to_owned(),
+                        to: recipient,
+                        modem: modem.clone(),
+                        message_references: message_ids.clone(),
+                        duration_seconds: send_started.map(|started| started.elapsed().as_secs_f64()),
+                    },
+                    Fact {
+                        writes: self.config.spool.sent.join(&sent_name),
+                        removes: Some(PathBuf::from(&path)),
+                    },
+                );
                 // Under the index's lock: a status report that came while
                 // the message was being sent is written with it, and one
                 // that comes now waits until the file is there.
@@ -175,14 +192,7 @@ impl Scheduler {
                         );
                         let file = copies::for_eventhandler(target, copy, copies.eventhandler_use_copy);
                         self.event(Some(modem), hooks::sent_args(&file, &message_ids));
-                        self.config.events.publish(DaemonEvent::Sent {
-                            id: id.to_owned(),
-                            file: name.to_owned(),
-                            to: recipient,
-                            modem: modem.clone(),
-                            message_references: message_ids,
-                            duration_seconds: send_started.map(|started| started.elapsed().as_secs_f64()),
-                        });
+                        intent.publish();
                         Ok(())
                     }
                     Err(err) => Err(StoreError::from(err)),
@@ -207,6 +217,18 @@ impl Scheduler {
                     content: &rendered,
                     mode,
                 };
+                let intent = self.config.events.intend(
+                    DaemonEvent::Failed {
+                        id: Some(id.to_owned()),
+                        file: name.to_owned(),
+                        modem: modem.clone(),
+                        reason: reason.clone(),
+                    },
+                    Fact {
+                        writes: self.config.spool.failed.join(&failed_name),
+                        removes: Some(PathBuf::from(&path)),
+                    },
+                );
                 let result = self.store.finish(&finished);
                 if result.is_ok() {
                     tracing::warn!(target: "smsgate", "{name}: failed: {reason}");
@@ -226,12 +248,7 @@ impl Scheduler {
                     );
                     let file = copies::for_eventhandler(target, copy, copies.eventhandler_use_copy);
                     self.event(modem.as_deref(), hooks::failed_args(&file));
-                    self.config.events.publish(DaemonEvent::Failed {
-                        id: Some(id.to_owned()),
-                        file: name.to_owned(),
-                        modem: modem.clone(),
-                        reason: reason.clone(),
-                    });
+                    intent.publish();
                 }
                 result
             }

@@ -9,9 +9,10 @@
 //! only after a 2xx: so a hook gets its events in the order they happened
 //! (per message too), after a kill -9 and a restart as well; a receiver
 //! that is down holds up only its own hook, retried with doubling pauses
-//! up to `retry-max-s`. What is left: an event whose spool file was
-//! written and whose webhook file was not, when the daemon died between
-//! the two.
+//! up to `retry-max-s`. The events of sent, failed and received
+//! messages and of status reports are queued *before* their spool file is
+//! written and made final after ([`intent`]), so that a daemon that dies
+//! between the two loses no delivery.
 //!
 //! Each POST has `X-Smsgate-Event` (the kind), `X-Smsgate-Delivery` (an id
 //! a receiver can deduplicate by: a retry repeats it) and, with a
@@ -19,6 +20,7 @@
 //! body with the secret).
 
 pub(crate) mod config;
+pub(crate) mod intent;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -37,6 +39,7 @@ use crate::journal::new_message_id;
 use crate::metrics::{Metrics, ResultLabel};
 use crate::spool_dir;
 use config::WebhookSettings;
+use intent::{Fact, PENDING_SUFFIX};
 
 /// How often a hook's directory is looked at without a wakeup (files
 /// left by a crash are found at the start anyway).
@@ -48,6 +51,10 @@ struct Pending {
     delivery: String,
     event: String,
     body: String,
+    /// For a delivery queued before its fact ([`intent`]): how to tell
+    /// whether the fact was written.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    fact: Option<Fact>,
 }
 
 #[derive(Debug)]
@@ -72,13 +79,19 @@ fn dir_of(base: &Path, url: &str) -> PathBuf {
     base.join("webhooks").join(&digest[..16])
 }
 
-/// The pending files of `dir`, oldest first.
-fn pending_in(dir: &Path) -> std::io::Result<Vec<(u64, PathBuf)>> {
-    let mut files: Vec<(u64, PathBuf)> = std::fs::read_dir(dir)?
+/// The queued files of `dir`, oldest first: (sequence number, path,
+/// whether it is final rather than waiting for its fact).
+fn pending_in(dir: &Path) -> std::io::Result<Vec<(u64, PathBuf, bool)>> {
+    let mut files: Vec<(u64, PathBuf, bool)> = std::fs::read_dir(dir)?
         .flatten()
         .filter_map(|entry| {
-            let seq = entry.file_name().to_str()?.parse::<u64>().ok()?;
-            Some((seq, entry.path()))
+            let name = entry.file_name();
+            let name = name.to_str()?;
+            let (seq, committed) = match name.strip_suffix(PENDING_SUFFIX) {
+                Some(seq) => (seq, false),
+                None => (name, true),
+            };
+            Some((seq.parse::<u64>().ok()?, entry.path(), committed))
         })
         .collect();
     files.sort();
@@ -98,8 +111,9 @@ impl Webhooks {
         for settings in settings {
             let dir = dir_of(base, &settings.url);
             spool_dir::create_dirs(&dir, dir_mode)?;
+            intent::settle(&dir)?;
             let pending = pending_in(&dir)?;
-            let next = pending.last().map_or(1, |(seq, _)| seq + 1);
+            let next = pending.last().map_or(1, |(seq, ..)| seq + 1);
             metrics.webhook_backlog.inc_by(pending.len() as i64);
             hooks.push(Hook {
                 settings: settings.clone(),
@@ -121,15 +135,17 @@ impl Webhooks {
                 return;
             }
         };
-        for hook in self
+        for (index, hook) in self
             .hooks
             .iter()
-            .filter(|hook| hook.settings.events.iter().any(|wanted| wanted == kind))
+            .enumerate()
+            .filter(|(_, hook)| hook.settings.events.iter().any(|wanted| wanted == kind))
         {
             let pending = Pending {
                 delivery: new_message_id(),
                 event: kind.to_owned(),
                 body: body.clone(),
+                fact: None,
             };
             let seq = hook.next.fetch_add(1, Ordering::SeqCst);
             let bytes = serde_json::to_vec(&pending).unwrap_or_default();
@@ -138,34 +154,37 @@ impl Webhooks {
                     self.metrics.webhook_backlog.inc();
                     hook.wake.notify_one();
                 }
-                Err(err) => {
-                    self.metrics
-                        .webhook_deliveries
-                        .get_or_create(&ResultLabel {
-                            result: "not_queued".to_owned(),
-                        })
-                        .inc();
-                    tracing::error!(
-                        target: "smsgate",
-                        "webhook {}: cannot queue the {kind} event in {}: {err}; it is not delivered",
-                        hook.settings.url,
-                        hook.dir.display()
-                    );
-                }
+                Err(err) => self.not_queued(index, kind, &err),
             }
         }
     }
 
     /// A delivery task per hook, until `shutdown`.
     pub(crate) fn spawn(self: &Arc<Self>, tasks: &TaskTracker, shutdown: &CancellationToken) {
-        let client = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap_or_default();
-        for index in 0..self.hooks.len() {
-            tasks.spawn(deliver(self.clone(), index, client.clone(), shutdown.clone()));
+        for (index, hook) in self.hooks.iter().enumerate() {
+            let client = client_for(&hook.settings);
+            tasks.spawn(deliver(self.clone(), index, client, shutdown.clone()));
         }
     }
+}
+
+/// The client of one hook: no redirects (a receiver that moved is told
+/// of by its failures); for https://, rustls checking the server's
+/// certificate against the system's roots and the hook's `ca-file`
+/// (reqwest's rustls, with its aws-lc-rs provider).
+fn client_for(settings: &WebhookSettings) -> reqwest::Client {
+    let mut builder = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none());
+    if let Some(file) = &settings.ca_file {
+        // Checked with the config; read again here, as it is now.
+        match config::certificates_of(file) {
+            Ok(certificates) => builder = builder.tls_certs_merge(certificates),
+            Err(err) => tracing::error!(target: "smsgate", "webhook {}: ca-file: {err}", settings.url),
+        }
+    }
+    builder.build().unwrap_or_else(|err| {
+        tracing::error!(target: "smsgate", "webhook {}: its HTTP client: {err}; the system's roots only", settings.url);
+        reqwest::Client::new()
+    })
 }
 
 /// `sha256=HEX` of `body` with `secret`.
@@ -184,7 +203,9 @@ async fn deliver(hooks: Arc<Webhooks>, index: usize, client: reqwest::Client, sh
         let first = pending_in(&hook.dir)
             .ok()
             .and_then(|files| files.into_iter().next());
-        let Some((_, path)) = first else {
+        // None, or the oldest waits for its fact: the later ones wait
+        // behind it, in order.
+        let Some((_, path, true)) = first else {
             tokio::select! {
                 _ = shutdown.cancelled() => return,
                 _ = hook.wake.notified() => {}
@@ -279,6 +300,7 @@ mod tests {
             retry_initial: Duration::from_secs(1),
             retry_max: Duration::from_secs(2),
             timeout: Duration::from_secs(1),
+            ca_file: None,
         };
         let hooks = [
             settings("http://a/", &["received"]),
@@ -307,5 +329,6 @@ mod tests {
         let reopened =
             Webhooks::open(dir.path(), &hooks, 0o600, 0o700, Arc::new(Metrics::default())).unwrap();
         assert_eq!(reopened.hooks[0].next.load(Ordering::SeqCst), a[1].0 + 1);
+        assert!(a.iter().chain(&b).all(|(_, _, committed)| *committed));
     }
 }

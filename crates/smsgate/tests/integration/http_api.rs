@@ -34,11 +34,19 @@ impl Api {
     /// Modem 0 sends; modem 1, if there is one, only receives (so every
     /// message goes out on modem 0 and arrives on modem 1).
     pub(crate) fn start(n_modems: usize, extra: &str) -> Api {
-        let mut bench = SpoolBench::build(Setup {
-            n_modems,
-            modem_keys: &["", "send = false\nreceive = true"],
-            ..Setup::default()
-        });
+        Api::start_on(
+            Setup {
+                n_modems,
+                modem_keys: &["", "send = false\nreceive = true"],
+                ..Setup::default()
+            },
+            extra,
+        )
+    }
+
+    /// The daemon of `setup` with the API and its tokens, `extra` appended.
+    pub(crate) fn start_on(setup: Setup<'_>, extra: &str) -> Api {
+        let mut bench = SpoolBench::build(setup);
         let token_file = bench.dir.path().join("sender.token");
         fs::write(&token_file, format!("{SENDER}\n")).unwrap();
         let admin_file = bench.dir.path().join("admin.token");
