@@ -269,6 +269,7 @@ impl Daemon {
             add_modem: None,
             make_store: Some(make_store),
             retry,
+            identity: port_identity::Rebinder::default(),
         };
         if let Some(commands) = &supervisor.commands {
             // Commands that waited for a slot when the daemon stopped.
@@ -375,6 +376,9 @@ struct Supervisor {
     /// Each receiving modem's own token: a modem closed by a reload or a
     /// reopen stops receiving before its port is closed.
     receiver_tokens: HashMap<String, CancellationToken>,
+    /// Modems configured by identity that lost their port, looked for
+    /// again (port_identity/rebind.rs).
+    identity: port_identity::Rebinder,
 }
 
 impl Supervisor {
@@ -385,6 +389,10 @@ impl Supervisor {
         let result = loop {
             let name = tokio::select! {
                 result = &mut scheduler => break flatten(result),
+                wake = self.identity.next() => {
+                    self.on_identity(wake).await;
+                    continue;
+                }
                 Some(name) = self.came_up.1.recv() => name,
                 Some(op) = self.ops_rx.recv() => {
                     self.on_op(op).await;
@@ -421,10 +429,12 @@ impl Supervisor {
             .lock_dir
             .clone()
             .unwrap_or_else(|| DEFAULT_LOCK_DIR.into());
-        for (name, why) in port_identity::bind_modems(&mut self.config, &lock_dir).await {
-            tracing::error!(target: "smsgate", "modem {name}: {why}; its files wait");
-            self.alarms
-                .raise(Severity::Error, &name, &format!("{why}; its files wait"));
+        let unbound = port_identity::bind_modems(&mut self.config, &lock_dir).await;
+        for (name, why) in &unbound {
+            let text = format!("{why}; its files wait, and its port is looked for again");
+            tracing::error!(target: "smsgate", "modem {name}: {text}");
+            self.alarms.raise(Severity::Error, name, &text);
+            self.identity.lost.lose(name, std::time::Instant::now());
         }
         let config = self.config.clone();
         let journal = Journal::open(&config.spool.base, config.modes.file)
@@ -432,7 +442,11 @@ impl Supervisor {
         // Opened all at once: a modem may take seconds to register, and
         // eight of them one after another would hold up the start.
         let mut opening = tokio::task::JoinSet::new();
-        for (name, settings) in &config.modems {
+        for (name, settings) in config
+            .modems
+            .iter()
+            .filter(|(name, _)| !unbound.contains_key(*name))
+        {
             let driver = modem_driver(&config, settings);
             let name = name.clone();
             opening.spawn(async move {
@@ -512,6 +526,7 @@ impl Supervisor {
             });
         self.registry.set_ussd_handler(&name, ussd_handler);
         self.handles.push(handle.clone());
+        self.watch_identity_port(&name, &handle);
         self.board.record(&name, Event::State(ModemState::Opening));
         if let (Some(err), Some(events)) = (error, events) {
             tracing::error!(

@@ -32,6 +32,20 @@ pub(crate) struct QueueLabel {
     pub(crate) queue: String,
 }
 
+/// A modem's limit, by its config key (`per-day`, ...).
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub(crate) struct LimitLabels {
+    pub(crate) modem: String,
+    pub(crate) limit: String,
+}
+
+/// What a modem's limit count counts over (`day`, `month`, ...).
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub(crate) struct PeriodLabels {
+    pub(crate) modem: String,
+    pub(crate) period: String,
+}
+
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub(crate) struct ResultLabel {
     pub(crate) result: String,
@@ -54,6 +68,9 @@ pub(crate) struct Metrics {
     pub(crate) webhook_deliveries: Family<ResultLabel, Counter>,
     pub(crate) webhook_backlog: Gauge,
     pub(crate) http_accepted: Counter,
+    /// Set when scraped, from the counts on disk (sim_limits/gauges.rs).
+    pub(crate) limit_reached: Family<LimitLabels, Gauge>,
+    pub(crate) limit_count: Family<PeriodLabels, Gauge>,
 }
 
 impl Default for Metrics {
@@ -77,6 +94,8 @@ impl Default for Metrics {
             webhook_deliveries: Family::default(),
             webhook_backlog: Gauge::default(),
             http_accepted: Counter::default(),
+            limit_reached: Family::default(),
+            limit_count: Family::default(),
         };
         registry.register("messages_sent", "Messages moved to sent/", metrics.sent.clone());
         registry.register(
@@ -138,6 +157,16 @@ impl Default for Metrics {
             "http_messages_accepted",
             "Messages accepted over the HTTP API",
             metrics.http_accepted.clone(),
+        );
+        registry.register(
+            "modem_limit_reached",
+            "Whether the modem's SIM is at this limit and takes no new message (1) or not (0)",
+            metrics.limit_reached.clone(),
+        );
+        registry.register(
+            "modem_limit_count",
+            "SMS counted against the modem's limits in the current period",
+            metrics.limit_count.clone(),
         );
         if let Ok(mut slot) = metrics.registry.lock() {
             *slot = registry;

@@ -7,6 +7,8 @@
 //! This module is the policy, without I/O: which ports to probe
 //! ([`candidates`]) and, from their answers, which port each modem gets
 //! ([`bind`]). `port_identity/probe.rs` is the shell that asks the ports.
+//! A modem whose port goes away while the daemon runs is looked for again
+//! (`replug.rs` the policy, `rebind.rs` the shell).
 //!
 //! The rules:
 //!
@@ -28,12 +30,15 @@
 
 mod config;
 mod probe;
+mod rebind;
+pub mod replug;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 pub use config::{is_glob, DEFAULT_GLOBS};
-pub use probe::{bind_modems, find_ports, probe, probe_and_bind};
+pub use probe::{bind_modems, find_ports, probe, probe_and_bind, probe_ports};
+pub(crate) use rebind::{keep_bindings, Rebinder};
 
 /// What a configured modem is known by.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

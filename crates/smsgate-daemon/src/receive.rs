@@ -513,7 +513,15 @@ impl Receiver {
             Some(intent) => intent.publish(),
             None => self.events.publish(event),
         }
-        tracing::info!(target: "smsgate", "modem {}: received {}", self.name, path.to_string_lossy());
+        tracing::info!(
+            target: "smsgate",
+            modem = %self.name,
+            file = %path.to_string_lossy(),
+            message_id = %ready.id,
+            "modem {}: received {}",
+            self.name,
+            path.to_string_lossy()
+        );
         // Messages, not status reports.
         if let Some(board) = self.board.as_ref().filter(|_| report.is_none()) {
             board.record(&self.name, crate::status_board::Event::Received);

@@ -405,6 +405,11 @@ impl Scheduler {
     pub(crate) async fn run(mut self) -> anyhow::Result<()> {
         self.recover_messages();
         for slot in &self.modems {
+            self.limits
+                .book()
+                .set_sim(&slot.name, slot.identity.iccid.as_deref());
+        }
+        for slot in &self.modems {
             self.tasks.spawn(watch_port(
                 slot.name.clone(),
                 slot.handle.clone(),
@@ -544,6 +549,10 @@ impl Scheduler {
     /// A modem that came up after the start takes its share from now on.
     fn add_modem(&mut self, slot: ModemSlot) {
         tracing::info!(target: "smsgate", "modem {} joins the senders", slot.name);
+        // Its limits count its SIM's SMS (sim_limits/book.rs).
+        self.limits
+            .book()
+            .set_sim(&slot.name, slot.identity.iccid.as_deref());
         self.tasks.spawn(watch_port(
             slot.name.clone(),
             slot.handle.clone(),

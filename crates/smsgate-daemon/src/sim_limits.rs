@@ -31,6 +31,7 @@ use chrono::{Datelike as _, Duration as Span, NaiveDate, NaiveDateTime, NaiveTim
 use serde::{Deserialize, Serialize};
 
 pub(crate) mod book;
+pub(crate) mod gauges;
 
 /// One modem's limits, as configured; `None`: no such limit.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -125,6 +126,11 @@ pub(crate) struct Counts {
     pub(crate) period_count: u32,
     /// When each SMS of the last minute was counted (oldest first).
     pub(crate) recent: Vec<i64>,
+    /// In a modem's entry: the key of the SIM it last held (`sim:ICCID`),
+    /// whose entry has the counts (`book.rs`); none in a SIM's entry and
+    /// in that of a modem whose SIM is not known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) sim: Option<String>,
 }
 
 /// The counting day `now` falls in: the date whose `reset_time` last

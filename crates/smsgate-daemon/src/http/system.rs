@@ -124,6 +124,16 @@ pub(crate) async fn metrics(
             .get_or_create(&label)
             .set(i64::from(blocked));
     }
+    crate::sim_limits::gauges::set_metrics(
+        &state.metrics,
+        &state.config.spool.base,
+        state
+            .config
+            .modems
+            .iter()
+            .map(|(name, modem)| (name, &modem.sim_limits)),
+        crate::sim_limits::Now::real(),
+    );
     Ok((
         [(
             header::CONTENT_TYPE,

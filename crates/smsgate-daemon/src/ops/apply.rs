@@ -73,7 +73,9 @@ impl Supervisor {
         let Some(path) = self.options.config_path.clone() else {
             return Err("this daemon was started without a config file to read again".to_owned());
         };
-        let new = DaemonConfig::load(&path).map_err(|err| format!("{err:#}; the running config stays"))?;
+        let mut new =
+            DaemonConfig::load(&path).map_err(|err| format!("{err:#}; the running config stays"))?;
+        crate::port_identity::keep_bindings(&self.config, &mut new);
         let diff = ConfigDiff::between(&self.config, &new);
         if !diff.needs_restart.is_empty() {
             return Err(format!(
@@ -109,6 +111,7 @@ impl Supervisor {
         for name in &diff.modems_removed {
             self.close_modem(name, true).await;
             self.board.forget(name);
+            self.forget_identity(name);
         }
         for name in &diff.modems_changed {
             self.close_modem(name, false).await;
@@ -119,7 +122,15 @@ impl Supervisor {
                 Alarms::new(&new.handlers, tokio_util::task::TaskTracker::new()).keeping_admin(&self.alarms);
         }
         self.config = new;
-        for name in diff.modems_added.iter().chain(&diff.modems_changed) {
+        // Those found by identity are probed for first (port_identity/).
+        let opening: Vec<String> = diff
+            .modems_added
+            .iter()
+            .chain(&diff.modems_changed)
+            .cloned()
+            .collect();
+        let by_identity = self.bind_reloaded(&opening).await;
+        for name in opening.iter().filter(|name| !by_identity.contains(name)) {
             self.open_modem(name).await;
         }
         Ok(diff)

@@ -71,24 +71,38 @@ pub async fn probe_and_bind(
     lock_dir: &Path,
 ) -> Bindings {
     let found = find_ports(wanted);
+    probe_ports(wanted, sections, candidates(&found, in_use), lock_dir, true).await
+}
+
+/// Probes `ports`, one after another, and binds the modems of `wanted` to
+/// them ([`bind`]). What each port answered is logged at info level when
+/// `verbose` (at start, at a reload), else at debug level (the rounds
+/// that look for a lost modem every half minute).
+pub async fn probe_ports(
+    wanted: &BTreeMap<String, Wanted>,
+    sections: &BTreeMap<String, PortSection>,
+    ports: Vec<PathBuf>,
+    lock_dir: &Path,
+    verbose: bool,
+) -> Bindings {
     let mut probes = Vec::new();
-    for path in candidates(&found, in_use) {
+    for path in ports {
         let section = wanted
             .iter()
             .find(|(_, wanted)| wanted.may_be_at(&path))
             .and_then(|(name, _)| sections.get(name));
         let probe = probe(&path, section, lock_dir).await;
-        match &probe {
-            Probe::Answered(answer) => tracing::info!(
-                target: "smsgate",
-                "port {}: IMEI {}, ICCID {}",
-                path.display(),
+        let said = match &probe {
+            Probe::Answered(answer) => format!(
+                "IMEI {}, ICCID {}",
                 answer.imei.as_deref().unwrap_or("unknown"),
                 answer.iccid.as_deref().unwrap_or("unknown")
             ),
-            Probe::Unavailable(why) => {
-                tracing::info!(target: "smsgate", "port {}: not probed: {why}", path.display());
-            }
+            Probe::Unavailable(why) => format!("not probed: {why}"),
+        };
+        match verbose {
+            true => tracing::info!(target: "smsgate", "port {}: {said}", path.display()),
+            false => tracing::debug!(target: "smsgate", "port {}: {said}", path.display()),
         }
         probes.push((path, probe));
     }
@@ -97,8 +111,9 @@ pub async fn probe_and_bind(
 
 /// At the daemon's start: binds every modem whose port is found by
 /// identity or glob, and puts the bound port in its settings. A modem left
-/// without a port is taken out of `config` (its files wait) and returned
-/// with why. The ports of the other modems are never probed.
+/// without a port is returned with why: it stays in `config` (its files
+/// wait) and is not opened; the supervisor looks for it again
+/// (`rebind.rs`). The ports of the other modems are never probed.
 pub async fn bind_modems(config: &mut DaemonConfig, lock_dir: &Path) -> BTreeMap<String, String> {
     let mut wanted = BTreeMap::new();
     let mut sections = BTreeMap::new();
@@ -131,9 +146,6 @@ pub async fn bind_modems(config: &mut DaemonConfig, lock_dir: &Path) -> BTreeMap
             tracing::info!(target: "smsgate", "modem {name} is on {}", path.display());
             settings.device = PortAddress::Serial(path.clone());
         }
-    }
-    for name in bindings.unbound.keys() {
-        config.modems.remove(name);
     }
     bindings.unbound
 }

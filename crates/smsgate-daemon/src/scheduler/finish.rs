@@ -180,7 +180,16 @@ impl Scheduler {
                 });
                 match written {
                     Ok((target, bytes)) => {
-                        tracing::info!(target: "smsgate", "{name}: sent by {modem} ({})", target.display());
+                        // The journal gets modem, file and message id as fields
+                        // (MODEM=, FILE=, MESSAGE_ID=; smsgate's logging.rs).
+                        tracing::info!(
+                            target: "smsgate",
+                            modem = %modem,
+                            file = %name,
+                            message_id = %id,
+                            "{name}: sent by {modem} ({})",
+                            target.display()
+                        );
                         let copies = &self.config.features.copies;
                         let copy = copies::copy_finished(
                             copies.sent.as_deref(),
@@ -231,7 +240,13 @@ impl Scheduler {
                 );
                 let result = self.store.finish(&finished);
                 if result.is_ok() {
-                    tracing::warn!(target: "smsgate", "{name}: failed: {reason}");
+                    tracing::warn!(
+                        target: "smsgate",
+                        modem = modem.as_deref().unwrap_or(""),
+                        file = %name,
+                        message_id = %id,
+                        "{name}: failed: {reason}"
+                    );
                     self.sent_index.forget(name);
                     if let Some(modem) = modem {
                         self.sent_index.forget(&self.sent_name(name, modem, id));

@@ -232,10 +232,7 @@ impl Scheduler {
         };
         let planned = planned.and_then(|planned| {
             let queue = match &from_queue {
-                Some(queue)
-                    if !self.modems.is_empty()
-                        && !self.modems.iter().any(|slot| slot.serves(queue.as_deref())) =>
-                {
+                Some(queue) if !self.modems.is_empty() && !self.has_sender_for(queue.as_deref()) => {
                     Err(match queue {
                         Some(queue) => format!("no modem serves queue {queue}, whose directory it is in"),
                         None => "no modem serves checked/, the default queue (every modem lists `queues`)"
@@ -561,12 +558,27 @@ impl Scheduler {
                     .map(|(name, _)| name.clone())
             }
         };
-        if !self.modems.is_empty() && !self.modems.iter().any(|slot| slot.serves(queue.as_deref())) {
+        if !self.modems.is_empty() && !self.has_sender_for(queue.as_deref()) {
             return Err(match &queue {
                 Some(queue) => format!("no modem serves queue {queue}"),
                 None => "no modem serves the default queue (every modem lists `queues`)".to_owned(),
             });
         }
         Ok(queue)
+    }
+
+    /// Whether a modem sends for `queue` (`None`: the default queue): one
+    /// that is set up, or one configured that is not up yet (its port is
+    /// still looked for by identity, port_identity/rebind.rs, or is being
+    /// opened again): the file waits for it rather than fails.
+    fn has_sender_for(&self, queue: Option<&str>) -> bool {
+        self.modems.iter().any(|slot| slot.serves(queue))
+            || self.config.modems.values().any(|modem| {
+                modem.send
+                    && match queue {
+                        None => modem.queues.is_empty(),
+                        Some(queue) => modem.queues.iter().any(|served| served == queue),
+                    }
+            })
     }
 }

@@ -151,6 +151,12 @@ impl Scheduler {
                 .map(|(name, modem)| (name.clone(), modem.sim_limits.clone()))
                 .collect(),
         );
+        for slot in self.modems.iter().filter(|slot| !slot.retired) {
+            // A modem given limits by this reload counts its SIM's SMS.
+            self.limits
+                .book()
+                .set_sim(&slot.name, slot.identity.iccid.as_deref());
+        }
         for slot in self.modems.iter_mut().filter(|slot| !slot.retired) {
             if let Some(settings) = config.modems.get(&slot.name) {
                 slot.settings = settings.clone();

@@ -2,6 +2,14 @@
 //! scheduler: whether a modem may take a message now, and the parts it
 //! was handed, counted durably before its send starts.
 //!
+//! Counts are kept per SIM: a modem whose SIM's ICCID is known
+//! ([`LimitBook::set_sim`], when it is set up) counts into the SIM's entry
+//! (`sim:ICCID`), and its own entry remembers which SIM it last held.
+//! A SIM moved to another modem takes its count along (the operator caps
+//! the SIM); the limits applied are those of the modem it is in now. A
+//! modem whose ICCID is not known counts by its name, as before; the
+//! first time its SIM is known, those counts become the SIM's.
+//!
 //! A count that cannot be written stops that modem's sending (its send
 //! does not start) until a write succeeds: sending uncounted could break
 //! the operator's cap after a restart. Parts given back after a send
@@ -25,6 +33,9 @@ pub(crate) const FILE_NAME: &str = "smsgate.limits.json";
 /// a send tries again.
 const WRITE_RETRY_S: i64 = 10;
 
+/// How a SIM's entry is named: this and its ICCID's digits.
+pub(crate) const SIM_KEY: &str = "sim:";
+
 /// Far larger than any number of modems' counts.
 const MAX_FILE_BYTES: u64 = 1 << 20;
 
@@ -37,10 +48,12 @@ pub(crate) enum Admission {
 }
 
 /// Parts counted for a send, to give back those that did not go out.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub(crate) struct Reservation {
     pub(crate) parts: u32,
     pub(crate) at: Now,
+    /// The entry they went into (the SIM's, or the modem's).
+    key: String,
 }
 
 /// See the module docs.
@@ -49,6 +62,7 @@ pub(crate) struct LimitBook {
     path: PathBuf,
     mode: u32,
     limits: BTreeMap<String, SimLimits>,
+    /// By entry: a modem's name or a SIM's key (`sim:ICCID`).
     counts: BTreeMap<String, Counts>,
     /// Why the saved counts could not be read, or the last write failed:
     /// the limited modems take nothing meanwhile.
@@ -82,10 +96,12 @@ impl LimitBook {
                 (BTreeMap::new(), Some(why))
             }
         };
-        counts.retain(|name, _| limits.contains_key(name));
+        counts.retain(|name, _| limits.contains_key(name) || name.starts_with(SIM_KEY));
         for (name, limits) in &limits {
-            let counts = counts.entry(name.clone()).or_default();
+            let entry = counts.entry(name.clone()).or_default();
+            let key = entry.sim.clone().unwrap_or_else(|| name.clone());
             if limits.period_s.is_none() {
+                let counts = counts.entry(key).or_default();
                 counts.period_start = None;
                 counts.period_count = 0;
             }
@@ -106,10 +122,65 @@ impl LimitBook {
     /// (it counts on where it left off if they come back).
     pub(crate) fn set_limits(&mut self, limits: BTreeMap<String, SimLimits>) {
         self.limits = limits.into_iter().filter(|(_, limits)| limits.any()).collect();
-        for name in self.limits.keys() {
-            self.counts.entry(name.clone()).or_default();
+        let names: Vec<String> = self.limits.keys().cloned().collect();
+        for name in names {
+            let key = self.key(&name);
+            self.counts.entry(name).or_default();
+            self.counts.entry(key).or_default();
         }
         self.reported.clear();
+    }
+
+    /// The entry `modem`'s counts are in: its SIM's, if known.
+    fn key(&self, modem: &str) -> String {
+        self.counts
+            .get(modem)
+            .and_then(|counts| counts.sim.clone())
+            .unwrap_or_else(|| modem.to_owned())
+    }
+
+    /// `modem` holds the SIM with `iccid` (as it answered `AT+CCID`; none
+    /// or no digits: not known, the SIM it last held is assumed): its
+    /// limits count that SIM's SMS from now on. Written at once; a write
+    /// that fails is logged and done with the next count.
+    pub(crate) fn set_sim(&mut self, modem: &str, iccid: Option<&str>) {
+        if !self.limits.contains_key(modem) {
+            return;
+        }
+        let digits: String = iccid
+            .map(|iccid| iccid.rsplit(':').next().unwrap_or(iccid))
+            .unwrap_or_default()
+            .chars()
+            .filter(char::is_ascii_digit)
+            .collect();
+        if digits.is_empty() {
+            return;
+        }
+        let key = format!("{SIM_KEY}{digits}");
+        let entry = self.counts.entry(modem.to_owned()).or_default();
+        if entry.sim.as_deref() == Some(key.as_str()) {
+            return;
+        }
+        let counted_by_name = match entry.sim.is_none() {
+            // Counted by name until now: those were this SIM's.
+            true => std::mem::take(entry),
+            false => Counts::default(),
+        };
+        entry.sim = Some(key.clone());
+        let previous = self.counts.entry(key.clone()).or_insert(counted_by_name);
+        tracing::info!(
+            target: "smsgate",
+            "modem {modem}: counts the SMS of its SIM {digits} ({} today)",
+            previous.day_count
+        );
+        self.reported.remove(modem);
+        if let Err(err) = self.save() {
+            tracing::error!(
+                target: "smsgate",
+                "{}: {err}; modem {modem}'s SIM is written with its next count",
+                self.path.display()
+            );
+        }
     }
 
     /// Whether `modem` may take a message of `parts` SMS now. Logs the
@@ -124,7 +195,7 @@ impl LimitBook {
         if let Some(why) = self.broken.as_ref().filter(|_| now.unix < self.retry_at) {
             return Admission::Refuse(format!("its counts cannot be kept ({why})"));
         }
-        let counts = self.counts.get(modem).cloned().unwrap_or_default();
+        let counts = self.counts.get(&self.key(modem)).cloned().unwrap_or_default();
         match counts.blocking(limits, now, parts) {
             None => {
                 self.reported.remove(modem);
@@ -149,12 +220,13 @@ impl LimitBook {
         if parts == 0 {
             return Ok((None, None));
         }
-        let before = self.counts.get(modem).cloned().unwrap_or_default();
+        let key = self.key(modem);
+        let before = self.counts.get(&key).cloned().unwrap_or_default();
         let mut after = before.clone();
         let reached = after.reserve(&limits, now, parts);
-        self.counts.insert(modem.to_owned(), after.clone());
+        self.counts.insert(key.clone(), after.clone());
         if let Err(err) = self.save() {
-            self.counts.insert(modem.to_owned(), before);
+            self.counts.insert(key, before);
             self.broken = Some(format!("{}: {err}", self.path.display()));
             self.retry_at = now.unix.saturating_add(WRITE_RETRY_S);
             return Err(err);
@@ -165,13 +237,14 @@ impl LimitBook {
                 self.reported.insert(modem.to_owned(), limit);
                 format!("reached {}", describe(limit, &after, &limits))
             });
-        Ok((Some(Reservation { parts, at: now }), alarm))
+        Ok((Some(Reservation { parts, at: now, key }), alarm))
     }
 
     /// Gives back `unsent` of the parts of `reservation`.
     pub(crate) fn release(&mut self, modem: &str, reservation: Reservation, unsent: u32) {
         let unsent = unsent.min(reservation.parts);
-        let (Some(limits), Some(counts)) = (self.limits.get(modem), self.counts.get_mut(modem)) else {
+        let (Some(limits), Some(counts)) = (self.limits.get(modem), self.counts.get_mut(&reservation.key))
+        else {
             return;
         };
         if unsent == 0 {
@@ -187,10 +260,10 @@ impl LimitBook {
         }
     }
 
-    /// The counts of `modem`.
+    /// The counts of `modem` (its SIM's, if known).
     #[cfg(test)]
     pub(crate) fn counts(&self, modem: &str) -> Option<&Counts> {
-        self.counts.get(modem)
+        self.counts.get(&self.key(modem))
     }
 
     fn save(&mut self) -> io::Result<()> {
@@ -233,7 +306,8 @@ fn describe(limit: Limit, counts: &Counts, limits: &SimLimits) -> String {
     }
 }
 
-fn read(path: &Path) -> Result<BTreeMap<String, Counts>, String> {
+/// The counts saved at `path` (none when there is no file).
+pub(crate) fn read(path: &Path) -> Result<BTreeMap<String, Counts>, String> {
     let metadata = match std::fs::symlink_metadata(path) {
         Ok(metadata) => metadata,
         Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(BTreeMap::new()),
@@ -339,3 +413,7 @@ mod tests {
         assert_eq!(again.counts("gsm1").map(|counts| counts.day_count), Some(1));
     }
 }
+
+#[cfg(test)]
+#[path = "sim_tests.rs"]
+mod sim_tests;

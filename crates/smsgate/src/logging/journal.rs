@@ -1,7 +1,10 @@
 //! Logging straight to the systemd journal when the daemon runs as a
 //! service: each event a journal entry with its priority (`journalctl -p
-//! err`), its target, and its fields as `F_NAME=` fields (`journalctl
-//! F_MODEM=modem0`), rather than text lines on stderr.
+//! err`), its target, and its fields as journal fields by their own name,
+//! upper-cased (`journalctl MODEM=modem0`, `FILE=`, `MESSAGE_ID=` on the
+//! sent, failed and received events), rather than text lines on stderr.
+//! No `F_` prefix: the fields are smsgate's own few (no event has a field
+//! named as a journal field of systemd's, `PRIORITY`, `MESSAGE`, ...).
 //!
 //! systemd says stderr goes to the journal by `JOURNAL_STREAM=DEV:INODE`
 //! (systemd.exec(5)); it is believed only when stderr is that very stream,
@@ -37,9 +40,11 @@ fn parse_stream(text: &str) -> Option<(u64, u64)> {
 
 /// The journal layer, if the journal's socket can be reached.
 pub(super) fn layer() -> Option<tracing_journald::Layer> {
-    tracing_journald::layer()
-        .ok()
-        .map(|layer| layer.with_syslog_identifier("smsgate".to_owned()))
+    tracing_journald::layer().ok().map(|layer| {
+        layer
+            .with_syslog_identifier("smsgate".to_owned())
+            .with_field_prefix(None)
+    })
 }
 
 #[cfg(test)]
