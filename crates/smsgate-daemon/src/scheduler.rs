@@ -67,6 +67,7 @@ mod intake;
 mod limits;
 mod names;
 mod ops;
+mod release;
 mod watch;
 
 use limits::{Counted, SharedLimits};
@@ -275,6 +276,8 @@ pub(crate) struct Scheduler {
     retiring: Vec<ops::Retiring>,
     board: StatusBoard,
     queues_shown: Option<Instant>,
+    /// When to shrink the per-file tables (scheduler/release.rs).
+    after_backlog: release::AfterBacklog,
 }
 
 impl Scheduler {
@@ -394,6 +397,7 @@ impl Scheduler {
             retiring: Vec::new(),
             board: StatusBoard::new(chrono::Local::now()),
             queues_shown: None,
+            after_backlog: release::AfterBacklog::default(),
         })
     }
 
@@ -454,6 +458,7 @@ impl Scheduler {
             // their order.
             self.policy.handle_timeout(Instant::now());
             self.act();
+            self.release_after_backlog();
             let wake = self
                 .next_deadline()
                 .map_or(next_scan, |deadline| deadline.min(next_scan));

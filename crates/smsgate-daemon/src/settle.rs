@@ -110,6 +110,11 @@ impl Settling {
         }
     }
 
+    /// Gives back the capacity of its table beyond what it holds.
+    pub(crate) fn shrink_to_fit(&mut self) {
+        self.entries.shrink_to_fit();
+    }
+
     /// What the watcher reported about `path` at `now`.
     pub(crate) fn event(&mut self, path: &Path, change: Change, now: Instant) {
         if self.trust {

@@ -19,6 +19,14 @@
 //!
 //! Nothing is added to the simulator: it runs in this process and its
 //! handle is polled.
+//!
+//! Resource figures of the daemon process (peak RSS with a huge file
+//! dropped in, RSS after a drain, CPU and RSS with many idle modems) are
+//! in [`resources`], run when their flags are given.
+
+// A crate root looks for modules beside it, not in a folder of its name.
+#[path = "bench_e2e/resources.rs"]
+mod resources;
 
 use std::fs;
 use std::os::unix::process::CommandExt as _;
@@ -49,6 +57,7 @@ impl Gateway {
     }
 }
 
+#[derive(Clone)]
 struct Options {
     smsgate: PathBuf,
     smsd: PathBuf,
@@ -62,13 +71,33 @@ struct Options {
     /// With air time: every modem answers this late (smsgate only).
     air_time_ms: u64,
     drain_air: usize,
+    /// Resource runs (0: not run).
+    rss_big_file_mib: u64,
+    rss_big_file_small: usize,
+    rss_after_drain: usize,
+    rss_drain_modems: usize,
+    rss_settle_s: u64,
+    idle_modems: usize,
+    idle_settle_s: u64,
+    idle_seconds: u64,
+    /// Lines added to every idle modem's `[modems.NAME]`, such as
+    /// `receive = true` or `polling = true`.
+    idle_settings: Vec<String>,
+    /// Appended to every `[modems.NAME]` of smsgate's configuration.
+    modem_settings: String,
+    /// Only the resource runs: no latency, no drain.
+    resources_only: bool,
 }
 
 fn usage() -> ! {
     eprintln!(
         "usage: bench_e2e --smsgate BIN [--smsd /usr/sbin/smsd] [--latency-n N] [--latency-n-smsd N]\n\
          \x20      [--drain-n N] [--drain-n-smsd N] [--modems 1,8] [--skip-smsd-default] [--seed N]\n\
-         \x20      [--air-time-ms MS] [--drain-n-air N]"
+         \x20      [--air-time-ms MS] [--drain-n-air N]\n\
+         \x20      [--rss-big-file-mb MIB [--rss-big-file-small N]]\n\
+         \x20      [--rss-after-drain N [--rss-drain-modems M] [--rss-settle-s S]]\n\
+         \x20      [--idle-modems M [--idle-settle-s S] [--idle-seconds S] [--idle-setting 'receive = true']...]\n\
+         \x20      [--resources-only]"
     );
     std::process::exit(2)
 }
@@ -86,6 +115,17 @@ fn parse_options() -> anyhow::Result<Options> {
         seed: 1,
         air_time_ms: 0,
         drain_air: 400,
+        rss_big_file_mib: 0,
+        rss_big_file_small: 100,
+        rss_after_drain: 0,
+        rss_drain_modems: 1,
+        rss_settle_s: 5,
+        idle_modems: 0,
+        idle_settle_s: 30,
+        idle_seconds: 60,
+        idle_settings: Vec::new(),
+        modem_settings: String::new(),
+        resources_only: false,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -104,6 +144,16 @@ fn parse_options() -> anyhow::Result<Options> {
             "--seed" => options.seed = value().parse()?,
             "--air-time-ms" => options.air_time_ms = value().parse()?,
             "--drain-n-air" => options.drain_air = value().parse()?,
+            "--rss-big-file-mb" => options.rss_big_file_mib = value().parse()?,
+            "--rss-big-file-small" => options.rss_big_file_small = value().parse()?,
+            "--rss-after-drain" => options.rss_after_drain = value().parse()?,
+            "--rss-drain-modems" => options.rss_drain_modems = value().parse()?,
+            "--rss-settle-s" => options.rss_settle_s = value().parse()?,
+            "--idle-modems" => options.idle_modems = value().parse()?,
+            "--idle-settle-s" => options.idle_settle_s = value().parse()?,
+            "--idle-seconds" => options.idle_seconds = value().parse()?,
+            "--idle-setting" => options.idle_settings.push(value()),
+            "--resources-only" => options.resources_only = true,
             _ => usage(),
         }
     }
@@ -155,7 +205,7 @@ impl Rig {
         let log = fs::File::create(rig.dir.path().join("daemon.err"))?;
         let mut command = match gateway {
             Gateway::Smsgate => {
-                let config = rig.smsgate_config()?;
+                let config = rig.smsgate_config(&options.modem_settings)?;
                 let mut command = Command::new(&options.smsgate);
                 command
                     .arg("run")
@@ -188,6 +238,10 @@ impl Rig {
         Ok(rig)
     }
 
+    fn daemon_pid(&self) -> u32 {
+        self.daemon.as_ref().map_or(0, Child::id)
+    }
+
     fn spool(&self, sub: &str) -> PathBuf {
         self.dir.path().join("spool").join(sub)
     }
@@ -201,7 +255,7 @@ impl Rig {
             .to_string()
     }
 
-    fn smsgate_config(&self) -> anyhow::Result<PathBuf> {
+    fn smsgate_config(&self, modem_settings: &str) -> anyhow::Result<PathBuf> {
         fs::create_dir_all(self.dir.path().join("lock"))?;
         let mut config = format!(
             "lock-dir = {:?}\n\n[spool]\nbase = {:?}\n",
@@ -210,7 +264,7 @@ impl Rig {
         );
         for index in 0..self.n_modems {
             config.push_str(&format!(
-                "\n[ports.modem{index}]\ndevice = {:?}\n\n[modems.modem{index}]\n",
+                "\n[ports.modem{index}]\ndevice = {:?}\n\n[modems.modem{index}]\n{modem_settings}",
                 self.device(index)
             ));
         }
@@ -427,6 +481,9 @@ fn main() -> anyhow::Result<()> {
     if !options.skip_smsd_default {
         gateways.push(Gateway::SmsdDefault);
     }
+    if options.resources_only {
+        gateways.clear();
+    }
 
     let mut latencies = Vec::new();
     for &gateway in &gateways {
@@ -451,7 +508,7 @@ fn main() -> anyhow::Result<()> {
         } else {
             options.drain_smsd
         };
-        if n == 0 {
+        if n == 0 || options.resources_only {
             continue;
         }
         for &n_modems in &options.drain_modems {
@@ -462,7 +519,7 @@ fn main() -> anyhow::Result<()> {
     // With air time, the modems should be the limit: N modems send N
     // times what one does.
     let mut air_drains = Vec::new();
-    if options.air_time_ms > 0 {
+    if options.air_time_ms > 0 && !options.resources_only {
         for &n_modems in &options.drain_modems {
             let (took, rate) = drain(
                 &options,
@@ -475,20 +532,50 @@ fn main() -> anyhow::Result<()> {
         }
     }
 
-    println!("\n## Pickup latency (rename into outgoing/ until the PDU reaches the simulator)\n");
-    println!("| gateway | n | p50 | p99 |");
-    println!("|---|---:|---:|---:|");
-    for (gateway, n, p50, p99) in &latencies {
-        println!("| {} | {n} | {} | {} |", gateway.label(), ms(*p50), ms(*p99));
+    let mut figures = Vec::new();
+    if options.rss_big_file_mib > 0 {
+        figures.extend(resources::big_file(
+            &options,
+            options.rss_big_file_mib,
+            options.rss_big_file_small,
+        )?);
     }
-    println!("\n## Drain (N files at once, zero air time)\n");
-    println!("| gateway | modems | N | time | messages/s |");
-    println!("|---|---:|---:|---:|---:|");
-    for (gateway, n_modems, n, took, rate) in &drains {
-        println!(
-            "| {} | {n_modems} | {n} | {took:.2?} | {rate:.1} |",
-            gateway.label()
-        );
+    if options.rss_after_drain > 0 {
+        figures.extend(resources::after_drain(
+            &options,
+            options.rss_after_drain,
+            options.rss_drain_modems,
+            Duration::from_secs(options.rss_settle_s),
+        )?);
+    }
+    if options.idle_modems > 0 {
+        figures.extend(resources::idle(
+            &options,
+            options.idle_modems,
+            Duration::from_secs(options.idle_settle_s),
+            Duration::from_secs(options.idle_seconds),
+        )?);
+    }
+    resources::print_table(&figures);
+
+    if !latencies.is_empty() {
+        println!("\n## Pickup latency (rename into outgoing/ until the PDU reaches the simulator)\n");
+        println!("| gateway | n | p50 | p99 |");
+        println!("|---|---:|---:|---:|");
+        for (gateway, n, p50, p99) in &latencies {
+            println!("| {} | {n} | {} | {} |", gateway.label(), ms(*p50), ms(*p99));
+        }
+    }
+    if !drains.is_empty() {
+        println!("\n## Drain (N files at once, zero air time)\n");
+        println!("| gateway | modems | N | time | messages/s |");
+        println!("|---|---:|---:|---:|---:|");
+        for (gateway, n_modems, n, took, rate) in &drains {
+            println!(
+                "| {} | {n_modems} | {n} | {took:.2?} | {rate:.1} |",
+                gateway.label()
+            );
+        }
     }
     if !air_drains.is_empty() {
         println!(
@@ -506,7 +593,9 @@ fn main() -> anyhow::Result<()> {
             );
         }
     }
-    println!("\n## Ratios (smsd / smsgate latency; smsgate / smsd throughput)\n");
+    if latencies.len() > 1 || drains.iter().any(|entry| entry.0 != Gateway::Smsgate) {
+        println!("\n## Ratios (smsd / smsgate latency; smsgate / smsd throughput)\n");
+    }
     let smsgate_latency = latencies.iter().find(|entry| entry.0 == Gateway::Smsgate);
     for (gateway, _, p50, p99) in latencies.iter().filter(|entry| entry.0 != Gateway::Smsgate) {
         if let Some((_, _, base50, base99)) = smsgate_latency {

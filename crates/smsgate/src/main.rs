@@ -35,6 +35,11 @@ use clap::Parser;
 
 use crate::cli::{Cli, Command};
 
+/// jemalloc rather than glibc's malloc: see [`run_cmd`] and
+/// docs/benchmarks.md ("Fourth run").
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 fn main() -> ExitCode {
     // On a usage error clap prints the problem and the usage, and exits
     // with status 2.

@@ -29,10 +29,14 @@ pub(crate) struct CancelGate {
     started: Arc<Mutex<Started>>,
 }
 
+/// The ids are kept as numbers, not strings: a string is an allocation of
+/// its own per message, and tens of thousands of them, each made between
+/// the allocations of the files sent at the time, pin the heap at its peak
+/// after a drain (the allocator can give back only wholly free pages).
 #[derive(Debug, Default)]
 struct Started {
-    ids: HashSet<String>,
-    order: VecDeque<String>,
+    ids: HashSet<u128>,
+    order: VecDeque<u128>,
 }
 
 /// Why a cancel was refused.
@@ -68,8 +72,12 @@ impl CancelGate {
         if self.is_cancelled(id) {
             return false;
         }
-        if started.ids.insert(id.to_owned()) {
-            started.order.push_back(id.to_owned());
+        // Anything but an id can never be cancelled: nothing to remember.
+        let Some(key) = id_number(id) else {
+            return true;
+        };
+        if started.ids.insert(key) {
+            started.order.push_back(key);
             if started.order.len() > REMEMBERED_STARTS {
                 if let Some(oldest) = started.order.pop_front() {
                     started.ids.remove(&oldest);
@@ -89,7 +97,7 @@ impl CancelGate {
             .started
             .lock()
             .map_err(|_| Refused::Storage("the cancel lock is poisoned".to_owned()))?;
-        if started.ids.contains(id) {
+        if id_number(id).is_some_and(|key| started.ids.contains(&key)) {
             return Err(Refused::Started);
         }
         let open =
@@ -113,6 +121,11 @@ pub(crate) fn is_id(text: &str) -> bool {
     text.len() == 32 && text.bytes().all(|byte| matches!(byte, b'0'..=b'9' | b'a'..=b'f'))
 }
 
+/// An id as the number its hex digits spell; `None` for anything else.
+fn id_number(id: &str) -> Option<u128> {
+    is_id(id).then(|| u128::from_str_radix(id, 16).ok()).flatten()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -130,6 +143,20 @@ mod tests {
         assert!(gate.may_start(&second));
         assert_eq!(gate.cancel(&second, dir.path(), 0o600), Err(Refused::Started));
         assert!(!gate.is_cancelled(&second));
+    }
+
+    #[test]
+    fn starts_are_remembered_by_the_number_of_their_id() {
+        let dir = tempfile::tempdir().unwrap();
+        let gate = CancelGate::new(dir.path());
+        let id = journal::new_message_id();
+        assert!(gate.may_start(&id));
+        assert_eq!(gate.cancel(&id, dir.path(), 0o600), Err(Refused::Started));
+        // Something that is not an id starts, and is never recorded.
+        assert!(gate.may_start("not-an-id"));
+        let started = gate.started.lock().unwrap();
+        assert_eq!(started.ids.len(), 1);
+        assert_eq!(started.order, [id_number(&id).unwrap()]);
     }
 
     #[test]

@@ -81,6 +81,15 @@ impl SendPolicy {
         }
     }
 
+    /// Gives back the capacity of the per-message tables beyond what
+    /// they hold (after a backlog drained; scheduler/release.rs).
+    pub(crate) fn shrink_to_fit(&mut self) {
+        self.names.shrink_to_fit();
+        self.recovered.shrink_to_fit();
+        self.unended.shrink_to_fit();
+        self.actions.shrink_to_fit();
+    }
+
     /// Feeds one input at `now`; its actions follow from [`Self::poll_action`].
     pub(crate) fn handle(&mut self, input: Input, now: Instant) {
         match input {

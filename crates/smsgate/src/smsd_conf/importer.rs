@@ -100,6 +100,36 @@ fn accumulates(key: &str) -> bool {
 }
 
 impl Importer {
+    /// A global string setting: `spool.KEY`, or, empty, smsd's "not in
+    /// use" (carried as such, nothing written).
+    fn spool_string_setting(&mut self, entry: &Entry, key: &'static str, value: &str) {
+        if value.is_empty() {
+            self.carry(None, entry, "not in use, as in smsd");
+        } else {
+            self.spool_settings.push((key, toml_string(value)));
+            self.carry(None, entry, format!("spool.{key}"));
+        }
+    }
+
+    /// A modem setting: `value` (TOML) as `key` in modem `name`'s table
+    /// `modem`, or, `None`, smsd's "not in use" (carried as such).
+    fn modem_setting(
+        &mut self,
+        section: Option<&str>,
+        entry: &Entry,
+        (name, modem): (&str, &mut Table),
+        key: &'static str,
+        value: Option<String>,
+    ) {
+        match value {
+            None => self.carry(section, entry, "not in use, as in smsd"),
+            Some(value) => {
+                modem.push((key, value));
+                self.carry(section, entry, format!("modems.{}.{key}", values::toml_key(name)));
+            }
+        }
+    }
+
     fn carry(&mut self, section: Option<&str>, entry: &Entry, to: impl Into<String>) {
         let to = to.into();
         if let Some(carried) = self.carried.iter_mut().find(|carried| carried.line == entry.line) {

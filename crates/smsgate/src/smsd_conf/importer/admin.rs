@@ -3,7 +3,7 @@
 //! `adminmessage_limit` and `adminmessage_count_clear` (minutes). Apart
 //! from the main mapping so that each group of features reads on its own.
 
-use super::super::values::{self, toml_key, toml_string};
+use super::super::values::{self, toml_string};
 use super::super::{Entry, SmsdConfError};
 use super::{Importer, Table};
 
@@ -15,15 +15,9 @@ impl Importer {
             "adminmessage_device" => "admin-message-modem",
             _ => return Ok(false),
         };
-        let value = entry.value.trim();
         // An empty value is smsd's "not in use" (and, for the device, its
         // default: the first modem that sends and has a number).
-        if value.is_empty() {
-            self.carry(None, entry, "not in use, as in smsd");
-        } else {
-            self.spool_settings.push((key, toml_string(value)));
-            self.carry(None, entry, format!("spool.{key}"));
-        }
+        self.spool_string_setting(entry, key, entry.value.trim());
         Ok(true)
     }
 
@@ -53,12 +47,8 @@ impl Importer {
             }
             _ => return Ok(false),
         };
-        if value == "\"\"" {
-            self.carry(section, entry, "not in use, as in smsd");
-        } else {
-            modem.push((toml, value));
-            self.carry(section, entry, format!("modems.{}.{toml}", toml_key(name)));
-        }
+        let value = (value != "\"\"").then_some(value);
+        self.modem_setting(section, entry, (name, modem), toml, value);
         Ok(true)
     }
 }

@@ -3,7 +3,7 @@
 //! modem's own handlers, number and description. Apart from the main
 //! mapping so that each group of features reads, and changes, on its own.
 
-use super::super::values::{self, toml_key, toml_string};
+use super::super::values::{self, toml_string};
 use super::super::{Entry, SmsdConfError};
 use super::{Importer, Table};
 
@@ -32,12 +32,7 @@ impl Importer {
             _ => return Ok(false),
         };
         // An empty value is smsd's "not in use".
-        if value.is_empty() {
-            self.carry(None, entry, "not in use, as in smsd");
-        } else {
-            self.spool_settings.push((key, toml_string(value)));
-            self.carry(None, entry, format!("spool.{key}"));
-        }
+        self.spool_string_setting(entry, key, value);
         Ok(true)
     }
 
@@ -65,11 +60,9 @@ impl Importer {
         };
         if toml == "eventhandler" && Some(&value) == self.global_eventhandler.as_ref() {
             self.carry(section, entry, "the same as the global eventhandler");
-        } else if value.is_empty() {
-            self.carry(section, entry, "not in use, as in smsd");
         } else {
-            modem.push((toml, toml_string(&value)));
-            self.carry(section, entry, format!("modems.{}.{toml}", toml_key(name)));
+            let value = (!value.is_empty()).then(|| toml_string(&value));
+            self.modem_setting(section, entry, (name, modem), toml, value);
         }
         Ok(true)
     }
