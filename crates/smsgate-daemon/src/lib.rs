@@ -221,6 +221,7 @@ impl Daemon {
         // Shared by the HTTP API's /metrics and the webhooks' counters.
         let metrics = Arc::new(metrics::Metrics::default());
         let webhook_tasks = TaskTracker::new();
+        let board = StatusBoard::new(chrono::Local::now());
         if !config.webhooks.is_empty() {
             let webhooks = webhooks::Webhooks::open(
                 &config.spool.base,
@@ -228,6 +229,7 @@ impl Daemon {
                 config.modes.file,
                 config.modes.dir,
                 metrics.clone(),
+                board.clone(),
             )
             .context("opening the webhook queues")?;
             let webhooks = Arc::new(webhooks);
@@ -245,7 +247,6 @@ impl Daemon {
             )?)),
             None => None,
         };
-        let board = StatusBoard::new(chrono::Local::now());
         let (ops_tx, ops_rx) = mpsc::unbounded_channel();
         let ops = DaemonOps::new(ops_tx, board.clone(), &config, options.log_level.clone());
         registry.set_ops(ops.clone());

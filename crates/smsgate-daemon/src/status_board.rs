@@ -83,6 +83,25 @@ pub struct DaemonStatusView {
     pub at: String,
     pub modems: Vec<ModemStatusLine>,
     pub queues: Vec<QueueDepth>,
+    /// Each webhook's deliveries: how many wait, today's outcomes and
+    /// the last failure. Left out when no webhook is configured.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub webhooks: Vec<WebhookStatusLine>,
+}
+
+/// One webhook's line of the status.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct WebhookStatusLine {
+    pub url: String,
+    /// Deliveries queued and not yet answered with a 2xx.
+    pub waiting: usize,
+    pub delivered_today: u64,
+    /// Attempts that failed today (each retry counts).
+    pub failed_today: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_error: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_error_at: Option<String>,
 }
 
 impl DaemonStatusView {
@@ -113,6 +132,21 @@ impl DaemonStatusView {
         }
         for queue in &self.queues {
             let _ = writeln!(text, "queue {} waiting={}", queue.queue, queue.waiting);
+        }
+        for hook in &self.webhooks {
+            let _ = write!(
+                text,
+                "webhook {} waiting={} delivered-today={} failed-today={}",
+                crate::logging::escape(&hook.url),
+                hook.waiting,
+                hook.delivered_today,
+                hook.failed_today
+            );
+            if let (Some(error), Some(at)) = (&hook.last_error, &hook.last_error_at) {
+                let error = crate::logging::escape(error);
+                let _ = write!(text, " last-error-at={at} last-error={error:?}");
+            }
+            text.push('\n');
         }
         text
     }
@@ -171,11 +205,30 @@ impl ModemEntry {
     }
 }
 
+#[derive(Clone, Debug, Default)]
+struct WebhookEntry {
+    waiting: usize,
+    delivered: DailyCount,
+    failed: DailyCount,
+    last_error: Option<(String, DateTime<Local>)>,
+}
+
 #[derive(Debug)]
 struct Board {
     started: DateTime<Local>,
     modems: BTreeMap<String, ModemEntry>,
     queues: BTreeMap<String, usize>,
+    webhooks: BTreeMap<String, WebhookEntry>,
+}
+
+/// What happened to a webhook's deliveries.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum HookEvent {
+    /// This many deliveries wait now.
+    Waiting(usize),
+    Delivered,
+    /// An attempt failed, for this reason.
+    Failed(String),
 }
 
 /// See the module docs. Cheap to clone; shared by the daemon's tasks.
@@ -205,6 +258,7 @@ impl StatusBoard {
                 started,
                 modems: BTreeMap::new(),
                 queues: BTreeMap::new(),
+                webhooks: BTreeMap::new(),
             })),
         }
     }
@@ -257,6 +311,27 @@ impl StatusBoard {
         }
     }
 
+    /// `event` of the webhook posting to `url`, at `at`.
+    pub(crate) fn record_hook_at(&self, url: &str, event: HookEvent, at: DateTime<Local>) {
+        let Ok(mut board) = self.board.lock() else {
+            return;
+        };
+        let entry = board.webhooks.entry(url.to_owned()).or_default();
+        match event {
+            HookEvent::Waiting(waiting) => entry.waiting = waiting,
+            HookEvent::Delivered => entry.delivered.add(at),
+            HookEvent::Failed(error) => {
+                entry.failed.add(at);
+                entry.last_error = Some((error, at));
+            }
+        }
+    }
+
+    /// [`StatusBoard::record_hook_at`] now.
+    pub(crate) fn record_hook(&self, url: &str, event: HookEvent) {
+        self.record_hook_at(url, event, Local::now());
+    }
+
     /// The queues' depths now, replacing the last ones.
     pub(crate) fn set_queues(&self, queues: BTreeMap<String, usize>) {
         if let Ok(mut board) = self.board.lock() {
@@ -272,6 +347,7 @@ impl StatusBoard {
                 at: at.to_rfc3339(),
                 modems: Vec::new(),
                 queues: Vec::new(),
+                webhooks: Vec::new(),
             };
         };
         let stamp = |time: DateTime<Local>| time.to_rfc3339_opts(chrono::SecondsFormat::Secs, false);
@@ -304,6 +380,18 @@ impl StatusBoard {
                     waiting: *waiting,
                 })
                 .collect(),
+            webhooks: board
+                .webhooks
+                .iter()
+                .map(|(url, entry)| WebhookStatusLine {
+                    url: url.clone(),
+                    waiting: entry.waiting,
+                    delivered_today: entry.delivered.on(at),
+                    failed_today: entry.failed.on(at),
+                    last_error: entry.last_error.as_ref().map(|(error, _)| error.clone()),
+                    last_error_at: entry.last_error.as_ref().map(|(_, at)| stamp(*at)),
+                })
+                .collect(),
         }
     }
 
@@ -324,6 +412,39 @@ mod tests {
             .with_ymd_and_hms(2026, 3, day, hour, 0, 0)
             .single()
             .unwrap_or_else(|| panic!("a local time on day {day} at {hour}"))
+    }
+
+    #[test]
+    fn a_webhooks_failures_and_backlog_show_in_the_view_and_its_text() {
+        let board = StatusBoard::new(at(1, 8));
+        let url = "https://hooks.example/sms";
+        board.record_hook_at(url, HookEvent::Waiting(3), at(1, 9));
+        board.record_hook_at(url, HookEvent::Failed("answered 503".into()), at(1, 9));
+        board.record_hook_at(url, HookEvent::Failed("answered 500".into()), at(1, 10));
+        board.record_hook_at(url, HookEvent::Delivered, at(1, 11));
+        board.record_hook_at(url, HookEvent::Waiting(2), at(1, 11));
+        let view = board.view_at(at(1, 12));
+        assert_eq!(view.webhooks.len(), 1);
+        let hook = &view.webhooks[0];
+        assert_eq!((hook.waiting, hook.delivered_today, hook.failed_today), (2, 1, 2));
+        assert_eq!(hook.last_error.as_deref(), Some("answered 500"));
+        let text = view.render();
+        assert!(
+            text.contains(&format!(
+                "webhook {url} waiting=2 delivered-today=1 failed-today=2 last-error-at="
+            )),
+            "{text}"
+        );
+        // The next day's counts start again; the backlog stays.
+        let tomorrow = &board.view_at(at(2, 0)).webhooks[0];
+        assert_eq!((tomorrow.waiting, tomorrow.failed_today), (2, 0));
+    }
+
+    #[test]
+    fn without_webhooks_the_json_has_no_webhooks_key() {
+        let view = StatusBoard::new(at(1, 8)).view_at(at(1, 9));
+        let json = serde_json::to_value(&view).unwrap();
+        assert!(json.get("webhooks").is_none(), "{json}");
     }
 
     #[test]

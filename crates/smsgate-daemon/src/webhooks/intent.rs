@@ -207,6 +207,7 @@ mod tests {
     use crate::metrics::Metrics;
     use crate::webhooks::config::WebhookSettings;
     use crate::webhooks::pending_in;
+    use crate::webhooks::test_board;
 
     fn hooks() -> Vec<WebhookSettings> {
         vec![WebhookSettings {
@@ -237,8 +238,15 @@ mod tests {
         let spool = dir.path().join("spool");
         std::fs::create_dir_all(spool.join("checked")).unwrap();
         std::fs::create_dir_all(spool.join("sent")).unwrap();
-        let webhooks =
-            Webhooks::open(dir.path(), &hooks(), 0o600, 0o700, Arc::new(Metrics::default())).unwrap();
+        let webhooks = Webhooks::open(
+            dir.path(),
+            &hooks(),
+            0o600,
+            0o700,
+            Arc::new(Metrics::default()),
+            test_board(),
+        )
+        .unwrap();
         let fact = |name: &str| Fact {
             writes: spool.join("sent").join(name),
             removes: Some(spool.join("checked").join(name)),
@@ -256,7 +264,8 @@ mod tests {
         drop(webhooks);
 
         let metrics = Arc::new(Metrics::default());
-        let webhooks = Webhooks::open(dir.path(), &hooks(), 0o600, 0o700, metrics.clone()).unwrap();
+        let webhooks =
+            Webhooks::open(dir.path(), &hooks(), 0o600, 0o700, metrics.clone(), test_board()).unwrap();
         let files = pending_in(&webhooks.hooks[0].dir).unwrap();
         let bodies: Vec<String> = files
             .iter()
@@ -276,7 +285,8 @@ mod tests {
     fn a_committed_event_is_a_delivery_and_an_aborted_one_is_gone() {
         let dir = tempfile::tempdir().unwrap();
         let metrics = Arc::new(Metrics::default());
-        let webhooks = Webhooks::open(dir.path(), &hooks(), 0o600, 0o700, metrics.clone()).unwrap();
+        let webhooks =
+            Webhooks::open(dir.path(), &hooks(), 0o600, 0o700, metrics.clone(), test_board()).unwrap();
         let fact = Fact {
             writes: dir.path().join("nowhere"),
             removes: None,

@@ -38,6 +38,7 @@ use crate::events::DaemonEvent;
 use crate::journal::new_message_id;
 use crate::metrics::{Metrics, ResultLabel};
 use crate::spool_dir;
+use crate::status_board::{HookEvent, StatusBoard};
 use config::WebhookSettings;
 use intent::{Fact, PENDING_SUFFIX};
 
@@ -71,6 +72,9 @@ pub(crate) struct Webhooks {
     hooks: Vec<Hook>,
     mode: u32,
     metrics: Arc<Metrics>,
+    /// Where the status (`ctl status`, `GET /api/v1/status`) shows each
+    /// hook's backlog and failures.
+    board: StatusBoard,
 }
 
 /// The queue directory of the hook that posts to `url`.
@@ -106,6 +110,7 @@ impl Webhooks {
         mode: u32,
         dir_mode: u32,
         metrics: Arc<Metrics>,
+        board: StatusBoard,
     ) -> std::io::Result<Webhooks> {
         let mut hooks = Vec::new();
         for settings in settings {
@@ -115,6 +120,7 @@ impl Webhooks {
             let pending = pending_in(&dir)?;
             let next = pending.last().map_or(1, |(seq, ..)| seq + 1);
             metrics.webhook_backlog.inc_by(pending.len() as i64);
+            board.record_hook(&settings.url, HookEvent::Waiting(pending.len()));
             hooks.push(Hook {
                 settings: settings.clone(),
                 dir,
@@ -122,7 +128,12 @@ impl Webhooks {
                 wake: Notify::new(),
             });
         }
-        Ok(Webhooks { hooks, mode, metrics })
+        Ok(Webhooks {
+            hooks,
+            mode,
+            metrics,
+            board,
+        })
     }
 
     /// Queues `event` for every hook that asked for its kind, durably.
@@ -200,9 +211,12 @@ async fn deliver(hooks: Arc<Webhooks>, index: usize, client: reqwest::Client, sh
     let hook = &hooks.hooks[index];
     let mut pause = hook.settings.retry_initial;
     loop {
-        let first = pending_in(&hook.dir)
-            .ok()
-            .and_then(|files| files.into_iter().next());
+        let first = pending_in(&hook.dir).ok().and_then(|files| {
+            hooks
+                .board
+                .record_hook(&hook.settings.url, HookEvent::Waiting(files.len()));
+            files.into_iter().next()
+        });
         // None, or the oldest waits for its fact: the later ones wait
         // behind it, in order.
         let Some((_, path, true)) = first else {
@@ -251,6 +265,7 @@ async fn deliver(hooks: Arc<Webhooks>, index: usize, client: reqwest::Client, sh
             .inc();
         match problem {
             None => {
+                hooks.board.record_hook(&hook.settings.url, HookEvent::Delivered);
                 if let Err(err) = std::fs::remove_file(&path) {
                     // Delivered again after a restart: at least once.
                     tracing::warn!(target: "smsgate", "webhooks: cannot remove {}: {err}", path.display());
@@ -259,6 +274,9 @@ async fn deliver(hooks: Arc<Webhooks>, index: usize, client: reqwest::Client, sh
                 pause = hook.settings.retry_initial;
             }
             Some(problem) => {
+                hooks
+                    .board
+                    .record_hook(&hook.settings.url, HookEvent::Failed(problem.clone()));
                 tracing::warn!(
                     target: "smsgate",
                     "webhook {}: delivery {} ({}) failed: {problem}; again in {} s",
@@ -275,6 +293,12 @@ async fn deliver(hooks: Arc<Webhooks>, index: usize, client: reqwest::Client, sh
             }
         }
     }
+}
+
+/// A status board for tests that open queues.
+#[cfg(test)]
+pub(crate) fn test_board() -> StatusBoard {
+    StatusBoard::new(chrono::Local::now())
 }
 
 #[cfg(test)]
@@ -307,7 +331,8 @@ mod tests {
             settings("http://b/", &["sent", "received"]),
         ];
         let metrics = Arc::new(Metrics::default());
-        let webhooks = Webhooks::open(dir.path(), &hooks, 0o600, 0o700, metrics.clone()).unwrap();
+        let webhooks =
+            Webhooks::open(dir.path(), &hooks, 0o600, 0o700, metrics.clone(), test_board()).unwrap();
         for file in ["one", "two"] {
             webhooks.enqueue(&DaemonEvent::Received {
                 file: file.into(),
@@ -326,8 +351,15 @@ mod tests {
         let first: Pending = serde_json::from_slice(&std::fs::read(&a[0].1).unwrap()).unwrap();
         assert!(first.body.contains("\"one\""), "{first:?}");
         // Reopened (a restart): numbering goes on after what is there.
-        let reopened =
-            Webhooks::open(dir.path(), &hooks, 0o600, 0o700, Arc::new(Metrics::default())).unwrap();
+        let reopened = Webhooks::open(
+            dir.path(),
+            &hooks,
+            0o600,
+            0o700,
+            Arc::new(Metrics::default()),
+            test_board(),
+        )
+        .unwrap();
         assert_eq!(reopened.hooks[0].next.load(Ordering::SeqCst), a[1].0 + 1);
         assert!(a.iter().chain(&b).all(|(_, _, committed)| *committed));
     }

@@ -11,7 +11,7 @@ use axum::http::{HeaderMap, StatusCode};
 use hmac::{KeyInit as _, Mac as _};
 use serde_json::{json, Value};
 
-use crate::http_api::{restart, Api};
+use crate::http_api::{restart, Api, READER};
 use crate::spool_bench::SpoolBench;
 
 #[derive(Default)]
@@ -127,6 +127,20 @@ fn deliveries_wait_for_a_receiver_that_is_down_survive_kill_9_and_arrive_in_orde
         metrics.contains("smsgate_webhook_deliveries_total{result=\"failed\"}")
             && metrics.contains("smsgate_webhook_backlog 6")
     });
+    // The status shows the hook's backlog and its failures, as /metrics does.
+    let hook_url = format!("http://{address}/hook");
+    let mut status = Value::Null;
+    api.bench.wait("the webhook's failures in the status", || {
+        status = api.call("GET", "/api/v1/status", Some(READER), None).1;
+        let hook = &status["webhooks"][0];
+        hook["url"] == hook_url.as_str()
+            && hook["waiting"] == 6
+            && hook["failed_today"].as_u64().is_some_and(|failed| failed >= 2)
+            && hook["last_error"]
+                .as_str()
+                .is_some_and(|error| error.contains("503"))
+    });
+    assert_eq!(status["webhooks"][0]["delivered_today"], 0, "{status}");
     let expected = queued(&api.bench);
 
     let mut api = api;
