@@ -346,6 +346,9 @@ pub(crate) fn restore_claims(
 ) -> io::Result<Vec<String>> {
     let mut restored = Vec::new();
     let mut changed = false;
+    // One claim that cannot be settled (a new file under its name) does
+    // not keep the others in their private names: each is tried.
+    let mut first_error = None;
     for entry in fs::read_dir(dir)? {
         let entry = entry?;
         let Ok(private) = entry.file_name().into_string() else {
@@ -356,17 +359,22 @@ pub(crate) fn restore_claims(
         };
         let path = entry.path();
         changed = true;
-        if finished(name, tag, &path) {
-            fs::remove_file(&path)?;
+        let settled = if finished(name, tag, &path) {
+            fs::remove_file(&path)
         } else {
-            put_back(&path, &dir.join(name))?;
-            restored.push(name.to_owned());
+            put_back(&path, &dir.join(name)).map(|()| restored.push(name.to_owned()))
+        };
+        if let Err(err) = settled {
+            first_error.get_or_insert(err);
         }
     }
     if changed {
         sync_dir(dir)?;
     }
-    Ok(restored)
+    match first_error {
+        Some(err) => Err(err),
+        None => Ok(restored),
+    }
 }
 
 /// Moves the outgoing file `entry` at `source` to `dir` with new contents
@@ -625,6 +633,36 @@ pub(crate) mod tests {
         assert_eq!(restored, ["m1"]);
         assert_eq!(fs::read_to_string(&source).unwrap(), "second");
         assert_eq!(listing(&outgoing), ["m1"]);
+    }
+
+    #[test]
+    fn a_claim_whose_name_is_taken_leaves_the_other_claims_settled() {
+        let (_dir, outgoing, _sent) = dirs();
+        // The claim that cannot be put back is made among twenty others,
+        // so that in whatever order the directory is listed (creation,
+        // its reverse, a hash) claims come after it.
+        let others: Vec<String> = (0..20).map(|n| format!("m{n:02}")).collect();
+        let claim = |name: &str, tag: &str, text: &str| {
+            fs::write(outgoing.join(format!(".{name}{CLAIM_MARK}{tag}.0")), text).unwrap();
+        };
+        for name in &others[..10] {
+            claim(name, "id2", name);
+        }
+        claim("a", "id1", "old a");
+        fs::write(outgoing.join("a"), "new a").unwrap();
+        for name in &others[10..] {
+            claim(name, "id2", name);
+        }
+        let settled = restore_claims(&outgoing, |_, _, _| false);
+        assert!(settled.is_err(), "the taken name is reported");
+        let mut expected = vec![format!(".a{CLAIM_MARK}id1.0"), "a".to_owned()];
+        expected.extend(others.iter().cloned());
+        assert_eq!(listing(&outgoing), expected);
+        assert_eq!(fs::read_to_string(outgoing.join("a")).unwrap(), "new a");
+        // Once the new file is gone, the next start puts the old one back.
+        fs::remove_file(outgoing.join("a")).unwrap();
+        assert_eq!(restore_claims(&outgoing, |_, _, _| false).unwrap(), ["a"]);
+        assert_eq!(fs::read_to_string(outgoing.join("a")).unwrap(), "old a");
     }
 
     #[test]
