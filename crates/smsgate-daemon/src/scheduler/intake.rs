@@ -245,20 +245,7 @@ impl Scheduler {
             };
             queue.map(|queue| (planned, queue)).map_err(Some)
         });
-        let mut offer = Offer {
-            name: name.clone(),
-            origin: candidate.path.to_string_lossy().into_owned(),
-            fresh_id,
-            priority: Priority::default(),
-            arrived: candidate.modified,
-            queue: None,
-            parts: 0,
-            reference: 0,
-            retries: None,
-            refusal: None,
-            call: false,
-            hold: Hold::default(),
-        };
+        let mut offer = first_offer(&name, &candidate, fresh_id);
         let mut job = Job {
             id,
             name: name.clone(),
@@ -376,18 +363,8 @@ impl Scheduler {
                     },
                 );
                 self.input(Input::Offered(Offer {
-                    name: name.clone(),
-                    origin: candidate.path.to_string_lossy().into_owned(),
-                    fresh_id,
-                    priority: Priority::default(),
-                    arrived: candidate.modified,
-                    queue: None,
-                    parts: 0,
-                    reference: 0,
-                    retries: None,
                     refusal: Some(reason.to_owned()),
-                    call: false,
-                    hold: Hold::default(),
+                    ..first_offer(&name, &candidate, fresh_id)
                 }));
             }
             Err(Refusal::Gone) => {
@@ -609,5 +586,24 @@ impl Scheduler {
                         Some(queue) => modem.queues.iter().any(|served| served == queue),
                     }
             })
+    }
+}
+
+/// The offer of a file as intake first knows it: its name, where it was
+/// found and when it arrived, nothing planned yet.
+fn first_offer(name: &str, candidate: &spool_dir::Candidate, fresh_id: String) -> Offer {
+    Offer {
+        name: name.to_owned(),
+        origin: candidate.path.to_string_lossy().into_owned(),
+        fresh_id,
+        priority: Priority::default(),
+        arrived: candidate.modified,
+        queue: None,
+        parts: 0,
+        reference: 0,
+        retries: None,
+        refusal: None,
+        call: false,
+        hold: Hold::default(),
     }
 }
