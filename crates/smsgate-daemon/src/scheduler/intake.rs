@@ -364,7 +364,7 @@ impl Scheduler {
                 );
                 self.input(Input::Offered(Offer {
                     refusal: Some(reason.to_owned()),
-                    ..first_offer(&name, &candidate, fresh_id)
+                    ..first_offer(name, candidate, fresh_id)
                 }));
             }
             Err(Refusal::Gone) => {
