@@ -529,7 +529,7 @@ async fn a_file_dropped_under_a_finishing_ones_name_is_sent_later() {
             kind: io::ErrorKind::Other,
             writes: Arc::new(AtomicU64::new(0)),
             on_append: None,
-            before_finish: Some(Box::new(swap_in)),
+            before_finish: Some(Arc::new(Mutex::new(swap_in))),
         })
     });
     let running = bench.start(make_store).await;

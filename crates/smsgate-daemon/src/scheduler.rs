@@ -63,6 +63,7 @@ use crate::voicecall::PlannedCall;
 
 mod commit;
 mod finish;
+mod finish_writer;
 mod intake;
 mod limits;
 mod names;
@@ -279,6 +280,10 @@ pub(crate) struct Scheduler {
     queues_shown: Option<Instant>,
     /// When to shrink the per-file tables (scheduler/release.rs).
     after_backlog: release::AfterBacklog,
+    /// The finishes on their way, and the thread that writes their files
+    /// (scheduler/finish_writer.rs).
+    finishes: finish_writer::FinishPipeline,
+    writer: finish_writer::FinishWriter,
 }
 
 impl Scheduler {
@@ -399,6 +404,8 @@ impl Scheduler {
             board: StatusBoard::new(chrono::Local::now()),
             queues_shown: None,
             after_backlog: release::AfterBacklog::default(),
+            finishes: finish_writer::FinishPipeline::default(),
+            writer: finish_writer::FinishWriter::start(),
         })
     }
 
@@ -466,6 +473,18 @@ impl Scheduler {
             tokio::select! {
                 biased;
                 _ = self.shutdown.cancelled() => break,
+                Some(written) = self.writer.written.recv() => {
+                    self.finish_returned(written);
+                    // The answers in by now: their facts go in one group
+                    // with the batch's ends.
+                    let mut modems = Vec::new();
+                    while let Ok(result) = self.results.try_recv() {
+                        modems.push(self.part_done(result));
+                    }
+                    self.act();
+                    modems.dedup();
+                    modems.iter().for_each(|modem| self.show_named(modem));
+                }
                 Some(result) = self.results.recv() => {
                     // Every part back by now, from every modem: their
                     // outcomes are committed as one group.
@@ -496,15 +515,23 @@ impl Scheduler {
         // is recorded like any other. One whose record could not be written
         // is tried once more; failing that, the store's start without an
         // outcome flags the part after the restart.
+        // A finish batch at the writer is waited for, and reported.
         self.input(Input::Shutdown);
         while self.policy.is_busy() {
-            match self.results.recv().await {
-                Some(result) => {
-                    let modem = self.part_done(result);
+            tokio::select! {
+                biased;
+                Some(written) = self.writer.written.recv() => {
+                    self.finish_returned(written);
                     self.act();
-                    self.show_named(&modem);
                 }
-                None => break,
+                result = self.results.recv() => match result {
+                    Some(result) => {
+                        let modem = self.part_done(result);
+                        self.act();
+                        self.show_named(&modem);
+                    }
+                    None => break,
+                },
             }
         }
         if !self.policy.is_healthy() {
@@ -515,6 +542,8 @@ impl Scheduler {
             self.policy.handle_timeout(retry_due.max(Instant::now()));
             self.act();
         }
+        self.settle_finishes().await;
+        self.writer.stop();
         self.tasks.close();
         self.tasks.wait().await;
         // The modems are closed by the daemon, after their receive tasks.
@@ -649,36 +678,30 @@ impl Scheduler {
 
     /// Does what the policy asks, until it asks nothing more. Its writes
     /// are gathered and committed in groups (group commit): the facts
-    /// asked for by the time it asks nothing more, in one append and one
-    /// fsync, and reported; then, once no fact waits, the finishes gathered
-    /// meanwhile, in one batch. The policy releases nothing that depends
-    /// on a write (a part to a modem, a file to its queue) before that
-    /// write's report, so nothing goes out before its facts are durable.
+    /// asked for by the time it asks nothing more, with the ends of the
+    /// finish batches written since, in one append and one fsync, and
+    /// reported. The finishes go to the writer thread as one batch, once
+    /// it is free (scheduler/finish_writer.rs); the loop does not wait for
+    /// it. The policy releases nothing that depends on a write (a part to a
+    /// modem, a file to its queue) before that write's report, so nothing
+    /// goes out before its facts are durable.
     fn act(&mut self) {
         let mut facts: Vec<(WriteId, send_core::Fact)> = Vec::new();
-        let mut finishes: Vec<finish::Finishing> = Vec::new();
         loop {
             while let Some(action) = self.policy.poll_action() {
-                self.do_action(action, &mut facts, &mut finishes);
+                self.do_action(action, &mut facts);
             }
-            if !facts.is_empty() {
-                self.commit_facts(std::mem::take(&mut facts));
-            } else if !finishes.is_empty() {
-                self.commit_finishes(std::mem::take(&mut finishes));
-            } else {
+            if facts.is_empty() && !self.finishes.has_ending() {
                 break;
             }
+            self.commit_facts(std::mem::take(&mut facts));
         }
+        self.submit_finishes();
         self.publish_blocks();
     }
 
     /// Does one action of the policy; writes are gathered for their group.
-    fn do_action(
-        &mut self,
-        action: Action,
-        facts: &mut Vec<(WriteId, send_core::Fact)>,
-        finishes: &mut Vec<finish::Finishing>,
-    ) {
+    fn do_action(&mut self, action: Action, facts: &mut Vec<(WriteId, send_core::Fact)>) {
         match action {
             Action::Write { write, fact } => facts.push((write, fact)),
             Action::Finish {
@@ -689,7 +712,7 @@ impl Scheduler {
                 unknown,
                 ..
             } => match self.prepare_finish(write, &id, &name, &outcome, unknown) {
-                Some(finishing) => finishes.push(finishing),
+                Some(finishing) => self.finishes.gather(finishing),
                 // Nothing of it held here: nothing to write.
                 None => self.policy.handle(
                     Input::Stored {

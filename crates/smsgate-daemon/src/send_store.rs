@@ -31,10 +31,25 @@ pub(crate) trait SendStore: Send + std::fmt::Debug {
     fn append_all(&mut self, records: Vec<Record>) -> io::Result<()>;
     /// Every message not finished, by id.
     fn open_messages(&self) -> Vec<(String, FileState)>;
-    /// Writes finished files to `sent/` or `failed/` durably and unlinks
-    /// their originals, each only if it is still the file taken
-    /// ([`spool_dir::finish_all`]).
+    /// What writes finished files to `sent/` or `failed/`: handed to the
+    /// thread that finishes a batch, away from the journal.
+    fn file_finisher(&mut self) -> Box<dyn FileFinisher>;
+}
+
+/// Writes finished files to `sent/` or `failed/` durably and unlinks their
+/// originals, each only if it is still the file taken
+/// ([`spool_dir::finish_all`]); `Send`, for the writer thread.
+pub(crate) trait FileFinisher: Send {
     fn finish_all(&mut self, moves: &[Move<'_>]) -> io::Result<()>;
+}
+
+/// The daemon's: [`spool_dir::finish_all`].
+struct SpoolFiles;
+
+impl FileFinisher for SpoolFiles {
+    fn finish_all(&mut self, moves: &[Move<'_>]) -> io::Result<()> {
+        spool_dir::finish_all(moves)
+    }
 }
 
 impl SendStore for Journal {
@@ -46,8 +61,8 @@ impl SendStore for Journal {
         Journal::open_messages(self)
     }
 
-    fn finish_all(&mut self, moves: &[Move<'_>]) -> io::Result<()> {
-        spool_dir::finish_all(moves)
+    fn file_finisher(&mut self) -> Box<dyn FileFinisher> {
+        Box::new(SpoolFiles)
     }
 }
 
@@ -60,8 +75,8 @@ impl SendStore for Box<dyn SendStore> {
         (**self).open_messages()
     }
 
-    fn finish_all(&mut self, moves: &[Move<'_>]) -> io::Result<()> {
-        (**self).finish_all(moves)
+    fn file_finisher(&mut self) -> Box<dyn FileFinisher> {
+        (**self).file_finisher()
     }
 }
 
@@ -70,9 +85,10 @@ impl SendStore for Box<dyn SendStore> {
 pub(crate) type OnAppend = Box<dyn FnMut(&Record) + Send>;
 
 /// A test's hand in the window between a file's intake and its finish:
-/// called with each original's path before it is moved.
+/// called with each original's path before it is moved (on the thread
+/// that finishes the batch, hence shared).
 #[cfg(test)]
-pub(crate) type BeforeFinish = Box<dyn FnMut(&Path) + Send>;
+pub(crate) type BeforeFinish = Arc<std::sync::Mutex<dyn FnMut(&Path) + Send>>;
 
 /// A store for tests: the journal, with writes number `from` to
 /// `from + count - 1` (counting from 1, each record and each finished
@@ -103,11 +119,22 @@ impl std::fmt::Debug for FaultyStore {
     }
 }
 
+/// Which writes fail, counted across threads: the journal's appends on the
+/// scheduler's and the finished files on the writer thread share one count.
 #[cfg(test)]
-impl FaultyStore {
+#[derive(Clone)]
+struct Faults {
+    from: u64,
+    count: u64,
+    kind: io::ErrorKind,
+    writes: Arc<std::sync::atomic::AtomicU64>,
+}
+
+#[cfg(test)]
+impl Faults {
     /// Counts `n` writes: how many of them go through before the first
     /// that fails, and that failure.
-    fn writes(&mut self, n: usize) -> (usize, Option<io::Error>) {
+    fn writes(&self, n: usize) -> (usize, Option<io::Error>) {
         for done in 0..n {
             let write = self.writes.fetch_add(1, Ordering::SeqCst) + 1;
             if write >= self.from && write - self.from < self.count {
@@ -124,11 +151,51 @@ impl FaultyStore {
 }
 
 #[cfg(test)]
+impl FaultyStore {
+    fn faults(&self) -> Faults {
+        Faults {
+            from: self.from,
+            count: self.count,
+            kind: self.kind,
+            writes: self.writes.clone(),
+        }
+    }
+}
+
+/// A [`FaultyStore`]'s finished files, on the writer thread.
+#[cfg(test)]
+struct FaultyFiles {
+    faults: Faults,
+    before_finish: Option<BeforeFinish>,
+}
+
+#[cfg(test)]
+impl FileFinisher for FaultyFiles {
+    fn finish_all(&mut self, moves: &[Move<'_>]) -> io::Result<()> {
+        if let Some(before_finish) = &self.before_finish {
+            let mut before_finish = before_finish
+                .lock()
+                .map_err(|_| io::Error::other("before_finish poisoned"))?;
+            moves.iter().for_each(|one| before_finish(one.source));
+        }
+        let (through, failure) = self.faults.writes(moves.len());
+        if let Some(err) = failure {
+            if self.faults.crashes() && through > 0 {
+                spool_dir::finish_all(&moves[..through])?;
+            }
+            return Err(err);
+        }
+        spool_dir::finish_all(moves)
+    }
+}
+
+#[cfg(test)]
 impl SendStore for FaultyStore {
     fn append_all(&mut self, mut records: Vec<Record>) -> io::Result<()> {
-        let (through, failure) = self.writes(records.len());
+        let faults = self.faults();
+        let (through, failure) = faults.writes(records.len());
         if let Some(err) = failure {
-            if self.crashes() && through > 0 {
+            if faults.crashes() && through > 0 {
                 records.truncate(through);
                 self.inner.append_all(records)?;
             }
@@ -145,17 +212,10 @@ impl SendStore for FaultyStore {
         self.inner.open_messages()
     }
 
-    fn finish_all(&mut self, moves: &[Move<'_>]) -> io::Result<()> {
-        if let Some(before_finish) = &mut self.before_finish {
-            moves.iter().for_each(|one| before_finish(one.source));
-        }
-        let (through, failure) = self.writes(moves.len());
-        if let Some(err) = failure {
-            if self.crashes() && through > 0 {
-                spool_dir::finish_all(&moves[..through])?;
-            }
-            return Err(err);
-        }
-        spool_dir::finish_all(moves)
+    fn file_finisher(&mut self) -> Box<dyn FileFinisher> {
+        Box::new(FaultyFiles {
+            faults: self.faults(),
+            before_finish: self.before_finish.clone(),
+        })
     }
 }

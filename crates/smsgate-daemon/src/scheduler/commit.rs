@@ -1,7 +1,8 @@
-//! The scheduler's side of group commit: the facts of one turn written in
-//! one commit of the store, and the lookup of a message's file by its id
-//! that every part's start and answer needs. The finishes' batch is in
-//! `finish`; gathering the writes of a turn is `Scheduler::act`'s.
+//! The scheduler's side of group commit: the facts of one turn (with the
+//! ends of the finish batches written since) in one commit of the store,
+//! and the lookup of a message's file by its id
+//! that every part's start and answer needs. The finishes' batches are in
+//! `finish_writer`; gathering the writes of a turn is `Scheduler::act`'s.
 
 use tokio::time::Instant;
 
@@ -10,9 +11,16 @@ use crate::send_core::{self, Input, MessageStore as _, WriteId};
 
 impl Scheduler {
     /// Writes a group of facts in one commit of the store and reports each
-    /// to the policy: a failure fails them all.
+    /// to the policy: a failure fails them all. The ends of the finish
+    /// batches written since go first in the group (`finish_writer`):
+    /// their messages are reported, and finished, with it.
     pub(super) fn commit_facts(&mut self, facts: Vec<(WriteId, send_core::Fact)>) {
-        let (writes, facts): (Vec<WriteId>, Vec<send_core::Fact>) = facts.into_iter().unzip();
+        let ending = self.finishes.take_ending();
+        let (writes, facts): (Vec<WriteId>, Vec<send_core::Fact>) = ending
+            .iter()
+            .map(|one| (one.write, send_core::Fact::Ended { id: one.id.clone() }))
+            .chain(facts)
+            .unzip();
         let result = self.store.record_all(&facts);
         if let Err(err) = &result {
             tracing::error!(
@@ -23,7 +31,19 @@ impl Scheduler {
             );
         }
         let now = Instant::now();
-        for write in writes {
+        let (ended, writes) = writes.split_at(ending.len());
+        for (one, &write) in ending.into_iter().zip(ended) {
+            match &result {
+                Ok(()) => {
+                    self.count_finish(&one.outcome);
+                    self.finished(one);
+                }
+                Err(_) => tracing::error!(target: "smsgate", "{}: in sent/ or failed/, its end not recorded", one.name),
+            }
+            let result = result.clone();
+            self.policy.handle(Input::Stored { write, result }, now);
+        }
+        for &write in writes {
             let result = result.clone();
             self.policy.handle(Input::Stored { write, result }, now);
         }

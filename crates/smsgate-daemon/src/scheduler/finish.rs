@@ -13,36 +13,52 @@ use crate::clock::now;
 use crate::copies;
 use crate::events::{DaemonEvent, Intent};
 use crate::hooks;
-use crate::reports::STATUS_REPORT_HEADER;
 use crate::send_core::store::Finished;
-use crate::send_core::{Input, MessageId, MessageStore as _, Outcome, Presence, StoreError, WriteId};
+use crate::send_core::{Input, MessageId, MessageStore as _, Outcome, Presence, WriteId};
 use crate::spool_dir::{self, Claim, EntryId};
 use crate::webhooks::intent::Fact;
-use tokio::time::Instant;
 
 use super::watch::{carries_id, hex, is_original_of};
 use super::{Scheduler, OUTCOME_HEADER};
 
-/// A finished message rendered, waiting for its group's commit.
+/// A finished message rendered, on its way through the finish pipeline
+/// (`finish_writer`).
 #[derive(Debug)]
 pub(super) struct Finishing {
-    write: WriteId,
-    id: MessageId,
+    pub(super) write: WriteId,
+    pub(super) id: MessageId,
     /// Its file's name (the shell's key).
-    name: String,
+    pub(super) name: String,
     /// The name it is kept under in `sent/` or `failed/`.
     kept_name: String,
-    outcome: Outcome,
+    pub(super) outcome: Outcome,
     origin: String,
     taken: EntryId,
     mode: u32,
-    content: Vec<u8>,
+    /// Its rendered file; at the writer while its batch is there.
+    pub(super) content: Vec<u8>,
     /// The references for the eventhandler (none for a call).
     message_ids: Vec<u8>,
     /// Its event, whose webhook deliveries are queued before the file is
     /// written (webhooks/intent.rs): published once it is, dropped (the
     /// deliveries go) if its commit fails.
     intent: Intent,
+}
+
+impl Finishing {
+    /// What the store makes durable of it; its content goes along (and
+    /// comes back with the batch).
+    pub(super) fn to_store(&mut self) -> Finished {
+        Finished {
+            id: self.id.clone(),
+            name: self.kept_name.clone(),
+            origin: self.origin.clone(),
+            outcome: self.outcome.clone(),
+            content: std::mem::take(&mut self.content),
+            mode: self.mode,
+            taken: self.taken,
+        }
+    }
 }
 
 impl Scheduler {
@@ -141,7 +157,7 @@ impl Scheduler {
     }
 
     /// Renders message `id`'s `sent/` or `failed/` file, for its group's
-    /// commit ([`Scheduler::commit_finishes`]); `None` if the shell holds
+    /// batch ([`Scheduler::submit_finishes`]); `None` if the shell holds
     /// no such message (nothing to write).
     pub(super) fn prepare_finish(
         &mut self,
@@ -247,75 +263,9 @@ impl Scheduler {
         })
     }
 
-    /// Writes a group of finished messages' `sent/` and `failed/` files and
-    /// ends them, in one commit of the store (one fsync per directory and
-    /// one of the journal for the group, [`crate::spool_dir::finish_all`]),
-    /// and tells the policy how that went: a failure fails every message
-    /// of the group, each retried by the policy.
-    pub(super) fn commit_finishes(&mut self, mut group: Vec<Finishing>) {
-        // Under the index's lock: a status report that came while a
-        // message was being sent is written with it, and one that comes
-        // now waits until the file is there.
-        let sent_names: Vec<&str> = group
-            .iter()
-            .filter(|one| matches!(one.outcome, Outcome::Sent { .. }))
-            .map(|one| one.kept_name.as_str())
-            .collect();
-        let sent_names: Vec<String> = sent_names.into_iter().map(str::to_owned).collect();
-        let (store, sent_index) = (&mut self.store, &self.sent_index);
-        let result = sent_index.write_sent_all(&sent_names, |early| {
-            let mut reports = early.iter();
-            for one in &mut group {
-                if !matches!(one.outcome, Outcome::Sent { .. }) {
-                    continue;
-                }
-                let lines: Vec<(&str, String)> = reports
-                    .next()
-                    .into_iter()
-                    .flatten()
-                    .map(|line| (STATUS_REPORT_HEADER, line.clone()))
-                    .collect();
-                if !lines.is_empty() {
-                    one.content = spool::add_headers(&one.content, &lines);
-                }
-            }
-            let finished: Vec<Finished<'_>> = group
-                .iter()
-                .map(|one| Finished {
-                    id: &one.id,
-                    name: &one.kept_name,
-                    origin: &one.origin,
-                    outcome: &one.outcome,
-                    content: &one.content,
-                    mode: one.mode,
-                    taken: one.taken,
-                })
-                .collect();
-            store
-                .finish_all(&finished)
-                .map_err(|err| std::io::Error::new(err.kind, err.what))
-        });
-        let result = result.map_err(StoreError::from);
-        let now = Instant::now();
-        for one in group {
-            let write = one.write;
-            match &result {
-                Ok(()) => {
-                    self.count_finish(&one.outcome);
-                    self.finished(one);
-                }
-                Err(err) => {
-                    tracing::error!(target: "smsgate", "{}: cannot write it to sent/ or failed/: {err}", one.name);
-                }
-            }
-            let result = result.clone();
-            self.policy.handle(Input::Stored { write, result }, now);
-        }
-    }
-
-    /// A message's file is durably in `sent/` or `failed/`: the log, the
-    /// copies, the eventhandler and the event.
-    fn finished(&mut self, one: Finishing) {
+    /// A message's file is durably in `sent/` or `failed/` and its end
+    /// recorded: the log, the copies, the eventhandler and the event.
+    pub(super) fn finished(&mut self, one: Finishing) {
         let name = &one.name;
         match &one.outcome {
             Outcome::Sent { modem, .. } => {

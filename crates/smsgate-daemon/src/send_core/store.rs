@@ -6,13 +6,22 @@
 //! content; the spool directory + journal backend ([`SpoolJournal`]) puts
 //! that in `sent/` or `failed/`, a database backend would update a row.
 //!
-//! A write returns once it is durable. Writes come in groups (group
-//! commit: [`MessageStore::record_all`], [`MessageStore::finish_all`]),
-//! each group made durable with as few syncs as the backend can, and
-//! reported as one: a failure fails every write of the group, so each of
-//! its messages stops (fail-stop) and is retried. The shell reports a
-//! write to the core only once its group returned (the core starts
-//! nothing before that report).
+//! A write returns once it is durable. Facts come in groups (group commit:
+//! [`MessageStore::record_all`]), each group made durable with as few
+//! syncs as the backend can, and reported as one: a failure fails every
+//! write of the group, so each of its messages stops (fail-stop) and is
+//! retried. The shell reports a write to the core only once its group
+//! returned (the core starts nothing before that report).
+//!
+//! Finishing a batch of messages is split so that it can run off the
+//! shell's thread: [`MessageStore::begin_finish`] hands out the work that
+//! makes the batch's finished copies durable ([`FinishWork`], `Send`: the
+//! shell runs it on a writer thread while it goes on with other facts),
+//! [`MessageStore::finish_done`] takes its result back, and the batch's
+//! [`Fact::Ended`]s then go with the next group of facts. A restart after
+//! the copies and before their ends settles each such message once: the
+//! shell finds its copy by its id and reports it
+//! [`Presence::Finished`](super::Presence::Finished), which ends it.
 
 use std::collections::HashSet;
 use std::io;
@@ -20,7 +29,7 @@ use std::path::PathBuf;
 
 use super::{Fact, MessageId, OpenMessage, Outcome};
 use crate::journal::Record;
-use crate::send_store::SendStore;
+use crate::send_store::{FileFinisher, SendStore};
 use crate::spool_dir::{EntryId, Move};
 
 /// A failed durable write: its kind (`StorageFull`, `PermissionDenied`,
@@ -46,19 +55,20 @@ impl From<io::Error> for StoreError {
     }
 }
 
-/// A message finished: what [`MessageStore::finish`] makes durable.
+/// A message finished: what a [`FinishWork`] makes durable. Owned: it
+/// travels to the thread that runs the work.
 #[derive(Clone, Debug)]
-pub(crate) struct Finished<'a> {
-    pub(crate) id: &'a str,
+pub(crate) struct Finished {
+    pub(crate) id: MessageId,
     /// The name it is kept under: its file's, or one of its own
     /// (`keep-filename = false`, [`crate::finished_names`]).
-    pub(crate) name: &'a str,
+    pub(crate) name: String,
     /// Where the shell found it ([`super::Offer::origin`]).
-    pub(crate) origin: &'a str,
-    pub(crate) outcome: &'a Outcome,
+    pub(crate) origin: String,
+    pub(crate) outcome: Outcome,
     /// The file as it is to be kept, rendered by the shell (with the id,
     /// the `Sent:`/`Failed:` lines and the outcome flag).
-    pub(crate) content: &'a [u8],
+    pub(crate) content: Vec<u8>,
     /// The permission bits of the original, which the copy keeps (a store
     /// without files ignores them).
     pub(crate) mode: u32,
@@ -66,6 +76,15 @@ pub(crate) struct Finished<'a> {
     /// a new one put under its name meanwhile (a store without files
     /// ignores it).
     pub(crate) taken: EntryId,
+}
+
+/// The durable part of finishing a batch, handed out by
+/// [`MessageStore::begin_finish`]: run once, on any thread, with the
+/// batch as it is to be kept (the shell may still add lines to the
+/// contents, under its own lock, before it runs it).
+pub(crate) trait FinishWork: Send {
+    /// Makes the finished copies of `finished` durable before returning.
+    fn run(self: Box<Self>, finished: &[Finished]) -> Result<(), StoreError>;
 }
 
 /// See the module docs.
@@ -77,12 +96,28 @@ pub(crate) trait MessageStore {
     fn record(&mut self, fact: &Fact) -> Result<(), StoreError> {
         self.record_all(std::slice::from_ref(fact))
     }
-    /// Makes the end of messages durable, as one group: their finished
-    /// copies, then their ends.
-    fn finish_all(&mut self, finished: &[Finished<'_>]) -> Result<(), StoreError>;
+    /// The work that makes the finished copies of messages `ids` durable,
+    /// as one batch; at most one batch of a message at a time. Their ends
+    /// are facts of their own ([`Fact::Ended`]), recorded once the work
+    /// succeeded and [`MessageStore::finish_done`] was told.
+    fn begin_finish(&mut self, ids: &[MessageId]) -> Box<dyn FinishWork>;
+    /// The work of [`MessageStore::begin_finish`] for `ids` returned
+    /// `result`.
+    fn finish_done(&mut self, ids: &[MessageId], result: &Result<(), StoreError>);
+    /// Makes the end of messages durable, as one group, on this thread:
+    /// their finished copies, then their ends.
+    #[cfg(test)]
+    fn finish_all(&mut self, finished: &[Finished]) -> Result<(), StoreError> {
+        let ids: Vec<MessageId> = finished.iter().map(|one| one.id.clone()).collect();
+        let result = self.begin_finish(&ids).run(finished);
+        self.finish_done(&ids, &result);
+        result?;
+        let ends: Vec<Fact> = ids.into_iter().map(|id| Fact::Ended { id }).collect();
+        self.record_all(&ends)
+    }
     /// Makes the end of a message durable: its finished copy, then its end.
     #[cfg(test)]
-    fn finish(&mut self, finished: &Finished<'_>) -> Result<(), StoreError> {
+    fn finish(&mut self, finished: &Finished) -> Result<(), StoreError> {
         self.finish_all(std::slice::from_ref(finished))
     }
     /// Every message accepted and not finished, for a restart.
@@ -153,39 +188,28 @@ impl<S: SendStore> SpoolJournal<S> {
 
 impl<S: SendStore> MessageStore for SpoolJournal<S> {
     fn record_all(&mut self, facts: &[Fact]) -> Result<(), StoreError> {
-        Ok(self.inner.append_all(facts.iter().map(record_of).collect())?)
-    }
-
-    fn finish_all(&mut self, finished: &[Finished<'_>]) -> Result<(), StoreError> {
-        let sources: Vec<PathBuf> = finished.iter().map(|one| PathBuf::from(one.origin)).collect();
-        let moves: Vec<Move<'_>> = finished
-            .iter()
-            .zip(&sources)
-            .filter(|(one, _)| !self.copied.contains(one.id))
-            .map(|(one, source)| Move {
-                source,
-                entry: one.taken,
-                tag: one.id,
-                dir: match one.outcome {
-                    Outcome::Sent { .. } => &self.sent_dir,
-                    Outcome::Failed { .. } => &self.failed_dir,
-                },
-                name: one.name,
-                bytes: one.content,
-                mode: one.mode,
-            })
-            .collect();
-        if !moves.is_empty() {
-            self.inner.finish_all(&moves)?;
-        }
-        let ids: Vec<MessageId> = finished.iter().map(|one| one.id.to_owned()).collect();
-        self.copied.extend(ids.iter().cloned());
-        let ends = ids.iter().map(|id| Record::End { id: id.clone() }).collect();
-        self.inner.append_all(ends)?;
-        for id in &ids {
-            self.copied.remove(id);
+        self.inner.append_all(facts.iter().map(record_of).collect())?;
+        for fact in facts {
+            if let Fact::Ended { id } = fact {
+                self.copied.remove(id);
+            }
         }
         Ok(())
+    }
+
+    fn begin_finish(&mut self, ids: &[MessageId]) -> Box<dyn FinishWork> {
+        Box::new(SpoolFinish {
+            files: self.inner.file_finisher(),
+            sent_dir: self.sent_dir.clone(),
+            failed_dir: self.failed_dir.clone(),
+            copied: ids.iter().filter(|id| self.copied.contains(*id)).cloned().collect(),
+        })
+    }
+
+    fn finish_done(&mut self, ids: &[MessageId], result: &Result<(), StoreError>) {
+        if result.is_ok() {
+            self.copied.extend(ids.iter().cloned());
+        }
     }
 
     fn open_messages(&self) -> Vec<OpenMessage> {
@@ -202,6 +226,44 @@ impl<S: SendStore> MessageStore for SpoolJournal<S> {
                 begun: state.begun,
             })
             .collect()
+    }
+}
+
+/// [`SpoolJournal`]'s finish work: each copy written to `sent/` or
+/// `failed/` and its original unlinked, as one batch
+/// ([`crate::spool_dir::finish_all`] behind the [`SendStore`]).
+struct SpoolFinish {
+    files: Box<dyn FileFinisher>,
+    sent_dir: PathBuf,
+    failed_dir: PathBuf,
+    /// The messages of the batch whose copy an earlier try made.
+    copied: HashSet<MessageId>,
+}
+
+impl FinishWork for SpoolFinish {
+    fn run(mut self: Box<Self>, finished: &[Finished]) -> Result<(), StoreError> {
+        let sources: Vec<PathBuf> = finished.iter().map(|one| PathBuf::from(&one.origin)).collect();
+        let moves: Vec<Move<'_>> = finished
+            .iter()
+            .zip(&sources)
+            .filter(|(one, _)| !self.copied.contains(&one.id))
+            .map(|(one, source)| Move {
+                source,
+                entry: one.taken,
+                tag: &one.id,
+                dir: match one.outcome {
+                    Outcome::Sent { .. } => &self.sent_dir,
+                    Outcome::Failed { .. } => &self.failed_dir,
+                },
+                name: &one.name,
+                bytes: &one.content,
+                mode: one.mode,
+            })
+            .collect();
+        if moves.is_empty() {
+            return Ok(());
+        }
+        Ok(self.files.finish_all(&moves)?)
     }
 }
 
@@ -274,11 +336,11 @@ mod tests {
         };
         store
             .finish(&Finished {
-                id: &id,
-                name: "a",
-                origin: source.to_str().unwrap(),
-                outcome: &outcome,
-                content: b"done",
+                id: id.clone(),
+                name: "a".into(),
+                origin: source.to_str().unwrap().into(),
+                outcome,
+                content: b"done".to_vec(),
                 mode: 0o600,
                 taken,
             })
@@ -324,11 +386,11 @@ mod tests {
             references: vec![1],
         };
         let finished = Finished {
-            id: "m1",
-            name: "a",
-            origin: source.to_str().unwrap(),
-            outcome: &outcome,
-            content: b"first, sent",
+            id: "m1".into(),
+            name: "a".into(),
+            origin: source.to_str().unwrap().into(),
+            outcome,
+            content: b"first, sent".to_vec(),
             mode: 0o600,
             taken: EntryId::of(&std::fs::metadata(&source).unwrap()),
         };
