@@ -546,3 +546,5 @@ async fn a_file_dropped_under_a_finishing_ones_name_is_sent_later() {
     assert!(finishes.load(Ordering::SeqCst) >= 2);
     bench.stop().await;
 }
+
+mod finish_pipeline;

@@ -201,23 +201,36 @@ impl SentIndex {
     /// Writes the `sent/` versions of `files` with `write`, given the
     /// report lines that came already for each, in their order, and
     /// remembers that they are there (one commit of the store for them
-    /// all).
+    /// all). The index is not held while they are written (the writer
+    /// thread's syncs would hold up every part's record): a line that
+    /// comes meanwhile waits with the file's, and is added to the file
+    /// once it is there. A failed write leaves them all waiting.
     pub(crate) fn write_sent_all<T>(
         &self,
         files: &[String],
         write: impl FnOnce(&[Vec<String>]) -> std::io::Result<T>,
     ) -> std::io::Result<T> {
-        let mut inner = self
-            .inner
-            .lock()
-            .map_err(|_| std::io::Error::other("sent index lock poisoned"))?;
-        let early: Vec<Vec<String>> = files
-            .iter()
-            .map(|file| inner.sending.get(file).cloned().unwrap_or_default())
-            .collect();
+        let lock = || {
+            self.inner
+                .lock()
+                .map_err(|_| std::io::Error::other("sent index lock poisoned"))
+        };
+        let early: Vec<Vec<String>> = {
+            let inner = lock()?;
+            files
+                .iter()
+                .map(|file| inner.sending.get(file).cloned().unwrap_or_default())
+                .collect()
+        };
         let value = write(&early)?;
-        for file in files {
-            inner.sending.remove(file);
+        let mut inner = lock()?;
+        for (file, early) in files.iter().zip(&early) {
+            let Some(mut lines) = inner.sending.remove(file) else {
+                continue;
+            };
+            for line in lines.split_off(early.len().min(lines.len())) {
+                add_report_line(&self.sent_dir.join(file), &line);
+            }
         }
         Ok(value)
     }
@@ -408,6 +421,19 @@ mod tests {
             "{text}"
         );
         assert!(text.ends_with("\n\nhello\n"), "{text}");
+        // A report that comes while the file is being written (the index
+        // is not held meanwhile) is added once it is there.
+        index.sent_part("gsm1", 44, "491721234", "during", 1, 1);
+        index
+            .write_sent("during", |early| {
+                assert!(early.is_empty());
+                let link = index.report("gsm1", 44, "+491721234", "0,Ok,while written");
+                assert_eq!(link.map(|link| link.file).as_deref(), Some("during"));
+                spool_dir::write_durably(&sent, "during", b"To: 491721234\n\nhi\n", 0o600).map(|_| ())
+            })
+            .unwrap();
+        let text = fs::read_to_string(sent.join("during")).unwrap();
+        assert!(text.contains("Status_report: Message_id 44: 0,Ok,while written\n"), "{text}");
         // Another modem's reference 41 is another message.
         assert_eq!(index.report("gsm2", 41, "+491721234", "0,Ok"), None);
         // A file that failed after a part went out: its report is linked,
