@@ -433,7 +433,10 @@ mod tests {
             })
             .unwrap();
         let text = fs::read_to_string(sent.join("during")).unwrap();
-        assert!(text.contains("Status_report: Message_id 44: 0,Ok,while written\n"), "{text}");
+        assert!(
+            text.contains("Status_report: Message_id 44: 0,Ok,while written\n"),
+            "{text}"
+        );
         // Another modem's reference 41 is another message.
         assert_eq!(index.report("gsm2", 41, "+491721234", "0,Ok"), None);
         // A file that failed after a part went out: its report is linked,

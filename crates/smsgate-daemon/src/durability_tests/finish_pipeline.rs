@@ -25,7 +25,9 @@ impl Gate {
         let (open, opened) = &*self.state;
         let mut open = open.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         while !*open {
-            open = opened.wait(open).unwrap_or_else(std::sync::PoisonError::into_inner);
+            open = opened
+                .wait(open)
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
         }
     }
 

@@ -38,7 +38,9 @@ impl Scheduler {
                     self.count_finish(&one.outcome);
                     self.finished(one);
                 }
-                Err(_) => tracing::error!(target: "smsgate", "{}: in sent/ or failed/, its end not recorded", one.name),
+                Err(_) => {
+                    tracing::error!(target: "smsgate", "{}: in sent/ or failed/, its end not recorded", one.name)
+                }
             }
             let result = result.clone();
             self.policy.handle(Input::Stored { write, result }, now);

@@ -48,7 +48,7 @@ pub(super) struct Finishing {
 impl Finishing {
     /// What the store makes durable of it; its content goes along (and
     /// comes back with the batch).
-    pub(super) fn to_store(&mut self) -> Finished {
+    pub(super) fn take_for_store(&mut self) -> Finished {
         Finished {
             id: self.id.clone(),
             name: self.kept_name.clone(),

@@ -153,7 +153,11 @@ fn write_batch(sent_index: &SentIndex, work: Box<dyn FinishWork>, mut finished: 
             })
             .map_err(StoreError::from)
     }));
-    let result = written.unwrap_or_else(|_| Err(StoreError::from(std::io::Error::other("the finish writer panicked"))));
+    let result = written.unwrap_or_else(|_| {
+        Err(StoreError::from(std::io::Error::other(
+            "the finish writer panicked",
+        )))
+    });
     Written { finished, result }
 }
 
@@ -206,7 +210,7 @@ impl Scheduler {
         }
         let ids: Vec<MessageId> = batch.iter().map(|one| one.id.clone()).collect();
         let work = self.store.begin_finish(&ids);
-        let finished: Vec<Finished> = batch.iter_mut().map(Finishing::to_store).collect();
+        let finished: Vec<Finished> = batch.iter_mut().map(Finishing::take_for_store).collect();
         self.finishes.at_writer = batch;
         self.writer.write(self.sent_index.clone(), work, finished);
     }
@@ -229,7 +233,13 @@ impl Scheduler {
                 for one in batch {
                     tracing::error!(target: "smsgate", "{}: cannot write it to sent/ or failed/: {err}", one.name);
                     let result = Err(err.clone());
-                    self.policy.handle(Input::Stored { write: one.write, result }, now);
+                    self.policy.handle(
+                        Input::Stored {
+                            write: one.write,
+                            result,
+                        },
+                        now,
+                    );
                 }
             }
         }

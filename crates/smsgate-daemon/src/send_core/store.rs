@@ -202,7 +202,11 @@ impl<S: SendStore> MessageStore for SpoolJournal<S> {
             files: self.inner.file_finisher(),
             sent_dir: self.sent_dir.clone(),
             failed_dir: self.failed_dir.clone(),
-            copied: ids.iter().filter(|id| self.copied.contains(*id)).cloned().collect(),
+            copied: ids
+                .iter()
+                .filter(|id| self.copied.contains(*id))
+                .cloned()
+                .collect(),
         })
     }
 

@@ -352,6 +352,10 @@ fn modems() -> Vec<ModemPolicy> {
         .collect()
 }
 
+/// A finish batch at the writer: its writes, its work, its messages and
+/// the turns it still takes.
+type AtWriter = (Vec<WriteId>, Box<dyn FinishWork>, Vec<Finished>, usize);
+
 /// The writes of the shell, as the scheduler gathers them: the facts of a
 /// turn, committed as one group with the ends of the finish batches
 /// written since; the finishes, handed to the writer as one batch when it
@@ -364,7 +368,7 @@ struct Group {
     gathered: Vec<(WriteId, Finished)>,
     /// The batch at the writer: its writes, its work, its messages and
     /// the turns it still takes.
-    at_writer: Option<(Vec<WriteId>, Box<dyn FinishWork>, Vec<Finished>, usize)>,
+    at_writer: Option<AtWriter>,
     /// Written batches' messages whose ends wait: (write, id).
     ending: Vec<(WriteId, MessageId)>,
 }
@@ -434,7 +438,8 @@ impl Group {
         if self.at_writer.is_some() || self.gathered.is_empty() {
             return;
         }
-        let (writes, finished): (Vec<WriteId>, Vec<Finished>) = std::mem::take(&mut self.gathered).into_iter().unzip();
+        let (writes, finished): (Vec<WriteId>, Vec<Finished>) =
+            std::mem::take(&mut self.gathered).into_iter().unzip();
         LARGEST_BATCH.with(|largest| largest.set(largest.get().max(finished.len())));
         let ids: Vec<MessageId> = finished.iter().map(|one| one.id.clone()).collect();
         let work = store.begin_finish(&ids);
@@ -463,13 +468,21 @@ impl Group {
                 self.ending.extend(writes.into_iter().zip(ids));
                 Vec::new()
             }
-            Err(err) => writes.into_iter().map(|write| (write, Err(err.clone()))).collect(),
+            Err(err) => writes
+                .into_iter()
+                .map(|write| (write, Err(err.clone())))
+                .collect(),
         }
     }
 }
 
 impl World {
-    fn new(unknown_outcome: UnknownOutcome, fault: Option<(u64, Fault)>, batched: bool, writer_lag: usize) -> World {
+    fn new(
+        unknown_outcome: UnknownOutcome,
+        fault: Option<(u64, Fault)>,
+        batched: bool,
+        writer_lag: usize,
+    ) -> World {
         let mut files = VecDeque::from(workload());
         let mut store = ModelStore {
             fault,
@@ -707,17 +720,9 @@ impl World {
     fn check(&self, label: &str) {
         let files = workload();
         let store = self.store.lock();
-        assert!(
-            store.spool.is_empty(),
-            "{label}: left waiting: {:?}",
-            store.spool
-        );
+        assert!(store.spool.is_empty(), "{label}: left waiting: {:?}", store.spool);
         for file in &files {
-            let copies: Vec<&Copy> = store
-                .copies
-                .iter()
-                .filter(|copy| copy.tag == file.tag)
-                .collect();
+            let copies: Vec<&Copy> = store.copies.iter().filter(|copy| copy.tag == file.tag).collect();
             assert_eq!(
                 copies.len(),
                 1,
@@ -755,11 +760,7 @@ impl World {
             }
         }
         assert_eq!(store.copies.len(), files.len(), "{label}: a copy of no file");
-        assert!(
-            store.open.is_empty(),
-            "{label}: left open: {:?}",
-            store.open
-        );
+        assert!(store.open.is_empty(), "{label}: left open: {:?}", store.open);
     }
 
     fn elapsed(&self) -> Duration {
