@@ -328,10 +328,36 @@ struct Group {
 thread_local! {
     /// The most writes committed in one group so far.
     static LARGEST_GROUP: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+
+    /// Groups in which a start shares the sync of the fact before it:
+    /// (a message's `Accepted` and its first start, a `Sent` and a start).
+    static SHARED_STARTS: std::cell::Cell<(usize, usize)> = const { std::cell::Cell::new((0, 0)) };
 }
 
 fn note_group(size: usize) {
     LARGEST_GROUP.with(|largest| largest.set(largest.get().max(size)));
+}
+
+/// Counts the starts of a group that share its sync with an `Accepted`
+/// of their message, or with a `Sent`.
+fn note_shared_starts(facts: &[Fact]) {
+    let accepted_with_start = facts.iter().any(|fact| {
+        let Fact::Accepted { id, .. } = fact else {
+            return false;
+        };
+        facts
+            .iter()
+            .any(|other| matches!(other, Fact::PartStarted { id: started, .. } if started == id))
+    });
+    let sent = facts.iter().any(|fact| matches!(fact, Fact::PartSent { .. }));
+    let started = facts.iter().any(|fact| matches!(fact, Fact::PartStarted { .. }));
+    SHARED_STARTS.with(|shared| {
+        let (accepts, sends) = shared.get();
+        shared.set((
+            accepts + usize::from(accepted_with_start),
+            sends + usize::from(sent && started),
+        ));
+    });
 }
 
 impl Group {
@@ -359,6 +385,7 @@ impl Group {
             let (writes, facts): (Vec<WriteId>, Vec<Fact>) =
                 std::mem::take(&mut self.facts).into_iter().unzip();
             note_group(facts.len());
+            note_shared_starts(&facts);
             let result = store.record_all(&facts);
             return writes.into_iter().map(|write| (write, result.clone())).collect();
         }
@@ -523,6 +550,10 @@ impl World {
                 }
             }
             if offered {
+                // As the scheduler's loop: the files just offered come due
+                // together, before their accepts are committed (their first
+                // starts join that group).
+                policy.handle_timeout(self.now);
                 continue;
             }
             if self.store.spool.is_empty() && self.later.is_empty() && policy.is_idle() {
@@ -718,14 +749,21 @@ fn every_crash_and_write_failure_point_keeps_each_message_once_and_no_part_twice
         }
     }
     let largest = LARGEST_GROUP.with(std::cell::Cell::get);
+    let (accepts, sends) = SHARED_STARTS.with(std::cell::Cell::get);
     println!(
         "send-path crash/fault sweep: {points} distinct crash and failure points in {:.2} s \
-         (groups of up to {largest} writes)",
+         (groups of up to {largest} writes; {accepts} groups with a first start and its accept, \
+         {sends} with a sent part and a start)",
         started.elapsed().as_secs_f64()
     );
     assert!(
         largest >= 3,
         "the batched runs never committed a group: {largest}"
+    );
+    // The grouped starts (policy/grouping.rs) are crashed and failed too.
+    assert!(
+        accepts > 0 && sends > 0,
+        "no start shared a group: {accepts} with an accept, {sends} with a sent part"
     );
     assert!(points >= 1_400, "only {points} points");
 }
