@@ -44,8 +44,9 @@ impl Shell {
     /// committed as one group (the facts first, then the finishes), each
     /// reported with the group's result, in order.
     fn act(&mut self) {
+        // Kept across the rounds: finishes wait while facts are committed.
+        let (mut facts, mut finishes) = (Vec::new(), Vec::new());
         loop {
-            let (mut facts, mut finishes) = (Vec::new(), Vec::new());
             while let Some(action) = self.policy.poll_action() {
                 match action {
                     Action::Write { write, fact } => facts.push((write, fact)),
@@ -68,12 +69,12 @@ impl Shell {
                 };
                 let group = facts.iter().map(|(_, fact)| fact.clone()).collect();
                 self.seen.push(Seen::Group(group, result.is_ok()));
-                facts
+                std::mem::take(&mut facts)
                     .into_iter()
                     .map(|(write, _)| (write, result.clone()))
                     .collect()
             } else if !finishes.is_empty() {
-                finishes
+                std::mem::take(&mut finishes)
                     .into_iter()
                     .map(|(write, id, outcome)| {
                         let sent = matches!(outcome, Outcome::Sent { .. });
@@ -501,4 +502,55 @@ fn after_shutdown_a_sent_part_starts_nothing_in_its_group() {
         [Seen::Group(vec![part_sent("id-long", 1, "m0")], true)]
     );
     assert!(!shell.policy.is_busy());
+}
+
+#[test]
+fn a_backlog_costs_one_fact_sync_per_part_sent_on_each_modem() {
+    // (modems, files, parts): every part answered `Sent` as soon as it
+    // went out, every modem at once, as the scheduler's turns feed them.
+    for (modems, files, parts) in [(1, 100, 1), (8, 800, 1), (1, 100, 2)] {
+        let names: Vec<String> = (0..modems).map(|idx| format!("m{idx}")).collect();
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        let mut shell = Shell::new(&names);
+        shell.scan(
+            (0..files)
+                .map(|idx| offer(&format!("f{idx:04}"), parts, Priority::Normal, idx as u64))
+                .collect(),
+        );
+        let (mut groups, mut rounds) = (0, 0);
+        loop {
+            shell.policy.handle_timeout(shell.now);
+            shell.act();
+            let seen = shell.take();
+            groups += seen.iter().filter(|seen| matches!(seen, Seen::Group(..))).count();
+            let starts: Vec<(String, usize)> = seen
+                .into_iter()
+                .filter_map(|seen| match seen {
+                    Seen::Start(id, part, _) => Some((id, part)),
+                    _ => None,
+                })
+                .collect();
+            if starts.is_empty() {
+                break;
+            }
+            rounds += 1;
+            for (id, part) in starts {
+                let outcome = sent();
+                shell
+                    .policy
+                    .handle(Input::PartDone { id, part, outcome }, shell.now);
+            }
+            shell.act();
+        }
+        assert!(shell.policy.is_idle());
+        assert_eq!(rounds, files * parts / modems);
+        // One group per round of parts (each `Sent` with the modem's next
+        // start), and the first (the accepts with the first starts): not
+        // two per round (201 groups for 100 single-part files before).
+        assert_eq!(
+            groups,
+            rounds + 1,
+            "{modems} modem(s), {files} files of {parts} part(s)"
+        );
+    }
 }
