@@ -12,6 +12,7 @@
 
 use std::fs::File;
 use std::io;
+use std::sync::{mpsc, Arc, Mutex, OnceLock};
 
 /// From this many files on, one `syncfs(2)` instead of a sync per file.
 pub(crate) const SYNCFS_FROM_FILES: usize = 8;
@@ -31,22 +32,75 @@ pub(crate) fn sync_files(files: &[&File]) -> io::Result<()> {
     }
 }
 
-/// fdatasync of every file, on up to `threads` threads (none of its own
-/// for a single file).
+/// fdatasync of every file, on up to `threads` threads: the caller's and
+/// long-lived helpers (a thread started per batch cost more than a sync of
+/// a small file). None but the caller's for a single file.
 pub(crate) fn sync_in_parallel(files: &[&File], threads: usize) -> io::Result<()> {
     if files.len() < 2 || threads < 2 {
         return files.iter().try_for_each(|file| file.sync_data());
     }
     let per_thread = files.len().div_ceil(threads);
-    std::thread::scope(|scope| {
-        let syncs: Vec<_> = files
-            .chunks(per_thread)
-            .map(|chunk| scope.spawn(move || chunk.iter().try_for_each(|file| file.sync_data())))
-            .collect();
-        syncs.into_iter().try_for_each(|sync| {
-            sync.join()
-                .unwrap_or_else(|_| Err(io::Error::other("a sync thread panicked")))
-        })
+    let mut chunks = files.chunks(per_thread);
+    let own = chunks.next().unwrap_or_default();
+    let (done, results) = mpsc::channel();
+    let mut handed = 0;
+    for chunk in chunks {
+        // A duplicate descriptor syncs the same file.
+        let chunk = chunk
+            .iter()
+            .map(|file| file.try_clone())
+            .collect::<io::Result<Vec<File>>>()?;
+        helpers()
+            .lock()
+            .map_err(|_| io::Error::other("the sync helpers are gone"))?
+            .send(SyncJob {
+                files: chunk,
+                done: done.clone(),
+            })
+            .map_err(|_| io::Error::other("the sync helpers are gone"))?;
+        handed += 1;
+    }
+    let mut result = own.iter().try_for_each(|file| file.sync_data());
+    for _ in 0..handed {
+        let helped = results
+            .recv()
+            .unwrap_or_else(|_| Err(io::Error::other("a sync helper stopped")));
+        result = result.and(helped);
+    }
+    result
+}
+
+/// Files for a sync helper, and where its result goes.
+struct SyncJob {
+    files: Vec<File>,
+    done: mpsc::Sender<io::Result<()>>,
+}
+
+/// The sync helpers' queue, started on first use: `SYNC_THREADS - 1`
+/// threads, for the life of the process.
+fn helpers() -> &'static Mutex<mpsc::Sender<SyncJob>> {
+    static HELPERS: OnceLock<Mutex<mpsc::Sender<SyncJob>>> = OnceLock::new();
+    HELPERS.get_or_init(|| {
+        let (jobs, queue) = mpsc::channel::<SyncJob>();
+        let queue = Arc::new(Mutex::new(queue));
+        for index in 1..SYNC_THREADS {
+            let queue = Arc::clone(&queue);
+            let started = std::thread::Builder::new()
+                .name(format!("smsgate-sync-{index}"))
+                .spawn(move || loop {
+                    let job = match queue.lock() {
+                        Ok(queue) => queue.recv(),
+                        Err(_) => return,
+                    };
+                    let Ok(job) = job else { return };
+                    let result = job.files.iter().try_for_each(File::sync_data);
+                    let _ = job.done.send(result);
+                });
+            if let Err(err) = started {
+                tracing::warn!(target: "smsgate", "cannot start a sync helper thread: {err}");
+            }
+        }
+        Mutex::new(jobs)
     })
 }
 
