@@ -402,6 +402,11 @@ impl SimHandle {
         self.client.submitted(index).await
     }
 
+    /// See [`SimClient::submitted_count`].
+    pub async fn submitted_count(&self, index: usize) -> Result<usize, SimError> {
+        self.client.submitted_count(index).await
+    }
+
     /// See [`SimClient::calls`].
     pub async fn calls(&self, index: usize) -> Result<Vec<CallRecord>, SimError> {
         self.client.calls(index).await
@@ -599,6 +604,18 @@ impl SimClient {
         self.slot(index)?;
         let (reply, answer) = oneshot::channel();
         self.send_network(NetworkCommand::Submitted {
+            from: ModemId(index),
+            reply,
+        })?;
+        answer.await.map_err(|_| SimError::Stopped)
+    }
+
+    /// How many SMS-SUBMITs modem `index` has handed to the network: what
+    /// a poller waiting for a count asks, without a copy of them all.
+    pub async fn submitted_count(&self, index: usize) -> Result<usize, SimError> {
+        self.slot(index)?;
+        let (reply, answer) = oneshot::channel();
+        self.send_network(NetworkCommand::SubmittedCount {
             from: ModemId(index),
             reply,
         })?;

@@ -170,6 +170,8 @@ async fn message_and_status_report_between_two_modems() {
 
     let submitted = sim.handle.submitted(0).await.unwrap();
     assert_eq!(submitted.len(), 1);
+    assert_eq!(sim.handle.submitted_count(0).await.unwrap(), 1);
+    assert_eq!(sim.handle.submitted_count(1).await.unwrap(), 0);
     assert_eq!(submitted[0].mr, mr);
     let summary = submitted[0].summary.as_ref().unwrap();
     assert_eq!(summary.text.as_deref(), Some("Hello from modem0"));

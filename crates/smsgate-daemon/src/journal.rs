@@ -16,14 +16,19 @@
 //! message. `begin` links the id to the name for a restart.
 //!
 //! One JSON object per line (the binary's own format, read only by this
-//! module). Opening the journal replays it and rewrites it with what is
+//! module). The file is allocated ahead of its records
+//! ([`ALLOCATE_STEP`] at a time, `fallocate(2)`), so an append writes into
+//! space the file already has and its `fdatasync` commits no new size:
+//! about half the time of a sync that grows the file, on ext4. The space
+//! not yet written reads as NUL bytes, which the readers skip. Opening the journal replays it and rewrites it with what is
 //! still open, and so does an append once enough lines of finished
 //! messages have piled up ([`COMPACT_AFTER_LINES`]): it stays bounded while
 //! the daemon runs.
 
 use std::collections::BTreeMap;
-use std::fs::{self, File, OpenOptions};
-use std::io::{self, BufRead as _, BufReader, Write as _};
+use std::fs::{self, File};
+use std::io::{self, Read as _, Write as _};
+use std::os::unix::fs::FileExt as _;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -36,6 +41,9 @@ pub(crate) const FILE_NAME: &str = "smsgate.journal";
 /// Lines appended since the last compaction before the next one, on top
 /// of the lines of the messages still open (a few per message).
 pub(crate) const COMPACT_AFTER_LINES: usize = 1024;
+
+/// How far ahead of its records the file is allocated, at a time.
+const ALLOCATE_STEP: u64 = 256 * 1024;
 
 /// A fresh message id: 32 hex digits, the time in nanoseconds and 64
 /// bits from the system's random source (std's hasher keys are seeded
@@ -139,10 +147,10 @@ impl FileState {
 pub(crate) fn peek(base: &Path) -> io::Result<BTreeMap<String, FileState>> {
     let mut files = BTreeMap::new();
     let mut begun = 0;
-    match File::open(base.join(FILE_NAME)) {
-        Ok(file) => {
-            for line in BufReader::new(file).lines() {
-                if let Ok(record) = serde_json::from_str::<Record>(&line?) {
+    match read_lines(&base.join(FILE_NAME)) {
+        Ok(text) => {
+            for line in lines_of(&text) {
+                if let Ok(record) = serde_json::from_str::<Record>(line) {
                     apply(&mut files, &mut begun, record);
                 }
             }
@@ -161,6 +169,10 @@ pub(crate) struct Journal {
     /// The mode its file is rewritten with (`[spool] file-mode`).
     mode: u32,
     file: File,
+    /// Where the next record goes: the end of what was written.
+    end: u64,
+    /// The size the file has been allocated to (beyond `end`: NULs).
+    allocated: u64,
     files: BTreeMap<String, FileState>,
     begun: u64,
     /// Lines appended since the file was last compacted.
@@ -179,16 +191,12 @@ impl Journal {
         let path = base.join(FILE_NAME);
         let mut files: BTreeMap<String, FileState> = BTreeMap::new();
         let mut begun = 0;
-        match File::open(&path) {
-            Ok(file) => {
-                for line in BufReader::new(file).lines() {
-                    let line = line?;
-                    if line.is_empty() {
-                        continue;
-                    }
+        match read_lines(&path) {
+            Ok(text) => {
+                for line in lines_of(&text) {
                     // A torn line (a crash or a full disk inside a write)
                     // never had its fsync, so what it said was not relied on.
-                    let Ok(record) = serde_json::from_str::<Record>(&line) else {
+                    let Ok(record) = serde_json::from_str::<Record>(line) else {
                         tracing::warn!(target: "smsgate", "{}: skipping unreadable line {line:?}", path.display());
                         continue;
                     };
@@ -213,12 +221,14 @@ impl Journal {
                 ));
             }
         }
-        let file = rewrite(base, &path, &files, mode)?;
+        let (file, end, allocated) = rewrite(base, &path, &files, mode)?;
         Ok(Journal {
             base: base.to_path_buf(),
             path,
             mode,
             file,
+            end,
+            allocated,
             files,
             begun,
             lines: 0,
@@ -263,10 +273,17 @@ impl Journal {
             lines.push_str(&line_of(record));
             lines.push('\n');
         }
+        let bytes = lines.as_bytes();
+        let len = bytes.len() as u64;
+        if self.end + len > self.allocated {
+            self.allocated = allocate(&self.file, self.end, len.max(ALLOCATE_STEP)).max(self.allocated);
+        }
         let written = self
             .file
-            .write_all(lines.as_bytes())
+            .write_all_at(bytes, self.end)
             .and_then(|()| self.file.sync_data());
+        // Past whatever part of it reached the file, failed or not.
+        self.end += len;
         if let Err(err) = written {
             self.torn = true;
             return Err(io::Error::new(
@@ -290,37 +307,91 @@ impl Journal {
     fn compact(&mut self) {
         self.lines = 0;
         match rewrite(&self.base, &self.path, &self.files, self.mode) {
-            Ok(file) => self.file = file,
+            Ok((file, end, allocated)) => (self.file, self.end, self.allocated) = (file, end, allocated),
             Err(err) => {
                 tracing::warn!(target: "smsgate", "journal {}: cannot compact it: {err}", self.path.display())
             }
         }
     }
 
-    /// The journal's size on disk.
+    /// The length of the journal's records on disk (the file is
+    /// allocated beyond them).
     #[cfg(test)]
     pub(crate) fn len_on_disk(&self) -> u64 {
-        fs::metadata(&self.path).map_or(0, |meta| meta.len())
+        let text = read_lines(&self.path).unwrap_or_default();
+        text.iter()
+            .rposition(|&byte| byte != 0)
+            .map_or(0, |last| last as u64 + 1)
     }
 }
 
 /// Writes the records of `files` to a new file that replaces `path`
-/// durably, and opens it for appending.
-fn rewrite(base: &Path, path: &Path, files: &BTreeMap<String, FileState>, mode: u32) -> io::Result<File> {
+/// durably, allocated ahead of them; returns it open for writing, where
+/// its records end and how far it is allocated.
+fn rewrite(
+    base: &Path,
+    path: &Path,
+    files: &BTreeMap<String, FileState>,
+    mode: u32,
+) -> io::Result<(File, u64, u64)> {
     let temporary = base.join(format!(".{FILE_NAME}.tmp"));
     let mut compacted = create_file(&temporary, mode)?;
     let mut states: Vec<(&String, &FileState)> = files.iter().collect();
     // In their order, so that a reopening numbers them alike.
     states.sort_by_key(|(_, state)| state.begun);
+    let mut text = String::new();
     for (id, state) in states {
         for record in records_of(id, state) {
-            writeln!(compacted, "{}", line_of(&record))?;
+            text.push_str(&line_of(&record));
+            text.push('\n');
         }
     }
+    compacted.write_all(text.as_bytes())?;
+    let end = text.len() as u64;
+    let allocated = allocate(&compacted, end, ALLOCATE_STEP);
     compacted.sync_all()?;
     fs::rename(&temporary, path)?;
     sync_dir(base)?;
-    OpenOptions::new().append(true).open(path)
+    Ok((compacted, end, allocated.max(end)))
+}
+
+/// Allocates `len` bytes of `file` from `offset` (they read as NULs until
+/// written); returns the size the file now has room for. A file system
+/// without `fallocate(2)`, or too full for it, gets none ahead: the
+/// records then grow the file as they are written.
+fn allocate(file: &File, offset: u64, len: u64) -> u64 {
+    let (Ok(at), Ok(size)) = (i64::try_from(offset), i64::try_from(len)) else {
+        return offset;
+    };
+    match nix::fcntl::fallocate(file, nix::fcntl::FallocateFlags::empty(), at, size) {
+        Ok(()) => offset + len,
+        Err(_) => offset,
+    }
+}
+
+/// The journal file's bytes.
+fn read_lines(path: &Path) -> io::Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    File::open(path)?.read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
+/// The journal's lines, without the NULs of space allocated and not
+/// written (the tail, or what a failed write left); empty ones and lines
+/// that are not UTF-8 (torn) are left out.
+fn lines_of(bytes: &[u8]) -> impl Iterator<Item = &str> {
+    bytes
+        .split(|&byte| byte == b'\n')
+        .map(|line| {
+            let start = line.iter().position(|&byte| byte != 0).unwrap_or(line.len());
+            let end = line
+                .iter()
+                .rposition(|&byte| byte != 0)
+                .map_or(start, |last| last + 1);
+            &line[start..end.max(start)]
+        })
+        .filter(|line| !line.is_empty())
+        .filter_map(|line| std::str::from_utf8(line).ok())
 }
 
 fn line_of(record: &Record) -> String {
@@ -472,7 +543,45 @@ mod tests {
         let state = journal.state("id1").unwrap();
         assert_eq!(state.unknown.as_ref().unwrap().1, "gsm1");
         assert_eq!(state.modem.as_deref(), Some("gsm1"));
-        assert_eq!(fs::read_to_string(&path).unwrap().lines().count(), 3);
+        assert_eq!(lines_of(&fs::read(&path).unwrap()).count(), 3);
+    }
+
+    /// The file is allocated ahead of its records: appends write into that
+    /// space without growing the file, a reopening reads every record and
+    /// none of the NULs, and a stretch of NULs between records (a write
+    /// that reached the file only in part) hides nothing after it.
+    #[test]
+    fn records_written_into_allocated_space_are_all_read_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(FILE_NAME);
+        let mut journal = Journal::open(dir.path(), 0o640).unwrap();
+        let allocated = fs::metadata(&path).unwrap().len();
+        assert!(allocated >= ALLOCATE_STEP, "allocated {allocated}");
+        for n in 0..100 {
+            journal
+                .append(begin(&format!("id{n}"), &format!("m{n}"), 1))
+                .unwrap();
+        }
+        assert_eq!(fs::metadata(&path).unwrap().len(), allocated);
+        // What a failed write may leave: a gap of NULs, then more records.
+        journal.end += 300;
+        journal.append(begin("after-gap", "g", 1)).unwrap();
+        drop(journal);
+        let journal = Journal::open(dir.path(), 0o640).unwrap();
+        assert_eq!(journal.open_messages().len(), 101);
+        assert!(journal.state("after-gap").is_some());
+        assert!(journal.len_on_disk() < allocated);
+        assert!(!fs::read(&path).unwrap()[..journal.len_on_disk() as usize].contains(&0));
+        // More than one step of records grows the allocation as it goes.
+        let mut journal = journal;
+        for n in 0..3000 {
+            journal.append(begin(&format!("more{n}"), "x", 1)).unwrap();
+        }
+        drop(journal);
+        assert_eq!(
+            Journal::open(dir.path(), 0o640).unwrap().open_messages().len(),
+            3101
+        );
     }
 
     /// Item 14: 10,000 sends grew the journal to 2 MB until a restart;

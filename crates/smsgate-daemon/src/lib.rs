@@ -52,6 +52,7 @@ pub(crate) mod copies;
 pub mod daemon_config;
 #[cfg(test)]
 mod durability_tests;
+pub(crate) mod durable;
 pub(crate) mod events;
 pub(crate) mod finished_names;
 pub(crate) mod hooks;

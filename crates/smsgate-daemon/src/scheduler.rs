@@ -622,10 +622,20 @@ impl Scheduler {
         // than a namesake that has just landed in `outgoing/`, which waits
         // until the first one is done.
         let mut found = Vec::new();
+        let mut held = Vec::new();
         for dir_idx in (0..self.dirs.len()).rev() {
             let dir = &self.dirs[dir_idx].path;
-            match spool_dir::scan(dir) {
-                Ok(candidates) => found.extend(candidates.into_iter().map(|candidate| (dir_idx, candidate))),
+            // A name held already is only seen to be there, not looked at.
+            let known = |name: &str| {
+                self.jobs.contains_key(name)
+                    || self.checking.contains(name)
+                    || self.spooled_by_handler.contains(name)
+            };
+            match spool_dir::scan_except(dir, known) {
+                Ok((candidates, known)) => {
+                    found.extend(candidates.into_iter().map(|candidate| (dir_idx, candidate)));
+                    held.extend(known);
+                }
                 Err(err) => {
                     // Without a full picture, nothing is forgotten.
                     tracing::error!(target: "smsgate", "{}: {err}", dir.display());
@@ -636,6 +646,7 @@ impl Scheduler {
         let present: HashSet<&std::path::Path> = found
             .iter()
             .map(|(_, candidate)| candidate.path.as_path())
+            .chain(held.iter().map(PathBuf::as_path))
             .collect();
         let gone: Vec<String> = self
             .jobs

@@ -12,11 +12,16 @@
 //!
 //! The rule the core keeps: every fact a step depends on is durable before
 //! the step. A part is handed to a modem ([`Action::StartPart`]) only after
-//! its `PartStarted` fact was reported stored; a message is queued only
-//! after its `Accepted` fact; a failed write stops that message's path,
-//! pauses every start and intake until a retry goes through, and never
-//! counts against a modem. So the store may commit in groups: an action
-//! waits for its own write's report, whenever that comes.
+//! its `PartStarted` fact, its message's `Accepted` and its previous
+//! part's `Sent` were reported stored; a file moves on to its queue
+//! ([`Action::Accepted`]) only after its `Accepted` fact; a failed write
+//! stops that message's path, pauses every start and intake until a retry
+//! goes through, and never counts against a modem. So the store may commit
+//! in groups: an action waits for its own writes' reports, whenever they
+//! come. The core asks for a start in the same turn as the fact before it
+//! where it can (a new file's first start with its `Accepted`, a modem's
+//! next start with its last part's `Sent`: `policy/grouping.rs`), so that
+//! the shell's one sync per turn covers both.
 //!
 //! `policy` holds the state machine, `store` the [`MessageStore`] boundary
 //! with the spool directory + journal backend; the unit tests (fake

@@ -82,6 +82,17 @@ pub(crate) fn is_candidate(name: &str, names: &HashSet<String>) -> bool {
 /// intake refuses it, and says so ([`crate::intake`]), rather
 /// than leaving it without a word.
 pub(crate) fn scan(dir: &Path) -> io::Result<Vec<Candidate>> {
+    Ok(scan_except(dir, |_| false)?.0)
+}
+
+/// [`scan`], with the names `known` says the caller already holds left
+/// unlooked-at: they are returned as paths only (present, not stat'ed).
+/// A rescan of a directory of 10,000 files being sent would otherwise
+/// stat each of them every [`RESCAN_INTERVAL`](crate::scheduler::RESCAN_INTERVAL).
+pub(crate) fn scan_except(
+    dir: &Path,
+    known: impl Fn(&str) -> bool,
+) -> io::Result<(Vec<Candidate>, Vec<PathBuf>)> {
     let mut entries = Vec::new();
     let mut names = HashSet::new();
     for entry in fs::read_dir(dir)? {
@@ -94,9 +105,13 @@ pub(crate) fn scan(dir: &Path) -> io::Result<Vec<Candidate>> {
         names.insert(name.clone());
         entries.push((name, entry));
     }
-    let mut candidates = Vec::new();
+    let (mut candidates, mut held) = (Vec::new(), Vec::new());
     for (name, entry) in entries {
         if !is_candidate(&name, &names) {
+            continue;
+        }
+        if known(&name) {
+            held.push(entry.path());
             continue;
         }
         // A file that vanished meanwhile is simply not a candidate.
@@ -113,25 +128,37 @@ pub(crate) fn scan(dir: &Path) -> io::Result<Vec<Candidate>> {
             name,
         });
     }
-    Ok(candidates)
+    Ok((candidates, held))
+}
+
+/// What a look at one name in a spool directory found.
+#[derive(Debug)]
+pub(crate) enum Look {
+    /// A file to take (if it is whole).
+    Candidate(Candidate),
+    /// There, but left alone now: a directory, or locked by `NAME.LOCK`.
+    Held,
+    /// Nothing of that name (or a name intake never takes).
+    Gone,
 }
 
 /// `dir/name` as a candidate, if it is one now: the same rules as
 /// [`scan`], for one name (a changed path the watcher reported), without
-/// reading the whole directory.
-pub(crate) fn candidate(dir: &Path, name: &str) -> Option<Candidate> {
+/// reading the whole directory. The name itself is looked at first: most
+/// reports are of a file that has just moved away, and a name that is not
+/// there needs no look for its lock.
+pub(crate) fn look(dir: &Path, name: &str) -> Look {
     if name.starts_with('.') || name.ends_with(".LOCK") || name.starts_with("LOCKED") {
-        return None;
-    }
-    if fs::symlink_metadata(dir.join(format!("{name}.LOCK"))).is_ok() {
-        return None;
+        return Look::Gone;
     }
     let path = dir.join(name);
-    let metadata = fs::symlink_metadata(&path).ok()?;
-    if metadata.is_dir() {
-        return None;
+    let Ok(metadata) = fs::symlink_metadata(&path) else {
+        return Look::Gone;
+    };
+    if metadata.is_dir() || fs::symlink_metadata(dir.join(format!("{name}.LOCK"))).is_ok() {
+        return Look::Held;
     }
-    Some(Candidate {
+    Look::Candidate(Candidate {
         modified: metadata.modified().unwrap_or(SystemTime::UNIX_EPOCH),
         size: metadata.len(),
         links: metadata.nlink(),
@@ -139,6 +166,15 @@ pub(crate) fn candidate(dir: &Path, name: &str) -> Option<Candidate> {
         path,
         name: name.to_owned(),
     })
+}
+
+/// [`look`], for a candidate only.
+#[cfg(test)]
+pub(crate) fn candidate(dir: &Path, name: &str) -> Option<Candidate> {
+    match look(dir, name) {
+        Look::Candidate(candidate) => Some(candidate),
+        Look::Held | Look::Gone => None,
+    }
 }
 
 /// Creates `path` anew with exactly `mode`: an entry of that name (a
@@ -433,7 +469,8 @@ pub(crate) fn finish_all(moves: &[Move<'_>]) -> io::Result<()> {
         file.write_all(one.bytes)?;
         temporaries.push((temporary, file));
     }
-    sync_files(temporaries.iter().map(|(_, file)| file).collect())?;
+    let files: Vec<&File> = temporaries.iter().map(|(_, file)| file).collect();
+    crate::durable::sync_files(&files)?;
     for ((temporary, _), one) in temporaries.iter().zip(moves) {
         fs::rename(temporary, one.dir.join(one.name))?;
     }
@@ -447,30 +484,6 @@ pub(crate) fn finish_all(moves: &[Move<'_>]) -> io::Result<()> {
         sync_dir(dir)?;
     }
     Ok(())
-}
-
-/// The most threads that fsync a batch's files at once.
-const SYNC_THREADS: usize = 4;
-
-/// Fsyncs `files` (their data), a few at a time from threads of their
-/// own: the file system commits the syncs that overlap together (one
-/// journal commit for several files on ext4), where one after the other
-/// each waits for a commit of its own.
-fn sync_files(files: Vec<&File>) -> io::Result<()> {
-    if files.len() < 2 {
-        return files.iter().try_for_each(|file| file.sync_data());
-    }
-    let per_thread = files.len().div_ceil(SYNC_THREADS);
-    std::thread::scope(|scope| {
-        let syncs: Vec<_> = files
-            .chunks(per_thread)
-            .map(|chunk| scope.spawn(move || chunk.iter().try_for_each(|file| file.sync_data())))
-            .collect();
-        syncs.into_iter().try_for_each(|sync| {
-            sync.join()
-                .unwrap_or_else(|_| Err(io::Error::other("a sync thread panicked")))
-        })
-    })
 }
 
 /// Each directory once, in their first order.

@@ -328,7 +328,7 @@ impl Rig {
         let sim = self.sim.as_ref().unwrap();
         let mut total = 0;
         for index in 0..self.n_modems {
-            total += self.runtime.block_on(sim.submitted(index))?.len();
+            total += self.runtime.block_on(sim.submitted_count(index))?;
         }
         Ok(total)
     }

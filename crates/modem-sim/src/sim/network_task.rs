@@ -54,6 +54,10 @@ pub(super) enum NetworkCommand {
         from: ModemId,
         reply: oneshot::Sender<Vec<SubmittedMessage>>,
     },
+    SubmittedCount {
+        from: ModemId,
+        reply: oneshot::Sender<usize>,
+    },
     External {
         reply: oneshot::Sender<Vec<ExternalMessage>>,
     },
@@ -169,6 +173,9 @@ impl NetworkTask {
             NetworkCommand::RetryHeld => self.retry_held(),
             NetworkCommand::Submitted { from, reply } => {
                 let _ = reply.send(self.submitted.get(from.0).cloned().unwrap_or_default());
+            }
+            NetworkCommand::SubmittedCount { from, reply } => {
+                let _ = reply.send(self.submitted.get(from.0).map_or(0, Vec::len));
             }
             NetworkCommand::External { reply } => {
                 let _ = reply.send(self.network.external_log().to_vec());

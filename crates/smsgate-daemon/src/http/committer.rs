@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::http::commit::{BatchCommit, Dir, JobShape, Outcome, Source, Step, StepResult};
-use crate::spool_dir;
+use crate::{durable, spool_dir};
 
 /// The most files one batch takes: a bound on the latency the last
 /// request of a batch pays for the others.
@@ -24,14 +24,6 @@ const MAX_BATCH_FILES: usize = 512;
 /// Submissions waiting for the writer; a full channel makes requests wait
 /// (back pressure) instead of growing memory.
 const CHANNEL_DEPTH: usize = 4096;
-
-/// From this many new files on, one `syncfs(2)` of the spool's file system
-/// instead of an `fdatasync(2)` per file (docs/benchmarks.md, "HTTP
-/// acceptance", has the measurement behind the choice).
-const SYNCFS_FROM_FILES: usize = 8;
-
-/// How many threads fdatasync a batch's files at once.
-const SYNC_THREADS: usize = 4;
 
 /// What one request hands to the writer.
 #[derive(Debug, Default)]
@@ -73,8 +65,8 @@ impl Default for DiskIo {
     fn default() -> Self {
         DiskIo {
             open: HashMap::new(),
-            syncfs_from: SYNCFS_FROM_FILES,
-            sync_threads: SYNC_THREADS,
+            syncfs_from: durable::SYNCFS_FROM_FILES,
+            sync_threads: durable::SYNC_THREADS,
         }
     }
 }
@@ -103,14 +95,16 @@ impl SpoolIo for DiskIo {
                 return nix::unistd::syncfs(file).map_err(io::Error::from);
             }
         }
-        let mut files = Vec::with_capacity(paths.len());
-        for path in paths {
-            match open.get(path) {
-                Some(file) => files.push(file.try_clone()?),
-                None => files.push(File::open(path)?),
-            }
+        let mut reopened = Vec::new();
+        for path in paths.iter().filter(|path| !open.contains_key(*path)) {
+            reopened.push(File::open(path)?);
         }
-        sync_in_parallel(&files, self.sync_threads)
+        let files: Vec<&File> = paths
+            .iter()
+            .filter_map(|path| open.get(path))
+            .chain(&reopened)
+            .collect();
+        durable::sync_in_parallel(&files, self.sync_threads)
     }
 
     fn rename(&mut self, from: &Path, to: &Path) -> io::Result<()> {
@@ -125,26 +119,6 @@ impl SpoolIo for DiskIo {
         self.open.remove(path);
         std::fs::remove_file(path)
     }
-}
-
-/// fdatasync of every file, on up to `threads` threads: the file
-/// system's journal commits the concurrent syncs together, where one
-/// thread would wait for a commit per file.
-fn sync_in_parallel(files: &[File], threads: usize) -> io::Result<()> {
-    if files.is_empty() {
-        return Ok(());
-    }
-    let per_thread = files.len().div_ceil(threads.max(1));
-    std::thread::scope(|scope| {
-        let syncs: Vec<_> = files
-            .chunks(per_thread)
-            .map(|chunk| scope.spawn(move || chunk.iter().try_for_each(File::sync_data)))
-            .collect();
-        syncs.into_iter().try_for_each(|sync| {
-            sync.join()
-                .unwrap_or_else(|_| Err(io::Error::other("a sync thread panicked")))
-        })
-    })
 }
 
 /// The handle requests submit through; the writer stops when the last

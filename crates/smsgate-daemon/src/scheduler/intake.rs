@@ -5,7 +5,6 @@
 //! taking a file is a concern of its own, with its own failure paths.
 
 use std::collections::BTreeSet;
-use std::fs;
 use std::path::PathBuf;
 
 use spool::{FailedRecord, NumberingPolicy, OutgoingFile, Plan, PlanDefaults, Priority};
@@ -75,6 +74,13 @@ impl Scheduler {
                 let Some(name) = path.file_name().and_then(|name| name.to_str()) else {
                     continue;
                 };
+                // A dotfile is never taken (smstools3's rule): a writer's
+                // temporary name, or one of the daemon's own (a claim, a
+                // copy being written). Looking at each would cost a stat
+                // per report, several per message sent.
+                if name.starts_with('.') {
+                    continue;
+                }
                 // In the order they happened: written, then closed, is
                 // whole.
                 self.settling.event(&path, change, now);
@@ -111,33 +117,34 @@ impl Scheduler {
     /// [`Self::scan`] for one name in `self.dirs[dir_idx]`.
     pub(super) fn look_at(&mut self, dir_idx: usize, name: &str, now: Instant) {
         let dir = &self.dirs[dir_idx].path;
-        match spool_dir::candidate(dir, name) {
-            Some(candidate) => {
+        let path = match spool_dir::look(dir, name) {
+            spool_dir::Look::Candidate(candidate) => {
                 if !(self.jobs.contains_key(name)
                     || self.checking.contains(name)
                     || self.spooled_by_handler.contains(name))
                 {
                     self.arrived(dir_idx, candidate, now);
                 }
+                return;
             }
-            None => {
+            // A locked file keeps what was seen of it.
+            spool_dir::Look::Held => dir.join(name),
+            // A file gone (or one intake never takes) is forgotten.
+            spool_dir::Look::Gone => {
                 let path = dir.join(name);
-                // A locked file keeps what was seen of it; a file gone is
-                // forgotten.
-                if fs::symlink_metadata(&path).is_err() {
-                    self.settling.forget(&path);
-                }
-                // Our own move on to a queue's directory reports the old
-                // path too: only a job still at this path is gone.
-                if self.jobs.get(name).is_some_and(|job| job.path == path) {
-                    self.vanished(name);
-                }
-                if dir_idx == 0 {
-                    self.spooled_by_handler.remove(name);
-                }
-                self.refusals.forget(&path);
+                self.settling.forget(&path);
+                path
             }
+        };
+        // Our own move on to a queue's directory reports the old path too:
+        // only a job still at this path is gone.
+        if self.jobs.get(name).is_some_and(|job| job.path == path) {
+            self.vanished(name);
         }
+        if dir_idx == 0 {
+            self.spooled_by_handler.remove(name);
+        }
+        self.refusals.forget(&path);
     }
 
     /// Hands a new file to the checkhandler, if there is one. A file the

@@ -14,6 +14,7 @@ use super::{
 use crate::store_health::StoreHealth;
 
 mod admission;
+mod grouping;
 mod live;
 mod state;
 mod store_path;
@@ -303,6 +304,8 @@ impl SendPolicy {
             phase: Phase::Waiting,
             call: offer.call,
             limit_noted: false,
+            accepting: recovered.is_none(),
+            sent_pending: None,
         };
         if let Some(at) = message.not_before {
             // Woken when its time comes (`send_at`).
@@ -348,7 +351,7 @@ impl SendPolicy {
                     reference: offer.reference,
                     parts: offer.parts,
                 };
-                self.write(fact, Purpose::Message(id));
+                self.write(fact, Purpose::Accepted(id));
             }
         }
     }
@@ -386,7 +389,7 @@ impl SendPolicy {
             let Some(message) = self.messages.get(id) else {
                 continue;
             };
-            if !matches!(message.phase, Phase::Waiting) || message.not_before.is_some_and(|at| at > now) {
+            if !message.may_start() || message.not_before.is_some_and(|at| at > now) {
                 continue;
             }
             let parts = message.unsent_sms();
@@ -428,6 +431,13 @@ impl SendPolicy {
             let modem = modem.policy.name.clone();
             return self.finish(id, Outcome::Sent { modem, references });
         };
+        self.write_start(id, modem_idx, part);
+    }
+
+    /// Asks for the start of part `part` of message `id` on modem
+    /// `modem_idx`, which it holds from now on.
+    fn write_start(&mut self, id: &str, modem_idx: usize, part: usize) {
+        let modem = &mut self.modems[modem_idx];
         modem.busy = true;
         let fact = Fact::PartStarted {
             id: id.to_owned(),
@@ -457,6 +467,12 @@ impl SendPolicy {
         };
         if on != part {
             return;
+        }
+        if let PartOutcome::Sent { mr } = outcome {
+            if self.may_go_on() {
+                // Its modem's next start joins the group of this `Sent`.
+                return self.hand_on(id, modem, part, mr);
+            }
         }
         let fact = self.outcome_fact(id, modem, part, &outcome);
         let id = id.to_owned();
@@ -522,10 +538,7 @@ impl SendPolicy {
         message.phase = Phase::Waiting;
         match outcome {
             PartOutcome::Sent { mr } => {
-                if let Some(slot) = message.sent.get_mut(part.wrapping_sub(1)) {
-                    *slot = Some(mr);
-                }
-                message.pin.get_or_insert_with(|| modem_name.clone());
+                message.note_sent(part, mr, &modem_name);
                 if message.first_unsent().is_none() {
                     self.modems[modem_idx].failures_in_row = 0;
                     let references = message.sent.iter().flatten().copied().collect();
@@ -536,7 +549,7 @@ impl SendPolicy {
                     return self.finish(id, outcome);
                 }
                 // The next part on the same modem, at once, as one send.
-                if holds_modem && !self.shutdown && self.health.is_healthy() && self.retry.is_none() {
+                if holds_modem && self.may_go_on() {
                     self.start(id, modem_idx);
                 }
             }

@@ -378,6 +378,10 @@ thread_local! {
     /// finish batch.
     static LARGEST_GROUP: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
     static LARGEST_BATCH: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+
+    /// Groups in which a start shares the sync of the fact before it:
+    /// (a message's `Accepted` and its first start, a `Sent` and a start).
+    static SHARED_STARTS: std::cell::Cell<(usize, usize)> = const { std::cell::Cell::new((0, 0)) };
 }
 
 fn note_group(size: usize) {
@@ -395,6 +399,28 @@ fn finished_of(id: MessageId, name: String, origin: String, outcome: Outcome, un
         mode: 0o600,
         taken: EntryId { dev: 0, ino: 0 },
     }
+}
+
+/// Counts the starts of a group that share its sync with an `Accepted`
+/// of their message, or with a `Sent`.
+fn note_shared_starts(facts: &[Fact]) {
+    let accepted_with_start = facts.iter().any(|fact| {
+        let Fact::Accepted { id, .. } = fact else {
+            return false;
+        };
+        facts
+            .iter()
+            .any(|other| matches!(other, Fact::PartStarted { id: started, .. } if started == id))
+    });
+    let sent = facts.iter().any(|fact| matches!(fact, Fact::PartSent { .. }));
+    let started = facts.iter().any(|fact| matches!(fact, Fact::PartStarted { .. }));
+    SHARED_STARTS.with(|shared| {
+        let (accepts, sends) = shared.get();
+        shared.set((
+            accepts + usize::from(accepted_with_start),
+            sends + usize::from(sent && started),
+        ));
+    });
 }
 
 impl Group {
@@ -429,6 +455,7 @@ impl Group {
             .chain(std::mem::take(&mut self.facts))
             .unzip();
         note_group(facts.len());
+        note_shared_starts(&facts);
         let result = store.record_all(&facts);
         writes.into_iter().map(|write| (write, result.clone())).collect()
     }
@@ -633,6 +660,10 @@ impl World {
                 }
             }
             if offered {
+                // As the scheduler's loop: the files just offered come due
+                // together, before their accepts are committed (their first
+                // starts join that group).
+                policy.handle_timeout(self.now);
                 continue;
             }
             // Nothing else happens until the writer is back.
@@ -826,10 +857,12 @@ fn every_crash_and_write_failure_point_keeps_each_message_once_and_no_part_twice
     }
     let largest = LARGEST_GROUP.with(std::cell::Cell::get);
     let largest_batch = LARGEST_BATCH.with(std::cell::Cell::get);
+    let (accepts, sends) = SHARED_STARTS.with(std::cell::Cell::get);
     println!(
         "send-path crash/fault sweep: {points} distinct crash and failure points in {:.2} s \
          ({per_mode:?} one by one, pipelined, pipelined with a slow writer; groups of up to \
-         {largest} writes, finish batches of up to {largest_batch})",
+         {largest} writes, finish batches of up to {largest_batch}; {accepts} groups with a \
+         first start and its accept, {sends} with a sent part and a start)",
         started.elapsed().as_secs_f64()
     );
     assert!(
@@ -841,4 +874,9 @@ fn every_crash_and_write_failure_point_keeps_each_message_once_and_no_part_twice
         "the pipelined runs never finished a batch: {largest_batch}"
     );
     assert!(points >= 2_100, "only {points} points");
+    // The grouped starts (policy/grouping.rs) are crashed and failed too.
+    assert!(
+        accepts > 0 && sends > 0,
+        "no start shared a group: {accepts} with an accept, {sends} with a sent part"
+    );
 }

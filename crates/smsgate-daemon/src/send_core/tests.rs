@@ -12,6 +12,7 @@ use tokio::time::Instant;
 
 use super::*;
 
+mod grouping;
 mod holding;
 mod limits;
 mod ops;

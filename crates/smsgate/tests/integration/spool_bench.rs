@@ -390,11 +390,14 @@ impl SpoolBench {
     }
 
     /// The journal's records since the latest start (it is compacted
-    /// then), as JSON values.
+    /// then), as JSON values. The file is allocated ahead of its records:
+    /// the space not yet written reads as NULs.
     pub(crate) fn journal(&self) -> Vec<serde_json::Value> {
         fs::read_to_string(self.spool("smsgate.journal"))
             .unwrap()
             .lines()
+            .map(|line| line.trim_matches('\0'))
+            .filter(|line| !line.is_empty())
             .map(|line| serde_json::from_str::<serde_json::Value>(line).unwrap())
             .collect()
     }

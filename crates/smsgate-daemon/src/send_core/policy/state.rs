@@ -25,12 +25,17 @@ impl Modem {
 /// Where a message is on its way.
 #[derive(Clone, Debug)]
 pub(super) enum Phase {
-    /// Its `Accepted` fact is being written.
+    /// Its `Accepted` fact is being written; a free modem may take it
+    /// meanwhile (its first start joins the same group: grouping.rs).
     Accepting,
     /// Queued: waits for a free modem (and its retry time).
     Waiting,
     /// Holds modem `modem` for part `part`.
     OnModem { modem: usize, part: usize, step: Step },
+    /// Its last part went out and that `Sent` is being written
+    /// (`sent_pending`), in one group with the start its modem went on to:
+    /// it holds no modem, and finishes once the `Sent` is durable.
+    SentRecording,
     /// A part's outcome could not be written: the message waits, holding no
     /// modem, until a retry of the store writes it; then it is acted on.
     Stalled {
@@ -50,6 +55,10 @@ pub(super) enum Phase {
 pub(super) enum Step {
     /// Its `PartStarted` fact is being written: not on the modem yet.
     Starting,
+    /// Its `PartStarted` is durable, but a write of its group that comes
+    /// before it is not yet reported (its `Accepted`, or its previous
+    /// part's `Sent`): handed to the modem once that one is.
+    Ready,
     /// Handed to the modem.
     Sending,
     /// Its outcome is being written.
@@ -82,6 +91,21 @@ pub(super) struct Message {
     pub(super) call: bool,
     /// It was said to wait for its modems' limits (said once).
     pub(super) limit_noted: bool,
+    /// Its `Accepted` fact is being written: no part of it goes to a modem
+    /// before that write is reported stored.
+    pub(super) accepting: bool,
+    /// A part's `Sent` being written while its modem already went on to
+    /// its next start (in the same group; grouping.rs).
+    pub(super) sent_pending: Option<SentPending>,
+}
+
+/// A part that went out, whose `Sent` fact is being written in one group
+/// with its modem's next start.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct SentPending {
+    pub(super) modem: usize,
+    pub(super) part: usize,
+    pub(super) mr: u8,
 }
 
 impl Message {
@@ -107,6 +131,20 @@ impl Message {
     pub(super) fn first_unsent(&self) -> Option<usize> {
         self.sent.iter().position(Option::is_none).map(|idx| idx + 1)
     }
+
+    /// The first part not sent once part `part` counts as sent.
+    pub(super) fn first_unsent_besides(&self, part: usize) -> Option<usize> {
+        (1..=self.sent.len()).find(|&other| other != part && self.sent[other - 1].is_none())
+    }
+
+    /// Part `part` went out on `modem` (its `Sent` is durable): its
+    /// reference kept, the message pinned to the modem.
+    pub(super) fn note_sent(&mut self, part: usize, mr: u8, modem: &str) {
+        if let Some(slot) = self.sent.get_mut(part.wrapping_sub(1)) {
+            *slot = Some(mr);
+        }
+        self.pin.get_or_insert_with(|| modem.to_owned());
+    }
 }
 
 /// `Priority: high` first, then the oldest, then by name.
@@ -115,7 +153,13 @@ pub(super) type OrderKey = (Reverse<Priority>, SystemTime, String, MessageId);
 /// What a write the core asked for was for.
 #[derive(Clone, Debug)]
 pub(super) enum Purpose {
+    /// A part's start, outcome, or the finish: acted on by the phase.
     Message(MessageId),
+    /// Its `Accepted` fact (its first start may share the group).
+    Accepted(MessageId),
+    /// A part's `Sent` whose modem went on to its next start in the same
+    /// group (`Message::sent_pending`).
+    SentOnward(MessageId),
     Ended(MessageId),
     Probe,
 }

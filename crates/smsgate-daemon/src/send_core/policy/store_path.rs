@@ -18,6 +18,13 @@ impl SendPolicy {
             return;
         };
         let retrying = self.retry.as_ref().is_some_and(|(awaited, _)| *awaited == write);
+        // The writes a start may share its group with (grouping.rs); what
+        // failed, if one did.
+        let grouped_failure = match &purpose {
+            Purpose::Accepted(id) => self.accept_stored(id, &result),
+            Purpose::SentOnward(id) => self.sent_onward_stored(id, &result, now),
+            Purpose::Message(_) | Purpose::Ended(_) | Purpose::Probe => None,
+        };
         match result {
             Ok(()) => {
                 if let Purpose::Message(id) = &purpose {
@@ -35,6 +42,9 @@ impl SendPolicy {
                         format!("message {id}: finished, end not recorded")
                     }
                     Purpose::Probe => "a retry of the store".to_owned(),
+                    Purpose::Accepted(id) | Purpose::SentOnward(id) => {
+                        grouped_failure.unwrap_or_else(|| format!("message {id}"))
+                    }
                 };
                 if retrying {
                     self.retry = None;
@@ -49,24 +59,11 @@ impl SendPolicy {
             return;
         };
         match phase {
-            Phase::Accepting => {
-                self.intake_input = true;
-                self.set_phase(id, Phase::Waiting);
-                let name = self.messages[id].name.clone();
-                let id = id.to_owned();
-                self.actions.push_back(Action::Accepted { id, name });
-            }
             Phase::OnModem {
                 modem,
                 part,
                 step: Step::Starting,
-            } => {
-                let step = Step::Sending;
-                self.set_phase(id, Phase::OnModem { modem, part, step });
-                let modem = self.modems[modem].policy.name.clone();
-                let id = id.to_owned();
-                self.actions.push_back(Action::StartPart { id, part, modem });
-            }
+            } => self.start_stored(id, modem, part),
             Phase::OnModem {
                 modem,
                 part,
@@ -76,7 +73,7 @@ impl SendPolicy {
                 modem, part, outcome, ..
             } => self.part_recorded(id, modem, part, outcome, false, now),
             Phase::Finishing { .. } | Phase::FinishStalled { .. } => self.forget(id),
-            Phase::Waiting | Phase::OnModem { .. } => {}
+            Phase::Accepting | Phase::Waiting | Phase::OnModem { .. } | Phase::SentRecording => {}
         }
     }
 
@@ -88,16 +85,6 @@ impl SendPolicy {
         };
         let name = self.messages[id].name.clone();
         match phase {
-            Phase::Accepting => {
-                // Left where it is; offered again once the store takes writes.
-                self.forget(id);
-                let id = id.to_owned();
-                self.actions.push_back(Action::Dropped {
-                    id,
-                    name: name.clone(),
-                });
-                format!("{name}: not taken")
-            }
             Phase::OnModem {
                 modem,
                 part,
@@ -131,7 +118,7 @@ impl SendPolicy {
                 format!("{name}: cannot finish it")
             }
             Phase::Stalled { .. } | Phase::FinishStalled { .. } => format!("{name}: retry"),
-            Phase::Waiting | Phase::OnModem { .. } => name,
+            Phase::Accepting | Phase::Waiting | Phase::OnModem { .. } | Phase::SentRecording => name,
         }
     }
 
