@@ -188,6 +188,20 @@ impl FinishPipeline {
     pub(super) fn has_ending(&self) -> bool {
         !self.ending.is_empty()
     }
+
+    /// Whether a finish of a message sent or failed by modem `name` is on
+    /// its way (a retired modem is let go once they are written).
+    pub(super) fn holds_modem(&self, name: &str) -> bool {
+        let by = |one: &Finishing| match &one.outcome {
+            Outcome::Sent { modem, .. } => modem == name,
+            Outcome::Failed { modem, .. } => modem.as_deref() == Some(name),
+        };
+        self.gathered
+            .iter()
+            .chain(&self.at_writer)
+            .chain(&self.ending)
+            .any(by)
+    }
 }
 
 impl Scheduler {

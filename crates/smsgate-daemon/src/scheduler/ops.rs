@@ -102,12 +102,14 @@ impl Scheduler {
         }
     }
 
-    /// Answers those waiting for a retired modem whose part is back (the
-    /// policy failed the messages pinned to a removed one by then).
+    /// Answers those waiting for a retired modem whose part is back and
+    /// whose finished messages are written (the policy failed the messages
+    /// pinned to a removed one by then): it leaves the board after its
+    /// last count.
     pub(super) fn finish_retiring(&mut self) {
         let mut still = Vec::new();
         for retiring in std::mem::take(&mut self.retiring) {
-            if self.policy.retired_busy(&retiring.name) {
+            if self.policy.retired_busy(&retiring.name) || self.finishes.holds_modem(&retiring.name) {
                 still.push(retiring);
                 continue;
             }
