@@ -703,9 +703,13 @@ impl SendPolicy {
 
     /// Moves message `id` to `sent/` or `failed/` (a write of the store).
     fn finish(&mut self, id: &str, outcome: Outcome) {
-        if !self.messages.contains_key(id) {
+        let Some(message) = self.messages.get(id) else {
             return;
-        }
+        };
+        // A finishing message never starts again: out of the order that
+        // `dispatch` walks, where a backlog of finishes waiting for their
+        // batch made every dispatch walk past them all.
+        self.order.remove(&message.order_key());
         if !self.health.is_healthy() {
             return self.set_phase(id, Phase::FinishStalled { outcome });
         }
