@@ -474,25 +474,31 @@ impl SendPolicy {
                 return self.hand_on(id, modem, part, mr);
             }
         }
-        let fact = self.outcome_fact(id, modem, part, &outcome);
         let id = id.to_owned();
         if self.health.is_healthy() {
+            let fact = self.outcome_fact(&id, modem, part, &outcome);
             let step = Step::Recording(outcome);
             self.set_phase(&id, Phase::OnModem { modem, part, step });
             self.write(fact, Purpose::Message(id));
         } else {
             // Refused without a write: it waits for the store's retry.
             self.modems[modem].busy = false;
-            self.set_phase(
-                &id,
-                Phase::Stalled {
-                    fact,
-                    modem,
-                    part,
-                    outcome,
-                },
-            );
+            self.stall(&id, modem, part, outcome);
         }
+    }
+
+    /// A part's outcome could not be recorded: its message waits, holding
+    /// no modem, for the store's retry to write it (fail-stop; the part is
+    /// never sent again).
+    fn stall(&mut self, id: &str, modem: usize, part: usize, outcome: PartOutcome) {
+        let fact = self.outcome_fact(id, modem, part, &outcome);
+        let phase = Phase::Stalled {
+            fact,
+            modem,
+            part,
+            outcome,
+        };
+        self.set_phase(id, phase);
     }
 
     fn outcome_fact(&self, id: &str, modem: usize, part: usize, outcome: &PartOutcome) -> Fact {

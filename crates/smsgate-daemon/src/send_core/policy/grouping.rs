@@ -170,16 +170,7 @@ impl SendPolicy {
             if let Phase::OnModem { modem: held, .. } = message.phase {
                 self.modems[held].busy = false;
             }
-            let fact = self.outcome_fact(id, modem, part, &outcome);
-            self.set_phase(
-                id,
-                Phase::Stalled {
-                    fact,
-                    modem,
-                    part,
-                    outcome,
-                },
-            );
+            self.stall(id, modem, part, outcome);
             return Some(format!("{name}: part outcome not recorded"));
         }
         if matches!(message.phase, Phase::SentRecording) {

@@ -101,16 +101,7 @@ impl SendPolicy {
                 step: Step::Recording(outcome),
             } => {
                 self.modems[modem].busy = false;
-                let fact = self.outcome_fact(id, modem, part, &outcome);
-                self.set_phase(
-                    id,
-                    Phase::Stalled {
-                        fact,
-                        modem,
-                        part,
-                        outcome,
-                    },
-                );
+                self.stall(id, modem, part, outcome);
                 format!("{name}: part outcome not recorded")
             }
             Phase::Finishing { outcome } => {
