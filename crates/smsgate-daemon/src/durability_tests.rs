@@ -366,13 +366,9 @@ async fn the_parts_of_a_message_never_leave_through_two_modems() {
     let writes = Arc::new(AtomicU64::new(0));
     let make_store: StoreMaker = Box::new(move |journal: Journal| -> Box<dyn SendStore> {
         Box::new(FaultyStore {
-            inner: journal,
-            from: u64::MAX,
-            count: 0,
-            kind: io::ErrorKind::Other,
             writes,
             on_append: Some(Box::new(on_append)),
-            before_finish: None,
+            ..FaultyStore::passing(journal)
         })
     });
     let running = bench.start(make_store).await;
@@ -523,13 +519,8 @@ async fn a_file_dropped_under_a_finishing_ones_name_is_sent_later() {
     };
     let make_store: StoreMaker = Box::new(move |journal: Journal| -> Box<dyn SendStore> {
         Box::new(FaultyStore {
-            inner: journal,
-            from: u64::MAX,
-            count: 0,
-            kind: io::ErrorKind::Other,
-            writes: Arc::new(AtomicU64::new(0)),
-            on_append: None,
             before_finish: Some(Arc::new(Mutex::new(swap_in))),
+            ..FaultyStore::passing(journal)
         })
     });
     let running = bench.start(make_store).await;

@@ -152,6 +152,20 @@ impl Faults {
 
 #[cfg(test)]
 impl FaultyStore {
+    /// A store that never fails, for tests that watch or hold its writes
+    /// (`on_append`, `before_finish`).
+    pub(crate) fn passing(inner: Journal) -> FaultyStore {
+        FaultyStore {
+            inner,
+            from: u64::MAX,
+            count: 0,
+            kind: io::ErrorKind::Other,
+            writes: Arc::default(),
+            on_append: None,
+            before_finish: None,
+        }
+    }
+
     fn faults(&self) -> Faults {
         Faults {
             from: self.from,

@@ -58,17 +58,13 @@ fn gated(gate: &Gate, sent_records: &Arc<AtomicUsize>) -> StoreMaker {
     let sent_records = sent_records.clone();
     Box::new(move |journal: Journal| -> Box<dyn SendStore> {
         Box::new(FaultyStore {
-            inner: journal,
-            from: u64::MAX,
-            count: 0,
-            kind: io::ErrorKind::Other,
-            writes: Arc::new(AtomicU64::new(0)),
             on_append: Some(Box::new(move |record: &Record| {
                 if matches!(record, Record::Sent { .. }) {
                     sent_records.fetch_add(1, Ordering::SeqCst);
                 }
             })),
             before_finish: Some(Arc::new(Mutex::new(move |_: &std::path::Path| gate.pass()))),
+            ..FaultyStore::passing(journal)
         })
     })
 }
