@@ -92,6 +92,18 @@ impl Now {
     }
 }
 
+/// A fixed moment for tests: noon on 10 March 2026.
+#[cfg(test)]
+pub(crate) fn test_noon() -> Now {
+    let local = NaiveDate::from_ymd_opt(2026, 3, 10)
+        .and_then(|date| date.and_hms_opt(12, 0, 0))
+        .expect("time");
+    Now {
+        local,
+        unix: local.and_utc().timestamp(),
+    }
+}
+
 /// Which limit a modem is at.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Limit {

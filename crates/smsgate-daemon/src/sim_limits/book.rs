@@ -330,20 +330,8 @@ pub(crate) fn read(path: &Path) -> Result<BTreeMap<String, Counts>, String> {
 mod tests {
     use std::collections::BTreeMap;
 
-    use chrono::NaiveDate;
-
     use super::{Admission, LimitBook, FILE_NAME};
-    use crate::sim_limits::{Now, SimLimits};
-
-    fn noon() -> Now {
-        let local = NaiveDate::from_ymd_opt(2026, 3, 10)
-            .and_then(|date| date.and_hms_opt(12, 0, 0))
-            .expect("time");
-        Now {
-            local,
-            unix: local.and_utc().timestamp(),
-        }
-    }
+    use crate::sim_limits::{test_noon as noon, Now, SimLimits};
 
     fn per_day(n: u32) -> BTreeMap<String, SimLimits> {
         let limits = SimLimits {

@@ -2,20 +2,8 @@
 
 use std::collections::BTreeMap;
 
-use chrono::NaiveDate;
-
 use super::{Admission, LimitBook, FILE_NAME};
-use crate::sim_limits::{Now, SimLimits};
-
-fn noon() -> Now {
-    let local = NaiveDate::from_ymd_opt(2026, 3, 10)
-        .and_then(|date| date.and_hms_opt(12, 0, 0))
-        .expect("time");
-    Now {
-        local,
-        unix: local.and_utc().timestamp(),
-    }
-}
+use crate::sim_limits::{test_noon as noon, SimLimits};
 
 /// gsm-a and gsm-b may each send `n` a day.
 fn per_day(n: u32) -> BTreeMap<String, SimLimits> {
