@@ -121,9 +121,10 @@ impl FinishWriter {
 }
 
 /// On the writer thread: the batch's files written through the store's
-/// work, under the sent index's lock (a status report that came while a
-/// message was being sent is written with it, one that comes now waits
-/// until the file is there). A panic fails the batch.
+/// work, with the status report lines that came while each message was
+/// being sent; one that comes during the write is added once the file is
+/// there (`SentIndex::write_sent_all`, which does not hold its lock across
+/// the write). A panic fails the batch.
 fn write_batch(sent_index: &SentIndex, work: Box<dyn FinishWork>, mut finished: Vec<Finished>) -> Written {
     let written = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         let sent_names: Vec<String> = finished
